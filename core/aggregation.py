@@ -1,0 +1,119 @@
+"""Combine the expert panel's scores for each qualitative part.
+
+Policy (see :class:`iipeval.core.params.AggregationPolicy`): plain mean for small panels,
+trimmed mean (drop one highest and one lowest) from ``trim_min_experts`` experts on.
+Reviews are taken in expert-id order so the outcome never depends on file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .application import ExpertReview
+from .explain import fmt
+from .findings import Finding, Severity
+from .params import AggregationPolicy
+from .rules import PanelScore
+
+
+def to_score(value: float | str, policy: AggregationPolicy) -> float:
+    """A 0-100 score, or a grade band converted with the policy's grade scores."""
+    if isinstance(value, str):
+        return policy.grade_scores[value]
+    return float(value)
+
+
+def combine(scores: list[float], policy: AggregationPolicy) -> tuple[float, str, list[int]]:
+    """Return (score, method, indices kept) for one part's expert scores."""
+    n = len(scores)
+    if policy.method == "trimmed_mean" and n >= policy.trim_min_experts:
+        order = sorted(range(n), key=lambda i: (scores[i], i))
+        kept = sorted(order[1:-1])
+        return sum(scores[i] for i in kept) / len(kept), "trimmed_mean", kept
+    return sum(scores) / n, "mean", list(range(n))
+
+
+def aggregate(
+    parts: Iterable[tuple[str, str]],
+    reviews: Iterable[ExpertReview],
+    policy: AggregationPolicy,
+) -> tuple[dict[str, PanelScore], list[Finding]]:
+    """Aggregate ``reviews`` for ``parts`` (``(part_id, label)`` pairs)."""
+    parts = list(parts)
+    labels = dict(parts)
+    findings: list[Finding] = []
+    by_expert: dict[str, ExpertReview] = {}
+    for r in reviews:
+        if r.expert in by_expert:
+            findings.append(
+                Finding(
+                    severity=Severity.error,
+                    code="duplicate_review",
+                    message=f"专家“{r.expert}”对同一申报提交了多份评分，仅采用第一份",
+                )
+            )
+            continue
+        by_expert[r.expert] = r
+    ordered = [by_expert[k] for k in sorted(by_expert)]
+    for r in ordered:
+        for pid in r.scores:
+            if pid not in labels:
+                findings.append(
+                    Finding(
+                        severity=Severity.warning,
+                        code="unknown_part",
+                        item=pid,
+                        message=f"专家“{r.expert}”的评分含未知评分项 {pid}，已忽略",
+                    )
+                )
+    panels: dict[str, PanelScore] = {}
+    for pid, label in parts:
+        given = [(r.expert, r.scores.get(pid)) for r in ordered]
+        scored = [(e, to_score(v, policy)) for e, v in given if v is not None]
+        skipped = [e for e, v in given if v is None]
+        if skipped and scored:
+            findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="partial_review",
+                    indicator=pid.split(".")[0],
+                    message=f"{label}：专家{'、'.join(skipped)}未评分，按已评分的{len(scored)}位专家计",
+                )
+            )
+        if not scored:
+            continue
+        if len(scored) < policy.min_experts:
+            findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="too_few_experts",
+                    indicator=pid.split(".")[0],
+                    message=f"{label}：仅{len(scored)}位专家评分，少于规定的{policy.min_experts}位",
+                )
+            )
+        values = [s for _, s in scored]
+        score, method, kept = combine(values, policy)
+        spread = max(values) - min(values)
+        flagged = spread > policy.disagreement_spread
+        if flagged:
+            findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="disagreement",
+                    indicator=pid.split(".")[0],
+                    message=(
+                        f"{label}：专家评分极差{fmt(spread)}分（最高{fmt(max(values))}，"
+                        f"最低{fmt(min(values))}），超过{fmt(policy.disagreement_spread)}分，需复议"
+                    ),
+                )
+            )
+        panels[pid] = PanelScore(
+            part=pid,
+            score=score,
+            method=method,
+            experts=tuple(scored),
+            kept=tuple(scored[i][0] for i in kept),
+            spread=spread,
+            disagreement=flagged,
+        )
+    return panels, findings

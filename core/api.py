@@ -1,0 +1,139 @@
+"""The one API every front end uses: CLI, workbooks and Excel functions are adapters.
+
+>>> ev = Evaluator()                       # loads plugins, default parameters
+>>> result = ev.score(application, reviews, source="a.json")
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import __version__
+from .application import Application, ExpertReview, Submission
+from .engine import score as run_engine
+from .findings import Finding, Severity
+from .host import Host, RegisteredFramework, UnknownFramework
+from .params import Effective, Parameters, apply
+from .results import Provenance, Rejected, Result
+
+
+class Evaluator:
+    """Plugins loaded once, parameters applied once per (set, subtype), many scores."""
+
+    def __init__(self, host: Host | None = None, params: Parameters | None = None) -> None:
+        self._host = host
+        self.params = params or Parameters()
+        self._effective: dict[tuple[str, str | None], Effective] = {}
+
+    @cached_property
+    def host(self) -> Host:
+        return self._host or Host()
+
+    def frameworks(self) -> list[RegisteredFramework]:
+        return list(self.host.frameworks.values())
+
+    def framework(self, framework_id: str) -> RegisteredFramework:
+        return self.host.framework(framework_id)
+
+    def effective(self, framework_id: str, subtype: str | None = None) -> Effective:
+        rf = self.framework(framework_id)
+        st = rf.framework.subtype(subtype)
+        key = (framework_id, st.id if st else None)
+        if key not in self._effective:
+            self._effective[key] = apply(rf.framework, self.params, key[1])
+        return self._effective[key]
+
+    def score(
+        self,
+        application: Application,
+        reviews: Iterable[ExpertReview] = (),
+        *,
+        source: str = "",
+        framework: str | None = None,
+    ) -> Result | Rejected:
+        """Score one application. ``framework`` overrides the one the application names."""
+        fw_id = framework or application.framework
+        if not fw_id:
+            return _rejected(
+                source,
+                "no_framework",
+                "未指明评价体系：请在申报数据中填写 framework，或使用 --framework",
+            )
+        try:
+            rf = self.framework(fw_id)
+        except UnknownFramework as exc:
+            return _rejected(source, "unknown_framework", str(exc))
+        eff = self.effective(fw_id, application.subtype)
+        snapshot = eff.snapshot()
+        provenance = Provenance(
+            framework=rf.framework.id,
+            framework_version=rf.framework.version,
+            plugin=rf.plugin,
+            plugin_version=rf.plugin_version,
+            tool_version=__version__,
+            source_document=rf.framework.source.document,
+            parameters=snapshot,
+            parameters_hash=eff.hash(),
+            parameters_file=self.params.source,
+            parameters_file_sha256=self.params.source_sha256,
+            notices=eff.notices,
+        )
+        result = run_engine(
+            eff,
+            application,
+            reviews,
+            source=source,
+            validators=rf.validators,
+            exclusions=rf.exclusions,
+            provenance=provenance,
+        )
+        if application.framework and framework and application.framework != framework:
+            note = Finding(
+                severity=Severity.notice,
+                code="framework_override",
+                message=f"申报数据标明的评价体系为 {application.framework}，本次按 {framework} 评分",
+            )
+            result = result.model_copy(update={"findings": [note, *result.findings]})
+        return result
+
+
+def _rejected(source: str, code: str, message: str) -> Rejected:
+    return Rejected(
+        source=source,
+        findings=[Finding(severity=Severity.error, code=code, message=message, file=source)],
+    )
+
+
+def load_submission(path: str | Path) -> Submission | Rejected:
+    """Read a JSON submission (an application, optionally with its reviews)."""
+    path = Path(path)
+    src = str(path)
+    try:
+        data = json.loads(path.read_bytes())
+    except OSError as exc:
+        return _rejected(src, "unreadable", f"无法读取文件：{exc.strerror}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _rejected(src, "bad_json", f"不是有效的 JSON：{exc}")
+    if isinstance(data, dict) and "application" not in data and "applicant" in data:
+        data = {"application": data}  # a bare application is accepted too
+    try:
+        return Submission.model_validate(data)
+    except ValidationError as exc:
+        return Rejected(
+            source=src,
+            findings=[
+                Finding(
+                    severity=Severity.error,
+                    code="bad_field",
+                    file=src,
+                    item=".".join(str(x) for x in err["loc"]) or None,
+                    message=f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}",
+                )
+                for err in exc.errors()
+            ],
+        )

@@ -1,0 +1,106 @@
+"""Applications (申报) and expert reviews, as they arrive from JSON or a workbook reader."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from .rules import GRADES
+
+CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+class NotApplicable(BaseModel):
+    """An explicit 不适用 answer. Different from a missing answer and from zero."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    na: Literal[True] = True
+    reason: str | None = Field(default=None, description="不适用的原因")
+
+
+#: A raw answer: a number, a yes/no, text, or 不适用. ``null`` / absent means missing.
+#: Type and bounds are checked against the criteria set by validation, which reports
+#: findings instead of rejecting the whole application.
+ItemValue = StrictBool | StrictInt | StrictFloat | StrictStr | NotApplicable
+
+
+class Applicant(BaseModel):
+    """申报单位 information."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, description="申报单位名称")
+    platform_name: str | None = Field(default=None, description="平台名称")
+    credit_code: str | None = Field(default=None, description="统一社会信用代码（18位）")
+    region: str | None = Field(default=None, description="所在地区")
+    contact: str | None = None
+    phone: str | None = None
+
+
+class Application(BaseModel):
+    """One application: who applies, for which set, and the figures they supply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    framework: str | None = Field(default=None, description="评价体系 id，如 national_2023")
+    subtype: str | None = Field(default=None, description="子类型，如 特色型的 行业级/区域级")
+    applicant: Applicant
+    items: dict[str, ItemValue | None] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(default_factory=dict, description="数据项 id → 佐证材料")
+    fictional: bool = Field(default=False, description="示例数据标记")
+    note: str | None = None
+
+
+Score = Annotated[float, Field(ge=0, le=100)]
+GradeName = Literal["优秀", "良好", "一般", "较差"]
+
+assert tuple(GradeName.__args__) == GRADES  # one list of grades, two spellings
+
+
+class ExpertReview(BaseModel):
+    """One expert's scores for one application: part id → 0-100 score or grade band."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expert: str = Field(min_length=1, description="专家姓名或编号")
+    panel: str | None = Field(default=None, description="评审组编号")
+    application: str | None = Field(default=None, description="申报单位或申报编号")
+    scores: dict[str, Score | GradeName | None] = Field(default_factory=dict)
+    comments: dict[str, str] = Field(default_factory=dict)
+
+
+class Submission(BaseModel):
+    """An application file's content: the application and any reviews that came with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    application: Application
+    reviews: list[ExpertReview] = Field(default_factory=list)
+
+
+def application_schema(framework) -> dict:
+    """JSON Schema of a submission for one criteria set, with its item ids spelled out."""
+    schema = Submission.model_json_schema()
+    app = schema["$defs"]["Application"]
+    value_ref = app["properties"]["items"]["additionalProperties"]
+    props = {}
+    for item in framework.items:
+        entry = {"title": item.label, **value_ref}
+        desc = [item.help or ""]
+        if item.unit:
+            desc.append(f"单位：{item.unit}")
+        entry["description"] = "；".join(d for d in desc if d)
+        props[item.id] = entry
+    app["properties"]["items"] = {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+        "description": '数据项 id → 值；null 或缺省表示缺失，{"na": true} 表示不适用',
+    }
+    app["properties"]["framework"] = {"const": framework.id}
+    if framework.subtypes:
+        app["properties"]["subtype"] = {"enum": [s.id for s in framework.subtypes]}
+    schema["title"] = f"{framework.name} 申报数据"
+    return schema

@@ -1,0 +1,290 @@
+"""The criteria-set model (评价体系): dimensions, indicators, data items, provenance.
+
+This is the single source of truth for a criteria set. Plugins write it as TOML, the host
+validates it here, and every front end (CLI, workbooks, Excel) renders from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .rules import Expert, Rule, expert_part_id, parse_rule
+from .rules.base import ID_PATTERN
+
+ItemType = Literal["integer", "number", "percent", "bool", "text", "choice"]
+Kind = Literal["定量", "定性", "综合"]
+
+WEIGHT_TOLERANCE = 1e-6
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataItem(_Strict):
+    """One figure an applicant supplies (数据项)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1, description="中文名称，与申报表一致")
+    unit: str | None = None
+    type: ItemType = "integer"
+    min: float | None = None
+    max: float | None = None
+    required: bool = True
+    allow_na: bool = False
+    choices: list[str] | None = None
+    help: str | None = Field(default=None, description="填报口径说明")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"数据项 {self.id} 的类型为 choice，但没有给出 choices")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"数据项 {self.id} 的下限大于上限")
+        return self
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("integer", "number", "percent")
+
+    def bounds(self) -> tuple[float | None, float | None]:
+        lo, hi = self.min, self.max
+        if self.type == "percent":
+            lo = 0.0 if lo is None else lo
+            hi = 100.0 if hi is None else hi
+        return lo, hi
+
+
+class Correction(_Strict):
+    """A transcription slip in the source text and the official wording used instead."""
+
+    transcribed: str
+    official: str
+    note: str = ""
+
+
+class Source(_Strict):
+    """Where the criteria come from, so reviewers can check them against the paper."""
+
+    document: str = Field(min_length=1, description="文件名称")
+    issuer: str = Field(min_length=1)
+    year: int
+    year_note: str = ""
+    attachment: str = ""
+    file: str = ""
+    corrections: list[Correction] = []
+
+
+class Indicator(_Strict):
+    """A 具体评价指标. ``name`` and ``description`` are verbatim from the source document."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1, description="评价内容（原文）")
+    weight: float = Field(gt=0)
+    kind: Kind
+    rule: SerializeAsAny[Rule]
+    rationale: str = Field(min_length=1, description="默认权重与规则的理由（建议值）")
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _parse_rule(cls, value: Any, info: ValidationInfo) -> Rule:
+        return parse_rule(value, info.context)
+
+    @model_validator(mode="after")
+    def _kind_matches_rule(self):
+        experts = [r for _, r in self.rule.walk() if isinstance(r, Expert)]
+        quantitative = [
+            r for _, r in self.rule.walk() if not isinstance(r, Expert) and not r.children()
+        ]
+        actual = "综合" if experts and quantitative else ("定性" if experts else "定量")
+        if actual != self.kind:
+            raise ValueError(
+                f"指标 {self.id} 声明为{self.kind}，但其规则实际为{actual}"
+                "（定量=只有数据规则，定性=只有专家评分，综合=两者都有）"
+            )
+        return self
+
+    def item_ids(self) -> list[str]:
+        return self.rule.item_ids()
+
+    def expert_parts(self) -> Iterator[tuple[str, Expert]]:
+        for path, r in self.rule.walk():
+            if isinstance(r, Expert):
+                yield expert_part_id(self.id, path), r
+
+
+class Dimension(_Strict):
+    """A 维度 with its 能力要求 text (verbatim) and its indicators."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    requirement: str = Field(default="", description="能力要求（原文）")
+    weight: float = Field(gt=0)
+    rationale: str = Field(min_length=1)
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Subtype(_Strict):
+    """A variant applied for within one set (特色型: 行业级 / 区域级)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    description: str = ""
+    weights: dict[str, float] = Field(default_factory=dict, description="相对默认权重的调整")
+    rationale: str = ""
+
+
+class Check(_Strict):
+    """A declarative cross-item consistency check: ``left <= right`` (× ``factor``)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    type: Literal["le"] = "le"
+    left: str
+    right: str
+    factor: float = 1.0
+    severity: Literal["error", "warning"] = "error"
+    message: str = Field(min_length=1, description="中文说明，何为一致")
+
+
+class Exclusion(_Strict):
+    """A 否决项 based on one item: when the item equals ``when``, the application is out."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    item: str
+    when: bool | str = True
+    rationale: str = Field(min_length=1)
+
+
+class GradeBand(_Strict):
+    name: str
+    min: float = Field(ge=0, le=100)
+
+
+DEFAULT_GRADES = [
+    GradeBand(name="优秀", min=85),
+    GradeBand(name="良好", min=75),
+    GradeBand(name="一般", min=60),
+    GradeBand(name="较差", min=0),
+]
+
+
+class Framework(_Strict):
+    """A complete criteria set (评价体系) with everything needed to score against it."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    short_name: str = ""
+    platform_type: str = Field(min_length=1, description="平台类型，如 双跨平台、综合型")
+    version: str = Field(min_length=1)
+    source: Source
+    intro: str = Field(default="", description="总体要求（原文）")
+    total_weight: float = 100.0
+    dimensions: list[Dimension] = Field(min_length=1)
+    items: list[DataItem] = Field(min_length=1, description="本体系用到的全部数据项")
+    general_items: list[str] = Field(
+        default_factory=list, description="不属于任何指标、由否决项或校验使用的数据项"
+    )
+    subtypes: list[Subtype] = []
+    checks: list[Check] = []
+    exclusions: list[Exclusion] = []
+    grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES))
+    tie_break: list[str] = Field(default_factory=list, description="同分时依次比较的维度/指标")
+    weights_note: str = Field(
+        default="权重、标杆值与计分规则均为 iipeval 提出的建议值，原文件未公布；组织方可通过参数文件调整。",
+    )
+
+    @model_validator(mode="after")
+    def _validate(self):
+        problems = list(self._problems())
+        if problems:
+            raise ValueError("；\n".join(problems))
+        return self
+
+    def _problems(self) -> Iterator[str]:
+        items = {i.id for i in self.items}
+        if len(items) != len(self.items):
+            yield "数据项 id 重复"
+        ids: list[str] = []
+        for d in self.dimensions:
+            ids.append(d.id)
+            ids.extend(i.id for i in d.indicators)
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            yield f"维度/指标 id 重复：{dupes}"
+        dims = sum(d.weight for d in self.dimensions)
+        if not math.isclose(dims, self.total_weight, abs_tol=WEIGHT_TOLERANCE):
+            yield f"维度权重之和为 {dims:g}，应等于声明的总分 {self.total_weight:g}"
+        for d in self.dimensions:
+            s = sum(i.weight for i in d.indicators)
+            if not math.isclose(s, d.weight, abs_tol=WEIGHT_TOLERANCE):
+                yield f"维度 {d.id}（{d.name}）的指标权重之和为 {s:g}，应等于维度权重 {d.weight:g}"
+            for ind in d.indicators:
+                unknown = [i for i in ind.item_ids() if i not in items]
+                if unknown:
+                    yield f"指标 {ind.id}（{ind.name}）的规则引用了不存在的数据项：{unknown}"
+        for name in self.general_items:
+            if name not in items:
+                yield f"general_items 引用了不存在的数据项：{name}"
+        for c in self.checks:
+            for side in (c.left, c.right):
+                if side not in items:
+                    yield f"校验 {c.id} 引用了不存在的数据项：{side}"
+        for e in self.exclusions:
+            if e.item not in items:
+                yield f"否决项 {e.id} 引用了不存在的数据项：{e.item}"
+        known = set(ids)
+        for t in self.tie_break:
+            if t not in known:
+                yield f"tie_break 引用了不存在的维度/指标：{t}"
+        for st in self.subtypes:
+            for key in st.weights:
+                if key not in known:
+                    yield f"子类型 {st.id} 调整了不存在的权重：{key}"
+        grade_mins = [g.min for g in self.grades]
+        if grade_mins != sorted(grade_mins, reverse=True) or not grade_mins or grade_mins[-1] != 0:
+            yield "grades 必须按下限从高到低排列，且最后一档下限为0"
+
+    # lookups ------------------------------------------------------------------------------
+
+    def indicators(self) -> Iterator[tuple[Dimension, Indicator]]:
+        for d in self.dimensions:
+            for i in d.indicators:
+                yield d, i
+
+    def item(self, item_id: str) -> DataItem:
+        return self.item_map()[item_id]
+
+    def item_map(self) -> dict[str, DataItem]:
+        return {i.id: i for i in self.items}
+
+    def subtype(self, subtype_id: str | None) -> Subtype | None:
+        for st in self.subtypes:
+            if subtype_id in (st.id, st.name):
+                return st
+        return None
+
+    def expert_parts(self) -> list[tuple[str, Indicator, Expert]]:
+        """Every part the expert panel scores, in document order."""
+        return [(pid, ind, r) for _, ind in self.indicators() for pid, r in ind.expert_parts()]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "dimensions": len(self.dimensions),
+            "indicators": sum(len(d.indicators) for d in self.dimensions),
+            "items": len(self.items),
+            "expert_parts": len(self.expert_parts()),
+        }

@@ -1,0 +1,47 @@
+"""Explanations: the structured, Chinese-language account of how a score was reached."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Status = Literal["scored", "pending", "na"]
+
+STATUS_LABELS = {"scored": "已评分", "pending": "待专家评分", "na": "不适用"}
+
+
+class Explanation(BaseModel):
+    """Which inputs, which rule and which parameters produced a score."""
+
+    rule: str
+    id: str
+    label: str | None = None
+    status: Status
+    score: float | None
+    text: str
+    inputs: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    weight: float | None = None
+    components: list[Explanation] = []
+
+    def flat_text(self) -> str:
+        """One paragraph: this node's text followed by its components'."""
+        if not self.components:
+            return self.text
+        parts = [self.text]
+        for c in self.components:
+            head = f"〔{c.label or c.id}〕" if (c.label or c.id) else ""
+            parts.append(head + c.flat_text())
+        return "；".join(parts)
+
+
+def fmt(x: float | int | None, digits: int = 2) -> str:
+    """Format a number the way a reviewer reads it: no trailing zeros, thousands commas."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")

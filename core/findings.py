@@ -1,0 +1,60 @@
+"""Findings (问题): what validation, scoring and loading have to say about an input.
+
+A finding is data, not an exception: one bad value must not hide the others, so every
+check appends findings and the caller decides what they mean (exit code, 符合性审查 list).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(StrEnum):
+    """How much a finding matters. ``error`` means the input is rejected as it stands."""
+
+    error = "error"
+    warning = "warning"
+    notice = "notice"
+
+
+SEVERITY_LABELS = {Severity.error: "错误", Severity.warning: "警告", Severity.notice: "提示"}
+
+
+class Finding(BaseModel):
+    """One problem with one input, located as precisely as the input allows.
+
+    ``item`` is the data-item id; ``file``/``sheet``/``cell`` are filled in by readers that
+    know where the value came from (a workbook cell, a JSON file).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Severity
+    code: str
+    message: str
+    item: str | None = None
+    indicator: str | None = None
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+
+    def located(self, **where: str | None) -> Finding:
+        """Return a copy with location fields filled in (readers call this)."""
+        return self.model_copy(update={k: v for k, v in where.items() if v is not None})
+
+    def where(self) -> str:
+        """Human-readable location: ``file 指标数据!E17`` or the item id."""
+        parts = [p for p in (self.file,) if p]
+        if self.sheet and self.cell:
+            parts.append(f"{self.sheet}!{self.cell}")
+        elif self.sheet:
+            parts.append(self.sheet)
+        if self.item and not self.cell:
+            parts.append(f"[{self.item}]")
+        return " ".join(parts)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.error for f in findings)

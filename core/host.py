@@ -1,0 +1,265 @@
+"""The plugin host: discover criteria-set plugins, validate what they contribute.
+
+Plugins are found through the ``iipeval`` entry-point group, built-in ones included, and
+``IIPEVAL_PLUGINS`` (comma-separated entry-point names) limits which load. Every hook is
+called plugin by plugin, so a broken plugin is reported by name and skipped while the
+others keep working. A hook implementation without a matching spec (usually a typo) is an
+error, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from pydantic import ValidationError
+
+from . import __version__, hookspecs
+from . import rules as core_rules
+from .criteria import Framework
+from .engine import PluginExclusion
+from .loading import FrameworkDataError, framework_from_data, read_framework_toml
+from .rules import Rule
+from .validation import PluginValidator
+
+ENV_VAR = "IIPEVAL_PLUGINS"
+CORE_PLUGIN = "iipeval.core"
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    plugin: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"插件 {self.plugin}：{self.message}"
+
+
+@dataclass
+class RegisteredFramework:
+    """A validated criteria set with the plugin code that belongs to it."""
+
+    framework: Framework
+    plugin: str
+    plugin_version: str
+    validators: list[PluginValidator] = field(default_factory=list)
+    exclusions: list[PluginExclusion] = field(default_factory=list)
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str
+    origin: str
+    hooks: list[str]
+    frameworks: list[str] = field(default_factory=list)
+
+
+class UnknownFramework(LookupError):
+    pass
+
+
+class Host:
+    """Load plugins and hold everything they contributed.
+
+    ``entry_points=False`` skips discovery (tests register plugin objects directly);
+    ``plugins`` adds ``(name, module_or_object)`` pairs after discovery.
+    """
+
+    def __init__(
+        self,
+        *,
+        entry_points: bool = True,
+        plugins: Iterable[tuple[str, Any]] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if env is None else env
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.problems: list[PluginProblem] = []
+        self.infos: dict[str, PluginInfo] = {}
+        self.rule_types: dict[str, type[Rule]] = {}
+        self.frameworks: dict[str, RegisteredFramework] = {}
+        self._add(CORE_PLUGIN, core_rules, __version__, "core")
+        if entry_points:
+            self._discover(env.get(ENV_VAR))
+        for name, obj in plugins:
+            self._add(name, obj, getattr(obj, "__version__", "—"), "registered")
+        self._collect()
+
+    # discovery -----------------------------------------------------------------------------
+
+    def _discover(self, only: str | None) -> None:
+        wanted = None if only is None else {n.strip() for n in only.split(",") if n.strip()}
+        eps = sorted(entry_points(group=hookspecs.ENTRY_POINT_GROUP), key=lambda e: e.name)
+        for ep in eps:
+            if wanted is not None and ep.name not in wanted:
+                continue
+            version = ep.dist.version if ep.dist else "—"
+            try:
+                obj = ep.load()
+            except Exception as exc:
+                self.problems.append(PluginProblem(ep.name, f"无法加载（{ep.value}）：{exc!r}"))
+                continue
+            self._add(ep.name, obj, version, f"entry point {ep.value}")
+        if wanted:
+            found = {ep.name for ep in eps}
+            for name in sorted(wanted - found):
+                self.problems.append(PluginProblem(name, f"{ENV_VAR} 指定了该插件，但未安装"))
+
+    def _add(self, name: str, obj: Any, version: str, origin: str) -> None:
+        if self.pm.has_plugin(name):
+            self.problems.append(PluginProblem(name, "同名插件已注册，忽略重复注册"))
+            return
+        try:
+            self.pm.register(obj, name=name)
+        except pluggy.PluginValidationError as exc:
+            self.problems.append(PluginProblem(name, f"钩子实现与规范不符：{exc}"))
+            return
+        hooks = []
+        unknown = []
+        for caller in self.pm.get_hookcallers(obj) or []:
+            if caller.spec is None:
+                unknown.append(caller.name)
+            else:
+                hooks.append(caller.name)
+        if unknown:
+            self.pm.unregister(obj)
+            known = ", ".join(sorted(self.pm.hook.__dict__))
+            self.problems.append(
+                PluginProblem(
+                    name, f"实现了不存在的钩子 {unknown}（拼写错误？可用钩子：{known}），插件未加载"
+                )
+            )
+            return
+        self.infos[name] = PluginInfo(name, version, origin, sorted(hooks))
+
+    # contributions ------------------------------------------------------------------------
+
+    def _each(self, hook: str, make_register: Callable[[str], Callable]) -> None:
+        """Call one hook plugin by plugin, attributing every failure to its plugin."""
+        caller = getattr(self.pm.hook, hook)
+        for impl in reversed(caller.get_hookimpls()):  # registration order
+            name = impl.plugin_name
+            try:
+                impl.function(register=make_register(name))
+            except Exception as exc:
+                self.problems.append(PluginProblem(name, f"{hook} 出错：{exc}"))
+
+    def _collect(self) -> None:
+        self._each("register_rule_types", self._rule_type_register)
+        self._each("register_frameworks", self._framework_register)
+        self._each("register_validators", self._validator_register)
+        self._each("register_exclusions", self._exclusion_register)
+
+    def _rule_type_register(self, plugin: str):
+        def register(cls: type[Rule]) -> None:
+            if not (isinstance(cls, type) and issubclass(cls, Rule) and cls.type_name):
+                raise TypeError(f"{cls!r} 不是带 type_name 的 Rule 子类")
+            if cls.type_name in self.rule_types:
+                self.problems.append(
+                    PluginProblem(plugin, f"规则类型 {cls.type_name!r} 已存在，忽略重复注册")
+                )
+                return
+            self.rule_types[cls.type_name] = cls
+
+        return register
+
+    def _framework_register(self, plugin: str):
+        def register(data: Framework | Mapping | str | Path) -> None:
+            try:
+                fw = self._build_framework(data)
+            except (ValidationError, FrameworkDataError, ValueError) as exc:
+                self.problems.append(PluginProblem(plugin, f"评价体系无效：{_describe(exc)}"))
+                return
+            if fw.id in self.frameworks:
+                other = self.frameworks[fw.id].plugin
+                self.problems.append(
+                    PluginProblem(
+                        plugin, f"评价体系 id {fw.id!r} 已由插件 {other} 注册，本次注册被忽略"
+                    )
+                )
+                return
+            self.frameworks[fw.id] = RegisteredFramework(fw, plugin, self.infos[plugin].version)
+            self.infos[plugin].frameworks.append(fw.id)
+
+        return register
+
+    def _build_framework(self, data) -> Framework:
+        if isinstance(data, Framework):
+            return framework_from_data(data.model_dump(), self.rule_types)
+        if isinstance(data, str | Path):
+            data = read_framework_toml(data)
+        return framework_from_data(data, self.rule_types)
+
+    def _targets(self, plugin: str, framework_id: str, items: Iterable[str], what: str):
+        items = tuple(items)
+        if framework_id == "*":
+            return [
+                rf
+                for rf in self.frameworks.values()
+                if all(i in rf.framework.item_map() for i in items)
+            ], items
+        rf = self.frameworks.get(framework_id)
+        if rf is None:
+            raise ValueError(f"{what}指向未注册的评价体系 {framework_id!r}")
+        unknown = [i for i in items if i not in rf.framework.item_map()]
+        if unknown:
+            raise ValueError(f"{what}引用了{framework_id}中不存在的数据项 {unknown}")
+        return [rf], items
+
+    def _validator_register(self, plugin: str):
+        def register(framework_id, check, *, items=(), code, description=""):
+            try:
+                targets, items_t = self._targets(plugin, framework_id, items, f"校验 {code} ")
+            except ValueError as exc:
+                self.problems.append(PluginProblem(plugin, str(exc)))
+                return
+            for rf in targets:
+                rf.validators.append(
+                    PluginValidator(plugin, rf.framework.id, check, items_t, code, description)
+                )
+
+        return register
+
+    def _exclusion_register(self, plugin: str):
+        def register(framework_id, check, *, id, name, rationale, items=()):
+            try:
+                targets, items_t = self._targets(plugin, framework_id, items, f"否决项 {id} ")
+            except ValueError as exc:
+                self.problems.append(PluginProblem(plugin, str(exc)))
+                return
+            for rf in targets:
+                rf.exclusions.append(
+                    PluginExclusion(plugin, rf.framework.id, id, name, rationale, check, items_t)
+                )
+
+        return register
+
+    # lookups -------------------------------------------------------------------------------
+
+    def framework(self, framework_id: str) -> RegisteredFramework:
+        try:
+            return self.frameworks[framework_id]
+        except KeyError:
+            known = "、".join(self.frameworks) or "（无）"
+            raise UnknownFramework(f"未找到评价体系 {framework_id!r}；已加载：{known}") from None
+
+    def plugins(self) -> list[PluginInfo]:
+        return list(self.infos.values())
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            parts.append(f"[{loc}] {msg}" if loc else msg)
+        return "；".join(parts)
+    return str(exc)

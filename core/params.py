@@ -1,0 +1,245 @@
+"""Organiser parameters: override any weight or rule parameter from a TOML file.
+
+Neither source document publishes weights or scoring rules, so every default is a
+proposal. An organiser changes them here, without code, and every result records the
+effective parameters and their hash so that a score can always be reproduced.
+
+File layout::
+
+    [aggregation]                      # expert panel policy (all sets)
+    trim_min_experts = 5
+
+    [frameworks.national_2023.weights] # dimension or indicator id → weight
+    devices = 8
+
+    [frameworks.national_2023.rules]   # indicator[.component] → parameters
+    "devices.scale" = { benchmark = 2000000 }
+
+    [frameworks.national_2023.aggregation]  # per-set policy, overrides the global one
+    disagreement_spread = 25
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .criteria import Framework, GradeBand
+from .rules import Rule
+from .rules.expert import GRADES
+
+DEFAULT_GRADE_SCORES = {"优秀": 95.0, "良好": 82.0, "一般": 67.0, "较差": 45.0}
+
+
+class AggregationPolicy(BaseModel):
+    """How one indicator's expert scores become the panel's score.
+
+    Defaults follow common practice (DOMAIN.md): a plain mean for small panels; with 5 or
+    more experts, drop one highest and one lowest and average the rest. A spread (max-min)
+    above ``disagreement_spread`` points is flagged 需复议.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["mean", "trimmed_mean"] = "trimmed_mean"
+    trim_min_experts: int = Field(default=5, ge=3)
+    disagreement_spread: float = Field(default=30.0, gt=0, le=100)
+    min_experts: int = Field(default=1, ge=1, description="少于该人数视为评审不完整")
+    grade_scores: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADE_SCORES))
+
+    @model_validator(mode="after")
+    def _grades(self):
+        missing = [g for g in GRADES if g not in self.grade_scores]
+        extra = [g for g in self.grade_scores if g not in GRADES]
+        if missing or extra:
+            raise ValueError(f"grade_scores 必须且只能包含 {list(GRADES)}")
+        if any(not 0 <= v <= 100 for v in self.grade_scores.values()):
+            raise ValueError("grade_scores 的分值必须在0-100之间")
+        return self
+
+
+class FrameworkOverrides(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[str, float] = {}
+    rules: dict[str, dict[str, Any]] = {}
+    aggregation: dict[str, Any] | None = None
+    grades: list[GradeBand] | None = None
+
+
+class Parameters(BaseModel):
+    """The content of a parameters file (all sections optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    aggregation: AggregationPolicy = AggregationPolicy()
+    frameworks: dict[str, FrameworkOverrides] = {}
+    source: str | None = Field(default=None, exclude=True)
+    source_sha256: str | None = Field(default=None, exclude=True)
+
+    def policy_for(self, framework_id: str) -> AggregationPolicy:
+        o = self.frameworks.get(framework_id)
+        if o and o.aggregation:
+            merged = {**self.aggregation.model_dump(), **o.aggregation}
+            return AggregationPolicy.model_validate(merged)
+        return self.aggregation
+
+
+class ParamsError(ValueError):
+    """A parameters file that cannot be used; the message names the file and the key."""
+
+
+def load_parameters(path: str | Path | None) -> Parameters:
+    if path is None:
+        return Parameters()
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ParamsError(f"{path}: 无法读取参数文件（{exc.strerror}）") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: 参数文件必须是 UTF-8 编码") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParamsError(f"{path}: TOML 格式错误：{exc}") from None
+    try:
+        params = Parameters.model_validate(data)
+    except ValidationError as exc:
+        raise ParamsError(f"{path}: {_describe(exc)}") from None
+    return params.model_copy(
+        update={"source": str(path), "source_sha256": hashlib.sha256(raw).hexdigest()}
+    )
+
+
+def _describe(exc: ValidationError) -> str:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "不认识的参数名"
+        out.append(f"[{loc}] {msg}")
+    return "；".join(out)
+
+
+class Effective(BaseModel):
+    """A framework with parameters applied: what the engine actually scores with."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    framework: Framework
+    subtype: str | None
+    dimension_points: dict[str, float]
+    indicator_points: dict[str, float]
+    rules: dict[str, Rule]
+    policy: AggregationPolicy
+    grades: list[GradeBand]
+    notices: list[str] = []
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every tunable number in force, as plain data (recorded in each result)."""
+        return {
+            "framework": self.framework.id,
+            "framework_version": self.framework.version,
+            "subtype": self.subtype,
+            "weights": {
+                "dimensions": self.dimension_points,
+                "indicators": self.indicator_points,
+            },
+            "rules": {
+                path: {"type": r.type, "weight": r.weight, **r.parameters()}
+                for ind_id, rule in self.rules.items()
+                for path, r in rule.walk(ind_id)
+            },
+            "aggregation": self.policy.model_dump(),
+            "grades": [g.model_dump() for g in self.grades],
+        }
+
+    def hash(self) -> str:
+        return params_hash(self.snapshot())
+
+
+def params_hash(snapshot: dict[str, Any]) -> str:
+    canon = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def apply(framework: Framework, params: Parameters, subtype: str | None = None) -> Effective:
+    """Apply subtype weights, then the organiser's overrides, then normalise to 100."""
+    o = params.frameworks.get(framework.id, FrameworkOverrides())
+    where = f"{params.source or '参数'}: [frameworks.{framework.id}]"
+    weights = {d.id: d.weight for d in framework.dimensions}
+    weights |= {i.id: i.weight for _, i in framework.indicators()}
+    st = framework.subtype(subtype)
+    if st:
+        weights |= st.weights
+    for key, value in o.weights.items():
+        if key not in weights:
+            raise ParamsError(f"{where}.weights: 没有 id 为 {key!r} 的维度或指标")
+        if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
+            raise ParamsError(f"{where}.weights.{key}: 权重必须是正数，现为 {value!r}")
+        weights[key] = float(value)
+
+    notices = []
+    dim_total = sum(weights[d.id] for d in framework.dimensions)
+    if not math.isclose(dim_total, framework.total_weight):
+        notices.append(f"维度权重之和为{dim_total:g}，已按比例折算为{framework.total_weight:g}分")
+    dim_points, ind_points = {}, {}
+    for d in framework.dimensions:
+        dim_points[d.id] = framework.total_weight * weights[d.id] / dim_total
+        ind_total = sum(weights[i.id] for i in d.indicators)
+        if not math.isclose(ind_total, weights[d.id]):
+            notices.append(f"维度“{d.name}”的指标权重之和为{ind_total:g}，已按比例折算")
+        for i in d.indicators:
+            ind_points[i.id] = dim_points[d.id] * weights[i.id] / ind_total
+
+    rules = {ind.id: ind.rule for _, ind in framework.indicators()}
+    for key, update in o.rules.items():
+        ind_id, _, sub = key.partition(".")
+        if ind_id not in rules:
+            raise ParamsError(f"{where}.rules.{key}: 没有 id 为 {ind_id!r} 的指标")
+        rules[ind_id] = _override(rules[ind_id], sub, update, f"{where}.rules.{key}")
+
+    policy = params.policy_for(framework.id)
+    grades = o.grades or framework.grades
+    return Effective(
+        framework=framework,
+        subtype=st.id if st else None,
+        dimension_points=dim_points,
+        indicator_points=ind_points,
+        rules=rules,
+        policy=policy,
+        grades=grades,
+        notices=notices,
+    )
+
+
+def _override(rule: Rule, sub: str, update: dict[str, Any], where: str) -> Rule:
+    """Return ``rule`` with the component at ``sub`` re-validated with ``update``."""
+    if sub:
+        head, _, rest = sub.partition(".")
+        children = {c.id: c for c in rule.children()}
+        if head not in children:
+            known = "、".join(children) or "（无组成部分）"
+            raise ParamsError(f"{where}: 没有 id 为 {head!r} 的组成部分；可选：{known}")
+        new = [_override(c, rest, update, where) if c.id == head else c for c in rule.children()]
+        return rule.model_copy(update={"components": new})
+    bad = sorted(set(update) - set(rule.tunable))
+    if bad:
+        raise ParamsError(
+            f"{where}: {bad} 不可调整；{rule.type} 规则可调整的参数：{', '.join(rule.tunable)}"
+        )
+    data = rule.model_dump() | update
+    data["components"] = rule.children() if rule.children() else data.get("components")
+    if data["components"] is None:
+        data.pop("components")
+    try:
+        return type(rule).model_validate(data)
+    except ValidationError as exc:
+        raise ParamsError(f"{where}: {_describe(exc)}") from None

@@ -1,0 +1,97 @@
+"""Results: every score with its explanation and the provenance that reproduces it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .explain import Explanation, Status
+from .findings import Finding
+
+
+class IndicatorResult(BaseModel):
+    id: str
+    name: str
+    dimension: str
+    kind: str
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+    explanation: str
+    trace: Explanation
+
+
+class DimensionResult(BaseModel):
+    id: str
+    name: str
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+
+
+class ExclusionHit(BaseModel):
+    id: str
+    name: str
+    reason: str
+    plugin: str
+
+
+class PanelDetail(BaseModel):
+    part: str
+    indicator: str
+    label: str
+    method: str
+    score: float
+    experts: dict[str, float]
+    kept: list[str]
+    spread: float
+    disagreement: bool
+
+
+class Provenance(BaseModel):
+    framework: str
+    framework_version: str
+    plugin: str
+    plugin_version: str
+    tool_version: str
+    source_document: str
+    parameters: dict[str, Any]
+    parameters_hash: str
+    parameters_file: str | None = None
+    parameters_file_sha256: str | None = None
+    notices: list[str] = []
+
+
+class Result(BaseModel):
+    """One application scored against one criteria set."""
+
+    source: str
+    framework: str
+    framework_name: str
+    subtype: str | None = None
+    applicant: str
+    credit_code: str | None = None
+    fictional: bool = False
+    total: float | None
+    provisional: bool
+    secured: float
+    pending_points: float
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    exclusions: list[ExclusionHit] = []
+    dimensions: list[DimensionResult]
+    indicators: list[IndicatorResult]
+    panels: list[PanelDetail] = []
+    findings: list[Finding]
+    provenance: Provenance
+
+
+class Rejected(BaseModel):
+    """An input that could not be scored at all (unreadable, wrong set...)."""
+
+    source: str
+    findings: list[Finding]

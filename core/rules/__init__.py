@@ -1,0 +1,79 @@
+"""Built-in rule types and the parser that turns rule data into rule objects.
+
+The set of rule types is open: plugins add their own through the
+``register_rule_types`` hook, and the host passes the full registry to :func:`parse_rule`
+through pydantic's validation context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..hookspecs import hookimpl
+from .base import Answer, PanelScore, Rule, RuleContext
+from .coverage import Coverage, Flag
+from .expert import GRADE_RANGES, GRADES, Expert, Rubric, expert_part_id
+from .quantity import Bands, LogScale
+from .ratio import Ratio
+from .weighted import Weighted
+
+BUILTIN_RULE_TYPES: dict[str, type[Rule]] = {
+    cls.type_name: cls for cls in (LogScale, Bands, Coverage, Flag, Ratio, Expert, Weighted)
+}
+
+
+def parse_rule(value: Any, context: Mapping[str, Any] | None = None) -> Rule:
+    """Build a rule from its data (a dict with ``type``), using the registry in ``context``."""
+    if isinstance(value, Rule):
+        return value
+    registry = (context or {}).get("rule_types") or BUILTIN_RULE_TYPES
+    if not isinstance(value, Mapping) or "type" not in value:
+        raise ValueError('规则必须是带 type 字段的表，例如 {type = "log_scale", ...}')
+    kind = value["type"]
+    cls = registry.get(kind)
+    if cls is None:
+        raise ValueError(f"未知的规则类型 {kind!r}；可用类型：{', '.join(sorted(registry))}")
+    try:
+        return cls.model_validate(dict(value), context=context)
+    except ValidationError as exc:
+        raise ValueError(f"{kind} 规则参数有误：{_short(exc)}") from None
+
+
+def _short(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "；".join(parts)
+
+
+@hookimpl
+def register_rule_types(register):
+    """The core's own rule types arrive through the same hook a plugin would use."""
+    for cls in BUILTIN_RULE_TYPES.values():
+        register(cls)
+
+
+__all__ = [
+    "BUILTIN_RULE_TYPES",
+    "GRADES",
+    "GRADE_RANGES",
+    "Answer",
+    "Bands",
+    "Coverage",
+    "Expert",
+    "Flag",
+    "LogScale",
+    "PanelScore",
+    "Ratio",
+    "Rubric",
+    "Rule",
+    "RuleContext",
+    "Weighted",
+    "expert_part_id",
+    "parse_rule",
+]

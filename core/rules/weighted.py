@@ -1,0 +1,73 @@
+"""Weighted combinations: an indicator made of several sub-scores.
+
+Components answered 不适用 leave the combination and the others share their weight; a
+component still waiting for experts makes the whole combination pending, with the part
+already secured shown in the explanation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, SerializeAsAny, ValidationInfo, field_validator
+
+from .base import Rule, RuleContext, fmt
+
+
+class Weighted(Rule):
+    type: Literal["weighted"] = "weighted"
+    components: list[SerializeAsAny[Rule]] = Field(min_length=2)
+
+    type_name = "weighted"
+    tunable = ("weight",)
+
+    @field_validator("components", mode="before")
+    @classmethod
+    def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
+        from . import parse_rule  # late import: the registry lives in the package
+
+        if not isinstance(value, list):
+            raise ValueError("components 必须是规则列表")
+        rules = [parse_rule(v, info.context) for v in value]
+        ids = [r.id for r in rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"组成部分 id 重复：{dupes}（每个组成部分需要唯一的 id）")
+        return rules
+
+    def item_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.components:
+            for i in c.item_ids():
+                seen[i] = None
+        return list(seen)
+
+    def children(self) -> list[Rule]:
+        return list(self.components)
+
+    def evaluate(self, ctx: RuleContext, path: str = ""):
+        parts = []
+        for c in self.components:
+            sub = f"{path}.{c.id}" if path and path != "main" else c.id
+            e = c.evaluate(ctx, sub)
+            parts.append(e.model_copy(update={"weight": c.weight}))
+        live = [p for p in parts if p.status != "na"]
+        if not live:
+            return self._explain(
+                path, None, "na", "各组成部分均不适用，本项不计分", components=parts
+            )
+        total_w = sum(p.weight for p in live)
+        shares = "，".join(f"{p.label or p.id}{fmt(100 * p.weight / total_w)}%" for p in live)
+        dropped = [p.label or p.id for p in parts if p.status == "na"]
+        note = f"（{'、'.join(dropped)}不适用，权重由其余部分分摊）" if dropped else ""
+        pending = [p for p in live if p.status == "pending"]
+        if pending:
+            secured = sum(p.score * p.weight for p in live if p.status == "scored") / total_w
+            text = (
+                f"按权重合成（{shares}）{note}；{'、'.join(p.label or p.id for p in pending)}"
+                f"待专家评分，已确定部分折合{fmt(secured)}分"
+            )
+            return self._explain(path, None, "pending", text, components=parts)
+        score = sum(p.score * p.weight for p in live) / total_w
+        text = f"按权重合成（{shares}）{note}，得{fmt(score)}分"
+        return self._explain(path, score, "scored", text, components=parts)

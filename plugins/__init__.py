@@ -1,0 +1,1 @@
+"""Criteria-set plugins shipped with iipeval; each registers via the ``iipeval`` entry-point group."""
