@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -101,6 +102,20 @@ class Evaluator:
             result = result.model_copy(update={"findings": [note, *result.findings]})
         return result
 
+    def score_loaded(self, loaded: Loaded, framework: str | None = None) -> Result | Rejected:
+        """Score what a reader produced, with every finding located in its source."""
+        if loaded.submission is None:
+            return Rejected(
+                source=loaded.source, findings=[loaded.locate(f) for f in loaded.findings]
+            )
+        sub = loaded.submission
+        out = self.score(sub.application, sub.reviews, source=loaded.source, framework=framework)
+        findings = [loaded.locate(f) for f in [*loaded.findings, *out.findings]]
+        if isinstance(out, Rejected):
+            return out.model_copy(update={"findings": findings})
+        accepted = out.accepted and not any(f.severity is Severity.error for f in loaded.findings)
+        return out.model_copy(update={"findings": findings, "accepted": accepted})
+
 
 def _rejected(source: str, code: str, message: str) -> Rejected:
     return Rejected(
@@ -109,24 +124,42 @@ def _rejected(source: str, code: str, message: str) -> Rejected:
     )
 
 
-def load_submission(path: str | Path) -> Submission | Rejected:
+@dataclass
+class Loaded:
+    """What a reader hands the evaluator: the submission (if readable), the reader's own
+    findings, and where each item came from so findings can name the file, sheet and cell."""
+
+    source: str
+    submission: Submission | None
+    findings: list[Finding] = field(default_factory=list)
+    locations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def locate(self, finding: Finding) -> Finding:
+        where = self.locations.get(finding.item or "", {})
+        return finding.located(file=finding.file or self.source, **where)
+
+
+def load_json(path: str | Path) -> Loaded:
     """Read a JSON submission (an application, optionally with its reviews)."""
     path = Path(path)
     src = str(path)
     try:
         data = json.loads(path.read_bytes())
     except OSError as exc:
-        return _rejected(src, "unreadable", f"无法读取文件：{exc.strerror}")
+        return Loaded(
+            src, None, _rejected(src, "unreadable", f"无法读取文件：{exc.strerror}").findings
+        )
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _rejected(src, "bad_json", f"不是有效的 JSON：{exc}")
+        return Loaded(src, None, _rejected(src, "bad_json", f"不是有效的 JSON：{exc}").findings)
     if isinstance(data, dict) and "application" not in data and "applicant" in data:
         data = {"application": data}  # a bare application is accepted too
     try:
-        return Submission.model_validate(data)
+        return Loaded(src, Submission.model_validate(data))
     except ValidationError as exc:
-        return Rejected(
-            source=src,
-            findings=[
+        return Loaded(
+            src,
+            None,
+            [
                 Finding(
                     severity=Severity.error,
                     code="bad_field",

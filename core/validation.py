@@ -29,7 +29,9 @@ def credit_code_problem(code: str) -> str | None:
     bad = [c for c in code if c not in CREDIT_CODE_CHARS]
     if bad:
         return f"统一社会信用代码含有不允许的字符：{''.join(dict.fromkeys(bad))}（不使用I、O、Z、S、V）"
-    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(code[:17], CREDIT_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARS.index(c) * w for c, w in zip(code[:17], CREDIT_CODE_WEIGHTS, strict=True)
+    )
     check = CREDIT_CODE_CHARS[(31 - total % 31) % 31]
     if code[-1] != check:
         return f"统一社会信用代码校验位不符（按前17位计算应为{check}），请核对是否抄录有误"

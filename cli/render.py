@@ -1,0 +1,134 @@
+"""Plain-text rendering for the terminal, in Chinese. JSON output needs no rendering."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iipeval.core.criteria import Framework
+from iipeval.core.explain import STATUS_LABELS, fmt
+from iipeval.core.findings import SEVERITY_LABELS
+from iipeval.core.results import Rejected, Result
+
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def dumps(data: Any) -> str:
+    """Stable JSON: same data, same bytes."""
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def framework_json(fw: Framework, plugin: str) -> dict[str, Any]:
+    items = fw.item_map()
+    return {
+        "id": fw.id,
+        "name": fw.name,
+        "plugin": plugin,
+        "version": fw.version,
+        "platform_type": fw.platform_type,
+        "source": fw.source.model_dump(),
+        "intro": fw.intro,
+        "weights_note": fw.weights_note,
+        "subtypes": [s.model_dump() for s in fw.subtypes],
+        "dimensions": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "requirement": d.requirement,
+                "weight": d.weight,
+                "rationale": d.rationale,
+                "indicators": [
+                    {
+                        "id": i.id,
+                        "name": i.name,
+                        "description": i.description,
+                        "weight": i.weight,
+                        "kind": i.kind,
+                        "rationale": i.rationale,
+                        "items": [items[x].model_dump(exclude_none=True) for x in i.item_ids()],
+                        "rule": i.rule.model_dump(),
+                    }
+                    for i in d.indicators
+                ],
+            }
+            for d in fw.dimensions
+        ],
+        "general_items": [items[x].model_dump(exclude_none=True) for x in fw.general_items],
+        "exclusions": [e.model_dump() for e in fw.exclusions],
+    }
+
+
+def framework_text(fw: Framework, plugin: str) -> str:
+    items = fw.item_map()
+    src = fw.source
+    lines = [
+        f"{fw.name}（{fw.id}，版本 {fw.version}，插件 {plugin}）",
+        f"依据：{src.issuer}《{src.document}》{src.attachment}（{src.year}年）",
+    ]
+    if src.year_note:
+        lines.append(f"年份说明：{src.year_note}")
+    for c in src.corrections:
+        lines.append(f"勘误：原转录“{c.transcribed}”按官方用语作“{c.official}”")
+    if fw.subtypes:
+        lines.append("申报类型：" + "、".join(f"{s.name}（{s.id}）" for s in fw.subtypes))
+    c = fw.counts()
+    lines.append(f"共{c['dimensions']}个维度、{c['indicators']}项指标、{c['items']}个数据项")
+    lines.append(f"注：{fw.weights_note}")
+    n = 0
+    for k, d in enumerate(fw.dimensions):
+        lines.append("")
+        lines.append(f"{CN_NUMERALS[k]}、{d.name}（{fmt(d.weight)}分）")
+        if d.requirement:
+            lines.append(f"  能力要求：{d.requirement}")
+        for ind in d.indicators:
+            n += 1
+            lines.append(f"  {n}. {ind.name}（{fmt(ind.weight)}分，{ind.kind}）")
+            lines.append(f"     评价内容：{ind.description}")
+            labels = "、".join(items[x].label for x in ind.item_ids())
+            if labels:
+                lines.append(f"     数据项：{labels}")
+            for pid, r in ind.expert_parts():
+                lines.append(f"     专家评分项 {pid}：{r.aspect}")
+    return "\n".join(lines)
+
+
+def result_text(r: Result) -> str:
+    lines = [f"━━ {r.applicant} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
+    if r.subtype:
+        lines[-1] += f"（{r.subtype}）"
+    if r.fictional:
+        lines.append("（示例数据，非真实申报）")
+    if r.total is not None:
+        lines.append(f"总分：{fmt(r.total)}（{r.grade}）")
+    else:
+        lines.append(
+            f"总分：待专家评分（已确定{fmt(r.secured)}分，另有{fmt(r.pending_points)}分待专家评分）"
+        )
+    if r.excluded:
+        lines.append("否决：" + "；".join(f"{h.name}（{h.reason}）" for h in r.exclusions))
+    if not r.accepted:
+        lines.append("状态：存在错误，需退回补正")
+    lines.append("")
+    for d in r.dimensions:
+        score = fmt(d.score) if d.score is not None else STATUS_LABELS[d.status]
+        lines.append(f"■ {d.name}：{score}（权重{fmt(d.weight)}分）")
+        for i in (x for x in r.indicators if x.dimension == d.id):
+            s = f"{fmt(i.score)}分" if i.score is not None else STATUS_LABELS[i.status]
+            pts = f"，计{fmt(i.points)}/{fmt(i.weight)}分" if i.points is not None else ""
+            lines.append(f"  · {i.name}：{s}{pts}")
+            lines.append(f"      {i.explanation}")
+    if r.findings:
+        lines.append("")
+        lines.append("问题清单：")
+        for f in r.findings:
+            lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+    lines.append("")
+    lines.append(f"参数哈希：{r.provenance.parameters_hash}")
+    return "\n".join(lines)
+
+
+def rejected_text(r: Rejected) -> str:
+    lines = [f"━━ {r.source}：无法评分 ━━"]
+    for f in r.findings:
+        lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+    return "\n".join(lines)
