@@ -144,7 +144,7 @@ class Host:
     def _each(self, hook: str, make_register: Callable[[str], Callable]) -> None:
         """Call one hook plugin by plugin, attributing every failure to its plugin."""
         caller = getattr(self.pm.hook, hook)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order
             name = impl.plugin_name
             try:
                 impl.function(register=make_register(name))

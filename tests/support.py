@@ -1,0 +1,63 @@
+"""Test helpers: build hosts around small criteria sets without installing anything."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+
+from iipeval.core.api import Evaluator
+from iipeval.core.application import Application, ExpertReview
+from iipeval.core.hookspecs import hookimpl
+from iipeval.core.host import Host
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+def mini_data() -> dict:
+    return tomllib.loads((FIXTURES / "mini.toml").read_text("utf-8"))
+
+
+def plugin(**hooks) -> SimpleNamespace:
+    """A plugin object whose hooks are the given functions (marked as hookimpls)."""
+    return SimpleNamespace(**{name: hookimpl(fn) for name, fn in hooks.items()})
+
+
+def framework_plugin(*frameworks) -> SimpleNamespace:
+    def register_frameworks(register):
+        for fw in frameworks:
+            register(fw)
+
+    return plugin(register_frameworks=register_frameworks)
+
+
+def mini_host(*extra) -> Host:
+    return Host(
+        entry_points=False, plugins=[("mini_plugin", framework_plugin(mini_data())), *extra]
+    )
+
+
+def mini_evaluator(params=None) -> Evaluator:
+    return Evaluator(mini_host(), params)
+
+
+FULL = {
+    "devices_operating": 60,
+    "devices_processing": 40,
+    "devices_mobile": 0,
+    "devices_other": 0,
+    "developers_registered": 100,
+    "developers_active": 20,
+    "financing": 1000,
+    "major_safety_incident": False,
+}
+
+
+def application(**items) -> Application:
+    return Application(framework="mini", applicant={"name": "测试单位"}, items={**FULL, **items})
+
+
+def reviews(*scores, part="tech.judged") -> list[ExpertReview]:
+    return [ExpertReview(expert=f"专家{k + 1:02d}", scores={part: s}) for k, s in enumerate(scores)]
