@@ -1,0 +1,73 @@
+"""hunan_professional: 湖南省省级专业型工业互联网平台 (enterprise-level; 3 dimensions, 6 indicators).
+
+The criteria are data (``criteria.toml``); this module hands them to the host and adds the
+checks that need code. It imports nothing from the other Hunan plugins on purpose: each
+plugin stands alone, so the few lines below also appear in hunan_comprehensive and
+hunan_characteristic.
+"""
+
+from pathlib import Path
+
+from iipeval.core.explain import fmt
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.hookspecs import hookimpl
+from iipeval.core.validation import credit_code_problem
+
+FRAMEWORK = "hunan_professional"
+CRITERIA = Path(__file__).with_name("criteria.toml")
+APP_ITEMS = (
+    "apps_rd_design",
+    "apps_production",
+    "apps_operation_service",
+    "apps_business_management",
+)
+
+
+@hookimpl
+def register_frameworks(register):
+    register(CRITERIA)
+
+
+def active_apps_within_total(view):
+    """月活跃工业APP数量 may not exceed the four APP categories together."""
+    active, parts = view.number("apps_active"), [view.number(i) for i in APP_ITEMS]
+    if active is not None and None not in parts and active > sum(parts):
+        yield Finding(
+            severity=Severity.error,
+            code="inconsistent.apps_active_within_total",
+            item="apps_active",
+            message=f"月活跃工业APP数量（{fmt(active)}）不应超过四类工业APP数量合计（{fmt(sum(parts))}）",
+        )
+
+
+@hookimpl
+def register_validators(register):
+    register(
+        FRAMEWORK,
+        active_apps_within_total,
+        items=("apps_active", *APP_ITEMS),
+        code="apps_active_within_total",
+        description="月活跃工业APP数量不超过四类工业APP合计",
+    )
+
+
+def registered_outside_hunan(view):
+    """Reason when a well-formed credit code's division code (chars 3-8) is not Hunan's (43)."""
+    code = (view.applicant.credit_code or "").strip().upper()
+    if not code or credit_code_problem(code) or code[2:4] == "43":
+        return None
+    return (
+        f"统一社会信用代码第3-8位（登记管理机关行政区划码）为{code[2:8]}，不以43（湖南省）开头，"
+        "不符合“申报单位在湖南省依法设立”的要求；如系迁入湖南的单位（迁址后代码不变），请以营业执照核实"
+    )
+
+
+@hookimpl
+def register_exclusions(register):
+    register(
+        FRAMEWORK,
+        registered_outside_hunan,
+        id="registered_outside_hunan",
+        name="申报单位未在湖南省依法设立",
+        rationale="申报通知要求申报单位在湖南省依法设立；统一社会信用代码第3-8位为登记管理机关行政区划码，湖南省以43开头。代码缺失或格式错误时不判定，由符合性审查另行提示。",
+    )
