@@ -15,6 +15,7 @@ from iipeval.core.validation import credit_code_problem
 
 FRAMEWORK = "hunan_comprehensive"
 CRITERIA = Path(__file__).with_name("criteria.toml")
+ENTERPRISE_ITEMS = ("enterprises_manufacturing", "enterprises_service")
 APP_ITEMS = (
     "apps_rd_design",
     "apps_production",
@@ -40,6 +41,21 @@ def active_apps_within_total(view):
         )
 
 
+def sme_within_enterprises(view):
+    """服务中小企业数量 is a subset of 接入企业 (制造 + 服务企业); warn when it is larger."""
+    sme, parts = view.number("sme_served"), [view.number(i) for i in ENTERPRISE_ITEMS]
+    if sme is not None and None not in parts and sme > sum(parts):
+        yield Finding(
+            severity=Severity.warning,
+            code="inconsistent.sme_within_enterprises",
+            item="sme_served",
+            message=(
+                f"服务中小企业数量（{fmt(sme)}）超过接入工业制造企业与工业服务企业合计"
+                f"（{fmt(sum(parts))}），二者应为包含关系，请核实统计口径"
+            ),
+        )
+
+
 @hookimpl
 def register_validators(register):
     register(
@@ -48,6 +64,13 @@ def register_validators(register):
         items=("apps_active", *APP_ITEMS),
         code="apps_active_within_total",
         description="月活跃工业APP数量不超过四类工业APP合计",
+    )
+    register(
+        FRAMEWORK,
+        sme_within_enterprises,
+        items=("sme_served", *ENTERPRISE_ITEMS),
+        code="sme_within_enterprises",
+        description="服务中小企业数量不超过接入企业合计",
     )
 
 
