@@ -90,9 +90,7 @@ def overseas_consistent(view):
             severity=Severity.warning,
             code="inconsistent.overseas_customers_without_country",
             item="overseas_countries",
-            message=(
-                f"服务海外企业{fmt(enterprises)}家，但业务覆盖国家和地区数量为0，请核实"
-            ),
+            message=f"服务海外企业{fmt(enterprises)}家，但业务覆盖国家和地区数量为0，请核实",
         )
 
 
