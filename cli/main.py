@@ -38,6 +38,7 @@ def cli() -> None:
 def evaluator(params: str | None = None) -> Evaluator:
     try:
         ev = Evaluator(params=load_parameters(params))
+        ev.check_parameters()
     except ParamsError as exc:
         raise click.BadParameter(str(exc), param_hint="--params") from None
     for problem in ev.host.problems:

@@ -19,7 +19,7 @@ from .application import Application, ExpertReview, Submission
 from .engine import score as run_engine
 from .findings import Finding, Severity
 from .host import Host, RegisteredFramework, UnknownFramework
-from .params import Effective, Parameters, apply
+from .params import Effective, Parameters, ParamsError, apply
 from .results import Provenance, Rejected, Result
 
 
@@ -40,6 +40,19 @@ class Evaluator:
 
     def framework(self, framework_id: str) -> RegisteredFramework:
         return self.host.framework(framework_id)
+
+    def check_parameters(self) -> None:
+        """Apply the parameters to every set they name now, so a bad file fails at once
+        (with its file and key) instead of halfway through a batch."""
+        for fw_id in self.params.frameworks:
+            if fw_id not in self.host.frameworks:
+                known = "、".join(self.host.frameworks) or "（无）"
+                raise ParamsError(
+                    f"{self.params.source}: [frameworks.{fw_id}] 未加载该评价体系；已加载：{known}"
+                )
+        for rf in self.frameworks():
+            for st in [None, *(s.id for s in rf.framework.subtypes)]:
+                self.effective(rf.framework.id, st)
 
     def effective(self, framework_id: str, subtype: str | None = None) -> Effective:
         rf = self.framework(framework_id)

@@ -64,12 +64,26 @@ class AggregationPolicy(BaseModel):
         return self
 
 
+class RankingPolicy(BaseModel):
+    """Who may be recommended: an optional quota and an optional minimum total.
+
+    Provinces usually recommend no more than 2 platforms nationally; neither number is
+    in the source documents, so both default to "no limit" and are the organiser's call.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    quota: int | None = Field(default=None, ge=1, description="推荐名额")
+    min_total: float | None = Field(default=None, ge=0, le=100, description="推荐的最低总分")
+
+
 class FrameworkOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weights: dict[str, float] = {}
     rules: dict[str, dict[str, Any]] = {}
     aggregation: dict[str, Any] | None = None
+    ranking: dict[str, Any] | None = None
     grades: list[GradeBand] | None = None
 
 
@@ -79,6 +93,7 @@ class Parameters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     aggregation: AggregationPolicy = AggregationPolicy()
+    ranking: RankingPolicy = RankingPolicy()
     frameworks: dict[str, FrameworkOverrides] = {}
     source: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)
@@ -89,6 +104,12 @@ class Parameters(BaseModel):
             merged = {**self.aggregation.model_dump(), **o.aggregation}
             return AggregationPolicy.model_validate(merged)
         return self.aggregation
+
+    def ranking_for(self, framework_id: str) -> RankingPolicy:
+        o = self.frameworks.get(framework_id)
+        if o and o.ranking:
+            return RankingPolicy.model_validate({**self.ranking.model_dump(), **o.ranking})
+        return self.ranking
 
 
 class ParamsError(ValueError):
@@ -139,6 +160,7 @@ class Effective(BaseModel):
     indicator_points: dict[str, float]
     rules: dict[str, Rule]
     policy: AggregationPolicy
+    ranking: RankingPolicy
     grades: list[GradeBand]
     notices: list[str] = []
 
@@ -158,6 +180,8 @@ class Effective(BaseModel):
                 for path, r in rule.walk(ind_id)
             },
             "aggregation": self.policy.model_dump(),
+            "ranking": self.ranking.model_dump(),
+            "tie_break": list(self.framework.tie_break),
             "grades": [g.model_dump() for g in self.grades],
         }
 
@@ -206,7 +230,11 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
             raise ParamsError(f"{where}.rules.{key}: 没有 id 为 {ind_id!r} 的指标")
         rules[ind_id] = _override(rules[ind_id], sub, update, f"{where}.rules.{key}")
 
-    policy = params.policy_for(framework.id)
+    try:
+        policy = params.policy_for(framework.id)
+        ranking = params.ranking_for(framework.id)
+    except ValidationError as exc:
+        raise ParamsError(f"{where}: {_describe(exc)}") from None
     grades = o.grades or framework.grades
     return Effective(
         framework=framework,
@@ -215,6 +243,7 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
         indicator_points=ind_points,
         rules=rules,
         policy=policy,
+        ranking=ranking,
         grades=grades,
         notices=notices,
     )
