@@ -124,7 +124,9 @@ class Bands(_Summed):
             if x >= threshold:
                 score, reached = band_score, threshold
         band = (
-            f"达到{fmt(reached)}档" if reached is not None else f"未达最低档{fmt(self.bands[0][0])}"
+            f"达到“≥{fmt(reached)}”档"
+            if reached is not None
+            else f"低于最低档“≥{fmt(self.bands[0][0])}”"
         )
         text = f"{self._describe_sum(ctx, x)}，{band}，得{fmt(score)}分"
         if notes:
