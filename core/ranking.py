@@ -1,0 +1,144 @@
+"""Ranking and recommendation within one criteria set (and sub-type).
+
+Only complete, accepted, non-excluded applications are ranked. Equal totals are broken
+by the order of dimensions/indicators the plugin declares (``tie_break``); applications
+still equal after that share a rank, and a tie across the quota line is flagged for the
+organiser instead of being settled by file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from .findings import Finding, Severity
+from .params import RankingPolicy
+from .results import Result
+
+EPS = 1e-9
+
+
+class RankEntry(BaseModel):
+    rank: int | None
+    applicant: str
+    key: str
+    source: str
+    framework: str
+    subtype: str | None
+    total: float | None
+    secured: float
+    provisional: bool
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    recommendation: str
+    reason: str = ""
+    dimensions: dict[str, float | None]
+
+
+class Ranking(BaseModel):
+    framework: str
+    framework_name: str
+    subtype: str | None
+    tie_break: list[str]
+    policy: RankingPolicy
+    entries: list[RankEntry]
+    findings: list[Finding] = []
+
+
+def result_key(result: Result) -> str:
+    """The identity of an application across files: its credit code, else its name."""
+    return (result.credit_code or "").strip().upper() or result.applicant.strip()
+
+
+def _tie_values(r: Result, tie_break: list[str]) -> tuple[float, ...]:
+    points = {d.id: d.points or 0.0 for d in r.dimensions}
+    points |= {i.id: i.points or 0.0 for i in r.indicators}
+    return tuple(round(points.get(t, 0.0), 9) for t in tie_break)
+
+
+def rank(
+    results: Iterable[Result], tie_break: list[str], policy: RankingPolicy
+) -> tuple[list[RankEntry], list[Finding]]:
+    results = list(results)
+    findings: list[Finding] = []
+
+    def standing(r: Result) -> tuple[str, str]:
+        if not r.accepted:
+            return "需补正", "存在错误，需退回补正后再排名"
+        if r.excluded:
+            return "不予推荐", "否决项：" + "；".join(
+                f"{h.name}（{h.reason}）" for h in r.exclusions
+            )
+        if r.provisional:
+            return "待专家评分", "尚有定性指标未经专家评分"
+        return "", ""
+
+    eligible = [r for r in results if not standing(r)[0]]
+    eligible.sort(
+        key=lambda r: (
+            -round(r.total, 9),
+            *(-v for v in _tie_values(r, tie_break)),
+            r.applicant,
+            r.source,
+        )
+    )
+    entries: list[RankEntry] = []
+    prev, prev_rank = None, 0
+    ranks: list[int] = []
+    for pos, r in enumerate(eligible, start=1):
+        key = (round(r.total, 9), _tie_values(r, tie_break))
+        prev_rank = prev_rank if key == prev else pos
+        prev = key
+        ranks.append(prev_rank)
+    in_quota = 0
+    for r, rk in zip(eligible, ranks, strict=True):
+        rec, reason = "推荐", ""
+        if policy.min_total is not None and r.total < policy.min_total - EPS:
+            rec, reason = "未达推荐分数线", f"总分低于{policy.min_total:g}分"
+        elif policy.quota is not None and rk > policy.quota:
+            rec, reason = "未进入推荐名额", f"推荐名额{policy.quota}个"
+        if rec == "推荐":
+            in_quota += 1
+        entries.append(_entry(r, rk, rec, reason))
+    if policy.quota is not None and in_quota > policy.quota:
+        tied = [
+            e.applicant
+            for e in entries
+            if e.recommendation == "推荐"
+            and e.rank == max(x.rank for x in entries if x.recommendation == "推荐")
+        ]
+        findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="quota_tie",
+                message=f"推荐名额{policy.quota}个，但{'、'.join(tied)}在名额边界同分（比较{'、'.join(tie_break) or '总分'}后仍相同），需组织方裁定",
+            )
+        )
+    rest = [r for r in results if standing(r)[0]]
+    rest.sort(key=lambda r: (standing(r)[0], -(r.secured), r.applicant, r.source))
+    for r in rest:
+        rec, reason = standing(r)
+        entries.append(_entry(r, None, rec, reason))
+    return entries, findings
+
+
+def _entry(r: Result, rk: int | None, rec: str, reason: str) -> RankEntry:
+    return RankEntry(
+        rank=rk,
+        applicant=r.applicant,
+        key=result_key(r),
+        source=r.source,
+        framework=r.framework,
+        subtype=r.subtype,
+        total=r.total,
+        secured=r.secured,
+        provisional=r.provisional,
+        grade=r.grade,
+        accepted=r.accepted,
+        excluded=r.excluded,
+        recommendation=rec,
+        reason=reason,
+        dimensions={d.id: d.score for d in r.dimensions},
+    )

@@ -1,0 +1,108 @@
+"""Batch scoring: reviews matched to applications, missing reviews, ranking and quota."""
+
+from support import application, mini_evaluator
+
+from iipeval.core.api import Loaded
+from iipeval.core.application import ExpertReview, Submission
+from iipeval.core.batch import ReviewBundle, score_batch
+from iipeval.core.params import Parameters, RankingPolicy
+
+
+def loaded(name, **items):
+    app = application(**items)
+    app.applicant.name = name
+    return Loaded(f"{name}.json", Submission(application=app))
+
+
+def bundle(expert, scores, conflicts=()):
+    return ReviewBundle(
+        source=f"{expert}.xlsx",
+        expert=expert,
+        framework="mini",
+        conflicts=list(conflicts),
+        reviews=[
+            ExpertReview(expert=expert, application=k, scores={"tech.judged": s})
+            for k, s in scores.items()
+        ],
+    )
+
+
+def entries(batch):
+    [ranking] = batch.rankings
+    return [(e.rank, e.applicant, e.recommendation) for e in ranking.entries]
+
+
+def test_ranking_uses_totals_then_declared_tie_break():
+    # 甲 and 乙 both total 68.75; mini declares tie_break = ["b", "a"], and 乙 is
+    # stronger in 维度乙 (31.25 vs 23.75 points), so 乙 ranks first despite its name.
+    apps = [
+        loaded("甲", devices_operating=960),
+        loaded("乙", devices_mobile=1, financing=10000),
+        loaded("丙", devices_operating=10, devices_processing=0),
+    ]
+    panel = [bundle("专家1", {"甲": 80, "乙": 80, "丙": 80})]
+    batch = score_batch(mini_evaluator(), apps, panel)
+    totals = {r.applicant: round(r.total, 6) for r in batch.results}
+    assert totals["甲"] == totals["乙"] == 68.75
+    assert entries(batch) == [(1, "乙", "推荐"), (2, "甲", "推荐"), (3, "丙", "推荐")]
+
+
+def test_exact_tie_shares_a_rank_and_quota_line_is_flagged():
+    apps = [loaded("甲"), loaded("乙"), loaded("丙", devices_operating=1)]
+    panel = [bundle("专家1", {"甲": 80, "乙": 80, "丙": 80})]
+    ev = mini_evaluator(Parameters(ranking=RankingPolicy(quota=1)))
+    batch = score_batch(ev, apps, panel)
+    assert entries(batch) == [(1, "乙", "推荐"), (1, "甲", "推荐"), (3, "丙", "未进入推荐名额")]
+    assert any(f.code == "quota_tie" and "甲" in f.message for f in batch.findings)
+
+
+def test_excluded_and_incomplete_are_listed_but_not_ranked():
+    apps = [
+        loaded("甲"),
+        loaded("乙", major_safety_incident=True),
+        loaded("丙", devices_other=None),
+    ]
+    batch = score_batch(mini_evaluator(), apps, [bundle("专家1", {"甲": 70, "乙": 90, "丙": 90})])
+    ranked = entries(batch)
+    assert ranked[0] == (1, "甲", "推荐")
+    assert (None, "乙", "不予推荐") in ranked and (None, "丙", "需补正") in ranked
+    assert batch.failed  # 丙 needs 补正
+
+
+def test_unscored_applications_are_pending_not_ranked_last():
+    batch = score_batch(mini_evaluator(), [loaded("甲")], [])
+    assert entries(batch) == [(None, "甲", "待专家评分")]
+
+
+def test_reviews_for_unknown_applications_and_missing_reviews_are_reported():
+    apps = [loaded("甲"), loaded("乙")]
+    panel = [
+        bundle("专家1", {"甲": 80, "乙": 70, "丁": 60}),
+        bundle("专家2", {"甲": 90}),  # never scored 乙
+        bundle("专家3", {"甲": 85}, conflicts=["乙"]),  # declared a conflict with 乙
+    ]
+    batch = score_batch(mini_evaluator(), apps, panel)
+    codes = [(f.code, f.message) for f in batch.findings]
+    assert any(c == "review_unknown_application" and "丁" in m for c, m in codes)
+    missing = [m for c, m in codes if c == "review_missing"]
+    assert missing == ["专家“专家2”未对“乙”评分"]
+    yi = next(r for r in batch.results if r.applicant == "乙")
+    assert yi.panels[0].experts == {"专家1": 70.0}
+
+
+def test_batch_is_deterministic_whatever_the_input_order():
+    apps = [loaded("甲"), loaded("乙", devices_operating=5), loaded("丙", devices_operating=900)]
+    panel = [
+        bundle("专家1", {"甲": 80, "乙": 70, "丙": 60}),
+        bundle("专家2", {"甲": 82, "乙": 72, "丙": 62}),
+    ]
+    a = score_batch(mini_evaluator(), apps, panel).model_dump_json()
+    b = score_batch(mini_evaluator(), apps[::-1], panel[::-1]).model_dump_json()
+    assert a == b
+
+
+def test_unreadable_input_is_rejected_and_others_still_scored():
+    bad = Loaded("bad.json", None, [])
+    batch = score_batch(mini_evaluator(), [bad, loaded("甲")], [bundle("专家1", {"甲": 80})])
+    assert [r.source for r in batch.rejected] == ["bad.json"]
+    assert [r.applicant for r in batch.results] == ["甲"]
