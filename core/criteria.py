@@ -148,13 +148,22 @@ class Subtype(_Strict):
 
 
 class Check(_Strict):
-    """A declarative cross-item consistency check: ``left <= right`` (× ``factor``)."""
+    """A declarative cross-item consistency check: ``left <= right`` (× ``factor``).
+
+    ``right`` may list several items, compared against their sum (active APPs against the
+    four APP categories together, SMEs served against all enterprises served).
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     type: Literal["le"] = "le"
     left: str
-    right: str
+    right: str | list[str]
     factor: float = 1.0
+
+    @property
+    def right_items(self) -> list[str]:
+        return [self.right] if isinstance(self.right, str) else list(self.right)
+
     severity: Literal["error", "warning"] = "error"
     message: str = Field(min_length=1, description="中文说明，何为一致")
 
@@ -240,7 +249,7 @@ class Framework(_Strict):
             if name not in items:
                 yield f"general_items 引用了不存在的数据项：{name}"
         for c in self.checks:
-            for side in (c.left, c.right):
+            for side in (c.left, *c.right_items):
                 if side not in items:
                     yield f"校验 {c.id} 引用了不存在的数据项：{side}"
         for e in self.exclusions:

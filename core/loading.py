@@ -47,7 +47,9 @@ def referenced_items(data: Mapping[str, Any]) -> list[str]:
         seen.setdefault(i, None)
     for c in data.get("checks", []):
         seen.setdefault(c.get("left"), None)
-        seen.setdefault(c.get("right"), None)
+        right = c.get("right")
+        for i in right if isinstance(right, list) else [right]:
+            seen.setdefault(i, None)
     for e in data.get("exclusions", []):
         seen.setdefault(e.get("item"), None)
     return [i for i in seen if isinstance(i, str)]

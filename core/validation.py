@@ -191,15 +191,21 @@ def validate(
             )
         )
     for check in framework.checks:
-        left, right = out.answers[check.left], out.answers[check.right]
-        if left.usable and right.usable and float(left.value) > check.factor * float(right.value):
+        left = out.answers[check.left]
+        rights = [out.answers[i] for i in check.right_items]
+        if not left.usable or not all(a.usable for a in rights):
+            continue
+        total = sum(float(a.value) for a in rights)
+        if float(left.value) > check.factor * total:
+            what = "、".join(known[i].label for i in check.right_items)
+            what += "合计" if len(rights) > 1 else ""
             out.findings.append(
                 Finding(
                     severity=Severity(check.severity),
                     code=f"inconsistent.{check.id}",
                     message=(
                         f"{check.message}：{known[check.left].label}为{fmt(left.value)}，"
-                        f"{known[check.right].label}为{fmt(right.value)}"
+                        f"{what}为{fmt(total)}"
                     ),
                     item=check.left,
                 )

@@ -238,11 +238,15 @@ def test_code_validator_active_apps_over_total(evaluator, example):
     assert not result.accepted
 
 
-def test_code_validator_served_within_enterprises(evaluator, example):
+def test_served_within_enterprises(evaluator, example):
     result = score_items(
         evaluator, example, enterprises_manufacturing=1000, enterprises_service=100
     )
-    hits = [f for f in result.findings if f.code == "inconsistent.served_within_enterprises"]
+    codes_ = (
+        "inconsistent.served_within_enterprises",
+        "inconsistent.local_served_within_enterprises",
+    )
+    hits = [f for f in result.findings if f.code in codes_]
     assert {f.item for f in hits} == {"sme_served", "local_enterprises_served"}
     assert all(f.severity is Severity.warning for f in hits)
 

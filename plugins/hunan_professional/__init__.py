@@ -1,54 +1,22 @@
 """hunan_professional: 湖南省省级专业型工业互联网平台 (enterprise-level; 3 dimensions, 6 indicators).
 
 The criteria are data (``criteria.toml``); this module hands them to the host and adds the
-checks that need code. It imports nothing from the other Hunan plugins on purpose: each
-plugin stands alone, so the few lines below also appear in hunan_comprehensive and
-hunan_characteristic.
+one 否决项 that needs code. It imports nothing from the other Hunan plugins on purpose: each
+plugin stands alone, so the credit-code check below also appears in the other two.
 """
 
 from pathlib import Path
 
-from iipeval.core.explain import fmt
-from iipeval.core.findings import Finding, Severity
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.validation import credit_code_problem
 
 FRAMEWORK = "hunan_professional"
 CRITERIA = Path(__file__).with_name("criteria.toml")
-APP_ITEMS = (
-    "apps_rd_design",
-    "apps_production",
-    "apps_operation_service",
-    "apps_business_management",
-)
 
 
 @hookimpl
 def register_frameworks(register):
     register(CRITERIA)
-
-
-def active_apps_within_total(view):
-    """月活跃工业APP数量 may not exceed the four APP categories together."""
-    active, parts = view.number("apps_active"), [view.number(i) for i in APP_ITEMS]
-    if active is not None and None not in parts and active > sum(parts):
-        yield Finding(
-            severity=Severity.error,
-            code="inconsistent.apps_active_within_total",
-            item="apps_active",
-            message=f"月活跃工业APP数量（{fmt(active)}）不应超过四类工业APP数量合计（{fmt(sum(parts))}）",
-        )
-
-
-@hookimpl
-def register_validators(register):
-    register(
-        FRAMEWORK,
-        active_apps_within_total,
-        items=("apps_active", *APP_ITEMS),
-        code="apps_active_within_total",
-        description="月活跃工业APP数量不超过四类工业APP合计",
-    )
 
 
 def registered_outside_hunan(view):

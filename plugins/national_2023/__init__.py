@@ -15,59 +15,10 @@ from iipeval.core.hookspecs import hookimpl
 FRAMEWORK = "national_2023"
 CRITERIA = Path(__file__).with_name("criteria.toml")
 
-APP_ITEMS = (
-    "apps_rd_design",
-    "apps_production",
-    "apps_operation_service",
-    "apps_business_management",
-)
-ENTERPRISE_ITEMS = ("enterprises_manufacturing", "enterprises_service")
-
 
 @hookimpl
 def register_frameworks(register):
     register(CRITERIA)
-
-
-def _numbers(view, items):
-    """The items' values, or ``None`` when any of them is missing, 不适用 or invalid."""
-    values = [view.number(i) for i in items]
-    return None if None in values else values
-
-
-def active_apps_within_total(view):
-    """月活跃工业APP数量 may not exceed the four APP categories together."""
-    active, parts = view.number("apps_active"), _numbers(view, APP_ITEMS)
-    if active is not None and parts is not None and active > sum(parts):
-        yield Finding(
-            severity=Severity.error,
-            code="inconsistent.apps_active_within_total",
-            item="apps_active",
-            message=(
-                f"月活跃工业APP数量（{fmt(active)}）不应超过四类工业APP数量合计"
-                f"（{fmt(sum(parts))}）"
-            ),
-        )
-
-
-def served_within_enterprises(view):
-    """SMEs and local enterprises served are subsets of all enterprises served."""
-    parts = _numbers(view, ENTERPRISE_ITEMS)
-    if parts is None:
-        return
-    total = sum(parts)
-    for item in ("sme_served", "local_enterprises_served"):
-        value = view.number(item)
-        if value is not None and value > total:
-            yield Finding(
-                severity=Severity.warning,
-                code="inconsistent.served_within_enterprises",
-                item=item,
-                message=(
-                    f"{view.label(item)}（{fmt(value)}）超过服务（接入）工业制造企业与工业服务"
-                    f"企业合计（{fmt(total)}），二者应为包含关系，请核实统计口径"
-                ),
-            )
 
 
 def overseas_consistent(view):
@@ -96,20 +47,6 @@ def overseas_consistent(view):
 
 @hookimpl
 def register_validators(register):
-    register(
-        FRAMEWORK,
-        active_apps_within_total,
-        items=("apps_active", *APP_ITEMS),
-        code="apps_active_within_total",
-        description="月活跃工业APP数量不超过四类工业APP合计",
-    )
-    register(
-        FRAMEWORK,
-        served_within_enterprises,
-        items=("sme_served", "local_enterprises_served", *ENTERPRISE_ITEMS),
-        code="served_within_enterprises",
-        description="服务中小企业、服务属地企业数量不超过服务工业企业合计",
-    )
     register(
         FRAMEWORK,
         overseas_consistent,
