@@ -1,8 +1,8 @@
 """hunan_characteristic: 湖南省省级特色型工业互联网平台 (行业级 / 区域级; 3 dimensions, 8 indicators).
 
 The criteria are data (``criteria.toml``); this module hands them to the host and adds the
-checks that need code: each sub-type must actually serve what it is named for, APP
-activity must fit the APP count, and the applicant must be registered in Hunan. It imports
+checks that need code: each sub-type must actually serve what it is named for, and the
+applicant must be registered in Hunan. It imports
 nothing from the other Hunan plugins on purpose: each plugin stands alone.
 """
 
