@@ -136,30 +136,6 @@ def _failed(results) -> bool:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option(
-    "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
-)
-@FORMAT
-def score(files, framework, params, fmt) -> None:
-    """对申报数据（.json / .xlsx，可为文件、文件夹或通配符）评分。"""
-    ev = evaluator(params)
-    results = _score_all(ev, files, framework)
-    if fmt == "json":
-        scored = [r.model_dump(mode="json") for r in results if not isinstance(r, Rejected)]
-        rejected = [r.model_dump(mode="json") for r in results if isinstance(r, Rejected)]
-        click.echo(render.dumps({"results": scored, "rejected": rejected}))
-    else:
-        blocks = [
-            render.rejected_text(r) if isinstance(r, Rejected) else render.result_text(r)
-            for r in results
-        ]
-        click.echo("\n\n".join(blocks))
-    sys.exit(1 if _failed(results) else 0)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @FORMAT
 def validate(files, framework, fmt) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
@@ -196,3 +172,6 @@ def validate(files, framework, fmt) -> None:
 
 def main() -> None:
     cli(prog_name="iipeval")
+
+
+from . import score  # noqa: E402,F401  (registers the batch score command)

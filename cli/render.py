@@ -95,7 +95,7 @@ def framework_text(fw: Framework, plugin: str) -> str:
 def result_text(r: Result) -> str:
     lines = [f"━━ {r.applicant} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
     if r.subtype:
-        lines[-1] += f"（{r.subtype}）"
+        lines[-1] += f"（{r.subtype_name}）"
     if r.fictional:
         lines.append("（示例数据，非真实申报）")
     if r.total is not None:
@@ -131,4 +131,41 @@ def rejected_text(r: Rejected) -> str:
     lines = [f"━━ {r.source}：无法评分 ━━"]
     for f in r.findings:
         lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+    return "\n".join(lines)
+
+
+def batch_text(batch) -> str:
+    """One application: its full score card. Several: the rankings and what went wrong."""
+    blocks = []
+    if len(batch.results) == 1:
+        blocks.append(result_text(batch.results[0]))
+    else:
+        for ranking in batch.rankings:
+            blocks.append(ranking_text(ranking))
+    blocks.extend(rejected_text(r) for r in batch.rejected)
+    if batch.findings:
+        lines = ["批次问题："]
+        for f in batch.findings:
+            lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def ranking_text(ranking) -> str:
+    title = ranking.framework_name + (f"（{ranking.subtype_name}）" if ranking.subtype else "")
+    lines = [f"━━ {title} 排名 ━━"]
+    for e in ranking.entries:
+        rank = f"{e.rank:>3}" if e.rank is not None else "  —"
+        total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}）"
+        reason = f"（{e.reason}）" if e.reason else ""
+        lines.append(f"{rank}  {e.applicant}  {total}  {e.grade or ''}  {e.recommendation}{reason}")
+    return "\n".join(lines)
+
+
+def batch_summary(batch, targets) -> str:
+    n_find = len(batch.findings) + sum(len(r.findings) for r in batch.results)
+    lines = [
+        f"已评分 {len(batch.results)} 份，无法读取 {len(batch.rejected)} 份，问题 {n_find} 条",
+        "已写出：" + "、".join(str(t) for t in targets),
+    ]
     return "\n".join(lines)

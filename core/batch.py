@@ -138,6 +138,7 @@ def score_batch(
                 framework=fw_id,
                 framework_name=eff.framework.name,
                 subtype=subtype,
+                subtype_name=st.name if (st := eff.framework.subtype(subtype)) else None,
                 tie_break=eff.framework.tie_break,
                 policy=eff.ranking,
                 entries=entries,

@@ -120,6 +120,7 @@ def score(
         framework=fw.id,
         framework_name=fw.name,
         subtype=view.subtype,
+        subtype_name=st.name if st else None,
         applicant=application.applicant.name,
         credit_code=application.applicant.credit_code,
         fictional=application.fictional,

@@ -41,6 +41,7 @@ class Ranking(BaseModel):
     framework: str
     framework_name: str
     subtype: str | None
+    subtype_name: str | None = None
     tie_break: list[str]
     policy: RankingPolicy
     entries: list[RankEntry]

@@ -72,6 +72,7 @@ class Result(BaseModel):
     framework: str
     framework_name: str
     subtype: str | None = None
+    subtype_name: str | None = None
     applicant: str
     credit_code: str | None = None
     fictional: bool = False

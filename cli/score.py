@@ -1,0 +1,148 @@
+"""``iipeval score``: batch scoring with the panel's reviews, ranked, written safely.
+
+Everything here is plumbing: reading inputs (:mod:`.inputs`), :func:`core.batch.score_batch`
+for the work, and :mod:`iipeval.reports` for the files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from iipeval.core.batch import Batch, ReviewBundle, score_batch
+from iipeval.core.findings import Finding, Severity
+
+from . import inputs, render
+from .main import cli, evaluator, registered
+
+OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv")
+
+
+def _progress_wanted() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def read_reviews(args: tuple[str, ...]) -> list[ReviewBundle]:
+    bundles = []
+    for path in inputs.expand(args):
+        src = str(path)
+        if not path.exists():
+            bundles.append(ReviewBundle(src, findings=[_error(src, "not_found", "评分文件不存在")]))
+            continue
+        from iipeval.excel import review_reader
+
+        if path.suffix.lower() == ".json":
+            bundles.append(review_reader.read_review_json(path))
+        elif path.suffix.lower() in inputs.WORKBOOK_SUFFIXES:
+            bundles.append(review_reader.read_review_workbook(path))
+        else:
+            bundles.append(
+                ReviewBundle(
+                    src,
+                    findings=[
+                        _error(
+                            src,
+                            "unsupported",
+                            f"不支持的评分文件类型“{path.suffix}”：请提交专家评分表（.xlsx）或 .json",
+                        )
+                    ],
+                )
+            )
+    return bundles
+
+
+def _error(src: str, code: str, message: str) -> Finding:
+    return Finding(severity=Severity.error, code=code, message=message, file=src)
+
+
+def output_paths(output: str) -> list[Path]:
+    """``results.xlsx`` also gets ``results.json`` and ``results.csv`` with the same content."""
+    out = Path(output)
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise click.BadParameter("输出文件须以 .xlsx、.json 或 .csv 结尾", param_hint="-o")
+    if suffix == ".xlsx":
+        return [out, out.with_suffix(".json"), out.with_suffix(".csv")]
+    return [out]
+
+
+def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
+    from iipeval.reports import atomic, results_workbook, tabular
+
+    writers = {
+        ".xlsx": lambda p: results_workbook.write_results_workbook(
+            batch, p, generated_at=datetime.now().astimezone().replace(microsecond=0)
+        ),
+        ".json": lambda p: tabular.write_json(batch, p),
+        ".csv": lambda p: tabular.write_csv(batch, p),
+    }
+    if not force:
+        existing = [str(p) for p in paths if p.exists()]
+        if existing:
+            raise click.UsageError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+    with atomic.terminate_as_interrupt():
+        for p in paths:
+            atomic.write_atomic(p, writers[p.suffix.lower()], force=force)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--reviews",
+    multiple=True,
+    help="专家评分表（.xlsx）或评分数据（.json）：文件、文件夹或通配符，可多次指定",
+)
+@click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
+@click.option(
+    "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="结果文件：results.xlsx（同时写出同名 .json 与 .csv）、.json 或 .csv",
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="屏幕输出格式（未指定 -o 时）",
+)
+def score(files, reviews, framework, params, output, force, fmt) -> None:
+    """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
+    ev = evaluator(params)
+    if framework:
+        registered(ev, framework)
+    paths = inputs.expand(files)
+    if not paths:
+        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
+    targets = output_paths(output) if output else []
+    bundles = read_reviews(reviews)
+
+    if _progress_wanted():
+        with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
+            batch = score_batch(
+                ev, map(inputs.read, paths), bundles, framework=framework, progress=bar.update
+            )
+    else:
+        batch = score_batch(ev, map(inputs.read, paths), bundles, framework=framework)
+
+    if targets:
+        write_outputs(batch, targets, force)
+        click.echo(render.batch_summary(batch, targets), err=True)
+    elif fmt == "json":
+        click.echo(render.dumps(batch.model_dump(mode="json")))
+    elif fmt == "csv":
+        from iipeval.reports import tabular
+
+        sys.stdout.write(tabular.csv_text(batch))
+    else:
+        click.echo(render.batch_text(batch))
+    sys.exit(1 if batch.failed else 0)
