@@ -175,3 +175,4 @@ def main() -> None:
 
 
 from . import score  # noqa: E402,F401  (registers the batch score command)
+from . import workbook  # noqa: E402,F401  (registers template commands)

@@ -1,0 +1,43 @@
+"""Text measurement for column widths and row heights, aware of CJK glyph widths.
+
+Neither Excel nor LibreOffice grows a row to fit wrapped text in merged cells, and a
+Chinese character is about twice as wide as a digit, so a naive ``len()`` gives columns
+that clip labels and rows that hide half of an indicator's 评价内容. Widths here are in
+Excel's column units (the width of ``0`` in the default font).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+#: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
+#: half-width glyph; measured on the LibreOffice rendering (docs/workbook-review.md).
+WIDE, NARROW = 2.0, 1.05
+#: Points per wrapped line at 11pt, and padding per row.
+LINE_HEIGHT, PADDING = 15.0, 4.0
+
+
+def text_width(text: str) -> float:
+    """Width of one line of text in column units."""
+    return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else NARROW for c in text)
+
+
+def line_count(text: str, width: float, size: float = 11.0) -> int:
+    """Lines ``text`` at ``size`` points wraps into in a column ``width`` units wide."""
+    usable = max(width - 1.0, 1.0) * 11.0 / size
+    return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
+
+
+def row_height(cells: list[tuple[str, float] | tuple[str, float, float]]) -> float:
+    """Height in points fitting every cell of a row when wrapped.
+
+    Each cell is ``(text, width)`` or ``(text, width, font size)``: a 10pt note column
+    fits more per line than an 11pt label.
+    """
+    best = LINE_HEIGHT + PADDING
+    for cell in cells:
+        text, width, size = (*cell, 11.0)[:3]
+        if text:
+            best = max(best, line_count(text, width, size) * LINE_HEIGHT * size / 11.0 + PADDING)
+    return round(best, 1)

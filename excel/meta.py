@@ -1,0 +1,106 @@
+"""The hidden ``_meta`` sheet: which framework, which template, and the slot map.
+
+Plain key/value rows followed by one row per slot, all stored as text so that a save in
+Excel, WPS or LibreOffice cannot turn ``2023.1`` or ``1`` into a number. The reader
+trusts the map only when its fingerprint still matches, and then uses it to find every
+value and to recognise rows that were moved or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .layout import FORMAT, TEMPLATE_VERSION, Plan, Slot, fingerprint
+
+SLOTS_HEADER = ("key", "sheet", "cell", "label", "label_cell")
+
+
+def rows(p: Plan) -> list[list[str]]:
+    """The meta sheet's content, row by row."""
+    fw = p.framework
+    out = [
+        ["format", FORMAT],
+        ["framework_id", fw.id],
+        ["framework_version", fw.version],
+        ["framework_name", fw.name],
+        ["template_version", str(TEMPLATE_VERSION)],
+        ["subtype", p.subtype.id if p.subtype else ""],
+        ["fingerprint", p.fingerprint()],
+        ["slot_count", str(len(p.slots))],
+        [],
+        list(SLOTS_HEADER),
+    ]
+    out += [[s.key, s.sheet, s.cell, s.label, s.label_cell] for s in p.slots]
+    return out
+
+
+@dataclass
+class Meta:
+    values: dict[str, str]
+    slots: list[Slot] = field(default_factory=list)
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    @property
+    def template_version(self) -> int | None:
+        try:
+            return int(self.get("template_version"))
+        except ValueError:
+            return None
+
+    def consistent(self) -> bool:
+        """True when the stored fingerprint matches the stored map (nothing tampered)."""
+        return self.get("fingerprint") == fingerprint(
+            self.get("framework_id"), self.get("framework_version"), self.slots
+        )
+
+
+class MetaError(ValueError):
+    pass
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v).strip()
+
+
+def _split_cell(cell: str) -> tuple[str, int]:
+    col = cell.rstrip("0123456789")
+    return col, int(cell[len(col) :])
+
+
+def parse(grid: Sequence[Sequence[Any]]) -> Meta:
+    """Read the meta sheet's grid (rows of cell values from A1)."""
+    values: dict[str, str] = {}
+    it = iter(grid)
+    for row in it:
+        cells = [_text(v) for v in row[:5]] + [""] * 5
+        if tuple(cells[:5]) == SLOTS_HEADER:
+            break
+        if cells[0]:
+            values[cells[0]] = cells[1]
+    else:
+        raise MetaError("缺少数据项位置表")
+    if values.get("format") != FORMAT:
+        raise MetaError(f"格式标记不是 {FORMAT}")
+    slots = []
+    for row in it:
+        cells = [_text(v) for v in row[:5]] + [""] * 5
+        if not cells[0]:
+            continue
+        try:
+            col, r = _split_cell(cells[2])
+            label_col, label_row = _split_cell(cells[4])
+        except ValueError:
+            raise MetaError(f"位置表中 {cells[0]} 的单元格地址无效") from None
+        if label_row != r:
+            raise MetaError(f"位置表中 {cells[0]} 的标签与数值不在同一行")
+        slots.append(Slot(cells[0], cells[1], r, col, cells[3], label_col))
+    return Meta(values, slots)
+
+
+__all__ = ["TEMPLATE_VERSION", "Meta", "MetaError", "parse", "rows"]

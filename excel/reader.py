@@ -1,0 +1,314 @@
+"""Read a filled application workbook back into a submission, with every cell located.
+
+calamine reads the values (the hidden ``_meta`` sheet included), so reading is fast
+enough for batches of hundreds of workbooks; :mod:`.cellxml` adds the two facts values
+do not carry (percent formats, formulas without a cached result). The framework comes
+from the meta sheet, the cells from the slot map stored there, and each value goes
+through :mod:`iipeval.core.normalize`. Every reader finding names its sheet and cell;
+``Loaded.locations`` lets the evaluator place its own findings the same way.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from python_calamine import CalamineWorkbook
+
+from iipeval.core.api import Evaluator, Loaded
+from iipeval.core.application import Applicant, Application, Submission
+from iipeval.core.criteria import Framework
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.host import UnknownFramework
+from iipeval.core.normalize import (
+    Reading,
+    clean,
+    read_credit_code,
+    read_item,
+    read_plain_text,
+    show,
+)
+
+from . import cellxml, meta, structure
+from .layout import (
+    APPLICANT_FIELDS,
+    EVIDENCE_PREFIX,
+    META,
+    SUBTYPE_KEY,
+    TEMPLATE_VERSION,
+    plan,
+)
+
+MISSING_NAME = "（未填写申报单位名称）"
+LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
+
+
+@cache
+def _default_evaluator() -> Evaluator:
+    return Evaluator()
+
+
+def _error(src: str, code: str, message: str, **where: str) -> Finding:
+    return Finding(severity=Severity.error, code=code, message=message, file=src, **where)
+
+
+def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loaded:
+    """Read one filled 申报表. ``evaluator`` supplies the criteria sets (default: plugins)."""
+    src = str(path)
+    ev = evaluator or _default_evaluator()
+    try:
+        wb = CalamineWorkbook.from_path(src)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        return Loaded(
+            src,
+            None,
+            [_error(src, "unreadable", f"无法读取申报表：文件已损坏或不是 .xlsx 格式（{exc}）")],
+        )
+    try:
+        return _Reader(src, wb, ev).read()
+    finally:
+        wb.close()
+
+
+class _Reader:
+    def __init__(self, src: str, wb: CalamineWorkbook, ev: Evaluator) -> None:
+        self.src, self.wb, self.ev = src, wb, ev
+        self.names = list(wb.sheet_names)
+        self.grids: dict[str, Any] = {}
+        self.findings: list[Finding] = []
+        self.locations: dict[str, dict[str, str]] = {}
+
+    def grid(self, name: str):
+        if name not in self.grids:
+            self.grids[name] = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return self.grids[name]
+
+    def refuse(self, code: str, message: str, **where: str) -> Loaded:
+        return Loaded(self.src, None, [*self.findings, _error(self.src, code, message, **where)])
+
+    # checks on the workbook as a whole ---------------------------------------------------
+
+    def read(self) -> Loaded:
+        if META not in self.names:
+            return self.refuse(
+                "not_template",
+                "不是由 iipeval 生成的申报表（缺少隐藏的结构信息表 _meta），无法确定各数据项的"
+                "位置；请用 `iipeval template` 生成的模板填写后提交",
+            )
+        try:
+            m = meta.parse(self.grid(META))
+        except meta.MetaError as exc:
+            return self.refuse(
+                "meta_damaged", f"申报表的结构信息已损坏（{exc}），请使用原模板重新填报"
+            )
+        if not m.consistent():
+            return self.refuse(
+                "meta_damaged",
+                "申报表的结构信息（_meta）已被改动，无法确认各数据项的位置；请使用原模板重新填报",
+            )
+        version = m.template_version
+        if version is None or version > TEMPLATE_VERSION:
+            return self.refuse(
+                "template_newer",
+                f"申报表模板版本为{m.get('template_version') or '未知'}，本程序只能读取"
+                f"{TEMPLATE_VERSION}及以前的版本；请升级 iipeval 后再读取",
+            )
+        fw_id = m.get("framework_id")
+        try:
+            fw = self.ev.framework(fw_id).framework
+        except UnknownFramework:
+            loaded = "、".join(rf.framework.id for rf in self.ev.frameworks()) or "无"
+            return self.refuse(
+                "framework_unknown",
+                f"申报表对应的评价体系“{m.get('framework_name')}”（{fw_id}）未加载，无法读取；"
+                f"已加载的评价体系：{loaded}。请确认申报表来自本次申报的模板，或安装对应插件",
+            )
+        if version < TEMPLATE_VERSION:
+            self.warn(
+                "template_older",
+                f"申报表使用的是旧版模板（版本{version}，当前为{TEMPLATE_VERSION}），"
+                "已按表内记录的结构读取；建议使用新模板重新填报",
+            )
+        self._compare_layout(fw, m)
+        return self._read_values(fw, m)
+
+    def warn(self, code: str, message: str, severity=Severity.warning, **where) -> None:
+        self.findings.append(
+            Finding(severity=severity, code=code, message=message, file=self.src, **where)
+        )
+
+    def _compare_layout(self, fw: Framework, m: meta.Meta) -> None:
+        current = plan(fw, m.get("subtype") or None)
+        same_map = [(s.key, s.sheet, s.cell) for s in current.slots] == [
+            (s.key, s.sheet, s.cell) for s in m.slots
+        ]
+        if m.get("framework_version") != fw.version:
+            if same_map:
+                self.warn(
+                    "framework_version",
+                    f"申报表按{fw.name}版本{m.get('framework_version')}生成，当前为版本"
+                    f"{fw.version}；数据项与位置均未变化，照常读取",
+                    Severity.notice,
+                )
+            else:
+                self.warn(
+                    "framework_version",
+                    f"申报表按{fw.name}版本{m.get('framework_version')}生成，当前为版本"
+                    f"{fw.version}，数据项有变化；已按表内记录的结构读取，建议使用新模板重新填报",
+                )
+        elif not same_map and m.template_version == TEMPLATE_VERSION:
+            self.warn(
+                "layout_changed",
+                "申报表的数据项位置与当前模板不同（模板生成后评价体系有调整），已按表内记录的结构读取；"
+                "建议使用新模板重新填报",
+            )
+
+    # values ------------------------------------------------------------------------------
+
+    def _read_values(self, fw: Framework, m: meta.Meta) -> Loaded:
+        grids = {n: self.grid(n) for n in {s.sheet for s in m.slots} if n in self.names}
+        located = structure.locate(m.slots, self.names, _LazyGrids(self, grids))
+        for f in located.findings:
+            self.findings.append(f.located(file=self.src))
+        for key, place in located.places.items():
+            self.locations[key] = place.where()
+        for s in located.lost:
+            self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
+        facts = cellxml.probe(self.src, _by_sheet(located.places))
+
+        def raw(key: str) -> tuple[Any, cellxml.CellFacts]:
+            place = located.places.get(key)
+            if place is None:
+                return None, cellxml.CellFacts()
+            value = structure.value_at(self.grid(place.sheet), place.row, place.column)
+            return value, facts.get(place.sheet, {}).get(place.cell, cellxml.CellFacts())
+
+        applicant = self._applicant(raw)
+        subtype = self._subtype(fw, m, raw)
+        items, evidence = {}, {}
+        known = fw.item_map()
+        unknown = []
+        for s in m.slots:
+            if s.key.startswith(EVIDENCE_PREFIX):
+                value, _ = raw(s.key)
+                if value is not None and clean(show(value)):
+                    evidence[s.key[len(EVIDENCE_PREFIX) :]] = clean(show(value))
+                continue
+            item_id = s.item_id
+            if item_id is None or s.key not in located.places:
+                continue
+            if item_id not in known:
+                unknown.append(s.label)
+                continue
+            value, fact = raw(item_id)
+            if value is None and fact.formula:
+                self._finding(
+                    Reading(
+                        None,
+                        error=f"{s.label}的单元格是公式，但没有计算结果；请在表格软件中"
+                        "打开并保存后再提交，或直接填写数值",
+                        code="formula_no_value",
+                    ),
+                    item_id,
+                )
+                continue
+            reading = read_item(known[item_id], value, shown_as_percent=fact.percent)
+            self._finding(reading, item_id)
+            if reading.value is not None:
+                items[item_id] = reading.value
+        self._version_gaps(fw, m, unknown)
+        try:
+            app = Application(
+                framework=fw.id,
+                subtype=subtype,
+                applicant=Applicant(**applicant),
+                items=items,
+                evidence=evidence,
+            )
+        except ValidationError as exc:  # pragma: no cover - readings are typed already
+            return self.refuse("bad_field", f"申报数据无法组装：{exc}")
+        return Loaded(self.src, Submission(application=app), self.findings, self.locations)
+
+    def _finding(self, reading: Reading, key: str) -> None:
+        if reading.error:
+            self.findings.append(
+                Finding(severity=Severity.error, code=reading.code, message=reading.error, item=key)
+            )
+        elif reading.note:
+            self.findings.append(
+                Finding(severity=Severity.notice, code="normalised", message=reading.note, item=key)
+            )
+
+    def _applicant(self, raw) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in APPLICANT_FIELDS:
+            value, fact = raw(f.key)
+            field = f.key.removeprefix("applicant.")
+            if f.key == "applicant.credit_code":
+                reading = read_credit_code(value, fact.raw)
+            else:
+                reading = read_plain_text(f.label, value)
+            self._finding(reading, f.key)
+            out[field] = reading.value if reading.ok else None
+        if not out.get("name"):
+            self.findings.append(
+                Finding(
+                    severity=Severity.error,
+                    code="missing",
+                    item="applicant.name",
+                    message="申报单位名称为必填项，尚未填写",
+                )
+            )
+            out["name"] = MISSING_NAME
+        return out
+
+    def _subtype(self, fw: Framework, m: meta.Meta, raw) -> str | None:
+        if not fw.subtypes:
+            return None
+        value, _ = raw(SUBTYPE_KEY)
+        text = clean(show(value)) if value is not None else ""
+        if not text:
+            return m.get("subtype") or None
+        st = fw.subtype(text)
+        return st.id if st else text
+
+    def _version_gaps(self, fw: Framework, m: meta.Meta, unknown: list[str]) -> None:
+        if unknown:
+            self.warn(
+                "unknown_items",
+                f"申报表中的以下数据项已不属于当前的{fw.name}，已忽略：{'、'.join(unknown)}",
+            )
+        present = {s.key for s in m.slots}
+        absent = [i.label for i in fw.items if i.id not in present]
+        if absent:
+            self.warn(
+                "items_absent",
+                f"申报表中没有以下数据项（模板与当前评价体系版本不一致）：{'、'.join(absent)}；"
+                "请使用新模板补填",
+            )
+
+
+class _LazyGrids(dict):
+    """Grids by sheet name, loading a sheet only when a renamed sheet must be searched."""
+
+    def __init__(self, reader: _Reader, grids: dict[str, Any]) -> None:
+        super().__init__(grids)
+        self.reader = reader
+
+    def get(self, name, default=None):
+        if name not in self and name in self.reader.names:
+            self[name] = self.reader.grid(name)
+        return super().get(name, default)
+
+
+def _by_sheet(places: dict[str, structure.Place]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for key, p in places.items():
+        if not key.startswith(EVIDENCE_PREFIX):
+            out.setdefault(p.sheet, set()).add(p.cell)
+    return out
+
+
+__all__ = ["read_workbook"]
