@@ -23,6 +23,7 @@ from . import __version__, hookspecs
 from . import rules as core_rules
 from .criteria import Framework
 from .engine import PluginExclusion
+from .inherit import InheritanceError, merge
 from .loading import FrameworkDataError, framework_from_data, read_framework_toml
 from .rules import Rule
 from .validation import PluginValidator
@@ -49,6 +50,7 @@ class RegisteredFramework:
     plugin_version: str
     validators: list[PluginValidator] = field(default_factory=list)
     exclusions: list[PluginExclusion] = field(default_factory=list)
+    parent: str | None = None
 
 
 @dataclass
@@ -153,7 +155,9 @@ class Host:
 
     def _collect(self) -> None:
         self._each("register_rule_types", self._rule_type_register)
+        self._pending: list[tuple[str, dict]] = []
         self._each("register_frameworks", self._framework_register)
+        self._resolve_pending()
         self._each("register_validators", self._validator_register)
         self._each("register_exclusions", self._exclusion_register)
 
@@ -173,28 +177,51 @@ class Host:
     def _framework_register(self, plugin: str):
         def register(data: Framework | Mapping | str | Path) -> None:
             try:
-                fw = self._build_framework(data)
+                if isinstance(data, str | Path):
+                    data = read_framework_toml(data)
+                if isinstance(data, Mapping) and "extends" in data:
+                    self._pending.append((plugin, dict(data)))  # parents may load later
+                    return
+                self._add_framework(plugin, self._build_framework(data))
             except (ValidationError, FrameworkDataError, ValueError) as exc:
                 self.problems.append(PluginProblem(plugin, f"评价体系无效：{_describe(exc)}"))
-                return
-            if fw.id in self.frameworks:
-                other = self.frameworks[fw.id].plugin
-                self.problems.append(
-                    PluginProblem(
-                        plugin, f"评价体系 id {fw.id!r} 已由插件 {other} 注册，本次注册被忽略"
-                    )
-                )
-                return
-            self.frameworks[fw.id] = RegisteredFramework(fw, plugin, self.infos[plugin].version)
-            self.infos[plugin].frameworks.append(fw.id)
 
         return register
 
+    def _add_framework(self, plugin: str, fw: Framework, parent: str | None = None) -> None:
+        if fw.id in self.frameworks:
+            other = self.frameworks[fw.id].plugin
+            msg = f"评价体系 id {fw.id!r} 已由插件 {other} 注册，本次注册被忽略"
+            self.problems.append(PluginProblem(plugin, msg))
+            return
+        version = self.infos[plugin].version
+        self.frameworks[fw.id] = RegisteredFramework(fw, plugin, version, parent=parent)
+        self.infos[plugin].frameworks.append(fw.id)
+
+    def _resolve_pending(self) -> None:
+        """Build sets that extend another once their parent exists, in dependency order."""
+        while self._pending:
+            ready = [(p, d) for p, d in self._pending if d["extends"] in self.frameworks]
+            if not ready:
+                for plugin, data in self._pending:
+                    msg = (
+                        f"评价体系 {data.get('id')!r} 继承的 {data['extends']!r} 未加载"
+                        f"（请确认该插件已安装，且未被 {ENV_VAR} 排除）"
+                    )
+                    self.problems.append(PluginProblem(plugin, msg))
+                return
+            for plugin, data in ready:
+                self._pending.remove((plugin, data))
+                parent = data["extends"]
+                try:
+                    merged = merge(self.frameworks[parent].framework, data)
+                    self._add_framework(plugin, self._build_framework(merged), parent)
+                except (ValidationError, FrameworkDataError, InheritanceError, ValueError) as exc:
+                    self.problems.append(PluginProblem(plugin, f"评价体系无效：{_describe(exc)}"))
+
     def _build_framework(self, data) -> Framework:
         if isinstance(data, Framework):
-            return framework_from_data(data.model_dump(), self.rule_types)
-        if isinstance(data, str | Path):
-            data = read_framework_toml(data)
+            data = data.model_dump(exclude={"items"})
         return framework_from_data(data, self.rule_types)
 
     def _targets(self, plugin: str, framework_id: str, items: Iterable[str], what: str):
@@ -211,7 +238,24 @@ class Host:
         unknown = [i for i in items if i not in rf.framework.item_map()]
         if unknown:
             raise ValueError(f"{what}引用了{framework_id}中不存在的数据项 {unknown}")
-        return [rf], items
+        heirs = [
+            h
+            for h in self._descendants(framework_id)
+            if all(i in h.framework.item_map() for i in items)
+        ]
+        return [rf, *heirs], items
+
+    def _descendants(self, framework_id: str) -> list[RegisteredFramework]:
+        """Sets that extend ``framework_id``, directly or not: they inherit its code checks."""
+        out = []
+        for rf in self.frameworks.values():
+            parent = rf.parent
+            while parent:
+                if parent == framework_id:
+                    out.append(rf)
+                    break
+                parent = self.frameworks[parent].parent
+        return out
 
     def _validator_register(self, plugin: str):
         def register(framework_id, check, *, items=(), code, description=""):

@@ -22,6 +22,14 @@ CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+def credit_code_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
+    total = sum(
+        CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
 def credit_code_problem(code: str) -> str | None:
     """Why a 统一社会信用代码 is not valid (GB 32100-2015), or ``None`` when it is."""
     if len(code) != 18:
@@ -29,10 +37,7 @@ def credit_code_problem(code: str) -> str | None:
     bad = [c for c in code if c not in CREDIT_CODE_CHARS]
     if bad:
         return f"统一社会信用代码含有不允许的字符：{''.join(dict.fromkeys(bad))}（不使用I、O、Z、S、V）"
-    total = sum(
-        CREDIT_CODE_CHARS.index(c) * w for c, w in zip(code[:17], CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    check = CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+    check = credit_code_check_char(code[:17])
     if code[-1] != check:
         return f"统一社会信用代码校验位不符（按前17位计算应为{check}），请核对是否抄录有误"
     return None

@@ -1,0 +1,114 @@
+"""Criteria sets that extend another: change only what differs, never copy the text.
+
+A province (or a city) adapting an existing set writes::
+
+    id = "changsha_2025"
+    extends = "hunan_comprehensive"
+    name = "长沙市工业互联网平台"
+    version = "2025.1"
+    [source]                      # its own document
+    ...
+    [weights]                     # re-weighting; sums must still add up
+    devices = 14
+    models = 8
+    drop_indicators = ["parks"]
+    [[add_indicators]]            # new indicators, each naming its dimension
+    dimension = "enablement"
+    id = "green"
+    ...
+    [[exclusions]]                # appended to the parent's; likewise [[checks]]
+
+Everything not mentioned is the parent's, including its verbatim text and rationale.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .criteria import Framework
+
+REPLACEABLE = {
+    "id",
+    "name",
+    "short_name",
+    "platform_type",
+    "version",
+    "source",
+    "intro",
+    "subtypes",
+    "grades",
+    "tie_break",
+    "weights_note",
+    "total_weight",
+    "general_items",
+}
+CHANGES = {
+    "extends",
+    "weights",
+    "drop_indicators",
+    "add_indicators",
+    "exclusions",
+    "checks",
+    "drop_exclusions",
+    "drop_checks",
+    "items",
+}
+
+
+class InheritanceError(ValueError):
+    pass
+
+
+def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's full data: the parent's, with the child's changes applied."""
+    unknown = sorted(set(child) - REPLACEABLE - CHANGES)
+    if unknown:
+        raise InheritanceError(
+            f"继承 {parent.id} 的评价体系含不认识的字段 {unknown}；"
+            f"可替换：{sorted(REPLACEABLE)}；可修改：{sorted(CHANGES - {'extends'})}"
+        )
+    for required in ("id", "name", "version", "source"):
+        if required not in child:
+            raise InheritanceError(f"继承 {parent.id} 的评价体系必须给出自己的 {required}")
+    data = parent.model_dump(mode="python", exclude={"items"})
+    data = copy.deepcopy(data)
+    for key in REPLACEABLE & set(child):
+        data[key] = copy.deepcopy(child[key])
+
+    dims = {d["id"]: d for d in data["dimensions"]}
+    where = {i["id"]: d for d in data["dimensions"] for i in d["indicators"]}
+    for ind_id in child.get("drop_indicators", []):
+        if ind_id not in where:
+            raise InheritanceError(f"drop_indicators：{parent.id} 没有指标 {ind_id!r}")
+        d = where.pop(ind_id)
+        d["indicators"] = [i for i in d["indicators"] if i["id"] != ind_id]
+    for new in child.get("add_indicators", []):
+        new = dict(new)
+        dim_id = new.pop("dimension", None)
+        if dim_id not in dims:
+            raise InheritanceError(
+                f"add_indicators：指标 {new.get('id')!r} 须用 dimension 指明所属维度（可选：{'、'.join(dims)}）"
+            )
+        dims[dim_id]["indicators"].append(new)
+        where[new.get("id")] = dims[dim_id]
+    for key, weight in child.get("weights", {}).items():
+        if key in dims:
+            dims[key]["weight"] = weight
+        elif key in where:
+            next(i for i in where[key]["indicators"] if i["id"] == key)["weight"] = weight
+        else:
+            raise InheritanceError(f"weights：{parent.id} 没有 id 为 {key!r} 的维度或指标")
+    for list_key, drop_key in (("exclusions", "drop_exclusions"), ("checks", "drop_checks")):
+        dropped = set(child.get(drop_key, []))
+        missing = dropped - {x["id"] for x in data[list_key]}
+        if missing:
+            raise InheritanceError(f"{drop_key}：{parent.id} 没有 {sorted(missing)}")
+        data[list_key] = [x for x in data[list_key] if x["id"] not in dropped]
+        data[list_key].extend(copy.deepcopy(child.get(list_key, [])))
+    if "items" in child:
+        data["items"] = copy.deepcopy(child["items"])
+    data["tie_break"] = [t for t in data["tie_break"] if t in dims or t in where]
+    # items are re-resolved from the vocabulary for what the merged set uses
+    return data

@@ -1,0 +1,101 @@
+"""A set that extends another changes only what differs and keeps the parent's text."""
+
+import json
+
+import pytest
+from support import REPO, framework_plugin
+
+from iipeval.core.api import Evaluator, load_json
+from iipeval.core.host import Host
+from iipeval.core.validation import credit_code_check_char
+
+CHILD = {
+    "id": "changsha_test",
+    "extends": "hunan_comprehensive",
+    "name": "长沙市工业互联网平台（测试）",
+    "version": "2025.1",
+    "source": {"document": "测试文件", "issuer": "长沙市工业和信息化局", "year": 2025},
+    "weights": {"devices": 10, "models": 8},  # the new indicator takes the 4 points freed
+    "add_indicators": [
+        {
+            "dimension": "resource",
+            "id": "protocol_depth",
+            "name": "工业协议兼容",
+            "description": "评价兼容适配的工业协议数量。",
+            "weight": 4,
+            "kind": "定量",
+            "rationale": "长沙制造业设备协议分散，单列协议兼容。",
+            "rule": {
+                "type": "log_scale",
+                "label": "协议数量",
+                "items": ["protocols_supported"],
+                "floor": 5,
+                "benchmark": 200,
+            },
+        }
+    ],
+    "exclusions": [
+        {
+            "id": "dishonest_data",
+            "name": "数据造假",
+            "item": "serious_dishonesty",
+            "rationale": "测试",
+        }
+    ],
+}
+
+
+def host_with(child):
+    return Host(
+        plugins=[("changsha", framework_plugin(child))],
+        env={"IIPEVAL_PLUGINS": "hunan_comprehensive"},
+    )
+
+
+def test_child_keeps_parent_text_and_applies_changes():
+    host = host_with(CHILD)
+    assert host.problems == []
+    parent = host.frameworks["hunan_comprehensive"].framework
+    child = host.frameworks["changsha_test"].framework
+    assert host.frameworks["changsha_test"].parent == "hunan_comprehensive"
+    by_id = {i.id: i for _, i in child.indicators()}
+    assert (
+        by_id["industries"].description
+        == next(i for _, i in parent.indicators() if i.id == "industries").description
+    )
+    assert (by_id["devices"].weight, by_id["models"].weight) == (10, 8)
+    assert "protocol_depth" in by_id and child.dimensions[0].indicators[-1].id == "protocol_depth"
+    assert [e.id for e in child.exclusions][-1] == "dishonest_data"
+    assert child.counts()["indicators"] == 9
+
+
+def test_child_inherits_parent_code_exclusion_and_scores():
+    host = host_with(CHILD)
+    sub = load_json(REPO / "examples" / "hunan_comprehensive.json").submission
+    app = sub.application.model_copy(update={"framework": "changsha_test"})
+    assert [e.id for e in host.frameworks["changsha_test"].exclusions] == [
+        "registered_outside_hunan"
+    ]
+    result = Evaluator(host).score(app, sub.reviews)
+    assert result.total is not None and result.accepted
+    outsider = app.model_copy(deep=True)
+    first17 = "91110000MA01ABCD0"  # registered in Beijing (division code 110000)
+    outsider.applicant.credit_code = first17 + credit_code_check_char(first17)
+    r = Evaluator(host).score(outsider, sub.reviews)
+    assert [h.id for h in r.exclusions] == ["registered_outside_hunan"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"weights": {"devices": 30}}, "指标权重之和"),
+        ({"drop_indicators": ["nope"]}, "没有指标 'nope'"),
+        ({"extends": "ghost"}, "继承的 'ghost' 未加载"),
+        ({"colour": "red"}, "不认识的字段"),
+    ],
+)
+def test_mistakes_are_named(change, message):
+    child = json.loads(json.dumps(CHILD)) | change
+    host = host_with(child)
+    assert "changsha_test" not in host.frameworks
+    assert any(message in str(p) and "changsha" in str(p) for p in host.problems), host.problems
