@@ -1,9 +1,14 @@
 """Batch scoring: many applications, the expert panel's reviews, rankings.
 
-Applications and reviews arrive from readers as :class:`~iipeval.core.api.Loaded` and
-:class:`ReviewBundle` objects; this module matches reviews to applications by key (the
-统一社会信用代码, else the applicant name), reports reviews that match nothing and experts
-who have not scored an application, scores everything and ranks per criteria set.
+Three steps, so that the middle one can run in worker processes:
+
+1. :func:`index_reviews` matches nothing yet; it just files every review under the key of
+   the application it names (统一社会信用代码, else the applicant name);
+2. :func:`score_one` scores one read application with the reviews filed under its key;
+3. :func:`assemble` ranks per criteria set and reports what does not add up: reviews for
+   applications not in the batch, experts who have not scored an application, duplicates.
+
+:func:`score_batch` runs the three in one process.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from . import __version__
 from .api import Evaluator, Loaded
 from .application import Application, ExpertReview
 from .findings import Finding, Severity
-from .ranking import Ranking, rank
+from .ranking import Ranking, rank, result_key
 from .results import Rejected, Result
 
 
@@ -34,8 +39,45 @@ class ReviewBundle:
     findings: list[Finding] = field(default_factory=list)
 
 
+def normal_key(text: str | None) -> str:
+    return (text or "").strip().upper()
+
+
 def application_key(app: Application) -> str:
-    return (app.applicant.credit_code or "").strip().upper() or app.applicant.name.strip()
+    return normal_key(app.applicant.credit_code) or app.applicant.name.strip()
+
+
+@dataclass
+class ReviewIndex:
+    """Every review with scores in it, filed by the (normalised) application key."""
+
+    by_key: dict[str, list[tuple[str, ExpertReview]]] = field(default_factory=dict)
+
+    def for_key(self, key: str) -> list[ExpertReview]:
+        return [r for _, r in self.by_key.get(normal_key(key), [])]
+
+
+def index_reviews(bundles: Iterable[ReviewBundle]) -> ReviewIndex:
+    by_key: dict[str, list[tuple[str, ExpertReview]]] = defaultdict(list)
+    for b in bundles:
+        for r in b.reviews:
+            if any(v is not None for v in r.scores.values()):
+                by_key[normal_key(r.application)].append((b.source, r))
+    return ReviewIndex(dict(by_key))
+
+
+def score_one(
+    ev: Evaluator, loaded: Loaded, index: ReviewIndex, framework: str | None = None
+) -> Result | Rejected:
+    """Score one application with its own reviews plus the panel's reviews for its key."""
+    if loaded.submission is None:
+        return ev.score_loaded(loaded)
+    sub = loaded.submission
+    extra = index.for_key(application_key(sub.application))
+    if extra:
+        sub = sub.model_copy(update={"reviews": [*sub.reviews, *extra]})
+        loaded = Loaded(loaded.source, sub, loaded.findings, loaded.locations)
+    return ev.score_loaded(loaded, framework)
 
 
 class Batch(BaseModel):
@@ -53,77 +95,48 @@ class Batch(BaseModel):
         return bool(self.rejected) or any(not r.accepted for r in self.results)
 
 
-def score_batch(
+def assemble(
     ev: Evaluator,
-    inputs: Iterable[Loaded],
-    bundles: Iterable[ReviewBundle] = (),
-    *,
-    framework: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    outcomes: Iterable[Result | Rejected],
+    bundles: list[ReviewBundle],
+    index: ReviewIndex,
 ) -> Batch:
-    bundles = list(bundles)
-    findings: list[Finding] = [f for b in bundles for f in b.findings]
-    rejected: list[Rejected] = []
-    apps: list[Loaded] = []
-    for loaded in inputs:
-        if loaded.submission is None:
-            rejected.append(ev.score_loaded(loaded))
-        else:
-            apps.append(loaded)
-        if progress:
-            progress(1)
+    """Rank the scored applications and report what does not add up across the batch."""
+    outcomes = list(outcomes)
+    results = sorted((o for o in outcomes if isinstance(o, Result)), key=lambda r: r.source)
+    rejected = sorted((o for o in outcomes if isinstance(o, Rejected)), key=lambda r: r.source)
+    return _assemble(ev, results, rejected, bundles, index)
 
-    by_key: dict[str, list[Loaded]] = defaultdict(list)
-    for loaded in apps:
-        by_key[application_key(loaded.submission.application)].append(loaded)
-    for key, same in by_key.items():
+
+def _assemble(ev, results, rejected, bundles, index) -> Batch:
+    findings: list[Finding] = [f for b in bundles for f in b.findings]
+    by_key: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        by_key[normal_key(result_key(r))].append(r)
+    for same in by_key.values():
         if len(same) > 1:
             findings.append(
                 Finding(
                     severity=Severity.warning,
                     code="duplicate_application",
-                    message=f"同一申报单位（{key}）出现在多个文件中：{'、'.join(x.source for x in same)}，专家评分将同时计入各文件",
+                    message=f"同一申报单位（{result_key(same[0])}）出现在多个文件中："
+                    f"{'、'.join(x.source for x in same)}，专家评分将同时计入各文件",
                 )
             )
-
-    matched: dict[str, list[ExpertReview]] = defaultdict(list)
-    for b in bundles:
-        for r in b.reviews:
-            key = (r.application or "").strip().upper()
-            key = next((k for k in by_key if k.upper() == key), None)
-            if key is None:
+    for key, reviews in sorted(index.by_key.items()):
+        if key not in by_key:
+            for source, r in reviews:
                 findings.append(
                     Finding(
                         severity=Severity.warning,
                         code="review_unknown_application",
-                        file=b.source,
+                        file=source,
                         message=f"专家“{r.expert}”评分的申报“{r.application}”不在本批申报中，已忽略",
                     )
                 )
-                continue
-            if any(v is not None for v in r.scores.values()):
-                matched[key].append(r)
+    for r in results:
+        findings.extend(_missing_reviews(r, bundles))
 
-    results: list[Result] = []
-    for loaded in apps:
-        key = application_key(loaded.submission.application)
-        sub = loaded.submission
-        reviews = [*sub.reviews, *matched.get(key, [])]
-        scored = Loaded(
-            loaded.source,
-            sub.model_copy(update={"reviews": reviews}),
-            loaded.findings,
-            loaded.locations,
-        )
-        out = ev.score_loaded(scored, framework)
-        if isinstance(out, Rejected):
-            rejected.append(out)
-            continue
-        results.append(out)
-        findings.extend(_missing_reviews(out, key, bundles, reviews))
-
-    results.sort(key=lambda r: r.source)
-    rejected.sort(key=lambda r: r.source)
     rankings, params = [], {}
     groups: dict[tuple[str, str | None], list[Result]] = defaultdict(list)
     for r in results:
@@ -133,12 +146,13 @@ def score_batch(
     ):
         eff = ev.effective(fw_id, subtype)
         entries, rank_findings = rank(group, eff.framework.tie_break, eff.ranking)
+        st = eff.framework.subtype(subtype)
         rankings.append(
             Ranking(
                 framework=fw_id,
                 framework_name=eff.framework.name,
                 subtype=subtype,
-                subtype_name=st.name if (st := eff.framework.subtype(subtype)) else None,
+                subtype_name=st.name if st else None,
                 tie_break=eff.framework.tie_break,
                 policy=eff.ranking,
                 entries=entries,
@@ -163,15 +177,35 @@ def score_batch(
     )
 
 
-def _missing_reviews(result: Result, key: str, bundles, reviews) -> list[Finding]:
+def score_batch(
+    ev: Evaluator,
+    inputs: Iterable[Loaded],
+    bundles: Iterable[ReviewBundle] = (),
+    *,
+    framework: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Batch:
+    """Score a batch in this process (see :mod:`iipeval.cli.pool` for the parallel one)."""
+    bundles = list(bundles)
+    index = index_reviews(bundles)
+    outcomes = []
+    for loaded in inputs:
+        outcomes.append(score_one(ev, loaded, index, framework))
+        if progress:
+            progress(1)
+    return assemble(ev, outcomes, bundles, index)
+
+
+def _missing_reviews(result: Result, bundles: list[ReviewBundle]) -> list[Finding]:
     """Experts of this set's panel who neither scored this application nor declared a conflict."""
-    pending = [i.name for i in result.indicators if i.status == "pending"]
+    key = normal_key(result_key(result))
+    scored = {e for p in result.panels for e in p.experts}
     panel = [b for b in bundles if b.expert and b.framework in (None, result.framework)]
-    done = {r.expert for r in reviews if any(v is not None for v in r.scores.values())}
     out = []
     for b in panel:
-        conflicts = {c.strip().upper() for c in b.conflicts}
-        if b.expert in done or key.upper() in conflicts:
+        if b.expert in scored or key in {normal_key(c) for c in b.conflicts}:
+            continue
+        if normal_key(result.applicant) in {normal_key(c) for c in b.conflicts}:
             continue
         out.append(
             Finding(
@@ -181,7 +215,8 @@ def _missing_reviews(result: Result, key: str, bundles, reviews) -> list[Finding
                 message=f"专家“{b.expert}”未对“{result.applicant}”评分",
             )
         )
-    if pending and not panel and not reviews:
+    pending = [i.name for i in result.indicators if i.status == "pending"]
+    if pending and not panel and not scored:
         out.append(
             Finding(
                 severity=Severity.notice,
