@@ -168,7 +168,12 @@ def _read_number_text(item: DataItem, text: str) -> Reading:
             "unclear_nothing",
             f"{label}填写的“{s}”含义不明确：没有的请填0{na}，尚无数据的请留空并说明",
         )
-    if compact.startswith(_APPROX_PREFIX) or compact.endswith(_APPROX_SUFFIX):
+    if re.search(r"[0-9]\s+[0-9]", s):
+        return _reject(
+            s, "bad_number", f"{label}“{s}”中的数字被空格隔开，无法确定数值；请只填写一个数字"
+        )
+    has_digit = re.search(r"[0-9]", compact) is not None
+    if has_digit and (compact.startswith(_APPROX_PREFIX) or compact.endswith(_APPROX_SUFFIX)):
         return _reject(
             s,
             "approximate",
@@ -193,9 +198,9 @@ def _read_number_text(item: DataItem, text: str) -> Reading:
         )
     plain = digits.replace(",", "")
     if not _PLAIN.fullmatch(plain):
-        return _reject(s, "not_number", f"{label}“{s}”不是有效的数值（小数点只能有一个）")
+        return _reject(s, "bad_number", f"{label}“{s}”不是有效的数值（小数点只能有一个）")
     if re.search(r"[0-9]", rest):
-        return _reject(s, "not_number", f"{label}“{s}”不是有效的数值，请只填写一个数字")
+        return _reject(s, "bad_number", f"{label}“{s}”不是有效的数值，请只填写一个数字")
     try:
         value = Decimal(sign + plain)
     except InvalidOperation:  # pragma: no cover - excluded by the patterns above

@@ -49,7 +49,8 @@ def sections(p: Plan) -> list[tuple[str, str]]:
     ]
     if fw.subtypes:
         kinds = "；".join(
-            f"{s.name}" + (f"：{s.description}" if s.description else "") for s in fw.subtypes
+            s.name + (f"：{s.description.rstrip('。')}" if s.description else "")
+            for s in fw.subtypes
         )
         how = (
             f"本申报表为{p.subtype.name}专用。"

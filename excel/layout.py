@@ -188,14 +188,20 @@ def item_hint(item: DataItem) -> str:
             hint = f"填{kind}，可为负数"
         if item.unit and item.unit != "%":
             hint += f"，以{item.unit}计，不写单位"
-    if item.allow_na and "不适用" not in (item.help or ""):
+    if item.allow_na:
         hint += "；不适用的填“不适用”"
     return hint
 
 
 def item_guidance(item: DataItem) -> str:
     """The 填报口径 column: the set's own help text, then how to fill it in."""
-    parts = [item.help.rstrip("。；;") if item.help else "", item_hint(item)]
+    hint = item_hint(item)
+    help_text = item.help or ""
+    if item.type == "bool" and "“是”或“否”" in help_text:
+        hint = hint.removeprefix("选择“是”或“否”").lstrip("；")
+    if item.allow_na and "不适用" in help_text:  # the set's own words already say it
+        hint = hint.removesuffix("；不适用的填“不适用”")
+    parts = [item.help.rstrip("。；;") if item.help else "", hint]
     return "。".join(p for p in parts if p) + "。"
 
 
@@ -272,9 +278,10 @@ def _info_sheet(p: Plan, indicator_items: set[str]) -> None:
     if fw.subtypes:
         row += 1
         options = "；".join(
-            f"{s.name}：{s.description}" if s.description else s.name for s in fw.subtypes
+            f"{s.name}：{s.description.rstrip('。')}" if s.description else s.name
+            for s in fw.subtypes
         )
-        note = f"从下拉列表中选择。{options}"
+        note = f"从下拉列表中选择。{options}。"
         if p.subtype:
             note = f"本申报表为{p.subtype.name}专用，已预先选定。"
         p.info.append(InfoRow(row, "subtype", SUBTYPE_LABEL, note, SUBTYPE_KEY, required=True))
@@ -295,7 +302,7 @@ def _info_sheet(p: Plan, indicator_items: set[str]) -> None:
         if item_id in excluded_by:
             e = excluded_by[item_id]
             word = e.when if isinstance(e.when, str) else ("是" if e.when else "否")
-            note = f"否决项（{e.name}）：填“{word}”的不予推荐。" + note
+            note = f"否决项：填“{word}”的不予推荐。" + note
         p.info.append(InfoRow(row, "item", item.label, note, item.id, item, item.required))
         p.slots.append(Slot(item.id, INFO, row, INFO_INPUT, item.label, INFO_LABEL))
 

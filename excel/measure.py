@@ -13,9 +13,9 @@ import unicodedata
 
 #: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
 #: half-width glyph; measured on the LibreOffice rendering (docs/workbook-review.md).
-WIDE, NARROW = 2.0, 1.05
+WIDE, NARROW = 1.85, 1.0
 #: Points per wrapped line at 11pt, and padding per row.
-LINE_HEIGHT, PADDING = 15.0, 4.0
+LINE_HEIGHT, PADDING = 15.0, 6.0
 
 
 def text_width(text: str) -> float:

@@ -42,6 +42,8 @@ from .layout import (
 )
 
 MISSING_NAME = "（未填写申报单位名称）"
+#: Rejections core validation reports itself, in the same words, for the same cell.
+CORE_REPORTS = {"not_number", "not_bool", "bad_choice"}
 LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
 
 
@@ -232,6 +234,8 @@ class _Reader:
         return Loaded(self.src, Submission(application=app), self.findings, self.locations)
 
     def _finding(self, reading: Reading, key: str) -> None:
+        if reading.error and reading.code in CORE_REPORTS:
+            return  # validation reports the same problem for this cell; say it once
         if reading.error:
             self.findings.append(
                 Finding(severity=Severity.error, code=reading.code, message=reading.error, item=key)

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.criteria import DataItem, Framework
@@ -46,6 +47,8 @@ ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 YES_NO = ["是", "否"]
 NA = "不适用"
 INPUT_ROW_HEIGHT = 24.0
+#: Row height (points) that always fits on one A4 landscape page below the margins.
+PAGE_BODY_POINTS = 500.0
 
 DATA_WIDTH = {c: w for c, _, w in DATA_COLUMNS}
 INFO_WIDTH = {c: w for c, _, w in INFO_COLUMNS}
@@ -296,6 +299,33 @@ def _data(ws: Worksheet, p: Plan, lists: _Lists) -> None:
             "expert": _expert_row,
             "note": _note_row,
         }[r.kind](ws, r, lists)
+    _page_breaks(ws, p)
+
+
+def _page_breaks(ws: Worksheet, p: Plan) -> None:
+    """Start a new page before an indicator that would not fit on the current one.
+
+    Without this the printout splits an indicator's items from its 评价内容. A
+    dimension heading stays with its first indicator. The budget is conservative: fit
+    to width only ever shrinks rows, so a page holds at least this much.
+    """
+    height = lambda r: ws.row_dimensions[r].height or 15.0  # noqa: E731
+    header = height(DATA_HEADER_ROW)
+    used = sum(height(r) for r in range(1, DATA_HEADER_ROW + 1))
+    groups: list[list[int]] = []
+    previous = ""
+    for r in p.data:
+        heading_above = previous in ("dimension", "requirement")
+        if not groups or r.kind == "dimension" or (r.kind == "indicator" and not heading_above):
+            groups.append([])
+        groups[-1].append(r.row)
+        previous = r.kind
+    for rows in groups:
+        h = sum(height(r) for r in rows)
+        if used + h > PAGE_BODY_POINTS and used > header:
+            ws.row_breaks.append(Break(id=rows[0] - 1))
+            used = header
+        used += h
 
 
 def _dimension_row(ws, r, lists) -> None:

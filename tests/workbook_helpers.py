@@ -397,3 +397,57 @@ def soffice_convert(src: Path, outdir: Path, to: str = "xlsx") -> Path:
     result = outdir / f"{src.stem}.{to.split(':')[0]}"
     assert result.exists(), f"LibreOffice produced no {result}"
     return result
+
+
+def snapshot(path: Path) -> dict[str, Any]:
+    """Everything a person or Excel sees in a workbook, without zip bytes or timestamps.
+
+    Sheet names and states, every cell's value, number format and lock, merged ranges,
+    data validations with their messages, protection, widths, heights, print setup.
+    """
+    wb = openpyxl.load_workbook(path)
+    out: dict[str, Any] = {
+        "sheets": [(ws.title, ws.sheet_state) for ws in wb.worksheets],
+        "lock_structure": bool(wb.security and wb.security.lockStructure),
+    }
+    for ws in wb.worksheets:
+        cells = {
+            c.coordinate: (c.value, c.number_format, c.protection.locked)
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None or not c.protection.locked
+        }
+        dvs = sorted(
+            (
+                str(dv.sqref),
+                dv.type,
+                dv.operator,
+                dv.formula1,
+                dv.formula2,
+                dv.allow_blank,
+                dv.error,
+                dv.errorTitle,
+                dv.prompt,
+                dv.promptTitle,
+                dv.errorStyle,
+            )
+            for dv in ws.data_validations.dataValidation
+        )
+        prot = ws.protection
+        out[ws.title] = {
+            "cells": cells,
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "validations": dvs,
+            "protection": (prot.sheet, prot.formatColumns, prot.formatRows, prot.password),
+            "widths": {k: v.width for k, v in sorted(ws.column_dimensions.items())},
+            "heights": {k: v.height for k, v in sorted(ws.row_dimensions.items())},
+            "freeze": ws.freeze_panes,
+            "print": (
+                ws.page_setup.orientation,
+                ws.page_setup.paperSize,
+                ws.page_setup.fitToWidth,
+                ws.print_title_rows,
+                [b.id for b in ws.row_breaks.brk],
+            ),
+        }
+    return out
