@@ -174,5 +174,5 @@ def main() -> None:
     cli(prog_name="iipeval")
 
 
-from . import score  # noqa: E402,F401  (registers the batch score command)
-from . import workbook  # noqa: E402,F401  (registers template commands)
+# Commands defined in their own modules register themselves on ``cli`` when imported.
+from . import review, score, workbook  # noqa: E402, F401

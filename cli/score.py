@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from iipeval.core.batch import Batch, ReviewBundle, score_batch
+from iipeval.core.batch import Batch, ReviewBundle, assemble, index_reviews
 from iipeval.core.findings import Finding, Severity
 
-from . import inputs, render
+from . import inputs, pool, render
 from .main import cli, evaluator, registered
 
 OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv")
@@ -108,6 +108,12 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="并行处理的进程数（默认：全部 CPU 核心）",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "csv"]),
@@ -115,7 +121,7 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
     show_default=True,
     help="屏幕输出格式（未指定 -o 时）",
 )
-def score(files, reviews, framework, params, output, force, fmt) -> None:
+def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
     if framework:
@@ -126,13 +132,23 @@ def score(files, reviews, framework, params, output, force, fmt) -> None:
     targets = output_paths(output) if output else []
     bundles = read_reviews(reviews)
 
+    index = index_reviews(bundles)
+
+    def outcomes(progress=None):
+        return pool.run(
+            paths,
+            params=ev.params,
+            index=index,
+            framework=framework,
+            jobs=jobs,
+            progress=progress,
+        )
+
     if _progress_wanted():
         with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
-            batch = score_batch(
-                ev, map(inputs.read, paths), bundles, framework=framework, progress=bar.update
-            )
+            batch = assemble(ev, outcomes(bar.update), bundles, index)
     else:
-        batch = score_batch(ev, map(inputs.read, paths), bundles, framework=framework)
+        batch = assemble(ev, outcomes(), bundles, index)
 
     if targets:
         write_outputs(batch, targets, force)
