@@ -1,0 +1,936 @@
+"""The results workbook (评分结果.xlsx): rankings, score cards, disagreements, findings,
+parameters. Rendered from a :class:`~iipeval.core.batch.Batch`; no scoring happens here.
+
+Sheets, in order:
+
+* ``排名`` (one ``排名-<体系>`` sheet per criteria set and sub-type when the batch holds
+  several): rank, applicant, key, total, each dimension's score, grade, 待专家评分,
+  recommendation and reason, with a bar chart of the totals beside the table;
+* ``专家分歧``: every expert part whose spread exceeds the set's threshold (需复议);
+* ``问题清单``: every finding of the batch, its results and its unreadable inputs;
+* ``参数``: the parameters in force per criteria set with their hash, the parameters
+  file and its SHA-256, the tool version and the time;
+* one score card per application (``01-简称``…): header, dimension scores with a radar
+  chart, every indicator with its explanation, every expert's score per part, findings.
+
+Every string is written through :func:`iipeval.reports.safe_text.put`, which stores it as
+text and never as a formula: applicants choose their names. The same batch and
+``generated_at`` give the same bytes (document properties and zip entry times are set
+to ``generated_at``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, RadarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from iipeval.core.batch import Batch
+from iipeval.core.explain import STATUS_LABELS
+from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
+from iipeval.core.ranking import Ranking
+from iipeval.core.results import Result
+
+from .labels import (
+    PARAM_LABELS,
+    RULE_LABELS,
+    WEIGHTS_NOTE,
+    set_label,
+    short_name,
+    subtype_name,
+)
+from .safe_text import display_width, number, put, sheet_title, wrapped_lines
+from .view import Row, disagreement_threshold, experts_text, params_key, rows
+
+FONT_NAME = "微软雅黑"
+FONT_SIZE = 10
+LINE_PT = 14.5  # one line of 10pt CJK text, with leading
+ROW_PAD_PT = 4.0
+NUM_FORMAT = "0.00"
+
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+SEVERITY_FILLS = {
+    Severity.error: PatternFill("solid", fgColor="FFC7CE"),
+    Severity.warning: PatternFill("solid", fgColor="FFEB9C"),
+}
+FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")
+EXCLUDED_FILL = PatternFill("solid", fgColor="F2F2F2")
+
+CHART_MAX_BARS = 30
+
+RANKING, DISAGREEMENT, FINDINGS, PARAMETERS = "排名", "专家分歧", "问题清单", "参数"
+
+
+# -- cell writing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    bold: bool = False
+    size: float = FONT_SIZE
+    fill: PatternFill | None = None
+    border: bool = True
+    wrap: bool = True
+    horizontal: str | None = None
+    number_format: str | None = None
+    color: str | None = None
+    strike: bool = False
+    underline: str | None = None
+
+
+TEXT = Style()
+HEAD = Style(bold=True, fill=HEAD_FILL, horizontal="center")
+LABEL = Style(bold=True, fill=LABEL_FILL)
+NUM = Style(number_format=NUM_FORMAT, horizontal="right")
+CENTER = Style(horizontal="center")
+TITLE = Style(bold=True, size=14, border=False, wrap=False)
+SECTION = Style(bold=True, size=11, border=False, wrap=False)
+NOTE = Style(border=False, color="595959")
+LINK = Style(color="0563C1", underline="single")
+
+
+@dataclass
+class Grid:
+    """A worksheet being filled: remembers what went where to size columns and rows.
+
+    Columns in ``fixed`` keep their width; the others are sized to their content
+    (CJK characters count double) between ``min_width`` and ``max_width``. Row heights
+    are computed from the wrapped text they hold, so nothing is clipped in Excel, WPS or
+    LibreOffice, none of which fit row heights to merged cells by themselves.
+    """
+
+    ws: Worksheet
+    fixed: dict[int, float] = field(default_factory=dict)
+    min_width: float = 6
+    max_width: float = 40
+    cells: list[tuple[int, int, int, str, bool]] = field(default_factory=list)
+    heights: dict[int, float] = field(default_factory=dict)
+
+    def put(self, row: int, col: int, value: Any, style: Style = TEXT, span: int = 1):
+        cell = self.ws.cell(row=row, column=col)
+        put(cell, value)
+        for c in range(col, col + span):
+            _style(self.ws.cell(row=row, column=c), style)
+        if span > 1:
+            self.ws.merge_cells(
+                start_row=row, start_column=col, end_row=row, end_column=col + span - 1
+            )
+        self.cells.append((row, col, span, _shown(value, style), style.wrap))
+        if style.size > FONT_SIZE:
+            self.heights[row] = max(self.heights.get(row, 0), style.size * 1.6)
+        return cell
+
+    def line(self, row: int, col: int, values: Sequence[Any], style: Style = TEXT) -> None:
+        for k, v in enumerate(values):
+            self.put(row, col + k, v, style)
+
+    def width(self, col: int) -> float:
+        return self.ws.column_dimensions[get_column_letter(col)].width or 8.43
+
+    def finish(self) -> None:
+        auto: dict[int, float] = {}
+        for _, col, span, text, _ in self.cells:
+            if span == 1 and col not in self.fixed:
+                widest = max((display_width(p) for p in text.split("\n")), default=0)
+                auto[col] = max(auto.get(col, self.min_width), widest + 2)
+        for col, w in {**auto, **self.fixed}.items():
+            w = w if col in self.fixed else min(w, self.max_width)
+            self.ws.column_dimensions[get_column_letter(col)].width = round(w, 2)
+        lines: dict[int, int] = {}
+        for row, col, span, text, wrap in self.cells:
+            if not wrap:
+                continue
+            width = sum(self.width(c) for c in range(col, col + span))
+            lines[row] = max(lines.get(row, 1), wrapped_lines(text, width))
+        for row, n in lines.items():
+            self.heights[row] = max(self.heights.get(row, 0), n * LINE_PT + ROW_PAD_PT)
+        for row, h in self.heights.items():
+            self.ws.row_dimensions[row].height = round(h, 1)
+
+    def row_height(self, row: int) -> float:
+        return self.heights.get(row, LINE_PT + ROW_PAD_PT)
+
+
+def _style(cell, s: Style) -> None:
+    cell.font = Font(
+        name=FONT_NAME,
+        size=s.size,
+        bold=s.bold,
+        color=s.color,
+        strike=s.strike or None,
+        underline=s.underline,
+    )
+    if s.fill is not None:
+        cell.fill = s.fill
+    if s.border:
+        cell.border = BORDER
+    cell.alignment = Alignment(wrap_text=s.wrap, vertical="top", horizontal=s.horizontal)
+    if s.number_format:
+        cell.number_format = s.number_format
+
+
+def _shown(value: Any, style: Style) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是"
+    if isinstance(value, int | float):
+        return f"{value:,.2f}" if style.number_format else str(value)
+    return str(value)
+
+
+def _link(cell, sheet: str) -> None:
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!A1", display=None)
+
+
+def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else number(x, 2)
+
+
+# -- the workbook ---------------------------------------------------------------------------
+
+
+def write_results_workbook(batch: Batch, path: Path, *, generated_at: datetime) -> None:
+    """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
+    :func:`iipeval.reports.atomic.write_atomic`)."""
+    wb = build_workbook(batch, generated_at=generated_at)
+    save_deterministic(wb, Path(path), generated_at)
+
+
+def build_workbook(batch: Batch, *, generated_at: datetime) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    stamp = _naive_utc(generated_at)
+    wb.properties.created = wb.properties.modified = stamp
+    wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
+    wb.properties.title = "工业互联网平台申报评分结果"
+
+    all_rows = rows(batch)
+    taken = {n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS)}
+    cards = _card_names(all_rows, taken)
+
+    rankings = batch.rankings
+    if len(rankings) <= 1:
+        names = [RANKING]
+    else:
+        names = [sheet_title(f"{RANKING}-{_ranking_short(rk)}", taken) for rk in batch.rankings]
+    for k, rk in enumerate(rankings):
+        _ranking_sheet(wb.create_sheet(names[k]), batch, rk, all_rows, cards, first=k == 0)
+    if not rankings:
+        _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
+    _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, all_rows, cards)
+    _findings_sheet(wb.create_sheet(FINDINGS), batch, all_rows, cards)
+    _parameters_sheet(wb.create_sheet(PARAMETERS), batch, all_rows, generated_at)
+    for row in all_rows:
+        _card_sheet(wb.create_sheet(cards[id(row)]), batch, row)
+    wb.active = 0
+    return wb
+
+
+def _naive_utc(t: datetime) -> datetime:
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC).replace(tzinfo=None)
+    return t.replace(microsecond=0)
+
+
+def save_deterministic(wb: Workbook, path: Path, generated_at: datetime) -> None:
+    """Save like ``Workbook.save`` but without the clock: the document properties keep the
+    times set on them and every zip entry is dated ``generated_at``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    t = _naive_utc(generated_at)
+    date_time = (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
+    with (
+        zipfile.ZipFile(buf) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, src.read(info.filename))
+
+
+# -- names ----------------------------------------------------------------------------------
+
+_SUFFIXES = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|公司)$")
+
+
+def abbreviate(name: str) -> str:
+    """The short form used in sheet names: the legal-form suffix dropped."""
+    short = _SUFFIXES.sub("", name.strip())
+    return short or name.strip()
+
+
+def _card_names(all_rows: list[Row], taken: set[str]) -> dict[int, str]:
+    digits = max(2, len(str(len(all_rows))))
+    out = {}
+    for n, row in enumerate(all_rows, start=1):
+        prefix = f"{n:0{digits}d}-"
+        out[id(row)] = sheet_title(prefix + abbreviate(row.result.applicant), taken)
+    return out
+
+
+def _ranking_short(rk: Ranking) -> str:
+    base = short_name(rk.framework, rk.framework_name)
+    st = subtype_name(rk.framework, rk.subtype)
+    return f"{base}（{st}）" if st else base
+
+
+def _names(batch: Batch, framework: str) -> dict[str, str]:
+    """Dimension and indicator ids → names, from the results of this criteria set."""
+    out: dict[str, str] = {}
+    for r in batch.results:
+        if r.framework == framework:
+            out |= {d.id: d.name for d in r.dimensions}
+            out |= {i.id: i.name for i in r.indicators}
+    return out
+
+
+# -- 排名 -------------------------------------------------------------------------------------
+
+
+def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: bool) -> None:
+    mine = [row for row in all_rows if row.ranking is rk]
+    dims = [(d.id, d.name) for d in mine[0].result.dimensions] if mine else []
+    names = _names(batch, rk.framework)
+    headers = ["排名", "申报单位", "标识", "总分", *(n for _, n in dims)]
+    headers += ["等级", "待专家评分", "推荐意见", "说明"]
+    ncol = len(headers)
+    widest = max((display_width(row.result.applicant) for row in mine), default=16)
+    name_width = min(44.0, max(16.0, widest + 3))
+    g = Grid(ws, fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: 36}, max_width=14)
+    for k in range(len(dims)):
+        g.fixed[5 + k] = max(10.0, min(14.0, display_width(dims[k][1]) / 2 + 2))
+    g.fixed[5 + len(dims)] = 7
+    g.fixed[6 + len(dims)] = 8
+
+    g.put(1, 1, f"{set_label(rk.framework_name, rk.framework, rk.subtype)}　排名", TITLE)
+    policy = rk.policy
+    tie = "、".join(names.get(t, t) for t in rk.tie_break) or "（未规定）"
+    note = (
+        f"推荐名额：{f'{policy.quota}个' if policy.quota else '不限'}；"
+        f"推荐最低总分：{_fmt(policy.min_total) + '分' if policy.min_total is not None else '不设'}；"
+        f"同分时依次比较：{tie}。总分为百分制；维度得分为该维度的0-100分。"
+        "权重与计分规则为建议值，见“参数”表。"
+    )
+    g.put(2, 1, note, NOTE, span=ncol)
+    g.line(3, 1, headers, HEAD)
+    r = 4
+    for row in mine:
+        e = row.entry
+        fill = EXCLUDED_FILL if e.rank is None else None
+        g.put(r, 1, e.rank, Style(horizontal="center", fill=fill))
+        _link(
+            g.put(r, 2, e.applicant, Style(color=LINK.color, underline="single", fill=fill)),
+            cards[id(row)],
+        )
+        g.put(r, 3, e.key, Style(fill=fill))
+        g.put(r, 4, e.total, Style(number_format=NUM_FORMAT, bold=True, fill=fill))
+        for k, (dim_id, _) in enumerate(dims):
+            g.put(r, 5 + k, e.dimensions.get(dim_id), Style(number_format=NUM_FORMAT, fill=fill))
+        c = 5 + len(dims)
+        g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
+        g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
+        g.put(r, c + 2, e.recommendation, Style(bold=e.recommendation == "推荐", fill=fill))
+        g.put(r, c + 3, e.reason, Style(fill=fill))
+        r += 1
+    if not mine:
+        g.put(r, 1, "本评价体系没有可评分的申报", NOTE, span=ncol)
+        r += 1
+    if rk.findings:
+        r += 1
+        for f in rk.findings:
+            g.put(r, 1, f"［{SEVERITY_LABELS[f.severity]}］{f.message}", NOTE, span=ncol)
+            r += 1
+    if first and batch.rejected:
+        r += 1
+        g.put(
+            r,
+            1,
+            f"另有{len(batch.rejected)}个文件无法评分，原因见“{FINDINGS}”表。",
+            NOTE,
+            span=ncol,
+        )
+    ws.freeze_panes = "C4"
+    _print_setup(ws, "1:3")
+    g.finish()
+
+    # The chart sits beside the table for the screen; the printed page is the table alone,
+    # which a chart beside it would shrink to an unreadable scale.
+    ws.print_area = f"A1:{get_column_letter(ncol)}{max(r, 3)}"
+    ranked = [row for row in mine if row.entry.rank is not None and row.entry.total is not None]
+    if ranked:
+        n = min(len(ranked), CHART_MAX_BARS)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.style = 10
+        chart.title = f"总分（前{n}名）" if n < len(ranked) else "总分（已排名的申报）"
+        chart.add_data(Reference(ws, min_col=4, min_row=3, max_row=3 + n), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=2, min_row=4, max_row=3 + n))
+        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 100
+        chart.y_axis.majorUnit = 20
+        chart.y_axis.numFmt = "0"
+        chart.y_axis.crosses = "max"  # keep the value axis below the reversed categories
+        chart.legend = None
+        chart.dataLabels = _value_labels()
+        chart.gapWidth = 60
+        chart.width = 16
+        chart.height = max(6.0, 1.0 * n + 3)
+        ws.add_chart(chart, f"{get_column_letter(ncol + 2)}3")
+
+
+def _value_labels() -> DataLabelList:
+    """Data labels showing the value only: every flag spelled out, since LibreOffice
+    reads an absent one as "show"."""
+    return DataLabelList(
+        numFmt=NUM_FORMAT,
+        showVal=True,
+        showLegendKey=False,
+        showCatName=False,
+        showSerName=False,
+        showPercent=False,
+        showBubbleSize=False,
+        showLeaderLines=False,
+    )
+
+
+def _empty_ranking_sheet(ws, batch: Batch) -> None:
+    g = Grid(ws, fixed={1: 80})
+    g.put(1, 1, "排名", TITLE)
+    g.put(2, 1, "本批没有可评分的申报。", NOTE)
+    if batch.rejected:
+        g.put(3, 1, f"{len(batch.rejected)}个文件无法评分，原因见“{FINDINGS}”表。", NOTE)
+    _print_setup(ws, None)
+    g.finish()
+
+
+# -- 专家分歧 -----------------------------------------------------------------------------------
+
+
+def _disagreement_sheet(ws, batch: Batch, all_rows, cards) -> None:
+    headers = [
+        "申报单位",
+        "评价体系",
+        "指标·评分项",
+        "各专家评分",
+        "最高分",
+        "最低分",
+        "极差",
+        "阈值",
+        "采用分",
+        "处理",
+    ]
+    g = Grid(ws, fixed={1: 28, 2: 24, 3: 26, 4: 44, 5: 8, 6: 8, 7: 8, 8: 8, 9: 8, 10: 8})
+    g.put(1, 1, "专家分歧（极差超过阈值，需复议）", TITLE)
+    g.put(
+        2,
+        1,
+        "极差为同一评分项最高分与最低分之差（0-100分制）；超过该评价体系的阈值即需复议。"
+        "“（去掉）”为按汇总方式去掉的最高/最低分。",
+        NOTE,
+        span=len(headers),
+    )
+    g.line(3, 1, headers, HEAD)
+    r = 4
+    for row in all_rows:
+        res = row.result
+        threshold = disagreement_threshold(batch, res.framework, res.subtype)
+        for p in res.panels:
+            if not p.disagreement:
+                continue
+            scores = list(p.experts.values())
+            _link(g.put(r, 1, res.applicant, LINK), cards[id(row)])
+            g.put(r, 2, row.set_label)
+            g.put(r, 3, p.label)
+            g.put(r, 4, experts_text(p))
+            g.line(r, 5, [max(scores), min(scores), p.spread, threshold, p.score], NUM)
+            g.put(r, 10, "需复议", Style(bold=True, fill=FLAG_FILL, horizontal="center"))
+            r += 1
+    if r == 4:
+        g.put(r, 1, "本批没有超过阈值的专家分歧。", NOTE, span=len(headers))
+    else:
+        ws.auto_filter.ref = f"A3:{get_column_letter(len(headers))}{r - 1}"
+    ws.freeze_panes = "B4"
+    _print_setup(ws, "1:3")
+    g.finish()
+
+
+# -- 问题清单 -----------------------------------------------------------------------------------
+
+
+def _findings_sheet(ws, batch: Batch, all_rows, cards) -> None:
+    headers = [
+        "序号",
+        "申报单位",
+        "文件",
+        "工作表",
+        "单元格",
+        "数据项",
+        "指标",
+        "级别",
+        "代码",
+        "说明",
+    ]
+    g = Grid(ws, fixed={1: 6, 2: 26, 3: 24, 7: 16, 8: 7, 10: 60}, max_width=22)
+    g.put(1, 1, "问题清单", TITLE)
+    g.put(
+        2,
+        1,
+        "级别：错误＝须退回补正后才能排名；警告＝需核实；提示＝供参考。"
+        "“批次”指不属于某一份申报的问题（专家评分表、排名等）。",
+        NOTE,
+        span=len(headers),
+    )
+    g.line(3, 1, headers, HEAD)
+    listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
+    for row in all_rows:
+        names = _names(batch, row.result.framework)
+        listed += [(row.result.applicant, cards[id(row)], names, f) for f in row.result.findings]
+    for rej in batch.rejected:
+        listed += [("（无法评分）", None, {}, f) for f in rej.findings]
+    listed += [("批次", None, {}, f) for f in batch.findings]
+    r = 4
+    for n, (who, card, names, f) in enumerate(listed, start=1):
+        g.put(r, 1, n, CENTER)
+        cell = g.put(r, 2, who, LINK if card else TEXT)
+        if card:
+            _link(cell, card)
+        indicator = names.get(f.indicator, f.indicator) if f.indicator else None
+        g.line(r, 3, [f.file, f.sheet, f.cell, f.item, indicator])
+        g.put(
+            r,
+            8,
+            SEVERITY_LABELS[f.severity],
+            Style(horizontal="center", fill=SEVERITY_FILLS.get(f.severity)),
+        )
+        g.put(r, 9, f.code)
+        g.put(r, 10, f.message)
+        r += 1
+    if not listed:
+        g.put(r, 1, "本批没有发现问题。", NOTE, span=len(headers))
+    else:
+        ws.auto_filter.ref = f"A3:{get_column_letter(len(headers))}{r - 1}"
+    ws.freeze_panes = "C4"
+    _print_setup(ws, "1:3")
+    g.finish()
+
+
+# -- 参数 -------------------------------------------------------------------------------------
+
+
+def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> None:
+    """Per criteria set: version and hash, then three compact tables (weights, scoring
+    rules with one row per rule or component, panel/ranking/grade policy)."""
+    widths = {1: 40, 2: 26, 3: 11, 4: 10, 5: 11, 6: 11, 7: 11, 8: 44}
+    g = Grid(ws, fixed=widths)
+    g.put(1, 1, "参数与版本", TITLE)
+    head = [
+        ("工具版本", f"iipeval {batch.tool_version}"),
+        ("生成时间", generated_at.isoformat(timespec="seconds")),
+        ("参数文件", batch.parameters_file or "未使用参数文件（全部采用默认建议值）"),
+        ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
+        ("说明", WEIGHTS_NOTE),
+    ]
+    r = 3
+    for label, value in head:
+        g.put(r, 1, label, LABEL)
+        g.put(r, 2, value, TEXT, span=7)
+        r += 1
+    sets: dict[str, Row] = {}
+    for row in all_rows:
+        sets.setdefault(params_key(row.result.framework, row.result.subtype), row)
+    for key, snap in batch.parameters.items():
+        sample = sets.get(key)
+        values = snap.get("values", {})
+        names = _parameter_names(sample.result if sample else None)
+        r += 1
+        g.put(r, 1, sample.set_label if sample else key, SECTION)
+        r += 1
+        info = [
+            ("评价体系编号与版本", f"{key}　版本 {snap.get('framework_version', '')}"),
+            ("参数哈希", snap.get("hash", "")),
+        ]
+        info += [("折算说明", n) for n in (sample.result.provenance.notices if sample else [])]
+        for label, value in info:
+            g.put(r, 1, label, LABEL)
+            g.put(r, 2, value, TEXT, span=7)
+            r += 1
+
+        r += 1
+        g.put(r, 1, "权重（满分）", SECTION)
+        r += 1
+        g.line(r, 1, ["维度 / 指标", "编号", "层级", "满分"], HEAD)
+        r += 1
+        weights = values.get("weights", {})
+        indicators = weights.get("indicators", {})
+        for dim_id, w in weights.get("dimensions", {}).items():
+            g.line(r, 1, [names.get(dim_id, dim_id), dim_id, "维度"], Style(bold=True))
+            g.put(r, 4, float(w), Style(number_format=NUM_FORMAT, bold=True))
+            r += 1
+            for ind_id, iw in indicators.items():
+                if names.get(f"dim:{ind_id}") == dim_id:
+                    g.line(r, 1, ["　" + names.get(ind_id, ind_id), ind_id, "指标"])
+                    g.put(r, 4, float(iw), NUM)
+                    r += 1
+        orphans = [k for k in indicators if f"dim:{k}" not in names]
+        for ind_id in orphans:
+            g.line(r, 1, [ind_id, ind_id, "指标"])
+            g.put(r, 4, float(indicators[ind_id]), NUM)
+            r += 1
+
+        r += 1
+        g.put(r, 1, "计分规则", SECTION)
+        r += 1
+        g.line(
+            r,
+            1,
+            [
+                "指标·组成部分",
+                "编号",
+                "规则类型",
+                "组成权重（%）",
+                "起评线",
+                "标杆值",
+                "目标比例（%）",
+                "其他参数",
+            ],
+            HEAD,
+        )
+        r += 1
+        for path, rule in values.get("rules", {}).items():
+            top = "." not in path
+            bold = Style(bold=top)
+            label = names.get(path, path) if top else "　" + names.get(f"part:{path}", path)
+            g.put(r, 1, label, bold)
+            g.put(r, 2, path, bold)
+            g.put(r, 3, RULE_LABELS.get(rule.get("type"), rule.get("type")), bold)
+            numbers = [None if top else rule.get("weight")]
+            numbers += [rule.get(k) for k in ("floor", "benchmark", "target")]
+            for k, v in enumerate(numbers):
+                v = _num(v)
+                fmt = "#,##0" if v is not None and v.is_integer() else "#,##0.####"
+                g.put(r, 4 + k, v, Style(number_format=fmt, horizontal="right"))
+            other = [
+                f"{PARAM_LABELS.get(k, k)}：{_param_text(v)}"
+                for k, v in rule.items()
+                if k not in ("type", "weight", "floor", "benchmark", "target") and v is not None
+            ]
+            g.put(r, 8, "；".join(other))
+            r += 1
+
+        r += 1
+        g.put(r, 1, "专家分汇总、排名与等级", SECTION)
+        r += 1
+        g.line(r, 1, ["参数", "编号"], HEAD)
+        g.put(r, 3, "值", HEAD, span=6)
+        r += 1
+        for label, ident, value in _policy_rows(values, names):
+            g.line(r, 1, [label, ident])
+            g.put(r, 3, value, TEXT, span=6)
+            r += 1
+    ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
+    g.finish()
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _parameter_names(sample: Result | None) -> dict[str, str]:
+    """Ids and rule paths → Chinese names; ``dim:<indicator>`` → its dimension id."""
+    names: dict[str, str] = {}
+    if sample is None:
+        return names
+    names |= {d.id: d.name for d in sample.dimensions}
+    for i in sample.indicators:
+        names[f"dim:{i.id}"] = i.dimension
+        names |= _component_labels(i.id, i.name, i.trace)
+    return names
+
+
+def _policy_rows(values: dict[str, Any], names: dict[str, str]) -> Iterable[tuple[str, str, str]]:
+    agg = values.get("aggregation", {})
+    methods = {"mean": "平均", "trimmed_mean": "去掉一个最高分和一个最低分后平均"}
+    for k, v in agg.items():
+        text = methods.get(v, v) if k == "method" else _param_text(v)
+        if k == "method" and v == "trimmed_mean":
+            text += f"（专家不少于{_param_text(agg.get('trim_min_experts'))}人时；人数更少时平均）"
+        yield f"专家分汇总：{PARAM_LABELS.get(k, k)}", f"aggregation.{k}", text
+    ranking = values.get("ranking", {})
+    quota, min_total = ranking.get("quota"), ranking.get("min_total")
+    yield "推荐名额", "ranking.quota", f"{quota}个" if quota else "不限"
+    yield (
+        "推荐最低总分",
+        "ranking.min_total",
+        f"{_param_text(min_total)}分" if min_total is not None else "不设",
+    )
+    tie = "、".join(names.get(t, t) for t in values.get("tie_break", [])) or "（未规定）"
+    yield "同分时依次比较", "tie_break", tie
+    grades = values.get("grades", [])
+    text = "；".join(f"{g.get('name')}：总分≥{_param_text(g.get('min'))}" for g in grades)
+    yield "等级", "grades", text
+
+
+def _component_labels(path: str, name: str, trace) -> dict[str, str]:
+    """Rule path → ``指标·组成部分`` name, and ``part:<path>`` → the part's own label."""
+    out = {path: name, f"part:{path}": name}
+    for c in trace.components:
+        sub = f"{path}.{c.id}"
+        out |= _component_labels(sub, f"{name}·{c.label or c.id}", c)
+        out[f"part:{sub}"] = c.label or c.id
+    return out
+
+
+def _param_text(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, int | float):
+        return number(float(v), 4)
+    if isinstance(v, dict):
+        return "、".join(f"{k} {_param_text(x)}" for k, x in v.items())
+    if isinstance(v, list | tuple):
+        if v and all(isinstance(x, list | tuple) for x in v):
+            return "；".join("(" + ", ".join(_param_text(y) for y in x) + ")" for x in v)
+        return ", ".join(_param_text(x) for x in v)
+    return str(v)
+
+
+# -- score cards ----------------------------------------------------------------------------
+
+CARD_WIDTHS = {1: 14, 2: 26, 3: 13, 4: 9, 5: 9, 6: 9, 7: 11}
+EXPERT_COL = 8
+EXPLAIN_SPAN = 10  # H:Q
+EXPERT_WIDTH = 8.5
+CHART_MIN_CM = 7.5
+PT_TO_CM = 2.54 / 72
+
+
+def _card_sheet(ws, batch: Batch, row: Row) -> None:
+    r_, e = row.result, row.entry
+    experts = sorted({x for p in r_.panels for x in p.experts})
+    span = max(EXPLAIN_SPAN, len(experts))
+    fixed = dict(CARD_WIDTHS)
+    for k in range(span):
+        fixed[EXPERT_COL + k] = EXPERT_WIDTH
+    last_col = EXPERT_COL + span - 1
+    g = Grid(ws, fixed=fixed)
+
+    title = f"评分卡　{r_.applicant}"
+    g.put(1, 1, title, TITLE)
+    if r_.fictional:
+        g.put(2, 1, "（示例数据，非真实申报）", NOTE, span=7)
+    status = "无错误" if r_.accepted else "存在错误，需退回补正（见本表末尾及“问题清单”）"
+    if r_.total is not None:
+        total = f"{_fmt(r_.total)}分"
+    else:
+        total = (
+            f"待专家评分（已确定{_fmt(r_.secured)}分，另有{_fmt(r_.pending_points)}分待专家评分）"
+        )
+    rank = f"第{e.rank}名" if e.rank is not None else "未排名"
+    rec = e.recommendation + (f"（{e.reason}）" if e.reason else "")
+    exclusions = "；".join(f"{h.name}（{h.reason}）" for h in r_.exclusions) or "无"
+    head = [
+        ("申报单位", r_.applicant),
+        ("标识", e.key),
+        ("来源文件", r_.source),
+        ("评价体系", row.set_label),
+        ("总分", total),
+        ("等级", r_.grade or "—"),
+        ("排名", rank),
+        ("推荐意见", rec),
+        ("否决项", exclusions),
+        ("数据校验", status),
+        ("参数哈希", r_.provenance.parameters_hash),
+    ]
+    r = 3
+    for label, value in head:
+        g.put(r, 1, label, LABEL)
+        style = Style(bold=True) if label in ("总分", "推荐意见") else TEXT
+        g.put(r, 2, value, style, span=6)
+        r += 1
+
+    r += 1
+    g.put(r, 1, "维度得分", SECTION)
+    r += 1
+    g.put(r, 1, "维度", HEAD, span=3)
+    g.line(r, 4, ["得分", "计分", "满分", "状态"], HEAD)
+    dim_head = r
+    r += 1
+    for d in r_.dimensions:
+        g.put(r, 1, d.name, TEXT, span=3)
+        g.line(r, 4, [d.score, d.points, d.weight], NUM)
+        g.put(r, 7, STATUS_LABELS.get(d.status, d.status), CENTER)
+        r += 1
+    dim_last = r - 1
+    g.put(r, 1, "合计（总分）", LABEL, span=3)
+    g.line(
+        r,
+        4,
+        [r_.total, r_.secured, sum(d.weight for d in r_.dimensions)],
+        Style(number_format=NUM_FORMAT, bold=True),
+    )
+    g.put(r, 7, "待专家评分" if r_.provisional else "已评分", CENTER)
+    r += 1
+    note = "得分为0-100分；计分＝得分×满分÷100；合计为百分制总分。"
+    if any(d.score is None and d.status == "pending" for d in r_.dimensions):
+        note += "待专家评分的维度暂无得分，雷达图中空缺。"
+    g.put(r, 1, note, NOTE, span=7)
+    top_end = r
+
+    r += 2
+    g.put(r, 1, "指标得分与计分说明", SECTION)
+    r += 1
+    g.line(r, 1, ["维度", "指标", "类型", "得分", "计分", "满分", "状态"], HEAD)
+    g.put(r, EXPERT_COL, "计分说明", HEAD, span=span)
+    r += 1
+    dims = {d.id: d.name for d in r_.dimensions}
+    for i in r_.indicators:
+        fill = FLAG_FILL if i.status == "pending" else None
+        g.put(r, 1, dims.get(i.dimension, i.dimension))
+        g.put(r, 2, i.name)
+        g.put(r, 3, i.kind, CENTER)
+        g.line(r, 4, [i.score, i.points, i.weight], NUM)
+        g.put(r, 7, STATUS_LABELS.get(i.status, i.status), Style(horizontal="center", fill=fill))
+        g.put(r, EXPERT_COL, i.explanation, TEXT, span=span)
+        r += 1
+
+    r += 1
+    g.put(r, 1, "专家评分", SECTION)
+    r += 1
+    if r_.panels:
+        threshold = disagreement_threshold(batch, r_.framework, r_.subtype)
+        note = "各专家分为0-100分（等级已按参数折算）；删除线为按汇总方式去掉的最高/最低分"
+        if threshold is not None:
+            note += f"；极差超过{number(threshold, 2)}分需复议"
+        g.put(r, 1, note + "。", NOTE, span=last_col)
+        r += 1
+        g.put(r, 1, "指标·评分项", HEAD, span=2)
+        g.line(r, 3, ["汇总方式", "采用分", "极差", "阈值", "需复议"], HEAD)
+        for k, name in enumerate(experts):
+            g.put(r, EXPERT_COL + k, name, HEAD)
+        r += 1
+        for p in r_.panels:
+            flag = FLAG_FILL if p.disagreement else None
+            g.put(r, 1, p.label, TEXT, span=2)
+            g.put(
+                r,
+                3,
+                {"mean": "平均", "trimmed_mean": "去高低分平均"}.get(p.method, p.method),
+                CENTER,
+            )
+            g.line(r, 4, [p.score, p.spread, threshold], NUM)
+            g.put(
+                r,
+                7,
+                "需复议" if p.disagreement else "",
+                Style(horizontal="center", fill=flag, bold=p.disagreement),
+            )
+            for k, name in enumerate(experts):
+                score = p.experts.get(name)
+                dropped = score is not None and name not in p.kept
+                g.put(
+                    r,
+                    EXPERT_COL + k,
+                    score,
+                    Style(
+                        number_format=NUM_FORMAT,
+                        strike=dropped,
+                        color="808080" if dropped else None,
+                    ),
+                )
+            r += 1
+    else:
+        g.put(
+            r,
+            1,
+            "尚无专家评分。"
+            if any(i.status == "pending" for i in r_.indicators)
+            else "本申报无需专家评分的指标。",
+            NOTE,
+            span=last_col,
+        )
+        r += 1
+
+    if r_.findings:
+        r += 1
+        g.put(r, 1, "本申报的问题", SECTION)
+        r += 1
+        g.put(r, 1, "级别", HEAD)
+        g.put(r, 2, "位置", HEAD)
+        g.put(r, 3, "说明", HEAD, span=last_col - 2)
+        r += 1
+        for f in r_.findings:
+            g.put(
+                r,
+                1,
+                SEVERITY_LABELS[f.severity],
+                Style(horizontal="center", fill=SEVERITY_FILLS.get(f.severity)),
+            )
+            g.put(r, 2, f.where() or "—")
+            g.put(r, 3, f.message, TEXT, span=last_col - 2)
+            r += 1
+
+    ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
+    g.finish()
+
+    # Radar chart of the dimension scores, to the right of the header and dimension table.
+    top_pt = sum(g.row_height(x) for x in range(3, top_end + 1))
+    chart = RadarChart()
+    chart.type = "marker"
+    chart.style = 26
+    chart.title = "维度得分（0-100）"
+    chart.add_data(
+        Reference(ws, min_col=4, min_row=dim_head, max_row=dim_last), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=dim_head + 1, max_row=dim_last))
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.y_axis.majorUnit = 20
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.legend = None
+    chart.width = EXPERT_WIDTH * EXPLAIN_SPAN * 0.19
+    chart.height = max(CHART_MIN_CM, top_pt * PT_TO_CM)
+    ws.add_chart(chart, f"{get_column_letter(EXPERT_COL)}3")

@@ -1,0 +1,120 @@
+"""Text that came from applicants and input files, made safe for spreadsheets.
+
+Applicants choose their names, evidence references and free text, and reviewers' files
+carry expert names: none of it may ever reach a spreadsheet as a formula. A cell whose
+text starts with ``=`` becomes a formula in openpyxl, and a CSV field starting with
+``= + - @``, a tab or a carriage return is evaluated by Excel and WPS when the file is
+opened (CSV injection). Every string written by :mod:`iipeval.reports` goes through this
+module, so there is exactly one place that decides how text is written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+
+#: Characters XML 1.0 (and so an xlsx file) cannot hold; openpyxl raises on them.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+#: Leading characters that make Excel/WPS treat a CSV field as a formula.
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Excel's limit on the characters one cell holds.
+MAX_CELL_CHARS = 32767
+
+
+def clean(text: str) -> str:
+    """Replace characters an xlsx file cannot store with U+FFFD, keep everything else."""
+    text = _ILLEGAL_XML.sub("\ufffd", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def put(cell: Cell, value: Any) -> Cell:
+    """Write ``value`` into ``cell``; strings always as text, never as a formula.
+
+    openpyxl infers the type of a string: ``=…`` becomes a formula (``data_type == "f"``)
+    and ``#N/A`` and other error codes become errors (``"e"``). Forcing ``data_type = "s"``
+    after the assignment makes the writer store the text as an inline string, exactly as
+    given. Numbers stay numbers; NaN and infinities, which a score never is, become blank.
+    """
+    if value is None:
+        cell.value = None
+    elif isinstance(value, bool):
+        cell.value = "是" if value else "否"
+        cell.data_type = "s"
+    elif isinstance(value, int | float):
+        cell.value = value if math.isfinite(value) else None
+    else:
+        cell.value = clean(str(value))
+        cell.data_type = "s"
+    return cell
+
+
+def csv_field(value: Any, digits: int = 4) -> str:
+    """One CSV field: numbers as numbers, text with formula triggers neutralised.
+
+    Text starting with ``= + - @``, a tab or a carriage return gets the customary leading
+    apostrophe, so a spreadsheet shows it as text; a negative number written as a number
+    (``-2.5``) is data and is left alone.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return number(value, digits)
+    text = str(value)
+    if text.startswith(CSV_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def number(x: float, digits: int = 4) -> str:
+    """A float with at most ``digits`` decimals and no trailing zeros: stable text."""
+    if not math.isfinite(x):
+        return ""
+    s = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: CJK and full-width characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` needs in a column ``width`` characters wide."""
+    if not text:
+        return 1
+    usable = max(width - 1.0, 1.0)
+    return sum(max(1, math.ceil(display_width(p) / usable)) for p in str(text).split("\n"))
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+SHEET_NAME_MAX = 31
+
+
+def sheet_title(text: str, taken: set[str], limit: int = SHEET_NAME_MAX) -> str:
+    """A valid, unique worksheet name from ``text``.
+
+    Excel forbids ``[ ] : * ? / \\``, a leading or trailing apostrophe, names longer than
+    31 characters and names equal (ignoring case) to another sheet's. ``taken`` holds the
+    lower-cased names already used and is updated.
+    """
+    name = _SHEET_FORBIDDEN.sub("_", text).replace("'", "").strip() or "Sheet"
+    name = name[:limit].rstrip()
+    base, n = name, 2
+    while name.lower() in taken or name.lower() == "history":
+        suffix = f"~{n}"
+        name = base[: limit - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name

@@ -1,0 +1,133 @@
+"""The batch as JSON (everything, for programs) and CSV (one row per indicator, for people).
+
+JSON is ``Batch.model_dump(mode="json")``: every score, explanation, expert score,
+finding, ranking and the parameters with their hash. UTF-8, not ASCII-escaped, indented,
+ending in a newline; the same batch always gives the same bytes.
+
+CSV is long format: one row per application × indicator, with the application's rank,
+total and recommendation repeated on each of its rows so that any filter or pivot table
+works on it directly. Inputs that could not be scored get one row each. UTF-8 with a byte
+order mark, so Excel and WPS on Chinese Windows open it with the right encoding; text
+that a spreadsheet would run as a formula is prefixed with an apostrophe
+(:func:`iipeval.reports.safe_text.csv_field`); numbers are written with at most four
+decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from iipeval.core.batch import Batch
+from iipeval.core.explain import STATUS_LABELS
+
+from .labels import subtype_name
+from .safe_text import csv_field
+from .view import panel_text, rows
+
+CSV_COLUMNS = (
+    "排名",
+    "申报单位",
+    "标识",
+    "来源文件",
+    "评价体系",
+    "申报类型",
+    "总分",
+    "已确定分",
+    "待专家评分",
+    "等级",
+    "推荐意见",
+    "推荐说明",
+    "维度",
+    "维度得分",
+    "指标编号",
+    "指标",
+    "指标类型",
+    "指标得分",
+    "计分",
+    "满分",
+    "状态",
+    "专家评分",
+    "需复议",
+    "计分说明",
+)
+
+
+def json_bytes(batch: Batch) -> bytes:
+    text = json.dumps(batch.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+def write_json(batch: Batch, path: Path) -> None:
+    Path(path).write_bytes(json_bytes(batch))
+
+
+def csv_rows(batch: Batch) -> list[list[object]]:
+    """The CSV's rows as values (header first), before any text is made safe."""
+    out: list[list[object]] = [list(CSV_COLUMNS)]
+    for row in rows(batch):
+        e, r = row.entry, row.result
+        dims = {d.id: d for d in r.dimensions}
+        head = [
+            e.rank,
+            r.applicant,
+            e.key,
+            r.source,
+            r.framework_name,
+            subtype_name(r.framework, r.subtype),
+            r.total,
+            r.secured,
+            "是" if r.provisional else "否",
+            r.grade,
+            e.recommendation,
+            e.reason,
+        ]
+        for i in r.indicators:
+            d = dims.get(i.dimension)
+            panels = [p for p in r.panels if p.indicator == i.id]
+            out.append(
+                [
+                    *head,
+                    d.name if d else i.dimension,
+                    d.score if d else None,
+                    i.id,
+                    i.name,
+                    i.kind,
+                    i.score,
+                    i.points,
+                    i.weight,
+                    STATUS_LABELS.get(i.status, i.status),
+                    "\n".join(f"{p.label}：{panel_text(p)}" for p in panels),
+                    ("是" if any(p.disagreement for p in panels) else "否") if panels else None,
+                    i.explanation,
+                ]
+            )
+    for rej in batch.rejected:
+        reason = "；".join(f.message for f in rej.findings) or "无法读取"
+        blank = [None] * (len(CSV_COLUMNS) - 12)
+        out.append(
+            [
+                None,
+                None,
+                None,
+                rej.source,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "无法评分",
+                reason,
+                *blank,
+            ]
+        )
+    return out
+
+
+def write_csv(batch: Batch, path: Path) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for values in csv_rows(batch):
+            writer.writerow([csv_field(v) for v in values])

@@ -1,0 +1,70 @@
+"""One reading of a Batch shared by the workbook and the CSV, so they cannot disagree.
+
+Applications are taken ranking by ranking (criteria sets in the batch's order) and, in
+each, in the ranking's order: ranked ones by rank, then those not ranked (待专家评分,
+不予推荐, 需补正). That is the order of the score cards and of the CSV rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iipeval.core.batch import Batch
+from iipeval.core.ranking import RankEntry, Ranking
+from iipeval.core.results import PanelDetail, Result
+
+from .labels import method_label, set_label
+from .safe_text import number
+
+
+@dataclass(frozen=True)
+class Row:
+    ranking: Ranking
+    entry: RankEntry
+    result: Result
+
+    @property
+    def set_label(self) -> str:
+        return set_label(self.ranking.framework_name, self.ranking.framework, self.ranking.subtype)
+
+
+def rows(batch: Batch) -> list[Row]:
+    """Every scored application once, in ranking order, with its ranking entry."""
+    pool = list(batch.results)
+    out: list[Row] = []
+    for ranking in batch.rankings:
+        for entry in ranking.entries:
+            for k, r in enumerate(pool):
+                if (r.source, r.framework, r.subtype, r.applicant) == (
+                    entry.source,
+                    entry.framework,
+                    entry.subtype,
+                    entry.applicant,
+                ):
+                    out.append(Row(ranking, entry, pool.pop(k)))
+                    break
+    return out
+
+
+def params_key(framework: str, subtype: str | None) -> str:
+    """The key of a criteria set in ``Batch.parameters`` (``hunan_characteristic/regional``)."""
+    return f"{framework}/{subtype}" if subtype else framework
+
+
+def disagreement_threshold(batch: Batch, framework: str, subtype: str | None) -> float | None:
+    values = batch.parameters.get(params_key(framework, subtype), {}).get("values", {})
+    value = values.get("aggregation", {}).get("disagreement_spread")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def experts_text(p: PanelDetail) -> str:
+    """``专家A 88、专家B 84（去掉）…``: every expert's score, the dropped ones marked."""
+    return "、".join(
+        f"{e} {number(s, 2)}" + ("" if e in p.kept else "（去掉）") for e, s in p.experts.items()
+    )
+
+
+def panel_text(p: PanelDetail) -> str:
+    """``专家A 88、专家B 84（去掉）…；去掉最高最低后平均 85.33，极差 11``."""
+    text = f"{experts_text(p)}；{method_label(p.method)} {number(p.score, 2)}，极差 {number(p.spread, 2)}"
+    return text + ("，需复议" if p.disagreement else "")
