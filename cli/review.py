@@ -1,0 +1,85 @@
+"""``iipeval panel``: one expert scoring workbook (专家评分表) per panel member.
+
+Plumbing only: inputs come through :mod:`.inputs`, the numbers from the core, the files
+from :mod:`iipeval.excel.review_workbook`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import inputs
+from .main import cli, evaluator, registered
+
+
+@cli.command()
+@click.argument("applications", nargs=-1, required=True)
+@click.option(
+    "--panel",
+    "panel_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="评审组文件（TOML）：评审组编号、专家编号与姓名、回避关系",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="评分表输出文件夹（不存在则创建）",
+)
+@click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
+@click.option(
+    "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的评分表")
+def panel(applications, panel_file, outdir, framework, params, force) -> None:
+    """为评审组每位专家生成专家评分表（.xlsx），申报可为文件、文件夹或通配符。
+
+    有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
+    """
+    from iipeval.excel.review_layout import PanelError, load_panel
+    from iipeval.excel.review_workbook import (
+        OutputExists,
+        PanelGenerationError,
+        generate_panel,
+    )
+
+    ev = evaluator(params)
+    try:
+        the_panel = load_panel(panel_file)
+    except PanelError as exc:
+        raise click.BadParameter(str(exc), param_hint="--panel") from None
+    if framework:
+        registered(ev, framework)
+    if the_panel.framework:
+        try:
+            ev.framework(the_panel.framework)
+        except Exception as exc:
+            raise click.BadParameter(
+                f"{panel_file}: [framework] {exc}", param_hint="--panel"
+            ) from None
+    paths = inputs.expand(applications)
+    if not paths:
+        raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
+    try:
+        written, notes = generate_panel(
+            ev,
+            (inputs.read(p) for p in paths),
+            the_panel,
+            outdir,
+            framework=framework,
+            force=force,
+        )
+    except OutputExists as exc:
+        raise click.UsageError(str(exc)) from None
+    except PanelGenerationError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        raise SystemExit(1) from None
+    for note in notes:
+        click.echo(f"提示：{note}", err=True)
+    for w in written:
+        who = f"{w.expert.id} {w.expert.name}".strip()
+        extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
+        click.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")

@@ -1,0 +1,260 @@
+"""The expert scoring workbook (专家评分表): panel definition, sheet names, cell plan.
+
+Shared by the writer (:mod:`.review_workbook`) and the reader (:mod:`.review_reader`) so
+the two cannot drift apart. The panel file (``PANEL.toml``) is validated here too:
+
+.. code-block:: toml
+
+    id = "第一评审组"
+    framework = "national_2023"   # optional: only applications of this set
+    [[experts]]
+    id = "E01"
+    name = "张三"
+    conflicts = ["91430100MA4L7X2K5M"]   # application keys or applicant names
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+#: Bump when cells or the meta sheet move in a way an older reader would misread.
+WORKBOOK_VERSION = 1
+FORMAT = "iipeval.review-workbook"
+
+GUIDE, SCORES, QUANT, RUBRIC, CALC, META = "说明", "评分", "定量得分", "评分细则", "_calc", "_meta"
+VISIBLE_SHEETS = (GUIDE, SCORES, QUANT, RUBRIC)
+
+#: 评分 sheet: title row, note row, two header rows, then one row per application.
+TITLE_ROW, NOTE_ROW, HEADER_ROW, SUBHEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
+
+INCOMPLETE = "未完成"
+INVALID = "含无效评分"
+
+
+# --------------------------------------------------------------------------------------
+# panel file
+
+
+class PanelError(ValueError):
+    """A panel file that cannot be used; the message names the file and the key."""
+
+
+class PanelExpert(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, description="专家编号")
+    name: str = Field(default="", description="专家姓名")
+    conflicts: list[str] = Field(default_factory=list, description="回避的申报（申报键或单位名称）")
+
+    @field_validator("conflicts")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        out = [v.strip() for v in value]
+        if any(not v for v in out):
+            raise ValueError("回避清单中有空白项")
+        return out
+
+
+class Panel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, description="评审组编号")
+    framework: str | None = Field(default=None, description="只为该评价体系的申报生成评分表")
+    experts: list[PanelExpert] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        ids = [e.id for e in self.experts]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"专家编号重复：{'、'.join(dupes)}")
+        slugs: dict[str, str] = {}
+        for e in self.experts:
+            s = safe_name(e.id).lower()
+            if s in slugs:
+                raise ValueError(
+                    f"专家编号“{slugs[s]}”与“{e.id}”生成的文件名相同，请改用可区分的编号"
+                )
+            slugs[s] = e.id
+        return self
+
+
+_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的键（可用键：id、name、framework、experts、conflicts）",
+    "string_type": "应为文本（用英文双引号括起）",
+    "list_type": '应为列表，例如 ["..."]',
+    "too_short": "不能为空",
+    "string_too_short": "不能为空",
+    "model_type": "应为表",
+}
+
+
+def _where(loc: tuple) -> str:
+    out = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            prev = loc[i - 1] if i else ""
+            out.append(f"第{part + 1}{'位专家' if prev == 'experts' else '项'}")
+        else:
+            out.append(str(part))
+    return ".".join(out).replace(".第", " 第").replace("位专家.", "位专家的 ")
+
+
+def load_panel(path: str | Path) -> Panel:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise PanelError(f"{path}: 无法读取评审组文件（{exc.strerror}）") from None
+    except UnicodeDecodeError:
+        raise PanelError(f"{path}: 评审组文件必须是 UTF-8 编码") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PanelError(f"{path}: TOML 格式错误：{exc}") from None
+    try:
+        return Panel.model_validate(data)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            where = _where(tuple(err["loc"]))
+            msg = _MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
+            parts.append(f"[{where}] {msg}" if where else msg)
+        raise PanelError(f"{path}: " + "；".join(parts)) from None
+
+
+# --------------------------------------------------------------------------------------
+# names and measurement
+
+
+def safe_name(text: str) -> str:
+    """An ASCII file-name fragment; non-ASCII text keeps a short hash so names stay apart."""
+    slug = re.sub(r"[^A-Za-z0-9_]+", "-", text).strip("-")
+    if slug == text:
+        return slug
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    return f"{slug}-{digest}" if slug else digest
+
+
+def file_name(panel: str, expert: str, framework: str | None = None) -> str:
+    parts = ["review", safe_name(panel), safe_name(expert)]
+    if framework:
+        parts.append(safe_name(framework))
+    return "_".join(parts) + ".xlsx"
+
+
+WIDE, NARROW = 2.05, 1.1
+LINE_HEIGHT, PADDING = 15.0, 4.0
+
+
+def text_width(text: str) -> float:
+    """Width of one line in Excel column units; a CJK glyph is about two digits wide."""
+    return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else NARROW for c in text)
+
+
+def line_count(text: str, width: float) -> int:
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(text_width(p) / usable)) for p in str(text).split("\n"))
+
+
+def row_height(cells: list[tuple[str, float]], size: float = 11.0) -> float:
+    lines = max((line_count(t, w) for t, w in cells if t), default=1)
+    return round(lines * LINE_HEIGHT * size / 11.0 + PADDING, 1)
+
+
+# --------------------------------------------------------------------------------------
+# the 评分 sheet's columns
+
+
+@dataclass(frozen=True)
+class PartColumns:
+    """Where one expert part sits: its score and comment columns (1-based)."""
+
+    part: str
+    label: str
+    indicator: str
+    score_col: int
+    comment_col: int
+
+    @property
+    def score_letter(self) -> str:
+        return get_column_letter(self.score_col)
+
+    @property
+    def comment_letter(self) -> str:
+        return get_column_letter(self.comment_col)
+
+
+@dataclass(frozen=True)
+class ScoreColumns:
+    """Column plan of the 评分 sheet for one criteria set."""
+
+    has_subtype: bool
+    parts: tuple[PartColumns, ...]
+
+    # fixed columns
+    number: int = 1
+    applicant: int = 2
+    key: int = 3
+
+    @property
+    def subtype(self) -> int | None:
+        return 4 if self.has_subtype else None
+
+    @property
+    def quant(self) -> int:
+        return 5 if self.has_subtype else 4
+
+    @property
+    def total(self) -> int:
+        return self.quant + 1 + 2 * len(self.parts)
+
+    @property
+    def last(self) -> int:
+        return self.total
+
+
+def score_columns(parts: list[tuple[str, str, str]], has_subtype: bool) -> ScoreColumns:
+    """``parts``: (part id, label, indicator id) in document order."""
+    first = (5 if has_subtype else 4) + 1
+    cols = tuple(
+        PartColumns(pid, label, ind, first + 2 * k, first + 2 * k + 1)
+        for k, (pid, label, ind) in enumerate(parts)
+    )
+    return ScoreColumns(has_subtype, cols)
+
+
+@dataclass(frozen=True)
+class CalcColumns:
+    """The hidden ``_calc`` sheet, same row as the 评分 sheet: constant, one coefficient,
+    one numeric score and one filled flag per part, then the counts."""
+
+    n: int
+
+    key: int = 1
+    constant: int = 2
+
+    def coef(self, k: int) -> int:
+        return 3 + k
+
+    def num(self, k: int) -> int:
+        return 3 + self.n + k
+
+    def filled(self, k: int) -> int:
+        return 3 + 2 * self.n + k
+
+    @property
+    def valid_count(self) -> int:
+        return 3 + 3 * self.n
+
+    @property
+    def filled_count(self) -> int:
+        return 4 + 3 * self.n

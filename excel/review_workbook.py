@@ -1,0 +1,1055 @@
+"""Generate expert scoring workbooks (专家评分表): one per expert of a panel.
+
+Each row is one application. The quantitative part is computed by the engine and written
+as read-only values with their explanations; the expert types a 0-100 score or a grade
+band (优秀/良好/一般/较差) for each qualitative part. A native formula shows that
+expert's total as they type, from the affine form in :mod:`iipeval.core.linear`
+(``total = constant + Σ coefficient × score``), with no Python and no macros, in Excel,
+WPS and LibreOffice alike. Nothing here scores: the numbers come from the core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from iipeval.core import __version__
+from iipeval.core.api import Evaluator, Loaded
+from iipeval.core.application import Application, ExpertReview
+from iipeval.core.batch import application_key
+from iipeval.core.criteria import Framework
+from iipeval.core.explain import fmt
+from iipeval.core.findings import Severity
+from iipeval.core.linear import ExpertLinear, expert_linear
+from iipeval.core.params import AggregationPolicy
+from iipeval.core.results import Rejected, Result
+from iipeval.core.rules import GRADE_RANGES, GRADES
+
+from .review_layout import (
+    CALC,
+    FIRST_ROW,
+    FORMAT,
+    GUIDE,
+    HEADER_ROW,
+    INCOMPLETE,
+    INVALID,
+    META,
+    NOTE_ROW,
+    QUANT,
+    RUBRIC,
+    SCORES,
+    SUBHEADER_ROW,
+    TITLE_ROW,
+    WORKBOOK_VERSION,
+    CalcColumns,
+    Panel,
+    PanelExpert,
+    ScoreColumns,
+    file_name,
+    row_height,
+    score_columns,
+)
+
+# --------------------------------------------------------------------------------------
+# styles (yellow = type here, grey = computed, as in the application workbook)
+
+FONT = "宋体"
+BODY = Font(name=FONT, size=11)
+BOLD = Font(name=FONT, size=11, bold=True)
+TITLE = Font(name=FONT, size=14, bold=True)
+NOTE = Font(name=FONT, size=10, color="595959")
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+BLOCK_FILL = PatternFill("solid", fgColor="EDF3FA")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
+_thin = Side(style="thin", color="A6A6A6")
+GRID = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+WRAP = Alignment(wrap_text=True, vertical="center")
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+UNLOCKED = Protection(locked=False)
+POINTS = "0.00"
+
+
+class PanelGenerationError(ValueError):
+    """The workbooks cannot be generated as asked; the message says why, in Chinese."""
+
+
+class OutputExists(PanelGenerationError):
+    """A workbook to be written exists already and ``force`` was not given."""
+
+
+# --------------------------------------------------------------------------------------
+# what goes into a workbook
+
+
+@dataclass
+class ReviewRow:
+    """One application as the expert sees it: who, the quantitative part, the affine form."""
+
+    key: str
+    application: Application
+    source: str
+    linear: ExpertLinear
+    pending: Result  # scored with no reviews: explanations of the quantitative part
+    zero_points: dict[str, float]  # indicator id → points with every expert score at 0
+    parameters_hash: str
+    subtype_name: str | None = None
+
+    @property
+    def applicant(self) -> str:
+        return self.application.applicant.name
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.error for f in self.pending.findings)
+
+
+@dataclass
+class ReviewSet:
+    """Every application of one criteria set going to the panel."""
+
+    framework: Framework
+    policy: AggregationPolicy
+    parameters_hash: str
+    parameters_file: str | None
+    rows: list[ReviewRow] = field(default_factory=list)
+
+    def parts(self) -> list[tuple[str, str, str]]:
+        return [
+            (pid, f"{ind.name}·{r.label}", ind.id) for pid, ind, r in self.framework.expert_parts()
+        ]
+
+
+def prepare_row(ev: Evaluator, app: Application, source: str, framework: str | None) -> ReviewRow:
+    """Compute what an application's row shows. Raises ``PanelGenerationError`` when the
+    application cannot be scored against its set at all."""
+    fw_id = framework or app.framework
+    pending = ev.score(app, source=source, framework=fw_id)
+    if isinstance(pending, Rejected):
+        raise PanelGenerationError(
+            f"{source}: 无法评分：" + "；".join(f.message for f in pending.findings)
+        )
+    eff = ev.effective(pending.framework, app.subtype)
+    try:
+        linear = expert_linear(ev, app, pending.framework)
+    except ValueError as exc:
+        raise PanelGenerationError(f"{source}: {exc}") from None
+    zeros = dict.fromkeys((pid for pid, _, _ in eff.framework.expert_parts()), 0.0)
+    zero = ev.score(app, [ExpertReview(expert="_", scores=zeros)], framework=pending.framework)
+    return ReviewRow(
+        key=application_key(app),
+        application=app,
+        source=source,
+        linear=linear,
+        pending=pending,
+        zero_points={i.id: i.points or 0.0 for i in zero.indicators},
+        parameters_hash=eff.hash(),
+        subtype_name=pending.subtype_name,
+    )
+
+
+def prepare(
+    ev: Evaluator, loaded: Iterable[Loaded], framework: str | None = None
+) -> dict[str, ReviewSet]:
+    """Group readable applications by criteria set. Unreadable inputs and duplicate
+    application keys refuse the whole run: a workbook missing an application, or holding
+    two rows a review cannot tell apart, must not go out to experts."""
+    problems: list[str] = []
+    sets: dict[str, ReviewSet] = {}
+    seen: dict[str, str] = {}
+    for item in loaded:
+        if item.submission is None:
+            msgs = "；".join(f.message for f in item.findings) or "无法读取"
+            problems.append(f"{item.source}: {msgs}")
+            continue
+        app = item.submission.application
+        try:
+            row = prepare_row(ev, app, item.source, framework)
+        except PanelGenerationError as exc:
+            problems.append(str(exc))
+            continue
+        if row.key.upper() in seen:
+            problems.append(
+                f"{item.source}: 与 {seen[row.key.upper()]} 的申报单位相同（{row.key}），"
+                "评分无法区分，请只保留一份"
+            )
+            continue
+        seen[row.key.upper()] = item.source
+        fw_id = row.pending.framework
+        if fw_id not in sets:
+            eff = ev.effective(fw_id)
+            sets[fw_id] = ReviewSet(
+                framework=eff.framework,
+                policy=eff.policy,
+                parameters_hash=eff.hash(),
+                parameters_file=ev.params.source,
+            )
+        sets[fw_id].rows.append(row)
+    if problems:
+        raise PanelGenerationError(
+            "以下申报无法使用，未生成任何评分表：\n  " + "\n  ".join(problems)
+        )
+    for rs in sets.values():
+        if not rs.parts():
+            raise PanelGenerationError(
+                f"评价体系 {rs.framework.id}（{rs.framework.name}）没有专家评分项，无需专家评分表"
+            )
+    return sets
+
+
+def conflicted(row: ReviewRow, declared: Iterable[str]) -> str | None:
+    """The declared entry that puts this application off-limits for the expert, if any."""
+    for c in declared:
+        if c.strip().upper() == row.key.upper() or c.strip() == row.applicant.strip():
+            return c
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# formulas
+
+
+def _q(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _num(x: float) -> str:
+    return repr(float(x))
+
+
+def grade_formula(ref: str, policy: AggregationPolicy) -> str:
+    """The numeric score of an input cell: a 0-100 number as is, a grade band through the
+    policy's grade scores, anything else (blank, bad text, out of range) as ""."""
+    text = '""'
+    for g in reversed(GRADES):
+        text = f'IF(TRIM({ref})="{g}",{_num(policy.grade_scores[g])},{text})'
+    return f'=IF(ISNUMBER({ref}),IF(AND({ref}>=0,{ref}<=100),{ref},""),{text})'
+
+
+def valid_formula(ref: str) -> str:
+    words = ",".join(f'{ref}="{g}"' for g in GRADES)
+    return f"OR(AND(ISNUMBER({ref}),{ref}>=0,{ref}<=100),{words})"
+
+
+# --------------------------------------------------------------------------------------
+# the workbook
+
+
+@dataclass
+class Excluded:
+    row: ReviewRow
+    declared: str
+
+
+def build_workbook(
+    rs: ReviewSet,
+    panel_id: str,
+    expert: PanelExpert,
+    rows: list[ReviewRow] | None = None,
+    excluded: list[Excluded] | None = None,
+) -> Workbook:
+    """One expert's workbook for the applications of one set they may review."""
+    if rows is None:
+        rows, excluded = [], []
+        for r in rs.rows:
+            hit = conflicted(r, expert.conflicts)
+            if hit is None:
+                rows.append(r)
+            else:
+                excluded.append(Excluded(r, hit))
+    excluded = excluded or []
+    fw = rs.framework
+    cols = score_columns(rs.parts(), has_subtype=bool(fw.subtypes))
+    wb = Workbook()
+    wb.remove(wb.active)
+    guide = wb.create_sheet(GUIDE)
+    scores = wb.create_sheet(SCORES)
+    quant = wb.create_sheet(QUANT)
+    rubric = wb.create_sheet(RUBRIC)
+    calc = wb.create_sheet(CALC)
+    meta = wb.create_sheet(META)
+
+    _guide_sheet(guide, rs, panel_id, expert, rows, excluded, cols)
+    _scores_sheet(scores, rs, panel_id, expert, rows, cols)
+    _calc_sheet(calc, rs, rows, cols)
+    _quant_sheet(quant, rs, rows)
+    _rubric_sheet(rubric, rs)
+    _meta_sheet(meta, rs, panel_id, expert, rows, excluded, cols)
+
+    for ws in (calc, meta):
+        ws.sheet_state = "hidden"
+    for ws in wb.worksheets:
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False  # widening a column or row stays allowed
+        ws.protection.formatRows = False
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = wb.worksheets.index(scores) if rows else 0
+    wb.calculation.fullCalcOnLoad = True
+    return wb
+
+
+def _cell(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value=None,
+    *,
+    font=BODY,
+    fill=None,
+    align=WRAP,
+    border=True,
+    fmt_=None,
+):
+    c = ws.cell(row=row, column=col, value=value)
+    c.font = font
+    c.alignment = align
+    if fill is not None:
+        c.fill = fill
+    if border:
+        c.border = GRID
+    if fmt_:
+        c.number_format = fmt_
+    return c
+
+
+def _print(
+    ws: Worksheet, *, wide: int = 1, title_rows: str | None = None, title_cols: str | None = None
+):
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = wide
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols
+
+
+def _widths(ws: Worksheet, widths: dict[int, float]) -> None:
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = w
+
+
+def _grade_help(policy: AggregationPolicy) -> str:
+    return "；".join(
+        f"{g}（{lo}-{hi}分，按{fmt(policy.grade_scores[g])}分计）"
+        for g, (lo, hi) in GRADE_RANGES.items()
+    )
+
+
+def _method(policy: AggregationPolicy) -> str:
+    if policy.method == "trimmed_mean":
+        return (
+            f"评审组专家达到{policy.trim_min_experts}人时，每个评分项去掉一个最高分和一个最低分后"
+            f"取平均；不足{policy.trim_min_experts}人时取平均"
+        )
+    return "每个评分项取评审组全部专家评分的平均"
+
+
+# 说明 --------------------------------------------------------------------------------------
+
+
+def _guide_sheet(
+    ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, excluded, cols: ScoreColumns
+):
+    fw = rs.framework
+    n = len(cols.parts)
+    _widths(ws, {1: 18, 2: 96})
+    ws.merge_cells("A1:B1")
+    _cell(ws, 1, 1, f"专家评分表：{fw.name}", font=TITLE, align=CENTER, border=False)
+    ws.row_dimensions[1].height = 28
+    facts = [
+        ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）"),
+        ("依据文件", f"{fw.source.issuer}《{fw.source.document}》{fw.source.attachment}"),
+        ("评审组", panel_id),
+        ("专家", f"{expert.id}　{expert.name}".strip()),
+        ("本表申报数", f"{len(rows)}份；每份有{n}个专家评分项"),
+    ]
+    if excluded:
+        names = "、".join(e.row.applicant for e in excluded)
+        facts.append(("回避", f"按您申报的回避关系，以下{len(excluded)}份申报未列入本表：{names}"))
+    steps = [
+        (
+            "如何评分",
+            f"在“{SCORES}”表中，每个申报单位占一行。对每个评分项在黄色“评分”格中填写0-100的分数（可带小数），"
+            "或填写一个等级：" + _grade_help(rs.policy) + "。等级按括号中的分数计入总分。",
+        ),
+        ("评分依据", f"各评分项的评价要点和各等级的评价标准见“{RUBRIC}”表。"),
+        ("空白", "留空表示尚未评分，不按0分计；如需给0分，请填写数字0。评语格可选填。"),
+        (
+            "定量得分",
+            f"“定量部分得分”由系统按申报数据和计分规则计算，只读，不需专家填写；每项指标的得分及计算说明见“{QUANT}”表。",
+        ),
+        (
+            "总分",
+            "“总分（实时）”随您的填写自动计算：总分 = 定量部分得分 + Σ（专家评分 × 该评分项折算系数），折算系数见"
+            f"“{QUANT}”表。全部{n}个评分项都填写后才显示分数，否则显示“{INCOMPLETE}（已评x/{n}项）”；"
+            f"有不合规的填写时显示“{INVALID}”，相应格标红。",
+        ),
+        (
+            "参考性质",
+            "该总分只按您一人的评分计算，仅供参考。最终得分由评审组全部专家的评分汇总："
+            + _method(rs.policy)
+            + "。",
+        ),
+        ("权重说明", fw.weights_note),
+        (
+            "保护",
+            "本表已设保护，只有黄色格可以填写；可以调整列宽和行高。请勿插入、删除或移动行列，勿改动工作表名称。",
+        ),
+        (
+            "交回",
+            "填写完毕保存后，按原文件名交回组织方（.xlsx 格式）。程序读取黄色格中的评分和评语，不读取总分。",
+        ),
+    ]
+    if rs.parameters_file:
+        facts.append(("参数文件", rs.parameters_file))
+    facts.append(("参数指纹", rs.parameters_hash))
+    r = 3
+    for label, text in [*facts, ("", ""), *steps]:
+        if not label:
+            r += 1
+            continue
+        _cell(ws, r, 1, label, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(ws, r, 2, text)
+        ws.row_dimensions[r].height = row_height([(text, 96)])
+        r += 1
+    _print(ws)
+
+
+# 评分 ---------------------------------------------------------------------------------------
+
+
+def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: ScoreColumns):
+    fw = rs.framework
+    n = len(cols.parts)
+    calc = CalcColumns(n)
+    last = get_column_letter(cols.last)
+    widths = {cols.number: 5, cols.applicant: 28, cols.key: 21, cols.quant: 10, cols.total: 20}
+    if cols.subtype:
+        widths[cols.subtype] = 8
+    for p in cols.parts:
+        widths[p.score_col] = 9
+        widths[p.comment_col] = 16
+    _widths(ws, widths)
+
+    ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    who = f"{expert.id} {expert.name}".strip()
+    _cell(
+        ws,
+        TITLE_ROW,
+        1,
+        f"专家评分表　{fw.name}　评审组：{panel_id}　专家：{who}",
+        font=TITLE,
+        align=Alignment(vertical="center"),
+        border=False,
+    )
+    ws.row_dimensions[TITLE_ROW].height = 26
+    ws.merge_cells(f"A{NOTE_ROW}:{last}{NOTE_ROW}")
+    note = (
+        "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
+        "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
+    )
+    _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=Alignment(vertical="center"), border=False)
+    ws.row_dimensions[NOTE_ROW].height = 18
+
+    fixed = [
+        (cols.number, "序号"),
+        (cols.applicant, "申报单位"),
+        (cols.key, "统一社会信用代码／申报编号"),
+        (cols.quant, "定量部分得分"),
+        (cols.total, "总分（实时）"),
+    ]
+    if cols.subtype:
+        fixed.append((cols.subtype, "申报类型"))
+    for c, text in fixed:
+        L = get_column_letter(c)
+        ws.merge_cells(f"{L}{HEADER_ROW}:{L}{SUBHEADER_ROW}")
+        _cell(ws, HEADER_ROW, c, text, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(ws, SUBHEADER_ROW, c, None, fill=HEADER_FILL)
+    heights = []
+    for p in cols.parts:
+        ws.merge_cells(f"{p.score_letter}{HEADER_ROW}:{p.comment_letter}{HEADER_ROW}")
+        _cell(ws, HEADER_ROW, p.score_col, p.label, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(ws, HEADER_ROW, p.comment_col, None, fill=HEADER_FILL)
+        _cell(ws, SUBHEADER_ROW, p.score_col, "评分", font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(
+            ws,
+            SUBHEADER_ROW,
+            p.comment_col,
+            "评语（选填）",
+            font=BOLD,
+            fill=HEADER_FILL,
+            align=CENTER,
+        )
+        heights.append((p.label, widths[p.score_col] + widths[p.comment_col]))
+    heights += [
+        ("统一社会信用代码／申报编号", widths[cols.key]),
+        ("总分（实时）", widths[cols.total]),
+    ]
+    ws.row_dimensions[HEADER_ROW].height = max(row_height(heights, 11), 30)
+    ws.row_dimensions[SUBHEADER_ROW].height = 18
+
+    q = _q(CALC)
+    for k, row in enumerate(rows):
+        r = FIRST_ROW + k
+        _cell(ws, r, cols.number, k + 1, fill=FIXED_FILL, align=CENTER)
+        _cell(ws, r, cols.applicant, row.applicant, fill=FIXED_FILL)
+        _cell(ws, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@")
+        if cols.subtype:
+            _cell(ws, r, cols.subtype, row.subtype_name or "", fill=FIXED_FILL, align=CENTER)
+        _cell(ws, r, cols.quant, row.linear.constant, fill=FIXED_FILL, align=RIGHT, fmt_=POINTS)
+        for p in cols.parts:
+            c = _cell(ws, r, p.score_col, None, fill=INPUT_FILL, align=CENTER)
+            c.protection = UNLOCKED
+            c = _cell(ws, r, p.comment_col, None, fill=INPUT_FILL)
+            c.protection = UNLOCKED
+        coefs = f"{q}!{_L(calc.coef(0))}{r}:{_L(calc.coef(n - 1))}{r}"
+        nums = f"{q}!{_L(calc.num(0))}{r}:{_L(calc.num(n - 1))}{r}"
+        valid = f"{q}!{_L(calc.valid_count)}{r}"
+        filled = f"{q}!{_L(calc.filled_count)}{r}"
+        total = (
+            f"=IF({valid}={n},{q}!{_L(calc.constant)}{r}+SUMPRODUCT({coefs},{nums}),"
+            f'IF({filled}>{valid},"{INVALID}（已评"&{valid}&"/{n}项）",'
+            f'"{INCOMPLETE}（已评"&{valid}&"/{n}项）"))'
+        )
+        _cell(ws, r, cols.total, total, font=BOLD, fill=FIXED_FILL, align=CENTER, fmt_=POINTS)
+        ws.row_dimensions[r].height = max(34, row_height([(row.applicant, widths[cols.applicant])]))
+
+    if rows:
+        end = FIRST_ROW + len(rows) - 1
+        for p in cols.parts:
+            L = p.score_letter
+            ref = f"{L}{FIRST_ROW}"
+            dv = DataValidation(
+                type="custom",
+                formula1=valid_formula(ref),
+                allow_blank=True,
+                showErrorMessage=True,
+                showInputMessage=True,
+                errorStyle="stop",
+                errorTitle="评分无效",
+                error="请填写0-100之间的数字，或填写等级：优秀、良好、一般、较差（留空表示尚未评分）。",
+                promptTitle=p.label[:32],
+                prompt=(
+                    "填0-100的分数，或等级："
+                    + "、".join(f"{g}{lo}-{hi}" for g, (lo, hi) in GRADE_RANGES.items())
+                )[:255],
+            )
+            dv.add(f"{L}{FIRST_ROW}:{L}{end}")
+            ws.add_data_validation(dv)
+            bad = f"AND(LEN({ref})>0,NOT({valid_formula(ref)}))"
+            ws.conditional_formatting.add(
+                f"{L}{FIRST_ROW}:{L}{end}",
+                FormulaRule(
+                    formula=[bad],
+                    fill=PatternFill("solid", fgColor="FFC7CE"),
+                    font=Font(color="9C0006"),
+                ),
+            )
+        T = get_column_letter(cols.total)
+        ws.conditional_formatting.add(
+            f"{T}{FIRST_ROW}:{T}{end}",
+            FormulaRule(
+                formula=[f"ISNUMBER({T}{FIRST_ROW})"],
+                fill=PatternFill("solid", fgColor="E2EFDA"),
+                font=Font(bold=True, color="375623"),
+            ),
+        )
+        ws.conditional_formatting.add(
+            f"{T}{FIRST_ROW}:{T}{end}",
+            FormulaRule(
+                formula=[f"NOT(ISNUMBER({T}{FIRST_ROW}))"],
+                fill=PatternFill("solid", fgColor="FCE4D6"),
+                font=Font(color="843C0C"),
+            ),
+        )
+        sign = end + 2
+    else:
+        ws.merge_cells(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
+        _cell(
+            ws,
+            FIRST_ROW,
+            1,
+            "本表没有需要您评分的申报。",
+            align=Alignment(vertical="center"),
+            border=False,
+        )
+        sign = FIRST_ROW + 2
+    ws.merge_cells(f"A{sign}:{last}{sign}")
+    _cell(
+        ws,
+        sign,
+        1,
+        "专家签名：____________________　　　日期：______年____月____日",
+        align=Alignment(vertical="center"),
+        border=False,
+    )
+    ws.row_dimensions[sign].height = 30
+
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=cols.quant)
+    total_width = sum(widths.values())
+    _print(
+        ws,
+        wide=max(1, round(total_width / 190 + 0.49)),
+        title_rows=f"{HEADER_ROW}:{SUBHEADER_ROW}",
+        title_cols=f"A:{get_column_letter(cols.key)}",
+    )
+
+
+def _L(col: int) -> str:
+    return get_column_letter(col)
+
+
+# _calc --------------------------------------------------------------------------------------
+
+
+def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
+    n = len(cols.parts)
+    calc = CalcColumns(n)
+    s = _q(SCORES)
+    ws.cell(row=1, column=1, value="程序计算用，请勿修改：总分 = 常数 + SUMPRODUCT(系数, 评分)")
+    head = HEADER_ROW
+    ws.cell(row=head, column=calc.key, value="申报键")
+    ws.cell(row=head, column=calc.constant, value="常数（定量部分得分）")
+    for k, p in enumerate(cols.parts):
+        ws.cell(row=head, column=calc.coef(k), value=f"系数:{p.part}")
+        ws.cell(row=head, column=calc.num(k), value=f"评分:{p.part}")
+        ws.cell(row=head, column=calc.filled(k), value=f"已填:{p.part}")
+    ws.cell(row=head, column=calc.valid_count, value="有效评分数")
+    ws.cell(row=head, column=calc.filled_count, value="已填格数")
+    for k, row in enumerate(rows):
+        r = FIRST_ROW + k
+        ws.cell(row=r, column=calc.key, value=row.key)
+        ws.cell(row=r, column=calc.constant, value=row.linear.constant)
+        for j, p in enumerate(cols.parts):
+            ref = f"{s}!{p.score_letter}{r}"
+            ws.cell(row=r, column=calc.coef(j), value=row.linear.coefficients[p.part])
+            ws.cell(row=r, column=calc.num(j), value=grade_formula(ref, rs.policy))
+            ws.cell(row=r, column=calc.filled(j), value=f"=IF(LEN({ref})>0,1,0)")
+        ws.cell(
+            row=r,
+            column=calc.valid_count,
+            value=f"=COUNT({_L(calc.num(0))}{r}:{_L(calc.num(n - 1))}{r})",
+        )
+        ws.cell(
+            row=r,
+            column=calc.filled_count,
+            value=f"=SUM({_L(calc.filled(0))}{r}:{_L(calc.filled(n - 1))}{r})",
+        )
+
+
+# 定量得分 -----------------------------------------------------------------------------------
+
+
+QUANT_COLS = (
+    ("维度", 14),
+    ("指标", 20),
+    ("类型", 7),
+    ("分值", 8),
+    ("得分(0-100)", 10),
+    ("计入总分", 10),
+    ("计分说明", 80),
+)
+
+
+def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
+    fw = rs.framework
+    widths = {k + 1: w for k, (_, w) in enumerate(QUANT_COLS)}
+    _widths(ws, widths)
+    last = get_column_letter(len(QUANT_COLS))
+    ws.merge_cells(f"A1:{last}1")
+    _cell(
+        ws,
+        1,
+        1,
+        "定量得分明细（系统按申报数据计算，只读）",
+        font=TITLE,
+        align=Alignment(vertical="center"),
+        border=False,
+    )
+    ws.row_dimensions[1].height = 26
+    ws.merge_cells(f"A2:{last}2")
+    _cell(
+        ws,
+        2,
+        1,
+        "“计入总分”为该指标定量部分计入总分的分数；综合指标另有专家评分部分，按下方“专家评分折算”计入。"
+        "各指标“分值”为按建议权重折算的满分（" + fw.weights_note + "）",
+        font=NOTE,
+        align=WRAP,
+        border=False,
+    )
+    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(widths.values()))], 10)
+    dims = {d.id: d.name for d in fw.dimensions}
+    parts = {pid: (label, ind) for pid, label, ind in rs.parts()}
+    r = 4
+    for k, row in enumerate(rows):
+        ws.merge_cells(f"A{r}:{last}{r}")
+        head = f"{k + 1}. {row.applicant}（{row.key}）"
+        if row.subtype_name:
+            head += f"　申报类型：{row.subtype_name}"
+        head += f"　定量部分得分：{fmt(row.linear.constant)}分"
+        _cell(ws, r, 1, head, font=BOLD, fill=BLOCK_FILL, align=Alignment(vertical="center"))
+        ws.row_dimensions[r].height = 22
+        r += 1
+        notes = []
+        if row.errors:
+            notes.append(f"申报数据有{row.errors}处错误待补正，以下按现有数据计算")
+        if row.pending.excluded:
+            notes.append(
+                "触及否决项："
+                + "；".join(f"{e.name}（{e.reason}）" for e in row.pending.exclusions)
+            )
+        if notes:
+            ws.merge_cells(f"A{r}:{last}{r}")
+            text = "注意：" + "；".join(notes)
+            _cell(ws, r, 1, text, font=Font(name=FONT, size=10, color="C00000"))
+            ws.row_dimensions[r].height = row_height([(text, sum(widths.values()))], 10)
+            r += 1
+        for c, (name, _) in enumerate(QUANT_COLS, start=1):
+            _cell(ws, r, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        r += 1
+        for ind in row.pending.indicators:
+            if ind.status == "na":
+                score, points = "不适用", "—"
+            elif ind.kind == "定性":
+                score, points = "专家评分", 0.0
+            elif ind.status == "scored":
+                score, points = ind.score, row.zero_points.get(ind.id, 0.0)
+            else:
+                score, points = "待专家评分", row.zero_points.get(ind.id, 0.0)
+            values = [
+                dims.get(ind.dimension, ind.dimension),
+                ind.name,
+                ind.kind,
+                ind.weight,
+                score,
+                points,
+                ind.explanation,
+            ]
+            for c, v in enumerate(values, start=1):
+                num = isinstance(v, float)
+                _cell(
+                    ws,
+                    r,
+                    c,
+                    v,
+                    align=RIGHT if num else (CENTER if c in (3, 5, 6) else WRAP),
+                    fmt_=POINTS if num else None,
+                )
+            ws.row_dimensions[r].height = row_height(
+                [(str(v), widths[c]) for c, v in enumerate(values, start=1) if isinstance(v, str)]
+            )
+            r += 1
+        ws.merge_cells(f"A{r}:E{r}")
+        _cell(ws, r, 1, "定量部分合计", font=BOLD, align=RIGHT)
+        _cell(ws, r, 6, row.linear.constant, font=BOLD, align=RIGHT, fmt_=POINTS)
+        _cell(ws, r, 7, "即各专家评分项均为0分时的总分")
+        r += 1
+        ws.merge_cells(f"A{r}:C{r}")
+        ws.merge_cells(f"E{r}:F{r}")
+        heads = {
+            1: "专家评分项（您的评分×折算系数计入总分）",
+            4: "满分折合",
+            5: "折算系数",
+            7: "示例",
+        }
+        for c in range(1, 8):
+            _cell(ws, r, c, heads.get(c), font=BOLD, fill=HEADER_FILL, align=CENTER)
+        ws.row_dimensions[r].height = 30
+        r += 1
+        for pid, coef in row.linear.coefficients.items():
+            label, _ind = parts[pid]
+            ws.merge_cells(f"A{r}:C{r}")
+            _cell(ws, r, 1, label)
+            for c in (2, 3):
+                _cell(ws, r, c, None)
+            _cell(ws, r, 4, 100 * coef, align=RIGHT, fmt_=POINTS)
+            ws.merge_cells(f"E{r}:F{r}")
+            _cell(ws, r, 5, coef, align=CENTER, fmt_="0.0000")
+            _cell(ws, r, 6, None)
+            _cell(ws, r, 7, f"评100分计入{fmt(100 * coef)}分；评80分计入{fmt(80 * coef)}分")
+            ws.row_dimensions[r].height = row_height([(label, 41)])
+            r += 1
+        r += 1
+    ws.freeze_panes = "A4"
+    _print(ws)
+
+
+# 评分细则 -----------------------------------------------------------------------------------
+
+
+def _rubric_sheet(ws, rs: ReviewSet):
+    fw = rs.framework
+    heads = [("序号", 5), ("指标", 14), ("评分项", 14), ("评价内容（原文）", 30), ("评价要点", 24)]
+    heads += [
+        (f"{g}（{lo}-{hi}分，填等级按{fmt(rs.policy.grade_scores[g])}分计）", 26)
+        for g, (lo, hi) in GRADE_RANGES.items()
+    ]
+    widths = {k + 1: w for k, (_, w) in enumerate(heads)}
+    _widths(ws, widths)
+    last = get_column_letter(len(heads))
+    ws.merge_cells(f"A1:{last}1")
+    _cell(
+        ws,
+        1,
+        1,
+        f"评分细则：{fw.name}",
+        font=TITLE,
+        align=Alignment(vertical="center"),
+        border=False,
+    )
+    ws.row_dimensions[1].height = 26
+    ws.merge_cells(f"A2:{last}2")
+    _cell(
+        ws,
+        2,
+        1,
+        "评价内容为原文；评价要点和各等级标准为 iipeval 提出的建议，供评分时参考。",
+        font=NOTE,
+        align=WRAP,
+        border=False,
+    )
+    for c, (name, _) in enumerate(heads, start=1):
+        _cell(ws, 3, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    ws.row_dimensions[3].height = row_height([(name, w) for name, w in heads])
+    r = 4
+    for k, (_pid, ind, rule) in enumerate(fw.expert_parts()):
+        values = [k + 1, ind.name, rule.label, ind.description, rule.aspect]
+        values += [text for _, _, text in rule.rubric.bands()]
+        for c, v in enumerate(values, start=1):
+            _cell(ws, r, c, v, align=CENTER if c == 1 else WRAP_TOP)
+        ws.row_dimensions[r].height = row_height(
+            [(str(v), widths[c]) for c, v in enumerate(values, start=1)]
+        )
+        r += 1
+    ws.freeze_panes = "C4"
+    _print(ws, title_rows="3:3")
+
+
+# _meta --------------------------------------------------------------------------------------
+
+
+def fingerprint(parts: list[list], rows: list[list]) -> str:
+    canon = json.dumps({"parts": parts, "rows": rows}, ensure_ascii=False, sort_keys=True)
+    return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def _meta_sheet(
+    ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, excluded, cols: ScoreColumns
+):
+    fw = rs.framework
+    part_rows = [[p.part, p.label, p.indicator, p.score_col, p.comment_col] for p in cols.parts]
+    app_rows = [
+        [
+            FIRST_ROW + k,
+            r.key,
+            r.applicant,
+            r.application.subtype or "",
+            r.source,
+            r.parameters_hash,
+        ]
+        for k, r in enumerate(rows)
+    ]
+    fp = fingerprint([p[:1] + p[3:] for p in part_rows], [a[:2] for a in app_rows])
+    declared = list(expert.conflicts)
+    conflicts = [[e.declared, e.row.key, e.row.applicant] for e in excluded]
+    for c in declared:
+        if not any(c == e.declared for e in excluded):
+            conflicts.append([c, "", ""])
+    facts = [
+        ("format", FORMAT),
+        ("workbook_version", WORKBOOK_VERSION),
+        ("tool_version", __version__),
+        ("panel", panel_id),
+        ("expert", expert.id),
+        ("expert_name", expert.name),
+        ("framework", fw.id),
+        ("framework_name", fw.name),
+        ("framework_version", fw.version),
+        ("parameters_hash", rs.parameters_hash),
+        ("parameters_file", rs.parameters_file or ""),
+        ("grade_scores", json.dumps(rs.policy.grade_scores, ensure_ascii=False)),
+        ("scores_sheet", SCORES),
+        ("header_row", HEADER_ROW),
+        ("first_row", FIRST_ROW),
+        ("key_col", cols.key),
+        ("total_col", cols.total),
+        ("fingerprint", fp),
+    ]
+    ws.append(["iipeval 专家评分表元数据：供程序核对，请勿修改"])
+    for k, v in facts:
+        ws.append([k, v])
+    ws.append([])
+    ws.append(["[parts]", "评分项", "名称", "指标", "评分列", "评语列"])
+    for p in part_rows:
+        ws.append(["", *p])
+    ws.append([])
+    ws.append(["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数指纹"])
+    for a in app_rows:
+        ws.append(["", *a])
+    ws.append([])
+    ws.append(["[conflicts]", "声明的回避对象", "对应申报键", "申报单位"])
+    for c in conflicts:
+        ws.append(["", *c])
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str):
+                c.number_format = "@"
+    _widths(ws, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
+
+
+# --------------------------------------------------------------------------------------
+# a panel: one workbook per expert (per criteria set)
+
+
+@dataclass
+class Written:
+    path: Path
+    expert: PanelExpert
+    framework: str
+    rows: int
+    excluded: list[Excluded]
+
+
+@dataclass
+class PanelPlan:
+    """What :func:`plan_panel` decided: the files to write and what to tell the user."""
+
+    outputs: list[tuple[Path, ReviewSet, PanelExpert, list[ReviewRow], list[Excluded]]]
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_panel(
+    sets: dict[str, ReviewSet], panel: Panel, outdir: Path, framework_filter: str | None = None
+) -> PanelPlan:
+    """Decide which workbooks to write. Several criteria sets give one workbook per expert
+    per set (their parts differ, so they cannot share columns); the set id then joins the
+    file name."""
+    notes: list[str] = []
+    wanted = framework_filter or panel.framework
+    if wanted:
+        skipped = {k: v for k, v in sets.items() if k != wanted}
+        for fw_id, rs in skipped.items():
+            notes.append(
+                f"评审组只评 {wanted}，跳过 {len(rs.rows)} 份 {fw_id} 申报："
+                + "、".join(r.source for r in rs.rows)
+            )
+        sets = {k: v for k, v in sets.items() if k == wanted}
+        if not sets:
+            raise PanelGenerationError(f"没有评价体系为 {wanted} 的申报，未生成评分表")
+    several = len(sets) > 1
+    outputs = []
+    all_rows = [r for rs in sets.values() for r in rs.rows]
+    for expert in panel.experts:
+        for c in expert.conflicts:
+            if not any(conflicted(r, [c]) for r in all_rows):
+                notes.append(f"专家 {expert.id} 声明的回避对象“{c}”不在本批申报中")
+        for fw_id, rs in sorted(sets.items()):
+            rows, excluded = [], []
+            for r in rs.rows:
+                hit = conflicted(r, expert.conflicts)
+                if hit is None:
+                    rows.append(r)
+                else:
+                    excluded.append(Excluded(r, hit))
+            if not rows:
+                notes.append(
+                    f"专家 {expert.id} 与全部 {fw_id} 申报均需回避，未生成该专家的 {fw_id} 评分表"
+                )
+                continue
+            path = outdir / file_name(panel.id, expert.id, fw_id if several else None)
+            outputs.append((path, rs, expert, rows, excluded))
+    return PanelPlan(outputs, notes)
+
+
+def save_atomic(wb: Workbook, path: Path) -> None:
+    """Write to a temporary file beside ``path``, then rename over it in one step."""
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem + ".", suffix=".xlsx.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def generate_panel(
+    ev: Evaluator,
+    loaded: Iterable[Loaded],
+    panel: Panel,
+    outdir: str | Path,
+    *,
+    framework: str | None = None,
+    force: bool = False,
+) -> tuple[list[Written], list[str]]:
+    """Write one workbook per expert into ``outdir``; return what was written and notes.
+
+    ``framework`` scores every application against that set (as ``iipeval score`` does);
+    the panel file's own ``framework`` keeps only applications of that set.
+    """
+    outdir = Path(outdir)
+    sets = prepare(ev, loaded, framework)
+    if not sets:
+        raise PanelGenerationError("没有可用的申报")
+    plan = plan_panel(sets, panel, outdir, panel.framework)
+    if not force:
+        existing = [str(p) for p, *_ in plan.outputs if p.exists()]
+        if existing:
+            raise OutputExists(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, rs, expert, rows, excluded in plan.outputs:
+        wb = build_workbook(rs, panel.id, expert, rows, excluded)
+        save_atomic(wb, path)
+        written.append(Written(path, expert, rs.framework.id, len(rows), excluded))
+    notes = list(plan.notes)
+    for rs in sets.values():
+        for r in rs.rows:
+            if r.errors:
+                notes.append(
+                    f"{r.source}: 申报数据有{r.errors}处错误待补正，评分表中的定量得分按现有数据计算"
+                )
+    return written, notes
+
+
+__all__ = [
+    "OutputExists",
+    "PanelGenerationError",
+    "ReviewRow",
+    "ReviewSet",
+    "build_workbook",
+    "generate_panel",
+    "grade_formula",
+    "plan_panel",
+    "prepare",
+    "prepare_row",
+    "save_atomic",
+    "valid_formula",
+]
