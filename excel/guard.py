@@ -121,16 +121,16 @@ def _zip(zf: zipfile.ZipFile, limits: GuardLimits) -> GuardReport:
             return _refuse(
                 "encrypted", f"部件 {info.filename} 已加密：请在 Excel 中取消密码后重新提交"
             )
-        if info.file_size > limits.max_member_bytes:
-            return _refuse(
-                "part_too_large", f"部件 {info.filename} 解压后 {info.file_size} 字节，超过上限"
-            )
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
             return _refuse(
                 "zip_bomb",
                 f"部件 {info.filename} 压缩比 {info.file_size / max(info.compress_size, 1):.0f}:1 异常（疑似压缩炸弹），已拒绝读取",
+            )
+        if info.file_size > limits.max_member_bytes:
+            return _refuse(
+                "part_too_large", f"部件 {info.filename} 解压后 {info.file_size} 字节，超过上限"
             )
         actual = _check_member(zf, info, limits)
         if isinstance(actual, GuardReport):
@@ -148,6 +148,18 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: GuardLimit
     is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
     is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
     cap = min(limits.max_member_bytes, max(info.file_size, 0)) + 1
+    try:
+        return _stream_member(zf, info, limits, cap, is_xml, is_sheet)
+    except zipfile.BadZipFile as exc:
+        if "CRC" not in str(exc):
+            raise
+        return _refuse(
+            "size_mismatch",
+            f"部件 {info.filename} 的内容与 ZIP 头部声明的大小或校验值不符，文件被篡改或损坏，已拒绝读取",
+        )
+
+
+def _stream_member(zf, info, limits, cap, is_xml, is_sheet):
     seen, prolog, prolog_done, head = 0, b"", not is_xml, b""
     with zf.open(info) as fh:
         while chunk := fh.read(256 * 1024):
