@@ -59,6 +59,7 @@ def template(framework_id: str | None, subtype: str | None, all_: bool, output: 
         targets = [(fw, path)]
     for fw, path in targets:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             p = write(fw, path, subtype)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--subtype") from None

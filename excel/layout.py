@@ -186,7 +186,9 @@ def item_hint(item: DataItem) -> str:
             hint = f"填不大于{fmt(hi)}的{kind}"
         else:
             hint = f"填{kind}，可为负数"
-        if item.unit and item.unit != "%":
+        if item.unit == "%":
+            hint += "，以%计，如35%填35"
+        elif item.unit:
             hint += f"，以{item.unit}计，不写单位"
     if item.allow_na:
         hint += "；不适用的填“不适用”"

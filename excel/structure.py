@@ -128,8 +128,10 @@ def locate(slots: list[Slot], names: list[str], grids: Mapping[str, Grid]) -> Lo
             out.lost.append(s)
     if moved:
         out.findings.append(_structure_finding(moved, out.sheets))
+    reported: set[tuple[str, int]] = set()
     for s, here, place in moved:
-        if place is None:
+        if place is None and (s.sheet, s.row) not in reported:  # value and evidence: once
+            reported.add((s.sheet, s.row))
             now = f"现为“{here}”" if here else "现为空行"
             out.findings.append(
                 Finding(
