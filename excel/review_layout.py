@@ -195,7 +195,8 @@ class PartColumns:
 
 @dataclass(frozen=True)
 class ScoreColumns:
-    """Column plan of the 评分 sheet for one criteria set."""
+    """Column plan of the 评分 sheet for one criteria set: 序号, 申报单位, key, (申报类型),
+    定量部分得分, 总分（实时）, then a score and a comment column per expert part."""
 
     has_subtype: bool
     parts: tuple[PartColumns, ...]
@@ -215,16 +216,18 @@ class ScoreColumns:
 
     @property
     def total(self) -> int:
-        return self.quant + 1 + 2 * len(self.parts)
+        """The live total sits beside the quantitative points, left of the inputs, so it
+        stays in the frozen panes (and on every printed page) while the expert types."""
+        return self.quant + 1
 
     @property
     def last(self) -> int:
-        return self.total
+        return self.parts[-1].comment_col if self.parts else self.total
 
 
 def score_columns(parts: list[tuple[str, str, str]], has_subtype: bool) -> ScoreColumns:
     """``parts``: (part id, label, indicator id) in document order."""
-    first = (5 if has_subtype else 4) + 1
+    first = (5 if has_subtype else 4) + 2
     cols = tuple(
         PartColumns(pid, label, ind, first + 2 * k, first + 2 * k + 1)
         for k, (pid, label, ind) in enumerate(parts)

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core import __version__
@@ -136,11 +137,13 @@ class ReviewSet:
         ]
 
 
-def prepare_row(ev: Evaluator, app: Application, source: str, framework: str | None) -> ReviewRow:
+def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> ReviewRow:
     """Compute what an application's row shows. Raises ``PanelGenerationError`` when the
     application cannot be scored against its set at all."""
-    fw_id = framework or app.framework
-    pending = ev.score(app, source=source, framework=fw_id)
+    source = loaded.source
+    app = loaded.submission.application
+    bare = Loaded(source, loaded.submission.model_copy(update={"reviews": []}), loaded.findings)
+    pending = ev.score_loaded(bare, framework)  # reader findings count as the data's too
     if isinstance(pending, Rejected):
         raise PanelGenerationError(
             f"{source}: 无法评分：" + "；".join(f.message for f in pending.findings)
@@ -178,9 +181,8 @@ def prepare(
             msgs = "；".join(f.message for f in item.findings) or "无法读取"
             problems.append(f"{item.source}: {msgs}")
             continue
-        app = item.submission.application
         try:
-            row = prepare_row(ev, app, item.source, framework)
+            row = prepare_row(ev, item, framework)
         except PanelGenerationError as exc:
             problems.append(str(exc))
             continue
@@ -448,7 +450,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     n = len(cols.parts)
     calc = CalcColumns(n)
     last = get_column_letter(cols.last)
-    widths = {cols.number: 5, cols.applicant: 28, cols.key: 21, cols.quant: 10, cols.total: 20}
+    widths = {cols.number: 5, cols.applicant: 20, cols.key: 20, cols.quant: 10, cols.total: 14}
     if cols.subtype:
         widths[cols.subtype] = 8
     for p in cols.parts:
@@ -456,25 +458,21 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         widths[p.comment_col] = 16
     _widths(ws, widths)
 
-    ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    # title and note span the columns that stay frozen on screen and repeat on paper
+    head = get_column_letter(cols.total)
+    head_w = sum(w for c, w in widths.items() if c <= cols.total)
     who = f"{expert.id} {expert.name}".strip()
-    _cell(
-        ws,
-        TITLE_ROW,
-        1,
-        f"专家评分表　{fw.name}　评审组：{panel_id}　专家：{who}",
-        font=TITLE,
-        align=Alignment(vertical="center"),
-        border=False,
-    )
-    ws.row_dimensions[TITLE_ROW].height = 26
-    ws.merge_cells(f"A{NOTE_ROW}:{last}{NOTE_ROW}")
+    title = f"专家评分表　{fw.name}\n评审组：{panel_id}　专家：{who}"
+    ws.merge_cells(f"A{TITLE_ROW}:{head}{TITLE_ROW}")
+    _cell(ws, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
+    ws.row_dimensions[TITLE_ROW].height = row_height([(title, head_w)], 14)
+    ws.merge_cells(f"A{NOTE_ROW}:{head}{NOTE_ROW}")
     note = (
         "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
         "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
     )
-    _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=Alignment(vertical="center"), border=False)
-    ws.row_dimensions[NOTE_ROW].height = 18
+    _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
+    ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w)], 10)
 
     fixed = [
         (cols.number, "序号"),
@@ -610,14 +608,37 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     )
     ws.row_dimensions[sign].height = 30
 
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=cols.quant)
-    total_width = sum(widths.values())
-    _print(
-        ws,
-        wide=max(1, round(total_width / 190 + 0.49)),
-        title_rows=f"{HEADER_ROW}:{SUBHEADER_ROW}",
-        title_cols=f"A:{get_column_letter(cols.key)}",
-    )
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=cols.parts[0].score_col)
+    _print_scores(ws, widths, cols)
+
+
+#: Printed scale of a 评分 sheet too wide for one page; the smallest scale worth fitting
+#: a sheet to one page wide for; and the column units one landscape A4 page holds at 100%
+#: with the margins of :func:`_print` (measured on the LibreOffice rendering, where a unit
+#: is wider than in Excel, so the breaks hold in both).
+PRINT_SCALE, MIN_FIT_SCALE, PAGE_UNITS = 75, 60, 110
+
+
+def _print_scores(ws, widths: dict[int, float], cols: ScoreColumns) -> None:
+    """Fit to one page wide when that stays legible; otherwise print at a fixed scale with
+    a page break between whole parts (never through one), repeating the columns that say
+    which application a row is and its total on every page."""
+    fixed = sum(w for c, w in widths.items() if c <= cols.total)
+    part_w = [widths[p.score_col] + widths[p.comment_col] for p in cols.parts]
+    titles = dict(title_rows=f"{TITLE_ROW}:{SUBHEADER_ROW}", title_cols=f"A:{_L(cols.total)}")
+    if fixed + sum(part_w) <= PAGE_UNITS * 100 / MIN_FIT_SCALE:
+        _print(ws, **titles)
+        return
+    _print(ws, wide=0, **titles)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = PRINT_SCALE
+    room = PAGE_UNITS * 100 / PRINT_SCALE - fixed
+    used = 0.0
+    for p, w in zip(cols.parts, part_w, strict=True):
+        if used and used + w > room:
+            ws.col_breaks.append(Break(id=p.score_col - 1))
+            used = 0.0
+        used += w
 
 
 def _L(col: int) -> str:
@@ -807,7 +828,7 @@ def _rubric_sheet(ws, rs: ReviewSet):
     fw = rs.framework
     heads = [("序号", 5), ("指标", 14), ("评分项", 14), ("评价内容（原文）", 30), ("评价要点", 24)]
     heads += [
-        (f"{g}（{lo}-{hi}分，填等级按{fmt(rs.policy.grade_scores[g])}分计）", 26)
+        (f"{g}（{lo}-{hi}分）\n填等级按{fmt(rs.policy.grade_scores[g])}分计", 26)
         for g, (lo, hi) in GRADE_RANGES.items()
     ]
     widths = {k + 1: w for k, (_, w) in enumerate(heads)}

@@ -24,6 +24,7 @@ from iipeval.excel.review_layout import (
     PanelExpert,
     file_name,
     load_panel,
+    score_columns,
 )
 from iipeval.excel.review_reader import read_review_json, read_review_workbook, read_reviews
 from iipeval.excel.review_workbook import build_workbook, generate_panel, prepare, save_atomic
@@ -105,11 +106,10 @@ def fill(path: Path, rows: dict[int, dict[str, object]], out: Path | None = None
 
 
 def score_letters(ev, framework) -> list[str]:
-    """Score-input column letters in part order (E, G, I, ... or F, H, ... with a subtype)."""
-    first = 6 if ev.framework(framework).framework.subtypes else 5
-    return [
-        openpyxl.utils.get_column_letter(first + 2 * k) for k in range(len(parts_of(ev, framework)))
-    ]
+    """Score-input column letters in part order, from the shared layout."""
+    fw = ev.framework(framework).framework
+    cols = score_columns([(pid, "", "") for pid in parts_of(ev, framework)], bool(fw.subtypes))
+    return [p.score_letter for p in cols.parts]
 
 
 def write(ev, loaded, tmp_path: Path, expert=None, name="wb.xlsx") -> Path:
@@ -150,7 +150,7 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
     ev = Evaluator()
     lin = expert_linear(ev, load_json(EXAMPLES / "national_2023.json").submission.application)
     assert ws[f"D{FIRST_ROW}"].value == pytest.approx(lin.constant)
-    assert ws[f"E{HEADER_ROW}"].value == "平台技术创新能力·技术创新能力评价"
+    assert ws[f"F{HEADER_ROW}"].value == "平台技术创新能力·技术创新能力评价"
     guide = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value)
     for text in (
         "E01",
@@ -162,6 +162,10 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
         "留空表示尚未评分",
     ):
         assert text in guide
+    quant = " ".join(str(c.value) for row in wb["定量得分"].iter_rows() for c in row if c.value)
+    # the reviews the example file carries stay out of what each expert sees
+    assert "待专家评分" in quant and "位专家评分" not in quant
+    assert "定量部分得分：59.14分" in quant
     rubric = [c.value for c in wb["评分细则"][4]]
     assert "平台技术创新能力" in rubric and any("优秀" not in str(v) and v for v in rubric)
 
@@ -324,12 +328,14 @@ def test_validation_and_protection(ev, tmp_path):
     for r in (FIRST_ROW, FIRST_ROW + 1):
         for L in letters + comment_letters:
             assert ws[f"{L}{r}"].protection.locked is False
-        for L in ("A", "B", "C", "D", openpyxl.utils.get_column_letter(ws.max_column)):
+        for L in ("A", "B", "C", "D", "E"):
             assert ws[f"{L}{r}"].protection.locked is not False
-    assert ws.freeze_panes == f"D{FIRST_ROW}"
+    assert ws.freeze_panes == f"F{FIRST_ROW}"  # applicant, points and total stay in view
+    assert ws.print_title_cols == "$A:$E" and ws.col_breaks.brk  # whole parts per printed page
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     # the total is a native formula over the hidden coefficients, no Excel-only functions
-    total = ws.cell(FIRST_ROW, ws.max_column).value
+    assert ws[f"E{HEADER_ROW}"].value == "总分（实时）"
+    total = ws[f"E{FIRST_ROW}"].value
     assert total.startswith("=IF(") and "SUMPRODUCT(" in total and "未完成（已评" in total
     formulas = [
         c.value for row in wb["_calc"].iter_rows() for c in row if str(c.value).startswith("=")
@@ -463,7 +469,7 @@ def test_tampered_structure_is_a_clear_finding(ev, tmp_path):
     wb.save(tmp_path / "cols.xlsx")
     bundle = read_review_workbook(tmp_path / "cols.xlsx")
     assert [f.code for f in bundle.findings] == ["review_structure"] and bundle.reviews == []
-    assert bundle.findings[0].cell == "E3"
+    assert bundle.findings[0].cell == "F3"
 
     # the hidden meta sheet deleted
     wb = openpyxl.load_workbook(path)
