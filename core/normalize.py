@@ -54,7 +54,8 @@ class Reading:
     """One cell's value as read: the typed value, and a note or an error about it.
 
     ``note`` is set when the value was reinterpreted (a notice for the applicant to
-    check); ``error`` when it was rejected. A rejected reading keeps ``value`` as the
+    check); ``warning`` when the value is accepted as typed but is probably not what was
+    meant; ``error`` when it was rejected. A rejected reading keeps ``value`` as the
     cleaned text, so that downstream validation still sees an invalid answer rather
     than a missing one.
     """
@@ -63,6 +64,7 @@ class Reading:
     note: str | None = None
     error: str | None = None
     code: str = "normalised"
+    warning: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -138,7 +140,11 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
         if isinstance(raw, float) and not math.isfinite(raw):
             return _reject(show(raw), "not_number", f"{label}不是有效数值")
         if not shown_as_percent:
-            return Reading(_as_number(Decimal(repr(raw))) if isinstance(raw, float) else raw)
+            value = _as_number(Decimal(repr(raw))) if isinstance(raw, float) else raw
+            warning = _fraction_warning(item, value)
+            return Reading(
+                value, warning=warning, code="percent_fraction" if warning else "normalised"
+            )
         pct = _as_number(Decimal(repr(float(raw))) * 100)
         if _is_percent_item(item):
             return Reading(pct, note=f"{label}以百分数格式填写“{show(pct)}%”，已读取为{show(pct)}")
@@ -149,6 +155,14 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
             f"请填写{_describe_expected(item)}",
         )
     return _read_number_text(item, str(raw))
+
+
+def _fraction_warning(item: DataItem, value: float) -> str | None:
+    """A percent item between 0 and 1 is often a share typed as a fraction (0.35 for 35%)."""
+    if not _is_percent_item(item) or not 0 < abs(value) < 1:
+        return None
+    v, pct = f"{value:.10g}", f"{value * 100:.10g}"
+    return f"{item.label}为{v}，即{v}%；如实际为{pct}%，请填{pct}（本项按百分数填写，35%填35）"
 
 
 def _read_number_text(item: DataItem, text: str) -> Reading:
@@ -245,7 +259,11 @@ def _apply_suffix(item: DataItem, text: str, s: str, value: Decimal, rest: str) 
             f"{label}“{s}”的单位“{rest}”与本项不符（{what}）；请只填写{expected}",
         )
     number = _as_number(read_as)
-    return Reading(number, note=f"{label}填写的“{text.strip()}”已读取为{show(number)}")
+    note = f"{label}填写的“{text.strip()}”已读取为{show(number)}"
+    warning = None if rest == "%" else _fraction_warning(item, number)
+    if warning:
+        return Reading(number, warning=warning, code="percent_fraction")
+    return Reading(number, note=note)
 
 
 def read_bool(item: DataItem, raw: Any) -> Reading:

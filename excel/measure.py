@@ -12,7 +12,8 @@ import math
 import unicodedata
 
 #: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
-#: half-width glyph; measured on the LibreOffice rendering (docs/workbook-review.md).
+#: half-width glyph: Excel and WPS measure columns in the Normal font's digit width, 8px for
+#: 宋体 11pt, and a CJK glyph is 14.7px (see docs/workbook-review.md).
 WIDE, NARROW = 1.85, 1.0
 #: Points per wrapped line at 11pt, and padding per row.
 LINE_HEIGHT, PADDING = 15.0, 6.0

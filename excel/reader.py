@@ -243,6 +243,15 @@ class _Reader:
             self.findings.append(
                 Finding(severity=Severity.error, code=reading.code, message=reading.error, item=key)
             )
+        elif reading.warning:
+            self.findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code=reading.code,
+                    message=reading.warning,
+                    item=key,
+                )
+            )
         elif reading.note:
             self.findings.append(
                 Finding(severity=Severity.notice, code="normalised", message=reading.note, item=key)

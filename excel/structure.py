@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import column_index_from_string
-
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.normalize import clean, show
 
@@ -24,9 +22,17 @@ Grid = Sequence[Sequence[Any]]
 KNOWN_SHEETS = {GUIDE, INFO, LISTS, META}
 
 
+def column_index(column: str) -> int:
+    """``A`` → 1, ``AA`` → 27 (the reader imports no openpyxl)."""
+    n = 0
+    for ch in column.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 def value_at(grid: Grid, row: int, column: str) -> Any:
     """The value at a 1-based row and a column letter; ``None`` when empty or absent."""
-    r, c = row - 1, column_index_from_string(column) - 1
+    r, c = row - 1, column_index(column) - 1
     if r < 0 or r >= len(grid) or c >= len(grid[r]):
         return None
     v = grid[r][c]

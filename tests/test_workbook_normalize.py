@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iipeval.core.application import NotApplicable
 from iipeval.core.criteria import DataItem
@@ -108,6 +110,30 @@ def test_a_cell_shown_as_percent_is_35_for_a_percent_item_and_an_error_for_a_cou
     assert r.value == 35 and "35%" in r.note
     r = read_item(COUNT, 0.35, shown_as_percent=True)
     assert r.code == "percent_in_count" and "35%" in r.error
+
+
+def test_a_fraction_in_a_percent_item_is_accepted_with_a_warning():
+    for typed in (0.35, "0.35"):
+        r = read_item(PERCENT, typed)
+        assert r.ok and r.value == 0.35 and r.code == "percent_fraction"
+        assert "即0.35%" in r.warning and "请填35" in r.warning
+    assert read_item(PERCENT, "0.35%").warning is None  # said explicitly
+    assert read_item(PERCENT, 35.0).warning is None
+    assert read_item(COUNT, 0.35).warning is None  # validation says: not an integer
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_any_count_with_thousands_separators_or_full_width_digits_reads_back(n):
+    assert read_item(COUNT, f"{n:,}").value == n
+    full_width = str(n).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    assert read_item(COUNT, full_width).value == n
+    assert read_item(COUNT, f"{n} 台").value == n
+
+
+@given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False))
+def test_wan_multiplies_exactly(d):
+    r = read_item(COUNT, f"{d}万")
+    assert r.ok and r.value == d * 10000
 
 
 def test_dates_are_rejected_and_named():

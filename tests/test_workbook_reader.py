@@ -191,6 +191,14 @@ def test_percent_typed_in_excel_is_read_from_the_cell_format(ev, filled, tmp_pat
     assert "兼容适配的工业协议数量" in f.message and "35%" in f.message
 
 
+def test_a_fraction_typed_for_a_percentage_is_a_warning_at_its_cell(ev, filled):
+    loaded, result = run(ev, filled({"paying_user_share": 0.35}))
+    (f,) = at(result, "E22", "percent_fraction")
+    assert f.severity == "warning" and "请填35" in f.message
+    assert loaded.submission.application.items["paying_user_share"] == 0.35
+    assert result.accepted  # a warning, not a rejection: 0.35% is possible
+
+
 def test_excel_date_in_a_number_cell(ev, filled):
     _, result = run(ev, filled({"devices_operating": dt.datetime(2024, 1, 2)}))
     (f,) = at(result, "E7", "date_value")
