@@ -850,7 +850,7 @@ def _rubric_sheet(ws, rs: ReviewSet):
         ws,
         2,
         1,
-        "评价内容为原文；评价要点和各等级标准为 iipeval 提出的建议，供评分时参考。",
+        "评价内容为原文；各等级的评价标准为 iipeval 提出的建议，供评分时参考。",
         font=NOTE,
         align=WRAP,
         border=False,
