@@ -25,17 +25,21 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -129,9 +133,12 @@ class Grid:
         for c in range(col, col + span):
             _style(self.ws.cell(row=row, column=c), style)
         if span > 1:
-            self.ws.merge_cells(
-                start_row=row, start_column=col, end_row=row, end_column=col + span - 1
-            )
+            # Registered directly: Worksheet.merge_cells would re-create and re-border
+            # every covered cell, which dominates the time of a large workbook. The
+            # covered cells stay empty and keep the borders given above, as Excel does.
+            last = get_column_letter(col + span - 1)
+            ref = f"{get_column_letter(col)}{row}:{last}{row}"
+            self.ws.merged_cells.add(MergedCellRange(self.ws, ref))
         self.cells.append((row, col, span, _shown(value, style), style.wrap))
         if style.size > FONT_SIZE:
             self.heights[row] = max(self.heights.get(row, 0), style.size * 1.6)
@@ -168,7 +175,20 @@ class Grid:
         return self.heights.get(row, LINE_PT + ROW_PAD_PT)
 
 
+_STYLE_CACHE: WeakKeyDictionary[Workbook, dict[Style, StyleArray]] = WeakKeyDictionary()
+
+
 def _style(cell, s: Style) -> None:
+    """Apply ``s``; each distinct style is built once per workbook and then copied, since
+    openpyxl's per-attribute style assignment is slow for tens of thousands of cells."""
+    cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
+    if s not in cache:
+        _build_style(cell, s)
+        cache[s] = copy(cell._style)
+    cell._style = copy(cache[s])
+
+
+def _build_style(cell, s: Style) -> None:
     cell.font = Font(
         name=FONT_NAME,
         size=s.size,
