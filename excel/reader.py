@@ -1,6 +1,8 @@
 """Read a filled application workbook back into a submission, with every cell located.
 
-calamine reads the values (the hidden ``_meta`` sheet included), so reading is fast
+The file first passes :func:`.guard.guard` (zip bombs, DTDs, encrypted or legacy files
+are refused before any parser sees them). calamine then reads the values (the hidden
+``_meta`` sheet included), so reading is fast
 enough for batches of hundreds of workbooks; :mod:`.cellxml` adds the two facts values
 do not carry (percent formats, formulas without a cached result). The framework comes
 from the meta sheet, the cells from the slot map stored there, and each value goes
@@ -32,6 +34,7 @@ from iipeval.core.normalize import (
 )
 
 from . import cellxml, meta, structure
+from .guard import guard
 from .layout import (
     APPLICANT_FIELDS,
     EVIDENCE_PREFIX,
@@ -60,6 +63,13 @@ def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loade
     """Read one filled 申报表. ``evaluator`` supplies the criteria sets (default: plugins)."""
     src = str(path)
     ev = evaluator or _default_evaluator()
+    checked = guard(path)  # zip bombs, DTDs, encrypted or legacy files: before any parser
+    if checked.problem:
+        return Loaded(src, None, [_error(src, checked.code or "refused", checked.problem)])
+    notices = [
+        Finding(severity=Severity.notice, code=code, message=message, file=src)
+        for code, message in checked.notices
+    ]
     try:
         wb = CalamineWorkbook.from_path(src)
     except Exception as exc:  # calamine raises its own error types for broken files
@@ -69,9 +79,11 @@ def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loade
             [_error(src, "unreadable", f"无法读取申报表：文件已损坏或不是 .xlsx 格式（{exc}）")],
         )
     try:
-        return _Reader(src, wb, ev).read()
+        loaded = _Reader(src, wb, ev).read()
     finally:
         wb.close()
+    loaded.findings[:0] = notices
+    return loaded
 
 
 class _Reader:

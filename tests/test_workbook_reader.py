@@ -435,8 +435,23 @@ def test_a_broken_file(ev, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"not a zip at all")
     loaded, result = run(ev, path)
-    assert loaded.submission is None and result.findings[0].code == "unreadable"
-    assert "文件已损坏或不是 .xlsx 格式" in result.findings[0].message
+    assert loaded.submission is None and result.findings[0].code == "not_xlsx"
+    assert "不是 Excel 工作簿" in result.findings[0].message
+    assert result.findings[0].file == str(path)
+
+
+def test_hostile_or_legacy_files_are_refused_before_parsing(ev, tmp_path):
+    legacy = tmp_path / "old.xlsx"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)  # an .xls renamed
+    loaded, result = run(ev, legacy)
+    assert loaded.submission is None and result.findings[0].code == "legacy_xls"
+    assert "另存为" in result.findings[0].message
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (8 * 2**20))
+    loaded, result = run(ev, bomb)
+    assert loaded.submission is None and result.findings[0].code == "zip_bomb"
 
 
 # LibreOffice -------------------------------------------------------------------------------
