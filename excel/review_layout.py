@@ -16,10 +16,8 @@ the two cannot drift apart. The panel file (``PANEL.toml``) is validated here to
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,25 +147,6 @@ def file_name(panel: str, expert: str, framework: str | None = None) -> str:
     if framework:
         parts.append(safe_name(framework))
     return "_".join(parts) + ".xlsx"
-
-
-WIDE, NARROW = 2.05, 1.1
-LINE_HEIGHT, PADDING = 15.0, 4.0
-
-
-def text_width(text: str) -> float:
-    """Width of one line in Excel column units; a CJK glyph is about two digits wide."""
-    return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else NARROW for c in text)
-
-
-def line_count(text: str, width: float) -> int:
-    usable = max(width - 1.5, 1.0)
-    return sum(max(1, math.ceil(text_width(p) / usable)) for p in str(text).split("\n"))
-
-
-def row_height(cells: list[tuple[str, float]], size: float = 11.0) -> float:
-    lines = max((line_count(t, w) for t, w in cells if t), default=1)
-    return round(lines * LINE_HEIGHT * size / 11.0 + PADDING, 1)
 
 
 # --------------------------------------------------------------------------------------

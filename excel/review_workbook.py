@@ -21,7 +21,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -40,6 +40,7 @@ from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
 from iipeval.core.rules import GRADE_RANGES, GRADES
 
+from .measure import row_height
 from .review_layout import (
     CALC,
     FIRST_ROW,
@@ -61,29 +62,29 @@ from .review_layout import (
     PanelExpert,
     ScoreColumns,
     file_name,
-    row_height,
     score_columns,
 )
 
 # --------------------------------------------------------------------------------------
 # styles (yellow = type here, grey = computed, as in the application workbook)
+from .styles import (
+    BODY,
+    BOLD,
+    CENTER,
+    FIXED_FILL,
+    FONT_NAME,
+    GRID,
+    HEADER_FILL,
+    INPUT_FILL,
+    NOTE,
+    TITLE,
+    UNLOCKED,
+    WRAP,
+    WRAP_TOP,
+)
+from .styles import INDICATOR_FILL as BLOCK_FILL
+from .styles import INPUT_ALIGN as RIGHT
 
-FONT = "宋体"
-BODY = Font(name=FONT, size=11)
-BOLD = Font(name=FONT, size=11, bold=True)
-TITLE = Font(name=FONT, size=14, bold=True)
-NOTE = Font(name=FONT, size=10, color="595959")
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-BLOCK_FILL = PatternFill("solid", fgColor="EDF3FA")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-FIXED_FILL = PatternFill("solid", fgColor="EDEDED")
-_thin = Side(style="thin", color="A6A6A6")
-GRID = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-WRAP = Alignment(wrap_text=True, vertical="center")
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
-UNLOCKED = Protection(locked=False)
 POINTS = "0.00"
 
 
@@ -465,14 +466,14 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     title = f"专家评分表　{fw.name}\n评审组：{panel_id}　专家：{who}"
     ws.merge_cells(f"A{TITLE_ROW}:{head}{TITLE_ROW}")
     _cell(ws, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
-    ws.row_dimensions[TITLE_ROW].height = row_height([(title, head_w)], 14)
+    ws.row_dimensions[TITLE_ROW].height = row_height([(title, head_w, 14)])
     ws.merge_cells(f"A{NOTE_ROW}:{head}{NOTE_ROW}")
     note = (
         "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
         "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
     )
     _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
-    ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w)], 10)
+    ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w, 10)])
 
     fixed = [
         (cols.number, "序号"),
@@ -508,7 +509,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         ("统一社会信用代码／申报编号", widths[cols.key]),
         ("总分（实时）", widths[cols.total]),
     ]
-    ws.row_dimensions[HEADER_ROW].height = max(row_height(heights, 11), 30)
+    ws.row_dimensions[HEADER_ROW].height = max(row_height(heights), 30)
     ws.row_dimensions[SUBHEADER_ROW].height = 18
 
     q = _q(CALC)
@@ -724,7 +725,7 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         align=WRAP,
         border=False,
     )
-    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(widths.values()))], 10)
+    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(widths.values()), 10)])
     dims = {d.id: d.name for d in fw.dimensions}
     parts = {pid: (label, ind) for pid, label, ind in rs.parts()}
     r = 4
@@ -748,8 +749,8 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         if notes:
             ws.merge_cells(f"A{r}:{last}{r}")
             text = "注意：" + "；".join(notes)
-            _cell(ws, r, 1, text, font=Font(name=FONT, size=10, color="C00000"))
-            ws.row_dimensions[r].height = row_height([(text, sum(widths.values()))], 10)
+            _cell(ws, r, 1, text, font=Font(name=FONT_NAME, size=10, color="C00000"))
+            ws.row_dimensions[r].height = row_height([(text, sum(widths.values()), 10)])
             r += 1
         for c, (name, _) in enumerate(QUANT_COLS, start=1):
             _cell(ws, r, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
