@@ -37,6 +37,7 @@ class ReviewBundle:
     framework: str | None = None
     conflicts: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    parameters_hash: str | None = None  # parameters the workbook's figures were made with
 
 
 def normal_key(text: str | None) -> str:
@@ -110,6 +111,7 @@ def assemble(
 
 def _assemble(ev, results, rejected, bundles, index) -> Batch:
     findings: list[Finding] = [f for b in bundles for f in b.findings]
+    findings.extend(_stale_bundles(ev, bundles))
     by_key: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_key[normal_key(result_key(r))].append(r)
@@ -151,6 +153,7 @@ def _assemble(ev, results, rejected, bundles, index) -> Batch:
             Ranking(
                 framework=fw_id,
                 framework_name=eff.framework.name,
+                framework_short_name=eff.framework.short_name or eff.framework.name,
                 subtype=subtype,
                 subtype_name=st.name if st else None,
                 tie_break=eff.framework.tie_break,
@@ -163,6 +166,7 @@ def _assemble(ev, results, rejected, bundles, index) -> Batch:
         params[f"{fw_id}/{subtype}" if subtype else fw_id] = {
             "hash": eff.hash(),
             "framework_version": eff.framework.version,
+            "weights_note": eff.framework.weights_note,
             "values": eff.snapshot(),
         }
     return Batch(
@@ -225,4 +229,25 @@ def _missing_reviews(result: Result, bundles: list[ReviewBundle]) -> list[Findin
                 message=f"“{result.applicant}”尚无专家评分：{'、'.join(pending)}待专家评分",
             )
         )
+    return out
+
+
+def _stale_bundles(ev: Evaluator, bundles: list[ReviewBundle]) -> list[Finding]:
+    """Review workbooks generated under other parameters showed the expert other figures."""
+    out = []
+    for b in bundles:
+        if not (b.parameters_hash and b.framework and b.framework in ev.host.frameworks):
+            continue
+        fw = ev.framework(b.framework).framework
+        current = {ev.effective(fw.id, st).hash() for st in [None, *(s.id for s in fw.subtypes)]}
+        if b.parameters_hash not in current:
+            out.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="review_parameters_changed",
+                    file=b.source,
+                    message="该评分表生成时所用参数与本次评分参数不同：专家当时看到的定量得分与合计"
+                    "可能与本次结果不一致，专家评分本身仍按原样采用",
+                )
+            )
     return out

@@ -119,6 +119,7 @@ def score(
         source=source,
         framework=fw.id,
         framework_name=fw.name,
+        framework_short_name=fw.short_name or fw.name,
         subtype=view.subtype,
         subtype_name=st.name if st else None,
         applicant=application.applicant.name,

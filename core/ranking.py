@@ -40,6 +40,7 @@ class RankEntry(BaseModel):
 class Ranking(BaseModel):
     framework: str
     framework_name: str
+    framework_short_name: str = ""
     subtype: str | None
     subtype_name: str | None = None
     tie_break: list[str]

@@ -71,6 +71,7 @@ class Result(BaseModel):
     source: str
     framework: str
     framework_name: str
+    framework_short_name: str = ""
     subtype: str | None = None
     subtype_name: str | None = None
     applicant: str

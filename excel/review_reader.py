@@ -143,6 +143,7 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
 
     bundle.expert = meta.fact("expert") or None
     bundle.framework = meta.fact("framework") or None
+    bundle.parameters_hash = meta.fact("parameters_hash") or None
     panel = meta.fact("panel") or None
     conflicts: list[str] = []
     for c in meta.conflicts:

@@ -1,13 +1,6 @@
-"""Chinese labels shared by the batch outputs, and the names a Batch does not carry.
-
-A :class:`~iipeval.core.batch.Batch` names a sub-type by its id (``regional``), not by
-its Chinese name (区域级). Until results carry the name, it is looked up in the installed
-criteria sets; a set that is not installed (a test host) falls back to the id.
-"""
+"""Chinese labels shared by the batch outputs."""
 
 from __future__ import annotations
-
-from functools import cache
 
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS
@@ -18,10 +11,8 @@ __all__ = [
     "RULE_LABELS",
     "SEVERITY_LABELS",
     "STATUS_LABELS",
-    "WEIGHTS_NOTE",
     "method_label",
     "set_label",
-    "subtype_name",
 ]
 
 METHOD_LABELS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}
@@ -55,41 +46,11 @@ PARAM_LABELS = {
     "min_total": "推荐最低总分",
 }
 
-WEIGHTS_NOTE = (
-    "权重、标杆值与计分规则均为 iipeval 提出的建议值，原文件未公布；"
-    "组织方可通过参数文件调整，所用参数及其哈希记录于本表和每份结果。"
-)
-
 
 def method_label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 
 
-@cache
-def _installed() -> dict[str, object]:
-    try:
-        from iipeval.core.host import Host
-
-        return {k: rf.framework for k, rf in Host().frameworks.items()}
-    except Exception:  # a broken installation must not stop the results being written
-        return {}
-
-
-def subtype_name(framework: str, subtype: str | None) -> str | None:
-    """The Chinese name of a sub-type (区域级), else its id; ``None`` stays ``None``."""
-    if subtype is None:
-        return None
-    fw = _installed().get(framework)
-    st = fw.subtype(subtype) if fw is not None else None
-    return st.name if st is not None else subtype
-
-
-def short_name(framework: str, fallback: str) -> str:
-    fw = _installed().get(framework)
-    return (getattr(fw, "short_name", "") or fallback) if fw is not None else fallback
-
-
-def set_label(framework_name: str, framework: str, subtype: str | None) -> str:
+def set_label(framework_name: str, subtype_name: str | None) -> str:
     """``湖南省省级特色型工业互联网平台（区域级）``: a criteria set and sub-type for people."""
-    st = subtype_name(framework, subtype)
-    return f"{framework_name}（{st}）" if st else framework_name
+    return f"{framework_name}（{subtype_name}）" if subtype_name else framework_name

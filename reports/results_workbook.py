@@ -52,10 +52,7 @@ from iipeval.core.results import Result
 from .labels import (
     PARAM_LABELS,
     RULE_LABELS,
-    WEIGHTS_NOTE,
     set_label,
-    short_name,
-    subtype_name,
 )
 from .safe_text import display_width, number, put, sheet_title, wrapped_lines
 from .view import Row, disagreement_threshold, experts_text, params_key, rows
@@ -323,10 +320,15 @@ def _card_names(all_rows: list[Row], taken: set[str]) -> dict[int, str]:
     return out
 
 
+def _weights_note(batch: Batch) -> str:
+    """The criteria sets' own notes that weights are proposals, plus where they are recorded."""
+    notes = dict.fromkeys(p.get("weights_note") for p in batch.parameters.values())
+    return "".join(n for n in notes if n) + "所用参数及其哈希记录于本表和每份结果。"
+
+
 def _ranking_short(rk: Ranking) -> str:
-    base = short_name(rk.framework, rk.framework_name)
-    st = subtype_name(rk.framework, rk.subtype)
-    return f"{base}（{st}）" if st else base
+    base = rk.framework_short_name or rk.framework_name
+    return f"{base}（{rk.subtype_name}）" if rk.subtype_name else base
 
 
 def _names(batch: Batch, framework: str) -> dict[str, str]:
@@ -357,7 +359,7 @@ def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: boo
     g.fixed[5 + len(dims)] = 7
     g.fixed[6 + len(dims)] = 8
 
-    g.put(1, 1, f"{set_label(rk.framework_name, rk.framework, rk.subtype)}　排名", TITLE)
+    g.put(1, 1, f"{set_label(rk.framework_name, rk.subtype_name)}　排名", TITLE)
     policy = rk.policy
     tie = "、".join(names.get(t, t) for t in rk.tie_break) or "（未规定）"
     note = (
@@ -586,7 +588,7 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
         ("生成时间", generated_at.isoformat(timespec="seconds")),
         ("参数文件", batch.parameters_file or "未使用参数文件（全部采用默认建议值）"),
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
-        ("说明", WEIGHTS_NOTE),
+        ("说明", _weights_note(batch)),
     ]
     r = 3
     for label, value in head:

@@ -22,7 +22,6 @@ from pathlib import Path
 from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 
-from .labels import subtype_name
 from .safe_text import csv_field
 from .view import panel_text, rows
 
@@ -75,7 +74,7 @@ def csv_rows(batch: Batch) -> list[list[object]]:
             e.key,
             r.source,
             r.framework_name,
-            subtype_name(r.framework, r.subtype),
+            r.subtype_name,
             r.total,
             r.secured,
             "是" if r.provisional else "否",

@@ -25,7 +25,7 @@ class Row:
 
     @property
     def set_label(self) -> str:
-        return set_label(self.ranking.framework_name, self.ranking.framework, self.ranking.subtype)
+        return set_label(self.ranking.framework_name, self.ranking.subtype_name)
 
 
 def rows(batch: Batch) -> list[Row]:

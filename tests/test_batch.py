@@ -106,3 +106,13 @@ def test_unreadable_input_is_rejected_and_others_still_scored():
     batch = score_batch(mini_evaluator(), [bad, loaded("甲")], [bundle("专家1", {"甲": 80})])
     assert [r.source for r in batch.rejected] == ["bad.json"]
     assert [r.applicant for r in batch.results] == ["甲"]
+
+
+def test_review_workbook_made_under_other_parameters_is_flagged():
+    stale = bundle("专家1", {"甲": 80})
+    stale.parameters_hash = "sha256:made-with-other-weights"
+    current = bundle("专家2", {"甲": 80})
+    current.parameters_hash = mini_evaluator().effective("mini").hash()
+    batch = score_batch(mini_evaluator(), [loaded("甲")], [stale, current])
+    flagged = [f.file for f in batch.findings if f.code == "review_parameters_changed"]
+    assert flagged == ["专家1.xlsx"]
