@@ -169,13 +169,23 @@ class Check(_Strict):
 
 
 class Exclusion(_Strict):
-    """A 否决项 based on one item: when the item equals ``when``, the application is out."""
+    """A 否决项 (exclusion). Either on one item (out when it equals ``when``), or on where
+    the applicant is registered: ``credit_code_region`` is the administrative-division
+    prefix that characters 3-8 of the 统一社会信用代码 must start with (湖南 = "43")."""
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
-    item: str
+    item: str | None = None
     when: bool | str = True
+    credit_code_region: str | None = Field(default=None, pattern=r"^\d{2,6}$")
+    region_name: str = Field(default="", description="该行政区划的名称，如 湖南省")
     rationale: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.item is None) == (self.credit_code_region is None):
+            raise ValueError(f"否决项 {self.id} 须且只须给出 item 或 credit_code_region 之一")
+        return self
 
 
 class GradeBand(_Strict):
@@ -253,7 +263,7 @@ class Framework(_Strict):
                 if side not in items:
                     yield f"校验 {c.id} 引用了不存在的数据项：{side}"
         for e in self.exclusions:
-            if e.item not in items:
+            if e.item is not None and e.item not in items:
                 yield f"否决项 {e.id} 引用了不存在的数据项：{e.item}"
         known = set(ids)
         for t in self.tie_break:

@@ -24,7 +24,7 @@ from .results import (
     Result,
 )
 from .rules import RuleContext
-from .validation import ApplicationView, PluginValidator, validate
+from .validation import ApplicationView, PluginValidator, credit_code_problem, validate
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,13 @@ def score(
 def _exclusions(eff, view, plugin_exclusions, plugin, findings) -> list[ExclusionHit]:
     hits = []
     for e in eff.framework.exclusions:
+        if e.credit_code_region is not None:
+            reason = _outside_region(
+                view.applicant.credit_code, e.credit_code_region, e.region_name
+            )
+            if reason:
+                hits.append(ExclusionHit(id=e.id, name=e.name, reason=reason, plugin=plugin))
+            continue
         a = view.answer(e.item)
         if a.usable and a.value == e.when:
             reason = f"{view.label(e.item)}：{'是' if a.value is True else a.value}"
@@ -185,3 +192,18 @@ def _exclusions(eff, view, plugin_exclusions, plugin, findings) -> list[Exclusio
         if reason:
             hits.append(ExclusionHit(id=e.id, name=e.name, reason=reason, plugin=e.plugin))
     return hits
+
+
+def _outside_region(code: str | None, prefix: str, region: str) -> str | None:
+    """Why a well-formed credit code shows registration outside the region, else ``None``.
+
+    A missing or malformed code is not judged here: validation already reports it.
+    """
+    code = (code or "").strip().upper()
+    if not code or credit_code_problem(code) or code[2:8].startswith(prefix):
+        return None
+    return (
+        f"统一社会信用代码第3-8位（登记管理机关行政区划码）为{code[2:8]}，"
+        f"不以{prefix}{f'（{region}）' if region else ''}开头；"
+        "如系迁入本地的单位（迁址后代码不变），请以营业执照核实"
+    )

@@ -51,7 +51,8 @@ def referenced_items(data: Mapping[str, Any]) -> list[str]:
         for i in right if isinstance(right, list) else [right]:
             seen.setdefault(i, None)
     for e in data.get("exclusions", []):
-        seen.setdefault(e.get("item"), None)
+        if e.get("item"):
+            seen.setdefault(e["item"], None)
     return [i for i in seen if isinstance(i, str)]
 
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from support import REPO, framework_plugin
+from support import REPO, framework_plugin, plugin
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import Host
@@ -69,13 +69,20 @@ def test_child_keeps_parent_text_and_applies_changes():
     assert child.counts()["indicators"] == 9
 
 
-def test_child_inherits_parent_code_exclusion_and_scores():
-    host = host_with(CHILD)
+def test_child_inherits_parent_exclusions_and_code_checks():
+    def register_validators(register):
+        register("hunan_comprehensive", lambda view: [], items=["devices_operating"], code="probe")
+
+    host = Host(
+        plugins=[
+            ("changsha", framework_plugin(CHILD)),
+            ("probe", plugin(register_validators=register_validators)),
+        ],
+        env={"IIPEVAL_PLUGINS": "hunan_comprehensive"},
+    )
+    assert [v.code for v in host.frameworks["changsha_test"].validators] == ["probe"]
     sub = load_json(REPO / "examples" / "hunan_comprehensive.json").submission
     app = sub.application.model_copy(update={"framework": "changsha_test"})
-    assert [e.id for e in host.frameworks["changsha_test"].exclusions] == [
-        "registered_outside_hunan"
-    ]
     result = Evaluator(host).score(app, sub.reviews)
     assert result.total is not None and result.accepted
     outsider = app.model_copy(deep=True)

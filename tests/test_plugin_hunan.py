@@ -246,8 +246,10 @@ def test_expert_parts_have_aspect_and_distinct_rubric(host, fw_id):
 def test_exclusion_items_are_general_items(host, fw_id):
     fw = framework(host, fw_id)
     wanted = {"major_safety_incident", "major_environmental_incident", "serious_dishonesty"}
-    assert {e.item for e in fw.exclusions} == wanted
+    assert {e.item for e in fw.exclusions if e.item} == wanted
     assert set(fw.general_items) == wanted
+    [region] = [e for e in fw.exclusions if e.credit_code_region]
+    assert (region.id, region.credit_code_region) == ("registered_outside_hunan", "43")
 
 
 def test_benchmarks_shrink_from_comprehensive_to_professional(evaluator):

@@ -1,8 +1,7 @@
 """hunan_characteristic: 湖南省省级特色型工业互联网平台 (行业级 / 区域级; 3 dimensions, 8 indicators).
 
 The criteria are data (``criteria.toml``); this module hands them to the host and adds the
-checks that need code: each sub-type must actually serve what it is named for, and the
-applicant must be registered in Hunan. It imports
+checks that need code: each sub-type must actually serve what it is named for. It imports
 nothing from the other Hunan plugins on purpose: each plugin stands alone.
 """
 
@@ -10,7 +9,6 @@ from pathlib import Path
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.hookspecs import hookimpl
-from iipeval.core.validation import credit_code_problem
 
 FRAMEWORK = "hunan_characteristic"
 CRITERIA = Path(__file__).with_name("criteria.toml")
@@ -62,26 +60,4 @@ def register_validators(register):
         items=("industries_served",),
         code="industry_scope",
         description="行业级须服务至少一个行业",
-    )
-
-
-def registered_outside_hunan(view):
-    """Reason when a well-formed credit code's division code (chars 3-8) is not Hunan's (43)."""
-    code = (view.applicant.credit_code or "").strip().upper()
-    if not code or credit_code_problem(code) or code[2:4] == "43":
-        return None
-    return (
-        f"统一社会信用代码第3-8位（登记管理机关行政区划码）为{code[2:8]}，不以43（湖南省）开头，"
-        "不符合“申报单位在湖南省依法设立”的要求；如系迁入湖南的单位（迁址后代码不变），请以营业执照核实"
-    )
-
-
-@hookimpl
-def register_exclusions(register):
-    register(
-        FRAMEWORK,
-        registered_outside_hunan,
-        id="registered_outside_hunan",
-        name="申报单位未在湖南省依法设立",
-        rationale="申报通知要求申报单位在湖南省依法设立；统一社会信用代码第3-8位为登记管理机关行政区划码，湖南省以43开头。代码缺失或格式错误时不判定，由符合性审查另行提示。",
     )
