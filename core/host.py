@@ -23,6 +23,7 @@ from . import __version__, hookspecs
 from . import rules as core_rules
 from .criteria import Framework
 from .engine import PluginExclusion
+from .errors import describe
 from .inherit import InheritanceError, merge
 from .loading import FrameworkDataError, framework_from_data, read_framework_toml
 from .rules import Rule
@@ -299,11 +300,4 @@ class Host:
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        parts = []
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            parts.append(f"[{loc}] {msg}" if loc else msg)
-        return "；".join(parts)
-    return str(exc)
+    return describe(exc) if isinstance(exc, ValidationError) else str(exc)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .criteria import Framework
+from .errors import read_toml
 from .vocabulary import vocabulary
 
 
@@ -16,13 +16,7 @@ class FrameworkDataError(ValueError):
 
 
 def read_framework_toml(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise FrameworkDataError(f"{path}: 无法读取（{exc.strerror}）") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FrameworkDataError(f"{path}: TOML 格式错误：{exc}") from None
+    return read_toml(path, "评价体系文件", FrameworkDataError)
 
 
 def referenced_items(data: Mapping[str, Any]) -> list[str]:

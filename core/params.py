@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .criteria import Framework, GradeBand
+from .errors import describe, read_toml
 from .rules import Rule
 from .rules.expert import GRADES
 
@@ -120,15 +120,8 @@ def load_parameters(path: str | Path | None) -> Parameters:
     if path is None:
         return Parameters()
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except OSError as exc:
-        raise ParamsError(f"{path}: 无法读取参数文件（{exc.strerror}）") from None
-    except UnicodeDecodeError:
-        raise ParamsError(f"{path}: 参数文件必须是 UTF-8 编码") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamsError(f"{path}: TOML 格式错误：{exc}") from None
+    data = read_toml(path, "参数文件", ParamsError)
+    raw = path.read_bytes()
     try:
         params = Parameters.model_validate(data)
     except ValidationError as exc:
@@ -139,14 +132,7 @@ def load_parameters(path: str | Path | None) -> Parameters:
 
 
 def _describe(exc: ValidationError) -> str:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "不认识的参数名"
-        out.append(f"[{loc}] {msg}")
-    return "；".join(out)
+    return describe(exc)
 
 
 class Effective(BaseModel):

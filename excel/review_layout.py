@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from iipeval.core.errors import describe, read_toml
 
 #: Bump when cells or the meta sheet move in a way an older reader would misread.
 WORKBOOK_VERSION = 1
@@ -86,15 +87,7 @@ class Panel(BaseModel):
         return self
 
 
-_MESSAGES = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不认识的键（可用键：id、name、framework、experts、conflicts）",
-    "string_type": "应为文本（用英文双引号括起）",
-    "list_type": '应为列表，例如 ["..."]',
-    "too_short": "不能为空",
-    "string_too_short": "不能为空",
-    "model_type": "应为表",
-}
+_MESSAGES = {"extra_forbidden": "不认识的键（可用键：id、name、framework、experts、conflicts）"}
 
 
 def _where(loc: tuple) -> str:
@@ -109,24 +102,11 @@ def _where(loc: tuple) -> str:
 
 
 def load_panel(path: str | Path) -> Panel:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise PanelError(f"{path}: 无法读取评审组文件（{exc.strerror}）") from None
-    except UnicodeDecodeError:
-        raise PanelError(f"{path}: 评审组文件必须是 UTF-8 编码") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PanelError(f"{path}: TOML 格式错误：{exc}") from None
+    data = read_toml(path, "评审组文件", PanelError)
     try:
         return Panel.model_validate(data)
     except ValidationError as exc:
-        parts = []
-        for err in exc.errors():
-            where = _where(tuple(err["loc"]))
-            msg = _MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
-            parts.append(f"[{where}] {msg}" if where else msg)
-        raise PanelError(f"{path}: " + "；".join(parts)) from None
+        raise PanelError(f"{path}: {describe(exc, _where, _MESSAGES)}") from None
 
 
 # --------------------------------------------------------------------------------------

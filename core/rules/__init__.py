@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import describe
 from ..hookspecs import hookimpl
 from .base import Answer, PanelScore, Rule, RuleContext
 from .coverage import Coverage, Flag
@@ -39,16 +40,7 @@ def parse_rule(value: Any, context: Mapping[str, Any] | None = None) -> Rule:
     try:
         return cls.model_validate(dict(value), context=context)
     except ValidationError as exc:
-        raise ValueError(f"{kind} 规则参数有误：{_short(exc)}") from None
-
-
-def _short(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "；".join(parts)
+        raise ValueError(f"{kind} 规则参数有误：{describe(exc)}") from None
 
 
 @hookimpl

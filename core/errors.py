@@ -1,0 +1,72 @@
+"""One place that turns bad input files and pydantic errors into Chinese sentences.
+
+Parameters files, criteria-set files and panel files are all TOML written by people;
+every one of them deserves the same clear message naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+#: pydantic error types in the reviewers' words; anything else keeps pydantic's text.
+MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的参数名",
+    "string_type": "应为文本（用英文双引号括起）",
+    "list_type": '应为列表，例如 ["..."]',
+    "too_short": "不能为空",
+    "string_too_short": "不能为空",
+    "model_type": "应为表",
+    "dict_type": "应为表",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "float_type": "应为数值",
+    "float_parsing": "应为数值",
+    "bool_type": "应为 true 或 false",
+    "greater_than": "须大于下限",
+    "greater_than_equal": "不能小于下限",
+    "less_than_equal": "不能大于上限",
+}
+
+
+class InputFileError(ValueError):
+    """A file a person wrote that cannot be used; the message names the file."""
+
+
+def where(loc: tuple) -> str:
+    return ".".join(str(x) for x in loc)
+
+
+def describe(
+    exc: ValidationError,
+    locate: Callable[[tuple], str] = where,
+    messages: dict[str, str] | None = None,
+) -> str:
+    """``[key.path] 问题；[…] …`` for every error in ``exc``."""
+    table = {**MESSAGES, **(messages or {})}
+    parts = []
+    for err in exc.errors():
+        place = locate(tuple(err["loc"]))
+        text = table.get(err["type"], err["msg"].removeprefix("Value error, "))
+        parts.append(f"[{place}] {text}" if place else text)
+    return "；".join(parts)
+
+
+def read_toml(
+    path: str | Path, what: str, error: type[Exception] = InputFileError
+) -> dict[str, Any]:
+    """Parse a UTF-8 TOML file, raising ``error`` with a message that names the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: 无法读取{what}（{exc.strerror}）") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: {what}必须是 UTF-8 编码") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: {what} TOML 格式错误：{exc}") from None
