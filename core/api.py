@@ -22,6 +22,9 @@ from .host import Host, RegisteredFramework, UnknownFramework
 from .params import Effective, Parameters, ParamsError, apply
 from .results import Provenance, Rejected, Result
 
+#: Validation codes that only say "this value is not of the item's type".
+TYPE_CODES = frozenset({"not_number", "not_integer", "not_bool", "bad_choice"})
+
 
 class Evaluator:
     """Plugins loaded once, parameters applied once per (set, subtype), many scores."""
@@ -123,7 +126,12 @@ class Evaluator:
             )
         sub = loaded.submission
         out = self.score(sub.application, sub.reviews, source=loaded.source, framework=framework)
-        findings = [loaded.locate(f) for f in [*loaded.findings, *out.findings]]
+        own = [
+            f
+            for f in out.findings
+            if not (f.item in loaded.rejected and f.code in TYPE_CODES)  # said once, by the reader
+        ]
+        findings = [loaded.locate(f) for f in [*loaded.findings, *own]]
         if isinstance(out, Rejected):
             return out.model_copy(update={"findings": findings})
         accepted = out.accepted and not any(f.severity is Severity.error for f in loaded.findings)
@@ -146,6 +154,8 @@ class Loaded:
     submission: Submission | None
     findings: list[Finding] = field(default_factory=list)
     locations: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: items the reader already rejected in its own, more specific words
+    rejected: set[str] = field(default_factory=set)
 
     def locate(self, finding: Finding) -> Finding:
         where = self.locations.get(finding.item or "", {})

@@ -45,8 +45,6 @@ from .layout import (
 )
 
 MISSING_NAME = "（未填写申报单位名称）"
-#: Rejections core validation reports itself, in the same words, for the same cell.
-CORE_REPORTS = {"not_number", "not_bool", "bad_choice"}
 LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
 
 
@@ -93,6 +91,7 @@ class _Reader:
         self.grids: dict[str, Any] = {}
         self.findings: list[Finding] = []
         self.locations: dict[str, dict[str, str]] = {}
+        self.rejected: set[str] = set()
 
     def grid(self, name: str):
         if name not in self.grids:
@@ -246,12 +245,13 @@ class _Reader:
             )
         except ValidationError as exc:  # pragma: no cover - readings are typed already
             return self.refuse("bad_field", f"申报数据无法组装：{exc}")
-        return Loaded(self.src, Submission(application=app), self.findings, self.locations)
+        return Loaded(
+            self.src, Submission(application=app), self.findings, self.locations, self.rejected
+        )
 
     def _finding(self, reading: Reading, key: str) -> None:
-        if reading.error and reading.code in CORE_REPORTS:
-            return  # validation reports the same problem for this cell; say it once
         if reading.error:
+            self.rejected.add(key)  # core will not repeat its generic type message
             self.findings.append(
                 Finding(severity=Severity.error, code=reading.code, message=reading.error, item=key)
             )
