@@ -6,7 +6,7 @@ import glob
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from iipeval.core.api import Loaded, load_json
+from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
@@ -31,14 +31,17 @@ def expand(args: Iterable[str]) -> list[Path]:
     return list(out)
 
 
-def _workbook_reader() -> Callable[[Path], Loaded]:
+def _workbook_reader() -> Callable[[Path, Evaluator | None], Loaded]:
     from iipeval.excel.reader import read_workbook
 
     return read_workbook
 
 
-def read(path: Path) -> Loaded:
-    """Read one input with the reader its suffix calls for."""
+def read(path: Path, ev: Evaluator | None = None) -> Loaded:
+    """Read one input with the reader its suffix calls for.
+
+    ``ev`` is the caller's evaluator, so a workbook reader uses the plugins already loaded.
+    """
     src = str(path)
     if not path.exists():
         return Loaded(src, None, [_error(src, "not_found", "文件不存在")])
@@ -46,7 +49,7 @@ def read(path: Path) -> Loaded:
     if suffix == ".json":
         return load_json(path)
     if suffix in WORKBOOK_SUFFIXES:
-        return _workbook_reader()(path)
+        return _workbook_reader()(path, ev)
     return Loaded(
         src,
         None,

@@ -126,7 +126,7 @@ def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    return [ev.score_loaded(inputs.read(p), framework) for p in paths]
+    return [ev.score_loaded(inputs.read(p, ev), framework) for p in paths]
 
 
 def _failed(results) -> bool:

@@ -62,7 +62,7 @@ def _worker(conn: Connection, setup: _Setup) -> None:  # runs in the child
             return
         idx, path = task
         try:
-            out = score_one(ev, inputs.read(Path(path)), setup.index, setup.framework)
+            out = score_one(ev, inputs.read(Path(path), ev), setup.index, setup.framework)
         except MemoryError:
             out = _failed(path, "memory", "读取该文件所需内存超过上限，文件可能被恶意构造，已跳过")
         except Exception as exc:  # a reader bug must become a finding, not a dead batch

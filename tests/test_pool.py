@@ -20,7 +20,7 @@ def hostile_reader(monkeypatch):
     """Workers are forked, so they inherit this patched reader."""
     real = inputs.read
 
-    def read(path: Path):
+    def read(path: Path, ev=None):
         name = path.name
         if name == "abort.json":
             os.abort()  # what python-calamine does on some hostile files
@@ -28,7 +28,7 @@ def hostile_reader(monkeypatch):
             time.sleep(60)
         if name == "balloon.json":
             bytearray(3 * 2**30)
-        return real(path)
+        return real(path, ev)
 
     monkeypatch.setattr(inputs, "read", read)
 
