@@ -66,7 +66,7 @@ def panel(applications, panel_file, outdir, framework, params, force) -> None:
     try:
         written, notes = generate_panel(
             ev,
-            (inputs.read(p) for p in paths),
+            (inputs.read(p, ev) for p in paths),
             the_panel,
             outdir,
             framework=framework,

@@ -27,31 +27,16 @@ def _progress_wanted() -> bool:
 
 
 def read_reviews(args: tuple[str, ...]) -> list[ReviewBundle]:
+    """Expert workbooks and JSON review files, each read into one bundle (never raises)."""
+    from iipeval.excel.review_reader import read_reviews as read_one
+
     bundles = []
     for path in inputs.expand(args):
-        src = str(path)
-        if not path.exists():
-            bundles.append(ReviewBundle(src, findings=[_error(src, "not_found", "评分文件不存在")]))
-            continue
-        from iipeval.excel import review_reader
-
-        if path.suffix.lower() == ".json":
-            bundles.append(review_reader.read_review_json(path))
-        elif path.suffix.lower() in inputs.WORKBOOK_SUFFIXES:
-            bundles.append(review_reader.read_review_workbook(path))
+        if path.exists():
+            bundles.append(read_one(path))
         else:
-            bundles.append(
-                ReviewBundle(
-                    src,
-                    findings=[
-                        _error(
-                            src,
-                            "unsupported",
-                            f"不支持的评分文件类型“{path.suffix}”：请提交专家评分表（.xlsx）或 .json",
-                        )
-                    ],
-                )
-            )
+            src = str(path)
+            bundles.append(ReviewBundle(src, findings=[_error(src, "not_found", "评分文件不存在")]))
     return bundles
 
 
