@@ -57,7 +57,10 @@ def _worker(conn: Connection, setup: _Setup) -> None:  # runs in the child
     ev = Evaluator(params=setup.params)
     ev.frameworks()  # load plugins once
     while True:
-        task = conn.recv()
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone (interrupted): stop quietly
+            return
         if task is None:
             return
         idx, path = task

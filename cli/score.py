@@ -69,9 +69,13 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
         existing = [str(p) for p in paths if p.exists()]
         if existing:
             raise click.UsageError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --force")
-    with atomic.terminate_as_interrupt():
-        for p in paths:
-            atomic.write_atomic(p, writers[p.suffix.lower()], force=force)
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic.sigterm_raises():
+            for p in paths:
+                atomic.write_atomic(p, writers[p.suffix.lower()], force=force)
+    except atomic.OutputError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

@@ -16,6 +16,7 @@ decimals.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -125,8 +126,15 @@ def csv_rows(batch: Batch) -> list[list[object]]:
     return out
 
 
+def csv_text(batch: Batch) -> str:
+    """The CSV content (without the BOM the file gets for Excel on Chinese Windows)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for values in csv_rows(batch):
+        writer.writerow([csv_field(v) for v in values])
+    return buf.getvalue()
+
+
 def write_csv(batch: Batch, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\r\n")
-        for values in csv_rows(batch):
-            writer.writerow([csv_field(v) for v in values])
+        fh.write(csv_text(batch))
