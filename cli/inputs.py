@@ -9,7 +9,7 @@ from pathlib import Path
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
 
 
