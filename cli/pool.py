@@ -13,6 +13,7 @@ import contextlib
 import faulthandler
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +50,16 @@ class _Setup:
     limits: Limits
 
 
+def _die_with_parent() -> None:
+    """Linux: if the parent is killed mid-batch, take the worker down too (no orphans)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _worker(conn: Connection, setup: _Setup) -> None:  # runs in the child
+    _die_with_parent()
     faulthandler.disable()  # a parser abort is reported as a finding, not a stack dump
     if resource is not None:
         limit = setup.limits.memory_bytes
