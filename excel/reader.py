@@ -8,6 +8,10 @@ do not carry (percent formats, formulas without a cached result). The framework 
 from the meta sheet, the cells from the slot map stored there, and each value goes
 through :mod:`iipeval.core.normalize`. Every reader finding names its sheet and cell;
 ``Loaded.locations`` lets the evaluator place its own findings the same way.
+
+The reading itself works over any grid source (:mod:`.sources`): a saved file read by
+calamine (:func:`read_workbook`), or a live Excel book and the ranges Excel passes to a
+worksheet function (:func:`read_source`), so all three give the same findings.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from .layout import (
     TEMPLATE_VERSION,
     plan,
 )
+from .sources import CalamineSource, GridSource
 
 MISSING_NAME = "（未填写申报单位名称）"
 LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
@@ -77,17 +82,22 @@ def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loade
             [_error(src, "unreadable", f"无法读取申报表：文件已损坏或不是 .xlsx 格式（{exc}）")],
         )
     try:
-        loaded = _Reader(src, wb, ev).read()
+        loaded = read_source(CalamineSource(src, wb), ev)
     finally:
         wb.close()
     loaded.findings[:0] = notices
     return loaded
 
 
+def read_source(source: GridSource, evaluator: Evaluator | None = None) -> Loaded:
+    """Read a 申报表 from any grid source (a live Excel book, ranges passed to a function)."""
+    return _Reader(source, evaluator or _default_evaluator()).read()
+
+
 class _Reader:
-    def __init__(self, src: str, wb: CalamineWorkbook, ev: Evaluator) -> None:
-        self.src, self.wb, self.ev = src, wb, ev
-        self.names = list(wb.sheet_names)
+    def __init__(self, source: GridSource, ev: Evaluator) -> None:
+        self.src, self.source, self.ev = source.name, source, ev
+        self.names = list(source.sheet_names)
         self.grids: dict[str, Any] = {}
         self.findings: list[Finding] = []
         self.locations: dict[str, dict[str, str]] = {}
@@ -95,7 +105,7 @@ class _Reader:
 
     def grid(self, name: str):
         if name not in self.grids:
-            self.grids[name] = self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            self.grids[name] = self.source.grid(name)
         return self.grids[name]
 
     def refuse(self, code: str, message: str, **where: str) -> Loaded:
@@ -192,7 +202,7 @@ class _Reader:
             self.locations[key] = place.where()
         for s in located.lost:
             self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
-        facts = cellxml.probe(self.src, _by_sheet(located.places))
+        facts = self.source.facts(_by_sheet(located.places))
 
         def raw(key: str) -> tuple[Any, cellxml.CellFacts]:
             place = located.places.get(key)
@@ -339,4 +349,4 @@ def _by_sheet(places: dict[str, structure.Place]) -> dict[str, set[str]]:
     return out
 
 
-__all__ = ["read_workbook"]
+__all__ = ["read_source", "read_workbook"]

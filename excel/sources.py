@@ -1,0 +1,188 @@
+"""Where a workbook's cell values come from: a saved file, a live Excel book, or a formula.
+
+The workbook reader (:mod:`.reader`) reads one thing, a *grid source*: the sheet names and,
+per sheet, its values as rows from A1 (the shape calamine's ``to_python`` gives), plus the
+two cell facts values do not carry (percent format, a formula without a result). Three
+sources give it:
+
+* :class:`CalamineSource`: a saved ``.xlsx``/``.xlsm`` file, read by calamine (the CLI);
+* :class:`BookSource`: an open xlwings ``Book``, read live, unsaved edits included (the
+  buttons' macros);
+* :class:`GridsSource`: grids already in memory (the Excel functions, whose ranges Excel
+  passes as nested lists).
+
+Every source gives the same shapes: numbers as ``int``/``float``, text as ``str``, logical
+values as ``bool``, dates as ``datetime``, and ``None`` or ``""`` for an empty cell. So a
+workbook read in Excel and the same workbook read from disk give the same findings, at the
+same sheets and cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import cellxml
+
+Grid = Sequence[Sequence[Any]]
+
+#: A live sheet is read up to here: a real 申报表 sheet has a few hundred rows, and a sheet
+#: whose used range was stretched (a format applied to whole columns) must not make Excel
+#: send a million empty rows.
+MAX_LIVE_ROWS = 5000
+MAX_LIVE_COLUMNS = 60
+
+
+class GridSource(Protocol):
+    """What the workbook reader needs from wherever the values are."""
+
+    name: str
+
+    @property
+    def sheet_names(self) -> list[str]: ...
+
+    def grid(self, sheet: str) -> Grid: ...
+
+    def facts(
+        self, wanted: Mapping[str, Iterable[str]]
+    ) -> dict[str, dict[str, cellxml.CellFacts]]: ...
+
+
+class CalamineSource:
+    """A saved workbook file, opened by calamine (the caller closes ``wb``)."""
+
+    def __init__(self, path: str | Path, wb: Any) -> None:
+        self.name = str(path)
+        self.path = path
+        self.wb = wb
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheet_names)
+
+    def grid(self, sheet: str) -> Grid:
+        return self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+    def facts(self, wanted):
+        return cellxml.probe(self.path, wanted)
+
+
+class GridsSource:
+    """Grids already in memory, by sheet name; ``facts`` may come from elsewhere."""
+
+    def __init__(
+        self,
+        name: str,
+        grids: Mapping[str, Grid],
+        facts: Mapping[str, Mapping[str, cellxml.CellFacts]] | None = None,
+    ) -> None:
+        self.name = name
+        self.grids = dict(grids)
+        self._facts = {k: dict(v) for k, v in (facts or {}).items()}
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.grids)
+
+    def grid(self, sheet: str) -> Grid:
+        return self.grids[sheet]
+
+    def facts(self, wanted):
+        out: dict[str, dict[str, cellxml.CellFacts]] = {}
+        for sheet, cells in wanted.items():
+            known = self._facts.get(sheet, {})
+            found = {c: known[c] for c in cells if c in known}
+            if found:
+                out[sheet] = found
+        return out
+
+
+class BookSource:
+    """An open xlwings ``Book``: the values Excel holds now, saved or not.
+
+    Uses only ``book.sheets`` (names, lookup by name), ``sheet.used_range.last_cell``,
+    ``sheet.range(...).options(ndim=2).value`` and ``range.number_format``, so a stand-in
+    object with those attributes can take Excel's place in tests.
+    """
+
+    def __init__(self, book: Any, name: str | None = None) -> None:
+        self.book = book
+        self.name = name or book_name(book)
+        self._grids: dict[str, list[list[Any]]] = {}
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def grid(self, sheet: str) -> Grid:
+        if sheet not in self._grids:
+            self._grids[sheet] = _read_sheet(self.book.sheets[sheet])
+        return self._grids[sheet]
+
+    def facts(self, wanted):
+        """Percent formats of the wanted cells. A live formula always has its value, and a
+        number's digits beyond the 15th are gone in Excel's memory as well, so neither of
+        the other two facts applies."""
+        out: dict[str, dict[str, cellxml.CellFacts]] = {}
+        names = set(self.sheet_names)
+        for sheet, cells in wanted.items():
+            if sheet not in names:
+                continue
+            ws = self.book.sheets[sheet]
+            found = {}
+            for cell in sorted(cells):
+                fmt = ws.range(cell).number_format
+                if isinstance(fmt, str) and cellxml.is_percent_format(fmt):
+                    found[cell] = cellxml.CellFacts(percent=True)
+            if found:
+                out[sheet] = found
+        return out
+
+
+def book_name(book: Any) -> str:
+    """The book's full path when it has been saved, else its window name."""
+    return str(getattr(book, "fullname", "") or getattr(book, "name", "") or "Excel")
+
+
+def _read_sheet(ws: Any) -> list[list[Any]]:
+    last = ws.used_range.last_cell
+    rows = min(int(last.row), MAX_LIVE_ROWS)
+    cols = min(int(last.column), MAX_LIVE_COLUMNS)
+    values = ws.range((1, 1), (rows, cols)).options(ndim=2).value
+    return normal_grid(values)
+
+
+def normal_grid(values: Any) -> list[list[Any]]:
+    """Excel's way of passing a range (a scalar, a row, or rows) as rows of plain values."""
+    if values is None or not isinstance(values, list | tuple):
+        values = [[values]]
+    elif values and not isinstance(values[0], list | tuple):
+        values = [values]
+    return [[normal_value(v) for v in row] for row in values]
+
+
+def normal_value(v: Any) -> Any:
+    """One cell value as the reader expects it, whatever Excel or COM handed over."""
+    if v is None or isinstance(v, bool | str):
+        return v
+    if isinstance(v, int | float):
+        return None if isinstance(v, float) and math.isnan(v) else v
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=None)  # pywin32 hands over timezone-aware datetimes
+    if isinstance(v, dt.date | dt.time | dt.timedelta):
+        return v
+    return str(v)
+
+
+__all__ = [
+    "BookSource",
+    "CalamineSource",
+    "GridSource",
+    "GridsSource",
+    "book_name",
+    "normal_grid",
+    "normal_value",
+]
