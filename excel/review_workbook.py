@@ -39,6 +39,7 @@ from iipeval.core.linear import ExpertLinear, expert_linear
 from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
 from iipeval.core.rules import GRADE_RANGES, GRADES
+from iipeval.reports.safe_text import put
 
 from .measure import row_height
 from .review_layout import (
@@ -318,8 +319,15 @@ def _cell(
     align=WRAP,
     border=True,
     fmt_=None,
+    text=False,
 ):
-    c = ws.cell(row=row, column=col, value=value)
+    """Write and style one cell. ``text=True`` for anything an applicant wrote: it is then
+    stored as text even when it starts with "=" (no formula injection)."""
+    c = ws.cell(row=row, column=col)
+    if value is not None and text:
+        put(c, value)
+    elif value is not None:
+        c.value = value
     c.font = font
     c.alignment = align
     if fill is not None:
@@ -516,8 +524,8 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     for k, row in enumerate(rows):
         r = FIRST_ROW + k
         _cell(ws, r, cols.number, k + 1, fill=FIXED_FILL, align=CENTER)
-        _cell(ws, r, cols.applicant, row.applicant, fill=FIXED_FILL)
-        _cell(ws, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@")
+        _cell(ws, r, cols.applicant, row.applicant, fill=FIXED_FILL, text=True)
+        _cell(ws, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@", text=True)
         if cols.subtype:
             _cell(ws, r, cols.subtype, row.subtype_name or "", fill=FIXED_FILL, align=CENTER)
         _cell(ws, r, cols.quant, row.linear.constant, fill=FIXED_FILL, align=RIGHT, fmt_=POINTS)
@@ -665,7 +673,7 @@ def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
     ws.cell(row=head, column=calc.filled_count, value="已填格数")
     for k, row in enumerate(rows):
         r = FIRST_ROW + k
-        ws.cell(row=r, column=calc.key, value=row.key)
+        put(ws.cell(row=r, column=calc.key), row.key)
         ws.cell(row=r, column=calc.constant, value=row.linear.constant)
         for j, p in enumerate(cols.parts):
             ref = f"{s}!{p.score_letter}{r}"
@@ -735,7 +743,16 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         if row.subtype_name:
             head += f"　申报类型：{row.subtype_name}"
         head += f"　定量部分得分：{fmt(row.linear.constant)}分"
-        _cell(ws, r, 1, head, font=BOLD, fill=BLOCK_FILL, align=Alignment(vertical="center"))
+        _cell(
+            ws,
+            r,
+            1,
+            head,
+            font=BOLD,
+            fill=BLOCK_FILL,
+            align=Alignment(vertical="center"),
+            text=True,
+        )
         ws.row_dimensions[r].height = 22
         r += 1
         notes = []
@@ -941,6 +958,7 @@ def _meta_sheet(
     for row in ws.iter_rows():
         for c in row:
             if isinstance(c.value, str):
+                put(c, c.value)  # the meta sheet holds applicants' names: text, never formulas
                 c.number_format = "@"
     _widths(ws, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
 

@@ -426,12 +426,6 @@ def test_results_workbook(rnd: Round, runs, engine):
 # a product bug the round runs into, kept visible
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: excel/review_workbook.py writes applicant names with plain "
-    "openpyxl assignment, so a name starting with '=' becomes a formula in the expert "
-    "workbook (评分 sheet and _meta)",
-)
 def test_expert_workbook_stores_applicant_names_as_text(tmp_path, rnd: Round):
     spec = rnd.spec(INJECTED_APP)
     panel = tmp_path / "panel.toml"
