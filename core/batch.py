@@ -38,6 +38,7 @@ class ReviewBundle:
     conflicts: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     parameters_hash: str | None = None  # parameters the workbook's figures were made with
+    panel_experts: list[str] = field(default_factory=list)  # whole panel for this set
 
 
 def normal_key(text: str | None) -> str:
@@ -112,6 +113,7 @@ def assemble(
 def _assemble(ev, results, rejected, bundles, index) -> Batch:
     findings: list[Finding] = [f for b in bundles for f in b.findings]
     findings.extend(_stale_bundles(ev, bundles))
+    findings.extend(_unreturned(bundles))
     by_key: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_key[normal_key(result_key(r))].append(r)
@@ -250,4 +252,27 @@ def _stale_bundles(ev: Evaluator, bundles: list[ReviewBundle]) -> list[Finding]:
                     "可能与本次结果不一致，专家评分本身仍按原样采用",
                 )
             )
+    return out
+
+
+def _unreturned(bundles: list[ReviewBundle]) -> list[Finding]:
+    """Experts on a panel's roster (as every workbook records it) whose workbook is absent."""
+    rosters: dict[str | None, dict[str, None]] = defaultdict(dict)
+    returned: dict[str | None, set[str]] = defaultdict(set)
+    for b in bundles:
+        rosters[b.framework].update(dict.fromkeys(b.panel_experts))
+        if b.expert:
+            returned[b.framework].add(b.expert)
+    out = []
+    for fw, roster in sorted(rosters.items(), key=lambda kv: kv[0] or ""):
+        for expert in roster:
+            if expert not in returned[fw]:
+                where = f"（{fw}）" if fw else ""
+                out.append(
+                    Finding(
+                        severity=Severity.warning,
+                        code="review_not_returned",
+                        message=f"专家“{expert}”的评分表{where}未返回，其评分未计入本次结果",
+                    )
+                )
     return out

@@ -8,6 +8,7 @@ so a moved or edited row is reported instead of being credited to the wrong appl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -144,6 +145,9 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
     bundle.expert = meta.fact("expert") or None
     bundle.framework = meta.fact("framework") or None
     bundle.parameters_hash = meta.fact("parameters_hash") or None
+    with contextlib.suppress(ValueError, TypeError):
+        roster = json.loads(meta.fact("panel_experts") or "[]")
+        bundle.panel_experts = [str(e) for e in roster if isinstance(e, str | int)]
     panel = meta.fact("panel") or None
     conflicts: list[str] = []
     for c in meta.conflicts:

@@ -267,8 +267,13 @@ def build_workbook(
     expert: PanelExpert,
     rows: list[ReviewRow] | None = None,
     excluded: list[Excluded] | None = None,
+    roster: list[str] | None = None,
 ) -> Workbook:
-    """One expert's workbook for the applications of one set they may review."""
+    """One expert's workbook for the applications of one set they may review.
+
+    ``roster`` lists every expert of the panel who gets a workbook for this set, so the
+    batch can name an expert whose workbook never came back.
+    """
     if rows is None:
         rows, excluded = [], []
         for r in rs.rows:
@@ -294,7 +299,7 @@ def build_workbook(
     _calc_sheet(calc, rs, rows, cols)
     _quant_sheet(quant, rs, rows)
     _rubric_sheet(rubric, rs)
-    _meta_sheet(meta, rs, panel_id, expert, rows, excluded, cols)
+    _meta_sheet(meta, rs, panel_id, expert, rows, excluded, cols, roster or [expert.id])
 
     for ws in (calc, meta):
         ws.sheet_state = "hidden"
@@ -899,7 +904,14 @@ def fingerprint(parts: list[list], rows: list[list]) -> str:
 
 
 def _meta_sheet(
-    ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, excluded, cols: ScoreColumns
+    ws,
+    rs: ReviewSet,
+    panel_id,
+    expert: PanelExpert,
+    rows,
+    excluded,
+    cols: ScoreColumns,
+    roster: list[str],
 ):
     fw = rs.framework
     part_rows = [[p.part, p.label, p.indicator, p.score_col, p.comment_col] for p in cols.parts]
@@ -927,6 +939,7 @@ def _meta_sheet(
         ("panel", panel_id),
         ("expert", expert.id),
         ("expert_name", expert.name),
+        ("panel_experts", json.dumps(roster, ensure_ascii=False)),
         ("framework", fw.id),
         ("framework_name", fw.name),
         ("framework_version", fw.version),
@@ -1065,8 +1078,11 @@ def generate_panel(
             raise OutputExists(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
+    rosters: dict[str, list[str]] = {}
+    for _, rs, expert, *_ in plan.outputs:
+        rosters.setdefault(rs.framework.id, []).append(expert.id)
     for path, rs, expert, rows, excluded in plan.outputs:
-        wb = build_workbook(rs, panel.id, expert, rows, excluded)
+        wb = build_workbook(rs, panel.id, expert, rows, excluded, rosters[rs.framework.id])
         save_atomic(wb, path)
         written.append(Written(path, expert, rs.framework.id, len(rows), excluded))
     notes = list(plan.notes)
