@@ -1,0 +1,106 @@
+"""``iipeval plugin``: scaffold a criteria-set plugin, check an installed one.
+
+Both commands are thin: :mod:`iipeval.testing.scaffold` writes the package and
+:func:`iipeval.testing.check_plugin` runs the conformance kit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .main import FORMAT, cli, render
+
+
+@cli.group()
+def plugin() -> None:
+    """编写评价体系插件：生成插件骨架（new）、检查已安装的插件（check）。"""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--from",
+    "parent",
+    metavar="ID",
+    help="继承已有的评价体系（如 hunan_comprehensive），只写与它不同的地方",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="新建的插件文件夹（默认 ./iipeval-NAME，不能已存在）",
+)
+def new(name: str, parent: str | None, output: str | None) -> None:
+    """生成一个独立的评价体系插件包（NAME：小写英文字母、数字、下划线）。
+
+    \b
+    iipeval plugin new hunan_changsha --from hunan_comprehensive
+    cd iipeval-hunan-changsha && python -m pip install -e .
+    iipeval plugin check hunan_changsha
+    """
+    from iipeval.testing.scaffold import ScaffoldError, create
+
+    try:
+        folder = create(name, output, parent=parent)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {output or name}：{exc.strerror}") from None
+    module = f"iipeval_{name}"
+    how = f"继承 {parent}，只写与它不同的地方" if parent else "起步模板，请按申报文件替换【待填写】"
+    click.echo(f"已生成插件 {name}：{folder}（{how}）")
+    click.echo(f"  评价体系：{folder / module / 'criteria.toml'}")
+    click.echo("下一步：")
+    click.echo(f"  cd {folder}")
+    click.echo("  python -m pip install -e .")
+    click.echo(f"  iipeval plugin check {name}")
+    click.echo("  python -m pytest")
+
+
+@plugin.command("check")
+@click.argument("name")
+@click.option(
+    "--update-golden",
+    is_flag=True,
+    help="按当前评分结果重写插件 examples/golden.json（有意修改权重或规则后使用）",
+)
+@FORMAT
+def check(name: str, update_golden: bool, fmt: str) -> None:
+    """符合性检查：NAME 为已安装插件的名称（iipeval plugins 可列出）。
+
+    检查该插件注册的每个评价体系：id 与权重、计分规则与数据项、原文与来源、专家评分细则、
+    申报表生成—填写—读回、评分的确定性与说明、示例申报与 golden.json。有问题时退出码为 1。
+    """
+    from iipeval.testing import check_plugin, errors, registered_frameworks, report
+
+    problems = check_plugin(name, update_golden=update_golden or None)
+    failed = bool(errors(problems))
+    if fmt == "json":
+        click.echo(
+            render.dumps(
+                {
+                    "plugin": name,
+                    "passed": not failed,
+                    "frameworks": registered_frameworks(name),
+                    "problems": [
+                        {
+                            "severity": p.severity,
+                            "code": p.code,
+                            "framework": p.framework,
+                            "indicator": p.indicator,
+                            "message": str(p),
+                        }
+                        for p in problems
+                    ],
+                }
+            )
+        )
+    else:
+        click.echo(report(name, problems))
+        if not failed:
+            sets = registered_frameworks(name)
+            if sets:
+                click.echo(f"已检查的评价体系：{'、'.join(sets)}")
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,309 @@
+"""Checks on a loaded criteria set: its workbook round trip, its scoring, its examples.
+
+These run only for sets the host accepted. Each builds a sample application
+(:mod:`.sample`), so a plugin author needs no data of their own for them to work.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from iipeval.core.api import Evaluator, load_json
+from iipeval.core.host import RegisteredFramework
+from iipeval.core.results import Rejected, Result
+from iipeval.excel.reader import read_workbook
+from iipeval.excel.template import write
+
+from . import sample
+from .problems import Problem
+
+GOLDEN = "golden.json"
+DIGITS = 4
+TOLERANCE = 1e-6
+REPORT_TO_IIPEVAL = (
+    "如果插件的数据项定义没有问题，这可能是 iipeval 本身的缺陷，请把这条提示发给 iipeval 维护者"
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def _points(r: Result) -> dict[str, float | None]:
+    return {i.id: i.score for i in r.indicators}
+
+
+class FrameworkChecks:
+    def __init__(self, plugin: str, rf: RegisteredFramework, ev: Evaluator, label: str = ""):
+        self.plugin, self.rf, self.ev, self.label = plugin, rf, ev, label
+        self.fw = rf.framework
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, fix: str, code: str, indicator: str | None = None) -> None:
+        self.problems.append(
+            Problem(self.plugin, self.label + message, fix, code, self.fw.id, indicator)
+        )
+
+    def warn(self, message: str, fix: str, code: str) -> None:
+        self.problems.append(
+            Problem(self.plugin, self.label + message, fix, code, self.fw.id, None, "warning")
+        )
+
+    def run(self) -> list[Problem]:
+        subtypes = [st.id for st in self.fw.subtypes] or [None]
+        with tempfile.TemporaryDirectory(prefix="iipeval-kit-") as tmp:
+            for st in subtypes:
+                self.round_trip(Path(tmp), st)
+        self.scoring(subtypes[0])
+        return self.problems
+
+    # the application workbook -------------------------------------------------------------
+
+    def round_trip(self, tmp: Path, subtype: str | None) -> None:
+        fw = self.fw
+        st = fw.subtype(subtype)
+        what = f"申报表（{st.name}）" if st else "申报表"
+        path = tmp / f"{fw.id}_{subtype or 'main'}.xlsx"
+        try:
+            plan = write(fw, path, subtype)
+        except Exception as exc:
+            self.error(
+                f"无法生成{what}：{exc}",
+                "请先运行 iipeval template 该体系 -o 申报表.xlsx 看完整的出错信息；"
+                + REPORT_TO_IIPEVAL,
+                "template",
+            )
+            return
+        values = sample.figures(fw)
+        who = sample.applicant(fw)
+        slots = {s.key: (s.sheet, s.cell) for s in plan.slots}
+        absent = [i.id for i in fw.items if i.id not in slots]
+        if absent:
+            self.error(
+                f"{what}中没有以下数据项的填写格：{'、'.join(absent)}",
+                REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
+        sample.fill_workbook(path, slots, values, who, st.name if st and not plan.subtype else None)
+        loaded = read_workbook(path, self.ev)
+        errors = [f for f in loaded.findings if f.severity == "error"]
+        for f in errors:
+            where = f"{f.sheet}!{f.cell}" if f.cell else (f.item or "")
+            self.error(
+                f"{what}填入示例数据后读回时出错（{where}）：{f.message}",
+                "请检查该数据项的类型（type）、上下限（min、max）和选项（choices）是否与申报文件一致；"
+                + REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
+        if loaded.submission is None:
+            return
+        app = loaded.submission.application
+        for item in fw.items:
+            wrote, read = values.get(item.id), app.items.get(item.id)
+            if not _same(wrote, read):
+                self.error(
+                    f"{what}往返不一致：数据项 {item.id}（{item.label}）填入 {wrote!r}，读回为 {read!r}",
+                    "请检查该数据项的类型（type）与上下限（min、max）；" + REPORT_TO_IIPEVAL,
+                    "roundtrip",
+                )
+        if app.framework != fw.id or app.subtype != subtype:
+            self.error(
+                f"{what}读回的评价体系/申报类型为 {app.framework}/{app.subtype}，应为 {fw.id}/{subtype}",
+                REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
+        reviews = sample.reviews(fw)
+        direct = self.ev.score(sample.application(fw, subtype, values), reviews)
+        via = self.ev.score(app, reviews)
+        if isinstance(direct, Rejected) or isinstance(via, Rejected):
+            self.error(
+                f"示例数据无法评分：{'；'.join(f.message for f in (direct.findings + via.findings))}",
+                REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
+            return
+        if not _same(direct.total, via.total) or _points(direct) != _points(via):
+            differ = [k for k, v in _points(direct).items() if not _same(v, _points(via).get(k))]
+            self.error(
+                f"经{what}读回后评分（总分 {via.total}）与直接按同一组数据评分（总分 {direct.total}）"
+                f"不一致；不一致的指标：{'、'.join(differ) or '无'}",
+                REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
+
+    # scoring ---------------------------------------------------------------------------------
+
+    def scoring(self, subtype: str | None) -> None:
+        fw = self.fw
+        values = sample.figures(fw)
+        reviews = sample.reviews(fw)
+        first = self.ev.score(sample.application(fw, subtype, values), reviews)
+        if isinstance(first, Rejected):
+            return  # already reported by the round trip
+        again = self.ev.score(sample.application(fw, subtype, values), reviews)
+        reordered = dict(reversed(list(values.items())))
+        shuffled = self.ev.score(sample.application(fw, subtype, reordered), reviews)
+        fresh = Evaluator(self.ev.host, self.ev.params).score(
+            sample.application(fw, subtype, values), reviews
+        )
+        base = first.model_dump(mode="json")
+        for other in (again, shuffled, fresh):
+            if other.model_dump(mode="json") != base:
+                differ = [
+                    i.id
+                    for i, j in zip(first.indicators, other.indicators, strict=False)
+                    if i.model_dump() != j.model_dump()
+                ]
+                self.error(
+                    f"同一份申报数据评分多次，结果不同（总分 {first.total} 与 {other.total}；"
+                    f"不同的指标：{'、'.join(differ) or '无'}）",
+                    "计分不得依赖随机数、当前时间或数据项的排列顺序；请检查插件自定义的计分规则"
+                    "（register_rule_types）、校验（register_validators）和否决项（register_exclusions）代码",
+                    "deterministic",
+                )
+                break
+        names = {i.id: i.name for _, i in fw.indicators()}
+        for ind in first.indicators:
+            if not ind.explanation.strip():
+                self.error(
+                    f"指标 {ind.id}（{names.get(ind.id, ind.name)}）评分后没有计分说明",
+                    "每个指标都要说明分数从何而来；如该指标使用插件自定义的计分规则类型，"
+                    "请在该类型的 evaluate() 中返回非空的说明文字（text）",
+                    "explanation",
+                    ind.id,
+                )
+        for f in first.findings:
+            if f.code == "plugin_error":
+                self.error(
+                    f"插件代码在评分时出错：{f.message}",
+                    "请检查 __init__.py 中对应的校验或否决项函数；它们收到的是 ApplicationView，"
+                    "数据项缺失或不适用时 view.number() 返回 None，须先判断",
+                    "plugin_code",
+                )
+        if first.total is None:
+            self.warn(
+                "示例数据（各专家部分均已评分）评分后仍没有总分",
+                "请检查是否有指标在完整数据下仍为“待专家评分”或“不适用”",
+                "total",
+            )
+
+
+# golden files ----------------------------------------------------------------------------------
+
+
+def summary(r: Result | Rejected) -> dict[str, Any]:
+    """What a golden file records of one example: total, grade, exclusion, every indicator."""
+    if isinstance(r, Rejected):
+        return {"rejected": [f.message for f in r.findings]}
+
+    def rnd(x: float | None) -> float | None:
+        return None if x is None else round(x, DIGITS)
+
+    return {
+        "total": rnd(r.total),
+        "grade": r.grade,
+        "excluded": r.excluded,
+        "indicators": {i.id: rnd(i.score) for i in r.indicators},
+    }
+
+
+def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.name == GOLDEN:
+            continue
+        out[path.name] = summary(ev.score_loaded(load_json(path)))
+    return out
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return set(a) != set(b) or any(_differs(a[k], b[k]) for k in a)
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return not math.isclose(a, b, abs_tol=TOLERANCE)
+    return a != b
+
+
+def check_golden(
+    plugin: str, ev: Evaluator, folder: Path | None, *, update: bool, name: str
+) -> list[Problem]:
+    """Compare the plugin's examples with the results its author committed in golden.json."""
+    if folder is None or not folder.is_dir():
+        return []
+    golden = folder / GOLDEN
+    results = score_examples(ev, folder)
+    if not results:
+        return []
+    how = (
+        f"若这是有意的修改（如调整了权重或标杆值），请运行 iipeval plugin check {name} --update-golden"
+        "（或 IIPEVAL_UPDATE_GOLDEN=1 python -m pytest）重写 golden.json，核对改动后提交"
+    )
+    if update:
+        text = json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        golden.write_text(text, encoding="utf-8")
+        return [
+            Problem(
+                plugin,
+                f"已按当前评分结果重写 {golden}（{len(results)} 个示例）",
+                "请核对改动后提交",
+                "golden_updated",
+                severity="warning",
+            )
+        ]
+    if not golden.exists():
+        return [
+            Problem(
+                plugin,
+                f"examples 文件夹中有 {len(results)} 个示例，但没有记录预期结果的 golden.json",
+                f"请运行 iipeval plugin check {name} --update-golden 生成并提交",
+                "golden",
+                severity="warning",
+            )
+        ]
+    try:
+        expected = json.loads(golden.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        return [Problem(plugin, f"无法读取 {golden}：{exc}", how, "golden")]
+    problems = []
+    for example, got in results.items():
+        want = expected.get(example)
+        if want is None:
+            problems.append(
+                Problem(plugin, f"golden.json 中没有示例 {example} 的预期结果", how, "golden")
+            )
+        elif _differs(want, got):
+            changed = [
+                k
+                for k in sorted(set(want.get("indicators", {})) | set(got.get("indicators", {})))
+                if _differs(want.get("indicators", {}).get(k), got.get("indicators", {}).get(k))
+            ]
+            detail = f"；分数变化的指标：{'、'.join(changed)}" if changed else ""
+            problems.append(
+                Problem(
+                    plugin,
+                    f"示例 {example} 的评分结果与 golden.json 记录的不同：总分 {got.get('total')}"
+                    f"（记录为 {want.get('total')}），等级 {got.get('grade')}（记录为 {want.get('grade')}）"
+                    f"{detail}",
+                    how,
+                    "golden",
+                )
+            )
+    for example in sorted(set(expected) - set(results)):
+        problems.append(
+            Problem(
+                plugin,
+                f"golden.json 记录了示例 {example}，但 examples 文件夹中没有这个文件",
+                how,
+                "golden",
+                severity="warning",
+            )
+        )
+    return problems
