@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,17 +71,19 @@ class CalamineSource:
 
 
 class GridsSource:
-    """Grids already in memory, by sheet name; ``facts`` may come from elsewhere."""
+    """Grids already in memory, by sheet name. ``facts`` is a mapping (sheet → cell →
+    facts) or a function answering the reader's question, e.g. by asking Excel."""
 
     def __init__(
         self,
         name: str,
         grids: Mapping[str, Grid],
-        facts: Mapping[str, Mapping[str, cellxml.CellFacts]] | None = None,
+        facts: Mapping[str, Mapping[str, cellxml.CellFacts]] | Callable | None = None,
     ) -> None:
         self.name = name
         self.grids = dict(grids)
-        self._facts = {k: dict(v) for k, v in (facts or {}).items()}
+        self._ask = facts if callable(facts) else None
+        self._facts = {} if callable(facts) else {k: dict(v) for k, v in (facts or {}).items()}
 
     @property
     def sheet_names(self) -> list[str]:
@@ -91,6 +93,8 @@ class GridsSource:
         return self.grids[sheet]
 
     def facts(self, wanted):
+        if self._ask is not None:
+            return self._ask(wanted)
         out: dict[str, dict[str, cellxml.CellFacts]] = {}
         for sheet, cells in wanted.items():
             known = self._facts.get(sheet, {})
