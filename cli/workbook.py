@@ -26,41 +26,64 @@ from .main import cli, evaluator, registered
     "--output",
     required=True,
     type=click.Path(),
-    help="输出文件（.xlsx）；使用 --all 时为输出文件夹",
+    help="输出文件（.xlsx，加 --xlsm 时为 .xlsm）；使用 --all 时为输出文件夹",
 )
-def template(framework_id: str | None, subtype: str | None, all_: bool, output: str) -> None:
-    """生成评价体系的申报表模板（.xlsx）。
+@click.option(
+    "--xlsm",
+    is_flag=True,
+    help="生成启用宏的 .xlsm：含校验、评分、报告按钮与 Excel 函数（需 Excel 与 xlwings 加载项）",
+)
+def template(
+    framework_id: str | None, subtype: str | None, all_: bool, output: str, xlsm: bool
+) -> None:
+    """生成评价体系的申报表模板（.xlsx；加 --xlsm 为启用宏的 .xlsm）。
 
     \b
     iipeval template national_2023 -o 申报表.xlsx
     iipeval template hunan_characteristic --subtype 行业级 -o 行业级.xlsx
     iipeval template --all -o workbooks/
+    iipeval template national_2023 --xlsm -o 申报表.xlsm
     """
     ev = evaluator()
+    suffix = ".xlsm" if xlsm else ".xlsx"
+    writer = write
+    if xlsm:
+        from iipeval.excel.xlsm import XlsmError, write_application_xlsm
+
+        def writer(fw, path, subtype):
+            try:
+                return write_application_xlsm(fw, path, subtype)
+            except XlsmError as exc:
+                raise click.ClickException(str(exc)) from None
+
     if all_ == bool(framework_id):
         raise click.UsageError("请指定一个评价体系 ID，或使用 --all（二者选一）")
     if all_:
         if subtype:
             raise click.UsageError("--subtype 只能与单个评价体系一起使用")
         outdir = Path(output)
-        if outdir.suffix.lower() == ".xlsx":
+        if outdir.suffix.lower() in (".xlsx", ".xlsm"):
             raise click.UsageError("使用 --all 时 -o 应为文件夹")
         outdir.mkdir(parents=True, exist_ok=True)
-        targets = [(rf.framework, outdir / f"{rf.framework.id}.xlsx") for rf in ev.frameworks()]
+        targets = [(rf.framework, outdir / f"{rf.framework.id}{suffix}") for rf in ev.frameworks()]
         if not targets:
             raise click.ClickException("没有已加载的评价体系，未生成任何申报表")
     else:
         fw = registered(ev, framework_id).framework
         path = Path(output)
         if path.is_dir():
-            path = path / f"{fw.id}{'_' + subtype if subtype else ''}.xlsx"
-        elif path.suffix.lower() != ".xlsx":
-            raise click.BadParameter("输出文件应以 .xlsx 结尾", param_hint="-o")
+            if xlsm and subtype and fw.subtype(subtype):  # ASCII names for xlwings
+                subtype_part = "_" + fw.subtype(subtype).id
+            else:
+                subtype_part = "_" + subtype if subtype else ""
+            path = path / f"{fw.id}{subtype_part}{suffix}"
+        elif path.suffix.lower() != suffix:
+            raise click.BadParameter(f"输出文件应以 {suffix} 结尾", param_hint="-o")
         targets = [(fw, path)]
     for fw, path in targets:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            p = write(fw, path, subtype)
+            p = writer(fw, path, subtype)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--subtype") from None
         except OSError as exc:
