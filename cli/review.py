@@ -34,8 +34,11 @@ from .main import cli, evaluator, registered
     "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的评分表")
-def panel(applications, panel_file, outdir, framework, params, force) -> None:
-    """为评审组每位专家生成专家评分表（.xlsx），申报可为文件、文件夹或通配符。
+@click.option(
+    "--xlsm", is_flag=True, help="生成启用宏的 .xlsm（含 Excel 函数，需 Excel 与 xlwings 加载项）"
+)
+def panel(applications, panel_file, outdir, framework, params, force, xlsm) -> None:
+    """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
     """
@@ -63,20 +66,30 @@ def panel(applications, panel_file, outdir, framework, params, force) -> None:
     paths = inputs.expand(applications)
     if not paths:
         raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
-    try:
-        written, notes = generate_panel(
-            ev,
-            (inputs.read(p, ev) for p in paths),
-            the_panel,
-            outdir,
-            framework=framework,
-            force=force,
-        )
-    except OutputExists as exc:
-        raise click.UsageError(str(exc)) from None
-    except PanelGenerationError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        raise SystemExit(1) from None
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as staging:
+        try:
+            written, notes = generate_panel(
+                ev,
+                (inputs.read(p, ev) for p in paths),
+                the_panel,
+                staging if xlsm else outdir,  # .xlsm: made from the .xlsx written here
+                framework=framework,
+                force=force or xlsm,
+            )
+        except OutputExists as exc:
+            raise click.UsageError(str(exc)) from None
+        except PanelGenerationError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            raise SystemExit(1) from None
+        if xlsm:
+            from iipeval.excel.xlsm import XlsmError, panel_to_xlsm
+
+            try:
+                written = panel_to_xlsm(written, outdir, force)
+            except XlsmError as exc:
+                raise click.UsageError(str(exc)) from None
     for note in notes:
         click.echo(f"提示：{note}", err=True)
     for w in written:

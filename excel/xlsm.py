@@ -123,8 +123,11 @@ def quickstart(workdir: Path) -> Path:
 # -- joining the generated sheets to the VBA project ---------------------------------------------
 
 
-def macro_enable(wb: Workbook, quickstart_xlsm: Path, ops_rows: list[list[str]]) -> None:
-    """Give ``wb`` the quickstart's VBA project, its config sheet and the 评审操作 sheet."""
+def macro_enable(
+    wb: Workbook, quickstart_xlsm: Path, ops_rows: list[list[str]], result_sheets: bool = True
+) -> None:
+    """Give ``wb`` the quickstart's VBA project, its config sheet and the 评审操作 sheet
+    (and the sheets the buttons write into, when it will have buttons)."""
     qs = openpyxl.load_workbook(quickstart_xlsm, keep_vba=True)
     if VBA_PART not in qs.vba_archive.namelist():
         raise XlsmError("xlwings quickstart 生成的工作簿中没有 VBA 工程（vbaProject.bin）")
@@ -135,7 +138,7 @@ def macro_enable(wb: Workbook, quickstart_xlsm: Path, ops_rows: list[list[str]])
     ops = wb.create_sheet(OPS_SHEET, at)
     ops.sheet_properties.codeName = OPS_CODE_NAME
     _ops_sheet(ops, ops_rows)
-    for name in (CHECK_SHEET, SCORE_SHEET):
+    for name in (CHECK_SHEET, SCORE_SHEET) if result_sheets else ():
         ws = wb.create_sheet(name)
         ws.sheet_properties.tabColor = "FFF2CC"
         ws["A1"] = f"（点“{OPS_SHEET}”表中的按钮后在此显示）"
@@ -260,8 +263,34 @@ def write_application_xlsm(
 def xlsx_to_xlsm(src: Path, dest: Path, framework_ids: list[str], qs_xlsm: Path) -> None:
     """A generated expert workbook (.xlsx) as an .xlsm with the Excel functions."""
     wb = openpyxl.load_workbook(src)
-    macro_enable(wb, qs_xlsm, review_ops_rows(framework_ids))
+    macro_enable(wb, qs_xlsm, review_ops_rows(framework_ids), result_sheets=False)
     save_xlsm(wb, dest, [])
+
+
+def panel_to_xlsm(written: list, outdir: Path, force: bool) -> list:
+    """Turn the expert workbooks ``generate_panel`` wrote (elsewhere) into .xlsm files in
+    ``outdir``; returns the ``Written`` records with their new paths. Nothing is written
+    when one of the targets exists and ``force`` is false."""
+    import dataclasses
+    import os
+
+    targets = [Path(outdir) / (Path(w.path).stem + ".xlsm") for w in written]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not force:
+        raise XlsmError(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+    Path(outdir).mkdir(parents=True, exist_ok=True)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        qs = quickstart(Path(tmp))
+        for w, target in zip(written, targets, strict=True):
+            part = target.with_name(f".~{target.stem}.xlsm.tmp")
+            try:
+                xlsx_to_xlsm(Path(w.path), part, [w.framework], qs)
+                os.replace(part, target)
+            finally:
+                part.unlink(missing_ok=True)
+            out.append(dataclasses.replace(w, path=target))
+    return out
 
 
 # -- form buttons, as Excel stores them ----------------------------------------------------------
@@ -472,6 +501,7 @@ __all__ = [
     "add_buttons",
     "application_buttons",
     "macro_enable",
+    "panel_to_xlsm",
     "quickstart",
     "runpython_macro",
     "write_application_xlsm",
