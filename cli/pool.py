@@ -25,6 +25,7 @@ from iipeval.core.batch import ReviewIndex, score_one
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.params import Parameters
 from iipeval.core.results import Rejected, Result
+from iipeval.core.spool import ResultSpool, light
 
 from . import inputs
 
@@ -48,6 +49,7 @@ class _Setup:
     index: ReviewIndex
     framework: str | None
     limits: Limits
+    spooled: bool = False
 
 
 def _die_with_parent() -> None:
@@ -76,6 +78,9 @@ def _worker(conn: Connection, setup: _Setup) -> None:  # runs in the child
         idx, path = task
         try:
             out = score_one(ev, inputs.read(Path(path), ev), setup.index, setup.framework)
+            if setup.spooled and isinstance(out, Result):
+                # serialise here, in parallel; the parent only appends bytes and ranks
+                out = (out.model_dump_json().encode("utf-8"), light(out))
         except MemoryError:
             out = _failed(path, "memory", "读取该文件所需内存超过上限，文件可能被恶意构造，已跳过")
         except Exception as exc:  # a reader bug must become a finding, not a dead batch
@@ -134,12 +139,17 @@ def run(
     jobs: int | None = None,
     limits: Limits = Limits(),
     progress: Callable[[int], None] | None = None,
+    spool: ResultSpool | None = None,
 ) -> Iterator[Result | Rejected]:
-    """Yield one outcome per path (in completion order) from isolated worker processes."""
+    """Yield one outcome per path (in completion order) from isolated worker processes.
+
+    With ``spool``, each full result goes to the spool and a light copy is yielded, so the
+    parent's memory does not grow with the batch.
+    """
     if not paths:
         return
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    setup = _Setup(params, index, framework, limits)
+    setup = _Setup(params, index, framework, limits, spooled=spool is not None)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     todo = list(enumerate(str(p) for p in paths))[::-1]
     slots = [_Slot(ctx, setup) for _ in range(jobs)]
@@ -163,6 +173,9 @@ def run(
                 s.task = None
                 if progress:
                     progress(1)
+                if isinstance(outcome, tuple):
+                    data, outcome = outcome
+                    spool.add(outcome.source, data)
                 yield outcome
                 if todo:
                     s.give(todo.pop(), limits.seconds)

@@ -138,7 +138,7 @@ def batch_text(batch) -> str:
     """One application: its full score card. Several: the rankings and what went wrong."""
     blocks = []
     if len(batch.results) == 1:
-        blocks.append(result_text(batch.results[0]))
+        blocks.append(result_text(batch.result(batch.results[0].source)))
     else:
         for ranking in batch.rankings:
             blocks.append(ranking_text(ranking))

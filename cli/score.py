@@ -15,6 +15,7 @@ import click
 
 from iipeval.core.batch import Batch, ReviewBundle, assemble, index_reviews
 from iipeval.core.findings import Finding, Severity
+from iipeval.core.spool import ResultSpool
 
 from . import inputs, pool, render
 from .main import cli, evaluator, registered
@@ -122,6 +123,7 @@ def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
     bundles = read_reviews(reviews)
 
     index = index_reviews(bundles)
+    spool = ResultSpool()
 
     def outcomes(progress=None):
         return pool.run(
@@ -131,19 +133,22 @@ def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
             framework=framework,
             jobs=jobs,
             progress=progress,
+            spool=spool,
         )
 
     if _progress_wanted():
         with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
-            batch = assemble(ev, outcomes(bar.update), bundles, index)
+            batch = assemble(ev, outcomes(bar.update), bundles, index, spool)
     else:
-        batch = assemble(ev, outcomes(), bundles, index)
+        batch = assemble(ev, outcomes(), bundles, index, spool)
 
     if targets:
         write_outputs(batch, targets, force)
         click.echo(render.batch_summary(batch, targets), err=True)
     elif fmt == "json":
-        click.echo(render.dumps(batch.model_dump(mode="json")))
+        from iipeval.reports import tabular
+
+        tabular.dump_json(batch, sys.stdout)
     elif fmt == "csv":
         from iipeval.reports import tabular
 

@@ -14,10 +14,10 @@ Three steps, so that the middle one can run in worker processes:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from . import __version__
 from .api import Evaluator, Loaded
@@ -25,6 +25,7 @@ from .application import Application, ExpertReview
 from .findings import Finding, Severity
 from .ranking import Ranking, rank, result_key
 from .results import Rejected, Result
+from .spool import ResultSpool
 
 
 @dataclass
@@ -83,6 +84,10 @@ def score_one(
 
 
 class Batch(BaseModel):
+    """A scored batch. ``results`` are full results, or light ones (:func:`.spool.light`)
+    when the full ones wait in a spool on disk; outputs read the full ones through
+    :meth:`iter_results` and :meth:`result`, which work either way."""
+
     tool_version: str
     results: list[Result]
     rejected: list[Rejected]
@@ -91,10 +96,20 @@ class Batch(BaseModel):
     parameters: dict[str, dict]
     parameters_file: str | None = None
     parameters_file_sha256: str | None = None
+    _spool: ResultSpool | None = PrivateAttr(default=None)
 
     @property
     def failed(self) -> bool:
         return bool(self.rejected) or any(not r.accepted for r in self.results)
+
+    def iter_results(self) -> Iterator[Result]:
+        """Every full result, in source order, one at a time."""
+        return iter(self._spool) if self._spool is not None else iter(self.results)
+
+    def result(self, source: str) -> Result:
+        if self._spool is not None:
+            return self._spool.get(source)
+        return next(r for r in self.results if r.source == source)
 
 
 def assemble(
@@ -102,12 +117,18 @@ def assemble(
     outcomes: Iterable[Result | Rejected],
     bundles: list[ReviewBundle],
     index: ReviewIndex,
+    spool: ResultSpool | None = None,
 ) -> Batch:
-    """Rank the scored applications and report what does not add up across the batch."""
+    """Rank the scored applications and report what does not add up across the batch.
+
+    With ``spool``, the outcomes' results are light copies and the full ones are in it.
+    """
     outcomes = list(outcomes)
     results = sorted((o for o in outcomes if isinstance(o, Result)), key=lambda r: r.source)
     rejected = sorted((o for o in outcomes if isinstance(o, Rejected)), key=lambda r: r.source)
-    return _assemble(ev, results, rejected, bundles, index)
+    batch = _assemble(ev, results, rejected, bundles, index)
+    batch._spool = spool
+    return batch
 
 
 def _assemble(ev, results, rejected, bundles, index) -> Batch:

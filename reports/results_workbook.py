@@ -253,7 +253,7 @@ def build_workbook(batch: Batch, *, generated_at: datetime) -> Workbook:
     wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
     wb.properties.title = "工业互联网平台申报评分结果"
 
-    all_rows = rows(batch)
+    all_rows = list(rows(batch))  # a workbook is for people: it holds the batch at once
     taken = {n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS)}
     cards = _card_names(all_rows, taken)
 

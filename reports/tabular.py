@@ -18,13 +18,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 
 from .safe_text import csv_field
 from .view import panel_text, rows
+
+MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
 
 CSV_COLUMNS = (
     "排名",
@@ -54,18 +58,36 @@ CSV_COLUMNS = (
 )
 
 
+def dump_json(batch: Batch, out: TextIO) -> None:
+    """The batch as JSON, results streamed one at a time (one compact line each).
+
+    Everything but the results is small and written as one indented document; the results
+    array is filled from :meth:`Batch.iter_results`, so a spooled batch never sits whole
+    in memory. Same batch, same bytes.
+    """
+    head = batch.model_dump(mode="json", exclude={"results"})
+    head = {"tool_version": head.pop("tool_version"), "results": MARK, **head}
+    before, after = json.dumps(head, ensure_ascii=False, indent=2).split(json.dumps(MARK))
+    out.write(before + "[")
+    for n, result in enumerate(batch.iter_results()):
+        out.write(("," if n else "") + "\n    " + result.model_dump_json())
+    out.write("\n  ]" + after + "\n")
+
+
 def json_bytes(batch: Batch) -> bytes:
-    text = json.dumps(batch.model_dump(mode="json"), ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
+    buf = io.StringIO()
+    dump_json(batch, buf)
+    return buf.getvalue().encode("utf-8")
 
 
 def write_json(batch: Batch, path: Path) -> None:
-    Path(path).write_bytes(json_bytes(batch))
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        dump_json(batch, fh)
 
 
-def csv_rows(batch: Batch) -> list[list[object]]:
+def csv_rows(batch: Batch) -> Iterator[list[object]]:
     """The CSV's rows as values (header first), before any text is made safe."""
-    out: list[list[object]] = [list(CSV_COLUMNS)]
+    yield list(CSV_COLUMNS)
     for row in rows(batch):
         e, r = row.entry, row.result
         dims = {d.id: d for d in r.dimensions}
@@ -86,7 +108,7 @@ def csv_rows(batch: Batch) -> list[list[object]]:
         for i in r.indicators:
             d = dims.get(i.dimension)
             panels = [p for p in r.panels if p.indicator == i.id]
-            out.append(
+            yield (
                 [
                     *head,
                     d.name if d else i.dimension,
@@ -106,7 +128,7 @@ def csv_rows(batch: Batch) -> list[list[object]]:
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
         blank = [None] * (len(CSV_COLUMNS) - 12)
-        out.append(
+        yield (
             [
                 None,
                 None,
@@ -123,7 +145,6 @@ def csv_rows(batch: Batch) -> list[list[object]]:
                 *blank,
             ]
         )
-    return out
 
 
 def csv_text(batch: Batch) -> str:
@@ -137,4 +158,6 @@ def csv_text(batch: Batch) -> str:
 
 def write_csv(batch: Batch, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        fh.write(csv_text(batch))
+        writer = csv.writer(fh, lineterminator="\r\n")
+        for values in csv_rows(batch):
+            writer.writerow([csv_field(v) for v in values])

@@ -7,6 +7,7 @@ each, in the ranking's order: ranked ones by rank, then those not ranked (待专
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from iipeval.core.batch import Batch
@@ -28,22 +29,12 @@ class Row:
         return set_label(self.ranking.framework_name, self.ranking.subtype_name)
 
 
-def rows(batch: Batch) -> list[Row]:
-    """Every scored application once, in ranking order, with its ranking entry."""
-    pool = list(batch.results)
-    out: list[Row] = []
+def rows(batch: Batch) -> Iterator[Row]:
+    """Every scored application once, in ranking order, with its ranking entry and its full
+    result (read one at a time, so a spooled batch never sits whole in memory)."""
     for ranking in batch.rankings:
         for entry in ranking.entries:
-            for k, r in enumerate(pool):
-                if (r.source, r.framework, r.subtype, r.applicant) == (
-                    entry.source,
-                    entry.framework,
-                    entry.subtype,
-                    entry.applicant,
-                ):
-                    out.append(Row(ranking, entry, pool.pop(k)))
-                    break
-    return out
+            yield Row(ranking, entry, batch.result(entry.source))
 
 
 def params_key(framework: str, subtype: str | None) -> str:
