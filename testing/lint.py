@@ -539,7 +539,7 @@ class Lint:
                 ind_id,
             )
         rubric = rule.get("rubric")
-        grades = "、".join(f"“{g}”" for g in GRADES)
+        grades = "".join(f"“{g}”" for g in GRADES)
         if not isinstance(rubric, Mapping):
             self.error(
                 f"{name}中由专家评分的部分{what}没有评分细则（rubric）",
@@ -570,8 +570,9 @@ class Lint:
         for item in missing:
             self.error(
                 f"{name}{part} 的计分规则引用了不存在的数据项 {item}",
-                f"请检查拼写{_close(item, items)}；iipeval 的共享数据项见 core/vocabulary.toml"
-                "（或运行 iipeval show 任一体系查看），如确为新的数据项，请在 "
+                f"请检查拼写{_close(item, items)}；iipeval 共享数据项的完整列表在 iipeval 的"
+                " core/vocabulary.toml 中（也可运行 iipeval show national_2023 查看常用的），"
+                "如确为新的数据项，请在 "
                 f"{self.file} 中用 [[items]] 定义它（id、label、type、unit）",
                 "unknown_item",
                 ind_id,
@@ -594,7 +595,7 @@ class Lint:
             if not math.isclose(s, total, abs_tol=1e-6):
                 parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in dim_w)
                 self.error(
-                    f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}",
+                    f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
                     f"{weight_fix}，使各维度权重合计为 {_g(total)}",
                     "weights",
                 )
@@ -609,7 +610,7 @@ class Lint:
                 parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in ws)
                 self.error(
                     f"维度 {d.get('id')}（{d.get('name')}）下各指标权重合计为 {_g(s)}"
-                    f"（{parts}），应等于该维度的权重 {_g(dw)}",
+                    f"（{parts}），应等于该维度的权重 {_g(dw)}，{_off(s, dw)}",
                     f"{weight_fix}，使这些指标的权重合计等于维度权重（或改维度权重）",
                     "weights",
                 )
@@ -757,6 +758,10 @@ class Lint:
                 f"请照申报文件原文替换后删去“{PLACEHOLDER}”",
                 "placeholder",
             )
+
+
+def _off(actual: float, wanted: float) -> str:
+    return f"多了 {_g(actual - wanted)} 分" if actual > wanted else f"少了 {_g(wanted - actual)} 分"
 
 
 def _tidy(message: str) -> str:
