@@ -201,9 +201,8 @@ class FakeSheet:
         self.formulas.pop((r, c), None)
         if isinstance(v, str) and v.startswith("'"):
             v = v[1:]
-        elif isinstance(v, str) and v.startswith(("=", "+", "-", "@")) and len(v) > 1:
-            if not _is_number(v):
-                self.formulas[(r, c)] = v
+        elif isinstance(v, str) and v.startswith(("=", "+", "-", "@")) and not _is_number(v):
+            self.formulas[(r, c)] = v
         self.values[(r, c)] = v
 
     def range(self, a: Any, b: Any = None) -> FakeRange:
