@@ -175,7 +175,10 @@ def normal_value(v: Any) -> Any:
     if isinstance(v, int | float):
         return None if isinstance(v, float) and math.isnan(v) else v
     if isinstance(v, dt.datetime):
-        return v.replace(tzinfo=None)  # pywin32 hands over timezone-aware datetimes
+        v = v.replace(tzinfo=None)  # pywin32 hands over timezone-aware datetimes
+        # Excel keeps only a serial number; a date without a time reads as a date, as
+        # calamine reads it from the file
+        return v.date() if v.time() == dt.time(0) else v
     if isinstance(v, dt.date | dt.time | dt.timedelta):
         return v
     return str(v)
