@@ -43,7 +43,7 @@ from . import styles
 from .cellxml import _sheet_paths
 from .layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
 from .macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
-from .template import build
+from .template import _deterministic, build
 
 #: ASCII only: xlwings turns the project name into a Python module name.
 QUICKSTART_PROJECT = "iipeval_xlwings"
@@ -64,7 +64,6 @@ VML_REL = R_NS + "/vmlDrawing"
 CTRL_REL = R_NS + "/ctrlProp"
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CTRL_TYPE = "application/vnd.ms-excel.controlproperties+xml"
-ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 
 
 class XlsmError(RuntimeError):
@@ -246,7 +245,7 @@ def save_xlsm(wb: Workbook, path: Path, buttons: list[Button]) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     data = add_buttons(buf.getvalue(), OPS_SHEET, buttons) if buttons else buf.getvalue()
-    Path(path).write_bytes(_pinned(data))
+    Path(path).write_bytes(_deterministic(data))  # fixed save and zip times, as the .xlsx
 
 
 def write_application_xlsm(
@@ -478,18 +477,6 @@ def _content_types(xml: str, ctrl_parts: list[str]) -> str:
     for part in ctrl_parts:
         add += f'<Override PartName="/{part}" ContentType="{CTRL_TYPE}"/>'
     return xml.replace("</Types>", add + "</Types>")
-
-
-def _pinned(data: bytes) -> bytes:
-    """Fixed zip entry times, so the same generator gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
 
 
 __all__ = [
