@@ -103,23 +103,27 @@ def cli(*args, site: Path | None, cwd: Path):
 
 def repo_state() -> str:
     """What git sees under the repository, ignored files (build/, *.egg-info) included."""
-    proc = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=REPO, check=True
+        ).stdout
+
+    top = set(git("ls-tree", "--name-only", "HEAD").split())
     lines = [
         line
-        for line in proc.stdout.splitlines()
+        for line in git("status", "--porcelain", "--untracked-files=all", "--ignored").splitlines()
         if "__pycache__" not in line and ".pytest_cache" not in line
     ]
-    # other people may be editing other files while this runs: only what a plugin install
-    # or the scaffold could touch is compared
+    # Other people may be editing (or building) other files while this runs: compare what
+    # a plugin install or the scaffold could touch, and anything new and not ignored at
+    # the top of the repository.
     watched = ("tests/fixtures/", "testing/", "plugins/", "pyproject.toml")
     return "\n".join(
-        line for line in lines if line[3:].startswith(watched) or "/" not in line[3:].rstrip("/")
+        line
+        for line in lines
+        if line[3:].startswith(watched)
+        or (not line.startswith("!!") and line[3:].split("/")[0] not in top)
     )
 
 
