@@ -583,11 +583,11 @@ class Lint:
     def _structure(self, data: Mapping[str, Any], items: set[str], inherited: bool) -> None:
         dims = [d for d in data.get("dimensions", []) if isinstance(d, Mapping)]
         self._ids(dims)
-        weight_fix = (
-            "请在 [weights] 中调整（只写要改的 id = 新权重）"
-            if inherited
-            else f"请修改 {self.file} 中相应的 weight"
-        )
+        inherit_fix = "请在 [weights] 中调整（只写要改的 id = 新权重）"
+
+        def weight_fix(table: str) -> str:
+            return inherit_fix if inherited else f"请修改 {self.file} 中各 {table} 的 weight"
+
         total = data.get("total_weight", 100)
         dim_w = [(d.get("id"), d.get("name"), d.get("weight")) for d in dims]
         if _is_number(total) and all(_is_number(w) for _, _, w in dim_w):
@@ -596,7 +596,7 @@ class Lint:
                 parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in dim_w)
                 self.error(
                     f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
-                    f"{weight_fix}，使各维度权重合计为 {_g(total)}",
+                    f"{weight_fix('[[dimensions]]')}，使各维度权重合计为 {_g(total)}",
                     "weights",
                 )
         for d in dims:
@@ -611,7 +611,8 @@ class Lint:
                 self.error(
                     f"维度 {d.get('id')}（{d.get('name')}）下各指标权重合计为 {_g(s)}"
                     f"（{parts}），应等于该维度的权重 {_g(dw)}，{_off(s, dw)}",
-                    f"{weight_fix}，使这些指标的权重合计等于维度权重（或改维度权重）",
+                    f"{weight_fix('[[dimensions.indicators]]')}，"
+                    "使这些指标的权重合计等于维度权重（或改维度权重）",
                     "weights",
                 )
         self._checks(data.get("checks", []), items)
@@ -761,7 +762,8 @@ class Lint:
 
 
 def _off(actual: float, wanted: float) -> str:
-    return f"多了 {_g(actual - wanted)} 分" if actual > wanted else f"少了 {_g(wanted - actual)} 分"
+    diff = round(abs(actual - wanted), 6)
+    return f"多了 {_g(diff)} 分" if actual > wanted else f"少了 {_g(diff)} 分"
 
 
 def _tidy(message: str) -> str:

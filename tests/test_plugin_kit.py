@@ -629,3 +629,21 @@ def test_fixture_plugins_installed_pass_and_fail_the_kit_from_the_cli(tmp_path):
     assert own.returncode == 0, own.stdout + own.stderr
     assert "2 passed" in own.stdout
     assert repo_state() == before
+
+
+def test_a_value_lost_between_workbook_and_reader_is_reported(monkeypatch):
+    from iipeval.testing import runtime
+
+    real = runtime.read_workbook
+
+    def lossy(path, ev):
+        loaded = real(path, ev)
+        loaded.submission.application.items["devices_operating"] = 1
+        return loaded
+
+    monkeypatch.setattr(runtime, "read_workbook", lossy)
+    problems = check_plugin("hunan_comprehensive")
+    assert codes(problems) == {"roundtrip"}
+    text = report("hunan_comprehensive", problems)
+    assert "数据项 devices_operating（运行设备连接数量）填入" in text and "读回为 1" in text
+    assert "与直接按同一组数据评分" in text and "devices" in text
