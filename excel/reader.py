@@ -163,13 +163,8 @@ class _Reader:
         )
 
     def _compare_layout(self, fw: Framework, m: meta.Meta) -> None:
-        try:
-            current = plan(fw, m.get("subtype") or None).slots
-        except ValueError:  # the subtype fixed at generation no longer exists
-            current = []
-        same_map = [(s.key, s.sheet, s.cell) for s in current] == [
-            (s.key, s.sheet, s.cell) for s in m.slots
-        ]
+        current = _current_map(fw, m.get("subtype") or None)
+        same_map = current == [(s.key, s.sheet, s.cell) for s in m.slots]
         if m.get("framework_version") != fw.version:
             if same_map:
                 self.warn(
@@ -202,13 +197,19 @@ class _Reader:
             self.locations[key] = place.where()
         for s in located.lost:
             self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
-        facts = self.source.facts(_by_sheet(located.places))
+        facts: dict = {}
+        probed: list[bool] = []
 
         def raw(key: str) -> tuple[Any, cellxml.CellFacts]:
             place = located.places.get(key)
             if place is None:
                 return None, cellxml.CellFacts()
             value = structure.value_at(self.grid(place.sheet), place.row, place.column)
+            if not _needs_facts(value):
+                return value, cellxml.CellFacts()
+            if not probed:  # asking the file (or Excel) about formats is the costly part
+                facts.update(self.source.facts(_by_sheet(located.places)))
+                probed.append(True)
             return value, facts.get(place.sheet, {}).get(place.cell, cellxml.CellFacts())
 
         applicant = self._applicant(raw)
@@ -350,3 +351,32 @@ def _by_sheet(places: dict[str, structure.Place]) -> dict[str, set[str]]:
 
 
 __all__ = ["read_source", "read_workbook"]
+
+
+def _needs_facts(value: Any) -> bool:
+    """Whether a cell's format or formula can change how its value reads.
+
+    An empty cell may be a formula with no cached result; a small number may be a
+    percentage Excel stores as a fraction (35% → 0.35); a huge one may be an 18-digit code
+    Excel turned into a number. Anything else reads the same whatever the cell's format.
+    """
+    if value is None or value == "":
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return abs(value) < 10 or abs(value) >= 1e15
+    return False
+
+
+_MAPS: dict[tuple[int, str | None], tuple[Framework, list[tuple[str, str, str]]]] = {}
+
+
+def _current_map(fw: Framework, subtype: str | None) -> list[tuple[str, str, str]]:
+    """The slot map today's template of ``fw`` would have, computed once per set."""
+    cached = _MAPS.get((id(fw), subtype))
+    if cached is None or cached[0] is not fw:
+        try:
+            slots = [(s.key, s.sheet, s.cell) for s in plan(fw, subtype).slots]
+        except ValueError:  # the subtype fixed at generation no longer exists
+            slots = []
+        cached = _MAPS[(id(fw), subtype)] = (fw, slots)
+    return cached[1]
