@@ -254,47 +254,9 @@ def builtin_frameworks() -> list[Framework]:
     return [rf.framework for rf in Evaluator().frameworks()]
 
 
-# figures ----------------------------------------------------------------------------------
+# figures: the conformance kit's own plausible answers ----------------------------------
 
-
-def figures(fw: Framework) -> dict[str, Any]:
-    """Plausible, deterministic answers for every item of ``fw`` that pass its checks."""
-    out: dict[str, Any] = {}
-    excluded = {e.item: e.when for e in fw.exclusions}
-    for n, item in enumerate(fw.items):
-        lo, hi = item.bounds()
-        if item.id in excluded:
-            when = excluded[item.id]
-            out[item.id] = (not when) if isinstance(when, bool) else "否"
-        elif item.type == "bool":
-            out[item.id] = n % 3 != 0
-        elif item.type == "choice":
-            out[item.id] = (item.choices or ["?"])[0]
-        elif item.type == "text":
-            out[item.id] = "https://platform.example.cn"
-        elif item.type == "percent":
-            out[item.id] = 35 if (hi or 100) >= 35 else hi
-        elif item.type == "number":
-            out[item.id] = 1234.5 + 10 * n if lo is None or lo >= 0 else 12.5
-            if hi is not None and out[item.id] > hi:
-                out[item.id] = hi
-        else:
-            out[item.id] = 1000 * (n % 7 + 1) + 37 * n
-            if hi is not None and out[item.id] > hi:
-                out[item.id] = int(hi)
-    for _ in range(5):  # settle chains of le-checks
-        for c in fw.checks:
-            rights = [c.right] if isinstance(c.right, str) else list(c.right)
-            left = out.get(c.left)
-            values = [out.get(r) for r in rights]
-            numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-            if not isinstance(left, int | float) or len(numbers) != len(values):
-                continue
-            cap = c.factor * sum(numbers)
-            if left > cap:
-                out[c.left] = int(cap) if fw.item(c.left).type == "integer" else cap
-    return out
-
+from iipeval.testing.sample import figures  # noqa: E402, F401  (one source of sample data)
 
 APPLICANT = {
     "name": "湖南示例工业互联网有限公司",
