@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .criteria import Framework
+from .vocabulary import vocabulary
 
 REPLACEABLE = {
     "id",
@@ -107,8 +108,11 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
             raise InheritanceError(f"{drop_key}：{parent.id} 没有 {sorted(missing)}")
         data[list_key] = [x for x in data[list_key] if x["id"] not in dropped]
         data[list_key].extend(copy.deepcopy(child.get(list_key, [])))
-    if "items" in child:
-        data["items"] = copy.deepcopy(child["items"])
+    # the parent's own items (not from the shared vocabulary) come along; the child's add
+    shared = vocabulary()
+    data["items"] = [
+        i.model_dump(exclude_defaults=True) for i in parent.items if i.id not in shared
+    ] + copy.deepcopy(list(child.get("items", [])))
     data["tie_break"] = [t for t in data["tie_break"] if t in dims or t in where]
     # items are re-resolved from the vocabulary for what the merged set uses
     return data

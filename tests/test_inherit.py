@@ -106,3 +106,63 @@ def test_mistakes_are_named(change, message):
     host = host_with(child)
     assert "changsha_test" not in host.frameworks
     assert any(message in str(p) and "changsha" in str(p) for p in host.problems), host.problems
+
+
+def test_parent_own_items_are_inherited_and_child_items_added():
+    parent = {
+        "id": "own_items",
+        "name": "自有数据项",
+        "platform_type": "测试",
+        "version": "1",
+        "source": {"document": "d", "issuer": "i", "year": 2024},
+        "items": [{"id": "own_count", "label": "自定义数量", "unit": "个", "min": 0}],
+        "dimensions": [
+            {
+                "id": "d",
+                "name": "维度",
+                "weight": 100,
+                "rationale": "r",
+                "indicators": [
+                    {
+                        "id": "i",
+                        "name": "指标",
+                        "description": "x",
+                        "weight": 100,
+                        "kind": "定量",
+                        "rationale": "r",
+                        "rule": {
+                            "type": "log_scale",
+                            "items": ["own_count"],
+                            "floor": 1,
+                            "benchmark": 100,
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    child = {
+        "id": "own_items_child",
+        "extends": "own_items",
+        "name": "子",
+        "version": "1",
+        "source": {"document": "d", "issuer": "i", "year": 2025},
+        "items": [{"id": "child_count", "label": "子数量", "min": 0}],
+        "weights": {"i": 60},
+        "add_indicators": [
+            {
+                "dimension": "d",
+                "id": "j",
+                "name": "新",
+                "description": "y",
+                "weight": 40,
+                "kind": "定量",
+                "rationale": "r",
+                "rule": {"type": "flag", "item": "child_count"},
+            }
+        ],
+    }
+    host = Host(entry_points=False, plugins=[("p", framework_plugin(parent, child))])
+    assert host.problems == []
+    items = host.frameworks["own_items_child"].framework.item_map()
+    assert {"own_count", "child_count"} <= set(items)
