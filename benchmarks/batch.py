@@ -18,6 +18,7 @@ every template. Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -74,20 +75,22 @@ def variant(seed: bytes, n: int, rng: random.Random) -> bytes:
 
     first17 = f"9143{n:04d}MA4L{n % 100000:05d}"[:17].ljust(17, "0")
     code = first17 + credit_code_check_char(first17)
-    src = zipfile.ZipFile(__import__("io").BytesIO(seed))
-    buf = __import__("io").BytesIO()
+    src = zipfile.ZipFile(io.BytesIO(seed))
+    buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info)
             if info.filename.startswith("xl/worksheets/"):
                 factor = rng.uniform(0.3, 3.0)
                 body = NUMBER.sub(
-                    lambda m: m[1] + str(max(0, int(int(m[2]) * factor))).encode() + m[3], body
+                    lambda m, f=factor: m[1] + str(max(0, int(int(m[2]) * f))).encode() + m[3],
+                    body,
                 )
             elif info.filename == "xl/sharedStrings.xml":
                 body = body.replace(b"91430100MA4L16JQ9D", code.encode())
                 body = body.replace(
-                    "湖南示例工业互联网有限公司".encode(), f"湖南示例{n:05d}号工业互联网有限公司".encode()
+                    "湖南示例工业互联网有限公司".encode(),
+                    f"湖南示例{n:05d}号工业互联网有限公司".encode(),
                 )
             dst.writestr(info, body)
     return buf.getvalue()
@@ -138,7 +141,9 @@ def phase_floor(files: list[Path]) -> list[float]:
     from python_calamine import CalamineWorkbook
 
     cells = needed_cells()
-    slots = {fw: {s: [_cell_index(c) for _, c in v] for s, v in m.items()} for fw, m in cells.items()}
+    slots = {
+        fw: {s: [_cell_index(c) for _, c in v] for s, v in m.items()} for fw, m in cells.items()
+    }
     times = []
     for k, path in enumerate(files):
         start = time.perf_counter()
@@ -176,7 +181,8 @@ def phase_baseline(files: list[Path]) -> list[float]:
             items = {k: v for k, v in values.items() if "." not in k and ":" not in k}
             items = {k: {"是": True, "否": False}.get(v, v) for k, v in items.items()}
             app = Application(
-                framework=fw_id, subtype="regional" if subtype else None,
+                framework=fw_id,
+                subtype="regional" if subtype else None,
                 applicant={"name": str(values.get("applicant.name") or "?")},
                 items={k: v for k, v in items.items() if not isinstance(v, str)},
             )
@@ -285,8 +291,13 @@ def measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
     """Run ``cmd``; return it, its wall time, and the peak RSS of its whole process tree."""
     peak = 0
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "CI": "1"})
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "1"},
+    )
     done = threading.Event()
 
     def sample():
@@ -307,7 +318,7 @@ def measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, int]:
 def child(phase: str, files: list[Path], tmp: Path):
     listing = tmp / f"{phase}.txt"
     listing.write_text("\n".join(map(str, files)))
-    proc, wall, peak = measured([sys.executable, __file__, "--phase", phase, str(listing)])
+    proc, _, peak = measured([sys.executable, __file__, "--phase", phase, str(listing)])
     if proc.returncode:
         raise SystemExit(f"{phase} failed:\n{proc.stderr}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -322,8 +333,12 @@ def stats(times: list[float]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="100,1000,5000")
-    ap.add_argument("--baseline-max", type=int, default=1000,
-                    help="measure the openpyxl baseline on at most this many files (it is slow)")
+    ap.add_argument(
+        "--baseline-max",
+        type=int,
+        default=1000,
+        help="measure the openpyxl baseline on at most this many files (it is slow)",
+    )
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--keep", type=Path, help="generate the corpus here and keep it")
     ap.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
@@ -345,42 +360,64 @@ def main() -> None:
         sample = files[: args.baseline_max]
         base_t, base_wall, base_rss = child("baseline", sample, tmp)
         out = tmp / f"results_{n}.json"
-        proc, wall, rss = measured([
-            sys.executable, "-m", "iipeval.cli", "score", str(folder), "-o", str(out), "--force",
-            "--jobs", str(args.jobs),
-        ])
+        proc, wall, rss = measured(
+            [
+                sys.executable,
+                "-m",
+                "iipeval.cli",
+                "score",
+                str(folder),
+                "-o",
+                str(out),
+                "--force",
+                "--jobs",
+                str(args.jobs),
+            ]
+        )
         if proc.returncode not in (0, 1):
             raise SystemExit(f"iipeval failed:\n{proc.stderr}")
         inproc_t, _, _ = child("inprocess", files[: min(n, 300)], tmp)
-        rows.append({
-            "n": n,
-            "floor": (n / floor_wall, *stats(floor_t), floor_rss),
-            "baseline": (len(sample) / base_wall, *stats(base_t), base_rss, len(sample)),
-            "iipeval": (n / wall, *stats(inproc_t), rss),
-        })
+        rows.append(
+            {
+                "n": n,
+                "floor": (n / floor_wall, *stats(floor_t), floor_rss),
+                "baseline": (len(sample) / base_wall, *stats(base_t), base_rss, len(sample)),
+                "iipeval": (n / wall, *stats(inproc_t), rss),
+            }
+        )
         shutil.rmtree(folder)
 
     udf_t, _, _ = child("udf", [], tmp)
     tpl_t, _, _ = child("templates", [], tmp)
     print()
-    print(f"{'N':>6} {'pipeline':<10} {'files/s':>9} {'ms median':>10} {'ms p95':>8} {'peak RSS':>10}")
+    print(
+        f"{'N':>6} {'pipeline':<10} {'files/s':>9} {'ms median':>10} {'ms p95':>8} {'peak RSS':>10}"
+    )
     for r in rows:
         for name in ("floor", "baseline", "iipeval"):
             fps, med, p95, rss, *extra = r[name]
             note = f"  (sampled {extra[0]} files)" if extra and extra[0] < r["n"] else ""
-            print(f"{r['n']:>6} {name:<10} {fps:>9.1f} {med:>10.2f} {p95:>8.2f} {rss / 2**20:>8.0f} MB{note}")
+            print(
+                f"{r['n']:>6} {name:<10} {fps:>9.1f} {med:>10.2f} {p95:>8.2f} {rss / 2**20:>8.0f} MB{note}"
+            )
         f, b, i = r["floor"][0], r["baseline"][0], r["iipeval"][0]
-        print(f"{'':>6} ratios: iipeval/floor = {i / f:.2f} (target ≥ {0.5 * cores:.1f}); "
-              f"baseline→iipeval speed-up = {i / b:.1f}x (target ≥ 10x)")
+        print(
+            f"{'':>6} ratios: iipeval/floor = {i / f:.2f} (target ≥ {0.5 * cores:.1f}); "
+            f"baseline→iipeval speed-up = {i / b:.1f}x (target ≥ 10x)"
+        )
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = last["iipeval"][3] / first["iipeval"][3]
         print(f"peak RSS N={last['n']} / N={first['n']}: {growth:.2f} (target ≤ 1.5)")
     med, p95 = stats(udf_t)
-    print(f"UDF path, one application in-process: median {med:.2f} ms, p95 {p95:.2f} ms (target < 5 ms)")
+    print(
+        f"UDF path, one application in-process: median {med:.2f} ms, p95 {p95:.2f} ms (target < 5 ms)"
+    )
     print(f"all templates generated in {tpl_t[0] * 1000:.0f} ms")
-    print("(iipeval ms columns: per-file service time of the same read+score path, serial, "
-          "first 300 files)")
+    print(
+        "(iipeval ms columns: per-file service time of the same read+score path, serial, "
+        "first 300 files)"
+    )
     if not args.keep:
         shutil.rmtree(tmp)
 
