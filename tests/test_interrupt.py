@@ -29,7 +29,9 @@ def test_interrupted_run_keeps_previous_output(tmp_path, sig):
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "iipeval.cli", "score", str(inputs), "-o", str(out), "--force"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "CI": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CI": "1"},
     )
     time.sleep(2.0)
     assert proc.poll() is None, proc.communicate()
