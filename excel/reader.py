@@ -25,7 +25,7 @@ from python_calamine import CalamineWorkbook
 
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.application import Applicant, Application, Submission
-from iipeval.core.criteria import Framework
+from iipeval.core.criteria import DataItem, Framework
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.host import UnknownFramework
 from iipeval.core.normalize import (
@@ -199,13 +199,14 @@ class _Reader:
             self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
         facts: dict = {}
         probed: list[bool] = []
+        known = fw.item_map()
 
         def raw(key: str) -> tuple[Any, cellxml.CellFacts]:
             place = located.places.get(key)
             if place is None:
                 return None, cellxml.CellFacts()
             value = structure.value_at(self.grid(place.sheet), place.row, place.column)
-            if not _needs_facts(value):
+            if not _needs_facts(value, known.get(key)):
                 return value, cellxml.CellFacts()
             if not probed:  # asking the file (or Excel) about formats is the costly part
                 facts.update(self.source.facts(_by_sheet(located.places)))
@@ -215,7 +216,6 @@ class _Reader:
         applicant = self._applicant(raw)
         subtype = self._subtype(fw, m, raw)
         items, evidence = {}, {}
-        known = fw.item_map()
         unknown = []
         for s in m.slots:
             if s.key.startswith(EVIDENCE_PREFIX):
@@ -353,17 +353,23 @@ def _by_sheet(places: dict[str, structure.Place]) -> dict[str, set[str]]:
 __all__ = ["read_source", "read_workbook"]
 
 
-def _needs_facts(value: Any) -> bool:
+def _needs_facts(value: Any, item: DataItem | None) -> bool:
     """Whether a cell's format or formula can change how its value reads.
 
-    An empty cell may be a formula with no cached result; a small number may be a
-    percentage Excel stores as a fraction (35% → 0.35); a huge one may be an 18-digit code
-    Excel turned into a number. Anything else reads the same whatever the cell's format.
+    For a data item, an empty cell may be a formula with no cached result, and a fraction
+    may be a percentage Excel stores as one (35% → 0.35, in a percent item or typed by
+    mistake into a count). For any cell, a huge number may be an 18-digit code Excel
+    turned into a number. Whole numbers and text read the same whatever the format.
     """
-    if value is None or value == "":
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and abs(value) >= 1e15:
         return True
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return abs(value) < 10 or abs(value) >= 1e15
+    if item is None:
+        return False
+    if value is None:
+        return True
+    if number:
+        return (item.type == "percent" and abs(value) <= 1) or not float(value).is_integer()
     return False
 
 
