@@ -33,6 +33,7 @@ class Evaluator:
         self._host = host
         self.params = params or Parameters()
         self._effective: dict[tuple[str, str | None], Effective] = {}
+        self._snapshots: dict[tuple[str, str | None], tuple[dict, str]] = {}
 
     @cached_property
     def host(self) -> Host:
@@ -43,6 +44,13 @@ class Evaluator:
 
     def framework(self, framework_id: str) -> RegisteredFramework:
         return self.host.framework(framework_id)
+
+    def _snapshot(self, fw_id: str, eff: Effective) -> tuple[dict, str]:
+        """The effective parameters and their hash, computed once per (set, subtype)."""
+        key = (fw_id, eff.subtype)
+        if key not in self._snapshots:
+            self._snapshots[key] = (eff.snapshot(), eff.hash())
+        return self._snapshots[key]
 
     def check_parameters(self) -> None:
         """Apply the parameters to every set they name now, so a bad file fails at once
@@ -86,7 +94,7 @@ class Evaluator:
         except UnknownFramework as exc:
             return _rejected(source, "unknown_framework", str(exc))
         eff = self.effective(fw_id, application.subtype)
-        snapshot = eff.snapshot()
+        snapshot, digest = self._snapshot(fw_id, eff)
         provenance = Provenance(
             framework=rf.framework.id,
             framework_version=rf.framework.version,
@@ -95,7 +103,7 @@ class Evaluator:
             tool_version=__version__,
             source_document=rf.framework.source.document,
             parameters=snapshot,
-            parameters_hash=eff.hash(),
+            parameters_hash=digest,
             parameters_file=self.params.source,
             parameters_file_sha256=self.params.source_sha256,
             notices=eff.notices,

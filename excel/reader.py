@@ -356,10 +356,10 @@ __all__ = ["read_source", "read_workbook"]
 def _needs_facts(value: Any, item: DataItem | None) -> bool:
     """Whether a cell's format or formula can change how its value reads.
 
-    For a data item, an empty cell may be a formula with no cached result, and a fraction
-    may be a percentage Excel stores as one (35% → 0.35, in a percent item or typed by
-    mistake into a count). For any cell, a huge number may be an 18-digit code Excel
-    turned into a number. Whole numbers and text read the same whatever the format.
+    For a data item, an empty cell may be a formula with no cached result, and a value up
+    to 1 may be a percentage Excel stores as a fraction (35% → 0.35). For any cell, a huge
+    number may be an 18-digit code Excel turned into a number. Anything else reads the
+    same whatever the cell's format, so the file is not asked.
     """
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if number and abs(value) >= 1e15:
@@ -368,8 +368,8 @@ def _needs_facts(value: Any, item: DataItem | None) -> bool:
         return False
     if value is None:
         return True
-    if number:
-        return (item.type == "percent" and abs(value) <= 1) or not float(value).is_integer()
+    if number:  # 35% typed into a percent item or by mistake into a count → 0.35
+        return abs(value) <= 1 and (item.type == "percent" or not float(value).is_integer())
     return False
 
 
