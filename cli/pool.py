@@ -24,8 +24,9 @@ from iipeval.core.api import Evaluator
 from iipeval.core.batch import ReviewIndex, score_one
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.params import Parameters
+from iipeval.core.ranking import Standing
 from iipeval.core.results import Rejected, Result
-from iipeval.core.spool import ResultSpool, light
+from iipeval.core.spool import ResultSpool
 
 from . import inputs
 
@@ -80,7 +81,7 @@ def _worker(conn: Connection, setup: _Setup) -> None:  # runs in the child
             out = score_one(ev, inputs.read(Path(path), ev), setup.index, setup.framework)
             if setup.spooled and isinstance(out, Result):
                 # serialise here, in parallel; the parent only appends bytes and ranks
-                out = (out.model_dump_json().encode("utf-8"), light(out))
+                out = (out.model_dump_json().encode("utf-8"), Standing.of(out))
         except MemoryError:
             out = _failed(path, "memory", "读取该文件所需内存超过上限，文件可能被恶意构造，已跳过")
         except Exception as exc:  # a reader bug must become a finding, not a dead batch
@@ -140,11 +141,11 @@ def run(
     limits: Limits = Limits(),
     progress: Callable[[int], None] | None = None,
     spool: ResultSpool | None = None,
-) -> Iterator[Result | Rejected]:
+) -> Iterator[Result | Standing | Rejected]:
     """Yield one outcome per path (in completion order) from isolated worker processes.
 
-    With ``spool``, each full result goes to the spool and a light copy is yielded, so the
-    parent's memory does not grow with the batch.
+    With ``spool``, each full result goes to the spool and its :class:`Standing` is yielded
+    instead, so the parent holds a small record per application, not the result.
     """
     if not paths:
         return

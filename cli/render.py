@@ -137,8 +137,8 @@ def rejected_text(r: Rejected) -> str:
 def batch_text(batch) -> str:
     """One application: its full score card. Several: the rankings and what went wrong."""
     blocks = []
-    if len(batch.results) == 1:
-        blocks.append(result_text(batch.result(batch.results[0].source)))
+    if len(batch.standings) == 1:
+        blocks.append(result_text(batch.result(batch.standings[0].source)))
     else:
         for ranking in batch.rankings:
             blocks.append(ranking_text(ranking))
@@ -163,9 +163,9 @@ def ranking_text(ranking) -> str:
 
 
 def batch_summary(batch, targets) -> str:
-    n_find = len(batch.findings) + sum(len(r.findings) for r in batch.results)
+    n_find = len(batch.findings) + sum(s.findings for s in batch.standings)
     lines = [
-        f"已评分 {len(batch.results)} 份，无法读取 {len(batch.rejected)} 份，问题 {n_find} 条",
+        f"已评分 {len(batch.standings)} 份，无法读取 {len(batch.rejected)} 份，问题 {n_find} 条",
         "已写出：" + "、".join(str(t) for t in targets),
     ]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from . import __version__
 from .api import Evaluator, Loaded
 from .application import Application, ExpertReview
 from .findings import Finding, Severity
-from .ranking import Ranking, rank, result_key
+from .ranking import Ranking, Standing, rank, result_key
 from .results import Rejected, Result
 from .spool import ResultSpool
 
@@ -84,9 +84,10 @@ def score_one(
 
 
 class Batch(BaseModel):
-    """A scored batch. ``results`` are full results, or light ones (:func:`.spool.light`)
-    when the full ones wait in a spool on disk; outputs read the full ones through
-    :meth:`iter_results` and :meth:`result`, which work either way."""
+    """A scored batch. ``results`` holds the full results, unless they wait in a spool on
+    disk (a large batch), where ``results`` is empty; outputs read them through
+    :meth:`iter_results` and :meth:`result`, which work either way, and counts come from
+    the standings kept for ranking."""
 
     tool_version: str
     results: list[Result]
@@ -97,10 +98,16 @@ class Batch(BaseModel):
     parameters_file: str | None = None
     parameters_file_sha256: str | None = None
     _spool: ResultSpool | None = PrivateAttr(default=None)
+    _standings: list[Standing] = PrivateAttr(default_factory=list)
+
+    @property
+    def standings(self) -> list[Standing]:
+        """One small record per scored application, in source order."""
+        return self._standings
 
     @property
     def failed(self) -> bool:
-        return bool(self.rejected) or any(not r.accepted for r in self.results)
+        return bool(self.rejected) or any(not s.accepted for s in self._standings)
 
     def iter_results(self) -> Iterator[Result]:
         """Every full result, in source order, one at a time."""
@@ -114,29 +121,39 @@ class Batch(BaseModel):
 
 def assemble(
     ev: Evaluator,
-    outcomes: Iterable[Result | Rejected],
+    outcomes: Iterable[Result | Standing | Rejected],
     bundles: list[ReviewBundle],
     index: ReviewIndex,
     spool: ResultSpool | None = None,
 ) -> Batch:
     """Rank the scored applications and report what does not add up across the batch.
 
-    With ``spool``, the outcomes' results are light copies and the full ones are in it.
+    Outcomes are full results, or, with ``spool``, standings whose full results are in it.
     """
-    outcomes = list(outcomes)
-    results = sorted((o for o in outcomes if isinstance(o, Result)), key=lambda r: r.source)
-    rejected = sorted((o for o in outcomes if isinstance(o, Rejected)), key=lambda r: r.source)
-    batch = _assemble(ev, results, rejected, bundles, index)
+    results, standings, rejected = [], [], []
+    for o in outcomes:
+        if isinstance(o, Rejected):
+            rejected.append(o)
+        elif isinstance(o, Result):
+            results.append(o)
+            standings.append(Standing.of(o))
+        else:
+            standings.append(o)
+    results.sort(key=lambda r: r.source)
+    standings.sort(key=lambda s: s.source)
+    rejected.sort(key=lambda r: r.source)
+    batch = _assemble(ev, results, standings, rejected, bundles, index)
     batch._spool = spool
+    batch._standings = standings
     return batch
 
 
-def _assemble(ev, results, rejected, bundles, index) -> Batch:
+def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
     findings: list[Finding] = [f for b in bundles for f in b.findings]
     findings.extend(_stale_bundles(ev, bundles))
     findings.extend(_unreturned(bundles))
-    by_key: dict[str, list[Result]] = defaultdict(list)
-    for r in results:
+    by_key: dict[str, list[Standing]] = defaultdict(list)
+    for r in standings:
         by_key[normal_key(result_key(r))].append(r)
     for same in by_key.values():
         if len(same) > 1:
@@ -159,12 +176,12 @@ def _assemble(ev, results, rejected, bundles, index) -> Batch:
                         message=f"专家“{r.expert}”评分的申报“{r.application}”不在本批申报中，已忽略",
                     )
                 )
-    for r in results:
+    for r in standings:
         findings.extend(_missing_reviews(r, bundles))
 
     rankings, params = [], {}
-    groups: dict[tuple[str, str | None], list[Result]] = defaultdict(list)
-    for r in results:
+    groups: dict[tuple[str, str | None], list[Standing]] = defaultdict(list)
+    for r in standings:
         groups[(r.framework, r.subtype)].append(r)
     for (fw_id, subtype), group in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
@@ -223,10 +240,10 @@ def score_batch(
     return assemble(ev, outcomes, bundles, index)
 
 
-def _missing_reviews(result: Result, bundles: list[ReviewBundle]) -> list[Finding]:
+def _missing_reviews(result: Standing, bundles: list[ReviewBundle]) -> list[Finding]:
     """Experts of this set's panel who neither scored this application nor declared a conflict."""
     key = normal_key(result_key(result))
-    scored = {e for p in result.panels for e in p.experts}
+    scored = result.experts
     panel = [b for b in bundles if b.expert and b.framework in (None, result.framework)]
     out = []
     for b in panel:
@@ -242,7 +259,7 @@ def _missing_reviews(result: Result, bundles: list[ReviewBundle]) -> list[Findin
                 message=f"专家“{b.expert}”未对“{result.applicant}”评分",
             )
         )
-    pending = [i.name for i in result.indicators if i.status == "pending"]
+    pending = result.pending
     if pending and not panel and not scored:
         out.append(
             Finding(

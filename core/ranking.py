@@ -9,6 +9,8 @@ organiser instead of being settled by file order.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -49,24 +51,78 @@ class Ranking(BaseModel):
     findings: list[Finding] = []
 
 
-def result_key(result: Result) -> str:
+def result_key(result: Result | Standing) -> str:
     """The identity of an application across files: its credit code, else its name."""
     return (result.credit_code or "").strip().upper() or result.applicant.strip()
 
 
-def _tie_values(r: Result, tie_break: list[str]) -> tuple[float, ...]:
-    points = {d.id: d.points or 0.0 for d in r.dimensions}
-    points |= {i.id: i.points or 0.0 for i in r.indicators}
-    return tuple(round(points.get(t, 0.0), 9) for t in tie_break)
+class Hit(NamedTuple):
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What ranking and the batch checks need of one result, and nothing else.
+
+    A full result carries every explanation and a parameter snapshot; a batch of
+    thousands keeps these small records in memory and the full results on disk.
+    """
+
+    source: str
+    framework: str
+    subtype: str | None
+    applicant: str
+    credit_code: str | None
+    total: float | None
+    secured: float
+    provisional: bool
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    exclusions: tuple[Hit, ...]
+    dimension_scores: tuple[tuple[str, float | None], ...]
+    points: dict[str, float]  # dimension and indicator id → points, for tie-breaks
+    pending: tuple[str, ...]  # names of indicators waiting for experts
+    experts: frozenset[str]  # experts whose scores counted
+    findings: int
+
+    @classmethod
+    def of(cls, r: Result) -> Standing:
+        points = {d.id: d.points or 0.0 for d in r.dimensions}
+        points |= {i.id: i.points or 0.0 for i in r.indicators}
+        return cls(
+            source=r.source,
+            framework=r.framework,
+            subtype=r.subtype,
+            applicant=r.applicant,
+            credit_code=r.credit_code,
+            total=r.total,
+            secured=r.secured,
+            provisional=r.provisional,
+            grade=r.grade,
+            accepted=r.accepted,
+            excluded=r.excluded,
+            exclusions=tuple(Hit(h.name, h.reason) for h in r.exclusions),
+            dimension_scores=tuple((d.id, d.score) for d in r.dimensions),
+            points=points,
+            pending=tuple(i.name for i in r.indicators if i.status == "pending"),
+            experts=frozenset(e for p in r.panels for e in p.experts),
+            findings=len(r.findings),
+        )
+
+
+def _tie_values(r: Standing, tie_break: list[str]) -> tuple[float, ...]:
+    return tuple(round(r.points.get(t, 0.0), 9) for t in tie_break)
 
 
 def rank(
-    results: Iterable[Result], tie_break: list[str], policy: RankingPolicy
+    results: Iterable[Standing], tie_break: list[str], policy: RankingPolicy
 ) -> tuple[list[RankEntry], list[Finding]]:
     results = list(results)
     findings: list[Finding] = []
 
-    def standing(r: Result) -> tuple[str, str]:
+    def standing(r: Standing) -> tuple[str, str]:
         if not r.accepted:
             return "需补正", "存在错误，需退回补正后再排名"
         if r.excluded:
@@ -126,7 +182,7 @@ def rank(
     return entries, findings
 
 
-def _entry(r: Result, rk: int | None, rec: str, reason: str) -> RankEntry:
+def _entry(r: Standing, rk: int | None, rec: str, reason: str) -> RankEntry:
     return RankEntry(
         rank=rk,
         applicant=r.applicant,
@@ -142,5 +198,5 @@ def _entry(r: Result, rk: int | None, rec: str, reason: str) -> RankEntry:
         excluded=r.excluded,
         recommendation=rec,
         reason=reason,
-        dimensions={d.id: d.score for d in r.dimensions},
+        dimensions=dict(r.dimension_scores),
     )

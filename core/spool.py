@@ -1,9 +1,9 @@
 """Full results kept on disk during a batch, so memory stays flat however many files.
 
-Ranking needs only totals and a few fields per application; the explanations, traces and
-parameter snapshots that make a result defensible are what weigh. Workers serialise each
-full result once; the parent appends it here and keeps a light copy (:func:`light`) for
-ranking. Writers read the full results back one at a time, in source order.
+Ranking needs only totals and a few fields per application (:class:`.ranking.Standing`);
+the explanations, traces and parameter snapshots that make a result defensible are what
+weigh. Workers serialise each full result once; the parent appends it here and keeps the
+standing. Writers read the full results back one at a time, in source order.
 """
 
 from __future__ import annotations
@@ -11,23 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 
-from .explain import Explanation
 from .results import Result
-
-_NO_TRACE = Explanation(rule="", id="", status="scored", score=None, text="")
-
-
-def light(result: Result) -> Result:
-    """The result without what only the outputs need (explanations, parameter snapshot)."""
-    return result.model_copy(
-        update={
-            "indicators": [
-                i.model_copy(update={"explanation": "", "trace": _NO_TRACE})
-                for i in result.indicators
-            ],
-            "provenance": result.provenance.model_copy(update={"parameters": {}}),
-        }
-    )
 
 
 class ResultSpool:

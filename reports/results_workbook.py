@@ -334,10 +334,11 @@ def _ranking_short(rk: Ranking) -> str:
 def _names(batch: Batch, framework: str) -> dict[str, str]:
     """Dimension and indicator ids → names, from the results of this criteria set."""
     out: dict[str, str] = {}
-    for r in batch.results:
-        if r.framework == framework:
+    for r in batch.iter_results():
+        if r.framework == framework:  # every result of a set names the same ids
             out |= {d.id: d.name for d in r.dimensions}
             out |= {i.id: i.name for i in r.indicators}
+            break
     return out
 
 
