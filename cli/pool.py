@@ -23,7 +23,7 @@ from pathlib import Path
 from iipeval.core.api import Evaluator
 from iipeval.core.batch import ReviewIndex, score_one
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.params import Parameters
+from iipeval.core.params import InputLimits, Parameters
 from iipeval.core.ranking import Standing
 from iipeval.core.results import Rejected, Result
 from iipeval.core.spool import ResultSpool
@@ -42,6 +42,10 @@ class Limits:
 
     memory_bytes: int = 1536 * 2**20
     seconds: float = 30.0
+
+    @classmethod
+    def of(cls, limits: InputLimits) -> Limits:
+        return cls(limits.worker_memory_mb * 2**20, limits.worker_seconds)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
             jobs=jobs,
             progress=progress,
             spool=spool,
+            limits=pool.Limits.of(ev.params.input),
         )
 
     if _progress_wanted():

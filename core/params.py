@@ -9,6 +9,9 @@ File layout::
     [aggregation]                      # expert panel policy (all sets)
     trim_min_experts = 5
 
+    [input]                            # limits for untrusted files (no effect on scores)
+    max_file_bytes = 20971520
+
     [frameworks.national_2023.weights] # dimension or indicator id → weight
     devices = 8
 
@@ -77,6 +80,27 @@ class RankingPolicy(BaseModel):
     min_total: float | None = Field(default=None, ge=0, le=100, description="推荐的最低总分")
 
 
+class InputLimits(BaseModel):
+    """Limits for one untrusted input file and the worker that reads it.
+
+    Real applications (a few hundred KB, one sheet of a few hundred rows) stay far below
+    every one; they exist for hostile or broken files. They do not change any score, so
+    they are not part of the parameters hash.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_file_bytes: int = Field(default=20 * 2**20, gt=0, description="文件大小上限")
+    max_members: int = Field(default=1000, gt=0, description="ZIP 内文件数上限")
+    max_member_bytes: int = Field(default=64 * 2**20, gt=0, description="单个部件解压后上限")
+    max_total_bytes: int = Field(default=128 * 2**20, gt=0, description="解压后总大小上限")
+    max_ratio: float = Field(default=200.0, gt=1, description="压缩比上限（对 1 MB 以上部件）")
+    ratio_floor_bytes: int = Field(default=2**20, ge=0)
+    max_cells: int = Field(default=2_000_000, gt=0, description="工作表声明范围（行×列）上限")
+    worker_memory_mb: int = Field(default=1536, ge=256, description="读取进程内存上限")
+    worker_seconds: float = Field(default=30, gt=0, description="单个文件读取时限（秒）")
+
+
 class FrameworkOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +118,7 @@ class Parameters(BaseModel):
 
     aggregation: AggregationPolicy = AggregationPolicy()
     ranking: RankingPolicy = RankingPolicy()
+    input: InputLimits = InputLimits()
     frameworks: dict[str, FrameworkOverrides] = {}
     source: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)

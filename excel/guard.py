@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from iipeval.core.params import InputLimits
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -25,18 +25,8 @@ DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-
 ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
-class GuardLimits(BaseModel):
-    """Limits for one input workbook. Real applications stay far below every one."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_file_bytes: int = Field(default=20 * 2**20, gt=0, description="文件大小上限")
-    max_members: int = Field(default=1000, gt=0, description="ZIP 内文件数上限")
-    max_member_bytes: int = Field(default=64 * 2**20, gt=0, description="单个部件解压后上限")
-    max_total_bytes: int = Field(default=128 * 2**20, gt=0, description="解压后总大小上限")
-    max_ratio: float = Field(default=200.0, gt=1, description="压缩比上限（对 1 MB 以上部件）")
-    ratio_floor_bytes: int = Field(default=2**20, ge=0)
-    max_cells: int = Field(default=2_000_000, gt=0, description="工作表声明范围（行×列）上限")
+#: The limits live with the other parameters (``[input]`` in a parameters file).
+GuardLimits = InputLimits
 
 
 @dataclass

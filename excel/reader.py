@@ -66,7 +66,7 @@ def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loade
     """Read one filled 申报表. ``evaluator`` supplies the criteria sets (default: plugins)."""
     src = str(path)
     ev = evaluator or _default_evaluator()
-    checked = guard(path)  # zip bombs, DTDs, encrypted or legacy files: before any parser
+    checked = guard(path, ev.params.input)  # zip bombs, DTDs, encrypted, legacy: before parsing
     if checked.problem:
         return Loaded(src, None, [_error(src, checked.code or "refused", checked.problem)])
     notices = [

@@ -56,3 +56,22 @@ def test_limits_are_parameters(good_workbook):
 
 def test_encrypted_message_tells_what_to_do(corpus):
     assert "在 Excel 中取消密码后重新提交" in guard(corpus / "encrypted.xlsx").problem
+
+
+def test_limits_come_from_the_parameters_file(tmp_path, good_workbook):
+    from iipeval.core.api import Evaluator
+    from iipeval.core.params import load_parameters
+    from iipeval.excel.reader import read_workbook
+
+    params = tmp_path / "p.toml"
+    params.write_text("[input]\nmax_file_bytes = 1000\n", "utf-8")
+    ev = Evaluator(params=load_parameters(params))
+    loaded = read_workbook(good_workbook, ev)
+    assert loaded.submission is None and loaded.findings[0].code == "file_too_large"
+    assert ev.effective("national_2023").hash() == Evaluator().effective("national_2023").hash()
+
+
+def test_openpyxl_parses_xml_through_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML
