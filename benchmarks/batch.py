@@ -209,23 +209,30 @@ def phase_inprocess(files: list[Path]) -> list[float]:
 
 
 def phase_udf(runs: int = 200) -> list[float]:
-    """One application scored in-process the way an Excel UDF call does it."""
-    from iipeval.core.api import Evaluator, load_json
+    """One application scored in-process exactly as Excel calls ``=IIPEVAL_SCORE(...)``:
+    the two sheets as nested lists from A1, floats for numbers, None for empty cells."""
+    from python_calamine import CalamineWorkbook
 
-    sub = load_json(REPO / "examples" / "national_2023.json").submission
-    try:
-        from iipeval.excel import udfs
-    except ImportError:
-        udfs = None
-    ev = Evaluator()
-    ev.frameworks()
+    from iipeval.excel import udfs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = seeds(Path(tmp))[0]  # national_2023, the largest set
+        wb = CalamineWorkbook.from_path(str(seed))
+
+        def excel_grid(sheet: str) -> list[list]:
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return [
+                [None if v == "" else (float(v) if isinstance(v, int) else v) for v in r]
+                for r in rows
+            ]
+
+        info, data = excel_grid("基本信息"), excel_grid("指标数据")
+    table = udfs.iipeval_score(info, data, "national_2023")
+    assert isinstance(table, list) and "总分" in str(table), table
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        if udfs is not None and hasattr(udfs, "bench_score"):
-            udfs.bench_score(sub.application)
-        else:
-            ev.score(sub.application, sub.reviews)
+        udfs.iipeval_score(info, data, "national_2023")
         times.append(time.perf_counter() - start)
     return times
 
