@@ -344,6 +344,16 @@ def _cell(
     return c
 
 
+def _heading(ws: Worksheet, last: str, title: str, note: str, width: float) -> None:
+    """A sheet's title (row 1) and its explanatory note (row 2), across columns A..last."""
+    ws.merge_cells(f"A1:{last}1")
+    _cell(ws, 1, 1, title, font=TITLE, align=Alignment(vertical="center"), border=False)
+    ws.row_dimensions[1].height = 26
+    ws.merge_cells(f"A2:{last}2")
+    _cell(ws, 2, 1, note, font=NOTE, align=WRAP, border=False)
+    ws.row_dimensions[2].height = row_height([(note, width, 10)])
+
+
 def _print(
     ws: Worksheet, *, wide: int = 1, title_rows: str | None = None, title_cols: str | None = None
 ):
@@ -716,29 +726,14 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
     widths = {k + 1: w for k, (_, w) in enumerate(QUANT_COLS)}
     _widths(ws, widths)
     last = get_column_letter(len(QUANT_COLS))
-    ws.merge_cells(f"A1:{last}1")
-    _cell(
+    _heading(
         ws,
-        1,
-        1,
+        last,
         "定量得分明细（系统按申报数据计算，只读）",
-        font=TITLE,
-        align=Alignment(vertical="center"),
-        border=False,
-    )
-    ws.row_dimensions[1].height = 26
-    ws.merge_cells(f"A2:{last}2")
-    _cell(
-        ws,
-        2,
-        1,
         "“计入总分”为该指标定量部分计入总分的分数；综合指标另有专家评分部分，按下方“专家评分折算”计入。"
         "各指标“分值”为按建议权重折算的满分（" + fw.weights_note + "）",
-        font=NOTE,
-        align=WRAP,
-        border=False,
+        sum(widths.values()),
     )
-    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(widths.values()), 10)])
     dims = {d.id: d.name for d in fw.dimensions}
     parts = {pid: (label, ind) for pid, label, ind in rs.parts()}
     r = 4
@@ -857,26 +852,12 @@ def _rubric_sheet(ws, rs: ReviewSet):
     widths = {k + 1: w for k, (_, w) in enumerate(heads)}
     _widths(ws, widths)
     last = get_column_letter(len(heads))
-    ws.merge_cells(f"A1:{last}1")
-    _cell(
+    _heading(
         ws,
-        1,
-        1,
+        last,
         f"评分细则：{fw.name}",
-        font=TITLE,
-        align=Alignment(vertical="center"),
-        border=False,
-    )
-    ws.row_dimensions[1].height = 26
-    ws.merge_cells(f"A2:{last}2")
-    _cell(
-        ws,
-        2,
-        1,
         "评价内容为原文；各等级的评价标准为 iipeval 提出的建议，供评分时参考。",
-        font=NOTE,
-        align=WRAP,
-        border=False,
+        sum(widths.values()),
     )
     for c, (name, _) in enumerate(heads, start=1):
         _cell(ws, 3, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
