@@ -10,11 +10,8 @@ WPS and LibreOffice alike. Nothing here scores: the numbers come from the core.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +36,7 @@ from iipeval.core.linear import ExpertLinear, expert_linear
 from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
 from iipeval.core.rules import GRADE_RANGES, GRADES
+from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
 from .measure import row_height
@@ -261,6 +259,21 @@ class Excluded:
     declared: str
 
 
+def split_conflicts(
+    rows: Iterable[ReviewRow], declared: Iterable[str]
+) -> tuple[list[ReviewRow], list[Excluded]]:
+    """The rows an expert may review, and those left out for a declared conflict."""
+    declared = list(declared)
+    keep, out = [], []
+    for r in rows:
+        hit = conflicted(r, declared)
+        if hit is None:
+            keep.append(r)
+        else:
+            out.append(Excluded(r, hit))
+    return keep, out
+
+
 def build_workbook(
     rs: ReviewSet,
     panel_id: str,
@@ -275,13 +288,7 @@ def build_workbook(
     batch can name an expert whose workbook never came back.
     """
     if rows is None:
-        rows, excluded = [], []
-        for r in rs.rows:
-            hit = conflicted(r, expert.conflicts)
-            if hit is None:
-                rows.append(r)
-            else:
-                excluded.append(Excluded(r, hit))
+        rows, excluded = split_conflicts(rs.rows, expert.conflicts)
     excluded = excluded or []
     fw = rs.framework
     cols = score_columns(rs.parts(), has_subtype=bool(fw.subtypes))
@@ -1004,13 +1011,7 @@ def plan_panel(
             if not any(conflicted(r, [c]) for r in all_rows):
                 notes.append(f"专家 {expert.id} 声明的回避对象“{c}”不在本批申报中")
         for fw_id, rs in sorted(sets.items()):
-            rows, excluded = [], []
-            for r in rs.rows:
-                hit = conflicted(r, expert.conflicts)
-                if hit is None:
-                    rows.append(r)
-                else:
-                    excluded.append(Excluded(r, hit))
+            rows, excluded = split_conflicts(rs.rows, expert.conflicts)
             if not rows:
                 notes.append(
                     f"专家 {expert.id} 与全部 {fw_id} 申报均需回避，未生成该专家的 {fw_id} 评分表"
@@ -1023,15 +1024,7 @@ def plan_panel(
 
 def save_atomic(wb: Workbook, path: Path) -> None:
     """Write to a temporary file beside ``path``, then rename over it in one step."""
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem + ".", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, wb.save, force=True)
 
 
 def generate_panel(
