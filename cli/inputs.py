@@ -8,6 +8,7 @@ from pathlib import Path
 
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import RECORD_NAME
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
@@ -23,12 +24,17 @@ def expand(args: Iterable[str]) -> list[Path]:
         p = Path(arg)
         if p.is_dir():
             found = [f for f in sorted(p.rglob("*")) if f.suffix.lower() in SUFFIXES]
-            out.update(dict.fromkeys(f for f in found if not f.name.startswith("~$")))
+            out.update(dict.fromkeys(f for f in found if not _skipped(f)))
         elif any(ch in arg for ch in "*?["):
             out.update(dict.fromkeys(Path(m) for m in sorted(glob.glob(arg, recursive=True))))
         else:
             out[p] = None
     return list(out)
+
+
+def _skipped(path: Path) -> bool:
+    """Files a folder holds that are not inputs: Excel's lock files, the panel's record."""
+    return path.name.startswith("~$") or path.name == RECORD_NAME
 
 
 def _workbook_reader() -> Callable[[Path, Evaluator | None], Loaded]:

@@ -6,7 +6,12 @@ from :mod:`iipeval.excel.review_workbook`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from iipeval.core.panel_record import RECORD_NAME, record_bytes
+from iipeval.reports.atomic import write_atomic
 
 from . import inputs
 from .main import cli, evaluator, registered
@@ -37,7 +42,14 @@ from .main import cli, evaluator, registered
 @click.option(
     "--xlsm", is_flag=True, help="生成启用宏的 .xlsm（含 Excel 函数，需 Excel 与 xlwings 加载项）"
 )
-def panel(applications, panel_file, outdir, framework, params, force, xlsm) -> None:
+@click.option(
+    "--forms",
+    type=click.Choice(["xlsx", "json"]),
+    default="xlsx",
+    show_default=True,
+    help="评分表形式：xlsx 为专家评分表；json 为签名的 JSON 评分表（供其他评分系统填写）",
+)
+def panel(applications, panel_file, outdir, framework, params, force, xlsm, forms) -> None:
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
@@ -49,6 +61,8 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm) -> N
         generate_panel,
     )
 
+    if xlsm and forms == "json":
+        raise click.UsageError("--xlsm 只适用于 xlsx 评分表，不能与 --forms json 同时使用")
     ev = evaluator(params)
     try:
         the_panel = load_panel(panel_file)
@@ -66,17 +80,25 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm) -> N
     paths = inputs.expand(applications)
     if not paths:
         raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
+    record_path = Path(outdir) / RECORD_NAME
+    if record_path.exists() and not force:
+        raise click.UsageError(
+            f"评审组登记 {record_path} 已存在：重新生成会换新密钥，已下发的评分表将无法核验；"
+            "如确需重新生成全部评分表，请加 --force"
+        )
     import tempfile
 
     with tempfile.TemporaryDirectory() as staging:
         try:
-            written, notes = generate_panel(
+            written, notes, record = generate_panel(
                 ev,
                 (inputs.read(p, ev) for p in paths),
                 the_panel,
                 staging if xlsm else outdir,  # .xlsm: made from the .xlsx written here
                 framework=framework,
                 force=force or xlsm,
+                issued_suffix=".xlsm" if xlsm else ".xlsx",
+                forms=forms,
             )
         except OutputExists as exc:
             raise click.UsageError(str(exc)) from None
@@ -90,9 +112,16 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm) -> N
                 written = panel_to_xlsm(written, outdir, force)
             except XlsmError as exc:
                 raise click.UsageError(str(exc)) from None
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(record_path, lambda p: p.write_bytes(record_bytes(record)), force=True, mode=0o600)
     for note in notes:
         click.echo(f"提示：{note}", err=True)
     for w in written:
         who = f"{w.expert.id} {w.expert.name}".strip()
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
         click.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")
+    click.echo(
+        f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
+        "切勿随评分表发给专家；评分时用 iipeval score --reviews 交回的评分表 --panel-record "
+        f"{record_path} 核验"
+    )

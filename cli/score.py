@@ -15,6 +15,7 @@ import click
 
 from iipeval.core.batch import Batch, ReviewBundle, assemble, index_reviews
 from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import RECORD_NAME, PanelRecord, RecordError, load_record
 from iipeval.core.spool import ResultSpool
 
 from . import inputs, pool, render
@@ -39,6 +40,32 @@ def read_reviews(args: tuple[str, ...]) -> list[ReviewBundle]:
             src = str(path)
             bundles.append(ReviewBundle(src, findings=[_error(src, "not_found", "评分文件不存在")]))
     return bundles
+
+
+def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord | None:
+    """The panel's record: ``--panel-record``, else the one beside the reviews (if any)."""
+    if given:
+        candidates = [Path(given)]
+    else:
+        found = set()
+        for arg in review_args:
+            p = Path(arg)
+            folder = p if p.is_dir() else p.parent
+            if (folder / RECORD_NAME).is_file():
+                found.add((folder / RECORD_NAME).resolve())
+        if len(found) > 1:
+            raise click.BadParameter(
+                f"评分表旁有多份评审组登记：{'、'.join(sorted(map(str, found)))}；"
+                "请用 --panel-record 指定本轮的登记",
+                param_hint="--panel-record",
+            )
+        candidates = sorted(found)
+    if not candidates:
+        return None
+    try:
+        return load_record(candidates[0])
+    except RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
 def _error(src: str, code: str, message: str) -> Finding:
@@ -86,6 +113,12 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
     multiple=True,
     help="专家评分表（.xlsx）或评分数据（.json）：文件、文件夹或通配符，可多次指定",
 )
+@click.option(
+    "--panel-record",
+    type=click.Path(dir_okay=False),
+    help=f"评审组登记（iipeval panel 生成的 {RECORD_NAME}），用于核验专家评分表；"
+    "默认取评分表所在文件夹中的登记",
+)
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @click.option(
     "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
@@ -111,7 +144,7 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
     show_default=True,
     help="屏幕输出格式（未指定 -o 时）",
 )
-def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
+def score(files, reviews, panel_record, framework, params, output, force, jobs, fmt) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
     if framework:
@@ -120,9 +153,10 @@ def score(files, reviews, framework, params, output, force, jobs, fmt) -> None:
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     targets = output_paths(output) if output else []
+    record = find_record(panel_record, reviews)
     bundles = read_reviews(reviews)
 
-    index = index_reviews(bundles)
+    index = index_reviews(bundles, record)
     spool = ResultSpool()
 
     def outcomes(progress=None):

@@ -126,14 +126,22 @@ class Evaluator:
             result = result.model_copy(update={"findings": [note, *result.findings]})
         return result
 
-    def score_loaded(self, loaded: Loaded, framework: str | None = None) -> Result | Rejected:
-        """Score what a reader produced, with every finding located in its source."""
+    def score_loaded(
+        self,
+        loaded: Loaded,
+        framework: str | None = None,
+        reviews: Iterable[ExpertReview] = (),
+    ) -> Result | Rejected:
+        """Score what a reader produced, with every finding located in its source.
+
+        ``reviews`` are the panel's, already admitted (:mod:`.admission`); an application
+        file never brings its own."""
         if loaded.submission is None:
             return Rejected(
                 source=loaded.source, findings=[loaded.locate(f) for f in loaded.findings]
             )
         sub = loaded.submission
-        out = self.score(sub.application, sub.reviews, source=loaded.source, framework=framework)
+        out = self.score(sub.application, reviews, source=loaded.source, framework=framework)
         own = [
             f
             for f in out.findings
@@ -171,7 +179,7 @@ class Loaded:
 
 
 def load_json(path: str | Path) -> Loaded:
-    """Read a JSON submission (an application, optionally with its reviews)."""
+    """Read a JSON application (bare, or as ``{"application": ...}``)."""
     path = Path(path)
     src = str(path)
     try:
@@ -184,20 +192,36 @@ def load_json(path: str | Path) -> Loaded:
         return Loaded(src, None, _rejected(src, "bad_json", f"不是有效的 JSON：{exc}").findings)
     if isinstance(data, dict) and "application" not in data and "applicant" in data:
         data = {"application": data}  # a bare application is accepted too
+    refused = []
+    if isinstance(data, dict) and "reviews" in data:
+        data = {k: v for k, v in data.items() if k != "reviews"}
+        refused.append(
+            Finding(
+                severity=Severity.error,
+                code="reviews_in_application",
+                file=src,
+                item="reviews",
+                message="申报数据中不得包含专家评分（reviews）：专家评分只来自评审组下发并交回的"
+                "专家评分表，本文件中的评分一概不计入；请删除 reviews 后重新提交",
+            )
+        )
     try:
-        return Loaded(src, Submission.model_validate(data))
+        return Loaded(src, Submission.model_validate(data), refused)
     except ValidationError as exc:
         return Loaded(
             src,
             None,
             [
-                Finding(
-                    severity=Severity.error,
-                    code="bad_field",
-                    file=src,
-                    item=".".join(str(x) for x in err["loc"]) or None,
-                    message=f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}",
-                )
-                for err in exc.errors()
+                *refused,
+                *(
+                    Finding(
+                        severity=Severity.error,
+                        code="bad_field",
+                        file=src,
+                        item=".".join(str(x) for x in err["loc"]) or None,
+                        message=f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}",
+                    )
+                    for err in exc.errors()
+                ),
             ],
         )

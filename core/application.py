@@ -72,12 +72,12 @@ class ExpertReview(BaseModel):
 
 
 class Submission(BaseModel):
-    """An application file's content: the application and any reviews that came with it."""
+    """An application file's content. It never carries expert scores: those come only from
+    the panel's review forms (``iipeval score --reviews``), checked against its record."""
 
     model_config = ConfigDict(extra="forbid")
 
     application: Application
-    reviews: list[ExpertReview] = Field(default_factory=list)
 
 
 def application_schema(framework) -> dict:

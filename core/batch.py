@@ -2,8 +2,9 @@
 
 Three steps, so that the middle one can run in worker processes:
 
-1. :func:`index_reviews` matches nothing yet; it just files every review under the key of
-   the application it names (统一社会信用代码, else the applicant name);
+1. :func:`index_reviews` admits only the forms the panel's record issued
+   (:mod:`.admission`) and files their reviews under the key of the application each
+   names (统一社会信用代码, else the applicant name);
 2. :func:`score_one` scores one read application with the reviews filed under its key;
 3. :func:`assemble` ranks per criteria set and reports what does not add up: reviews for
    applications not in the batch, experts who have not scored an application, duplicates.
@@ -20,11 +21,13 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, PrivateAttr
 
 from . import __version__
+from .admission import admit
 from .api import Evaluator, Loaded
 from .application import Application, ExpertReview
 from .findings import Finding, Severity
+from .panel_record import PanelRecord, application_sha256, normal_key
 from .ranking import Ranking, Standing, rank, result_key
-from .results import Rejected, Result
+from .results import PanelCheck, RefusedReview, Rejected, Result
 from .spool import ResultSpool
 
 
@@ -40,10 +43,13 @@ class ReviewBundle:
     findings: list[Finding] = field(default_factory=list)
     parameters_hash: str | None = None  # parameters the workbook's figures were made with
     panel_experts: list[str] = field(default_factory=list)  # whole panel for this set
-
-
-def normal_key(text: str | None) -> str:
-    return (text or "").strip().upper()
+    round: str | None = None
+    panel: str | None = None
+    #: what the form says about itself, as read back: checked against its signature
+    claims: dict | None = None
+    signature: str | None = None
+    #: application key → where its row is (``sheet``, ``cell``), for findings on a row
+    row_where: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def application_key(app: Application) -> str:
@@ -52,35 +58,90 @@ def application_key(app: Application) -> str:
 
 @dataclass
 class ReviewIndex:
-    """Every review with scores in it, filed by the (normalised) application key."""
+    """Every admitted review with scores in it, filed by the (normalised) application key,
+    and what the workers need to say whose scores count in each result."""
 
     by_key: dict[str, list[tuple[str, ExpertReview]]] = field(default_factory=dict)
+    #: ``None``: no review forms were given; else whether a panel record verified them
+    verified: bool | None = None
+    refused: dict[str, list[RefusedReview]] = field(default_factory=dict)
+    #: application key → {expert: fingerprint of the application the expert was shown}
+    shown: dict[str, dict[str, str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    record: PanelRecord | None = None
+    #: (expert, criteria set) → file of every admitted form
+    admitted: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 
     def for_key(self, key: str) -> list[ExpertReview]:
         return [r for _, r in self.by_key.get(normal_key(key), [])]
 
 
-def index_reviews(bundles: Iterable[ReviewBundle]) -> ReviewIndex:
+def index_reviews(
+    bundles: Iterable[ReviewBundle], record: PanelRecord | None = None
+) -> ReviewIndex:
+    """Admit the forms ``record`` issued (all of them, unverified, without one) and file
+    their reviews by application key."""
+    bundles = list(bundles)
+    admission = admit(bundles, record)
     by_key: dict[str, list[tuple[str, ExpertReview]]] = defaultdict(list)
-    for b in bundles:
+    for b in admission.bundles:
         for r in b.reviews:
             if any(v is not None for v in r.scores.values()):
                 by_key[normal_key(r.application)].append((b.source, r))
-    return ReviewIndex(dict(by_key))
+    shown: dict[str, dict[str, str]] = defaultdict(dict)
+    if record is not None:
+        for fw in {b.framework for b in admission.bundles}:
+            for expert, a in record.assigned(fw):
+                shown[normal_key(a.key)][expert.id] = a.application_sha256
+    return ReviewIndex(
+        dict(by_key),
+        verified=admission.verified if bundles else None,
+        refused=admission.refused,
+        shown=dict(shown),
+        findings=admission.findings,
+        record=record,
+        admitted={(b.expert, b.framework): b.source for b in admission.bundles},
+    )
 
 
 def score_one(
     ev: Evaluator, loaded: Loaded, index: ReviewIndex, framework: str | None = None
 ) -> Result | Rejected:
-    """Score one application with its own reviews plus the panel's reviews for its key."""
+    """Score one application with the panel's admitted reviews for its key."""
     if loaded.submission is None:
         return ev.score_loaded(loaded)
-    sub = loaded.submission
-    extra = index.for_key(application_key(sub.application))
-    if extra:
-        sub = sub.model_copy(update={"reviews": [*sub.reviews, *extra]})
-        loaded = Loaded(loaded.source, sub, loaded.findings, loaded.locations)
-    return ev.score_loaded(loaded, framework)
+    app = loaded.submission.application
+    key = normal_key(application_key(app))
+    reviews = index.for_key(key)
+    result = ev.score_loaded(loaded, framework, reviews)
+    if isinstance(result, Rejected) or index.verified is None:
+        return result
+    counted = sorted({e for p in result.panels for e in p.experts})
+    check = PanelCheck(verified=index.verified, counted=counted, refused=index.refused.get(key, []))
+    changed = _shown_other_data(app, counted, index.shown.get(key, {}), loaded.source)
+    update: dict = {"panel_check": check}
+    if changed:
+        update["findings"] = [*result.findings, changed]
+    return result.model_copy(update=update)
+
+
+def _shown_other_data(
+    app: Application, counted: list[str], shown: dict[str, str], source: str
+) -> Finding | None:
+    """Experts who scored this application from other figures than those scored now."""
+    if not shown:
+        return None
+    mine = application_sha256(app)
+    stale = [e for e in counted if shown.get(e) not in (None, mine)]
+    if not stale:
+        return None
+    return Finding(
+        severity=Severity.warning,
+        code="review_application_changed",
+        file=source,
+        message=f"专家{'、'.join(stale)}评分时看到的申报数据与本次评分的数据不同（评分表下发后申报已修改，"
+        "如经补正）；专家评分照常计入，必要时请专家按新数据复核",
+    )
 
 
 class Batch(BaseModel):
@@ -97,6 +158,8 @@ class Batch(BaseModel):
     parameters: dict[str, dict]
     parameters_file: str | None = None
     parameters_file_sha256: str | None = None
+    #: how review forms were admitted (``None``: no forms given); see :mod:`.admission`
+    review_panel: dict | None = None
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
 
@@ -107,7 +170,12 @@ class Batch(BaseModel):
 
     @property
     def failed(self) -> bool:
-        return bool(self.rejected) or any(not s.accepted for s in self._standings)
+        """An input rejected, an application needing 补正, or a review form refused."""
+        return (
+            bool(self.rejected)
+            or any(not s.accepted for s in self._standings)
+            or any(f.severity is Severity.error for f in self.findings)
+        )
 
     def iter_results(self) -> Iterator[Result]:
         """Every full result, in source order, one at a time."""
@@ -150,8 +218,11 @@ def assemble(
 
 def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
     findings: list[Finding] = [f for b in bundles for f in b.findings]
+    findings.extend(index.findings)
     findings.extend(_stale_bundles(ev, bundles))
-    findings.extend(_unreturned(bundles))
+    findings.extend(
+        _unissued_returns(index.record, bundles) if index.record else _unreturned(bundles)
+    )
     by_key: dict[str, list[Standing]] = defaultdict(list)
     for r in standings:
         by_key[normal_key(result_key(r))].append(r)
@@ -177,7 +248,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
                     )
                 )
     for r in standings:
-        findings.extend(_missing_reviews(r, bundles))
+        findings.extend(_unscored(r, index) if index.record else _missing_reviews(r, bundles))
 
     rankings, params = [], {}
     groups: dict[tuple[str, str | None], list[Standing]] = defaultdict(list)
@@ -218,7 +289,22 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         parameters=params,
         parameters_file=ev.params.source,
         parameters_file_sha256=ev.params.source_sha256,
+        review_panel=_panel_summary(index),
     )
+
+
+def _panel_summary(index: ReviewIndex) -> dict | None:
+    """How the batch's review forms were admitted, for the results' 参数 sheet and JSON."""
+    if index.verified is None:
+        return None
+    rec = index.record
+    return {
+        "verified": index.verified,
+        "round": rec.round if rec else None,
+        "panel": rec.panel if rec else None,
+        "record": rec.source if rec else None,
+        "roster": rec.roster() if rec else [],
+    }
 
 
 def score_batch(
@@ -226,12 +312,13 @@ def score_batch(
     inputs: Iterable[Loaded],
     bundles: Iterable[ReviewBundle] = (),
     *,
+    record: PanelRecord | None = None,
     framework: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Batch:
     """Score a batch in this process (see :mod:`iipeval.cli.pool` for the parallel one)."""
     bundles = list(bundles)
-    index = index_reviews(bundles)
+    index = index_reviews(bundles, record)
     outcomes = []
     for loaded in inputs:
         outcomes.append(score_one(ev, loaded, index, framework))
@@ -311,6 +398,44 @@ def _unreturned(bundles: list[ReviewBundle]) -> list[Finding]:
                         severity=Severity.warning,
                         code="review_not_returned",
                         message=f"专家“{expert}”的评分表{where}未返回，其评分未计入本次结果",
+                    )
+                )
+    return out
+
+
+def _unscored(result: Standing, index: ReviewIndex) -> list[Finding]:
+    """Experts the record assigned this application to, whose admitted form has no score for
+    it (a form that never came back, or was refused, is reported once, on its own)."""
+    key = normal_key(result_key(result))
+    assigned = [
+        e
+        for e, a in index.record.assigned(result.framework)
+        if normal_key(a.key) == key and (e.id, result.framework) in index.admitted
+    ]
+    return [
+        Finding(
+            severity=Severity.warning,
+            code="review_missing",
+            file=index.admitted[e.id, result.framework],
+            message=f"专家“{e.id}”未对“{result.applicant}”评分",
+        )
+        for e in assigned
+        if e.id not in result.experts
+    ]
+
+
+def _unissued_returns(record: PanelRecord, bundles: list[ReviewBundle]) -> list[Finding]:
+    """Forms the record issued that did not come back."""
+    returned = {(b.expert, b.framework) for b in bundles}
+    out = []
+    for e in record.experts:
+        for form in e.forms:
+            if (e.id, form.framework) not in returned:
+                out.append(
+                    Finding(
+                        severity=Severity.warning,
+                        code="review_not_returned",
+                        message=f"专家“{e.id}”的评分表（{form.file}）未交回，其评分未计入本次结果",
                     )
                 )
     return out

@@ -51,6 +51,22 @@ class PanelDetail(BaseModel):
     disagreement: bool
 
 
+class RefusedReview(BaseModel):
+    """An expert's scores for this application that were not counted, and why."""
+
+    expert: str
+    file: str
+    reason: str
+
+
+class PanelCheck(BaseModel):
+    """Whose scores count in this result: verified against the panel's record or not."""
+
+    verified: bool
+    counted: list[str] = []
+    refused: list[RefusedReview] = []
+
+
 class Provenance(BaseModel):
     framework: str
     framework_version: str
@@ -88,6 +104,7 @@ class Result(BaseModel):
     dimensions: list[DimensionResult]
     indicators: list[IndicatorResult]
     panels: list[PanelDetail] = []
+    panel_check: PanelCheck | None = None
     findings: list[Finding]
     provenance: Provenance
 

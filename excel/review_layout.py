@@ -6,6 +6,7 @@ the two cannot drift apart. The panel file (``PANEL.toml``) is validated here to
 .. code-block:: toml
 
     id = "第一评审组"
+    round = "2026年省级平台认定"   # optional: 评审轮次 (a new id is made when absent)
     framework = "national_2023"   # optional: only applications of this set
     [[experts]]
     id = "E01"
@@ -26,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from iipeval.core.errors import describe, read_toml
 
 #: Bump when cells or the meta sheet move in a way an older reader would misread.
-WORKBOOK_VERSION = 1
+#: Version 2 adds the round, each application's fingerprint and the signature.
+WORKBOOK_VERSION = 2
 FORMAT = "iipeval.review-workbook"
 
 GUIDE, SCORES, QUANT, RUBRIC, CALC, META = "说明", "评分", "定量得分", "评分细则", "_calc", "_meta"
@@ -67,6 +69,7 @@ class Panel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(min_length=1, description="评审组编号")
+    round: str | None = Field(default=None, min_length=1, description="评审轮次")
     framework: str | None = Field(default=None, description="只为该评价体系的申报生成评分表")
     experts: list[PanelExpert] = Field(min_length=1)
 
@@ -87,7 +90,9 @@ class Panel(BaseModel):
         return self
 
 
-_MESSAGES = {"extra_forbidden": "不认识的键（可用键：id、name、framework、experts、conflicts）"}
+_MESSAGES = {
+    "extra_forbidden": "不认识的键（可用键：id、round、name、framework、experts、conflicts）"
+}
 
 
 def _where(loc: tuple) -> str:

@@ -21,6 +21,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 from iipeval.core.application import ExpertReview
 from iipeval.core.batch import ReviewBundle
 from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import form_claims, normal_key
+from iipeval.core.review_form import FORM_FORMAT, read_form
 from iipeval.core.rules import GRADES
 
 from .review_layout import FORMAT, META, SCORES, WORKBOOK_VERSION
@@ -149,6 +151,9 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         roster = json.loads(meta.fact("panel_experts") or "[]")
         bundle.panel_experts = [str(e) for e in roster if isinstance(e, str | int)]
     panel = meta.fact("panel") or None
+    bundle.panel = panel
+    bundle.round = meta.fact("round") or None
+    bundle.signature = meta.fact("signature") or None
     conflicts: list[str] = []
     for c in meta.conflicts:
         for v in c[:2]:
@@ -162,6 +167,18 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
     parts = [(_text(p[0]), _text(p[1]), _int(p[3]), _int(p[4])) for p in meta.parts]
     rows = [(_int(r[0]), _text(r[1]), _text(r[2])) for r in meta.rows]
     expected = fingerprint([[p, s, c] for p, _, s, c in parts], [[r, k] for r, k, _ in rows])
+    bundle.claims = form_claims(
+        format=FORMAT,
+        version=version,
+        round_id=meta.fact("round"),
+        panel=meta.fact("panel"),
+        expert=meta.fact("expert"),
+        framework=meta.fact("framework"),
+        parameters_hash=meta.fact("parameters_hash"),
+        layout={"sheet": sheet, "header_row": header_row, "key_col": key_col},
+        parts=[[p, label, s, c] for p, label, s, c in parts],
+        rows=[[_int(r[0]), _text(r[1]), _text(r[6]) if len(r) > 6 else ""] for r in meta.rows],
+    )
     broken = (
         not bundle.expert
         or header_row is None
@@ -206,6 +223,10 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         return bundle
 
     for r, key, applicant in rows:
+        bundle.row_where[normal_key(key)] = {
+            "sheet": sheet,
+            "cell": f"{get_column_letter(key_col)}{r}",
+        }
         found = _text(_at(grid, r, key_col))
         if found != key:
             bundle.findings.append(
@@ -302,6 +323,8 @@ def read_review_json(path: str | Path) -> ReviewBundle:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         bundle.findings.append(_error(src, "bad_json", f"不是有效的 JSON：{exc}"))
         return bundle
+    if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
+        return read_form(data, src)
     defaults: dict[str, Any] = {}
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"expert", "panel", "framework", "conflicts", "reviews"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,19 @@ from iipeval.core.criteria import Framework
 from iipeval.core.explain import fmt
 from iipeval.core.findings import Severity
 from iipeval.core.linear import ExpertLinear, expert_linear
+from iipeval.core.panel_record import (
+    Assignment,
+    IssuedForm,
+    PanelRecord,
+    RecordExpert,
+    application_sha256,
+    form_claims,
+    new_key,
+    sign,
+)
 from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
+from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES
 from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
@@ -142,8 +154,7 @@ def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> 
     application cannot be scored against its set at all."""
     source = loaded.source
     app = loaded.submission.application
-    bare = Loaded(source, loaded.submission.model_copy(update={"reviews": []}), loaded.findings)
-    pending = ev.score_loaded(bare, framework)  # reader findings count as the data's too
+    pending = ev.score_loaded(loaded, framework)  # reader findings count as the data's too
     if isinstance(pending, Rejected):
         raise PanelGenerationError(
             f"{source}: 无法评分：" + "；".join(f.message for f in pending.findings)
@@ -281,11 +292,16 @@ def build_workbook(
     rows: list[ReviewRow] | None = None,
     excluded: list[Excluded] | None = None,
     roster: list[str] | None = None,
+    *,
+    round_id: str = "",
+    key: bytes | None = None,
 ) -> Workbook:
     """One expert's workbook for the applications of one set they may review.
 
     ``roster`` lists every expert of the panel who gets a workbook for this set, so the
-    batch can name an expert whose workbook never came back.
+    batch can name an expert whose workbook never came back. ``key`` is the round's
+    secret (:mod:`iipeval.core.panel_record`): the workbook is signed with it, and never
+    holds it.
     """
     if rows is None:
         rows, excluded = split_conflicts(rs.rows, expert.conflicts)
@@ -306,7 +322,9 @@ def build_workbook(
     _calc_sheet(calc, rs, rows, cols)
     _quant_sheet(quant, rs, rows)
     _rubric_sheet(rubric, rs)
-    _meta_sheet(meta, rs, panel_id, expert, rows, excluded, cols, roster or [expert.id])
+    _meta_sheet(
+        meta, rs, panel_id, expert, rows, excluded, cols, roster or [expert.id], round_id, key
+    )
 
     for ws in (calc, meta):
         ws.sheet_state = "hidden"
@@ -900,6 +918,8 @@ def _meta_sheet(
     excluded,
     cols: ScoreColumns,
     roster: list[str],
+    round_id: str = "",
+    key: bytes | None = None,
 ):
     fw = rs.framework
     part_rows = [[p.part, p.label, p.indicator, p.score_col, p.comment_col] for p in cols.parts]
@@ -911,10 +931,23 @@ def _meta_sheet(
             r.application.subtype or "",
             r.source,
             r.parameters_hash,
+            application_sha256(r.application),
         ]
         for k, r in enumerate(rows)
     ]
     fp = fingerprint([p[:1] + p[3:] for p in part_rows], [a[:2] for a in app_rows])
+    claims = form_claims(
+        format=FORMAT,
+        version=WORKBOOK_VERSION,
+        round_id=round_id,
+        panel=panel_id,
+        expert=expert.id,
+        framework=fw.id,
+        parameters_hash=rs.parameters_hash,
+        layout={"sheet": SCORES, "header_row": HEADER_ROW, "key_col": cols.key},
+        parts=[[p[0], p[1], p[3], p[4]] for p in part_rows],
+        rows=[[a[0], a[1], a[6]] for a in app_rows],
+    )
     declared = list(expert.conflicts)
     conflicts = [[e.declared, e.row.key, e.row.applicant] for e in excluded]
     for c in declared:
@@ -924,6 +957,7 @@ def _meta_sheet(
         ("format", FORMAT),
         ("workbook_version", WORKBOOK_VERSION),
         ("tool_version", __version__),
+        ("round", round_id),
         ("panel", panel_id),
         ("expert", expert.id),
         ("expert_name", expert.name),
@@ -940,6 +974,7 @@ def _meta_sheet(
         ("key_col", cols.key),
         ("total_col", cols.total),
         ("fingerprint", fp),
+        ("signature", sign(key, claims) if key else ""),
     ]
     ws.append(["iipeval 专家评分表元数据：供程序核对，请勿修改"])
     for k, v in facts:
@@ -949,7 +984,9 @@ def _meta_sheet(
     for p in part_rows:
         ws.append(["", *p])
     ws.append([])
-    ws.append(["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数指纹"])
+    ws.append(
+        ["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数指纹", "申报指纹"]
+    )
     for a in app_rows:
         ws.append(["", *a])
     ws.append([])
@@ -1035,30 +1072,85 @@ def generate_panel(
     *,
     framework: str | None = None,
     force: bool = False,
-) -> tuple[list[Written], list[str]]:
-    """Write one workbook per expert into ``outdir``; return what was written and notes.
+    issued_suffix: str = ".xlsx",
+    forms: str = "xlsx",
+) -> tuple[list[Written], list[str], PanelRecord]:
+    """Write one signed workbook per expert into ``outdir``; return what was written, notes,
+    and the round's record (with its new key), which the caller keeps for the organiser.
 
     ``framework`` scores every application against that set (as ``iipeval score`` does);
     the panel file's own ``framework`` keeps only applications of that set.
+    ``issued_suffix`` is the suffix the forms will finally carry (``.xlsm`` when converted);
+    ``forms="json"`` issues signed JSON forms (:mod:`iipeval.core.review_form`) instead.
     """
     outdir = Path(outdir)
     sets = prepare(ev, loaded, framework)
     if not sets:
         raise PanelGenerationError("没有可用的申报")
     plan = plan_panel(sets, panel, outdir, panel.framework)
+    if forms == "json":
+        plan.outputs = [(p.with_suffix(".json"), *rest) for p, *rest in plan.outputs]
+        issued_suffix = ".json"
     if not force:
         existing = [str(p) for p, *_ in plan.outputs if p.exists()]
         if existing:
             raise OutputExists(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)
+    round_id = panel.round or f"R{secrets.token_hex(4)}"
+    key = new_key()
     written = []
     rosters: dict[str, list[str]] = {}
     for _, rs, expert, *_ in plan.outputs:
         rosters.setdefault(rs.framework.id, []).append(expert.id)
+    issued: dict[str, list[IssuedForm]] = {}
     for path, rs, expert, rows, excluded in plan.outputs:
-        wb = build_workbook(rs, panel.id, expert, rows, excluded, rosters[rs.framework.id])
-        save_atomic(wb, path)
+        if forms == "json":
+            form = issue_form(
+                key=bytes.fromhex(key),
+                round_id=round_id,
+                panel=panel.id,
+                expert=expert.id,
+                expert_name=expert.name,
+                framework=rs.framework.id,
+                parameters_hash=rs.parameters_hash,
+                parts=[(pid, label) for pid, label, _ in rs.parts()],
+                applications=[_assignment(r) for r in rows],
+            )
+            text = json.dumps(form, ensure_ascii=False, indent=2) + "\n"
+            write_atomic(path, lambda p, t=text: p.write_text(t, "utf-8"), force=True)
+        else:
+            wb = build_workbook(
+                rs,
+                panel.id,
+                expert,
+                rows,
+                excluded,
+                rosters[rs.framework.id],
+                round_id=round_id,
+                key=bytes.fromhex(key),
+            )
+            save_atomic(wb, path)
         written.append(Written(path, expert, rs.framework.id, len(rows), excluded))
+        issued.setdefault(expert.id, []).append(
+            IssuedForm(
+                framework=rs.framework.id,
+                file=path.with_suffix(issued_suffix).name,
+                applications=[_assignment(r) for r in rows],
+                recused=[_assignment(e.row) for e in excluded],
+            )
+        )
+    record = PanelRecord(
+        round=round_id,
+        panel=panel.id,
+        key=key,
+        tool_version=__version__,
+        experts=[
+            RecordExpert(
+                id=e.id, name=e.name, conflicts=list(e.conflicts), forms=issued.get(e.id, [])
+            )
+            for e in panel.experts
+        ],
+    )
     notes = list(plan.notes)
     for rs in sets.values():
         for r in rs.rows:
@@ -1066,7 +1158,13 @@ def generate_panel(
                 notes.append(
                     f"{r.source}: 申报数据有{r.errors}处错误待补正，评分表中的定量得分按现有数据计算"
                 )
-    return written, notes
+    return written, notes, record
+
+
+def _assignment(row: ReviewRow) -> Assignment:
+    return Assignment(
+        key=row.key, applicant=row.applicant, application_sha256=application_sha256(row.application)
+    )
 
 
 __all__ = [

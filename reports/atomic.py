@@ -44,14 +44,17 @@ class Terminated(SystemExit):
         self.signum = int(signum)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None], *, force: bool) -> None:
+def write_atomic(
+    path: Path, write: Callable[[Path], None], *, force: bool, mode: int | None = None
+) -> None:
     """Have ``write`` fill a temporary file, then move it onto ``path`` in one step.
 
     ``write`` receives the temporary path (same directory and suffix as ``path``, hidden
     name) and must write the complete file there. Raises :class:`OutputExists` if
     ``path`` exists and ``force`` is false; whatever ``write`` raises (including
     ``KeyboardInterrupt`` and :class:`Terminated`) propagates after the temporary file is
-    removed, leaving any previous file at ``path`` as it was.
+    removed, leaving any previous file at ``path`` as it was. ``mode`` sets the file's
+    permissions (a file holding a secret key: ``0o600``); by default they are the usual ones.
     """
     path = Path(path)
     if path.is_dir():
@@ -67,7 +70,7 @@ def write_atomic(path: Path, write: Callable[[Path], None], *, force: bool) -> N
     try:
         write(tmp)
         _fsync(tmp)
-        os.chmod(tmp, _mode_for(path))
+        os.chmod(tmp, _mode_for(path) if mode is None else mode)
         try:
             os.replace(tmp, path)
         except PermissionError as exc:

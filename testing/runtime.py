@@ -22,6 +22,8 @@ from . import sample
 from .problems import Problem
 
 GOLDEN = "golden.json"
+#: the examples' expert scores, one JSON review file per expert or one for all
+REVIEWS = "reviews"
 DIGITS = 4
 TOLERANCE = 1e-6
 REPORT_TO_IIPEVAL = (
@@ -216,11 +218,17 @@ def summary(r: Result | Rejected) -> dict[str, Any]:
 
 
 def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
+    """Score the plugin's example applications with the expert scores in ``reviews/``
+    (the author's own fictional scores: taken as they are, no panel record)."""
+    from iipeval.core.batch import index_reviews, score_one
+    from iipeval.excel.review_reader import read_review_json
+
+    index = index_reviews(read_review_json(p) for p in sorted((folder / REVIEWS).glob("*.json")))
     out = {}
     for path in sorted(folder.glob("*.json")):
         if path.name == GOLDEN:
             continue
-        out[path.name] = summary(ev.score_loaded(load_json(path)))
+        out[path.name] = summary(score_one(ev, load_json(path), index))
     return out
 
 

@@ -118,12 +118,18 @@ def application(
 
 
 def submission_json(fw: Framework, subtype: str | None = None) -> dict[str, Any]:
-    """A JSON submission (application and reviews) as ``iipeval score`` reads it."""
+    """A JSON application as ``iipeval score`` reads it (scores never travel with it)."""
     app = application(fw, subtype)
-    return {
-        "application": app.model_dump(mode="json", exclude_none=True, exclude_defaults=False),
-        "reviews": [r.model_dump(mode="json", exclude_defaults=True) for r in reviews(fw)],
-    }
+    return {"application": app.model_dump(mode="json", exclude_none=True, exclude_defaults=False)}
+
+
+def reviews_json(fw: Framework) -> list[dict[str, Any]]:
+    """The sample experts' scores as a JSON review file, naming the sample application."""
+    key = credit_code(fw)
+    return [
+        {**r.model_dump(mode="json", exclude_defaults=True), "application": key}
+        for r in reviews(fw)
+    ]
 
 
 def fill_workbook(

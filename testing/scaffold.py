@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from iipeval.core.api import Evaluator, load_json
+from iipeval.core.api import Evaluator
 from iipeval.core.criteria import Framework
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.host import Host
@@ -29,7 +29,7 @@ from iipeval.core.loading import read_framework_toml
 
 from . import sample
 from .kit import installed_plugins
-from .runtime import GOLDEN, summary
+from .runtime import GOLDEN, REVIEWS, score_examples
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_NAME = 40
@@ -225,8 +225,11 @@ def create(
         examples.mkdir()
         example = _example(fw)
         (examples / "example.json").write_text(_dumps(example), encoding="utf-8")
-        result = draft_ev.score_loaded(load_json(examples / "example.json"))
-        golden = {"example.json": summary(result)}
+        (examples / REVIEWS).mkdir()
+        (examples / REVIEWS / "experts.json").write_text(
+            _dumps(sample.reviews_json(fw)), encoding="utf-8"
+        )
+        golden = score_examples(draft_ev, examples)
         (examples / GOLDEN).write_text(_dumps(golden, sort_keys=True), encoding="utf-8")
         staging.rename(target)
     except BaseException:

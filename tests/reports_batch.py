@@ -18,13 +18,26 @@ from pathlib import Path
 
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.application import ExpertReview, Submission
-from iipeval.core.batch import Batch, ReviewBundle, score_batch
+from iipeval.core.batch import Batch, ReviewBundle, application_key, normal_key, score_batch
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.params import Parameters, RankingPolicy
 from iipeval.core.validation import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+from iipeval.excel.review_reader import read_review_json
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples" / "applications"
+ROUND = REPO / "examples" / "reviews"
+
+
+def example_reviews() -> dict[str, list[ExpertReview]]:
+    """The example round's expert scores, by application key."""
+    out: dict[str, list[ExpertReview]] = {}
+    for path in sorted(ROUND.glob("review_*.json")):
+        for r in read_review_json(path).reviews:
+            out.setdefault(normal_key(r.application), []).append(r)
+    return out
+
+
 GENERATED_AT = datetime(2024, 5, 20, 9, 30, 0)
 
 
@@ -36,9 +49,17 @@ def credit_code(body: str) -> str:
     return body + CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
+#: application source → the panel's scores for it (the demo's reviews, filed per expert below)
+PANEL: dict[str, list[ExpertReview]] = {}
+
+
 def example(name: str) -> Loaded:
     loaded = load_json(EXAMPLES / f"{name}.json")
     assert loaded.submission is not None, loaded.findings
+    key = normal_key(application_key(loaded.submission.application))
+    PANEL[loaded.source] = [
+        r.model_copy(update={"panel": None}) for r in example_reviews().get(key, [])
+    ]
     return loaded
 
 
@@ -83,16 +104,17 @@ def variant(
                     },
                 }
             )
-            for r in sub.reviews
+            for r in PANEL[base.source]
         ]
-    return Loaded(source, Submission(application=new_app, reviews=reviews))
+    PANEL[source] = [r.model_copy(update={"application": name}) for r in reviews]
+    return Loaded(source, Submission(application=new_app))
 
 
 def split_panel(base: Loaded, name: str) -> list[ExpertReview]:
     """Five experts who disagree wildly on the first three parts."""
-    parts = list(base.submission.reviews[0].scores)
+    parts = list(PANEL[base.source][0].scores)
     out = []
-    for k, r in enumerate(base.submission.reviews):
+    for k, r in enumerate(PANEL[base.source]):
         scores = dict(r.scores)
         for p in parts[:3]:
             scores[p] = [95, 92, 30, 88, 25][k]
@@ -174,14 +196,9 @@ def demo_inputs(names: dict[str, str] | None = None) -> tuple[list[Loaded], list
             ],
         ),
     ]
-    # 北方智联's panel disagrees wildly; its reviews come with the application file.
+    # 北方智联's panel disagrees wildly.
     d = inputs[3]
-    inputs[3] = Loaded(
-        d.source,
-        d.submission.model_copy(
-            update={"reviews": split_panel(nat, d.submission.application.applicant.name)}
-        ),
-    )
+    PANEL[d.source] = split_panel(nat, d.submission.application.applicant.name)
     if names:
         renamed = []
         for x in inputs:
@@ -196,8 +213,22 @@ def demo_inputs(names: dict[str, str] | None = None) -> tuple[list[Loaded], list
                     }
                 )
                 x = Loaded(x.source, x.submission.model_copy(update={"application": app}))
+                PANEL[x.source] = [
+                    r.model_copy(update={"application": new}) for r in PANEL[x.source]
+                ]
             renamed.append(x)
         inputs = renamed
+    by_expert: dict[str, list[ExpertReview]] = {}
+    for x in inputs:
+        if x.submission is None:
+            continue
+        key = application_key(x.submission.application)
+        for r in PANEL.get(x.source, []):
+            by_expert.setdefault(r.expert, []).append(r.model_copy(update={"application": key}))
+    panel = [
+        ReviewBundle(source=f"{expert}评分表.json", reviews=reviews, expert=expert)
+        for expert, reviews in sorted(by_expert.items())
+    ]
     stray = ReviewBundle(
         source="专家F评分表.xlsx",
         reviews=[
@@ -208,7 +239,7 @@ def demo_inputs(names: dict[str, str] | None = None) -> tuple[list[Loaded], list
             )
         ],
     )
-    return inputs, [stray]
+    return inputs, [*panel, stray]
 
 
 def demo_batch(names: dict[str, str] | None = None) -> Batch:

@@ -61,3 +61,21 @@ def application(**items) -> Application:
 
 def reviews(*scores, part="tech.judged") -> list[ExpertReview]:
     return [ExpertReview(expert=f"专家{k + 1:02d}", scores={part: s}) for k, s in enumerate(scores)]
+
+
+EXAMPLE_APPS = REPO / "examples" / "applications"
+EXAMPLE_ROUND = REPO / "examples" / "reviews"
+
+
+def example_reviews(app: Application) -> list[ExpertReview]:
+    """The example round's expert scores for ``app`` (read from its signed JSON forms)."""
+    from iipeval.core.batch import application_key, normal_key
+    from iipeval.excel.review_reader import read_review_json
+
+    key = normal_key(application_key(app))
+    return [
+        r
+        for path in sorted(EXAMPLE_ROUND.glob("review_*.json"))
+        for r in read_review_json(path).reviews
+        if normal_key(r.application) == key
+    ]

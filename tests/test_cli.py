@@ -10,7 +10,8 @@ from support import REPO
 
 from iipeval.cli.main import cli
 
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples" / "applications"
+REVIEWS = REPO / "examples" / "reviews"  # the example round: signed forms + panel record
 BUILTIN = ["hunan_characteristic", "hunan_comprehensive", "hunan_professional", "national_2023"]
 COUNTS = {
     "national_2023": 21,
@@ -76,7 +77,7 @@ def test_plugins_lists_versions_and_hooks():
 
 
 def test_score_examples_json_contract():
-    data = json.loads(run("score", EXAMPLES, "--format", "json"))
+    data = json.loads(run("score", EXAMPLES, "--reviews", REVIEWS, "--format", "json"))
     assert data["rejected"] == []
     assert sorted(r["framework"] for r in data["results"]) == BUILTIN
     for r in data["results"]:
@@ -98,7 +99,8 @@ def test_score_examples_json_contract():
 
 
 def test_score_is_byte_identical_across_runs():
-    assert run("score", EXAMPLES, "--format", "json") == run("score", EXAMPLES, "--format", "json")
+    args = ("score", EXAMPLES, "--reviews", REVIEWS, "--format", "json")
+    assert run(*args) == run(*args)
 
 
 def test_score_text_is_a_chinese_score_card():
@@ -108,13 +110,14 @@ def test_score_text_is_a_chinese_score_card():
 
 def test_params_file_moves_total_and_is_recorded(tmp_path):
     example = EXAMPLES / "national_2023.json"
-    base = json.loads(run("score", example, "--format", "json"))["results"][0]
+    base = json.loads(run("score", example, "--reviews", REVIEWS, "--format", "json"))["results"][0]
     show = json.loads(run("show", "national_2023", "--format", "json"))
     dim = show["dimensions"][0]
     ind = dim["indicators"][0]
     params = tmp_path / "p.toml"
     params.write_text(f"[frameworks.national_2023.weights]\n{ind['id']} = {ind['weight'] * 2}\n")
-    moved = json.loads(run("score", example, "--params", params, "--format", "json"))["results"][0]
+    args = ("score", example, "--reviews", REVIEWS, "--params", params, "--format", "json")
+    moved = json.loads(run(*args))["results"][0]
     # expected: the indicator's share within its dimension grows, the others shrink
     w = {i["id"]: i["weight"] for i in dim["indicators"]}
     w[ind["id"]] *= 2

@@ -47,6 +47,7 @@ from e2e_round import (
 )
 
 from iipeval.core.api import Evaluator
+from iipeval.core.panel_record import RECORD_NAME
 from iipeval.core.results import Result
 from iipeval.excel.review_layout import FIRST_ROW, SCORES, file_name
 
@@ -136,14 +137,17 @@ def result_of(batch: dict, key: str) -> dict:
 
 
 def test_panel_writes_one_workbook_per_expert_and_set_leaving_conflicts_out(rnd: Round, ev):
-    lines = rnd.panel_output.strip().splitlines()
+    *lines, record_line = rnd.panel_output.strip().splitlines()
     assert len(lines) == 2 * len(EXPERTS)  # two criteria sets → two workbooks each
+    assert RECORD_NAME in record_line and "仅由组织方保存" in record_line
     conflict_line = [ln for ln in lines if f"专家 {CONFLICTED} " in ln and NATIONAL in ln]
     assert len(conflict_line) == 1 and "11份申报，回避1份" in conflict_line[0]
     # E07 never returned theirs; the other twelve are in the reviews folder
     assert sorted(p.name for p in rnd.reviews.iterdir()) == sorted(
-        file_name(PANEL_ID, e, fw) for e in EXPERTS if e != ABSENT for fw in (NATIONAL, HUNAN)
+        [RECORD_NAME]
+        + [file_name(PANEL_ID, e, fw) for e in EXPERTS if e != ABSENT for fw in (NATIONAL, HUNAN)]
     )
+    assert (rnd.reviews / RECORD_NAME).stat().st_mode & 0o777 == 0o600  # the key's owner only
 
     national = ev.framework(NATIONAL).framework
     conflicted = rnd.spec(CONFLICT_APP).key
@@ -303,8 +307,8 @@ def test_an_expert_who_never_returns_a_workbook_is_reported_missing(runs):
     absent = [f["message"] for f in runs.batch["findings"] if f["code"] == "review_not_returned"]
     # E07 was on the panel for both sets; every returned workbook records the roster
     assert absent == [
-        f"专家“{ABSENT}”的评分表（hunan_characteristic）未返回，其评分未计入本次结果",
-        f"专家“{ABSENT}”的评分表（national_2023）未返回，其评分未计入本次结果",
+        f"专家“{ABSENT}”的评分表（{file_name(PANEL_ID, ABSENT, HUNAN)}）未交回，其评分未计入本次结果",
+        f"专家“{ABSENT}”的评分表（{file_name(PANEL_ID, ABSENT, NATIONAL)}）未交回，其评分未计入本次结果",
     ]
 
 
@@ -326,7 +330,7 @@ def test_rerun_is_byte_identical_and_existing_output_needs_force(runs):
 
 
 def test_inputs_are_never_modified(rnd: Round, runs):
-    assert len(runs.inputs_before) == 30 + 12
+    assert len(runs.inputs_before) == 30 + 12 + 1  # applications, workbooks, the record
     assert runs.inputs_after == runs.inputs_before
 
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from support import REPO, framework_plugin, plugin
+from support import REPO, example_reviews, framework_plugin, plugin
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import Host
@@ -81,14 +81,14 @@ def test_child_inherits_parent_exclusions_and_code_checks():
         env={"IIPEVAL_PLUGINS": "hunan_comprehensive"},
     )
     assert [v.code for v in host.frameworks["changsha_test"].validators] == ["probe"]
-    sub = load_json(REPO / "examples" / "hunan_comprehensive.json").submission
+    sub = load_json(REPO / "examples" / "applications" / "hunan_comprehensive.json").submission
     app = sub.application.model_copy(update={"framework": "changsha_test"})
-    result = Evaluator(host).score(app, sub.reviews)
+    result = Evaluator(host).score(app, example_reviews(app))
     assert result.total is not None and result.accepted
     outsider = app.model_copy(deep=True)
     first17 = "91110000MA01ABCD0"  # registered in Beijing (division code 110000)
     outsider.applicant.credit_code = first17 + credit_code_check_char(first17)
-    r = Evaluator(host).score(outsider, sub.reviews)
+    r = Evaluator(host).score(outsider, example_reviews(app))
     assert [h.id for h in r.exclusions] == ["registered_outside_hunan"]
 
 

@@ -21,7 +21,9 @@ def test_interrupted_run_keeps_previous_output(tmp_path, sig):
     inputs = tmp_path / "in"
     inputs.mkdir()
     for n in range(5):
-        shutil.copy(REPO / "examples" / "national_2023.json", inputs / f"a{n}.json")
+        shutil.copy(
+            REPO / "examples" / "applications" / "national_2023.json", inputs / f"a{n}.json"
+        )
     os.mkfifo(inputs / "stuck.json")
     out = tmp_path / "results.json"
     out.write_text('{"previous": "complete"}', "utf-8")

@@ -204,10 +204,7 @@ def test_score_of_a_complete_application_is_final(ev, fw, xlsm_template, tmp_pat
     parts = {pid: 80 for pid, _, _ in fw.expert_parts()}
     from iipeval.core.application import ExpertReview
 
-    sub = loaded.submission.model_copy(
-        update={"reviews": [ExpertReview(expert="E1", scores=parts)]}
-    )
-    final = ev.score(sub.application, sub.reviews)
+    final = ev.score(loaded.submission.application, [ExpertReview(expert="E1", scores=parts)])
     assert not final.provisional  # the engine's view; the sheet shows the same
     from iipeval.excel.udfs import total_row
 

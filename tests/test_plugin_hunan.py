@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import example_reviews
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.application import Application, NotApplicable
@@ -44,7 +45,7 @@ def framework(host, fw_id):
 
 
 def example_path(fw_id) -> Path:
-    return REPO / "examples" / f"{fw_id}.json"
+    return REPO / "examples" / "applications" / f"{fw_id}.json"
 
 
 def example(fw_id) -> dict:
@@ -57,7 +58,8 @@ def score_example(evaluator, fw_id, *, items=None, **app_changes):
     app = data["application"]
     app = {**app, "items": {**app["items"], **(items or {})}, **app_changes}
     application = Application.model_validate(app)
-    return evaluator.score(application, load_json(example_path(fw_id)).submission.reviews)
+    original = Application.model_validate(data["application"])
+    return evaluator.score(application, example_reviews(original))
 
 
 def codes(result, severity=None):
@@ -321,9 +323,10 @@ def test_example_is_marked_fictional_and_complete(host, fw_id):
     fw = framework(host, fw_id)
     assert set(app["items"]) == {i.id for i in fw.items}
     parts = {pid for pid, _, _ in fw.expert_parts()}
-    assert len(data["reviews"]) == 5
-    for review in data["reviews"]:
-        assert set(review["scores"]) == parts, review["expert"]
+    reviews = example_reviews(Application.model_validate(app))  # from the example round
+    assert len(reviews) == 5
+    for review in reviews:
+        assert set(review.scores) == parts, review.expert
 
 
 def test_characteristic_example_names_a_subtype():
@@ -332,7 +335,9 @@ def test_characteristic_example_names_a_subtype():
 
 @pytest.mark.parametrize("fw_id", SETS)
 def test_example_scores_cleanly(evaluator, fw_id):
-    result = evaluator.score_loaded(load_json(example_path(fw_id)))
+    loaded = load_json(example_path(fw_id))
+    reviews = example_reviews(loaded.submission.application)
+    result = evaluator.score_loaded(loaded, reviews=reviews)
     assert [f.message for f in result.findings if f.severity is Severity.error] == []
     assert result.accepted and not result.excluded and result.fictional
     assert result.provisional is False

@@ -29,6 +29,7 @@ from iipeval.core.application import Application
 from iipeval.core.host import Host
 from iipeval.core.rules import Rule
 from iipeval.core.validation import credit_code_check_char
+from iipeval.excel.review_reader import read_review_json
 from iipeval.testing import (
     ConformanceError,
     assert_conformant,
@@ -235,9 +236,12 @@ def test_province_example_total_follows_from_the_parent(province):
     folder, mod = province
     ev = Evaluator(Host(env={}, plugins=[("hunan_changsha", mod)]))
     sub = load_json(folder / "iipeval_hunan_changsha" / "examples" / "changsha_example.json")
-    child = ev.score(sub.submission.application, sub.submission.reviews)
+    reviews = read_review_json(
+        folder / "iipeval_hunan_changsha" / "examples" / "reviews" / "experts.json"
+    ).reviews
+    child = ev.score(sub.submission.application, reviews)
     as_parent = sub.submission.application.model_copy(update={"framework": "hunan_comprehensive"})
-    parent = ev.score(as_parent, sub.submission.reviews)
+    parent = ev.score(as_parent, reviews)
     s = {i.id: i.score for i in parent.indicators}
     green = next(i.score for i in child.indicators if i.id == "green")
     expected = parent.total + (-2 * s["devices"] - 2 * s["models"] + 4 * green) / 100

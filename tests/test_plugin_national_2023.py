@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import example_reviews
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.application import Application, NotApplicable
@@ -16,7 +17,7 @@ from iipeval.core.host import Host
 FRAMEWORK = "national_2023"
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
-EXAMPLE = REPO / "examples" / "national_2023.json"
+EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
 
 DIMENSION_IDS = ["resource", "technology", "enablement", "contribution", "sustainability"]
 
@@ -45,8 +46,7 @@ def score_items(evaluator, example, **changes):
     """Score the example application with some items changed (reviews kept)."""
     data = example["application"]
     app = Application.model_validate({**data, "items": {**data["items"], **changes}})
-    loaded = load_json(EXAMPLE)
-    return evaluator.score(app, loaded.submission.reviews)
+    return evaluator.score(app, example_reviews(app))
 
 
 def codes(result, severity=None):
@@ -190,7 +190,8 @@ def test_example_fills_every_item(fw, example):
 
 
 def test_example_scores_cleanly(evaluator, fw):
-    result = evaluator.score_loaded(load_json(EXAMPLE))
+    loaded = load_json(EXAMPLE)
+    result = evaluator.score_loaded(loaded, reviews=example_reviews(loaded.submission.application))
     errors = [f.message for f in result.findings if f.severity is Severity.error]
     assert errors == []
     warnings = [f.message for f in result.findings if f.severity is Severity.warning]

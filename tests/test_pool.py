@@ -12,7 +12,10 @@ from iipeval.core.batch import ReviewIndex
 from iipeval.core.params import Parameters
 from iipeval.core.results import Rejected, Result
 
-GOOD = [REPO / "examples" / f"{n}.json" for n in ("national_2023", "hunan_professional")]
+GOOD = [
+    REPO / "examples" / "applications" / f"{n}.json"
+    for n in ("national_2023", "hunan_professional")
+]
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def run(paths, **kw):
 def test_good_files_score_in_workers():
     outs = run(GOOD, jobs=2)
     assert sorted(o.source for o in outs) == sorted(str(p) for p in GOOD)
-    assert all(isinstance(o, Result) and o.total for o in outs)
+    assert all(isinstance(o, Result) and o.secured > 0 for o in outs)
 
 
 def test_crash_hang_and_memory_each_cost_only_their_file(hostile_reader):

@@ -73,7 +73,7 @@ def test_csv_rows_carry_the_application_and_indicator_figures(batch, tmp_path):
     assert float(first["计分"]) == pytest.approx(result.indicators[0].points, abs=1e-4)
     assert first["计分说明"] == result.indicators[0].explanation
     innovation = next(r for r in top if r["指标编号"] == "innovation")
-    assert "专家A 88" in innovation["专家评分"] and innovation["需复议"] == "否"
+    assert "E01 88" in innovation["专家评分"] and innovation["需复议"] == "否"
     assert next(r for r in top if r["指标编号"] == "devices")["需复议"] == ""  # no panel
     split = [r for r in rows if r["申报单位"] == "（示例）北方智联工业互联网有限公司"]
     assert {r["指标编号"] for r in split if r["需复议"] == "是"} == {

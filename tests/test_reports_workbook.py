@@ -141,7 +141,7 @@ def test_score_card_header_indicators_and_experts(wb, batch):
         assert ind.name in flat and ind.explanation in flat
     head_row = next(k for k, row in enumerate(values, 1) if row[0] == "指标·评分项")
     experts = [v for v in values[head_row - 1][7:] if v]
-    assert experts == ["专家A", "专家B", "专家C", "专家D", "专家E"]
+    assert experts == ["E01", "E02", "E03", "E04", "E05"]
     first = values[head_row]
     panel = result.panels[0]
     assert first[0] == panel.label and first[3] == pytest.approx(panel.score)
@@ -166,7 +166,7 @@ def test_disagreement_sheet_lists_every_flagged_part(wb, batch):
     assert len(flagged) == 3
     assert [(r[0], r[2]) for r in rows] == flagged
     for r in rows:
-        assert "专家C 30" in r[3] and "专家E 25（去掉）" in r[3]
+        assert "E03 30" in r[3] and "E05 25（去掉）" in r[3]
         assert r[4:10] == (95, 25, 70, 30, 70, "需复议")
 
 

@@ -29,7 +29,7 @@ from iipeval.excel.review_layout import (
 from iipeval.excel.review_reader import read_review_json, read_review_workbook, read_reviews
 from iipeval.excel.review_workbook import build_workbook, generate_panel, prepare, save_atomic
 
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples" / "applications"
 
 
 @pytest.fixture(scope="module")
@@ -137,10 +137,12 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
         cli, ["panel", str(EXAMPLES / "national_2023.json"), "--panel", str(panel), "-o", str(out)]
     )
     assert res.exit_code == 0, res.output
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.glob("review_*"))
     assert names == [file_name("第一评审组", "E01"), file_name("第一评审组", "E02")]
     assert all(n.isascii() and n.startswith("review_") for n in names)
-    assert not [p for p in out.iterdir() if p.suffix != ".xlsx"]  # no temp files left
+    assert not [
+        p for p in out.iterdir() if p.suffix != ".xlsx" and p.name != "panel-record.json"
+    ]  # no temp files left
 
     wb = openpyxl.load_workbook(out / names[0])
     assert wb.sheetnames == ["说明", "评分", "定量得分", "评分细则", "_calc", "_meta"]
@@ -196,7 +198,7 @@ def test_several_sets_give_one_workbook_per_expert_per_set(tmp_path):
         cli, ["panel", str(EXAMPLES), "--panel", str(panel), "-o", str(tmp_path / "o")]
     )
     assert res.exit_code == 0, res.output
-    names = sorted(p.name for p in (tmp_path / "o").iterdir())
+    names = sorted(p.name for p in (tmp_path / "o").glob("review_*"))
     assert names == [
         "review_P1_E01_hunan_characteristic.xlsx",
         "review_P1_E01_hunan_comprehensive.xlsx",
@@ -214,7 +216,7 @@ def test_panel_framework_keeps_only_that_set(tmp_path):
         cli, ["panel", str(EXAMPLES), "--panel", str(panel), "-o", str(tmp_path / "o")]
     )
     assert res.exit_code == 0, res.output
-    assert [p.name for p in (tmp_path / "o").iterdir()] == ["review_P1_E01.xlsx"]
+    assert [p.name for p in (tmp_path / "o").glob("review_*")] == ["review_P1_E01.xlsx"]
     assert "跳过" in res.output
 
 
@@ -264,7 +266,7 @@ def test_conflicts_leave_applications_out_and_are_recorded(ev, tmp_path):
         'conflicts = ["91110108ma01k7q36g", "（示例）岳麓工业互联网研究院"]\n'
         '[[experts]]\nid = "E02"\nname = "李四"\n',
     )
-    written, _notes = generate_panel(ev, loaded, panel, tmp_path / "o")
+    written, _notes, _record = generate_panel(ev, loaded, panel, tmp_path / "o")
     by_expert = {w.expert.id: w for w in written}
     assert by_expert["E01"].rows == 2 and by_expert["E02"].rows == 4
     ws = openpyxl.load_workbook(by_expert["E01"].path)[SCORES]

@@ -235,14 +235,14 @@ def test_cli_wants_the_matching_suffix(tmp_path):
 
 
 def test_expert_workbooks_as_xlsm_keep_their_formulas_and_read_back(tmp_path, quickstart_vba):
-    examples = Path(__file__).parent.parent / "examples"
+    examples = Path(__file__).parent.parent / "examples" / "applications"
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "G1"\n[[experts]]\nid = "E01"\nname = "张三"\n', encoding="utf-8")
     out = tmp_path / "out"
     args = ["panel", str(examples / "national_2023.json"), "--panel", str(panel), "-o", str(out)]
     first = CliRunner().invoke(cli, [*args, "--xlsm"])
     assert first.exit_code == 0, first.output
-    [made] = list(out.iterdir())
+    [made] = list(out.glob("review_*"))
     assert made.suffix == ".xlsm" and made.name.isascii()
     pkg = Package(made)
     assert pkg.parts["xl/vbaProject.bin"] == quickstart_vba
