@@ -1,0 +1,425 @@
+"""A review round no one can bend: only the panel's experts count, only what they were issued.
+
+Each attack is built here from a clean round (two national applicants, a three-expert
+panel, its signed forms and record) and must end as the organiser needs it: an error
+finding naming the file (and cell), the forged scores not counted, ranks unchanged, exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from reports_batch import credit_code
+from support import EXAMPLE_APPS
+from test_review_recalc import SOFFICE, recalc
+
+from iipeval.cli.main import cli
+from iipeval.core.panel_record import RECORD_NAME
+from iipeval.excel.review_layout import FIRST_ROW, META, SCORES
+from iipeval.excel.review_workbook import fingerprint
+
+STRONG, WEAK = "91110108MA01K7Q36G", credit_code("91310115MA1K4B2C3")
+EXPERTS = ("E01", "E02", "E03")
+#: per expert: the strong applicant's and the weak one's score on every part
+GIVEN = {"E01": (90, 60), "E02": (88, 62), "E03": (86, 58)}
+
+
+def run(*args, code=None):
+    res = CliRunner().invoke(cli, [str(a) for a in args])
+    if code is not None:
+        assert res.exit_code == code, res.output[-3000:]
+    return res
+
+
+def panel_file(tmp: Path, *, panel="评审组A", round_id="第一轮", extra="", conflicts=None) -> Path:
+    lines = [f'id = "{panel}"', f'round = "{round_id}"']
+    for e in EXPERTS:
+        lines += ["[[experts]]", f'id = "{e}"']
+        if conflicts and e in conflicts:
+            lines.append(f'conflicts = ["{conflicts[e]}"]')
+    path = tmp / f"panel_{panel}_{round_id}.toml"
+    path.write_text("\n".join(lines) + "\n" + extra, "utf-8")
+    return path
+
+
+def applications(tmp: Path) -> Path:
+    folder = tmp / "apps"
+    folder.mkdir()
+    data = json.loads((EXAMPLE_APPS / "national_2023.json").read_text("utf-8"))
+    (folder / "strong.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    weak = data["application"]
+    weak["applicant"] = {
+        **weak["applicant"],
+        "name": "（示例）弱一些的平台公司",
+        "credit_code": WEAK,
+    }
+    weak["items"] = {
+        k: (max(1, v // 3) if isinstance(v, int) and not isinstance(v, bool) and v > 3 else v)
+        for k, v in weak["items"].items()
+    }
+    (folder / "weak.json").write_text(
+        json.dumps({"application": weak}, ensure_ascii=False), "utf-8"
+    )
+    return folder
+
+
+def fill_json(path: Path) -> None:
+    form = json.loads(path.read_text("utf-8"))
+    strong, weak = GIVEN[form["expert"]]
+    for r in form["reviews"]:
+        value = strong if r["application"] == STRONG else weak
+        r["scores"] = dict.fromkeys(r["scores"], value)
+    path.write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+
+
+def meta_rows(wb) -> tuple[list[tuple], dict[str, int]]:
+    """The [parts] (id, label, score col) and [rows] (key → row) of a workbook's _meta."""
+    parts, rows, section = [], {}, None
+    for row in wb[META].iter_rows(values_only=True):
+        head = row[0] or ""
+        if str(head).startswith("["):
+            section = head
+            continue
+        if section == "[parts]" and row[1]:
+            parts.append((row[1], row[2], int(row[4])))
+        elif section == "[rows]" and row[1]:
+            rows[str(row[2])] = int(row[1])
+    return parts, rows
+
+
+def fill_workbook(path: Path, expert: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    parts, rows = meta_rows(wb)
+    strong, weak = GIVEN[expert]
+    for key, r in rows.items():
+        for _, _, col in parts:
+            wb[SCORES].cell(row=r, column=col, value=strong if key == STRONG else weak)
+    wb.save(path)
+
+
+@pytest.fixture
+def json_round(tmp_path):
+    apps = applications(tmp_path)
+    reviews = tmp_path / "reviews"
+    run("panel", apps, "--panel", panel_file(tmp_path), "-o", reviews, "--forms", "json", code=0)
+    for p in reviews.glob("review_*.json"):
+        fill_json(p)
+    return apps, reviews
+
+
+@pytest.fixture(scope="module")
+def xlsx_round(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("xlsx_round")
+    apps = applications(tmp)
+    reviews = tmp / "reviews"
+    conflicts = {"E03": WEAK}
+    run("panel", apps, "--panel", panel_file(tmp, conflicts=conflicts), "-o", reviews, code=0)
+    for e in EXPERTS:
+        [path] = reviews.glob(f"review_*_{e}.xlsx")
+        fill_workbook(path, e)
+    return apps, reviews
+
+
+def score(apps, reviews, *extra, code):
+    res = run("score", apps, "--reviews", reviews, *extra, "--format", "json", code=code)
+    return json.loads(res.output)
+
+
+def by_key(data) -> dict[str, dict]:
+    return {r["credit_code"]: r for r in data["results"]}
+
+
+def codes(data) -> list[str]:
+    return [f["code"] for f in data["findings"]]
+
+
+def ranks(data) -> dict[str, int]:
+    return {e["key"]: e["rank"] for rk in data["rankings"] for e in rk["entries"]}
+
+
+# ---------------------------------------------------------------------------------------
+# the clean round
+
+
+def test_clean_round_verifies_with_no_finding_and_says_whose_scores_count(json_round):
+    apps, reviews = json_round
+    data = score(apps, reviews, code=0)
+    assert [f for f in data["findings"] if f["severity"] != "notice"] == []
+    assert ranks(data) == {STRONG: 1, WEAK: 2}
+    for r in data["results"]:
+        assert r["panel_check"] == {"verified": True, "counted": list(EXPERTS), "refused": []}
+        assert not r["provisional"]
+    assert data["review_panel"]["verified"] is True
+    assert data["review_panel"]["round"] == "第一轮"
+
+
+def test_record_holds_the_key_readable_by_its_owner_only(json_round):
+    _, reviews = json_round
+    record = reviews / RECORD_NAME
+    assert record.stat().st_mode & 0o777 == 0o600
+    key = json.loads(record.read_text("utf-8"))["key"]
+    for form in reviews.glob("review_*.json"):
+        assert key not in form.read_text("utf-8")  # never inside a form
+
+
+def test_the_bundled_example_round_verifies_and_keeps_its_totals():
+    examples = EXAMPLE_APPS.parent
+    data = score(examples / "applications", examples / "reviews", code=0)
+    totals = {r["framework"]: round(r["total"], 2) for r in data["results"]}
+    assert totals == {
+        "national_2023": 85.88,
+        "hunan_comprehensive": 85.11,
+        "hunan_characteristic": 81.63,
+        "hunan_professional": 85.78,
+    }
+    assert all(r["panel_check"]["verified"] for r in data["results"])
+
+
+# ---------------------------------------------------------------------------------------
+# scores that do not come from the panel
+
+
+def test_scores_inside_an_application_file_are_an_error_and_never_count(json_round, tmp_path):
+    apps, reviews = json_round
+    clean = by_key(score(apps, reviews, code=0))[WEAK]
+    weak = apps / "weak.json"
+    data = json.loads(weak.read_text("utf-8"))
+    parts = json.loads(next(reviews.glob("review_*E01.json")).read_text("utf-8"))["parts"]
+    data["reviews"] = [
+        {"expert": f"X{n:02d}", "application": WEAK, "scores": {p["id"]: 100 for p in parts}}
+        for n in range(10)
+    ] + [{"expert": "E01", "application": WEAK, "scores": {p["id"]: 100 for p in parts}}]
+    weak.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = score(apps, reviews, code=1)
+    r = by_key(out)[WEAK]
+    [f] = [f for f in r["findings"] if f["code"] == "reviews_in_application"]
+    assert f["severity"] == "error" and f["file"] == str(weak)
+    assert r["panel_check"]["counted"] == list(EXPERTS)  # the invented experts are not there
+    assert r["total"] == clean["total"] and r["panels"] == clean["panels"]
+    assert ranks(out) == {STRONG: 1, WEAK: None}  # and it goes back for 补正
+
+
+def test_without_the_record_scoring_runs_but_every_result_is_unverified(json_round, tmp_path):
+    apps, reviews = json_round
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(reviews, elsewhere)
+    (elsewhere / RECORD_NAME).unlink()
+    data = score(apps, elsewhere, code=0)
+    assert "panel_unverified" in codes(data)
+    assert all(r["panel_check"]["verified"] is False for r in data["results"])
+    assert data["review_panel"]["verified"] is False
+
+
+def test_a_form_copied_for_an_invented_expert_is_refused(json_round):
+    apps, reviews = json_round
+    original = next(reviews.glob("review_*E01.json"))
+    for n in range(6, 16):
+        form = json.loads(original.read_text("utf-8"))
+        form["expert"] = f"E{n:02d}"
+        for r in form["reviews"]:
+            r["scores"] = dict.fromkeys(r["scores"], 100 if r["application"] == WEAK else 0)
+        (reviews / f"review_copy_E{n:02d}.json").write_text(json.dumps(form), "utf-8")
+    data = score(apps, reviews, code=1)
+    refused = [f for f in data["findings"] if f["code"] == "review_not_on_panel"]
+    assert len(refused) == 10 and all("review_copy_E" in f["file"] for f in refused)
+    assert ranks(data) == {STRONG: 1, WEAK: 2}
+    assert by_key(data)[WEAK]["panel_check"]["counted"] == list(EXPERTS)
+    assert len(by_key(data)[WEAK]["panel_check"]["refused"]) == 10
+
+
+def test_a_real_experts_form_with_another_expert_id_fails_its_signature(json_round):
+    apps, reviews = json_round
+    e01 = next(reviews.glob("review_*E01.json"))
+    e02 = next(reviews.glob("review_*E02.json"))
+    form = json.loads(e01.read_text("utf-8"))
+    form["expert"] = "E02"  # E02 is on the panel: only the signature can tell
+    e02.write_text(json.dumps(form), "utf-8")
+    data = score(apps, reviews, code=1)
+    [f] = [f for f in data["findings"] if f["code"] == "review_signature"]
+    assert f["file"] == str(e02)
+    assert by_key(data)[WEAK]["panel_check"]["counted"] == ["E01", "E03"]
+
+
+def test_a_form_from_another_round_is_refused(json_round, tmp_path):
+    apps, reviews = json_round
+    other = tmp_path / "other"
+    run("panel", apps, "--panel", panel_file(tmp_path, round_id="第二轮"), "-o", other,
+        "--forms", "json", code=0)  # fmt: skip
+    stray = next(other.glob("review_*E01.json"))
+    fill_json(stray)
+    shutil.copy(stray, reviews / "from_round_two_E01.json")
+    data = score(apps, reviews, code=1)
+    [f] = [f for f in data["findings"] if f["code"] == "review_other_round"]
+    assert f["file"].endswith("from_round_two_E01.json") and "第二轮" in f["message"]
+
+
+def test_a_form_for_an_expert_outside_the_roster_is_refused_even_when_signed_alike(
+    json_round, tmp_path
+):
+    apps, reviews = json_round
+    other = tmp_path / "other"
+    extra = '[[experts]]\nid = "E99"\n'
+    run("panel", apps, "--panel", panel_file(tmp_path, extra=extra), "-o", other,
+        "--forms", "json", code=0)  # fmt: skip
+    stray = next(other.glob("review_*E99.json"))
+    fill_json_as = json.loads(stray.read_text("utf-8"))
+    for r in fill_json_as["reviews"]:
+        r["scores"] = dict.fromkeys(r["scores"], 100)
+    (reviews / "review_E99.json").write_text(json.dumps(fill_json_as), "utf-8")
+    data = score(apps, reviews, code=1)
+    assert "review_not_on_panel" in codes(data)
+    assert ranks(data) == {STRONG: 1, WEAK: 2}
+
+
+def test_two_forms_for_one_expert_are_both_refused(json_round):
+    apps, reviews = json_round
+    e01 = next(reviews.glob("review_*E01.json"))
+    shutil.copy(e01, reviews / "E01_second_copy.json")
+    data = score(apps, reviews, code=1)
+    dupes = [f for f in data["findings"] if f["code"] == "review_duplicate_expert"]
+    assert len(dupes) == 2
+    assert by_key(data)[STRONG]["panel_check"]["counted"] == ["E02", "E03"]
+
+
+def test_a_row_for_an_application_not_on_the_form_is_refused(json_round):
+    apps, reviews = json_round
+    e01 = next(reviews.glob("review_*E01.json"))
+    form = json.loads(e01.read_text("utf-8"))
+    form["reviews"].append({"application": "91440300MA5H6J7K8X", "scores": {}})
+    e01.write_text(json.dumps(form), "utf-8")
+    data = score(apps, reviews, code=1)
+    assert any(
+        f["code"] == "review_not_assigned" and f["file"] == str(e01) for f in data["findings"]
+    )
+
+
+def test_scores_out_of_range_are_errors_and_the_batch_is_not_final(json_round):
+    apps, reviews = json_round
+    e02 = next(reviews.glob("review_*E02.json"))
+    form = json.loads(e02.read_text("utf-8"))
+    for r in form["reviews"]:
+        r["scores"] = dict.fromkeys(r["scores"], 1000)
+    e02.write_text(json.dumps(form), "utf-8")
+    data = score(apps, reviews, code=1)
+    bad = [f for f in data["findings"] if f["code"] == "review_bad_score"]
+    assert bad and all(f["severity"] == "error" and "1000" in f["message"] for f in bad)
+    assert all(1000 not in p["experts"].values() for r in data["results"] for p in r["panels"])
+
+
+def test_a_record_given_explicitly_is_checked(json_round, tmp_path):
+    apps, reviews = json_round
+    bad = tmp_path / "record.json"
+    bad.write_text('{"format": "iipeval.panel-record", "round": 1}', "utf-8")
+    res = run("score", apps, "--reviews", reviews, "--panel-record", bad, code=2)
+    assert str(bad) in res.output and "评审组登记" in res.output
+
+
+def test_panel_refuses_to_replace_the_record_without_force(json_round, tmp_path):
+    apps, reviews = json_round
+    res = run("panel", apps, "--panel", panel_file(tmp_path), "-o", reviews, "--forms", "json",
+              code=2)  # fmt: skip
+    assert RECORD_NAME in res.output and "--force" in res.output
+
+
+# ---------------------------------------------------------------------------------------
+# expert workbooks
+
+
+def test_a_filled_workbook_round_verifies(xlsx_round):
+    apps, reviews = xlsx_round
+    data = score(apps, reviews, code=0)
+    assert ranks(data) == {STRONG: 1, WEAK: 2}
+    assert by_key(data)[WEAK]["panel_check"]["counted"] == ["E01", "E02"]  # E03 recused
+    assert by_key(data)[STRONG]["panel_check"]["counted"] == list(EXPERTS)
+
+
+def test_workbook_copies_renamed_with_a_recomputed_fingerprint_are_refused(xlsx_round, tmp_path):
+    apps, original = xlsx_round
+    reviews = tmp_path / "reviews"
+    shutil.copytree(original, reviews)
+    [e01] = reviews.glob("review_*_E01.xlsx")
+    for n in range(6, 9):
+        wb = openpyxl.load_workbook(e01)
+        ws = wb[META]
+        for row in ws.iter_rows():
+            if row[0].value == "expert":
+                row[1].value = f"E0{n}"
+        # the plain fingerprint is easy to redo; the signature is not
+        parts, rows = meta_rows(wb)
+        for row in ws.iter_rows():
+            if row[0].value == "fingerprint":
+                row[1].value = fingerprint(
+                    [[p, c, c + 1] for p, _, c in parts], [[r, k] for k, r in rows.items()]
+                )
+        wb.save(reviews / f"review_copy_E0{n}.xlsx")
+    data = score(apps, reviews, code=1)
+    refused = [f for f in data["findings"] if f["code"] == "review_not_on_panel"]
+    assert len(refused) == 3
+    assert by_key(data)[STRONG]["panel_check"]["counted"] == list(EXPERTS)
+
+
+def test_a_recused_expert_who_adds_the_excluded_row_is_refused(xlsx_round, tmp_path):
+    apps, original = xlsx_round
+    reviews = tmp_path / "reviews"
+    shutil.copytree(original, reviews)
+    [e03] = reviews.glob("review_*_E03.xlsx")
+    wb = openpyxl.load_workbook(e03)
+    parts, rows = meta_rows(wb)
+    new_row = FIRST_ROW + len(rows)
+    ws = wb[SCORES]
+    ws.cell(row=new_row, column=3, value=WEAK)
+    for _, _, col in parts:
+        ws.cell(row=new_row, column=col, value=100)
+    meta = wb[META]
+    last = max(r for r in range(1, meta.max_row + 1) if meta.cell(r, 1).value == "[rows]")
+    meta.insert_rows(last + 2)
+    for c, v in enumerate(["", new_row, WEAK, "（示例）弱一些的平台公司"], start=1):
+        meta.cell(row=last + 2, column=c, value=v)
+    wb.save(e03)
+    data = score(apps, reviews, code=1)
+    [f] = [f for f in data["findings"] if f["code"] == "review_signature"]
+    assert f["file"] == str(e03)
+    assert by_key(data)[WEAK]["panel_check"]["counted"] == ["E01", "E02"]
+
+
+def test_swapped_part_columns_are_caught_by_the_fingerprint_without_a_record(xlsx_round, tmp_path):
+    """Without a record only the fingerprint protects the column plan; skip it and the
+    expert's scores land on the wrong parts."""
+    apps, original = xlsx_round
+    reviews = tmp_path / "reviews"
+    shutil.copytree(original, reviews)
+    (reviews / RECORD_NAME).unlink()
+    [e01] = reviews.glob("review_*_E01.xlsx")
+    wb = openpyxl.load_workbook(e01)
+    meta = wb[META]
+    start = next(r for r in range(1, meta.max_row + 1) if meta.cell(r, 1).value == "[parts]")
+    a, b = start + 1, start + 2  # two part rows: swap their ids, keep labels and columns
+    meta.cell(a, 2).value, meta.cell(b, 2).value = meta.cell(b, 2).value, meta.cell(a, 2).value
+    wb.save(e01)
+    data = score(apps, reviews, code=1)
+    assert any(f["code"] == "review_structure" and f["file"] == str(e01) for f in data["findings"])
+
+
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed; CI installs it"
+)
+def test_a_workbook_filled_and_saved_by_libreoffice_still_verifies(xlsx_round, tmp_path):
+    apps, original = xlsx_round
+    reviews = tmp_path / "reviews"
+    reviews.mkdir()
+    shutil.copy(original / RECORD_NAME, reviews / RECORD_NAME)
+    saved = recalc(sorted(original.glob("review_*.xlsx")), tmp_path / "lo")
+    for p in saved:
+        shutil.copy(p, reviews / p.name)
+    data = score(apps, reviews, code=0)
+    assert not [f for f in data["findings"] if f["severity"] == "error"]
+    assert by_key(data)[STRONG]["panel_check"] == {
+        "verified": True,
+        "counted": list(EXPERTS),
+        "refused": [],
+    }
