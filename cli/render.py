@@ -9,6 +9,7 @@ from iipeval.core.criteria import Framework
 from iipeval.core.explain import STATUS_LABELS, fmt
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.results import Rejected, Result
+from iipeval.reports.view import panel_check_text
 
 CN_NUMERALS = "一二三四五六七八九十"
 
@@ -108,6 +109,9 @@ def result_text(r: Result) -> str:
         lines.append("否决：" + "；".join(f"{h.name}（{h.reason}）" for h in r.exclusions))
     if not r.accepted:
         lines.append("状态：存在错误，需退回补正")
+    check = panel_check_text(r)
+    if check:
+        lines.append(f"专家评分：{check}")
     lines.append("")
     for d in r.dimensions:
         score = fmt(d.score) if d.score is not None else STATUS_LABELS[d.status]

@@ -55,7 +55,14 @@ from .labels import (
     set_label,
 )
 from .safe_text import display_width, number, put, sheet_title, wrapped_lines
-from .view import Row, disagreement_threshold, experts_text, params_key, rows
+from .view import (
+    Row,
+    disagreement_threshold,
+    experts_text,
+    panel_check_text,
+    params_key,
+    rows,
+)
 
 FONT_NAME = "微软雅黑"
 FONT_SIZE = 10
@@ -578,6 +585,18 @@ def _findings_sheet(ws, batch: Batch, all_rows, cards) -> None:
 # -- 参数 -------------------------------------------------------------------------------------
 
 
+def _review_panel_text(batch: Batch) -> str:
+    p = batch.review_panel
+    if p is None:
+        return "未提供专家评分表"
+    if not p["verified"]:
+        return "未提供评审组登记，专家评分表未核验"
+    return (
+        f"已按评审组登记 {p['record']} 核验（评审轮次 {p['round']}，评审组 {p['panel']}，"
+        f"名单：{'、'.join(p['roster'])}）"
+    )
+
+
 def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> None:
     """Per criteria set: version and hash, then three compact tables (weights, scoring
     rules with one row per rule or component, panel/ranking/grade policy)."""
@@ -589,6 +608,7 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
         ("生成时间", generated_at.isoformat(timespec="seconds")),
         ("参数文件", batch.parameters_file or "未使用参数文件（全部采用默认建议值）"),
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
+        ("专家评分表核验", _review_panel_text(batch)),
         ("说明", _weights_note(batch)),
     ]
     r = 3
@@ -803,6 +823,7 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
         ("推荐意见", rec),
         ("否决项", exclusions),
         ("数据校验", status),
+        ("专家评分", panel_check_text(r_) or "未提供专家评分表"),
         ("参数哈希", r_.provenance.parameters_hash),
     ]
     r = 3

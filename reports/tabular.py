@@ -26,7 +26,7 @@ from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 
 from .safe_text import csv_field
-from .view import panel_text, rows
+from .view import panel_check_text, panel_text, rows
 
 MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
 
@@ -43,6 +43,7 @@ CSV_COLUMNS = (
     "等级",
     "推荐意见",
     "推荐说明",
+    "专家评分核验",
     "维度",
     "维度得分",
     "指标编号",
@@ -104,6 +105,7 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
             r.grade,
             e.recommendation,
             e.reason,
+            panel_check_text(r),
         ]
         for i in r.indicators:
             d = dims.get(i.dimension)
@@ -127,7 +129,7 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
             )
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
-        blank = [None] * (len(CSV_COLUMNS) - 12)
+        blank = [None] * (len(CSV_COLUMNS) - 13)
         yield (
             [
                 None,
@@ -142,6 +144,7 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
                 None,
                 "无法评分",
                 reason,
+                None,
                 *blank,
             ]
         )

@@ -59,3 +59,17 @@ def panel_text(p: PanelDetail) -> str:
     """``专家A 88、专家B 84（去掉）…；去掉最高最低后平均 85.33，极差 11``."""
     text = f"{experts_text(p)}；{method_label(p.method)} {number(p.score, 2)}，极差 {number(p.spread, 2)}"
     return text + ("，需复议" if p.disagreement else "")
+
+
+def panel_check_text(r: Result) -> str | None:
+    """Whose expert scores count in a result, in one line (``None``: no review forms given)."""
+    check = r.panel_check
+    if check is None:
+        return None
+    head = "已按评审组登记核验" if check.verified else "评审组未核验（未提供评审组登记）"
+    counted = "、".join(check.counted) or "无"
+    text = f"{head}；计入专家：{counted}"
+    if check.refused:
+        refused = "、".join(sorted({x.expert or "未标明" for x in check.refused}))
+        text += f"；未计入：{refused}（见问题清单）"
+    return text

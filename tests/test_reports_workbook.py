@@ -125,7 +125,7 @@ def test_applicant_column_fits_the_longest_name(wb):
 
 def card_values(ws) -> dict[str, object]:
     """Header block of a score card: label in column A, value in column B."""
-    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 14)}
+    return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 15)}
 
 
 def test_score_card_header_indicators_and_experts(wb, batch):
@@ -134,6 +134,10 @@ def test_score_card_header_indicators_and_experts(wb, batch):
     assert head["总分"] == "85.88分" and head["等级"] == "优秀" and head["排名"] == "第1名"
     assert head["推荐意见"] == "推荐" and head["否决项"] == "无"
     assert head["参数哈希"].startswith("sha256:")
+    assert (
+        head["专家评分"].startswith("评审组未核验")
+        and "计入专家：E01、E02、E03、E04、E05" in head["专家评分"]
+    )
     values = [[c.value for c in row] for row in ws.iter_rows()]
     flat = [v for row in values for v in row if v is not None]
     result = next(r for r in batch.results if r.applicant == "（示例）某某工业互联网有限公司")
