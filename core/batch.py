@@ -160,6 +160,7 @@ class Batch(BaseModel):
     parameters_file_sha256: str | None = None
     #: how review forms were admitted (``None``: no forms given); see :mod:`.admission`
     review_panel: dict | None = None
+    parameters_origin: dict | None = None
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
 
@@ -290,6 +291,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         parameters_file=ev.params.source,
         parameters_file_sha256=ev.params.source_sha256,
         review_panel=_panel_summary(index),
+        parameters_origin=ev.params.origin,
     )
 
 

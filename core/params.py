@@ -105,6 +105,9 @@ class FrameworkOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weights: dict[str, float] = {}
+    #: per subtype (id → dimension or indicator id → weight), applied after ``weights``;
+    #: written by ``weights derive`` for a questionnaire round run for one subtype
+    subtype_weights: dict[str, dict[str, float]] = {}
     rules: dict[str, dict[str, Any]] = {}
     aggregation: dict[str, Any] | None = None
     ranking: dict[str, Any] | None = None
@@ -120,6 +123,9 @@ class Parameters(BaseModel):
     ranking: RankingPolicy = RankingPolicy()
     input: InputLimits = InputLimits()
     frameworks: dict[str, FrameworkOverrides] = {}
+    #: where the weights came from (AHP round, objective method...), written by
+    #: ``iipeval weights``; recorded with the results, not part of the scoring hash
+    origin: dict[str, Any] | None = None
     source: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)
 
@@ -214,7 +220,11 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     st = framework.subtype(subtype)
     if st:
         weights |= st.weights
-    for key, value in o.weights.items():
+    unknown = sorted(set(o.subtype_weights) - {s.id for s in framework.subtypes})
+    if unknown:
+        raise ParamsError(f"{where}.subtype_weights: 没有 id 为 {unknown[0]!r} 的子类型")
+    overrides = {**o.weights, **(o.subtype_weights.get(st.id, {}) if st else {})}
+    for key, value in overrides.items():
         if key not in weights:
             raise ParamsError(f"{where}.weights: 没有 id 为 {key!r} 的维度或指标")
         if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):

@@ -610,6 +610,7 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
         ("专家评分表核验", _review_panel_text(batch)),
         ("说明", _weights_note(batch)),
+        *_origin_rows(batch.parameters_origin),
     ]
     r = 3
     for label, value in head:
@@ -711,6 +712,68 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")
     g.finish()
+
+
+def _origin_rows(origin: dict | None) -> list[tuple[str, str]]:
+    """Where the weights came from (``[origin]`` of the parameters file, written by
+    ``iipeval weights``), as label/value lines; unknown keys are shown as they are."""
+    if not origin:
+        return []
+    o = dict(origin)
+    rows = [("权重来源", str(o.pop("summary", "") or o.get("method", "")))]
+    for g in o.pop("groups", []) or []:
+
+        def who(entries, with_repair=False):
+            return "、".join(
+                f"{e.get('expert')}（CR {_param_text(e.get('cr'))}"
+                + (f"；{e['repair']}" if with_repair and e.get("repair") else "")
+                + "）"
+                for e in entries or []
+            )
+
+        text = f"计入：{who(g.get('included')) or '无'}"
+        if g.get("excluded"):
+            text += f"；未计入：{who(g.get('excluded'), True)}"
+        if g.get("group_cr") is not None:
+            text += f"；群组 CR {_param_text(g.get('group_cr'))}"
+        rows.append((f"一致性检验·{g.get('title', g.get('level', ''))}", text))
+    for e in o.pop("experts", []) or []:
+        rows.append(
+            (
+                f"调查表·{e.get('expert')} {e.get('name', '')}".strip(),
+                f"{e.get('file', '')}　SHA-256 {e.get('sha256', '')}",
+            )
+        )
+    for e in o.pop("rejected_files", []) or []:
+        rows.append(("未采用的调查表", f"{e.get('file', '')}：{e.get('reason', '')}"))
+    labels = {
+        "rows": "计算所用申报数",
+        "constant": "数值无差异的指标",
+        "skipped": "未计入的申报",
+        "combined_with": "组合的主观权重",
+        "ri_source": "随机一致性指标表出处",
+    }
+    for key in ("rows", "constant", "skipped", "combined_with", "ri_source"):
+        if o.get(key) not in (None, [], {}):
+            rows.append((labels[key], _param_text(o.pop(key))))
+    shown = (
+        "method",
+        "framework",
+        "framework_version",
+        "subtype",
+        "tool_version",
+        "applications",
+        "objective_weights",
+        "matrix",
+        "weighting",
+        "aggregation",
+        "ri_table",
+        "cr_threshold",
+    )  # already in the summary, or too long for a cell
+    for key in shown:
+        o.pop(key, None)
+    rows += [(f"权重来源·{k}", _param_text(v)) for k, v in o.items() if v not in (None, "", [])]
+    return rows
 
 
 def _num(v: Any) -> float | None:

@@ -1,0 +1,145 @@
+"""Objective weights from the data (熵权法, CRITIC) and their combination with subjective ones.
+
+Rows are applications (alternatives), columns criteria. Both methods are written here with
+numpy rather than taken from pymcdm, because (a) pymcdm pulls in pandas, scipy and
+matplotlib, (b) its CRITIC takes no benefit/cost types and its entropy gives a column with
+one zero the weight of a fully informative one, and (c) a constant column must be reported
+to the user, not turned into a silent 0/0. The tests check both against pymcdm on random
+positive benefit matrices, where the definitions agree.
+
+* Entropy (Shannon; Hwang & Yoon 1981): p_ij = x_ij / Σ_i x_ij, e_j = −Σ_i p_ij ln p_ij / ln m
+  (0·ln 0 = 0), weight ∝ 1 − e_j. A cost criterion is first reflected, x' = max + min − x,
+  which keeps its range and keeps it non-negative.
+* CRITIC (Diakoulaki, Mavrotas & Papayannakis 1995, Computers & Operations Research 22(7)):
+  min–max normalisation (benefit (x − min)/(max − min), cost (max − x)/(max − min)),
+  C_j = σ_j · Σ_k (1 − r_jk) with σ_j the standard deviation of the normalised column and
+  r_jk the Pearson correlation; weight ∝ C_j.
+
+A column whose values are all equal carries no information: both methods give it weight 0
+and name it in ``notes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+ObjectiveMethod = Literal["entropy", "critic"]
+OBJECTIVE_METHODS: tuple[str, ...] = ("entropy", "critic")
+COMBINATIONS: tuple[str, ...] = ("product", "linear")
+
+
+class ObjectiveError(ValueError):
+    """Data that cannot give weights; the message is for the user (Chinese)."""
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    weights: tuple[float, ...]
+    method: str
+    rows: int
+    constant: tuple[int, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _matrix(data: Sequence[Sequence[float]], types: Sequence[str] | None) -> np.ndarray:
+    x = np.asarray(data, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] < 2:
+        raise ObjectiveError("客观赋权至少需要 3 份申报（行）和 2 个指标（列）的完整数据")
+    if not np.all(np.isfinite(x)):
+        raise ObjectiveError("数据中有缺失或非有限的数值")
+    if types is not None and len(types) != x.shape[1]:
+        raise ObjectiveError(f"指标类型有 {len(types)} 个，数据有 {x.shape[1]} 列")
+    for t in types or ():
+        if t not in ("benefit", "cost"):
+            raise ObjectiveError(f"指标类型“{t}”无效：只能是 benefit（效益型）或 cost（成本型）")
+    return x
+
+
+def _costs(types: Sequence[str] | None, n: int) -> np.ndarray:
+    return np.array([t == "cost" for t in types] if types else [False] * n)
+
+
+def entropy(
+    data: Sequence[Sequence[float]], types: Sequence[str] | None = None
+) -> ObjectiveWeights:
+    x = _matrix(data, types)
+    if np.any(x < 0):
+        raise ObjectiveError("熵权法要求数据非负")
+    m, n = x.shape
+    cost = _costs(types, n)
+    x = np.where(cost, x.max(axis=0) + x.min(axis=0) - x, x)
+    constant = tuple(int(j) for j in np.flatnonzero(np.ptp(x, axis=0) == 0))
+    sums = x.sum(axis=0)
+    p = np.divide(x, sums, out=np.zeros_like(x), where=sums > 0)
+    plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    e = -plogp.sum(axis=0) / np.log(m)
+    d = 1.0 - e
+    d[list(constant)] = 0.0
+    return _finish(d, "entropy", m, constant)
+
+
+def critic(data: Sequence[Sequence[float]], types: Sequence[str] | None = None) -> ObjectiveWeights:
+    x = _matrix(data, types)
+    m, n = x.shape
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    span = hi - lo
+    constant = tuple(int(j) for j in np.flatnonzero(span == 0))
+    safe = np.where(span > 0, span, 1.0)
+    r = np.where(_costs(types, n), (hi - x) / safe, (x - lo) / safe)
+    sigma = r.std(axis=0, ddof=1)
+    live = [j for j in range(n) if j not in constant]
+    corr = np.zeros((n, n))
+    if live:
+        corr[np.ix_(live, live)] = np.corrcoef(r[:, live], rowvar=False)
+    c = sigma * (1.0 - corr).sum(axis=0)
+    c[list(constant)] = 0.0
+    return _finish(c, "critic", m, constant)
+
+
+def _finish(scores: np.ndarray, method: str, rows: int, constant: tuple[int, ...]):
+    total = scores.sum()
+    if not total > 0:
+        raise ObjectiveError("所有指标的数值都没有差异，无法客观赋权")
+    return ObjectiveWeights(tuple(float(v) for v in scores / total), method, rows, constant)
+
+
+def objective(
+    method: str, data: Sequence[Sequence[float]], types: Sequence[str] | None = None
+) -> ObjectiveWeights:
+    if method == "entropy":
+        return entropy(data, types)
+    if method == "critic":
+        return critic(data, types)
+    raise ObjectiveError(f"未知的客观赋权方法“{method}”；可选：{'、'.join(OBJECTIVE_METHODS)}")
+
+
+def combine(
+    subjective: Sequence[float],
+    objective_: Sequence[float],
+    how: str = "product",
+    alpha: float = 0.5,
+) -> tuple[float, ...]:
+    """Combined weights, summing to 1.
+
+    ``product``: wᵢ = sᵢoᵢ / Σ sⱼoⱼ (multiplicative synthesis); ``linear``: wᵢ = α·sᵢ + (1 − α)·oᵢ
+    with both vectors first normalised, α the share given to the subjective weights.
+    """
+    s = np.asarray(subjective, dtype=float)
+    o = np.asarray(objective_, dtype=float)
+    if s.shape != o.shape or np.any(s < 0) or np.any(o < 0) or s.sum() <= 0 or o.sum() <= 0:
+        raise ObjectiveError("主观权重与客观权重须一一对应且为非负数")
+    s, o = s / s.sum(), o / o.sum()
+    if how == "product":
+        w = s * o
+        if w.sum() <= 0:
+            raise ObjectiveError("乘积组合后所有权重为 0：主观与客观权重没有共同的非零指标")
+        return tuple(float(v) for v in w / w.sum())
+    if how == "linear":
+        if not 0 <= alpha <= 1:
+            raise ObjectiveError(f"线性组合系数须在 0 到 1 之间，现为 {alpha!r}")
+        return tuple(float(v) for v in alpha * s + (1 - alpha) * o)
+    raise ObjectiveError(f"未知的组合方式“{how}”；可选：{'、'.join(COMBINATIONS)}")
