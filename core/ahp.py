@@ -263,7 +263,7 @@ def aggregate_priorities(vectors: Sequence[Sequence[float]]) -> tuple[float, ...
 def scale_value(value: float) -> float | None:
     """``value`` as a point of Saaty's scale (0.33 → 1/3), or None if it is not one.
 
-    A reciprocal typed as a rounded decimal is accepted within 1 %, since people type
+    A reciprocal typed as a rounded decimal is accepted within 2 %, since people type
     0.33 or 0.143; whole values must be whole.
     """
     if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
@@ -272,7 +272,7 @@ def scale_value(value: float) -> float | None:
         k = round(value)
         return float(k) if 1 <= k <= 9 and abs(value - k) < 1e-9 else None
     k = round(1 / value)
-    return 1.0 / k if 2 <= k <= 9 and abs(1 / value - k) <= 0.01 * k else None
+    return 1.0 / k if 2 <= k <= 9 and abs(1 / value - k) <= 0.02 * k else None
 
 
 def scale_text(value: float) -> str:

@@ -1,0 +1,203 @@
+"""AHP arithmetic: weights, λmax, CI, CR, repairs and group aggregation.
+
+Checked three ways: against a worked example printed in the literature, against an
+independent implementation (pymcdm's AHP) on random matrices, and on matrices whose answer
+is known exactly (perfectly consistent ones).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from iipeval.core.ahp import (
+    RI_TABLES,
+    SCALE,
+    AHPError,
+    aggregate_judgements,
+    aggregate_priorities,
+    build,
+    consistency,
+    most_inconsistent,
+    parse_matrix,
+    scale_value,
+)
+
+pymcdm_ahp = pytest.importorskip("pymcdm.weights.subjective").AHP
+
+#: Saaty, T. L. (2008). Decision making with the analytic hierarchy process.
+#: Int. J. Services Sciences 1(1), 83-98, Table 2 "Which drink is consumed more in the
+#: U.S.?": coffee, wine, tea, beer, sodas, milk, water. Printed: derived (eigenvector)
+#: .177 .019 .042 .116 .190 .129 .327, C.R. = .022.
+DRINKS = [
+    [1, 9, 5, 2, 1, 1, 1 / 2],
+    [1 / 9, 1, 1 / 3, 1 / 9, 1 / 9, 1 / 9, 1 / 9],
+    [1 / 5, 3, 1, 1 / 3, 1 / 4, 1 / 3, 1 / 9],
+    [1 / 2, 9, 3, 1, 1 / 2, 1, 1 / 3],
+    [1, 9, 4, 2, 1, 2, 1 / 2],
+    [1, 9, 3, 1, 1 / 2, 1, 1 / 3],
+    [2, 9, 9, 3, 2, 3, 1],
+]
+DRINKS_PRINTED = (0.177, 0.019, 0.042, 0.116, 0.190, 0.129, 0.327)
+
+
+def random_matrix(rng: np.random.Generator, n: int) -> np.ndarray:
+    scale = [float(s) for s in SCALE]
+    upper = {(i, j): rng.choice(scale) for i, j in itertools.combinations(range(n), 2)}
+    return build(n, upper)
+
+
+def test_saaty_2008_drinks_example_reproduces_the_printed_numbers():
+    res = consistency(np.array(DRINKS), "eigenvector", "saaty")
+    assert tuple(round(w, 3) for w in res.weights) == DRINKS_PRINTED
+    assert round(res.cr, 3) == 0.022
+    assert res.ri == 0.90 + 0.42  # Saaty's RI for n = 7 is 1.32
+    assert res.passes()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_eigenvector_weights_and_cr_agree_with_pymcdm(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 11))
+    a = random_matrix(rng, n)
+    ours = consistency(a, "eigenvector", "tummala_ling")  # the RI table pymcdm uses
+    theirs = pymcdm_ahp(matrix=a)
+    np.testing.assert_allclose(ours.weights, theirs(), rtol=0, atol=1e-9)
+    assert ours.cr == pytest.approx(theirs.get_cr(), abs=1e-9)
+
+
+@pytest.mark.parametrize("method", ["geometric", "eigenvector"])
+@pytest.mark.parametrize("n", [3, 4, 7, 9])
+def test_a_perfectly_consistent_matrix_has_cr_zero_and_the_exact_weights(method, n):
+    v = np.array([8, 4, 2, 1, 1, 2, 4, 8, 1][:n], dtype=float)
+    a = np.outer(v, 1 / v)
+    res = consistency(a, method)
+    assert res.cr == 0.0
+    assert res.ci == 0.0
+    np.testing.assert_allclose(res.weights, v / v.sum(), rtol=0, atol=1e-12)
+    assert most_inconsistent(a, method) is not None  # defined, and changes nothing needed
+
+
+def test_geometric_and_eigenvector_differ_only_for_inconsistent_matrices():
+    a = np.array(DRINKS)
+    g, e = consistency(a, "geometric"), consistency(a, "eigenvector")
+    assert g.weights != e.weights
+    assert max(abs(x - y) for x, y in zip(g.weights, e.weights, strict=True)) < 0.005
+
+
+def test_two_by_two_needs_no_cr():
+    res = consistency(build(2, {(0, 1): 5.0}))
+    assert res.cr is None and res.ri is None
+    assert res.weights == pytest.approx((5 / 6, 1 / 6))
+    assert res.lambda_max == 2.0 and res.ci == 0.0
+    assert res.passes()
+
+
+def test_cr_depends_on_the_named_ri_table():
+    a = np.array(DRINKS)
+    crs = {t: consistency(a, ri=t).cr for t in RI_TABLES}
+    assert crs["saaty"] != crs["cn"]  # 1.32 vs 1.36 for n = 7
+    assert crs["saaty"] == pytest.approx(consistency(a).ci / 1.32)
+    assert crs["cn"] == pytest.approx(consistency(a).ci / 1.36)
+    assert RI_TABLES["saaty"].values[2:6] == (0.58, 0.90, 1.12, 1.24)  # as DOMAIN.md quotes
+    assert RI_TABLES["cn"].values[2:6] == (0.52, 0.89, 1.12, 1.26)
+
+
+def test_unknown_table_and_matrix_beyond_the_table_are_errors():
+    with pytest.raises(AHPError, match="未知的随机一致性指标表"):
+        consistency(np.ones((3, 3)), ri="nope")
+    with pytest.raises(AHPError, match="只到 15 阶"):
+        consistency(np.ones((16, 16)))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_most_inconsistent_judgement_is_the_one_changed(seed):
+    """Break one judgement of a consistent matrix: that pair is named, and the repair
+    suggested is its original value, which brings CR back to 0."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 8))
+    v = rng.choice([1.0, 2.0, 4.0, 8.0], size=n)
+    upper = {(i, j): v[i] / v[j] for i, j in itertools.combinations(range(n), 2)}
+    upper = {k: x for k, x in upper.items() if scale_value(x) is not None}
+    assert len(upper) == n * (n - 1) // 2
+    i, j = sorted(upper)[int(rng.integers(len(upper)))]
+    original = upper[(i, j)]
+    broken = dict(upper)
+    broken[(i, j)] = 9.0 if original < 1 else 1 / 9
+    a = build(n, broken)
+    assert consistency(a).cr > 0.01
+    repair = most_inconsistent(a)
+    assert (repair.row, repair.col) == (i, j)
+    assert repair.suggested == pytest.approx(original)
+    assert repair.cr_after == pytest.approx(0.0, abs=1e-12)
+
+
+def test_aij_is_the_element_wise_geometric_mean_and_stays_reciprocal():
+    rng = np.random.default_rng(7)
+    ms = [random_matrix(rng, 5) for _ in range(4)]
+    g = aggregate_judgements(ms)
+    np.testing.assert_allclose(g * g.T, np.ones((5, 5)), atol=1e-12)
+    np.testing.assert_allclose(g[0, 1], np.prod([m[0, 1] for m in ms]) ** 0.25)
+    np.testing.assert_allclose(aggregate_judgements([ms[0]]), ms[0], rtol=1e-14)
+
+
+def test_aip_is_the_normalised_geometric_mean_of_priorities():
+    w = aggregate_priorities([(0.5, 0.3, 0.2), (0.2, 0.3, 0.5)])
+    g = np.sqrt([0.1, 0.09, 0.1])
+    assert w == pytest.approx(tuple(g / g.sum()))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3.0),
+        (0.33, 1 / 3),
+        (0.143, 1 / 7),
+        (1 / 9, 1 / 9),
+        (10, None),
+        (2.5, None),
+        (0, None),
+        (-3, None),
+        (0.4, None),
+        (float("nan"), None),
+    ],
+)
+def test_scale_values(value, expected):
+    assert scale_value(value) == (None if expected is None else pytest.approx(expected))
+
+
+def table(rows):
+    return [["", "甲", "乙", "丙"], *rows]
+
+
+def test_a_typed_matrix_is_read_with_reciprocals_and_fractions():
+    names, a, problems = parse_matrix(
+        table([["甲", 1, 3, "5"], ["乙", "1/3", 1, 2], ["丙", 0.2, "0.5", 1]])
+    )
+    assert problems == []
+    assert names == ["甲", "乙", "丙"]
+    np.testing.assert_allclose(a, [[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 1 / 2, 1]])
+
+
+@pytest.mark.parametrize(
+    ("rows", "cell", "code"),
+    [
+        ([["甲", 1, 3, 5], ["乙", 3, 1, 2], ["丙", 0.2, 0.5, 1]], (2, 1), "not_reciprocal"),
+        ([["甲", 1, 3, 11], ["乙", 1 / 3, 1, 2], ["丙", 0.2, 0.5, 1]], (1, 3), "off_scale"),
+        ([["甲", 1, 3, 5], ["乙", 1 / 3, 1, None], ["丙", 0.2, 0.5, 1]], (2, 3), "blank"),
+        ([["甲", 1, "三", 5], ["乙", 1 / 3, 1, 2], ["丙", 0.2, 0.5, 1]], (1, 2), "not_number"),
+        ([["甲", 2, 3, 5], ["乙", 1 / 3, 1, 2], ["丙", 0.2, 0.5, 1]], (1, 1), "diagonal"),
+        ([["甲", 1, 3, 5], ["丁", 1 / 3, 1, 2], ["丙", 0.2, 0.5, 1]], (2, 0), "name_mismatch"),
+    ],
+)
+def test_a_bad_cell_is_a_problem_with_its_position(rows, cell, code):
+    _, a, problems = parse_matrix(table(rows))
+    assert a is None
+    assert [(p.row, p.col, p.code) for p in problems] == [(*cell, code)]
+
+
+def test_a_matrix_that_is_not_square_is_refused():
+    _, a, problems = parse_matrix([["", "甲", "乙"], ["甲", 1, 2]])
+    assert a is None and problems[0].code == "not_square"
