@@ -389,7 +389,7 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
 
     usable, rejected, findings, by_expert = [], [], [], {}
     for f in read:
-        je, fs = _judgements(f, fw) if f.ok else (None, list(f.findings))
+        je, fs = _judgements(f, fw) if f.facts else (None, list(f.findings))
         findings += fs
         if je is not None and roster is not None and je.expert not in roster:
             fs = [*fs, _err(f.source, "not_on_panel", f"专家编号“{je.expert}”不在评审组名单中")]

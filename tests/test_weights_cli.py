@@ -1,0 +1,316 @@
+"""``iipeval weights``: questionnaires → derive → score, one matrix, objective weights."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+from python_calamine import CalamineWorkbook
+from support import REPO
+from test_ahp import DRINKS, DRINKS_PRINTED
+from test_weights_questionnaire import consistent_judgement, fill, inconsistent_judgement
+
+from iipeval.cli.main import cli
+from iipeval.core.api import Evaluator
+from iipeval.core.params import load_parameters
+
+EXAMPLES = REPO / "examples"
+PANEL = """id = "第一评审组"
+[[experts]]
+id = "E1"
+name = "张三"
+[[experts]]
+id = "E2"
+name = "李四"
+[[experts]]
+id = "E3"
+name = "王五"
+"""
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    return result
+
+
+def mild(i, j, n):
+    """Consistent-ish: every earlier item slightly more important (CR well under 0.10)."""
+    return 2.0
+
+
+@pytest.fixture
+def round_dir(tmp_path):
+    """Three experts' questionnaires for national_2023; E3 fills inconsistently."""
+    panel = tmp_path / "panel.toml"
+    panel.write_text(PANEL, "utf-8")
+    out = tmp_path / "q"
+    text = run("weights", "questionnaire", "national_2023", "--panel", panel, "-o", out).output
+    assert text.count("已生成") == 3
+    files = {p.name.split("_")[2]: p for p in sorted(out.glob("*.xlsx"))}
+    fill(files["E1"], consistent_judgement)
+    fill(files["E2"], mild)
+    fill(files["E3"], inconsistent_judgement)
+    return tmp_path, panel, out, files
+
+
+# -- the whole round -------------------------------------------------------------------------
+
+
+def test_end_to_end_panel_questionnaires_derive_score_shows_the_origin(round_dir):
+    tmp, panel, qdir, files = round_dir
+    weights = tmp / "weights.toml"
+    res = run("weights", "derive", qdir, "--panel", panel, "-o", weights)
+    assert "专家 E3 的 CR=" in res.output and "未计入" in res.output
+    params = load_parameters(weights)  # what score --params will load
+    origin = params.origin
+    assert origin["method"] == "AHP" and origin["ri_table"] == "saaty"
+    assert {e["expert"] for e in origin["experts"]} == {"E1", "E2", "E3"}
+    assert {e["sha256"] for e in origin["experts"]} == {
+        __import__("hashlib").sha256(p.read_bytes()).hexdigest() for p in files.values()
+    }
+    for g in origin["groups"]:
+        assert [e["expert"] for e in g["included"]] == ["E1", "E2"]
+        assert [e["expert"] for e in g["excluded"]] == ["E3"]
+        assert "建议改为" in g["excluded"][0]["repair"]
+
+    # the derived weights are what scoring uses
+    eff = Evaluator(params=params).effective("national_2023")
+    dims = params.frameworks["national_2023"].weights
+    for d, pts in eff.dimension_points.items():
+        assert pts == pytest.approx(dims[d], rel=1e-12)
+    assert eff.dimension_points["resource"] > eff.dimension_points["sustainability"]
+    assert not eff.notices  # the file's weights add up: nothing was rescaled
+
+    out = tmp / "out" / "results.xlsx"
+    run("score", EXAMPLES / "national_2023.json", "--params", weights, "-o", out)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("参数").to_python()
+    text = {r[0]: r[1] for r in sheet if r and r[0]}
+    assert text["权重来源"].startswith("层次分析法：3位专家")
+    assert "未计入：E3" in text["一致性检验·维度"]
+    assert files["E3"].name in text["调查表·E3 王五"]
+    data = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    assert data["parameters_origin"]["experts"][2]["expert"] == "E3"
+    assert data["parameters_file_sha256"]
+
+
+def test_derive_methods_give_valid_parameter_files(round_dir):
+    tmp, _panel, qdir, _ = round_dir
+    outs = {}
+    for extra in ([], ["--aggregation", "AIP"], ["--method", "eigenvector", "--ri", "cn"]):
+        path = tmp / f"w{len(outs)}.toml"
+        run("weights", "derive", qdir, "-o", path, *extra)
+        outs[tuple(extra)] = load_parameters(path).frameworks["national_2023"].weights
+    a, b, c = outs.values()
+    assert a != b and a != c  # the choice matters and is honoured
+    assert load_parameters(path).origin["ri_table"] == "cn"
+
+
+def test_an_inconsistent_panel_gives_no_weights(tmp_path):
+    panel = tmp_path / "panel.toml"
+    panel.write_text(PANEL, "utf-8")
+    run("weights", "questionnaire", "national_2023", "--panel", panel, "-o", tmp_path / "q")
+    for p in (tmp_path / "q").glob("*.xlsx"):
+        fill(p, inconsistent_judgement)
+    res = run("weights", "derive", tmp_path / "q", "-o", tmp_path / "w.toml", code=1)
+    assert "没有一位专家的判断通过一致性检验" in res.output
+    assert not (tmp_path / "w.toml").exists()
+
+
+def test_one_expert_cannot_count_twice(round_dir):
+    """A copy of one's own questionnaire under another name must not double one's voice."""
+    tmp, _, qdir, files = round_dir
+    shutil.copy(files["E1"], qdir / "copy.xlsx")
+    res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=1)
+    assert "交回了多份调查表" in res.output
+    origin = load_parameters(tmp / "w.toml").origin
+    assert {e["expert"] for e in origin["experts"]} == {"E2", "E3"}
+    assert len(origin["rejected_files"]) == 2
+
+
+def test_an_expert_off_the_panel_is_not_counted(round_dir, tmp_path):
+    tmp, _panel, qdir, _ = round_dir
+    small = tmp / "small.toml"
+    small.write_text(PANEL.split('[[experts]]\nid = "E3"')[0], "utf-8")
+    res = run("weights", "derive", qdir, "--panel", small, "-o", tmp / "w.toml", code=1)
+    assert "不在评审组名单中" in res.output
+    assert {e["expert"] for e in load_parameters(tmp / "w.toml").origin["experts"]} == {
+        "E1",
+        "E2",
+    }
+
+
+def test_blank_and_tampered_questionnaires_are_named_by_cell(round_dir):
+    tmp, _, qdir, files = round_dir
+    wb = load_workbook(files["E2"])
+    ws = wb["维度"]
+    ws["D7"] = None
+    ws["A8"] = "平台可持续发展能力"  # a row edited to compare something else
+    wb.save(files["E2"])
+    res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=1)
+    assert "维度!D7" in res.output and "未填" in res.output
+    assert "维度!A8" in res.output
+    assert [e["expert"] for e in load_parameters(tmp / "w.toml").origin["experts"]] == ["E1", "E3"]
+
+
+def test_a_hostile_file_is_refused_without_a_traceback(round_dir):
+    tmp, _, qdir, _ = round_dir
+    (qdir / "junk.xlsx").write_bytes(b"PK\x03\x04 not really a zip" * 10)
+    res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=1)
+    assert "junk.xlsx" in res.output and "Traceback" not in res.output
+
+
+def test_questionnaires_are_not_overwritten_without_force(round_dir):
+    _, panel, qdir, _ = round_dir
+    res = run("weights", "questionnaire", "national_2023", "--panel", panel, "-o", qdir, code=2)
+    assert "已存在" in res.output
+
+
+def test_a_subtype_round_sets_only_that_subtypes_weights(tmp_path):
+    panel = tmp_path / "panel.toml"
+    panel.write_text(PANEL, "utf-8")
+    q = tmp_path / "q"
+    run("weights", "questionnaire", "hunan_characteristic", "--subtype", "行业级",
+        "--panel", panel, "-o", q)  # fmt: skip
+    for p in q.glob("*.xlsx"):
+        fill(p, consistent_judgement)
+    out = tmp_path / "w.toml"
+    run("weights", "derive", q, "-o", out)
+    params = load_parameters(out)
+    fo = params.frameworks["hunan_characteristic"]
+    assert not fo.weights and set(fo.subtype_weights) == {"industry"}
+    ev, default = Evaluator(params=params), Evaluator()
+    derived = ev.effective("hunan_characteristic", "industry").indicator_points
+    assert derived != default.effective("hunan_characteristic", "industry").indicator_points
+    assert (
+        ev.effective("hunan_characteristic", "regional").indicator_points
+        == default.effective("hunan_characteristic", "regional").indicator_points
+    )
+    assert derived["technology" if "technology" in derived else next(iter(derived))] > 0
+
+
+# -- one matrix ------------------------------------------------------------------------------
+
+
+def matrix_csv(path: Path, rows, names=("咖啡", "葡萄酒", "茶", "啤酒", "汽水", "牛奶", "水")):
+    lines = ["," + ",".join(names)]
+    for name, row in zip(names, rows, strict=True):
+        lines.append(name + "," + ",".join(_frac(v) for v in row))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def _frac(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    return str(int(v)) if v >= 1 else f"1/{round(1 / v)}"
+
+
+def test_ahp_json_reproduces_saaty(tmp_path):
+    path = matrix_csv(tmp_path / "drinks.csv", DRINKS)
+    data = json.loads(
+        run("weights", "ahp", path, "--method", "eigenvector", "--format", "json").stdout
+    )
+    assert list(data["weights"]) == ["咖啡", "葡萄酒", "茶", "啤酒", "汽水", "牛奶", "水"]
+    assert tuple(round(w, 3) for w in data["weights"].values()) == DRINKS_PRINTED
+    assert round(data["cr"], 3) == 0.022 and data["ri"] == 1.32 and data["method"] == "eigenvector"
+    assert set(data) >= {"weights", "lambda_max", "ci", "cr", "ri", "method"}
+
+
+def test_ahp_reads_xlsx_and_names_the_worst_judgement(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    rows = [["", "甲", "乙", "丙"], ["甲", 1, 5, 0.2], ["乙", 0.2, 1, 5], ["丙", 5, 0.2, 1]]
+    for r in rows:
+        ws.append(r)
+    wb.save(tmp_path / "m.xlsx")
+    text = run("weights", "ahp", tmp_path / "m.xlsx").output
+    assert "请调整" in text and "最不一致的判断" in text and "建议改为" in text
+
+
+def test_ahp_two_by_two_has_no_cr(tmp_path):
+    path = matrix_csv(tmp_path / "m.csv", [[1, 3], [1 / 3, 1]], names=("甲", "乙"))
+    data = json.loads(run("weights", "ahp", path, "--format", "json").stdout)
+    assert data["cr"] is None and data["ri"] is None
+    assert data["weights"] == pytest.approx({"甲": 0.75, "乙": 0.25}, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("change", "cell", "words"),
+    [
+        ((1, 0, 3), "B3", "不互为倒数"),  # row 乙, column 甲: 3 where 1/3 belongs
+        ((0, 2, 12), "D2", "不在 1–9 标度内"),
+        ((1, 2, None), "D3", "单元格为空"),
+    ],
+)
+def test_ahp_bad_cells_are_named(tmp_path, change, cell, words):
+    rows = [[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 1 / 2, 1]]
+    i, j, v = change
+    rows[i][j] = v
+    path = matrix_csv(tmp_path / "m.csv", rows, names=("甲", "乙", "丙"))
+    res = run("weights", "ahp", path, code=1)
+    assert f"{cell}：" in res.output and words in res.output
+
+
+# -- objective weights ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def applications(tmp_path):
+    """Five fictional national applications with different figures (and the example's reviews)."""
+    base = json.loads((EXAMPLES / "national_2023.json").read_text("utf-8"))
+    out = tmp_path / "apps"
+    out.mkdir()
+    for k, s in enumerate([0.3, 0.7, 1.0, 1.6, 2.5]):
+        a = copy.deepcopy(base)
+        app = a["application"]
+        app["applicant"]["name"] = f"示例单位{k}"
+        app["applicant"].pop("credit_code", None)
+        for n, (key, v) in enumerate(sorted(app["items"].items())):
+            if isinstance(v, int) and not isinstance(v, bool):
+                app["items"][key] = int(v * s * (1 + 0.1 * ((n + k) % 5)))
+        (out / f"a{k}.json").write_text(json.dumps(a, ensure_ascii=False), "utf-8")
+    return out
+
+
+def test_objective_from_applications_writes_parameters_with_origin(applications, tmp_path):
+    out = tmp_path / "obj.toml"
+    res = run("weights", "objective", applications, "--framework", "national_2023",
+              "--method", "critic", "--combine", "linear", "--alpha", "0.5", "-o", out,
+              "--format", "json")  # fmt: skip
+    data = json.loads(res.stdout)
+    assert data["rows"] == 5 and sum(data["weights"].values()) == pytest.approx(1)
+    params = load_parameters(out)
+    assert params.origin["method"] == "critic" and params.origin["rows"] == 5
+    assert params.origin["combined_with"]["how"] == "linear"
+    assert len(params.origin["applications"]) == 5
+    eff = Evaluator(params=params).effective("national_2023")
+    assert sum(eff.indicator_points.values()) == pytest.approx(100)
+
+
+def test_objective_refuses_a_zero_weight_in_a_parameters_file(applications, tmp_path):
+    res = run("weights", "objective", applications, "--framework", "national_2023",
+              "--method", "entropy", "-o", tmp_path / "o.toml", code=1)  # fmt: skip
+    assert "权重为 0" in res.output and not (tmp_path / "o.toml").exists()
+
+
+def test_objective_from_a_matrix_with_a_cost_criterion(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "价格,质量,服务\ncost,benefit,benefit\n10,7,3\n20,8,5\n15,2,4\n30,9,4\n", "utf-8"
+    )
+    data = json.loads(run("weights", "objective", "--matrix", path, "--method", "critic",
+                          "--format", "json").stdout)  # fmt: skip
+    assert list(data["weights"]) == ["价格", "质量", "服务"]
+    assert sum(data["weights"].values()) == pytest.approx(1)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("价格,质量\ncost,good\n1,2\n3,4\n5,6\n", "utf-8")
+    assert "B2" in run("weights", "objective", "--matrix", bad, "--method", "entropy",
+                       code=1).output  # fmt: skip
