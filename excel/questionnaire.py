@@ -242,6 +242,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         _cell(ws, HEADER_ROW, k, h, font=BOLD, fill=HEADER_FILL, align=CENTER)
     _cell(ws, HEADER_ROW, LEGEND_COL, "重要程度（标度）", font=BOLD, fill=HEADER_FILL, align=CENTER)
     _cell(ws, HEADER_ROW, LEGEND_COL + 1, "含义", font=BOLD, fill=HEADER_FILL, align=CENTER)
+    ws.row_dimensions[HEADER_ROW].height = 32
     legend = f"${_L(LEGEND_COL)}${FIRST_PAIR}:${_L(LEGEND_COL)}${FIRST_PAIR + len(SCALE_TEXT) - 1}"
     for k, (t, m) in enumerate(zip(SCALE_TEXT, SCALE_MEANING, strict=True)):
         _cell(ws, FIRST_PAIR + k, LEGEND_COL, t, fill=FIXED_FILL, text=True)
@@ -285,6 +286,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     # the judgement matrix
     m0 = sp.matrix_row
     _cell(ws, m0, 1, "判断矩阵（行比列）", font=BOLD, fill=HEADER_FILL, align=CENTER)
+    ws.row_dimensions[m0].height = 32
     for j, name in enumerate(names):
         _cell(ws, m0, sp.m_col(j), name, font=BOLD, fill=HEADER_FILL, align=CENTER, text=True)
     for col, h in (
@@ -339,29 +341,42 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     r0 = sp.summary_row
     ratio_range = f"{_L(sp.ratio_col)}{sp.m_row(0)}:{_L(sp.ratio_col)}{sp.m_row(n - 1)}"
     value_range = f"E{FIRST_PAIR}:E{sp.last_pair_row}"
-    rows: list[tuple[str, str, str | None]] = [
-        (f"已完成的判断（共{total}项）", f"=COUNT({value_range})", "0")
+    rows: list[tuple[str, object, str | None, str]] = [
+        ("已完成的判断", f"=COUNT({value_range})", "0", f"共{total}项"),
     ]
     if n > 2:
         table = ri_table(ri_id)
         lam, ci, cr = sp.summary("lambda"), sp.summary("ci"), sp.summary("cr")
         rows += [
-            ("最大特征根 λmax（近似）", f'=IF({guard},"",AVERAGE({ratio_range}))', "0.0000"),
-            ("一致性指标 CI =（λmax−n）/（n−1）", f'=IF({guard},"",({lam}-{n})/({n}-1))', "0.0000"),
-            (f"随机一致性指标 RI（{table.label}，n={n}）", table.ri(n), "0.00##"),
-            ("一致性比率 CR = CI/RI", f'=IF({guard},"",{ci}/{sp.summary("ri")})', "0.0000"),
             (
-                f"结论（CR<{threshold:g} 为通过）",
+                "最大特征根 λmax",
+                f'=IF({guard},"",AVERAGE({ratio_range}))',
+                "0.0000",
+                "各行“加权和÷权重”的平均",
+            ),
+            (
+                "一致性指标 CI",
+                f'=IF({guard},"",({lam}-{n})/({n}-1))',
+                "0.0000",
+                "CI =（λmax − n）/（n − 1）",
+            ),
+            ("随机一致性指标 RI", table.ri(n), "0.00##", f"{table.label}，n = {n}"),
+            ("一致性比率 CR", f'=IF({guard},"",{ci}/{sp.summary("ri")})', "0.0000", "CR = CI / RI"),
+            (
+                "结论",
                 f'=IF({guard},"尚有"&({total}-{done})&"项未填",'
                 f'IF({cr}<{threshold!r},"{PASS}","{ADJUST}"))',
                 None,
+                f"CR < {threshold:g} 为通过",
             ),
         ]
     else:
-        rows.append(("结论", f'=IF({guard},"尚未填写","{NO_CR}")', None))
-    for k, (label, value, fmt) in enumerate(rows):
+        rows.append(("结论", f'=IF({guard},"尚未填写","{NO_CR}")', None, "仅两项，判断必然一致"))
+    plain = Alignment(vertical="center")
+    for k, (label, value, fmt, note) in enumerate(rows):
         _cell(ws, r0 + k, 1, label, font=BOLD)
         _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt=fmt, align=CENTER)
+        _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
     status = f"B{r0 + len(rows) - 1}"
     green, red = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
     for target in (status, f"B{STATUS_ROW}"):
@@ -383,8 +398,8 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     _print(ws)
 
 
-def _print(ws: Worksheet) -> None:
-    ws.page_setup.orientation = "landscape"
+def _print(ws: Worksheet, landscape: bool = True) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -398,6 +413,7 @@ def _guide_sheet(
     table = ri_table(ri_id)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
+    _print(ws, landscape=False)
     ws.merge_cells("A1:B1")
     _cell(ws, 1, 1, "层次分析法（AHP）权重调查表", font=TITLE, align=CENTER, border=False)
     ws.row_dimensions[1].height = 28
