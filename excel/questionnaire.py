@@ -31,18 +31,17 @@ from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
 from .review_layout import Panel, PanelExpert, safe_name
+from .review_workbook import _cell, _print
 from .styles import (
     BODY,
     BOLD,
     CENTER,
     FIXED_FILL,
-    GRID,
     HEADER_FILL,
     INPUT_FILL,
     NOTE,
     TITLE,
     UNLOCKED,
-    WRAP,
 )
 from .template import FIXED_TIME, _default_font, _deterministic
 
@@ -176,35 +175,6 @@ def file_name(panel: str, expert: str, framework: str, subtype: str | None) -> s
 # writing
 
 
-def _cell(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value=None,
-    *,
-    font=BODY,
-    fill=None,
-    align=WRAP,
-    border=True,
-    fmt=None,
-    text=False,
-):
-    c = ws.cell(row=row, column=col)
-    if value is not None:
-        if text:
-            put(c, value)
-        else:
-            c.value = value
-    c.font, c.alignment = font, align
-    if fill is not None:
-        c.fill = fill
-    if border:
-        c.border = GRID
-    if fmt:
-        c.number_format = fmt
-    return c
-
-
 def _L(col: int) -> str:
     return get_column_letter(col)
 
@@ -278,7 +248,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         a, b, c, d = (f"{_L(col)}{r}" for col in (COL_A, COL_B, COL_WHICH, COL_DEGREE))
         k_ = f"MATCH({d},{legend},0)"
         formula = f'=IFERROR(IF({k_}=1,1,IF({c}={a},{k_},IF({c}={b},1/{k_},""))),"")'
-        _cell(ws, r, COL_VALUE, formula, fill=FIXED_FILL, fmt="0.000", align=CENTER)
+        _cell(ws, r, COL_VALUE, formula, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
 
     done = sp.summary("done")
     total = len(pairs)
@@ -309,7 +279,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
             else:
                 v = f"$E${sp.pair_row(index[(min(i, j), max(i, j))])}"
                 value = f'=IF({v}="","",{v})' if i < j else f'=IF({v}="","",1/{v})'
-            _cell(ws, r, sp.m_col(j), value, fill=FIXED_FILL, fmt="0.000", align=CENTER)
+            _cell(ws, r, sp.m_col(j), value, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
         row_range = f"{first}{r}:{lastc}{r}"
         gm, w = f"{_L(sp.gm_col)}{r}", f"{_L(sp.w_col)}{r}"
         gm_range = f"${_L(sp.gm_col)}${sp.m_row(0)}:${_L(sp.gm_col)}${sp.m_row(n - 1)}"
@@ -322,7 +292,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         ]
         for col, formula, fmt in cells:
             bold = BOLD if col == sp.w_col else BODY
-            _cell(ws, r, col, formula, font=bold, fill=FIXED_FILL, fmt=fmt, align=CENTER)
+            _cell(ws, r, col, formula, font=bold, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
     _cell(ws, sp.t_row, 1, "权重（横排，供计算）", font=NOTE)
     for j in range(n):
         ref = f"{_L(sp.w_col)}{sp.m_row(j)}"
@@ -332,7 +302,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
             sp.m_col(j),
             f'=IF({guard},"",{ref})',
             font=NOTE,
-            fmt="0.0000",
+            fmt_="0.0000",
             align=CENTER,
         )
     del w_range
@@ -375,7 +345,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     plain = Alignment(vertical="center")
     for k, (label, value, fmt, note) in enumerate(rows):
         _cell(ws, r0 + k, 1, label, font=BOLD)
-        _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt=fmt, align=CENTER)
+        _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
         _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
     status = f"B{r0 + len(rows) - 1}"
     green, red = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
@@ -398,22 +368,14 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     _print(ws)
 
 
-def _print(ws: Worksheet, landscape: bool = True) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
-
-
 def _guide_sheet(
     ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plans, ri_id, threshold
 ) -> None:
     table = ri_table(ri_id)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
-    _print(ws, landscape=False)
+    _print(ws)
+    ws.page_setup.orientation = "portrait"
     ws.merge_cells("A1:B1")
     _cell(ws, 1, 1, "层次分析法（AHP）权重调查表", font=TITLE, align=CENTER, border=False)
     ws.row_dimensions[1].height = 28

@@ -27,6 +27,8 @@ from .questionnaire import (
     SCALE_TEXT,
     VERSION,
 )
+from .review_reader import _error as error
+from .review_reader import _text
 
 
 @dataclass
@@ -56,18 +58,6 @@ class Filled:
 
     def fact(self, key: str) -> str:
         return self.facts.get(key, "")
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def error(src: str, code: str, message: str, **where) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, file=src, **where)
 
 
 def read_questionnaire(path: str | Path) -> Filled:
