@@ -1,0 +1,274 @@
+"""``iipeval weights objective``: 熵权法 / CRITIC weights from the applications' indicator
+scores (or a data matrix), optionally combined with subjective weights."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import click
+
+from iipeval.core import __version__
+from iipeval.core.params import InputLimits, Parameters, ParamsError, apply
+
+from . import inputs, render
+from .main import evaluator, registered
+from .weights import FORMAT, weights
+from .weights_io import (
+    cell_name,
+    check_parameters,
+    fail,
+    isolated,
+    parameters_text,
+    read_table,
+    subtype_id,
+    write_output,
+)
+
+# --------------------------------------------------------------------------------------
+# iipeval weights objective
+
+
+def _matrix_csv(path: str) -> tuple[list[str], list[str], list[list[float]]]:
+    table, problem = isolated(read_table, Path(path), InputLimits())
+    if problem:
+        fail(f"{path}: {problem}")
+    rows = [r for r in table if any(str(v).strip() for v in r)]
+    if len(rows) < 3:
+        fail(f"{path}: 须有首行名称、第二行类型（benefit/cost）和数据行")
+    names = [str(v).strip() for v in rows[0]]
+    types = [str(v).strip().lower() for v in rows[1]]
+    if len(types) != len(names):
+        fail(f"{path} 第2行：类型个数（{len(types)}）与名称个数（{len(names)}）不符")
+    for c, t in enumerate(types):
+        if t not in ("benefit", "cost"):
+            fail(f"{path} {cell_name(1, c)}：类型“{t}”无效，只能是 benefit 或 cost")
+    data = []
+    for r, row in enumerate(rows[2:], start=2):
+        if len(row) != len(names):
+            fail(f"{path} 第{r + 1}行：有 {len(row)} 列，应为 {len(names)} 列")
+        vals = []
+        for c, v in enumerate(row):
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                x = math.nan
+            if not math.isfinite(x):
+                fail(f"{path} {cell_name(r, c)}：“{v}”不是数值")
+            vals.append(x)
+        data.append(vals)
+    return names, types, data
+
+
+def _scored_matrix(ev, files, reviews, fw, subtype):
+    """Indicator scores of the applications (scored in the sandboxed workers), one row per
+    application that has a score for every indicator."""
+    from iipeval.core.batch import index_reviews
+    from iipeval.core.results import Result
+
+    from . import pool
+    from .score import read_reviews
+
+    paths = inputs.expand(files)
+    if not paths:
+        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
+    index = index_reviews(read_reviews(reviews))
+    ids = [i.id for _, i in fw.indicators()]
+    rows, used, skipped = [], [], []
+    for out in pool.run(
+        paths,
+        params=ev.params,
+        index=index,
+        framework=fw.id,
+        limits=pool.Limits.of(ev.params.input),
+    ):
+        if not isinstance(out, Result) or (subtype and out.subtype != subtype):
+            skipped.append((out.source, "无法评分或子类型不符"))
+            continue
+        scores = {i.id: i.score for i in out.indicators}
+        missing = [k for k in ids if scores.get(k) is None]
+        if missing:
+            skipped.append((out.source, f"{len(missing)}个指标没有得分"))
+            continue
+        rows.append((out.source, [float(scores[k]) for k in ids]))
+    rows.sort()
+    used = [s for s, _ in rows]
+    return ids, [r for _, r in rows], used, sorted(skipped)
+
+
+@weights.command()
+@click.argument("files", nargs=-1)
+@click.option("--framework", "framework_id", help="评价体系 id（由申报计算指标得分时必填）")
+@click.option("--subtype", help="只用该子类型的申报，并写为该子类型的权重")
+@click.option("--reviews", multiple=True, help="专家评分表或评分数据（定性指标需要）")
+@click.option(
+    "--matrix",
+    "matrix_file",
+    type=click.Path(dir_okay=False),
+    help="直接给出数据矩阵（.csv：首行名称，第二行 benefit/cost，其后每行一个方案）",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["entropy", "critic"]),
+    required=True,
+    help="熵权法（entropy）或 CRITIC",
+)
+@click.option(
+    "--subjective",
+    type=click.Path(dir_okay=False),
+    help="与之组合的主观权重：参数文件（如 weights derive 的输出）",
+)
+@click.option(
+    "--combine",
+    type=click.Choice(["product", "linear"]),
+    help="组合方式：product 乘积归一；linear 线性加权（见 --alpha）",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="线性组合时主观权重所占比例",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="输出的参数文件（.toml）")
+@click.option("--force", is_flag=True, help="覆盖已存在的参数文件")
+@FORMAT
+def objective(
+    files,
+    framework_id,
+    subtype,
+    reviews,
+    matrix_file,
+    method,
+    subjective,
+    combine,
+    alpha,
+    output,
+    force,
+    fmt,
+):
+    """客观赋权：由一批申报的指标得分（或 --matrix 数据矩阵）计算熵权法或 CRITIC 权重。"""
+    from iipeval.core.objective_weights import ObjectiveError
+    from iipeval.core.objective_weights import combine as mix
+    from iipeval.core.objective_weights import objective as weigh
+
+    if bool(files) == bool(matrix_file):
+        raise click.UsageError("请给出申报文件，或用 --matrix 给出数据矩阵（二者选一）")
+    if combine and not subjective and not framework_id:
+        raise click.UsageError("组合主观权重需要 --framework（默认权重）或 --subjective 参数文件")
+    ev = evaluator()
+    fw = registered(ev, framework_id).framework if framework_id else None
+    st = subtype_id(fw, subtype) if fw else None
+    used, skipped, sources = [], [], []
+    if matrix_file:
+        names, types, data = _matrix_csv(matrix_file)
+        sources = [{"file": matrix_file, "sha256": _sha(matrix_file)}]
+    else:
+        if fw is None:
+            raise click.UsageError("由申报计算指标得分时须给出 --framework")
+        names, data, used, skipped = _scored_matrix(ev, files, reviews, fw, st)
+        types = ["benefit"] * len(names)
+    try:
+        res = weigh(method, data, types)
+    except ObjectiveError as exc:
+        fail(f"{exc}（可用数据 {len(data)} 行）")
+    w = list(res.weights)
+    sub_origin = None
+    if combine:
+        sub_params = _load_subjective(subjective)
+        if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
+            fail("组合主观权重时，数据的列名须为该评价体系的指标 id（请给出 --framework）")
+        eff = apply(fw, sub_params, st)
+        s = [eff.indicator_points[n] for n in names]
+        try:
+            w = list(mix(s, w, combine, alpha))
+        except ObjectiveError as exc:
+            fail(str(exc))
+        sub_origin = {
+            "file": subjective or "",
+            "sha256": _sha(subjective) if subjective else "",
+            "how": combine,
+            "alpha": alpha if combine == "linear" else None,
+        }
+    weights_by_name = dict(zip(names, w, strict=True))
+    constant = [names[j] for j in res.constant]
+    for name in constant:
+        click.echo(f"提示：{name} 的数值全部相同，不提供区分信息，客观权重为 0", err=True)
+    for src, why in skipped:
+        click.echo(f"提示：{src} 未计入（{why}）", err=True)
+    if output:
+        if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
+            fail("写参数文件需要 --framework，且数据的列名须为该评价体系的指标 id", 2)
+        zero = [n for n, x in weights_by_name.items() if x <= 0]
+        if zero:
+            fail(
+                f"指标 {'、'.join(zero)} 的权重为 0，参数文件要求权重为正数；"
+                "可改用 --combine linear 与主观权重组合"
+            )
+        points = _points(fw, weights_by_name)
+        labels = {"entropy": "熵权法", "critic": "CRITIC（Diakoulaki 1995）"}
+        prov = {
+            "method": method,
+            "summary": f"客观赋权：{labels[method]}，依据 {res.rows} 份申报的指标得分"
+            + (
+                f"；与主观权重{'乘积归一' if combine == 'product' else f'线性组合（主观占 {alpha:g}）'}"
+                if combine
+                else ""
+            ),
+            "framework": fw.id,
+            "framework_version": fw.version,
+            "subtype": st or "",
+            "rows": res.rows,
+            "applications": used,
+            "skipped": [{"file": s_, "reason": why} for s_, why in skipped],
+            "matrix": sources,
+            "constant": constant,
+            "objective_weights": dict(zip(names, res.weights, strict=True)),
+            "tool_version": __version__,
+        }
+        if sub_origin:
+            prov["combined_with"] = {k: v for k, v in sub_origin.items() if v is not None}
+        headline = f"{fw.name}：客观赋权（{labels[method]}）"
+        text = parameters_text(fw.id, points, st, prov, headline)
+        check_parameters(text, fw, st)
+        write_output(output, text, force)
+        click.echo(f"已写出 {output}", err=True)
+    data_out = {
+        "method": method,
+        "rows": res.rows,
+        "weights": weights_by_name,
+        "constant": constant,
+    }
+    if fmt == "json":
+        click.echo(render.dumps(data_out))
+    else:
+        for name, x in weights_by_name.items():
+            click.echo(f"{name}\t{x:.6f}")
+
+
+def _points(fw, weights_by_name: dict[str, float]) -> dict[str, float]:
+    """Global indicator weights → points per dimension (their sum) and indicator."""
+    total = sum(weights_by_name.values())
+    out: dict[str, float] = {}
+    for d in fw.dimensions:
+        out[d.id] = sum(fw.total_weight * weights_by_name[i.id] / total for i in d.indicators)
+        for i in d.indicators:
+            out[i.id] = fw.total_weight * weights_by_name[i.id] / total
+    return out
+
+
+def _load_subjective(path: str | None) -> Parameters:
+    from iipeval.core.params import load_parameters
+
+    try:
+        return load_parameters(path)
+    except ParamsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--subjective") from None
+
+
+def _sha(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
