@@ -314,3 +314,36 @@ def test_objective_from_a_matrix_with_a_cost_criterion(tmp_path):
     bad.write_text("价格,质量\ncost,good\n1,2\n3,4\n5,6\n", "utf-8")
     assert "B2" in run("weights", "objective", "--matrix", bad, "--method", "entropy",
                        code=1).output  # fmt: skip
+
+
+# -- the sandbox and the parameters model ------------------------------------------------------
+
+
+def _spin(path: str) -> None:
+    while True:
+        pass
+
+
+def _balloon(path: str) -> bytes:
+    return b"x" * (4 * 2**30)
+
+
+def test_a_reader_that_hangs_or_balloons_costs_only_its_file(tmp_path):
+    from iipeval.cli.weights_io import isolated
+    from iipeval.core.params import InputLimits
+
+    path = tmp_path / "m.csv"
+    path.write_text("x", "utf-8")
+    value, problem = isolated(_spin, path, InputLimits(worker_seconds=1))
+    assert value is None and "超过1秒" in problem
+    value, problem = isolated(_balloon, path, InputLimits(worker_memory_mb=256))
+    assert value is None and "内存" in problem
+
+
+def test_subtype_weights_for_an_unknown_subtype_are_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "[frameworks.hunan_characteristic.subtype_weights.nope]\nresource = 30\n", "utf-8"
+    )
+    res = run("score", EXAMPLES / "hunan_characteristic.json", "--params", bad, code=2)
+    assert "没有 id 为 'nope' 的子类型" in res.output
