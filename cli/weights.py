@@ -8,6 +8,7 @@ and :mod:`~iipeval.core.objective_weights`; the workbooks from
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -46,7 +47,7 @@ RI_OPTION = click.option(
     "--ri",
     type=click.Choice(sorted(RI_TABLES)),
     default=None,
-    help=f"随机一致性指标表（默认 {DEFAULT_RI}：Saaty 1980）",
+    help=f"随机一致性指标表（默认 {DEFAULT_RI}：Saaty 1980；汇总时默认取调查表生成时的设置）",
 )
 METHOD_OPTION = click.option(
     "--method",
@@ -207,7 +208,12 @@ def _judgements(filled, fw):
     help="群组汇总：AIJ 判断矩阵几何平均；AIP 权重向量几何平均",
 )
 @RI_OPTION
-@THRESHOLD_OPTION
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0, min_open=True, max=1),
+    default=None,
+    help="CR 通过阈值（默认取调查表生成时的设置，通常为 0.1）",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的参数文件")
 @FORMAT
 def derive(questionnaires, output, panel_file, method, aggregation, ri, threshold, force, fmt):
@@ -249,9 +255,14 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
         fail("没有可用的调查表")
     fw_id, st = next(iter(sets))
     fw = registered(ev, fw_id).framework
-    ri = ri or next((f.fact("ri_table") for f in read if f.ok), DEFAULT_RI)
-    if ri not in RI_TABLES:
-        ri = DEFAULT_RI
+    ri = ri or _agreed(read, "ri_table", "--ri")
+    if threshold is None:
+        try:
+            threshold = float(_agreed(read, "cr_threshold", "--threshold"))
+        except ValueError:
+            threshold = math.nan
+    if ri not in RI_TABLES or not 0 < threshold <= 1:
+        fail("调查表中记录的 RI 表或阈值无效（_meta 可能被改动）；请用 --ri 与 --threshold 指定", 2)
 
     usable, rejected, findings, by_expert = [], [], [], {}
     for f in read:
@@ -322,6 +333,17 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
             )
         click.echo(f"已写出 {output}（可用于 iipeval score --params {output}）", err=True)
     sys.exit(1 if rejected else 0)
+
+
+def _agreed(read, key: str, option: str) -> str:
+    """The setting every questionnaire was generated with (what its experts saw live).
+    Questionnaires that disagree must not let the first file's setting win silently."""
+    values = {f.fact(key) for f in read if f.facts}
+    if len(values) > 1:
+        fail(
+            f"调查表生成时的设置不一致（{key}：{'、'.join(sorted(values))}）；请用 {option} 指定", 2
+        )
+    return values.pop() if values else ""
 
 
 def _err(src: str, code: str, message: str):

@@ -347,3 +347,19 @@ def test_subtype_weights_for_an_unknown_subtype_are_refused(tmp_path):
     )
     res = run("score", EXAMPLES / "hunan_characteristic.json", "--params", bad, code=2)
     assert "没有 id 为 'nope' 的子类型" in res.output
+
+
+def test_questionnaires_made_with_different_settings_are_not_mixed_silently(round_dir, tmp_path):
+    """Experts who saw CR against different RI tables: derive asks which one to use."""
+    tmp, panel, qdir, files = round_dir
+    other = tmp / "other"
+    run("weights", "questionnaire", "national_2023", "--panel", panel, "-o", other, "--ri", "cn")
+    target = next(other.glob("*E1*"))
+    fill(target, consistent_judgement)
+    files["E1"].unlink()
+    shutil.copy(target, qdir / target.name)
+    res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=2)
+    assert "ri_table" in res.output and "--ri" in res.output
+    run("weights", "derive", qdir, "-o", tmp / "w.toml", "--ri", "saaty")
+    assert load_parameters(tmp / "w.toml").origin["ri_table"] == "saaty"
+    assert load_parameters(tmp / "w.toml").origin["cr_threshold"] == 0.1
