@@ -106,6 +106,7 @@ class Evaluator:
             parameters_hash=digest,
             parameters_file=self.params.source,
             parameters_file_sha256=self.params.source_sha256,
+            weights_origin=_origin_line(self.params.origin),
             notices=eff.notices,
         )
         result = run_engine(
@@ -152,6 +153,13 @@ class Evaluator:
             return out.model_copy(update={"findings": findings})
         accepted = out.accepted and not any(f.severity is Severity.error for f in loaded.findings)
         return out.model_copy(update={"findings": findings, "accepted": accepted})
+
+
+def _origin_line(origin: dict | None) -> str | None:
+    """``[origin].summary`` as text, whatever a hand-written file put there."""
+    if not origin or origin.get("summary") in (None, ""):
+        return None
+    return str(origin["summary"])
 
 
 def _rejected(source: str, code: str, message: str) -> Rejected:

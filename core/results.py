@@ -78,6 +78,9 @@ class Provenance(BaseModel):
     parameters_hash: str
     parameters_file: str | None = None
     parameters_file_sha256: str | None = None
+    #: one line on where the weights came from (``[origin].summary`` of the parameters
+    #: file); the full record is in the batch's ``parameters_origin``
+    weights_origin: str | None = None
     notices: list[str] = []
 
 

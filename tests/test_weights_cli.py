@@ -97,6 +97,7 @@ def test_end_to_end_panel_questionnaires_derive_score_shows_the_origin(round_dir
     data = json.loads(out.with_suffix(".json").read_text("utf-8"))
     assert data["parameters_origin"]["experts"][2]["expert"] == "E3"
     assert data["parameters_file_sha256"]
+    assert data["results"][0]["provenance"]["weights_origin"] == origin["summary"]
 
 
 def test_derive_methods_give_valid_parameter_files(round_dir):
