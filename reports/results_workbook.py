@@ -721,30 +721,36 @@ def _origin_rows(origin: dict | None) -> list[tuple[str, str]]:
         return []
     o = dict(origin)
     rows = [("权重来源", str(o.pop("summary", "") or o.get("method", "")))]
-    for g in o.pop("groups", []) or []:
 
-        def who(entries, with_repair=False):
-            return "、".join(
-                f"{e.get('expert')}（CR {_param_text(e.get('cr'))}"
-                + (f"；{e['repair']}" if with_repair and e.get("repair") else "")
-                + "）"
-                for e in entries or []
-            )
+    def only_dicts(value) -> list[dict]:  # a hand-written [origin] may hold anything
+        return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
+    def dicts(key: str) -> list[dict]:
+        return only_dicts(o.pop(key, None))
+
+    def who(entries, with_repair: bool = False) -> str:
+        return "、".join(
+            f"{e.get('expert')}（CR {_param_text(e.get('cr'))}"
+            + (f"；{e['repair']}" if with_repair and e.get("repair") else "")
+            + "）"
+            for e in only_dicts(entries)
+        )
+
+    for g in dicts("groups"):
         text = f"计入：{who(g.get('included')) or '无'}"
         if g.get("excluded"):
             text += f"；未计入：{who(g.get('excluded'), True)}"
         if g.get("group_cr") is not None:
             text += f"；群组 CR {_param_text(g.get('group_cr'))}"
         rows.append((f"一致性检验·{g.get('title', g.get('level', ''))}", text))
-    for e in o.pop("experts", []) or []:
+    for e in dicts("experts"):
         rows.append(
             (
                 f"调查表·{e.get('expert')} {e.get('name', '')}".strip(),
                 f"{e.get('file', '')}　SHA-256 {e.get('sha256', '')}",
             )
         )
-    for e in o.pop("rejected_files", []) or []:
+    for e in dicts("rejected_files"):
         rows.append(("未采用的调查表", f"{e.get('file', '')}：{e.get('reason', '')}"))
     labels = {
         "rows": "计算所用申报数",

@@ -364,3 +364,20 @@ def test_questionnaires_made_with_different_settings_are_not_mixed_silently(roun
     run("weights", "derive", qdir, "-o", tmp / "w.toml", "--ri", "saaty")
     assert load_parameters(tmp / "w.toml").origin["ri_table"] == "saaty"
     assert load_parameters(tmp / "w.toml").origin["cr_threshold"] == 0.1
+
+
+def test_a_hand_written_origin_is_shown_however_it_is_shaped(tmp_path):
+    params = tmp_path / "p.toml"
+    params.write_text(
+        "[frameworks.national_2023.weights]\nresource = 30\n\n[origin]\nsummary = 2024\n"
+        'groups = [1, { title = "维度", included = ["E1", { expert = "E2", cr = 0.01 }] }]\n'
+        'experts = "none"\nnote = "=HYPERLINK(\\"http://x\\")"\n',
+        "utf-8",
+    )
+    out = tmp_path / "r.xlsx"
+    run("score", EXAMPLES / "national_2023.json", "--params", params, "-o", out)
+    wb = load_workbook(out)
+    text = {r[0].value: r[1] for r in wb["参数"].iter_rows() if r[0].value}
+    assert text["权重来源"].value == "2024"
+    assert text["一致性检验·维度"].value == "计入：E2（CR 0.01）"
+    assert text["权重来源·note"].data_type == "s"  # shown as text, never a live formula
