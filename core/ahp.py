@@ -301,30 +301,32 @@ class Group:
     members: tuple[tuple[str, str], ...]
 
 
-def comparison_groups(framework) -> list[Group]:
-    """Every set of siblings the panel compares, top level first.
-
-    The one place that walks the hierarchy for AHP: deeper hierarchies change only this.
-    A parent with a single child needs no comparison (its child gets all its weight).
-    """
+def sibling_groups(framework) -> list[Group]:
+    """Every parent with its children, top level first: the one place that walks the set's
+    hierarchy for AHP (deeper hierarchies change only this function)."""
     groups = [Group("", "维度", tuple((d.id, d.name) for d in framework.dimensions))]
     for d in framework.dimensions:
         groups.append(Group(d.id, d.name, tuple((i.id, i.name) for i in d.indicators)))
-    return [g for g in groups if len(g.members) >= 2]
+    return groups
+
+
+def comparison_groups(framework) -> list[Group]:
+    """The groups the panel compares: a parent with a single child needs no comparison
+    (its child gets all its weight)."""
+    return [g for g in sibling_groups(framework) if len(g.members) >= 2]
 
 
 def global_weights(framework, local: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Points per dimension and indicator (out of the set's total) from the local weights
-    of each group (``level`` → member id → weight summing to 1)."""
-    total = framework.total_weight
-    top = local.get("", {d.id: 1.0 for d in framework.dimensions})
-    out: dict[str, float] = {}
-    for d in framework.dimensions:
-        out[d.id] = total * top[d.id]
-        inner = local.get(d.id, {i.id: 1.0 for i in d.indicators})
-        for i in d.indicators:
-            out[i.id] = out[d.id] * inner[i.id]
-    return out
+    """Points per node (out of the set's total) from each group's local weights
+    (``level`` → member id → weight summing to 1): a child's points are its parent's
+    points times its local weight; an only child takes all of its parent's."""
+    points = {"": float(framework.total_weight)}
+    for g in sibling_groups(framework):
+        weights = local[g.level] if len(g.members) > 1 else {g.members[0][0]: 1.0}
+        for m, _ in g.members:
+            points[m] = points[g.level] * weights[m]
+    del points[""]
+    return points
 
 
 # -- a matrix as people type it --------------------------------------------------------------

@@ -201,3 +201,21 @@ def test_a_bad_cell_is_a_problem_with_its_position(rows, cell, code):
 def test_a_matrix_that_is_not_square_is_refused():
     _, a, problems = parse_matrix([["", "甲", "乙"], ["甲", 1, 2]])
     assert a is None and problems[0].code == "not_square"
+
+
+def test_global_weights_multiply_down_the_hierarchy_and_an_only_child_takes_all():
+    from iipeval.core.ahp import comparison_groups, global_weights
+    from iipeval.core.api import Evaluator
+
+    fw = Evaluator().framework("hunan_professional").framework
+    groups = comparison_groups(fw)
+    only = [d for d in fw.dimensions if len(d.indicators) == 1]
+    assert only and all(g.level != only[0].id for g in groups)  # nothing to compare there
+    local = {g.level: {m: (k + 1) / sum(range(1, len(g.members) + 1)) for k, (m, _) in
+                       enumerate(g.members)} for g in groups}  # fmt: skip
+    points = global_weights(fw, local)
+    for d in fw.dimensions:
+        assert points[d.id] == pytest.approx(fw.total_weight * local[""][d.id])
+        assert sum(points[i.id] for i in d.indicators) == pytest.approx(points[d.id])
+    assert points[only[0].indicators[0].id] == points[only[0].id]
+    assert sum(points[d.id] for d in fw.dimensions) == pytest.approx(fw.total_weight)
