@@ -348,17 +348,8 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
         _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
     status = f"B{r0 + len(rows) - 1}"
-    green, red = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
     for target in (status, f"B{STATUS_ROW}"):
-        ws.conditional_formatting.add(
-            target, FormulaRule(formula=[f'{target}="{PASS}"'], fill=green)
-        )
-        ws.conditional_formatting.add(
-            target,
-            FormulaRule(
-                formula=[f'{target}="{ADJUST}"'], fill=red, font=Font(color="9C0006", bold=True)
-            ),
-        )
+        _verdict_colours(ws, target)
     widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 12, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
     for col in range(6, sp.ratio_col + 1):
         widths.setdefault(col, 12)
@@ -366,6 +357,15 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         ws.column_dimensions[_L(col)].width = width
     ws.freeze_panes = f"A{FIRST_PAIR}"
     _print(ws)
+
+
+def _verdict_colours(ws: Worksheet, target: str) -> None:
+    """通过 green, 请调整 red (conditional formats: they follow the live verdict)."""
+    green, red = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
+    ws.conditional_formatting.add(target, FormulaRule(formula=[f'{target}="{PASS}"'], fill=green))
+    bold_red = Font(color="9C0006", bold=True)
+    rule = FormulaRule(formula=[f'{target}="{ADJUST}"'], fill=red, font=bold_red)
+    ws.conditional_formatting.add(target, rule)
 
 
 def _guide_sheet(
@@ -409,6 +409,7 @@ def _guide_sheet(
         r += 1
         _cell(ws, r, 1, sp.name, text=True)
         _cell(ws, r, 2, f"='{sp.name}'!B{STATUS_ROW}", align=CENTER)
+        _verdict_colours(ws, f"B{r}")
 
 
 def _meta_sheet(
