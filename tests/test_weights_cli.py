@@ -381,3 +381,22 @@ def test_a_hand_written_origin_is_shown_however_it_is_shaped(tmp_path):
     assert text["权重来源"].value == "2024"
     assert text["一致性检验·维度"].value == "计入：E2（CR 0.01）"
     assert text["权重来源·note"].data_type == "s"  # shown as text, never a live formula
+
+
+def test_questionnaires_of_two_sets_are_not_pooled(round_dir):
+    tmp, panel, qdir, _ = round_dir
+    other = tmp / "hunan"
+    run("weights", "questionnaire", "hunan_professional", "--panel", panel, "-o", other)
+    p = next(other.glob("*E1*"))
+    fill(p, consistent_judgement)
+    shutil.copy(p, qdir / p.name)
+    res = run("weights", "derive", qdir, "-o", tmp / "w.toml", "--format", "json", code=1)
+    assert "分属不同的评价体系" in res.output and not (tmp / "w.toml").exists()
+    p.unlink()
+    (qdir / p.name).unlink()
+    data = json.loads(
+        run("weights", "derive", qdir, "-o", tmp / "w.toml", "--format", "json").stdout
+    )
+    assert sum(data["weights"][d] for d in ("resource", "technology", "enablement",
+                                            "contribution", "sustainability")) == pytest.approx(100)  # fmt: skip
+    assert data["origin"]["method"] == "AHP"
