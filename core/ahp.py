@@ -84,29 +84,6 @@ RI_TABLES: dict[str, RITable] = {
             (0, 0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41, 1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
         ),
         RITable(
-            "alonso_lamata",
-            "Alonso–Lamata（2006）",
-            "J. A. Alonso, M. T. Lamata, Consistency in the analytic hierarchy process: "
-            "a new approach, IJUFKS 14(4), 2006",
-            (
-                0,
-                0,
-                0.5245,
-                0.8815,
-                1.1086,
-                1.2479,
-                1.3417,
-                1.4056,
-                1.4499,
-                1.4854,
-                1.5141,
-                1.5365,
-                1.5551,
-                1.5713,
-                1.5838,
-            ),
-        ),
-        RITable(
             "tummala_ling",
             "Tummala–Ling（1998）",
             "V. M. R. Tummala, H. Ling, A note on the computation of the mean random "
