@@ -75,7 +75,7 @@ SCALE_MEANING = (
 
 # Comparison sheet plan: title, note, status, blank, header, then one row per pair.
 TITLE_ROW, NOTE_ROW, STATUS_ROW, HEADER_ROW, FIRST_PAIR = 1, 2, 3, 5, 6
-COL_A, COL_B, COL_WHICH, COL_DEGREE, COL_VALUE = 1, 2, 3, 4, 5
+COL_A, COL_B, COL_WHICH, COL_DEGREE, COL_VALUE, COL_DEVIATION = 1, 2, 3, 4, 5, 6
 LEGEND_COL = 7  # G: the scale texts (the dropdown's source), H: their meaning
 
 PASS, ADJUST, NO_CR = "通过", "请调整", "无需检验（仅两项）"
@@ -138,7 +138,7 @@ class SheetPlan:
 
     def summary(self, key: str) -> str:
         """Address of a summary value: done, lambda, ci, ri, cr, status."""
-        order = ["done", "lambda", "ci", "ri", "cr", "status"]
+        order = ["done", "lambda", "ci", "ri", "cr", "status", "worst"]
         if self.n <= 2:
             order = ["done", "status"]
         return f"$B${self.summary_row + order.index(key)}"
@@ -208,6 +208,8 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     _cell(ws, STATUS_ROW, 2, f"={sp.summary('status')}", font=BOLD, align=CENTER)
 
     heads = ["甲", "乙", "更重要的一方", "重要程度", "判断值（甲比乙）"]
+    if n > 2:
+        heads.append("偏离度")
     for k, h in enumerate(heads, start=1):
         _cell(ws, HEADER_ROW, k, h, font=BOLD, fill=HEADER_FILL, align=CENTER)
     _cell(ws, HEADER_ROW, LEGEND_COL, "重要程度（标度）", font=BOLD, fill=HEADER_FILL, align=CENTER)
@@ -268,7 +270,6 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         _cell(ws, m0, col, h, font=BOLD, fill=HEADER_FILL, align=CENTER)
     index = {pair: k for k, pair in enumerate(pairs)}
     first, lastc = _L(sp.m_col(0)), _L(sp.m_col(n - 1))
-    w_range = f"${_L(sp.w_col)}${sp.m_row(0)}:${_L(sp.w_col)}${sp.m_row(n - 1)}"
     t_range = f"${first}${sp.t_row}:${lastc}${sp.t_row}"
     for i in range(n):
         r = sp.m_row(i)
@@ -305,7 +306,15 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
             fmt_="0.0000",
             align=CENTER,
         )
-    del w_range
+
+    # how far each judgement is from the ratio of the weights it produced: |ln(a_ij·w_j/w_i)|
+    # (Saaty 2003); the largest names the judgement to reconsider first
+    if n > 2:
+        for k, (i, j) in enumerate(pairs):
+            r = sp.pair_row(k)
+            wi, wj = (f"${_L(sp.w_col)}${sp.m_row(x)}" for x in (i, j))
+            formula = f'=IF({guard},"",ABS(LN(E{r}*{wj}/{wi})))'
+            _cell(ws, r, COL_DEVIATION, formula, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
 
     # summary
     r0 = sp.summary_row
@@ -317,6 +326,9 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     if n > 2:
         table = ri_table(ri_id)
         lam, ci, cr = sp.summary("lambda"), sp.summary("ci"), sp.summary("cr")
+        last = sp.last_pair_row
+        names_a, names_b = f"$A${FIRST_PAIR}:$A${last}", f"$B${FIRST_PAIR}:$B${last}"
+        deviations = f"$F${FIRST_PAIR}:$F${last}"
         rows += [
             (
                 "最大特征根 λmax",
@@ -339,6 +351,14 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
                 None,
                 f"CR < {threshold:g} 为通过",
             ),
+            (
+                "最不一致的判断",
+                f'=IF({guard},"",IF({cr}<{threshold!r},"—",'
+                f'INDEX({names_a},MATCH(MAX({deviations}),{deviations},0))&" 与 "&'
+                f"INDEX({names_b},MATCH(MAX({deviations}),{deviations},0))))",
+                None,
+                "请调整时，先复核这一行（偏离度最大）",
+            ),
         ]
     else:
         rows.append(("结论", f'=IF({guard},"尚未填写","{NO_CR}")', None, "仅两项，判断必然一致"))
@@ -347,8 +367,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         _cell(ws, r0 + k, 1, label, font=BOLD)
         _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
         _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
-    status = f"B{r0 + len(rows) - 1}"
-    for target in (status, f"B{STATUS_ROW}"):
+    for target in (sp.summary("status").replace("$", ""), f"B{STATUS_ROW}"):
         _verdict_colours(ws, target)
     widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 12, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
     for col in range(6, sp.ratio_col + 1):

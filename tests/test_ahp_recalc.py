@@ -9,6 +9,7 @@ and every sheet's live numbers are compared with :mod:`iipeval.core.ahp` to 1e-9
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 import pytest
@@ -22,7 +23,7 @@ from test_weights_questionnaire import (
     questionnaire,
 )
 
-from iipeval.core.ahp import SCALE, build, consistency
+from iipeval.core.ahp import SCALE, build, consistency, most_inconsistent
 from iipeval.excel.questionnaire import ADJUST, NO_CR, PASS, STATUS_ROW, plan
 from iipeval.excel.questionnaire_reader import read_questionnaire
 
@@ -101,6 +102,17 @@ def test_live_formulas_match_python(recalculated, case):
             assert ri_value == res.ri
             assert cr == pytest.approx(res.cr, abs=1e-9, rel=0)
             assert status == (PASS if res.passes() else ADJUST)
+            worst = cell(rows, sp.summary_row + 6, 2)
+            if res.passes():
+                assert worst == "—"
+            else:  # the pair named has the largest |ln(a_ij·w_j/w_i)|, as core computes it
+                w = res.weights
+                dev = {(i, j): abs(math.log(a * w[j] / w[i])) for (i, j), a in judgements.items()}
+                names = [n for _, n in sp.group.members]
+                named = [p for p in dev if worst == f"{names[p[0]]} 与 {names[p[1]]}"]
+                assert named and dev[named[0]] == pytest.approx(max(dev.values()), abs=1e-9)
+                repair = most_inconsistent(build(sp.n, judgements), "geometric", ri)
+                assert dev[(repair.row, repair.col)] == pytest.approx(max(dev.values()), abs=1e-9)
         checked += 1
     guide = wb.get_sheet_by_name("说明").to_python()
     marks = [r[1] for r in guide if r and r[0] in {sp.name for sp in plan(framework(fw_id))}]
