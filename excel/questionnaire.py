@@ -369,7 +369,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
     for target in (sp.summary("status").replace("$", ""), f"B{STATUS_ROW}"):
         _verdict_colours(ws, target)
-    widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 12, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
+    widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 16, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
     for col in range(6, sp.ratio_col + 1):
         widths.setdefault(col, 12)
     for col, width in widths.items():
