@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iipeval.core.ahp import (
     RI_TABLES,
@@ -219,3 +221,22 @@ def test_global_weights_multiply_down_the_hierarchy_and_an_only_child_takes_all(
         assert sum(points[i.id] for i in d.indicators) == pytest.approx(points[d.id])
     assert points[only[0].indicators[0].id] == points[only[0].id]
     assert sum(points[d.id] for d in fw.dimensions) == pytest.approx(fw.total_weight)
+
+
+cells = st.one_of(
+    st.none(),
+    st.integers(-20, 20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["1/3", "3", "", "1/0", "abc", "=1+1", " 5 ", "0.333", "9"]),
+)
+
+
+@given(st.lists(st.lists(cells, min_size=0, max_size=6), min_size=0, max_size=6))
+def test_fuzz_parse_matrix_never_raises_and_only_accepts_reciprocal_scale_matrices(table):
+    names, a, problems = parse_matrix(table)
+    assert (a is None) == bool(problems)
+    if a is not None:
+        n = len(names)
+        assert a.shape == (n, n)
+        np.testing.assert_allclose(a * a.T, np.ones((n, n)), atol=1e-12)
+        assert all(scale_value(float(x)) is not None or x == 1 for x in a.flat)

@@ -400,3 +400,17 @@ def test_questionnaires_of_two_sets_are_not_pooled(round_dir):
     assert sum(data["weights"][d] for d in ("resource", "technology", "enablement",
                                             "contribution", "sustainability")) == pytest.approx(100)  # fmt: skip
     assert data["origin"]["method"] == "AHP"
+
+
+def test_questionnaire_usage_errors_are_named(tmp_path):
+    panel = tmp_path / "panel.toml"
+    panel.write_text(PANEL, "utf-8")
+    res = run("weights", "questionnaire", "hunan_characteristic", "--subtype", "省级",
+              "--panel", panel, "-o", tmp_path / "q", code=2)  # fmt: skip
+    assert "没有子类型“省级”" in res.output and "行业级" in res.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "P"\nframework = "national_2023"\n[[experts]]\nid = "E1"\n', "utf-8")
+    res = run("weights", "questionnaire", "hunan_professional", "--panel", bad, "-o",
+              tmp_path / "q", code=2)  # fmt: skip
+    assert "national_2023" in res.output
+    assert not (tmp_path / "q").exists()
