@@ -39,6 +39,7 @@ from .weights_io import (
     isolated,
     parameters_text,
     read_table,
+    refuse_existing,
     subtype_id,
     write_output,
 )
@@ -223,6 +224,7 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
     from iipeval.excel.questionnaire_reader import Filled, read_questionnaire
     from iipeval.excel.review_layout import PanelError, load_panel
 
+    refuse_existing(output, force)
     ev = evaluator()
     roster = None
     if panel_file:
@@ -255,6 +257,8 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
         fail("没有可用的调查表")
     fw_id, st = next(iter(sets))
     fw = registered(ev, fw_id).framework
+    if st and fw.subtype(st) is None:
+        fail(f"调查表记录的子类型“{st}”不属于 {fw.id}（_meta 可能被改动）")
     ri = ri or _agreed(read, "ri_table", "--ri")
     if threshold is None:
         try:

@@ -126,8 +126,17 @@ def parameters_text(
 
 
 def check_parameters(text: str, fw, subtype: str | None) -> None:
-    params = Parameters.model_validate(tomllib.loads(text))
-    apply(fw, params, subtype)
+    """Refuse to write a file that ``score --params`` would not take as it is."""
+    try:
+        apply(fw, Parameters.model_validate(tomllib.loads(text)), subtype)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:  # ParamsError, ValidationError
+        fail(f"生成的参数文件未通过校验，未写出：{exc}")
+
+
+def refuse_existing(path: str | None, force: bool) -> None:
+    """Before any work: an output that exists needs --force (exit 2, as ``score`` does)."""
+    if path and Path(path).exists() and not force:
+        raise click.UsageError(f"输出文件 {path} 已存在；如需覆盖，请加 --force")
 
 
 def write_output(path: str, text: str, force: bool) -> None:

@@ -22,6 +22,7 @@ from .weights_io import (
     isolated,
     parameters_text,
     read_table,
+    refuse_existing,
     subtype_id,
     write_output,
 )
@@ -157,6 +158,7 @@ def objective(
         raise click.UsageError("请给出申报文件，或用 --matrix 给出数据矩阵（二者选一）")
     if combine and not subjective and not framework_id:
         raise click.UsageError("组合主观权重需要 --framework（默认权重）或 --subjective 参数文件")
+    refuse_existing(output, force)
     ev = evaluator()
     fw = registered(ev, framework_id).framework if framework_id else None
     st = subtype_id(fw, subtype) if fw else None

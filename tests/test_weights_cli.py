@@ -414,3 +414,20 @@ def test_questionnaire_usage_errors_are_named(tmp_path):
               tmp_path / "q", code=2)  # fmt: skip
     assert "national_2023" in res.output
     assert not (tmp_path / "q").exists()
+
+
+def test_an_existing_output_and_a_tampered_meta_stop_before_anything_is_written(round_dir):
+    tmp, _, qdir, files = round_dir
+    out = tmp / "w.toml"
+    out.write_text("# earlier weights\n", "utf-8")
+    res = run("weights", "derive", qdir, "-o", out, code=2)
+    assert "已存在" in res.output and out.read_text("utf-8") == "# earlier weights\n"
+    for p in files.values():
+        wb = load_workbook(p)
+        for row in wb["_meta"].iter_rows():
+            if row[0].value == "subtype":
+                row[1].value = "bogus"
+        wb.save(p)
+    res = run("weights", "derive", qdir, "-o", out, "--force", code=1)
+    assert "bogus" in res.output and "Traceback" not in res.output
+    assert out.read_text("utf-8") == "# earlier weights\n"
