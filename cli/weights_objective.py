@@ -62,19 +62,19 @@ def _matrix_csv(path: str) -> tuple[list[str], list[str], list[list[float]]]:
     return names, types, data
 
 
-def _scored_matrix(ev, files, reviews, fw, subtype):
+def _scored_matrix(ev, files, reviews, panel_record, fw, subtype):
     """Indicator scores of the applications (scored in the sandboxed workers), one row per
     application that has a score for every indicator."""
     from iipeval.core.batch import index_reviews
     from iipeval.core.results import Result
 
     from . import pool
-    from .score import read_reviews
+    from .score import find_record, read_reviews
 
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    index = index_reviews(read_reviews(reviews))
+    index = index_reviews(read_reviews(reviews), find_record(panel_record, reviews))
     ids = [i.id for _, i in fw.indicators()]
     rows, used, skipped = [], [], []
     for out in pool.run(
@@ -103,6 +103,11 @@ def _scored_matrix(ev, files, reviews, fw, subtype):
 @click.option("--framework", "framework_id", help="评价体系 id（由申报计算指标得分时必填）")
 @click.option("--subtype", help="只用该子类型的申报，并写为该子类型的权重")
 @click.option("--reviews", multiple=True, help="专家评分表或评分数据（定性指标需要）")
+@click.option(
+    "--panel-record",
+    type=click.Path(dir_okay=False),
+    help="评审组登记（panel-record.json），用于核验专家评分表；默认取评分表所在文件夹中的登记",
+)
 @click.option(
     "--matrix",
     "matrix_file",
@@ -140,6 +145,7 @@ def objective(
     framework_id,
     subtype,
     reviews,
+    panel_record,
     matrix_file,
     method,
     subjective,
@@ -169,8 +175,10 @@ def objective(
     else:
         if fw is None:
             raise click.UsageError("由申报计算指标得分时须给出 --framework")
-        names, data, used, skipped = _scored_matrix(ev, files, reviews, fw, st)
+        names, data, used, skipped = _scored_matrix(ev, files, reviews, panel_record, fw, st)
         types = ["benefit"] * len(names)
+        for src, why in skipped:
+            click.echo(f"提示：{src} 未计入（{why}）", err=True)
     try:
         res = weigh(method, data, types)
     except ObjectiveError as exc:
@@ -197,8 +205,6 @@ def objective(
     constant = [names[j] for j in res.constant]
     for name in constant:
         click.echo(f"提示：{name} 的数值全部相同，不提供区分信息，客观权重为 0", err=True)
-    for src, why in skipped:
-        click.echo(f"提示：{src} 未计入（{why}）", err=True)
     if output:
         if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
             fail("写参数文件需要 --framework，且数据的列名须为该评价体系的指标 id", 2)

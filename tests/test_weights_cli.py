@@ -19,7 +19,7 @@ from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
 from iipeval.core.params import load_parameters
 
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples" / "applications"
 PANEL = """id = "第一评审组"
 [[experts]]
 id = "E1"
@@ -265,10 +265,14 @@ def test_ahp_bad_cells_are_named(tmp_path, change, cell, words):
 
 @pytest.fixture
 def applications(tmp_path):
-    """Five fictional national applications with different figures (and the example's reviews)."""
+    """Five fictional national applications with different figures, and one expert's
+    scores for their qualitative parts (a plain review file: admitted unverified)."""
     base = json.loads((EXAMPLES / "national_2023.json").read_text("utf-8"))
+    fw = Evaluator().framework("national_2023").framework
+    parts = [pid for pid, _, _ in fw.expert_parts()]
     out = tmp_path / "apps"
     out.mkdir()
+    reviews = []
     for k, s in enumerate([0.3, 0.7, 1.0, 1.6, 2.5]):
         a = copy.deepcopy(base)
         app = a["application"]
@@ -278,12 +282,19 @@ def applications(tmp_path):
             if isinstance(v, int) and not isinstance(v, bool):
                 app["items"][key] = int(v * s * (1 + 0.1 * ((n + k) % 5)))
         (out / f"a{k}.json").write_text(json.dumps(a, ensure_ascii=False), "utf-8")
-    return out
+        scores = {p: 60 + (7 * k + 3 * n) % 35 for n, p in enumerate(parts)}
+        reviews.append({"application": f"示例单位{k}", "scores": scores})
+    review_file = tmp_path / "reviews.json"
+    review_file.write_text(
+        json.dumps({"expert": "E1", "reviews": reviews}, ensure_ascii=False), "utf-8"
+    )
+    return out, review_file
 
 
 def test_objective_from_applications_writes_parameters_with_origin(applications, tmp_path):
+    apps, review_file = applications
     out = tmp_path / "obj.toml"
-    res = run("weights", "objective", applications, "--framework", "national_2023",
+    res = run("weights", "objective", apps, "--reviews", review_file, "--framework", "national_2023",
               "--method", "critic", "--combine", "linear", "--alpha", "0.5", "-o", out,
               "--format", "json")  # fmt: skip
     data = json.loads(res.stdout)
@@ -297,9 +308,20 @@ def test_objective_from_applications_writes_parameters_with_origin(applications,
 
 
 def test_objective_refuses_a_zero_weight_in_a_parameters_file(applications, tmp_path):
-    res = run("weights", "objective", applications, "--framework", "national_2023",
-              "--method", "entropy", "-o", tmp_path / "o.toml", code=1)  # fmt: skip
+    """Every expert score the same: a purely qualitative indicator carries no information."""
+    apps, review_file = applications
+    data = json.loads(review_file.read_text("utf-8"))
+    for r in data["reviews"]:
+        r["scores"] = dict.fromkeys(r["scores"], 80)
+    review_file.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    res = run("weights", "objective", apps, "--reviews", review_file, "--framework",
+              "national_2023", "--method", "entropy", "-o", tmp_path / "o.toml",
+              code=1)  # fmt: skip
+    assert "数值全部相同" in res.output
     assert "权重为 0" in res.output and not (tmp_path / "o.toml").exists()
+    res = run("weights", "objective", apps, "--framework", "national_2023", "--method",
+              "entropy", code=1)  # fmt: skip
+    assert "没有得分" in res.output  # without the panel's scores nothing is complete
 
 
 def test_objective_from_a_matrix_with_a_cost_criterion(tmp_path):
