@@ -15,17 +15,13 @@ from pathlib import Path
 import click
 
 from iipeval.core import __version__
-from iipeval.core.ahp import (
+from iipeval.core.ahp_scale import (  # the choices only; the numerics load when used
     CR_THRESHOLD,
     DEFAULT_RI,
     GROUP_METHODS,
     METHODS,
     RI_TABLES,
     AHPError,
-    comparison_groups,
-    consistency,
-    most_inconsistent,
-    parse_matrix,
     scale_text,
 )
 from iipeval.core.params import InputLimits
@@ -128,6 +124,8 @@ def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, forc
         )
     except OutputExists as exc:
         raise click.UsageError(str(exc)) from None
+    from iipeval.core.ahp import comparison_groups
+
     sheets = len(comparison_groups(fw))
     for path, expert in written:
         who = f"{expert.id} {expert.name}".strip()
@@ -146,6 +144,8 @@ def _judgements(filled, fw):
 
     src = filled.source
     findings = list(filled.findings)
+    from iipeval.core.ahp import comparison_groups
+
     groups = {g.level: g for g in comparison_groups(fw)}
     levels = {}
     seen = set()
@@ -381,6 +381,8 @@ def ahp(matrix, method, ri, fmt) -> None:
     table, problem = isolated(read_table, path, InputLimits())
     if problem:
         fail(f"{matrix}: {problem}")
+    from iipeval.core.ahp import consistency, most_inconsistent, parse_matrix
+
     names, a, problems = parse_matrix(table)
     if problems:
         for p in problems:
