@@ -24,6 +24,8 @@ from .results import Provenance, Rejected, Result
 
 #: Validation codes that only say "this value is not of the item's type".
 TYPE_CODES = frozenset({"not_number", "not_integer", "not_bool", "bad_choice"})
+#: What core says about an item a reader rejected (or refused to read) in its own words.
+SAID_BY_READER = TYPE_CODES | {"missing"}
 
 
 class Evaluator:
@@ -146,7 +148,7 @@ class Evaluator:
         own = [
             f
             for f in out.findings
-            if not (f.item in loaded.rejected and f.code in TYPE_CODES)  # said once, by the reader
+            if not (f.item in loaded.rejected and f.code in SAID_BY_READER)  # said by the reader
         ]
         findings = [loaded.locate(f) for f in [*loaded.findings, *own]]
         if isinstance(out, Rejected):

@@ -1,10 +1,15 @@
-"""What a cell's value alone does not say, read from the sheet XML: format and formula.
+"""What a cell's value alone does not say, read from the sheet XML.
 
 calamine gives values fast but not formats. Two things a reviewer needs depend on them:
 a typed ``35%`` is stored as 0.35 with a percent format (35 for a percent item, an error
 for a count), and an 18-digit code stored as a number may still have all its digits in
-the file. A formula written by a script has no cached result, which looks like an empty
-cell unless the ``<f>`` element is seen. Only the cells asked for are looked at.
+the file (:func:`probe`, asked only for the cells that need it).
+
+And what is scored must be what a person sees (:func:`look`, one cheap pass per sheet):
+a formula's cached value is whatever the file says (``=1`` cached as 99999999), a value
+can sit under a merged range, in a hidden row or column, or on a sheet nobody sees, and
+an external link brings in another file's numbers. calamine reads all of these as plain
+values, so the reader asks the XML where they are.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from defusedxml import ElementTree
+
+from .structure import column_index
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -28,8 +36,43 @@ PERCENT_BUILTIN = {9, 10}
 @dataclass(frozen=True, slots=True)
 class CellFacts:
     percent: bool = False
-    formula: bool = False
     raw: str | None = None
+
+
+@dataclass
+class SheetLook:
+    """Where a sheet hides or computes values (rows and columns are 1-based)."""
+
+    formulas: set[str] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    #: a formula or hidden row whose place the file does not state (no ``r`` attribute),
+    #: or every row hidden by default: nothing on the sheet can be trusted as seen
+    unplaced: bool = False
+
+    def column_hidden(self, column: int) -> bool:
+        return any(lo <= column <= hi for lo, hi in self.hidden_columns)
+
+    def merge_at(self, row: int, column: int) -> tuple[int, int, int, int] | None:
+        for m in self.merges:
+            if m[0] <= row <= m[2] and m[1] <= column <= m[3]:
+                return m
+        return None
+
+
+@dataclass
+class Look:
+    """What a source can tell about visibility: sheet states, links, per-sheet hiding.
+
+    ``cells_known`` is False for a source that cannot see formulas, hidden rows or merges
+    (ranges passed to a worksheet function carry only values).
+    """
+
+    states: dict[str, str] = field(default_factory=dict)  # visible | hidden | veryHidden
+    external_links: bool = False
+    sheets: dict[str, SheetLook] = field(default_factory=dict)
+    cells_known: bool = True
 
 
 def is_percent_format(code: str) -> bool:
@@ -38,7 +81,7 @@ def is_percent_format(code: str) -> bool:
     return "%" in stripped
 
 
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_paths(zf: zipfile.ZipFile, states: dict[str, str] | None = None) -> dict[str, str]:
     wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL_NS}Relationship")}
@@ -47,6 +90,8 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
         target = targets.get(sheet.get(f"{REL_NS}id"), "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         out[sheet.get("name", "")] = posixpath.normpath(path)
+        if states is not None:
+            states[sheet.get("name", "")] = sheet.get("state", "visible")
     return out
 
 
@@ -89,7 +134,6 @@ def probe(path: str | Path, wanted: Mapping[str, Iterable[str]]) -> dict[str, di
 
 _CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTR = re.compile(rb'\b(r|s)="([^"]*)"')
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
@@ -111,9 +155,103 @@ def _scan(zf: zipfile.ZipFile, member: str, cells: set[str], percent: set[int]):
         value = _VALUE.search(body)
         facts = CellFacts(
             percent=int(attrs.get(b"s", b"0") or 0) in percent,
-            formula=_FORMULA.search(body) is not None,
             raw=value.group(1).decode() if value else None,
         )
         if facts != CellFacts():
             found[ref.decode()] = facts
     return found
+
+
+def look(path: str | Path, sheets: Iterable[str]) -> Look:
+    """Sheet states, external links, and where ``sheets`` hide or compute values.
+
+    An unreadable part gives ``cells_known=False``: the values calamine read then stand
+    without this check, which only happens to files calamine itself could not read well.
+    """
+    out = Look()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            paths = _sheet_paths(zf, out.states)
+            out.external_links = any(n.startswith("xl/externalLinks/") for n in zf.namelist())
+            for sheet in sheets:
+                if sheet in paths:
+                    out.sheets[sheet] = look_sheet(zf.read(paths[sheet]))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return Look(states=out.states, external_links=out.external_links, cells_known=False)
+    return out
+
+
+_REF = re.compile(rb'\br="\$?([A-Z]{1,3})\$?([0-9]+)"')
+_ROOT = re.compile(rb"<(\w+:)?worksheet[\s>]")
+_ATTRS = re.compile(rb'\b(\w+)="([^"]*)"')
+_TRUE = (b"1", b"true")
+_MAY_HIDE = (b'hidden="', b'ht="0', b'ht="."', b'ht="-')
+_ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
+
+
+def look_sheet(data: bytes) -> SheetLook:
+    """One regular-expression pass over a sheet's XML bytes, no parse.
+
+    Only ``<f>``, ``<row>``, ``<col>``, ``<mergeCell>`` and ``<sheetFormatPr>`` tags are
+    matched (with the document's own namespace prefix, found on its root element), so
+    the pass costs about as much as reading the bytes. Formulas are rare: each is traced
+    back to the cell that opens before it. ``hidden="false"`` (LibreOffice) is not
+    hidden; a zero height or width hides as well as the flag does.
+    """
+    out = SheetLook()
+    root = _ROOT.search(data, 0, 4096)
+    prefix = (root.group(1) if root else None) or b""
+    cell_open = b"<" + prefix + b"c "
+    for m in _tags(prefix).finditer(data):
+        kind, attrs = m.group(1), m.group(2)
+        if kind is None:  # a formula
+            start = data.rfind(cell_open, 0, m.start())
+            end = data.find(b">", start)
+            ref = _REF.search(data, start, end) if start >= 0 else None
+            if ref:
+                out.formulas.add((ref.group(1) + ref.group(2)).decode())
+            else:
+                out.unplaced = True
+            continue
+        if kind == b"row" and not any(h in attrs for h in _MAY_HIDE):
+            continue  # most rows: nothing that could hide them
+        found = dict(_ATTRS.findall(attrs))
+        if kind == b"row":
+            height = _float(found.get(b"ht"))
+            if found.get(b"hidden") in _TRUE or (height is not None and height < 0.5):
+                if b"r" in found and found[b"r"].isdigit():
+                    out.hidden_rows.add(int(found[b"r"]))
+                else:
+                    out.unplaced = True
+        elif kind == b"col":
+            width = _float(found.get(b"width"))
+            if found.get(b"hidden") in _TRUE or (width is not None and width < 0.5):
+                lo = _int(found.get(b"min"))
+                out.hidden_columns.append((lo, _int(found.get(b"max")) or lo))
+        elif kind == b"mergeCell":
+            cells = [_ADDRESS.fullmatch(p) for p in found.get(b"ref", b"").decode().split(":")]
+            if all(cells) and 1 <= len(cells) <= 2:
+                (c1, r1), (c2, r2) = (
+                    (column_index(c.group(1)), int(c.group(2))) for c in (cells[0], cells[-1])
+                )
+                out.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        elif found.get(b"zeroHeight") in _TRUE:  # sheetFormatPr: rows hidden by default
+            out.unplaced = True
+    return out
+
+
+@cache
+def _tags(prefix: bytes) -> re.Pattern[bytes]:
+    p = re.escape(prefix)
+    return re.compile(rb"<" + p + rb"(?:f[\s/>]|(row|col|mergeCell|sheetFormatPr)\s([^>]*))")
+
+
+def _int(b: bytes | None) -> int:
+    return int(b) if b and b.isdigit() else 0
+
+
+def _float(b: bytes | None) -> float | None:
+    try:
+        return float(b) if b is not None else None
+    except ValueError:
+        return None

@@ -12,7 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layout import FORMAT, TEMPLATE_VERSION, Plan, Slot, fingerprint
+from .layout import (
+    DATA,
+    DATA_EVIDENCE,
+    DATA_HEADER_ROW,
+    DATA_INPUT,
+    DATA_LABEL,
+    EVIDENCE_PREFIX,
+    FORMAT,
+    INFO,
+    INFO_HEADER_ROW,
+    INFO_INPUT,
+    INFO_LABEL,
+    TEMPLATE_VERSION,
+    Plan,
+    Slot,
+    fingerprint,
+)
 
 SLOTS_HEADER = ("key", "sheet", "cell", "label", "label_cell")
 
@@ -62,6 +78,39 @@ class MetaError(ValueError):
     pass
 
 
+#: Where the generator puts input cells: (sheet, column of the value) → label column and
+#: the last header row. Evidence references sit in the data sheet's evidence column.
+INPUT_COLUMNS = {
+    (INFO, INFO_INPUT): (INFO_LABEL, INFO_HEADER_ROW),
+    (DATA, DATA_INPUT): (DATA_LABEL, DATA_HEADER_ROW),
+    (DATA, DATA_EVIDENCE): (DATA_LABEL, DATA_HEADER_ROW),
+}
+
+
+def misplaced(slots: Sequence[Slot]) -> str | None:
+    """Why a slot map cannot be the generator's (for a template older than this reader).
+
+    A map read from the file is the applicant's to edit (its fingerprint is a plain hash
+    anyone can recompute), so it must at least point at input cells: the input column of
+    the information or data sheet, below the header, beside its label, one item per cell.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    keys: set[str] = set()
+    for s in slots:
+        evidence = s.key.startswith(EVIDENCE_PREFIX)
+        rule = INPUT_COLUMNS.get((s.sheet, s.column))
+        if rule is None or (s.column == DATA_EVIDENCE) != evidence:
+            return f"“{s.label}”指向 {s.sheet}!{s.cell}，不是模板的填写单元格"
+        label_column, header = rule
+        if s.label_column != label_column or s.row <= header:
+            return f"“{s.label}”指向 {s.sheet}!{s.cell}，不是模板的填写单元格"
+        other = seen.setdefault((s.sheet, s.cell), s.label)
+        if other != s.label or s.key in keys:
+            return f"“{other}”与“{s.label}”指向同一个单元格 {s.sheet}!{s.cell}"
+        keys.add(s.key)
+    return None
+
+
 def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -103,4 +152,4 @@ def parse(grid: Sequence[Sequence[Any]]) -> Meta:
     return Meta(values, slots)
 
 
-__all__ = ["TEMPLATE_VERSION", "Meta", "MetaError", "parse", "rows"]
+__all__ = ["TEMPLATE_VERSION", "Meta", "MetaError", "misplaced", "parse", "rows"]

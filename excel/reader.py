@@ -37,7 +37,7 @@ from iipeval.core.normalize import (
     show,
 )
 
-from . import cellxml, meta, structure
+from . import cellxml, meta, structure, visible
 from .guard import guard
 from .layout import (
     APPLICANT_FIELDS,
@@ -45,6 +45,7 @@ from .layout import (
     META,
     SUBTYPE_KEY,
     TEMPLATE_VERSION,
+    Slot,
     plan,
 )
 from .sources import CalamineSource, GridSource
@@ -154,17 +155,38 @@ class _Reader:
                 f"申报表使用的是旧版模板（版本{version}，当前为{TEMPLATE_VERSION}），"
                 "已按表内记录的结构读取；建议使用新模板重新填报",
             )
-        self._compare_layout(fw, m)
-        return self._read_values(fw, m)
+        slots = self._compare_layout(fw, m)
+        if isinstance(slots, Loaded):
+            return slots
+        return self._read_values(fw, m, slots)
 
     def warn(self, code: str, message: str, severity=Severity.warning, **where) -> None:
         self.findings.append(
             Finding(severity=severity, code=code, message=message, file=self.src, **where)
         )
 
-    def _compare_layout(self, fw: Framework, m: meta.Meta) -> None:
-        current = _current_map(fw, m.get("subtype") or None)
-        same_map = current == [(s.key, s.sheet, s.cell) for s in m.slots]
+    def _compare_layout(self, fw: Framework, m: meta.Meta) -> list[Slot] | Loaded:
+        """The slots to read: the generator's own cells, never a map the file invents.
+
+        The fingerprint in ``_meta`` is a plain hash anyone can recompute, so a map that
+        differs from today's template of the same version is an error and today's
+        template is read instead; an older template's map must at least point at input
+        cells, one item per cell.
+        """
+        current = _current_plan(fw, m.get("subtype") or None)
+        same_map = current is not None and _cells(m.slots) == _cells(current[0])
+        if m.get("framework_version") == fw.version and m.template_version == TEMPLATE_VERSION:
+            if same_map:
+                return m.slots
+            if current is None:
+                return self.refuse("meta_mismatch", _MISMATCH + "（申报类型与模板不一致）")
+            self.findings.append(
+                _error(self.src, "meta_mismatch", _MISMATCH + _difference(m.slots, current[0]))
+            )
+            return current[0]
+        wrong = meta.misplaced(m.slots)
+        if wrong:
+            return self.refuse("meta_mismatch", f"{_MISMATCH}（{wrong}）")
         if m.get("framework_version") != fw.version:
             if same_map:
                 self.warn(
@@ -179,22 +201,27 @@ class _Reader:
                     f"申报表按{fw.name}版本{m.get('framework_version')}生成，当前为版本"
                     f"{fw.version}，数据项有变化；已按表内记录的结构读取，建议使用新模板重新填报",
                 )
-        elif not same_map and m.template_version == TEMPLATE_VERSION:
-            self.warn(
-                "layout_changed",
-                "申报表的数据项位置与当前模板不同（模板生成后评价体系有调整），已按表内记录的结构读取；"
-                "建议使用新模板重新填报",
-            )
+        return m.slots
 
     # values ------------------------------------------------------------------------------
 
-    def _read_values(self, fw: Framework, m: meta.Meta) -> Loaded:
-        grids = {n: self.grid(n) for n in {s.sheet for s in m.slots} if n in self.names}
-        located = structure.locate(m.slots, self.names, _LazyGrids(self, grids))
+    def _read_values(self, fw: Framework, m: meta.Meta, slots: list[Slot]) -> Loaded:
+        grids = {n: self.grid(n) for n in {s.sheet for s in slots} if n in self.names}
+        located = structure.locate(slots, self.names, _LazyGrids(self, grids))
         for f in located.findings:
             self.findings.append(f.located(file=self.src))
         for key, place in located.places.items():
             self.locations[key] = place.where()
+        unseen, refused = visible.check(
+            self.source.look(_by_sheet(located.places, evidence=True)),
+            self.names,
+            located,
+            slots,
+        )
+        self.findings += [f.located(file=self.src) for f in unseen]
+        self.rejected |= refused
+        for key in refused:  # what no one can see is not read: the forged value is gone
+            located.places.pop(key, None)
         for s in located.lost:
             self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
         facts: dict = {}
@@ -217,7 +244,7 @@ class _Reader:
         subtype = self._subtype(fw, m, raw)
         items, evidence = {}, {}
         unknown = []
-        for s in m.slots:
+        for s in slots:
             if s.key.startswith(EVIDENCE_PREFIX):
                 value, _ = raw(s.key)
                 if value is not None and clean(show(value)):
@@ -230,22 +257,11 @@ class _Reader:
                 unknown.append(s.label)
                 continue
             value, fact = raw(item_id)
-            if value is None and fact.formula:
-                self._finding(
-                    Reading(
-                        None,
-                        error=f"{s.label}的单元格是公式，但没有计算结果；请在表格软件中"
-                        "打开并保存后再提交，或直接填写数值",
-                        code="formula_no_value",
-                    ),
-                    item_id,
-                )
-                continue
             reading = read_item(known[item_id], value, shown_as_percent=fact.percent)
             self._finding(reading, item_id)
             if reading.value is not None:
                 items[item_id] = reading.value
-        self._version_gaps(fw, m, unknown)
+        self._version_gaps(fw, slots, unknown)
         try:
             app = Application(
                 framework=fw.id,
@@ -313,13 +329,13 @@ class _Reader:
         st = fw.subtype(text)
         return st.id if st else text
 
-    def _version_gaps(self, fw: Framework, m: meta.Meta, unknown: list[str]) -> None:
+    def _version_gaps(self, fw: Framework, slots: list[Slot], unknown: list[str]) -> None:
         if unknown:
             self.warn(
                 "unknown_items",
                 f"申报表中的以下数据项已不属于当前的{fw.name}，已忽略：{'、'.join(unknown)}",
             )
-        present = {s.key for s in m.slots}
+        present = {s.key for s in slots}
         absent = [i.label for i in fw.items if i.id not in present]
         if absent:
             self.warn(
@@ -342,12 +358,30 @@ class _LazyGrids(dict):
         return super().get(name, default)
 
 
-def _by_sheet(places: dict[str, structure.Place]) -> dict[str, set[str]]:
+def _by_sheet(places: dict[str, structure.Place], evidence: bool = False) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for key, p in places.items():
-        if not key.startswith(EVIDENCE_PREFIX):
+        if evidence or not key.startswith(EVIDENCE_PREFIX):
             out.setdefault(p.sheet, set()).add(p.cell)
     return out
+
+
+_MISMATCH = (
+    "申报表的结构信息（_meta）与本程序生成的模板不一致，各数据项的位置不可信；"
+    "已按模板原有位置读取以便核对，但申报表不予受理，请使用原模板重新填报"
+)
+
+
+def _difference(found: list[Slot], expected: list[Slot]) -> str:
+    """The first slot the file's map puts elsewhere, in the applicant's words."""
+    where = {s.key: s for s in found}
+    for s in expected:
+        other = where.get(s.key)
+        if other is None or (other.sheet, other.cell) != (s.sheet, s.cell):
+            now = f"指向 {other.sheet}!{other.cell}" if other else "缺失"
+            return f"（“{s.label}”应位于 {s.sheet}!{s.cell}，表内记录{now}）"
+    extra = [s.label for s in found if s.key not in {e.key for e in expected}]
+    return f"（表内记录多出数据项：{'、'.join(extra[:3])}）" if extra else ""
 
 
 __all__ = ["read_source", "read_workbook"]
@@ -356,33 +390,35 @@ __all__ = ["read_source", "read_workbook"]
 def _needs_facts(value: Any, item: DataItem | None) -> bool:
     """Whether a cell's format or formula can change how its value reads.
 
-    For a data item, an empty cell may be a formula with no cached result, and a value up
-    to 1 may be a percentage Excel stores as a fraction (35% → 0.35). For any cell, a huge
+    For a data item, a value up to 1 may be a percentage Excel stores as a fraction
+    (35% → 0.35). For any cell, a huge
     number may be an 18-digit code Excel turned into a number. Anything else reads the
     same whatever the cell's format, so the file is not asked.
     """
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if number and abs(value) >= 1e15:
         return True
-    if item is None:
+    if item is None or value is None:
         return False
-    if value is None:
-        return True
     if number:  # 35% typed into a percent item or by mistake into a count → 0.35
         return abs(value) <= 1 and (item.type == "percent" or not float(value).is_integer())
     return False
 
 
-_MAPS: dict[tuple[int, str | None], tuple[Framework, list[tuple[str, str, str]]]] = {}
+def _cells(slots: list[Slot]) -> list[tuple[str, str, str]]:
+    return [(s.key, s.sheet, s.cell) for s in slots]
 
 
-def _current_map(fw: Framework, subtype: str | None) -> list[tuple[str, str, str]]:
-    """The slot map today's template of ``fw`` would have, computed once per set."""
-    cached = _MAPS.get((id(fw), subtype))
+_PLANS: dict[tuple[int, str | None], tuple[Framework, tuple[list[Slot]] | None]] = {}
+
+
+def _current_plan(fw: Framework, subtype: str | None) -> tuple[list[Slot]] | None:
+    """Today's template of ``fw`` (its slots), computed once per set and subtype."""
+    cached = _PLANS.get((id(fw), subtype))
     if cached is None or cached[0] is not fw:
         try:
-            slots = [(s.key, s.sheet, s.cell) for s in plan(fw, subtype).slots]
+            found = (plan(fw, subtype).slots,)
         except ValueError:  # the subtype fixed at generation no longer exists
-            slots = []
-        cached = _MAPS[(id(fw), subtype)] = (fw, slots)
+            found = None
+        cached = _PLANS[(id(fw), subtype)] = (fw, found)
     return cached[1]

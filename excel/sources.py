@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import cellxml
+from .structure import column_index, column_letters
 
 Grid = Sequence[Sequence[Any]]
 
@@ -50,6 +51,12 @@ class GridSource(Protocol):
         self, wanted: Mapping[str, Iterable[str]]
     ) -> dict[str, dict[str, cellxml.CellFacts]]: ...
 
+    def look(self, wanted: Mapping[str, Iterable[str]]) -> cellxml.Look | None:
+        """Sheet states and, for the sheets of ``wanted`` (sheet → input cells), the
+        formulas, hidden rows and columns and merges; ``None`` when the source cannot
+        tell (then nothing is refused for being hidden)."""
+        ...
+
 
 class CalamineSource:
     """A saved workbook file, opened by calamine (the caller closes ``wb``)."""
@@ -69,10 +76,18 @@ class CalamineSource:
     def facts(self, wanted):
         return cellxml.probe(self.path, wanted)
 
+    def look(self, wanted):
+        return cellxml.look(self.path, wanted)
+
 
 class GridsSource:
     """Grids already in memory, by sheet name. ``facts`` is a mapping (sheet → cell →
-    facts) or a function answering the reader's question, e.g. by asking Excel."""
+    facts) or a function answering the reader's question, e.g. by asking Excel.
+
+    Ranges passed to a worksheet function carry values only: this source cannot see
+    formulas, hidden rows, columns or sheets, or merged cells, so :meth:`look` says
+    nothing. A file or a live book read through the other sources is checked for them.
+    """
 
     def __init__(
         self,
@@ -92,6 +107,9 @@ class GridsSource:
     def grid(self, sheet: str) -> Grid:
         return self.grids[sheet]
 
+    def look(self, wanted) -> None:
+        return None
+
     def facts(self, wanted):
         if self._ask is not None:
             return self._ask(wanted)
@@ -107,9 +125,12 @@ class GridsSource:
 class BookSource:
     """An open xlwings ``Book``: the values Excel holds now, saved or not.
 
-    Uses only ``book.sheets`` (names, lookup by name), ``sheet.used_range.last_cell``,
-    ``sheet.range(...).options(ndim=2).value`` and ``range.number_format``, so a stand-in
-    object with those attributes can take Excel's place in tests.
+    Uses only ``book.sheets`` (names, lookup by name), ``sheet.visible``,
+    ``sheet.used_range.last_cell``, ``sheet.range(...).options(ndim=2).value``,
+    ``range.formula`` and ``range.number_format``, so a stand-in object with those
+    attributes can take Excel's place in tests. Sheet visibility and formulas are what
+    xlwings tells cheaply (one call per sheet); hidden rows, columns and merged cells
+    would cost a call per cell and are checked when the saved file is read.
     """
 
     def __init__(self, book: Any, name: str | None = None) -> None:
@@ -144,6 +165,53 @@ class BookSource:
             if found:
                 out[sheet] = found
         return out
+
+    def look(self, wanted):
+        out = cellxml.Look(states={s.name: _state(s) for s in self.book.sheets})
+        for sheet, cells in wanted.items():
+            if sheet not in out.states:
+                continue
+            coords = [_coords(c) for c in cells]
+            if not coords:
+                continue
+            r1, c1 = min(r for r, _ in coords), min(c for _, c in coords)
+            r2, c2 = max(r for r, _ in coords), max(c for _, c in coords)
+            rows = normal_grid(self.book.sheets[sheet].range((r1, c1), (r2, c2)).formula)
+            values = self.grid(sheet)
+            out.sheets[sheet] = cellxml.SheetLook(
+                formulas={
+                    f"{column_letters(c)}{r}"
+                    for r, c in coords
+                    if _is_formula(_at(rows, r - r1, c - c1), _at(values, r - 1, c - 1))
+                }
+            )
+        return out
+
+
+#: Excel's XlSheetVisibility, which Windows xlwings hands over as is (macOS: a bool).
+_SHEET_STATES = {-1: "visible", 1: "visible", 0: "hidden", 2: "veryHidden"}
+
+
+def _state(sheet: Any) -> str:
+    v = getattr(sheet, "visible", True)
+    if isinstance(v, bool):
+        return "visible" if v else "hidden"
+    return _SHEET_STATES.get(int(v), "hidden") if isinstance(v, int | float) else "visible"
+
+
+def _at(rows: Grid, i: int, j: int) -> Any:
+    return rows[i][j] if i < len(rows) and j < len(rows[i]) else None
+
+
+def _is_formula(formula: Any, value: Any) -> bool:
+    """Excel's ``Range.Formula`` gives a formula as ``=…`` and a constant as its text, so
+    text typed as ``'=…`` looks the same: it is text when the value is that very text."""
+    return isinstance(formula, str) and formula.startswith("=") and formula != value
+
+
+def _coords(cell: str) -> tuple[int, int]:
+    letters = cell.rstrip("0123456789")
+    return int(cell[len(letters) :]), column_index(letters)
 
 
 def book_name(book: Any) -> str:

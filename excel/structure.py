@@ -30,6 +30,15 @@ def column_index(column: str) -> int:
     return n
 
 
+def column_letters(column: int) -> str:
+    """1 → ``A``, 27 → ``AA``."""
+    out = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def value_at(grid: Grid, row: int, column: str) -> Any:
     """The value at a 1-based row and a column letter; ``None`` when empty or absent."""
     r, c = row - 1, column_index(column) - 1
@@ -88,10 +97,11 @@ def resolve_sheets(slots: list[Slot], names: list[str], grid_of, out: Located) -
             out.sheets[name] = found
             out.findings.append(
                 Finding(
-                    severity=Severity.warning,
+                    severity=Severity.error,
                     code="sheet_renamed",
                     sheet=found,
-                    message=f"工作表“{name}”被改名为“{found}”，已按原结构读取；请勿修改工作表名称",
+                    message=f"工作表“{name}”被改名为“{found}”：已按原结构读取以便核对，"
+                    f"但改动了模板结构的申报表不予受理；请将工作表名称改回“{name}”后再提交",
                 )
             )
         else:

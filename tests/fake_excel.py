@@ -128,6 +128,16 @@ class FakeRange:
                 self.sheet.write(self.r1 + i, self.c1 + j, v)
 
     @property
+    def formula(self) -> Any:
+        """As Excel's ``Range.Formula``: ``=…`` for a formula, else the constant as text;
+        one string for one cell, rows of strings (tuples) for a larger range."""
+        rows = tuple(
+            tuple(self.sheet.formula_at(r, c) for c in range(self.c1, self.c2 + 1))
+            for r in range(self.r1, self.r2 + 1)
+        )
+        return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else rows
+
+    @property
     def number_format(self) -> str:
         return self.sheet.formats.get((self.r1, self.c1), "General")
 
@@ -195,6 +205,14 @@ class FakeSheet:
         self.widths: dict[int, float] = {}
         self.charts = FakeCharts(self)
         self.active = False
+        #: as Windows xlwings hands over Excel's XlSheetVisibility: -1, 0 (hidden), 2 (very)
+        self.visible: int | bool = -1
+
+    def formula_at(self, r: int, c: int) -> str:
+        if (r, c) in self.formulas:
+            return self.formulas[(r, c)]
+        v = self.values.get((r, c))
+        return "" if v is None else str(v)
 
     def write(self, r: int, c: int, v: Any) -> None:
         """As Excel's Range.Value: ``=…`` is a formula, a leading apostrophe marks text."""
@@ -305,15 +323,19 @@ class FakeBook:
 
     @classmethod
     def from_file(cls, path: Path, fullname: str | None = None) -> FakeBook:
-        """Every sheet of ``path`` (hidden ones too), values and number formats."""
+        """Every sheet of ``path`` (hidden ones too, with their state), values, formulas
+        and number formats."""
         book = cls(str(fullname or path))
         wb = openpyxl.load_workbook(path)
         for ws in wb.worksheets:
             sheet = FakeSheet(book, ws.title)
+            sheet.visible = {"visible": -1, "hidden": 0, "veryHidden": 2}[ws.sheet_state]
             for row in ws.iter_rows():
                 for cell in row:
                     if cell.value is not None:
                         sheet.values[(cell.row, cell.column)] = cell.value
+                    if cell.data_type == "f":
+                        sheet.formulas[(cell.row, cell.column)] = str(cell.value)
                     if cell.number_format and cell.number_format != "General":
                         sheet.formats[(cell.row, cell.column)] = cell.number_format
             book.sheets._list.append(sheet)

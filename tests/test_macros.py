@@ -134,6 +134,10 @@ def test_check_again_replaces_the_old_list(ev, fw, xlsm_template, tmp_path):
 def test_applicant_text_is_written_as_text_never_as_a_formula(ev, fw, xlsm_template, tmp_path):
     evil = dict(APPLICANT, name='=HYPERLINK("http://evil.example","点此")', contact="+1+1")
     book = open_filled(xlsm_template, tmp_path, messy(fw), applicant=evil)
+    cells = slot_cells(xlsm_template)
+    for key in ("name", "contact"):  # typed as text (a formula in an input cell is refused)
+        sheet, cell = cells[f"applicant.{key}"]
+        book.sheets[sheet].range(cell).value = "'" + evil[key]
     macros.check_book(book, ev)
     macros.score_book(book, ev)
     for name in (macros.CHECK_SHEET, macros.SCORE_SHEET):

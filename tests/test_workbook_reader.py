@@ -206,9 +206,10 @@ def test_excel_date_in_a_number_cell(ev, filled):
 
 
 def test_formula_without_a_cached_result(ev, filled):
-    _, result = run(ev, filled({"devices_operating": "=1000+200"}))
-    (f,) = at(result, "E7", "formula_no_value")
-    assert "公式" in f.message
+    loaded, result = run(ev, filled({"devices_operating": "=1000+200"}))
+    (f,) = at(result, "E7", "formula")
+    assert "不要使用公式" in f.message and f.severity == "error"
+    assert "devices_operating" not in loaded.submission.application.items
 
 
 def test_not_applicable_where_allowed_and_where_not(ev, filled):
@@ -325,7 +326,8 @@ def test_renamed_sheet_is_found_and_reported(ev, filled):
     wb.save(path)
     _, result = run(ev, path)
     (f,) = [f for f in result.findings if f.code == "sheet_renamed"]
-    assert "“指标数据”被改名为“数据”" in f.message and f.severity == "warning"
+    assert "“指标数据”被改名为“数据”" in f.message and f.severity == "error"
+    assert not result.accepted
     at(result, "E10", "below_min", sheet="数据")
 
 
@@ -472,7 +474,13 @@ def test_resaved_in_libreoffice_reads_the_same(ev, filled, tmp_path):
         sheet_xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert b"<v>1200</v>" in sheet_xml  # LibreOffice computed and cached the formula
     loaded, result = run(ev, resaved)
-    assert loaded.submission.application.items["devices_operating"] == 1200
+    # a formula stays a formula after the round trip: reported, its value not read
+    at(result, "E7", "formula")
+    assert "devices_operating" not in loaded.submission.application.items
+    # LibreOffice's own XML (hidden="false" on every row, its sheet states) is not mistaken
+    # for hidden or extra content
+    seen_codes = {"sheet_extra", "sheet_hidden", "hidden_row", "hidden_column", "merged_input"}
+    assert not [f for f in result.findings if f.code in seen_codes | {"meta_mismatch"}]
     at(result, "E10", "below_min")
     at(result, "E16", "inconsistent.active_le_registered")
     assert loaded.submission.application.applicant.credit_code == APPLICANT["credit_code"]

@@ -1,0 +1,137 @@
+"""What is scored is what a person sees: refuse values a reviewer of the workbook cannot see.
+
+calamine reads every stored value, and a stored value need not be what Excel shows: a
+formula's cached result is whatever the file says (``=1`` cached as 99999999), a merged
+range shows only its top-left cell, a hidden row, column or sheet shows nothing, and a
+very-hidden sheet can take the name of the visible one. Each such input cell is an error
+at its sheet and cell, and its value is not read, so the forged figure is never scored
+and the application cannot be accepted as it stands. The facts come from the source's
+:meth:`look` (:mod:`.cellxml` for a file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from iipeval.core.findings import Finding, Severity
+
+from .cellxml import Look
+from .layout import DATA, GUIDE, INFO, Slot
+from .structure import KNOWN_SHEETS, Located, Place, column_index, column_letters
+
+VISIBLE = (GUIDE, INFO, DATA)
+#: Sheets a macro-enabled (.xlsm) 申报表 adds: the operations sheet, xlwings' config and
+#: the two the buttons write into (``xlsm.OPS_SHEET``, ``xlsm.CONF_SHEET``,
+#: ``macros.CHECK_SHEET``, ``macros.SCORE_SHEET``; spelled out here because those modules
+#: import the reader). Nothing is read from them.
+XLSM_SHEETS = frozenset({"评审操作", "xlwings.conf", "校验结果", "评分结果"})
+STATE_WORDS = {"hidden": "隐藏", "veryHidden": "深度隐藏"}
+
+
+def _error(code: str, message: str, **where: str | None) -> Finding:
+    return Finding(severity=Severity.error, code=code, message=message, **where)
+
+
+def check(
+    look: Look | None, names: Iterable[str], located: Located, slots: Iterable[Slot]
+) -> tuple[list[Finding], set[str]]:
+    """Findings about hidden or computed input, and the slot keys whose values are refused."""
+    findings: list[Finding] = []
+    refused: set[str] = set()
+    if look is None:  # the source cannot tell (ranges passed to a worksheet function)
+        return findings, refused
+    if not look.cells_known:
+        findings.append(
+            _error(
+                "unverifiable",
+                "无法核对申报表中的公式、隐藏行列和合并单元格（文件结构异常）；"
+                "请在表格软件中打开原模板填写并保存后再提交",
+            )
+        )
+    generated = {located.sheets.get(n, n) for n in VISIBLE}
+    made = generated | KNOWN_SHEETS | XLSM_SHEETS | set(located.sheets.values())
+    hidden: set[str] = set()
+    for name in names:
+        state = look.states.get(name, "visible")
+        if name not in made:
+            how = f"（{STATE_WORDS[state]}）" if state in STATE_WORDS else ""
+            findings.append(
+                _error(
+                    "sheet_extra",
+                    f"申报表中有模板以外的工作表“{name}”{how}；"
+                    "请删除该工作表，或使用原模板重新填报",
+                    sheet=name,
+                )
+            )
+        elif name in generated and state != "visible":
+            hidden.add(name)
+            findings.append(
+                _error(
+                    "sheet_hidden",
+                    f"工作表“{name}”被{STATE_WORDS.get(state, '隐藏')}，其中的内容不予读取；"
+                    "请取消隐藏，核对后再提交",
+                    sheet=name,
+                )
+            )
+    if look.external_links:
+        findings.append(
+            _error(
+                "external_link",
+                "申报表含有指向其他文件的外部链接，表中显示的数值可能来自其他文件；"
+                "请将链接的单元格粘贴为数值、删除外部链接后再提交",
+            )
+        )
+    labels = {s.key: s.label for s in slots}
+    for key, place in located.places.items():
+        sheet = look.sheets.get(place.sheet)
+        if place.sheet in hidden or (sheet is not None and sheet.unplaced):
+            refused.add(key)
+            continue
+        problem = _problem(sheet, place, labels.get(key, key)) if sheet else None
+        if problem:
+            refused.add(key)
+            code, message = problem
+            item = None if key.startswith("evidence:") else key
+            findings.append(_error(code, message, sheet=place.sheet, cell=place.cell, item=item))
+    for name, sheet in look.sheets.items():
+        if sheet.unplaced:
+            findings.append(
+                _error(
+                    "hidden_unplaced",
+                    f"工作表“{name}”中有公式或隐藏行，但文件未注明其位置，无法核对所见即所读；"
+                    "其中的内容不予读取，请在表格软件中打开并保存后再提交",
+                    sheet=name,
+                )
+            )
+    return findings, refused
+
+
+def _problem(sheet, place: Place, label: str) -> tuple[str, str] | None:
+    column = column_index(place.column)
+    where = f"{place.sheet} {place.cell}（{label}）"
+    if place.cell in sheet.formulas:
+        return (
+            "formula",
+            f"{where}是公式，表格中显示的不一定是读取到的值，不予读取；"
+            "请直接填写数值，不要使用公式",
+        )
+    merged = sheet.merge_at(place.row, column)
+    if merged:
+        r1, c1, r2, c2 = merged
+        rng = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
+        return (
+            "merged_input",
+            f"{where}被合并进单元格区域 {rng}，表格中看到的不是该单元格的内容，不予读取；"
+            "请取消合并，直接在该单元格填写",
+        )
+    if place.row in sheet.hidden_rows:
+        return (
+            "hidden_row",
+            f"{where}所在的第{place.row}行被隐藏，不予读取；请取消隐藏，核对后再提交",
+        )
+    if sheet.column_hidden(column):
+        return (
+            "hidden_column",
+            f"{where}所在的{place.column}列被隐藏，不予读取；请取消隐藏，核对后再提交",
+        )
+    return None
