@@ -94,7 +94,7 @@ def misplaced(slots: Sequence[Slot]) -> str | None:
     anyone can recompute), so it must at least point at input cells: the input column of
     the information or data sheet, below the header, beside its label, one item per cell.
     """
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], Slot] = {}
     keys: set[str] = set()
     for s in slots:
         evidence = s.key.startswith(EVIDENCE_PREFIX)
@@ -104,9 +104,9 @@ def misplaced(slots: Sequence[Slot]) -> str | None:
         label_column, header = rule
         if s.label_column != label_column or s.row <= header:
             return f"“{s.label}”指向 {s.sheet}!{s.cell}，不是模板的填写单元格"
-        other = seen.setdefault((s.sheet, s.cell), s.label)
-        if other != s.label or s.key in keys:
-            return f"“{other}”与“{s.label}”指向同一个单元格 {s.sheet}!{s.cell}"
+        other = seen.setdefault((s.sheet, s.cell), s)
+        if other is not s or s.key in keys:
+            return f"“{other.label}”与“{s.label}”指向同一个单元格 {s.sheet}!{s.cell}"
         keys.add(s.key)
     return None
 

@@ -179,14 +179,14 @@ class _Reader:
             if same_map:
                 return m.slots
             if current is None:
-                return self.refuse("meta_mismatch", _MISMATCH + "（申报类型与模板不一致）")
+                return self.refuse("meta_mismatch", f"{_UNTRUSTED}（申报类型与模板不一致）")
             self.findings.append(
                 _error(self.src, "meta_mismatch", _MISMATCH + _difference(m.slots, current[0]))
             )
             return current[0]
         wrong = meta.misplaced(m.slots)
         if wrong:
-            return self.refuse("meta_mismatch", f"{_MISMATCH}（{wrong}）")
+            return self.refuse("meta_mismatch", f"{_UNTRUSTED}（{wrong}）")
         if m.get("framework_version") != fw.version:
             if same_map:
                 self.warn(
@@ -366,6 +366,10 @@ def _by_sheet(places: dict[str, structure.Place], evidence: bool = False) -> dic
     return out
 
 
+_UNTRUSTED = (
+    "申报表的结构信息（_meta）与本程序生成的模板不符，各数据项的位置不可信，无法读取；"
+    "请使用原模板重新填报"
+)
 _MISMATCH = (
     "申报表的结构信息（_meta）与本程序生成的模板不一致，各数据项的位置不可信；"
     "已按模板原有位置读取以便核对，但申报表不予受理，请使用原模板重新填报"
