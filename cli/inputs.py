@@ -53,7 +53,7 @@ def read(path: Path, ev: Evaluator | None = None) -> Loaded:
         return Loaded(src, None, [_error(src, "not_found", "文件不存在")])
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return load_json(path)
+        return load_json(path, ev.params.input if ev else None)
     if suffix in WORKBOOK_SUFFIXES:
         return _workbook_reader()(path, ev)
     return Loaded(

@@ -9,6 +9,7 @@ from iipeval.core.criteria import Framework
 from iipeval.core.explain import STATUS_LABELS, fmt
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.results import Rejected, Result
+from iipeval.core.text import cap
 from iipeval.reports.view import panel_check_text
 
 CN_NUMERALS = "一二三四五六七八九十"
@@ -94,7 +95,7 @@ def framework_text(fw: Framework, plugin: str) -> str:
 
 
 def result_text(r: Result) -> str:
-    lines = [f"━━ {r.applicant} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
+    lines = [f"━━ {cap(r.applicant)} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
     if r.subtype:
         lines[-1] += f"（{r.subtype_name}）"
     if r.fictional:
@@ -162,7 +163,9 @@ def ranking_text(ranking) -> str:
         rank = f"{e.rank:>3}" if e.rank is not None else "  —"
         total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}）"
         reason = f"（{e.reason}）" if e.reason else ""
-        lines.append(f"{rank}  {e.applicant}  {total}  {e.grade or ''}  {e.recommendation}{reason}")
+        lines.append(
+            f"{rank}  {cap(e.applicant)}  {total}  {e.grade or ''}  {e.recommendation}{reason}"
+        )
     return "\n".join(lines)
 
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,12 +13,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import __version__
+from . import __version__, jsonfile
 from .application import Application, ExpertReview, Submission
 from .engine import score as run_engine
 from .findings import Finding, Severity
 from .host import Host, RegisteredFramework, UnknownFramework
-from .params import Effective, Parameters, ParamsError, apply
+from .params import Effective, InputLimits, Parameters, ParamsError, apply
 from .results import Provenance, Rejected, Result
 
 #: Validation codes that only say "this value is not of the item's type".
@@ -188,20 +187,14 @@ class Loaded:
         return finding.located(file=finding.file or self.source, **where)
 
 
-def load_json(path: str | Path) -> Loaded:
-    """Read a JSON application (bare, or as ``{"application": ...}``)."""
+def load_json(path: str | Path, limits: InputLimits | None = None) -> Loaded:
+    """Read a JSON application (bare, or as ``{"application": ...}``) strictly
+    (:mod:`.jsonfile`): every problem is a finding, nothing raises."""
     path = Path(path)
     src = str(path)
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        return Loaded(
-            src, None, _rejected(src, "unreadable", f"无法读取文件：{exc.strerror}").findings
-        )
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return Loaded(src, None, _rejected(src, "bad_json", f"不是有效的 JSON：{exc}").findings)
-    if isinstance(data, dict) and "application" not in data and "applicant" in data:
-        data = {"application": data}  # a bare application is accepted too
+    data, findings = jsonfile.read(path, limits or InputLimits())
+    if data is None:
+        return Loaded(src, None, findings)
     refused = []
     if isinstance(data, dict) and "reviews" in data:
         data = {k: v for k, v in data.items() if k != "reviews"}
@@ -218,20 +211,18 @@ def load_json(path: str | Path) -> Loaded:
     try:
         return Loaded(src, Submission.model_validate(data), refused)
     except ValidationError as exc:
-        return Loaded(
-            src,
-            None,
-            [
-                *refused,
-                *(
-                    Finding(
-                        severity=Severity.error,
-                        code="bad_field",
-                        file=src,
-                        item=".".join(str(x) for x in err["loc"]) or None,
-                        message=f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}",
-                    )
-                    for err in exc.errors()
-                ),
-            ],
-        )
+        return Loaded(src, None, [*refused, *(_field_error(src, err) for err in exc.errors())])
+
+
+def _field_error(src: str, err: dict) -> Finding:
+    """One pydantic error as a finding at its key path, in the model's own words."""
+    path = ".".join(str(x) for x in err["loc"])
+    unknown = err["type"] == "extra_forbidden"
+    message = "不允许的键（申报文件中没有这一项）" if unknown else str(err["msg"])
+    return Finding(
+        severity=Severity.error,
+        code="unknown_key" if unknown else "bad_field",
+        file=src,
+        item=path or None,
+        message=f"{path}：{message.removeprefix('Value error, ')}",
+    )

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from .rules import GRADES
+from .text import invisible, visible
 
 CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
@@ -20,6 +30,32 @@ class NotApplicable(BaseModel):
     reason: str | None = Field(default=None, description="不适用的原因")
 
 
+NA_FORM = '{"na": true, "reason": "不适用的原因"}'
+
+
+def na_problem(value: dict) -> str | None:
+    """Why a JSON object given as an answer is not a well-formed 不适用, if it is not.
+
+    The model above also serves readers, which build 不适用 from a typed cell; an input file
+    must say it in full, so ``{}`` or ``{"na": 1}`` is never taken for 不适用.
+    """
+    if set(value) - {"na", "reason"}:
+        extra = "、".join(sorted(set(value) - {"na", "reason"}))
+        return f"不适用只能写作 {NA_FORM}，不能有其他键（{extra}）"
+    if value.get("na") is not True:
+        return f'不适用须写作 {NA_FORM}（"na" 必须为 true）'
+    reason = value.get("reason")
+    if not isinstance(reason, str) or not visible(reason):
+        return f"不适用须写明原因：{NA_FORM}"
+    return None
+
+
+def _named(name: str) -> str:
+    if not visible(name):
+        raise ValueError(invisible("申报单位名称"))
+    return name
+
+
 #: A raw answer: a number, a yes/no, text, or 不适用. ``null`` / absent means missing.
 #: Type and bounds are checked against the criteria set by validation, which reports
 #: findings instead of rejecting the whole application.
@@ -31,7 +67,7 @@ class Applicant(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, description="申报单位名称")
+    name: Annotated[str, AfterValidator(_named)] = Field(description="申报单位名称")
     platform_name: str | None = Field(default=None, description="平台名称")
     credit_code: str | None = Field(default=None, description="统一社会信用代码（18位）")
     region: str | None = Field(default=None, description="所在地区")

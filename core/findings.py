@@ -7,8 +7,11 @@ check appends findings and the caller decides what they mean (exit code, 符合�
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from .text import MESSAGE_CHARS, cap
 
 
 class Severity(StrEnum):
@@ -33,8 +36,9 @@ class Finding(BaseModel):
 
     severity: Severity
     code: str
-    message: str
-    item: str | None = None
+    #: capped: a message may quote an applicant's text, which may be a megabyte long
+    message: Annotated[str, AfterValidator(lambda t: cap(t, MESSAGE_CHARS))]
+    item: Annotated[str | None, AfterValidator(lambda t: t if t is None else cap(t))] = None
     indicator: str | None = None
     file: str | None = None
     sheet: str | None = None

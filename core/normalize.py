@@ -20,6 +20,7 @@ from typing import Any
 
 from .application import NotApplicable
 from .criteria import DataItem
+from .text import invisible, too_long, visible
 
 NA_TEXT = "不适用"
 YES, NO = "是", "否"
@@ -301,10 +302,14 @@ def read_text(item: DataItem, raw: Any) -> Reading:
     return Reading(s)
 
 
-def read_item(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> Reading:
+def read_item(
+    item: DataItem, raw: Any, *, shown_as_percent: bool = False, max_chars: int | None = None
+) -> Reading:
     """Read any data item's cell value according to the item's type."""
     if isinstance(raw, str) and not clean(raw):
         return Reading(None)
+    if isinstance(raw, str) and (long := _long(item.label, raw, max_chars)):
+        return long
     if item.numeric:
         return read_number(item, raw, shown_as_percent=shown_as_percent)
     if item.type == "bool":
@@ -352,8 +357,12 @@ def _sci(x: float | int) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}E+{int(exp):02d}"
 
 
-def read_plain_text(label: str, raw: Any) -> Reading:
-    """Read a free-text field (names, contacts). Numbers come back as their digits."""
+def read_plain_text(label: str, raw: Any, max_chars: int | None = None) -> Reading:
+    """Read a free-text field (names, contacts). Numbers come back as their digits.
+
+    Text that only looks filled (spaces, zero-width or control characters) and text over
+    ``max_chars`` are rejected with the same words a JSON application gets.
+    """
     if raw is None:
         return Reading(None)
     if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
@@ -363,4 +372,12 @@ def read_plain_text(label: str, raw: Any) -> Reading:
             note=f"{label}被存成了数字，已读取为“{digits}”；如以0开头（如区号）请核对",
         )
     s = clean(show(raw))
-    return Reading(s or None)
+    if show(raw) and not visible(s):
+        return _reject(None, "invisible_text", invisible(label))
+    return _long(label, s, max_chars) or Reading(s or None)
+
+
+def _long(label: str, text: str, max_chars: int | None) -> Reading | None:
+    """A rejection for text over ``max_chars``; the text itself is not kept."""
+    message = too_long(label, text, max_chars) if max_chars else None
+    return _reject(None, "text_too_long", message) if message else None

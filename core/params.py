@@ -99,6 +99,10 @@ class InputLimits(BaseModel):
     max_cells: int = Field(default=2_000_000, gt=0, description="工作表声明范围（行×列）上限")
     worker_memory_mb: int = Field(default=1536, ge=256, description="读取进程内存上限")
     worker_seconds: float = Field(default=30, gt=0, description="单个文件读取时限（秒）")
+    max_json_bytes: int = Field(default=2 * 2**20, gt=0, description="JSON 申报文件大小上限")
+    max_json_depth: int = Field(default=32, ge=4, le=1000, description="JSON 嵌套层数上限")
+    max_number: float = Field(default=1e15, gt=0, description="数值的绝对值上限")
+    max_text_chars: int = Field(default=5000, gt=0, description="单个文字字段（含键名）的字数上限")
 
 
 class FrameworkOverrides(BaseModel):

@@ -103,6 +103,7 @@ class _Reader:
         self.findings: list[Finding] = []
         self.locations: dict[str, dict[str, str]] = {}
         self.rejected: set[str] = set()
+        self.max_chars = ev.params.input.max_text_chars
 
     def grid(self, name: str):
         if name not in self.grids:
@@ -247,8 +248,10 @@ class _Reader:
         for s in slots:
             if s.key.startswith(EVIDENCE_PREFIX):
                 value, _ = raw(s.key)
-                if value is not None and clean(show(value)):
-                    evidence[s.key[len(EVIDENCE_PREFIX) :]] = clean(show(value))
+                reading = read_plain_text(f"{s.label}的佐证材料", value, self.max_chars)
+                self._finding(reading, s.key)
+                if reading.ok and reading.value:
+                    evidence[s.key[len(EVIDENCE_PREFIX) :]] = reading.value
                 continue
             item_id = s.item_id
             if item_id is None or s.key not in located.places:
@@ -257,7 +260,9 @@ class _Reader:
                 unknown.append(s.label)
                 continue
             value, fact = raw(item_id)
-            reading = read_item(known[item_id], value, shown_as_percent=fact.percent)
+            reading = read_item(
+                known[item_id], value, shown_as_percent=fact.percent, max_chars=self.max_chars
+            )
             self._finding(reading, item_id)
             if reading.value is not None:
                 items[item_id] = reading.value
@@ -304,18 +309,19 @@ class _Reader:
             if f.key == "applicant.credit_code":
                 reading = read_credit_code(value, fact.raw)
             else:
-                reading = read_plain_text(f.label, value)
+                reading = read_plain_text(f.label, value, self.max_chars)
             self._finding(reading, f.key)
             out[field] = reading.value if reading.ok else None
         if not out.get("name"):
-            self.findings.append(
-                Finding(
-                    severity=Severity.error,
-                    code="missing",
-                    item="applicant.name",
-                    message="申报单位名称为必填项，尚未填写",
+            if "applicant.name" not in self.rejected:  # else already said why
+                self.findings.append(
+                    Finding(
+                        severity=Severity.error,
+                        code="missing",
+                        item="applicant.name",
+                        message="申报单位名称为必填项，尚未填写",
+                    )
                 )
-            )
             out["name"] = MISSING_NAME
         return out
 

@@ -5,7 +5,9 @@ carry expert names: none of it may ever reach a spreadsheet as a formula. A cell
 text starts with ``=`` becomes a formula in openpyxl, and a CSV field starting with
 ``= + - @``, a tab or a carriage return is evaluated by Excel and WPS when the file is
 opened (CSV injection). Every string written by :mod:`iipeval.reports` goes through this
-module, so there is exactly one place that decides how text is written.
+module, so there is exactly one place that decides how text is written. That is also
+where long texts are capped (:func:`iipeval.core.text.cap`): an applicant's name may be
+a megabyte long, and no cell, CSV field or Excel function result repeats it whole.
 """
 
 from __future__ import annotations
@@ -17,22 +19,22 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell
 
+from iipeval.core.text import cap
+
 #: Characters XML 1.0 (and so an xlsx file) cannot hold; openpyxl raises on them.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 #: Leading characters that make Excel/WPS treat a CSV field as a formula.
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-#: Excel's limit on the characters one cell holds.
-MAX_CELL_CHARS = 32767
+#: Characters of one text written to a cell or CSV field (Excel's own limit is 32767);
+#: the longest text we write ourselves, a finding with its location, is far shorter.
+OUTPUT_CHARS = 2000
 
 
 def clean(text: str) -> str:
-    """Replace characters an xlsx file cannot store with U+FFFD, keep everything else."""
-    text = _ILLEGAL_XML.sub("\ufffd", text)
-    if len(text) > MAX_CELL_CHARS:
-        text = text[: MAX_CELL_CHARS - 1] + "…"
-    return text
+    """Replace characters an xlsx file cannot store with U+FFFD, cap the length."""
+    return cap(_ILLEGAL_XML.sub("\ufffd", text), OUTPUT_CHARS)
 
 
 def put(cell: Cell, value: Any) -> Cell:
@@ -71,7 +73,7 @@ def csv_field(value: Any, digits: int = 4) -> str:
         return str(value)
     if isinstance(value, float):
         return number(value, digits)
-    text = str(value)
+    text = cap(str(value), OUTPUT_CHARS)
     if text.startswith(CSV_TRIGGERS):
         return "'" + text
     return text

@@ -1,0 +1,160 @@
+"""Read an application file strictly: what JSON allows but a reviewer would not see.
+
+``json.loads`` takes the last of two equal keys (even ``framework``), reads ``NaN`` and
+``1e400``, recurses once per nesting level, and reads any size. An application file is
+untrusted, so each of these is an error finding with its key path, and nothing raises:
+the size is checked before reading (and no more than the limit is read), the nesting
+depth is counted before parsing, and numbers and texts are checked against the limits
+in :class:`.params.InputLimits` after it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from .application import na_problem
+from .findings import Finding, Severity
+from .params import InputLimits
+from .text import cap, too_long
+
+
+class _Object(dict):
+    """A JSON object that remembers the keys it saw twice."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+class _BadNumber(str):
+    """A number literal that is not a finite number of reasonable size (kept as text)."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return obj
+
+
+def _int(text: str) -> int | _BadNumber:
+    return _BadNumber(text) if len(text) > 40 else int(text)
+
+
+def _float(text: str) -> float | _BadNumber:
+    value = float(text)
+    return value if math.isfinite(value) else _BadNumber(text)
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _too_deep(raw: bytes, limit: int) -> bool:
+    """Whether brackets (outside strings) nest deeper than ``limit``; stops at the limit."""
+    depth = 0
+    for m in _BRACKET.finditer(_STRING.sub(b'""', raw)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _error(src: str, code: str, message: str, item: str | None = None) -> Finding:
+    return Finding(severity=Severity.error, code=code, message=message, file=src, item=item)
+
+
+def read(path: Path, limits: InputLimits) -> tuple[Any, list[Finding]]:
+    """The parsed content of ``path``, or ``None`` and the findings that refuse it."""
+    src = str(path)
+    try:
+        size = path.stat().st_size
+        if size <= limits.max_json_bytes:
+            with path.open("rb") as fh:
+                raw = fh.read(limits.max_json_bytes + 1)
+            size = len(raw)
+    except OSError as exc:
+        return None, [_error(src, "unreadable", f"无法读取文件：{exc.strerror}")]
+    if size > limits.max_json_bytes:
+        return None, [
+            _error(
+                src,
+                "file_too_large",
+                f"JSON 文件过大（{size}字节，上限{limits.max_json_bytes}字节）",
+            )
+        ]
+    if _too_deep(raw, limits.max_json_depth):
+        return None, [
+            _error(src, "too_deep", f"JSON 嵌套层数超过上限（{limits.max_json_depth}层）")
+        ]
+    try:
+        data = json.loads(
+            raw,
+            object_pairs_hook=_pairs,
+            parse_int=_int,
+            parse_float=_float,
+            parse_constant=_BadNumber,
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, [_error(src, "bad_json", f"不是有效的 JSON：{exc}")]
+    except (RecursionError, ValueError) as exc:  # depth was checked; a last safety net
+        return None, [_error(src, "bad_json", f"不是有效的 JSON：{exc}")]
+    if isinstance(data, dict) and "application" not in data and "applicant" in data:
+        data = _Object(application=data)  # a bare application is accepted too
+    findings = [_error(src, code, message, path) for path, code, message in _check(data, limits)]
+    return (None if findings else data), findings
+
+
+def _check(data: Any, limits: InputLimits):
+    """(key path, code, message) for every value JSON allows and an application does not."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        where = path or "（根）"
+        if isinstance(value, _BadNumber):
+            yield where, "bad_number", f"{where}：{cap(value, 40)} 不是有限的数值"
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value) > limits.max_number:
+                yield (
+                    where,
+                    "number_too_large",
+                    f"{where}：数值超出上限（绝对值不超过{limits.max_number:g}）",
+                )
+        elif isinstance(value, str):
+            message = too_long(where, value, limits.max_text_chars)
+            if message:
+                yield where, "text_too_long", message
+        elif isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                yield (
+                    _join(path, key),
+                    "duplicate_key",
+                    f"{_join(path, key)}：键重复出现，无法确定取哪一个值",
+                )
+            if _is_item(path) and (problem := na_problem(value)):
+                yield where, "bad_na", f"{where}：{problem}"
+                continue
+            for key, child in value.items():
+                if len(key) > limits.max_text_chars:
+                    yield (
+                        _join(path, key),
+                        "text_too_long",
+                        too_long(f"{where}中的键名", key, limits.max_text_chars),
+                    )
+                    continue
+                stack.append((_join(path, key), child))
+        elif isinstance(value, list):
+            stack.extend((_join(path, str(i)), v) for i, v in enumerate(value))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{cap(key, 60)}" if path else cap(key, 60)
+
+
+def _is_item(path: str) -> bool:
+    """An answer in ``application.items`` (the only place an object means 不适用)."""
+    head, _, key = path.rpartition(".")
+    return head == "application.items" and bool(key)

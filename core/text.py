@@ -1,0 +1,43 @@
+"""Text from applicants, judged by what a person sees, and capped wherever it is echoed.
+
+A name of spaces, zero-width or control characters looks blank to everyone who reads the
+results, so it counts as blank. And a string can be a megabyte long: stored as given, it
+is never echoed whole (findings, CSV, workbooks, the terminal) but cut with a visible
+marker that says how long it was.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Characters echoed of one text before it is cut (an applicant's name is under 100).
+ECHO_CHARS = 200
+#: A finding's whole message (it may quote several texts).
+MESSAGE_CHARS = 1000
+#: Unicode categories no one sees: control, format (zero-width, BOM, bidi marks),
+#: unassigned, private use, surrogates, and line/paragraph separators.
+_UNSEEN = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters no one sees, spaces at both ends trimmed."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _UNSEEN).strip()
+
+
+def cap(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with a marker, e.g. ``ABC…（共1048576字）``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共{len(text)}字）"
+
+
+def too_long(label: str, text: str, limit: int) -> str | None:
+    """The message for a text over ``limit`` characters (JSON and workbook say the same)."""
+    if len(text) <= limit:
+        return None
+    return f"{label}过长（共{len(text)}字，上限{limit}字），请精简后再提交"
+
+
+def invisible(label: str) -> str:
+    """The message for a text that only looks filled (spaces, zero-width, control)."""
+    return f"{label}只含空格或不可见字符（如零宽空格、控制字符），视为未填写；请重新填写"
