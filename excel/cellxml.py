@@ -14,6 +14,7 @@ values, so the reader asks the XML where they are.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import zipfile
@@ -51,6 +52,10 @@ class SheetLook:
     #: or every row hidden by default: nothing on the sheet can be trusted as seen
     unplaced: bool = False
 
+    @property
+    def hides_nothing(self) -> bool:
+        return not (self.formulas or self.hidden_rows or self.hidden_columns or self.merges)
+
     def column_hidden(self, column: int) -> bool:
         return any(lo <= column <= hi for lo, hi in self.hidden_columns)
 
@@ -59,6 +64,18 @@ class SheetLook:
             if m[0] <= row <= m[2] and m[1] <= column <= m[3]:
                 return m
         return None
+
+    def only_rows(self, rows: Iterable[int]) -> SheetLook:
+        """The same, keeping only the merges that touch ``rows`` (a template has dozens of
+        merged headings and none on an input row, so most cells then test none)."""
+        wanted = sorted(set(rows))
+        kept = [m for m in self.merges if _any_between(wanted, m[0], m[2])]
+        return SheetLook(self.formulas, self.hidden_rows, self.hidden_columns, kept, self.unplaced)
+
+
+def _any_between(ordered: list[int], lo: int, hi: int) -> bool:
+    i = bisect.bisect_left(ordered, lo)
+    return i < len(ordered) and ordered[i] <= hi
 
 
 @dataclass
@@ -185,65 +202,72 @@ _REF = re.compile(rb'\br="\$?([A-Z]{1,3})\$?([0-9]+)"')
 _ROOT = re.compile(rb"<(\w+:)?worksheet[\s>]")
 _ATTRS = re.compile(rb'\b(\w+)="([^"]*)"')
 _TRUE = (b"1", b"true")
-_MAY_HIDE = (b'hidden="', b'ht="0', b'ht="."', b'ht="-')
+#: what can hide a row or column: the flag, or a height or width below 1
+_HIDES = re.compile(rb'\bhidden="(?:1|true)"|\b(?:ht|width)="[-.0]')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*\bref="([^"]+)"')
+_ZERO_HEIGHT = re.compile(rb'<(?:\w+:)?sheetFormatPr\s[^>]*\bzeroHeight="(?:1|true)"')
 _ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
 
 
 def look_sheet(data: bytes) -> SheetLook:
-    """One regular-expression pass over a sheet's XML bytes, no parse.
+    """One pass of a regular expression over a sheet's XML bytes, no parse.
 
-    Only ``<f>``, ``<row>``, ``<col>``, ``<mergeCell>`` and ``<sheetFormatPr>`` tags are
-    matched (with the document's own namespace prefix, found on its root element), so
-    the pass costs about as much as reading the bytes. Formulas are rare: each is traced
-    back to the cell that opens before it. ``hidden="false"`` (LibreOffice) is not
-    hidden; a zero height or width hides as well as the flag does.
+    Only ``<f``, ``<row`` and ``<col`` are matched (with the namespace prefix of the root
+    element). Formulas are rare: each is traced back to the cell that opens before it.
+    A row or column hides by an attribute (``hidden``, a zero height or width), so only a
+    tag holding one is parsed (``hidden="false"``, which LibreOffice writes everywhere,
+    is not hidden). The default row height comes before ``<sheetData>``, merges after it.
     """
     out = SheetLook()
     root = _ROOT.search(data, 0, 4096)
     prefix = (root.group(1) if root else None) or b""
-    cell_open = b"<" + prefix + b"c "
+    first, last = data.find(b"sheetData"), data.rfind(b"sheetData")
+    head = data[:first] if first >= 0 else data
+    tail = data[last:] if last >= 0 else b""
+    c_open = b"<" + prefix + b"c "
     for m in _tags(prefix).finditer(data):
-        kind, attrs = m.group(1), m.group(2)
-        if kind is None:  # a formula
-            start = data.rfind(cell_open, 0, m.start())
-            end = data.find(b">", start)
-            ref = _REF.search(data, start, end) if start >= 0 else None
+        if m.group(1) is None:  # a formula: find the cell it belongs to
+            start = data.rfind(c_open, 0, m.start())
+            ref = _REF.search(data, start, data.find(b">", start)) if start >= 0 else None
             if ref:
                 out.formulas.add((ref.group(1) + ref.group(2)).decode())
             else:
                 out.unplaced = True
             continue
-        if kind == b"row" and not any(h in attrs for h in _MAY_HIDE):
-            continue  # most rows: nothing that could hide them
-        found = dict(_ATTRS.findall(attrs))
-        if kind == b"row":
-            height = _float(found.get(b"ht"))
-            if found.get(b"hidden") in _TRUE or (height is not None and height < 0.5):
-                if b"r" in found and found[b"r"].isdigit():
-                    out.hidden_rows.add(int(found[b"r"]))
-                else:
-                    out.unplaced = True
-        elif kind == b"col":
-            width = _float(found.get(b"width"))
-            if found.get(b"hidden") in _TRUE or (width is not None and width < 0.5):
-                lo = _int(found.get(b"min"))
-                out.hidden_columns.append((lo, _int(found.get(b"max")) or lo))
-        elif kind == b"mergeCell":
-            cells = [_ADDRESS.fullmatch(p) for p in found.get(b"ref", b"").decode().split(":")]
-            if all(cells) and 1 <= len(cells) <= 2:
-                (c1, r1), (c2, r2) = (
-                    (column_index(c.group(1)), int(c.group(2))) for c in (cells[0], cells[-1])
-                )
-                out.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-        elif found.get(b"zeroHeight") in _TRUE:  # sheetFormatPr: rows hidden by default
-            out.unplaced = True
+        tag = data[m.end() : data.find(b">", m.end())]
+        if _HIDES.search(tag):  # most rows: nothing that could hide them
+            _hiding(out, m.group(1), dict(_ATTRS.findall(tag)))
+    for m in _MERGE.finditer(tail):
+        cells = [_ADDRESS.fullmatch(p) for p in m.group(1).decode().split(":")]
+        if all(cells) and 1 <= len(cells) <= 2:
+            (c1, r1), (c2, r2) = (
+                (column_index(c.group(1)), int(c.group(2))) for c in (cells[0], cells[-1])
+            )
+            out.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    if _ZERO_HEIGHT.search(head):  # every row hidden unless it says otherwise
+        out.unplaced = True
     return out
 
 
 @cache
 def _tags(prefix: bytes) -> re.Pattern[bytes]:
+    """``<f`` (a formula) or the start of a ``<row``/``<col`` tag, with ``prefix``."""
     p = re.escape(prefix)
-    return re.compile(rb"<" + p + rb"(?:f[\s/>]|(row|col|mergeCell|sheetFormatPr)\s([^>]*))")
+    return re.compile(rb"<" + p + rb"(?:f[\s/>]|(row|col)\s)")
+
+
+def _hiding(out: SheetLook, kind: bytes, found: dict[bytes, bytes]) -> None:
+    """Record a ``<row>`` or ``<col>`` tag that hides by flag or by zero size."""
+    size = _float(found.get(b"ht" if kind == b"row" else b"width"))
+    if found.get(b"hidden") not in _TRUE and (size is None or size >= 0.5):
+        return
+    if kind == b"col":
+        lo = _int(found.get(b"min"))
+        out.hidden_columns.append((lo, _int(found.get(b"max")) or lo))
+    elif found.get(b"r", b"").isdigit():
+        out.hidden_rows.add(int(found[b"r"]))
+    else:
+        out.unplaced = True
 
 
 def _int(b: bytes | None) -> int:

@@ -82,12 +82,18 @@ def check(
             )
         )
     labels = {s.key: s.label for s in slots}
+    sheets = {
+        name: sheet.only_rows(p.row for p in located.places.values() if p.sheet == name)
+        for name, sheet in look.sheets.items()
+    }
     for key, place in located.places.items():
-        sheet = look.sheets.get(place.sheet)
+        sheet = sheets.get(place.sheet)
         if place.sheet in hidden or (sheet is not None and sheet.unplaced):
             refused.add(key)
             continue
-        problem = _problem(sheet, place, labels.get(key, key)) if sheet else None
+        if sheet is None or sheet.hides_nothing:  # a clean sheet: nothing to test per cell
+            continue
+        problem = _problem(sheet, place, labels.get(key, key))
         if problem:
             refused.add(key)
             code, message = problem
