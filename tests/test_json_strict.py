@@ -19,7 +19,7 @@ from iipeval.core.api import Evaluator, load_json
 from iipeval.core.application import NotApplicable
 from iipeval.core.params import InputLimits
 
-EXAMPLE = REPO / "examples" / "national_2023.json"
+EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
 
 
 def example() -> dict:

@@ -26,7 +26,7 @@ from iipeval.excel.template import write as write_template
 from iipeval.reports.safe_text import csv_field
 
 HUGE = "长" * 1_000_000
-EXAMPLE = REPO / "examples" / "national_2023.json"
+EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
 
 
 def longest_run(text: str, ch: str = "长") -> int:
