@@ -106,7 +106,8 @@ def misplaced(slots: Sequence[Slot]) -> str | None:
             return f"“{s.label}”指向 {s.sheet}!{s.cell}，不是模板的填写单元格"
         other = seen.setdefault((s.sheet, s.cell), s)
         if other is not s or s.key in keys:
-            return f"“{other.label}”与“{s.label}”指向同一个单元格 {s.sheet}!{s.cell}"
+            names = f"“{s.label}”" if other.label == s.label else f"“{other.label}”与“{s.label}”"
+            return f"两个数据项（{names}）指向同一个单元格 {s.sheet}!{s.cell}"
         keys.add(s.key)
     return None
 
