@@ -29,7 +29,11 @@ class _Object(dict):
 
 
 class _BadNumber(str):
-    """A number literal that is not a finite number of reasonable size (kept as text)."""
+    """A number literal that is not a finite number (NaN, Infinity, 1e400), kept as text."""
+
+
+class _HugeNumber(_BadNumber):
+    """An integer literal too long to be worth converting (``10**400``), kept as text."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
@@ -41,7 +45,7 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
 
 
 def _int(text: str) -> int | _BadNumber:
-    return _BadNumber(text) if len(text) > 40 else int(text)
+    return _HugeNumber(text) if len(text) > 40 else int(text)
 
 
 def _float(text: str) -> float | _BadNumber:
@@ -114,15 +118,13 @@ def _check(data: Any, limits: InputLimits):
     while stack:
         path, value = stack.pop()
         where = path or "（根）"
-        if isinstance(value, _BadNumber):
+        if isinstance(value, _HugeNumber):
+            yield where, "number_too_large", _huge(where, limits)
+        elif isinstance(value, _BadNumber):
             yield where, "bad_number", f"{where}：{cap(value, 40)} 不是有限的数值"
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if abs(value) > limits.max_number:
-                yield (
-                    where,
-                    "number_too_large",
-                    f"{where}：数值超出上限（绝对值不超过{limits.max_number:g}）",
-                )
+                yield where, "number_too_large", _huge(where, limits)
         elif isinstance(value, str):
             message = too_long(where, value, limits.max_text_chars)
             if message:
@@ -148,6 +150,10 @@ def _check(data: Any, limits: InputLimits):
                 stack.append((_join(path, key), child))
         elif isinstance(value, list):
             stack.extend((_join(path, str(i)), v) for i, v in enumerate(value))
+
+
+def _huge(where: str, limits: InputLimits) -> str:
+    return f"{where}：数值超出上限（绝对值不超过{limits.max_number:g}）"
 
 
 def _join(path: str, key: str) -> str:
