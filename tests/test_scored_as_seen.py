@@ -515,3 +515,31 @@ def test_the_sheets_a_macro_workbook_adds_are_the_generators_own():
 
     made = {xlsm.OPS_SHEET, xlsm.CONF_SHEET, macros.CHECK_SHEET, macros.SCORE_SHEET}
     assert made == visible.XLSM_SHEETS
+
+
+def plan_slots(ev):
+    from iipeval.excel.layout import plan
+
+    return plan(ev.framework("national_2023").framework, None).slots
+
+
+def test_a_formula_whose_cell_does_not_say_where_it_is(ev, copy):
+    """A cell without an ``r`` attribute is placed by position: a formula there cannot be
+    tied to an input cell, so nothing on that sheet is read."""
+    path = copy()
+
+    def change(data: bytes) -> bytes:
+        data, n = re.subn(
+            rb'<c r="E7"([^>]*)>.*?</c>', rb"<c\1><f>1</f><v>99999999</v></c>", data, count=1
+        )
+        assert n == 1
+        return data
+
+    edit_part(path, sheet_part(path, SHEET), change)
+    loaded, result = read(ev, path)
+    (f,) = [f for f in result.findings if f.code == "hidden_unplaced"]
+    assert f.sheet == SHEET and f.severity == "error"
+    items = loaded.submission.application.items  # nothing on 指标数据 was read
+    assert set(items) <= {s.key for s in plan_slots(ev) if s.sheet != SHEET}
+    not_scored(loaded, result)
+    assert_cli_refuses(path)
