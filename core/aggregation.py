@@ -13,11 +13,14 @@ from .application import ExpertReview
 from .explain import fmt
 from .findings import Finding, Severity
 from .params import AggregationPolicy
-from .rules import PanelScore
+from .rules import Expert, PanelScore
 
 
-def to_score(value: float | str, policy: AggregationPolicy) -> float:
-    """A 0-100 score, or a grade band converted with the policy's grade scores."""
+def to_score(value: float | str, policy: AggregationPolicy, rule: Expert | None = None) -> float:
+    """A 0-100 score from an expert's entry: a number on the part's full mark, or a grade
+    (the set's own scale when the part has one, else the policy's grade scores)."""
+    if rule is not None:
+        return rule.entry(value, policy.grade_scores)
     if isinstance(value, str):
         return policy.grade_scores[value]
     return float(value)
@@ -34,13 +37,15 @@ def combine(scores: list[float], policy: AggregationPolicy) -> tuple[float, str,
 
 
 def aggregate(
-    parts: Iterable[tuple[str, str]],
+    parts: Iterable[tuple[str, str] | tuple[str, str, Expert]],
     reviews: Iterable[ExpertReview],
     policy: AggregationPolicy,
 ) -> tuple[dict[str, PanelScore], list[Finding]]:
-    """Aggregate ``reviews`` for ``parts`` (``(part_id, label)`` pairs)."""
+    """Aggregate ``reviews`` for ``parts``: ``(part_id, label)`` pairs, or triples with the
+    part's expert rule, whose scale then reads each entry (points, or its own grades)."""
     parts = list(parts)
-    labels = dict(parts)
+    labels = {p[0]: p[1] for p in parts}
+    rules = {p[0]: p[2] for p in parts if len(p) > 2}
     findings: list[Finding] = []
     by_expert: dict[str, ExpertReview] = {}
     for r in reviews:
@@ -67,9 +72,23 @@ def aggregate(
                     )
                 )
     panels: dict[str, PanelScore] = {}
-    for pid, label in parts:
+    for pid, label, *_ in parts:
         given = [(r.expert, r.scores.get(pid)) for r in ordered]
-        scored = [(e, to_score(v, policy)) for e, v in given if v is not None]
+        scored = []
+        for e, v in given:
+            if v is None:
+                continue
+            try:
+                scored.append((e, to_score(v, policy, rules.get(pid))))
+            except (ValueError, KeyError) as exc:
+                findings.append(
+                    Finding(
+                        severity=Severity.error,
+                        code="bad_expert_score",
+                        indicator=pid.split(".")[0],
+                        message=f"{label}：专家“{e}”的评分无效（{exc}），未计入",
+                    )
+                )
         skipped = [e for e, v in given if v is None]
         if skipped and scored:
             findings.append(

@@ -93,6 +93,8 @@ Score = Annotated[float, Field(ge=0, le=100)]
 GradeName = Literal["优秀", "良好", "一般", "较差"]
 
 assert tuple(GradeName.__args__) == GRADES  # one list of grades, two spellings
+#: A grade of a set's own expert scale ("好", "较好"...): the part's rule checks the name.
+OwnGrade = Annotated[str, Field(min_length=1, max_length=20)]
 
 
 class ExpertReview(BaseModel):
@@ -103,7 +105,7 @@ class ExpertReview(BaseModel):
     expert: str = Field(min_length=1, description="专家姓名或编号")
     panel: str | None = Field(default=None, description="评审组编号")
     application: str | None = Field(default=None, description="申报单位或申报编号")
-    scores: dict[str, Score | GradeName | None] = Field(default_factory=dict)
+    scores: dict[str, Score | GradeName | OwnGrade | None] = Field(default_factory=dict)
     comments: dict[str, str] = Field(default_factory=dict)
 
 

@@ -7,7 +7,8 @@ validates it here, and every front end (CLI, workbooks, Excel) renders from it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import (
@@ -84,24 +85,49 @@ class Source(_Strict):
     year_note: str = ""
     attachment: str = ""
     file: str = ""
+    url: str = Field(default="", description="原文链接")
     corrections: list[Correction] = []
 
 
+def _points_as_weight(data: Any, what: str) -> Any:
+    """``points = 10`` (分值, as a document prints it) is the node's weight and full mark."""
+    if isinstance(data, Mapping) and data.get("points") is not None:
+        if data.get("weight") is not None and data["weight"] != data["points"]:
+            raise ValueError(f"{what} {data.get('id')} 同时给出了 weight 与 points 且不相等")
+        data = {**data, "weight": data["points"]}
+    return data
+
+
 class Indicator(_Strict):
-    """A 具体评价指标. ``name`` and ``description`` are verbatim from the source document."""
+    """A 具体评价指标. ``name`` and ``description`` are verbatim from the source document.
+
+    Written with ``weight``, its rule scores 0-100 and the weight scales it; written with
+    ``points`` (分值), the points are both its weight and its rule's full mark, so the rule
+    is written in the document's own numbers. ``group`` is the 方面/要素 it sits in, if the
+    set is deeper than dimension → indicator.
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
     description: str = Field(min_length=1, description="评价内容（原文）")
+    points: float | None = Field(default=None, gt=0, description="分值（满分）")
     weight: float = Field(gt=0)
     kind: Kind
+    group: str | None = Field(default=None, description="所属方面（多层级时）")
     rule: SerializeAsAny[Rule]
     rationale: str = Field(min_length=1, description="默认权重与规则的理由（建议值）")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _points(cls, data: Any) -> Any:
+        return _points_as_weight(data, "指标")
 
     @field_validator("rule", mode="before")
     @classmethod
     def _parse_rule(cls, value: Any, info: ValidationInfo) -> Rule:
-        return parse_rule(value, info.context)
+        points = info.data.get("points")
+        context = dict(info.context or {}, out_of=points) if points else info.context
+        return parse_rule(value, context)
 
     @model_validator(mode="after")
     def _kind_matches_rule(self):
@@ -126,15 +152,124 @@ class Indicator(_Strict):
                 yield expert_part_id(self.id, path), r
 
 
+class Group(_Strict):
+    """A level between a dimension and its indicators (方面, 要素, "（一）"), any depth.
+
+    Written nested (``[[dimensions.groups]]`` holding ``indicators`` and further
+    ``groups``); stored flat: the indicators move to their dimension's list in document
+    order, each naming its innermost group, and the group keeps its own sub-groups.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    description: str = Field(default="", description="说明（原文）")
+    points: float | None = Field(default=None, gt=0, description="分值")
+    weight: float = Field(gt=0)
+    rationale: str = ""
+    groups: list[Group] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _points(cls, data: Any) -> Any:
+        return _points_as_weight(data, "方面")
+
+    def walk(self) -> Iterator[Group]:
+        yield self
+        for g in self.groups:
+            yield from g.walk()
+
+
+def _flatten_groups(data: Any) -> Any:
+    """Move indicators written inside (nested) groups to the dimension's flat list."""
+    if not isinstance(data, Mapping) or not data.get("groups"):
+        return data
+    indicators = list(data.get("indicators") or [])
+
+    def strip(group: Any, parent: str | None) -> Any:
+        if not isinstance(group, Mapping):
+            return group
+        g = dict(group)
+        for ind in g.pop("indicators", None) or []:
+            if isinstance(ind, Mapping):
+                ind = {**ind, "group": ind.get("group") or g.get("id")}
+            indicators.append(ind)
+        g["groups"] = [strip(sub, g.get("id")) for sub in g.get("groups") or []]
+        return g
+
+    groups = [strip(g, None) for g in data["groups"]]
+    return {**data, "groups": groups, "indicators": indicators}
+
+
 class Dimension(_Strict):
-    """A 维度 with its 能力要求 text (verbatim) and its indicators."""
+    """A 维度 (or 部分) with its 能力要求 text (verbatim), its groups and its indicators."""
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
     requirement: str = Field(default="", description="能力要求（原文）")
+    points: float | None = Field(default=None, gt=0, description="分值")
     weight: float = Field(gt=0)
     rationale: str = Field(min_length=1)
+    groups: list[Group] = []
     indicators: list[Indicator] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, data: Any) -> Any:
+        return _flatten_groups(_points_as_weight(data, "维度"))
+
+    def all_groups(self) -> Iterator[Group]:
+        for g in self.groups:
+            yield from g.walk()
+
+    def children(self, group: str | None = None) -> list[Group | Indicator]:
+        """The nodes directly under this dimension (``group=None``) or under a group."""
+        if group is None:
+            subs = self.groups
+        else:
+            subs = next(g for g in self.all_groups() if g.id == group).groups
+        return [*subs, *(i for i in self.indicators if i.group == group)]
+
+
+class AdjustmentItem(_Strict):
+    """One 加分项 or 扣分项: its rule gives points up to ``cap`` (the item's full mark)."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1)
+    description: str = Field(default="", description="内容（原文）")
+    cap: float = Field(gt=0, description="本项最高分")
+    rule: SerializeAsAny[Rule]
+    rationale: str = Field(min_length=1)
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _parse_rule(cls, value: Any, info: ValidationInfo) -> Rule:
+        cap = info.data.get("cap")
+        context = dict(info.context or {}, out_of=cap) if cap else info.context
+        return parse_rule(value, context)
+
+    @model_validator(mode="after")
+    def _quantitative(self):
+        if any(isinstance(r, Expert) for _, r in self.rule.walk()):
+            raise ValueError(f"加分/扣分项 {self.id} 只能按数据计分，不能由专家评分")
+        return self
+
+    def item_ids(self) -> list[str]:
+        return self.rule.item_ids()
+
+
+class Adjustment(_Strict):
+    """加分项 or 扣分项: a part of the set outside the base points, with its own cap."""
+
+    name: str = Field(min_length=1)
+    description: str = Field(default="", description="说明（原文）")
+    cap: float | None = Field(default=None, gt=0, description="本部分最高分")
+    items: list[AdjustmentItem] = Field(min_length=1)
+
+    @property
+    def most(self) -> float:
+        """The most this part can move the total: its cap, else its items' caps added."""
+        top = sum(i.cap for i in self.items)
+        return top if self.cap is None else min(top, self.cap)
 
 
 class Subtype(_Strict):
@@ -190,7 +325,7 @@ class Exclusion(_Strict):
 
 class GradeBand(_Strict):
     name: str
-    min: float = Field(ge=0, le=100)
+    min: float = Field(ge=0)
 
 
 DEFAULT_GRADES = [
@@ -213,6 +348,12 @@ class Framework(_Strict):
     intro: str = Field(default="", description="总体要求（原文）")
     total_weight: float = 100.0
     dimensions: list[Dimension] = Field(min_length=1)
+    bonus: Adjustment | None = Field(default=None, description="加分项")
+    deduction: Adjustment | None = Field(default=None, description="扣分项")
+    total_min: float = Field(default=0.0, description="总分下限（扣分后不低于）")
+    total_max: float | None = Field(
+        default=None, description="总分上限；缺省为基础分满分加加分项上限"
+    )
     items: list[DataItem] = Field(min_length=1, description="本体系用到的全部数据项")
     general_items: list[str] = Field(
         default_factory=list, description="不属于任何指标、由否决项或校验使用的数据项"
@@ -240,21 +381,42 @@ class Framework(_Strict):
         ids: list[str] = []
         for d in self.dimensions:
             ids.append(d.id)
+            ids.extend(g.id for g in d.all_groups())
             ids.extend(i.id for i in d.indicators)
+        ids.extend(a.id for part in self.adjustments() for a in part[1].items)
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            yield f"维度/指标 id 重复：{dupes}"
+            yield f"维度/方面/指标/加扣分项 id 重复：{dupes}"
         dims = sum(d.weight for d in self.dimensions)
         if not math.isclose(dims, self.total_weight, abs_tol=WEIGHT_TOLERANCE):
             yield f"维度权重之和为 {dims:g}，应等于声明的总分 {self.total_weight:g}"
         for d in self.dimensions:
-            s = sum(i.weight for i in d.indicators)
+            group_ids = {g.id for g in d.all_groups()}
+            stray = [i.id for i in d.indicators if i.group is not None and i.group not in group_ids]
+            if stray:
+                yield f"维度 {d.id}（{d.name}）的指标 {stray} 指向本维度中不存在的方面"
+                continue
+            s = sum(c.weight for c in d.children())
             if not math.isclose(s, d.weight, abs_tol=WEIGHT_TOLERANCE):
                 yield f"维度 {d.id}（{d.name}）的指标权重之和为 {s:g}，应等于维度权重 {d.weight:g}"
+            for g in d.all_groups():
+                under = d.children(g.id)
+                s = sum(c.weight for c in under)
+                if not under:
+                    yield f"方面 {g.id}（{g.name}）下没有指标"
+                elif not math.isclose(s, g.weight, abs_tol=WEIGHT_TOLERANCE):
+                    yield f"方面 {g.id}（{g.name}）的下级权重之和为 {s:g}，应等于其权重 {g.weight:g}"
             for ind in d.indicators:
                 unknown = [i for i in ind.item_ids() if i not in items]
                 if unknown:
                     yield f"指标 {ind.id}（{ind.name}）的规则引用了不存在的数据项：{unknown}"
+        for label, part in self.adjustments():
+            for a in part.items:
+                unknown = [i for i in a.item_ids() if i not in items]
+                if unknown:
+                    yield f"{label} {a.id}（{a.name}）的规则引用了不存在的数据项：{unknown}"
+        if self.total_max is not None and self.total_max <= self.total_min:
+            yield "total_max 必须大于 total_min"
         for name in self.general_items:
             if name not in items:
                 yield f"general_items 引用了不存在的数据项：{name}"
@@ -284,6 +446,38 @@ class Framework(_Strict):
             for i in d.indicators:
                 yield d, i
 
+    def adjustments(self) -> list[tuple[str, Adjustment]]:
+        """The 加分项 and 扣分项 parts the set has, with their Chinese names."""
+        return [(p.name, p) for p in (self.bonus, self.deduction) if p is not None]
+
+    def adjustment_items(self) -> Iterator[tuple[Literal["bonus", "deduction"], AdjustmentItem]]:
+        for kind, part in (("bonus", self.bonus), ("deduction", self.deduction)):
+            if part is not None:
+                for a in part.items:
+                    yield kind, a  # type: ignore[misc]
+
+    def total_bounds(self) -> tuple[float, float]:
+        """The lowest and highest total the set allows (base + 加分 − 扣分, bounded)."""
+        top = self.total_max
+        if top is None:
+            top = self.total_weight + (self.bonus.most if self.bonus else 0.0)
+        return self.total_min, top
+
+    def depth(self) -> int:
+        """Levels from dimension to indicator: 2 for dimension → indicator, 3 with 方面..."""
+
+        def down(g: Group) -> int:
+            return 1 + max((down(s) for s in g.groups), default=0)
+
+        return 2 + max((down(g) for d in self.dimensions for g in d.groups), default=0)
+
+    def weight_groups(self) -> list[WeightGroup]:
+        """Each set of sibling nodes with their declared weights, top level first.
+
+        See :meth:`iipeval.core.params.Effective.weight_groups` for the weights in force.
+        """
+        return weight_groups(self, lambda node: node.weight)
+
     def item(self, item_id: str) -> DataItem:
         return self.item_map()[item_id]
 
@@ -307,3 +501,54 @@ class Framework(_Strict):
             "items": len(self.items),
             "expert_parts": len(self.expert_parts()),
         }
+
+
+@dataclass(frozen=True)
+class WeightNode:
+    """One node in the weight hierarchy: a dimension, a group (方面) or an indicator."""
+
+    id: str
+    name: str
+    kind: Literal["dimension", "group", "indicator"]
+    weight: float
+
+
+@dataclass(frozen=True)
+class WeightGroup:
+    """Sibling nodes whose weights are compared with each other.
+
+    ``parent`` is ``None`` for the dimensions themselves, else the dimension or group the
+    nodes sit under; ``level`` counts from 1 (dimensions). A two-level set gives one
+    group of dimensions, then one group of indicators per dimension, in document order:
+    the unit an AHP comparison sheet or a weight-sensitivity run works on.
+    """
+
+    parent: str | None
+    parent_name: str
+    level: int
+    nodes: tuple[WeightNode, ...]
+
+
+def weight_groups(fw: Framework, weight_of) -> list[WeightGroup]:
+    """The hierarchy of ``fw`` as sibling groups, weights read by ``weight_of(node)``."""
+
+    def node(x: Dimension | Group | Indicator) -> WeightNode:
+        kind = (
+            "dimension"
+            if isinstance(x, Dimension)
+            else ("group" if isinstance(x, Group) else "indicator")
+        )
+        return WeightNode(x.id, x.name, kind, float(weight_of(x)))
+
+    out = [WeightGroup(None, fw.name, 1, tuple(node(d) for d in fw.dimensions))]
+
+    def below(d: Dimension, parent: Dimension | Group, level: int) -> None:
+        kids = d.children(None if parent is d else parent.id)
+        out.append(WeightGroup(parent.id, parent.name, level, tuple(node(k) for k in kids)))
+        for k in kids:
+            if isinstance(k, Group):
+                below(d, k, level + 1)
+
+    for d in fw.dimensions:
+        below(d, d, 2)
+    return out

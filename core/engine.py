@@ -8,16 +8,21 @@ Pure and deterministic: no I/O, no clock, no terminal, no Excel. Indicator score
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .aggregation import aggregate
 from .application import Application, ExpertReview
+from .criteria import Indicator
+from .explain import Explanation, fmt
 from .findings import Finding, Severity, has_errors
 from .params import Effective
 from .results import (
+    AdjustmentResult,
     DimensionResult,
     ExclusionHit,
+    GroupResult,
     IndicatorResult,
     PanelDetail,
     Provenance,
@@ -53,59 +58,67 @@ def score(
     findings: list[Finding] = list(checked.findings)
     labels = {i.id: i.label for i in fw.items}
 
-    parts = [(pid, f"{ind.name}·{r.label}") for pid, ind, r in fw.expert_parts()]
+    parts = [(pid, f"{ind.name}·{r.label}", r) for pid, ind, r in fw.expert_parts()]
     panels, panel_findings = aggregate(parts, reviews, eff.policy)
+    labels_of_parts = {pid: label for pid, label, _ in parts}
     findings.extend(panel_findings)
 
+    units = {i.id: i.unit or "" for i in fw.items}
     traces = {}
     for _, ind in fw.indicators():
-        ctx = RuleContext(ind.id, checked.answers, labels, panels)
-        traces[ind.id] = eff.rules[ind.id].evaluate(ctx)
+        traces[ind.id] = _evaluate(eff, ind.id, checked.answers, labels, panels, units, findings)
 
-    indicators, dimensions = [], []
-    live_dims = [d for d in fw.dimensions if any(traces[i.id].status != "na" for i in d.indicators)]
-    live_dim_weight = sum(eff.dimension_points[d.id] for d in live_dims)
+    weights = _allocate(eff, traces)
+    indicators, dimensions, groups = [], [], []
     for d in fw.dimensions:
-        live = [i for i in d.indicators if traces[i.id].status != "na"]
-        dim_points = fw.total_weight * eff.dimension_points[d.id] / live_dim_weight if live else 0.0
-        live_w = sum(eff.indicator_points[i.id] for i in live)
-        pending = False
-        dim_sum = 0.0
         for ind in d.indicators:
             t = traces[ind.id]
-            weight = dim_points * eff.indicator_points[ind.id] / live_w if t.status != "na" else 0.0
-            points = None if t.score is None else t.score * weight / 100
-            pending |= t.status == "pending"
-            dim_sum += points or 0.0
+            weight = weights[ind.id]
             indicators.append(
                 IndicatorResult(
                     id=ind.id,
                     name=ind.name,
                     dimension=d.id,
+                    group=ind.group,
                     kind=ind.kind,
                     weight=weight,
                     score=t.score,
-                    points=points,
+                    points=_points(t, weight),
                     status=t.status,
                     explanation=t.flat_text(),
                     trace=t,
                 )
             )
-        status = "na" if not live else ("pending" if pending else "scored")
-        dimensions.append(
-            DimensionResult(
-                id=d.id,
-                name=d.name,
-                weight=dim_points,
-                status=status,
-                score=(100 * dim_sum / dim_points) if status == "scored" else None,
-                points=dim_sum if status == "scored" else None,
+        mine = [i for i in indicators if i.dimension == d.id]
+        dimensions.append(DimensionResult(id=d.id, name=d.name, **_node(weights[d.id], mine)))
+        for g in d.all_groups():
+            under = _under(d, g)
+            inside = [i for i in mine if i.id in under]
+            groups.append(
+                GroupResult(
+                    id=g.id,
+                    name=g.name,
+                    dimension=d.id,
+                    parent=_parent(d, g),
+                    **_node(weights[g.id], inside),
+                )
             )
-        )
 
     secured = sum(i.points for i in indicators if i.points is not None)
     pending_points = sum(i.weight for i in indicators if i.status == "pending")
     provisional = pending_points > 0
+    adjustments = [
+        _adjust(eff, kind, a, checked.answers, labels, panels, units, findings)
+        for kind, a in fw.adjustment_items()
+    ]
+    bonus = _part(fw.bonus, [a for a in adjustments if a.kind == "bonus"])
+    deduction = _part(fw.deduction, [a for a in adjustments if a.kind == "deduction"])
+    if fw.bonus or fw.deduction:
+        lo, hi = fw.total_bounds()
+        base = secured
+        secured = min(hi, max(lo, base + (bonus or 0.0) - (deduction or 0.0)))
+    else:
+        base = secured
     total = None if provisional else secured
 
     st = fw.subtype(application.subtype)
@@ -126,6 +139,10 @@ def score(
         credit_code=application.applicant.credit_code,
         fictional=application.fictional,
         total=total,
+        base=None if provisional or not fw.adjustments() else base,
+        bonus=bonus,
+        deduction=deduction,
+        adjustments=adjustments,
         provisional=provisional,
         secured=secured,
         pending_points=pending_points,
@@ -134,12 +151,13 @@ def score(
         excluded=bool(hits),
         exclusions=hits,
         dimensions=dimensions,
+        groups=groups,
         indicators=indicators,
         panels=[
             PanelDetail(
                 part=p.part,
                 indicator=p.part.split(".")[0],
-                label=dict(parts)[p.part],
+                label=labels_of_parts[p.part],
                 method=p.method,
                 score=p.score,
                 experts=dict(p.experts),
@@ -152,6 +170,163 @@ def score(
         findings=findings,
         provenance=provenance,
     )
+
+
+#: How far outside 0-100 a rule's score may stray by rounding before it is reported.
+SCORE_TOLERANCE = 1e-9
+
+
+def _evaluate(eff, rule_id, answers, labels, panels, units, findings) -> Explanation:
+    """Run one rule; a broken or out-of-range rule becomes a finding naming it, not a crash."""
+    rule = eff.rules[rule_id]
+    ctx = RuleContext(rule_id, answers, labels, panels, units)
+    try:
+        t = rule.evaluate(ctx)
+        if not isinstance(t, Explanation):
+            raise TypeError(f"evaluate 返回了 {type(t).__name__}，应返回 Explanation")
+    except Exception as exc:
+        findings.append(
+            Finding(
+                severity=Severity.error,
+                code="rule_error",
+                indicator=rule_id,
+                message=f"{rule.type} 规则（{rule_id}）计分出错：{exc!r}，本项无法计分",
+            )
+        )
+        return Explanation(
+            rule=rule.type, id=rule_id, status="pending", score=None, text="规则出错，无法计分"
+        )
+    if t.status == "scored" and t.score is None:
+        t = t.model_copy(update={"score": 0.0})
+        findings.append(_range_finding(rule, rule_id, "未给出得分", "按0分计"))
+    if t.score is not None:
+        s = t.score
+        if math.isnan(s) or s < -SCORE_TOLERANCE or s > 100 + SCORE_TOLERANCE:
+            fixed = 0.0 if math.isnan(s) else min(100.0, max(0.0, s))
+            findings.append(
+                _range_finding(rule, rule_id, f"得分{fmt(s)}超出0-100", f"已按{fmt(fixed)}分计")
+            )
+        fixed = 0.0 if math.isnan(s) else min(100.0, max(0.0, s))
+        if fixed != s:
+            update: dict = {"score": fixed}
+            if t.points is not None and t.out_of:
+                update["points"] = fixed * t.out_of / 100
+            t = t.model_copy(update=update)
+    if (
+        t.points is not None
+        and t.out_of
+        and not (-SCORE_TOLERANCE <= t.points <= t.out_of + SCORE_TOLERANCE)
+    ):
+        findings.append(
+            _range_finding(
+                rule, rule_id, f"得{fmt(t.points)}分，超出满分{fmt(t.out_of)}", "按得分折算"
+            )
+        )
+        t = t.model_copy(update={"points": None})
+    return t
+
+
+def _range_finding(rule, rule_id: str, what: str, done: str) -> Finding:
+    return Finding(
+        severity=Severity.warning,
+        code="rule_out_of_range",
+        indicator=rule_id,
+        message=f"{rule.type} 规则（{rule_id}）{what}，{done}；请检查该规则类型的实现",
+    )
+
+
+def _points(t: Explanation, weight: float) -> float | None:
+    """Points an indicator earns with ``weight``: exact document points when it has them."""
+    if t.score is None:
+        return None
+    if t.points is not None and t.out_of:
+        return t.points * weight / t.out_of
+    return t.score * weight / 100
+
+
+def _allocate(eff: Effective, traces: dict[str, Explanation]) -> dict[str, float]:
+    """Points of every node once 不适用 parts give their share to their live siblings.
+
+    Top-down: the set's total goes to the dimensions with anything applicable, each
+    dimension's to its live groups and indicators, and so on, each in proportion to its
+    nominal points. A wholly 不适用 node gets 0 at every level below it.
+    """
+    fw = eff.framework
+    out: dict[str, float] = {}
+
+    def live(d, node) -> bool:
+        if isinstance(node, Indicator):
+            return traces[node.id].status != "na"
+        return any(live(d, k) for k in d.children(None if node is d else node.id))
+
+    def share(d, parent, points: float) -> None:
+        kids = d.children(None if parent is d else parent.id)
+        on = [k for k in kids if live(d, k)]
+        total = sum(eff.points(k.id) for k in on)
+        for k in kids:
+            out[k.id] = points * eff.points(k.id) / total if k in on else 0.0
+            if not isinstance(k, Indicator):
+                share(d, k, out[k.id])
+
+    on = [d for d in fw.dimensions if live(d, d)]
+    total = sum(eff.dimension_points[d.id] for d in on)
+    for d in fw.dimensions:
+        out[d.id] = fw.total_weight * eff.dimension_points[d.id] / total if d in on else 0.0
+        share(d, d, out[d.id])
+    return out
+
+
+def _node(points: float, inside: list[IndicatorResult]) -> dict:
+    """Status, score and points of a dimension or group from the indicators inside it."""
+    live = [i for i in inside if i.status != "na"]
+    pending = any(i.status == "pending" for i in live)
+    status = "na" if not live else ("pending" if pending else "scored")
+    got = sum(i.points or 0.0 for i in inside)
+    return {
+        "weight": points,
+        "status": status,
+        "score": (100 * got / points) if status == "scored" else None,
+        "points": got if status == "scored" else None,
+    }
+
+
+def _under(d, g) -> set[str]:
+    ids: set[str] = set()
+    for k in d.children(g.id):
+        ids |= _under(d, k) if not isinstance(k, Indicator) else {k.id}
+    return ids
+
+
+def _parent(d, g) -> str:
+    for other in d.all_groups():
+        if any(s.id == g.id for s in other.groups):
+            return other.id
+    return d.id
+
+
+def _adjust(eff, kind, a, answers, labels, panels, units, findings) -> AdjustmentResult:
+    t = _evaluate(eff, a.id, answers, labels, panels, units, findings)
+    points = None if t.score is None else _points(t, a.cap)
+    if points is not None:
+        points = min(points, a.cap)
+    return AdjustmentResult(
+        id=a.id,
+        name=a.name,
+        kind=kind,
+        cap=a.cap,
+        points=points,
+        status=t.status,
+        explanation=t.flat_text(),
+        trace=t,
+    )
+
+
+def _part(part, items: list[AdjustmentResult]) -> float | None:
+    """A 加分项 or 扣分项 part's points: its items added, cut to the part's cap."""
+    if part is None:
+        return None
+    got = sum(i.points or 0.0 for i in items)
+    return got if part.cap is None else min(got, part.cap)
 
 
 def _exclusions(eff, view, plugin_exclusions, plugin, findings) -> list[ExclusionHit]:

@@ -23,6 +23,9 @@ class Explanation(BaseModel):
     inputs: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
     weight: float | None = None
+    #: Points given on the rule's own full mark (``out_of``), for rules written in points.
+    points: float | None = None
+    out_of: float | None = None
     components: list[Explanation] = []
 
     def flat_text(self) -> str:

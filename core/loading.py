@@ -33,10 +33,20 @@ def referenced_items(data: Mapping[str, Any]) -> list[str]:
         for c in rule.get("components", []) or []:
             rule_items(c)
 
+    def indicators(node: Mapping[str, Any]):
+        yield from node.get("indicators", []) or []
+        for g in node.get("groups", []) or []:
+            if isinstance(g, Mapping):
+                yield from indicators(g)
+
     for d in data.get("dimensions", []):
-        for ind in d.get("indicators", []):
-            if isinstance(ind.get("rule"), Mapping):
+        for ind in indicators(d):
+            if isinstance(ind, Mapping) and isinstance(ind.get("rule"), Mapping):
                 rule_items(ind["rule"])
+    for part in ("bonus", "deduction"):
+        for a in (data.get(part) or {}).get("items", []) or []:
+            if isinstance(a, Mapping) and isinstance(a.get("rule"), Mapping):
+                rule_items(a["rule"])
     for i in data.get("general_items", []):
         seen.setdefault(i, None)
     for c in data.get("checks", []):

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .criteria import Framework, GradeBand
+from .criteria import Framework, GradeBand, Indicator, WeightGroup, weight_groups
 from .errors import describe, read_toml
 from .rules import Rule
 from .rules.expert import GRADES
@@ -179,21 +179,51 @@ class Effective(BaseModel):
     subtype: str | None
     dimension_points: dict[str, float]
     indicator_points: dict[str, float]
+    #: Points of each 方面 (group) of a set deeper than dimension → indicator.
+    group_points: dict[str, float] = {}
+    #: Rules in force for every indicator and every 加分/扣分 item, by id.
     rules: dict[str, Rule]
     policy: AggregationPolicy
     ranking: RankingPolicy
     grades: list[GradeBand]
     notices: list[str] = []
 
+    def points(self, node_id: str) -> float:
+        """Nominal points of a dimension, group or indicator (all parts applicable)."""
+        for table in (self.dimension_points, self.group_points, self.indicator_points):
+            if node_id in table:
+                return table[node_id]
+        raise KeyError(node_id)
+
+    def weight_groups(self) -> list[WeightGroup]:
+        """Each set of sibling nodes with the points in force, top level first.
+
+        A node's ``weight`` is its nominal points after subtype and organiser weights;
+        siblings' shares are their weights over the group's sum. For a two-level set the
+        groups are the dimensions, then each dimension's indicators (document order).
+        Overriding any node's weight in a parameters file (``weights``) takes its id.
+        """
+        return weight_groups(self.framework, lambda node: self.points(node.id))
+
     def snapshot(self) -> dict[str, Any]:
         """Every tunable number in force, as plain data (recorded in each result)."""
-        return {
+        fw = self.framework
+        extra: dict[str, Any] = {}
+        if fw.bonus or fw.deduction:
+            extra["adjustments"] = {
+                kind: {"cap": part.cap, "items": {a.id: a.cap for a in part.items}}
+                for kind, part in (("bonus", fw.bonus), ("deduction", fw.deduction))
+                if part is not None
+            }
+            extra["total_bounds"] = list(fw.total_bounds())
+        return extra | {
             "framework": self.framework.id,
             "framework_version": self.framework.version,
             "subtype": self.subtype,
             "weights": {
                 "dimensions": self.dimension_points,
                 "indicators": self.indicator_points,
+                **({"groups": self.group_points} if self.group_points else {}),
             },
             "rules": {
                 path: {"type": r.type, "weight": r.weight, **r.parameters()}
@@ -220,6 +250,7 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     o = params.frameworks.get(framework.id, FrameworkOverrides())
     where = f"{params.source or '参数'}: [frameworks.{framework.id}]"
     weights = {d.id: d.weight for d in framework.dimensions}
+    weights |= {g.id: g.weight for d in framework.dimensions for g in d.all_groups()}
     weights |= {i.id: i.weight for _, i in framework.indicators()}
     st = framework.subtype(subtype)
     if st:
@@ -230,29 +261,26 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     overrides = {**o.weights, **(o.subtype_weights.get(st.id, {}) if st else {})}
     for key, value in overrides.items():
         if key not in weights:
-            raise ParamsError(f"{where}.weights: 没有 id 为 {key!r} 的维度或指标")
+            raise ParamsError(f"{where}.weights: 没有 id 为 {key!r} 的维度、方面或指标")
         if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
             raise ParamsError(f"{where}.weights.{key}: 权重必须是正数，现为 {value!r}")
         weights[key] = float(value)
 
-    notices = []
+    notices: list[str] = []
     dim_total = sum(weights[d.id] for d in framework.dimensions)
     if not math.isclose(dim_total, framework.total_weight):
         notices.append(f"维度权重之和为{dim_total:g}，已按比例折算为{framework.total_weight:g}分")
-    dim_points, ind_points = {}, {}
+    dim_points, group_points, ind_points = {}, {}, {}
     for d in framework.dimensions:
         dim_points[d.id] = framework.total_weight * weights[d.id] / dim_total
-        ind_total = sum(weights[i.id] for i in d.indicators)
-        if not math.isclose(ind_total, weights[d.id]):
-            notices.append(f"维度“{d.name}”的指标权重之和为{ind_total:g}，已按比例折算")
-        for i in d.indicators:
-            ind_points[i.id] = dim_points[d.id] * weights[i.id] / ind_total
+        _share(d, d, dim_points[d.id], weights, group_points, ind_points, notices)
 
     rules = {ind.id: ind.rule for _, ind in framework.indicators()}
+    rules |= {a.id: a.rule for _, a in framework.adjustment_items()}
     for key, update in o.rules.items():
         ind_id, _, sub = key.partition(".")
         if ind_id not in rules:
-            raise ParamsError(f"{where}.rules.{key}: 没有 id 为 {ind_id!r} 的指标")
+            raise ParamsError(f"{where}.rules.{key}: 没有 id 为 {ind_id!r} 的指标或加扣分项")
         rules[ind_id] = _override(rules[ind_id], sub, update, f"{where}.rules.{key}")
 
     try:
@@ -266,12 +294,30 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
         subtype=st.id if st else None,
         dimension_points=dim_points,
         indicator_points=ind_points,
+        group_points=group_points,
         rules=rules,
         policy=policy,
         ranking=ranking,
         grades=grades,
         notices=notices,
     )
+
+
+def _share(d, parent, points, weights, group_points, ind_points, notices) -> None:
+    """Give ``parent``'s points to the nodes under it in proportion to their weights."""
+    kids = d.children(None if parent is d else parent.id)
+    total = sum(weights[k.id] for k in kids)
+    if not math.isclose(total, weights[parent.id]):
+        what = "指标" if parent is d else "下级"
+        kind = "维度" if parent is d else "方面"
+        notices.append(f"{kind}“{parent.name}”的{what}权重之和为{total:g}，已按比例折算")
+    for k in kids:
+        share = points * weights[k.id] / total
+        if isinstance(k, Indicator):
+            ind_points[k.id] = share
+        else:
+            group_points[k.id] = share
+            _share(d, k, share, weights, group_points, ind_points, notices)
 
 
 def _override(rule: Rule, sub: str, update: dict[str, Any], where: str) -> Rule:

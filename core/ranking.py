@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cmp_to_key
 from typing import NamedTuple
 
 from pydantic import BaseModel
@@ -113,7 +114,26 @@ class Standing:
 
 
 def _tie_values(r: Standing, tie_break: list[str]) -> tuple[float, ...]:
-    return tuple(round(r.points.get(t, 0.0), 9) for t in tie_break)
+    return tuple(r.points.get(t, 0.0) for t in tie_break)
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal up to floating-point noise (sums taken in a different order differ by ~1e-14).
+
+    Rounding both to a fixed number of digits is not enough: two totals 1e-15 apart can
+    round to different digits when they straddle a rounding boundary.
+    """
+    return abs(a - b) <= EPS * max(1.0, abs(a), abs(b))
+
+
+def _standing_order(a: Standing, b: Standing, tie_break: list[str]) -> int:
+    """Compare two rankable results: total, then the tie-break scores; 0 if tied."""
+    for x, y in zip(
+        (a.total, *_tie_values(a, tie_break)), (b.total, *_tie_values(b, tie_break)), strict=True
+    ):
+        if not _same(x, y):
+            return -1 if x > y else 1
+    return 0
 
 
 def rank(
@@ -134,22 +154,18 @@ def rank(
         return "", ""
 
     eligible = [r for r in results if not standing(r)[0]]
-    eligible.sort(
-        key=lambda r: (
-            -round(r.total, 9),
-            *(-v for v in _tie_values(r, tie_break)),
-            r.applicant,
-            r.source,
-        )
-    )
+
+    def order(a: Standing, b: Standing) -> int:
+        return _standing_order(a, b, tie_break) or (
+            (a.applicant, a.source) > (b.applicant, b.source)
+        ) - ((a.applicant, a.source) < (b.applicant, b.source))
+
+    eligible.sort(key=cmp_to_key(order))
     entries: list[RankEntry] = []
-    prev, prev_rank = None, 0
     ranks: list[int] = []
     for pos, r in enumerate(eligible, start=1):
-        key = (round(r.total, 9), _tie_values(r, tie_break))
-        prev_rank = prev_rank if key == prev else pos
-        prev = key
-        ranks.append(prev_rank)
+        tied = pos > 1 and _standing_order(eligible[pos - 2], r, tie_break) == 0
+        ranks.append(ranks[-1] if tied else pos)
     in_quota = 0
     for r, rk in zip(eligible, ranks, strict=True):
         rec, reason = "推荐", ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -14,6 +14,7 @@ class IndicatorResult(BaseModel):
     id: str
     name: str
     dimension: str
+    group: str | None = None
     kind: str
     weight: float
     score: float | None
@@ -30,6 +31,32 @@ class DimensionResult(BaseModel):
     score: float | None
     points: float | None
     status: Status
+
+
+class GroupResult(BaseModel):
+    """A 方面 between a dimension and its indicators (sets deeper than two levels)."""
+
+    id: str
+    name: str
+    dimension: str
+    parent: str  # the dimension's or the enclosing group's id
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+
+
+class AdjustmentResult(BaseModel):
+    """One 加分项 or 扣分项 and the points it gave (before the part's cap)."""
+
+    id: str
+    name: str
+    kind: Literal["bonus", "deduction"]
+    cap: float
+    points: float | None
+    status: Status
+    explanation: str
+    trace: Explanation
 
 
 class ExclusionHit(BaseModel):
@@ -97,6 +124,12 @@ class Result(BaseModel):
     credit_code: str | None = None
     fictional: bool = False
     total: float | None
+    #: For sets with 加分项/扣分项: base points, bonus and deduction (each after its cap);
+    #: total = base + bonus − deduction, kept within the set's bounds.
+    base: float | None = None
+    bonus: float | None = None
+    deduction: float | None = None
+    adjustments: list[AdjustmentResult] = []
     provisional: bool
     secured: float
     pending_points: float
@@ -105,6 +138,7 @@ class Result(BaseModel):
     excluded: bool
     exclusions: list[ExclusionHit] = []
     dimensions: list[DimensionResult]
+    groups: list[GroupResult] = []
     indicators: list[IndicatorResult]
     panels: list[PanelDetail] = []
     panel_check: PanelCheck | None = None

@@ -15,14 +15,16 @@ from pydantic import ValidationError
 from ..errors import describe
 from ..hookspecs import hookimpl
 from .base import Answer, PanelScore, Rule, RuleContext
-from .coverage import Coverage, Flag
+from .coverage import Checklist, Coverage, Flag
 from .expert import GRADE_RANGES, GRADES, Expert, Rubric, expert_part_id
-from .quantity import Bands, LogScale
+from .quantity import Bands, LogScale, PerUnit
 from .ratio import Ratio
+from .total import Sum
 from .weighted import Weighted
 
 BUILTIN_RULE_TYPES: dict[str, type[Rule]] = {
-    cls.type_name: cls for cls in (LogScale, Bands, Coverage, Flag, Ratio, Expert, Weighted)
+    cls.type_name: cls
+    for cls in (LogScale, Bands, Coverage, Flag, Ratio, Expert, Weighted, PerUnit, Checklist, Sum)
 }
 
 
@@ -43,6 +45,18 @@ def parse_rule(value: Any, context: Mapping[str, Any] | None = None) -> Rule:
         raise ValueError(f"{kind} 规则参数有误：{describe(exc)}") from None
 
 
+def parse_components(value: Any, context: Mapping[str, Any] | None = None) -> list[Rule]:
+    """The components of a combining rule (``weighted``, ``sum``), with unique ids."""
+    if not isinstance(value, list):
+        raise ValueError("components 必须是规则列表")
+    rules = [parse_rule(v, context) for v in value]
+    ids = [r.id for r in rules]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"组成部分 id 重复：{dupes}（每个组成部分需要唯一的 id）")
+    return rules
+
+
 @hookimpl
 def register_rule_types(register):
     """The core's own rule types arrive through the same hook a plugin would use."""
@@ -56,16 +70,20 @@ __all__ = [
     "GRADE_RANGES",
     "Answer",
     "Bands",
+    "Checklist",
     "Coverage",
     "Expert",
     "Flag",
     "LogScale",
     "PanelScore",
+    "PerUnit",
     "Ratio",
     "Rubric",
     "Rule",
     "RuleContext",
+    "Sum",
     "Weighted",
     "expert_part_id",
+    "parse_components",
     "parse_rule",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from ..explain import Explanation, fmt
 
@@ -65,12 +65,17 @@ class RuleContext:
     answers: Mapping[str, Answer]
     labels: Mapping[str, str]
     panels: Mapping[str, PanelScore] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
 
     def answer(self, item: str) -> Answer:
         return self.answers.get(item, MISSING)
 
     def label(self, item: str) -> str:
         return self.labels.get(item, item)
+
+    def unit(self, item: str) -> str:
+        """The item's unit as printed (台, 件, 万元...), or "" when it has none."""
+        return self.units.get(item, "") or ""
 
 
 class Rule(BaseModel):
@@ -80,6 +85,11 @@ class Rule(BaseModel):
     address it as ``indicator.component``; ``weight`` is only read by ``weighted``.
     ``rationale`` says why the default parameters are what they are: neither source
     document publishes scoring rules, so every default is a proposal that needs a reason.
+
+    ``out_of`` is the rule's full mark in the document's own points (分值): a rule under an
+    indicator written as ``points = 10`` reads its numbers (band scores, yes/no points,
+    caps) as points out of 10 and reports the points it gives. Without it the rule's
+    numbers are on the 0-100 scale. Either way the engine receives a 0-100 ``score``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -88,7 +98,30 @@ class Rule(BaseModel):
     id: str = Field(default="main", pattern=ID_PATTERN)
     label: str | None = None
     weight: float = Field(default=1.0, gt=0)
+    out_of: float | None = Field(default=None, gt=0, description="满分（分值）")
     rationale: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scale_from_context(cls, data: Any, info: ValidationInfo) -> Any:
+        """A rule under a points indicator takes the indicator's points as its full mark."""
+        out_of = (info.context or {}).get("out_of")
+        if out_of and isinstance(data, Mapping) and data.get("out_of") is None:
+            data = {**data, "out_of": out_of}
+        return data
+
+    @property
+    def full(self) -> float:
+        """The full mark the rule's own numbers are written against."""
+        return self.out_of or 100.0
+
+    def reachable(self) -> tuple[float, float] | None:
+        """Lowest and highest value (on the rule's own scale) the rule can give, when known.
+
+        ``plugin check`` compares it with the full mark: a points table that can never
+        reach its indicator's maximum, or can exceed it, is a mistake in transcription.
+        """
+        return None
 
     type_name: ClassVar[str] = ""
     #: Fields a parameters file may override (everything except structure and text).
@@ -117,16 +150,38 @@ class Rule(BaseModel):
     # helpers shared by rule types -------------------------------------------------------
 
     def _explain(self, path: str, score: float | None, status: str, text: str, **kw: Any):
+        """An explanation with a 0-100 ``score``; under a full mark the points go along.
+
+        The score is not clamped here: the engine checks every rule's score against 0-100
+        and reports one outside it, naming the rule, rather than hiding it.
+        """
+        if self.out_of is not None and score is not None and "points" not in kw:
+            kw["points"] = score * self.out_of / 100
+        if self.out_of is not None:
+            kw.setdefault("out_of", self.out_of)
         return Explanation(
             rule=self.type,
             id=path or self.id,
             label=self.label,
             status=status,
-            score=None if score is None else clamp(score),
+            score=score,
             text=text,
             parameters=self.parameters(),
             **kw,
         )
+
+    def _got(self, path: str, got: float, text: str, **kw: Any):
+        """A scored explanation from a value on the rule's own scale (points or 0-100)."""
+        if self.out_of is None:
+            return self._explain(path, got, "scored", text, **kw)
+        got = clamp(got, 0.0, self.out_of)
+        return self._explain(path, 100 * got / self.out_of, "scored", text, points=got, **kw)
+
+    def _mark(self, got: float) -> str:
+        """How a rule's result reads: "得6分" in points, "得60分" on the 0-100 scale."""
+        if self.out_of is None:
+            return f"得{fmt(got)}分"
+        return f"得{fmt(got)}分（满分{fmt(self.out_of)}分）"
 
 
 def clamp(x: float, lo: float = 0.0, hi: float = 100.0) -> float:

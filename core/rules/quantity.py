@@ -95,7 +95,12 @@ class LogScale(_Summed):
 
 
 class Bands(_Summed):
-    """Step scores: the highest band whose threshold the value reaches."""
+    """Step scores: the highest band whose threshold the value reaches.
+
+    ``bands`` may be listed in either order, as the document prints them ("≥10000台得10分；
+    5000台及以上得6分…" top-down, or bottom-up). Band scores are on the rule's full mark:
+    points under a points indicator, else 0-100.
+    """
 
     type: Literal["bands"] = "bands"
     bands: list[tuple[float, float]] = Field(min_length=1)
@@ -105,30 +110,93 @@ class Bands(_Summed):
 
     @model_validator(mode="after")
     def _monotone(self):
-        thresholds = [t for t, _ in self.bands]
-        scores = [s for _, s in self.bands]
-        if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
-            raise ValueError("bands 的门槛值必须严格递增")
+        steps = self.steps()
+        thresholds = [t for t, _ in steps]
+        scores = [s for _, s in steps]
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError("bands 的门槛值不能重复")
+        if [t for t, _ in self.bands] not in (thresholds, thresholds[::-1]):
+            raise ValueError("bands 须按门槛值从低到高或从高到低依次列出")
         if scores != sorted(scores):
-            raise ValueError("bands 的分值必须随门槛值递增")
-        if any(not 0 <= s <= 100 for s in scores):
-            raise ValueError("bands 的分值必须在0-100之间")
+            raise ValueError("bands 的分值必须随门槛值递增（门槛越高，得分不低于下一档）")
+        if any(not 0 <= s <= self.full for s in scores):
+            raise ValueError(f"bands 的分值必须在0-{fmt(self.full)}之间")
         return self
+
+    def steps(self) -> list[tuple[float, float]]:
+        """The bands from the lowest threshold up, whatever order they were written in."""
+        return sorted(self.bands)
+
+    def reachable(self) -> tuple[float, float]:
+        steps = self.steps()
+        low = steps[0][1] if steps[0][0] <= 0 else 0.0
+        return low, steps[-1][1]
 
     def evaluate(self, ctx: RuleContext, path: str = ""):
         x, inputs, notes = self._sum(ctx)
         if x is None:
             return self._explain(path, None, "na", "数据项均为不适用，本项不计分", inputs=inputs)
-        score, reached = 0.0, None
-        for threshold, band_score in self.bands:
+        steps = self.steps()
+        got, reached = 0.0, None
+        for threshold, band_score in steps:
             if x >= threshold:
-                score, reached = band_score, threshold
+                got, reached = band_score, threshold
         band = (
             f"达到“≥{fmt(reached)}”档"
             if reached is not None
-            else f"低于最低档“≥{fmt(self.bands[0][0])}”"
+            else f"低于最低档“≥{fmt(steps[0][0])}”"
         )
-        text = f"{self._describe_sum(ctx, x)}，{band}，得{fmt(score)}分"
+        text = f"{self._describe_sum(ctx, x)}，{band}，{self._mark(got)}"
         if notes:
             text += "（" + "；".join(notes) + "）"
-        return self._explain(path, score, "scored", text, inputs=inputs)
+        return self._got(path, got, text, inputs=inputs)
+
+
+class PerUnit(_Summed):
+    """Points per unit with a cap: "每件1分，最高6分", "每50个得1分".
+
+    ``rounding = "floor"`` (the default) counts whole units only, as "每50个得1分" is read:
+    99 gives one unit, not 1.98. ``"exact"`` counts fractions of a unit. ``cap`` defaults
+    to the rule's full mark; a total above it is cut to it and the explanation says so.
+    """
+
+    type: Literal["per_unit"] = "per_unit"
+    per: float = Field(default=1.0, gt=0, description="每多少个（单位数）")
+    points: float = Field(gt=0, description="每单位得分")
+    cap: float | None = Field(default=None, gt=0, description="最高得分")
+    rounding: Literal["floor", "exact"] = "floor"
+
+    type_name = "per_unit"
+    tunable = ("weight", "per", "points", "cap", "rounding", "item_weights")
+
+    def reachable(self) -> tuple[float, float]:
+        return 0.0, self.cap if self.cap is not None else math.inf
+
+    def evaluate(self, ctx: RuleContext, path: str = ""):
+        x, inputs, notes = self._sum(ctx)
+        if x is None:
+            return self._explain(path, None, "na", "数据项均为不适用，本项不计分", inputs=inputs)
+        units = x / self.per
+        if self.rounding == "floor":
+            units = math.floor(units + 1e-9)
+        raw = units * self.points
+        cap = min(self.cap if self.cap is not None else self.full, self.full)
+        got = min(raw, cap)
+        unit = ctx.unit(self.items[0]) if len(self.items) == 1 else ""
+        if len(self.items) == 1:
+            what = f"{ctx.label(self.items[0])}{fmt(x)}{unit}"
+        else:
+            what = self._describe_sum(ctx, x)
+        if self.per == 1:
+            how = f"每{unit or '个'}{fmt(self.points)}分"
+        else:
+            how = f"每{fmt(self.per)}{unit or '个'}得{fmt(self.points)}分"
+            if self.rounding == "floor":
+                how += f"（按整{fmt(self.per)}{unit or '个'}计，计{fmt(units)}个单位）"
+        text = f"{what}，{how}，最高{fmt(cap)}分"
+        if raw > cap:
+            text += f"（按件计{fmt(raw)}分，超过上限）"
+        text += f"，得{fmt(got)}分"
+        if notes:
+            text += "（" + "；".join(notes) + "）"
+        return self._got(path, got, text, inputs=inputs)

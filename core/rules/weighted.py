@@ -24,16 +24,9 @@ class Weighted(Rule):
     @field_validator("components", mode="before")
     @classmethod
     def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
-        from . import parse_rule  # late import: the registry lives in the package
+        from . import parse_components  # late import: the registry lives in the package
 
-        if not isinstance(value, list):
-            raise ValueError("components 必须是规则列表")
-        rules = [parse_rule(v, info.context) for v in value]
-        ids = [r.id for r in rules]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"组成部分 id 重复：{dupes}（每个组成部分需要唯一的 id）")
-        return rules
+        return parse_components(value, info.context)
 
     def item_ids(self) -> list[str]:
         seen: dict[str, None] = {}

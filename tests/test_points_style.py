@@ -1,0 +1,214 @@
+"""A set written in points, as provinces publish 评分细则: the engine gives the table's points.
+
+The test set (tests/fixtures/points_plugin) has three levels, a step table printed
+top-down, per-unit points with caps, yes/no points adding up to a cap, an expert grade
+scale with point ranges, 加分项 and 扣分项 with caps, and 一票否决. Expected points are
+worked out by hand in tests/points_demo.py.
+"""
+
+import tomllib
+
+import pytest
+from points_demo import APPLICANTS, HOME, application, points_evaluator, reviews
+from support import framework_plugin
+
+from iipeval.core.api import Evaluator
+from iipeval.core.application import NotApplicable
+from iipeval.core.host import Host
+
+
+def points_module_dir():
+    return HOME / "iipeval_points_demo"
+
+
+@pytest.fixture(scope="module")
+def ev():
+    ev = points_evaluator()
+    assert ev.host.problems == []
+    return ev
+
+
+def points_of(r):
+    return {i.id: i.points for i in r.indicators}
+
+
+@pytest.mark.parametrize("name", ["（示例）中游平台", "（示例）起步工场"])
+def test_hand_computed_totals_are_reproduced_exactly(ev, name):
+    _, _, expected, bonus, deduction, total = APPLICANTS[name]
+    r = ev.score(application(name), reviews(name))
+    assert r.accepted and not r.provisional, r.findings
+    assert {k: points_of(r)[k] for k in expected} == expected
+    assert (r.bonus, r.deduction, r.total) == (bonus, deduction, total)
+    assert r.base == sum(expected.values())
+
+
+def test_the_applicant_hitting_every_cap(ev):
+    name = "（示例）满格科技"
+    r = ev.score(application(name), reviews(name))
+    got = points_of(r)
+    for k, v in APPLICANTS[name][2].items():
+        assert got[k] == v, k
+    # (20 + 20 + 18) / 3 on a 20-point part
+    assert got["advanced"] == pytest.approx(58 / 3, abs=1e-12)
+    assert (r.bonus, r.deduction) == (5, 10)
+    items = {a.id: a.points for a in r.adjustments}
+    assert items == {
+        "bonus_standards": 4,
+        "bonus_demo": 3,
+        "deduct_incidents": 10,
+        "deduct_credit": 3,
+    }
+    assert r.total == pytest.approx(80 + 58 / 3 + 5 - 10, abs=1e-12)
+
+
+def test_total_is_never_above_the_base_plus_bonus_cap(ev):
+    name = "（示例）满格科技"
+    app = application(name, security_incidents=0, credit_record=False)
+    r = ev.score(app, [r.model_copy(update={"scores": {"advanced": 20}}) for r in reviews(name)])
+    assert (r.base, r.bonus, r.deduction, r.total) == (100, 5, 0, 105)
+
+
+def test_explanations_speak_the_documents_terms(ev):
+    r = ev.score(application("（示例）中游平台"), reviews("（示例）中游平台"))
+    text = {i.id: i.explanation for i in r.indicators}
+    assert "平台相关发明专利数量9件，每件1分，最高15分，得9分" in text["patents"]
+    assert "每50个得1分（按整50个计，计2个单位）" in text["models"]
+    assert "达到“≥5,000”档，得14分（满分20分）" in text["devices"]
+    assert "合计7分，最高10分，得7分" in text["safety"]
+    assert "得14分（满分20分）（较好）" in text["advanced"]
+    deduct = next(a for a in r.adjustments if a.id == "deduct_incidents")
+    assert "近三年一般网络安全事件1起，每起5分，最高10分，得5分" in deduct.explanation
+
+
+def test_three_levels_are_scored_at_every_level(ev):
+    r = ev.score(application("（示例）中游平台"), reviews("（示例）中游平台"))
+    groups = {g.id: (g.parent, g.weight, g.points) for g in r.groups}
+    assert groups == {
+        "connect": ("capability", 30, 16),
+        "security": ("capability", 30, 21),
+        "service": ("impact", 30, 14),
+    }
+    dims = {d.id: d.points for d in r.dimensions}
+    assert dims == {"capability": 37, "impact": 20}
+    assert {i.id: i.group for i in r.indicators}["rd"] is None
+
+
+def test_step_table_boundaries_are_not_off_by_one(ev):
+    def devices(n):
+        r = ev.score(application("（示例）中游平台", devices_operating=n, devices_processing=0))
+        return points_of(r)["devices"]
+
+    assert [devices(n) for n in (999, 1000, 4999, 5000, 9999, 10000)] == [0, 8, 8, 14, 14, 20]
+
+
+def test_per_unit_counts_whole_units(ev):
+    def models(n):
+        r = ev.score(
+            application(
+                "（示例）中游平台",
+                models_rd_simulation=n,
+                models_business_process=0,
+                models_industry_mechanism=0,
+                models_data_algorithm=0,
+            )
+        )
+        return points_of(r)["models"]
+
+    assert [models(n) for n in (49, 50, 99, 100, 499, 500, 10_000)] == [0, 1, 1, 2, 9, 10, 10]
+
+
+def test_expert_grade_boundaries(ev):
+    rule = next(r for _, ind, r in ev.framework("points_demo").framework.expert_parts())
+    assert [rule.grade_of(x) for x in (20, 16, 15.9, 15, 11, 10, 6, 5.9, 0)] == [
+        "好",
+        "好",
+        "较好",
+        "较好",
+        "较好",
+        "一般",
+        "一般",
+        "差",
+        "差",
+    ]
+
+
+def test_expert_entry_outside_the_scale_is_refused_not_counted(ev):
+    name = "（示例）中游平台"
+    revs = reviews(name)
+    revs[0] = revs[0].model_copy(update={"scores": {"advanced": 25}})
+    revs[1] = revs[1].model_copy(update={"scores": {"advanced": "优秀"}})
+    r = ev.score(application(name), revs)
+    bad = [f for f in r.findings if f.code == "bad_expert_score"]
+    assert len(bad) == 2 and "超出0-20分范围" in bad[0].message
+    assert points_of(r)["advanced"] == 13  # only the third expert's 较好 counts
+
+
+def _na_capable_evaluator():
+    """The test set with 应用成效's figures as items that allow 不适用."""
+    data = tomllib.loads((points_module_dir() / "criteria.toml").read_text("utf-8"))
+    impact = data["dimensions"][1]
+    ent, pat = impact["groups"][0]["indicators"]
+    rd = impact["indicators"][0]
+    ent["rule"] = {"type": "per_unit", "items": ["x_ent"], "per": 100, "points": 1}
+    pat["rule"] = {"type": "per_unit", "items": ["x_pat"], "points": 1}
+    rd["rule"] = {"type": "ratio", "numerator": "x_rd", "target": 5}
+    data["items"] += [
+        {"id": i, "label": i, "allow_na": True, "type": t}
+        for i, t in (("x_ent", "integer"), ("x_pat", "integer"), ("x_rd", "percent"))
+    ]
+    host = Host(entry_points=False, plugins=[("p", framework_plugin(data))])
+    assert host.problems == []
+    return Evaluator(host)
+
+
+def test_wholly_not_applicable_group_and_dimension_are_renormalised():
+    ev = _na_capable_evaluator()
+    name = "（示例）中游平台"
+    na = NotApplicable(reason="测试")
+    figures = dict(x_ent=570, x_pat=9, x_rd=3)
+    r = ev.score(application(name, **figures), reviews(name))
+    assert r.base == 57
+    # 服务成效 (30) wholly 不适用: its dimension keeps its 40 points, all on 研发投入强度
+    r = ev.score(application(name, **{**figures, "x_ent": na, "x_pat": na}), reviews(name))
+    w = {i.id: i.weight for i in r.indicators}
+    assert w["enterprises"] == w["patents"] == 0
+    assert w["rd"] == 40 and points_of(r)["rd"] == 24
+    assert {g.id: g.status for g in r.groups}["service"] == "na"
+    # 应用成效 wholly 不适用: 平台能力 carries the whole 100
+    r = ev.score(application(name, x_ent=na, x_pat=na, x_rd=na), reviews(name))
+    dims = {d.id: (d.status, d.weight) for d in r.dimensions}
+    assert dims == {"capability": ("scored", 100), "impact": ("na", 0)}
+    assert r.base == pytest.approx((14 + 2 + 7 + 14) * 100 / 60)
+
+
+def test_one_vote_veto_excludes(ev):
+    name = "（示例）中游平台"
+    r = ev.score(application(name, major_safety_incident=True), reviews(name))
+    assert r.excluded and r.exclusions[0].name == "重大安全事故"
+
+
+def test_weight_groups_walk_the_hierarchy(ev):
+    eff = ev.effective("points_demo", None)
+    groups = [
+        (g.parent, g.level, [(n.id, n.kind, n.weight) for n in g.nodes])
+        for g in eff.weight_groups()
+    ]
+    assert groups == [
+        (None, 1, [("capability", "dimension", 60), ("impact", "dimension", 40)]),
+        ("capability", 2, [("connect", "group", 30), ("security", "group", 30)]),
+        ("connect", 3, [("devices", "indicator", 20), ("models", "indicator", 10)]),
+        ("security", 3, [("safety", "indicator", 10), ("advanced", "indicator", 20)]),
+        ("impact", 2, [("service", "group", 30), ("rd", "indicator", 10)]),
+        ("service", 3, [("enterprises", "indicator", 15), ("patents", "indicator", 15)]),
+    ]
+
+
+@pytest.mark.parametrize(("lowest", "grade"), [(54, "甲"), (54.01, "乙"), (53.99, "甲")])
+def test_total_grade_boundary_is_inclusive(lowest, grade):
+    from iipeval.core.params import FrameworkOverrides, Parameters
+
+    bands = [{"name": "甲", "min": lowest}, {"name": "乙", "min": 0}]
+    params = Parameters(frameworks={"points_demo": FrameworkOverrides(grades=bands)})
+    name = "（示例）中游平台"
+    r = points_evaluator(params).score(application(name), reviews(name))
+    assert r.total == 54 and r.grade == grade
