@@ -104,3 +104,46 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
             if sets:
                 click.echo(f"已检查的评价体系：{'、'.join(sets)}")
     sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.option("--framework", "framework_id", metavar="ID", help="只列出该评价体系用到的数据项")
+@FORMAT
+def items(framework_id: str | None, fmt: str) -> None:
+    """列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。"""
+    from iipeval.core.vocabulary import vocabulary
+
+    from .main import evaluator, registered
+
+    shared = vocabulary()
+    if framework_id:
+        fw = registered(evaluator(), framework_id).framework
+        chosen = fw.items
+    else:
+        chosen = list(shared.values())
+    rows = [
+        {
+            "id": i.id,
+            "label": i.label,
+            "type": i.type,
+            "unit": i.unit or "",
+            "help": i.help or "",
+            "shared": i.id in shared,
+            **({"choices": i.choices} if i.choices else {}),
+            **({"allow_na": True} if i.allow_na else {}),
+        }
+        for i in chosen
+    ]
+    if fmt == "json":
+        click.echo(render.dumps(rows))
+        return
+    kinds = {"integer": "整数", "number": "数值", "percent": "百分比", "bool": "是/否"}
+    kinds |= {"text": "文本", "choice": "选项"}
+    for r in rows:
+        own = "" if r["shared"] else "（本体系自定义）"
+        unit = f"，单位：{r['unit']}" if r["unit"] else ""
+        click.echo(f"{r['id']:<32} {r['label']}{own}［{kinds[r['type']]}{unit}］")
+        if r["help"]:
+            click.echo(f"{'':<32} 填报口径：{r['help']}")
+    where = f"评价体系 {framework_id} 用到" if framework_id else "共享词表中"
+    click.echo(f"（{where}的数据项共 {len(rows)} 个）")

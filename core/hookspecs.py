@@ -3,6 +3,11 @@
 Every hook is a ``register_*`` hook: the host passes its own ``register`` callback and the
 plugin calls it once per contribution. That keeps the contract small and lets the host
 attribute every contribution (and every mistake) to the plugin that made it.
+
+Hooks are called through pluggy: ``@hookimpl(tryfirst=True)``, ``trylast`` and
+``wrapper=True`` behave as pluggy documents; plain implementations run in load order (the
+core's own first). Plugins import ``hookimpl`` and everything else from
+:mod:`iipeval.plugin`.
 """
 
 from __future__ import annotations

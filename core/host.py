@@ -2,15 +2,19 @@
 
 Plugins are found through the ``iipeval`` entry-point group, built-in ones included, and
 ``IIPEVAL_PLUGINS`` (comma-separated entry-point names) limits which load. Every hook is
-called plugin by plugin, so a broken plugin is reported by name and skipped while the
-others keep working. A hook implementation without a matching spec (usually a typo) is an
-error, not silently ignored.
+called through pluggy, so ``tryfirst``, ``trylast`` and wrappers (``wrapper=True``,
+``hookwrapper=True``) behave as pluggy documents; each implementation runs inside a guard
+that records which plugin is calling ``register`` and turns its exception into a problem
+attributed to it, so a broken plugin is reported by name and skipped while the others keep
+working. A hook implementation without a matching spec (usually a typo) is an error, not
+silently ignored.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -31,6 +35,9 @@ from .validation import PluginValidator
 
 ENV_VAR = "IIPEVAL_PLUGINS"
 CORE_PLUGIN = "iipeval.core"
+
+#: The plugin whose hook implementation is running (who is calling ``register``).
+_CALLER: ContextVar[str] = ContextVar("iipeval_hook_caller", default="（未知插件）")
 
 
 @dataclass(frozen=True)
@@ -88,11 +95,18 @@ class Host:
         self.infos: dict[str, PluginInfo] = {}
         self.rule_types: dict[str, type[Rule]] = {}
         self.frameworks: dict[str, RegisteredFramework] = {}
+        self._queue: list[tuple[str, Any, str, str]] = []
         self._add(CORE_PLUGIN, core_rules, __version__, "core")
         if entry_points:
             self._discover(env.get(ENV_VAR))
         for name, obj in plugins:
             self._add(name, obj, getattr(obj, "__version__", "—"), "registered")
+        # pluggy calls implementations last-registered first: registering in reverse makes
+        # plain implementations run in load order (the core first, so no plugin silently
+        # replaces a built-in rule type), with tryfirst/trylast/wrappers as pluggy says.
+        for queued in reversed(self._queue):
+            self._register(*queued)
+        self.infos = {n: self.infos[n] for n, *_ in self._queue if n in self.infos}
         self._collect()
 
     # discovery -----------------------------------------------------------------------------
@@ -116,9 +130,12 @@ class Host:
                 self.problems.append(PluginProblem(name, f"{ENV_VAR} 指定了该插件，但未安装"))
 
     def _add(self, name: str, obj: Any, version: str, origin: str) -> None:
-        if self.pm.has_plugin(name):
+        if any(name == queued[0] for queued in self._queue):
             self.problems.append(PluginProblem(name, "同名插件已注册，忽略重复注册"))
             return
+        self._queue.append((name, obj, version, origin))
+
+    def _register(self, name: str, obj: Any, version: str, origin: str) -> None:
         try:
             self.pm.register(obj, name=name)
         except pluggy.PluginValidationError as exc:
@@ -140,19 +157,70 @@ class Host:
                 )
             )
             return
+        for caller in self.pm.get_hookcallers(obj) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is obj:
+                    impl.function = self._guarded(name, caller.name, impl)
         self.infos[name] = PluginInfo(name, version, origin, sorted(hooks))
+
+    def _guarded(self, plugin: str, hook: str, impl: pluggy.HookImpl) -> Callable:
+        """``impl``'s function, run as ``plugin``: its ``register`` calls are attributed to
+        it and its exceptions become its problems instead of stopping the other plugins."""
+        fn = impl.function
+        problem = PluginProblem
+
+        def note(exc: BaseException) -> None:
+            self.problems.append(problem(plugin, f"{hook} 出错：{exc}"))
+
+        if impl.wrapper or impl.hookwrapper:
+
+            def wrapper(*args: Any):
+                token = _CALLER.set(plugin)
+                try:
+                    gen = fn(*args)
+                    first = next(gen)
+                finally:
+                    _CALLER.reset(token)
+                outcome = yield first
+                token = _CALLER.set(plugin)
+                try:
+                    gen.send(outcome)
+                except StopIteration as stop:
+                    return stop.value
+                finally:
+                    _CALLER.reset(token)
+                raise RuntimeError("钩子包装器只能 yield 一次")
+
+            return wrapper
+
+        def call(*args: Any):
+            token = _CALLER.set(plugin)
+            try:
+                return fn(*args)
+            except Exception as exc:
+                note(exc)
+                return None
+            finally:
+                _CALLER.reset(token)
+
+        return call
 
     # contributions ------------------------------------------------------------------------
 
     def _each(self, hook: str, make_register: Callable[[str], Callable]) -> None:
-        """Call one hook plugin by plugin, attributing every failure to its plugin."""
-        caller = getattr(self.pm.hook, hook)
-        for impl in caller.get_hookimpls():  # registration order
-            name = impl.plugin_name
-            try:
-                impl.function(register=make_register(name))
-            except Exception as exc:
-                self.problems.append(PluginProblem(name, f"{hook} 出错：{exc}"))
+        """Call one hook through pluggy; each ``register`` call counts for its caller."""
+        registers: dict[str, Callable] = {}
+
+        def register(*args: Any, **kwargs: Any) -> Any:
+            name = _CALLER.get()
+            if name not in registers:
+                registers[name] = make_register(name)
+            return registers[name](*args, **kwargs)
+
+        try:
+            getattr(self.pm.hook, hook)(register=register)
+        except Exception as exc:  # a wrapper that failed around the others
+            self.problems.append(PluginProblem(_CALLER.get(), f"{hook} 出错：{exc}"))
 
     def _collect(self) -> None:
         self._each("register_rule_types", self._rule_type_register)

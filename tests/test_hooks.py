@@ -3,7 +3,7 @@
 import inspect
 import sys
 
-from support import application, mini_evaluator, mini_host, plugin
+from support import REPO, application, mini_evaluator, mini_host, plugin
 
 from iipeval.core import hookspecs
 from iipeval.core.api import Evaluator
@@ -23,6 +23,14 @@ def test_every_hook_has_a_test():
     missing = [h for h in HOOKS if f"test_hook_{h}" not in tests]
     assert HOOKS, "no hookspecs found"
     assert missing == [], f"hooks without a test: {missing}"
+
+
+def test_every_hook_is_documented_in_both_plugin_guides():
+    """As datasette does: a hookspec nobody documented is a hook nobody can use."""
+    for guide in ("plugin-guide.zh.md", "plugin-guide.en.md"):
+        text = (REPO / "docs" / guide).read_text("utf-8")
+        missing = [h for h in HOOKS if f"`{h}`" not in text]
+        assert missing == [], f"{guide} does not document {missing}"
 
 
 def test_every_hook_has_a_docstring():
