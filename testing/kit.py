@@ -32,7 +32,7 @@ from iipeval.core.vocabulary import vocabulary
 
 from .lint import Lint
 from .problems import Problem
-from .runtime import FrameworkChecks, check_golden
+from .runtime import FrameworkChecks, check_golden, example_problems
 
 GOLDEN_ENV = "IIPEVAL_UPDATE_GOLDEN"
 HOOKS = tuple(
@@ -296,6 +296,7 @@ def check_plugin(
         problems += FrameworkChecks(name, rf, ev, label).run()
     if mine or examples is not None:
         folder = Path(examples) if examples is not None else _example_folder(obj)
+        problems += example_problems(name, ev, folder)
         problems += check_golden(name, ev, folder, update=_update_wanted(update_golden), name=name)
     return problems
 

@@ -17,11 +17,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from iipeval.core.criteria import (
+    AdjustmentItem,
     Check,
     DataItem,
     Dimension,
     Exclusion,
     Framework,
+    Group,
     Indicator,
     Source,
     Subtype,
@@ -29,6 +31,7 @@ from iipeval.core.criteria import (
 from iipeval.core.inherit import CHANGES, REPLACEABLE, InheritanceError, merge
 from iipeval.core.rules import GRADES, Expert, parse_rule
 from iipeval.core.rules.base import ID_PATTERN
+from iipeval.core.vocabulary import vocabulary as shared_vocabulary
 
 from .problems import Problem
 
@@ -36,6 +39,9 @@ PLACEHOLDER = "【待填写】"
 KINDS = ("定量", "定性", "综合")
 ITEM_TYPES = ("integer", "number", "percent", "bool", "text", "choice")
 ITEM_KEYS = ("items", "item", "numerator", "denominator")
+NUMERIC = ("integer", "number", "percent")
+#: Rule types that score a quantity; reading a yes/no item with them is a mistake.
+SCALE_RULES = ("log_scale", "bands", "per_unit", "ratio")
 ID_HELP = "id 只能用小写英文字母、数字和下划线，并以字母开头（例如 green_manufacturing）"
 RULE_EXAMPLE = "写法可参照 iipeval 自带插件 hunan_comprehensive 的 criteria.toml"
 
@@ -82,6 +88,10 @@ class Lint:
         self.file = file
         self.problems: list[Problem] = []
         self.framework: str | None = None
+        #: item id → type, for checking what a rule means (shared, the parents', own)
+        self.item_types = {i.id: i.type for i in shared_vocabulary().values()}
+        for fw in frameworks.values():
+            self.item_types |= {i.id: i.type for i in fw.items if i.id not in self.item_types}
 
     # recording -----------------------------------------------------------------------------
 
@@ -287,6 +297,7 @@ class Lint:
                 self.error(f"自定义数据项 id {item_id!r} 写法不对", ID_HELP, "bad_id")
                 continue
             ids.add(item_id)
+            self.item_types[item_id] = it.get("type", "integer")
             where = f"自定义数据项 {item_id}"
             if item_id in self.vocabulary:
                 self.error(
@@ -338,16 +349,35 @@ class Lint:
                 "iipeval 的权重都是建议值，请用一句话写明理由，供组织方审核",
                 "rationale",
             )
-        inds = d.get("indicators")
-        if not isinstance(inds, list) or not inds:
+        for g, table in _groups(d, "dimensions"):
+            self._group(g, table)
+        inds = list(_indicators(d, "dimensions"))
+        if not inds:
             self.error(
                 f"{name} 下没有任何指标",
-                "请在该维度下加入 [[dimensions.indicators]]",
+                "请在该维度下加入 [[dimensions.indicators]]（或在其方面 [[dimensions.groups]] 下加入指标）",
                 "no_indicators",
             )
             return
-        for ind in inds:
-            self._indicator(ind, items, table="dimensions.indicators")
+        for ind, table in inds:
+            self._indicator(ind, items, table=table)
+
+    def _group(self, g: Any, table: str) -> None:
+        if not isinstance(g, Mapping):
+            self.error(f"[[{table}]] 写法不对", "每个方面应是一个表", "bad_field")
+            return
+        name = self._named("方面", g)
+        known = _fields(Group) | {"indicators"}
+        for key in g:
+            if key not in known:
+                self.error(
+                    f"{name} 中有不认识的设置 {key}{_close(key, known)}",
+                    f"方面可用的设置：{'、'.join(sorted(known))}",
+                    "unknown_field",
+                )
+        if not _text(g.get("name")):
+            self.error(f"{name} 缺少名称 name", "请照申报文件原文填写名称", "verbatim")
+        self._weight(g, name, f"[[{table}]]")
 
     def _named(self, what: str, d: Mapping[str, Any]) -> str:
         id_ = d.get("id")
@@ -362,15 +392,26 @@ class Lint:
         return label
 
     def _weight(self, d: Mapping[str, Any], name: str, table: str) -> None:
-        w = d.get("weight")
+        w = d.get("weight", d.get("points"))
         if w is None:
-            self.error(f"{name} 缺少权重 weight", f"请在 {table} 该项下加 weight = 分值", "weights")
+            self.error(
+                f"{name} 缺少权重 weight（或分值 points）",
+                f"请在 {table} 该项下加 weight = 权重，或按原文分值写 points = 分值",
+                "weights",
+            )
         elif not _is_number(w) or w <= 0:
             self.error(
                 f"{name} 的权重 weight = {w!r} 不是正数",
                 "权重须为大于 0 的数字，不加引号，如 weight = 10",
                 "weights",
             )
+        if d.get("weight") is not None and d.get("points") is not None:
+            if d["weight"] != d["points"]:
+                self.error(
+                    f"{name} 同时写了 weight 与 points 且不相等",
+                    "按分值写的只写 points（它就是权重和满分），按权重写的只写 weight",
+                    "weights",
+                )
 
     def _indicator(self, ind: Any, items: set[str], *, table: str, extra=frozenset()) -> None:
         if not isinstance(ind, Mapping):
@@ -427,7 +468,9 @@ class Lint:
         if len(self.problems) > before:
             return
         try:
-            parsed = parse_rule(rule, {"rule_types": self.rule_types})
+            points = ind.get("points")
+            context = {"rule_types": self.rule_types}
+            parsed = parse_rule(rule, context | ({"out_of": points} if _is_number(points) else {}))
         except ValueError as exc:
             self.error(
                 f"{name} 的计分规则参数有误：{exc}",
@@ -439,6 +482,8 @@ class Lint:
         unknown = [i for i in parsed.item_ids() if i not in items]
         if unknown:
             self._unknown_items(name, ind_id, unknown, items)
+        else:
+            self._meaning(parsed, name, ind_id, items)
         if kind in KINDS:
             experts = any(isinstance(r, Expert) for _, r in parsed.walk())
             data = any(not isinstance(r, Expert) and not r.children() for _, r in parsed.walk())
@@ -506,11 +551,11 @@ class Lint:
             self._unknown_items(name, ind_id, missing, items, part)
         if kind == "expert":
             self._expert(rule, name, ind_id, table, part)
-        elif kind == "weighted":
+        elif kind in ("weighted", "sum"):
             comps = rule.get("components")
             if not isinstance(comps, list) or len(comps) < 2:
                 self.error(
-                    f"{name} 的 weighted 规则至少要有两个组成部分",
+                    f"{name} 的 {kind} 规则至少要有两个组成部分",
                     f"请在其下加入两个或以上的 [[{table}.components]]；只有一个部分时直接写该部分的规则即可",
                     "rule",
                     ind_id,
@@ -540,6 +585,20 @@ class Lint:
             )
         rubric = rule.get("rubric")
         grades = "".join(f"“{g}”" for g in GRADES)
+        if rubric is None and isinstance(rule.get("grades"), list):
+            empty = [
+                g.get("name")
+                for g in rule["grades"]
+                if isinstance(g, Mapping) and not _text(g.get("rubric"))
+            ]
+            if empty:
+                self.warn(
+                    f"{name}中由专家评分的部分{what}的等级 {empty} 没有评价标准 rubric",
+                    "请为每个等级写一句 rubric（专家评分表会印给专家看）",
+                    "rubric",
+                    ind_id,
+                )
+            return
         if not isinstance(rubric, Mapping):
             self.error(
                 f"{name}中由专家评分的部分{what}没有评分细则（rubric）",
@@ -565,6 +624,107 @@ class Lint:
                 "rubric",
                 ind_id,
             )
+
+    def _adjustments(self, data: Mapping[str, Any], items: set[str]) -> None:
+        for key, word in (("bonus", "加分项"), ("deduction", "扣分项")):
+            part = data.get(key)
+            if part is None:
+                continue
+            if not isinstance(part, Mapping) or not isinstance(part.get("items"), list):
+                self.error(
+                    f"[{key}]（{word}）写法不对",
+                    f"请写 [{key}]（name、cap）并在其下加入若干 [[{key}.items]]",
+                    "bad_field",
+                )
+                continue
+            for a in part["items"]:
+                if not isinstance(a, Mapping):
+                    continue
+                name = self._named(word, a)
+                known = _fields(AdjustmentItem)
+                for k in a:
+                    if k not in known:
+                        self.error(
+                            f"{name} 中有不认识的设置 {k}{_close(k, known)}",
+                            f"可用的设置：{'、'.join(sorted(known))}",
+                            "unknown_field",
+                        )
+                if not _is_number(a.get("cap")) or a["cap"] <= 0:
+                    self.error(
+                        f"{name} 缺少本项最高分 cap",
+                        "请按原文写 cap = 本项最多加（扣）的分数",
+                        "weights",
+                    )
+                    continue
+                rule = a.get("rule")
+                before = len(self.problems)
+                self._rule(rule, name, a.get("id"), items, f"{key}.items.rule", top=True)
+                if len(self.problems) > before:
+                    continue
+                try:
+                    parsed = parse_rule(rule, {"rule_types": self.rule_types, "out_of": a["cap"]})
+                except ValueError as exc:
+                    self.error(f"{name} 的计分规则参数有误：{exc}", "", "rule", a.get("id"))
+                    continue
+                self._meaning(parsed, name, a.get("id"), items, word)
+
+    def _meaning(self, rule, name: str, ind_id, items, what: str = "指标") -> None:
+        """What the rule means against the items it reads and the points it may give."""
+        types = self.item_types
+        for path, r in rule.walk():
+            part = "" if r is rule else f"的组成部分 {path}"
+            read = [i for i in r.item_ids() if i in types]
+            if r.type == "flag" and read and types[read[0]] in NUMERIC:
+                self.error(
+                    f"{name}{part} 用 flag（是/否）规则读取数量型数据项 {read[0]}",
+                    "flag 只看“是/否”（数量大于0即算“是”）；按数量计分请用 bands、per_unit 或 log_scale",
+                    "rule_meaning",
+                    ind_id,
+                )
+            if r.type in SCALE_RULES:
+                yes_no = [i for i in read if types[i] in ("bool", "text", "choice")]
+                if yes_no:
+                    self.error(
+                        f"{name}{part} 用 {r.type} 规则读取非数量型数据项 {yes_no}",
+                        f"{r.type} 按数量计分；是/否类数据项请用 flag 或 checklist",
+                        "rule_meaning",
+                        ind_id,
+                    )
+            if r.type == "checklist":
+                numeric = [i for i in read if types[i] in NUMERIC]
+                if numeric:
+                    self.warn(
+                        f"{name}{part} 的 checklist 读取数量型数据项 {numeric}（大于0即计分）",
+                        "如需按数量计分请用 per_unit 或 bands",
+                        "rule_meaning",
+                        ind_id,
+                    )
+            reach = r.reachable()
+            if r.out_of is None or reach is None:
+                continue
+            low, high = reach
+            if high < r.out_of - 1e-9:
+                self.error(
+                    f"{name}{part} 的计分规则最多只能得 {_g(high)} 分，达不到{what}的满分 {_g(r.out_of)} 分",
+                    "请对照原文核对分档或单项分值（是否漏了最高一档？）；如原文确实如此，请把满分改为可得的最高分",
+                    "points_unreachable",
+                    ind_id,
+                )
+            elif getattr(r, "cap", None) is not None and r.cap > r.out_of + 1e-9:
+                self.error(
+                    f"{name}{part} 的上限 cap = {_g(r.cap)} 超过{what}的满分 {_g(r.out_of)} 分",
+                    f"请按原文核对：最高分应不超过 {_g(r.out_of)}（cap = {_g(r.out_of)}）",
+                    "points_exceed",
+                    ind_id,
+                )
+            elif high > r.out_of + 1e-9 and not math.isinf(high):
+                self.warn(
+                    f"{name}{part} 的各项分值合计最高 {_g(high)} 分，超过{what}的满分 "
+                    f"{_g(r.out_of)} 分，计分时按满分 {_g(r.out_of)} 分封顶",
+                    f"如原文即“最高{_g(r.out_of)}分”，可写 cap = {_g(r.out_of)} 以示明确；否则请核对分值",
+                    "points_capped",
+                    ind_id,
+                )
 
     def _unknown_items(self, name, ind_id, missing, items, part: str = "") -> None:
         for item in missing:
@@ -599,22 +759,26 @@ class Lint:
                     f"{weight_fix('[[dimensions]]')}，使各维度权重合计为 {_g(total)}",
                     "weights",
                 )
-        for d in dims:
-            inds = [i for i in d.get("indicators", []) or [] if isinstance(i, Mapping)]
-            ws = [(i.get("id"), i.get("name"), i.get("weight")) for i in inds]
-            dw = d.get("weight")
+        for node, what in _weighted_nodes(dims):
+            kids = [
+                *(g for g in node.get("groups", []) or [] if isinstance(g, Mapping)),
+                *(i for i in node.get("indicators", []) or [] if isinstance(i, Mapping)),
+            ]
+            ws = [(i.get("id"), i.get("name"), _w(i)) for i in kids]
+            dw = _w(node)
             if not _is_number(dw) or not all(_is_number(w) for _, _, w in ws) or not ws:
                 continue
             s = sum(w for _, _, w in ws)
             if not math.isclose(s, dw, abs_tol=1e-6):
                 parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in ws)
                 self.error(
-                    f"维度 {d.get('id')}（{d.get('name')}）下各指标权重合计为 {_g(s)}"
-                    f"（{parts}），应等于该维度的权重 {_g(dw)}，{_off(s, dw)}",
+                    f"{what} {node.get('id')}（{node.get('name')}）下各项权重合计为 {_g(s)}"
+                    f"（{parts}），应等于该{what}的权重 {_g(dw)}，{_off(s, dw)}",
                     f"{weight_fix('[[dimensions.indicators]]')}，"
-                    "使这些指标的权重合计等于维度权重（或改维度权重）",
+                    f"使这些指标的权重合计等于{what}权重（或改{what}权重）",
                     "weights",
                 )
+        self._adjustments(data, items)
         self._checks(data.get("checks", []), items)
         self._exclusions(data.get("exclusions", []), items)
         for name in data.get("general_items", []) or []:
@@ -624,12 +788,9 @@ class Lint:
                     f"请检查拼写{_close(name, items)}，或在 [[items]] 中定义它",
                     "unknown_item",
                 )
-        known = {d.get("id") for d in dims} | {
-            i.get("id")
-            for d in dims
-            for i in d.get("indicators", []) or []
-            if isinstance(i, Mapping)
-        }
+        known = {d.get("id") for d in dims}
+        known |= {g.get("id") for d in dims for g, _ in _groups(d, "")}
+        known |= {i.get("id") for d in dims for i, _ in _indicators(d, "")}
         for t in data.get("tie_break", []) or []:
             if t not in known:
                 self.error(
@@ -665,7 +826,8 @@ class Lint:
         ids = []
         for d in dims:
             ids.append(d.get("id"))
-            ids += [i.get("id") for i in d.get("indicators", []) or [] if isinstance(i, Mapping)]
+            ids += [g.get("id") for g, _ in _groups(d, "") if isinstance(g, Mapping)]
+            ids += [i.get("id") for i, _ in _indicators(d, "") if isinstance(i, Mapping)]
         ids = [i for i in ids if isinstance(i, str)]
         for dupe in sorted({i for i in ids if ids.count(i) > 1}):
             self.error(
@@ -759,6 +921,35 @@ class Lint:
                 f"请照申报文件原文替换后删去“{PLACEHOLDER}”",
                 "placeholder",
             )
+
+
+def _w(node: Mapping[str, Any]) -> Any:
+    return node.get("weight", node.get("points"))
+
+
+def _groups(node: Mapping[str, Any], table: str) -> Iterator[tuple[Any, str]]:
+    """Every group (方面) under a dimension or group, depth first, with its table name."""
+    for g in node.get("groups", []) or []:
+        yield g, f"{table}.groups"
+        if isinstance(g, Mapping):
+            yield from _groups(g, f"{table}.groups")
+
+
+def _indicators(node: Mapping[str, Any], table: str) -> Iterator[tuple[Any, str]]:
+    """Every indicator under a dimension, those inside its groups too."""
+    for ind in node.get("indicators", []) or []:
+        yield ind, f"{table}.indicators"
+    for g in node.get("groups", []) or []:
+        if isinstance(g, Mapping):
+            yield from _indicators(g, f"{table}.groups")
+
+
+def _weighted_nodes(dims: list[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], str]]:
+    for d in dims:
+        yield d, "维度"
+        for g, _ in _groups(d, ""):
+            if isinstance(g, Mapping):
+                yield g, "方面"
 
 
 def _off(actual: float, wanted: float) -> str:

@@ -183,6 +183,14 @@ class FrameworkChecks:
                     ind.id,
                 )
         for f in first.findings:
+            if f.code in ("rule_error", "rule_out_of_range"):
+                self.error(
+                    f"计分规则在评分时出了问题：{f.message}",
+                    "请检查该规则类型的 evaluate()：它应返回 Explanation，status 只能是 "
+                    "scored、pending、na 之一，score 在 0-100 之间（按分值写的规则用 self._got）",
+                    "rule_code",
+                    f.indicator,
+                )
             if f.code == "plugin_error":
                 self.error(
                     f"插件代码在评分时出错：{f.message}",
@@ -230,6 +238,29 @@ def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
             continue
         out[path.name] = summary(score_one(ev, load_json(path), index))
     return out
+
+
+def example_problems(plugin: str, ev: Evaluator, folder: Path | None) -> list[Problem]:
+    """The plugin's own examples must pass validation: they are what authors copy."""
+    if folder is None or not folder.is_dir():
+        return []
+    problems = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name == GOLDEN:
+            continue
+        r = ev.score_loaded(load_json(path))
+        errors = [f for f in r.findings if f.severity == "error"]
+        if isinstance(r, Rejected) or errors:
+            said = "；".join(f.message for f in errors[:3]) or "无法读取"
+            problems.append(
+                Problem(
+                    plugin,
+                    f"示例 {path.name} 未通过校验：{said}",
+                    "示例是申报单位和其他作者照着填的样子，请改正示例中的数据（或评价体系的数据项定义）",
+                    "example_invalid",
+                )
+            )
+    return problems
 
 
 def _differs(a: Any, b: Any) -> bool:

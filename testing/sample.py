@@ -96,11 +96,15 @@ def applicant(fw: Framework) -> dict[str, str]:
 
 def reviews(fw: Framework) -> list[ExpertReview]:
     """Three experts who scored every qualitative part, so totals are final."""
-    parts = [pid for pid, _, _ in fw.expert_parts()]
+    parts = [(pid, rule) for pid, _, rule in fw.expert_parts()]
     if not parts:
         return []
     return [
-        ExpertReview(expert=name, scores={p: score for p in parts})
+        ExpertReview(
+            expert=name,
+            # on each part's own full mark: points when the set is written in points
+            scores={p: score if r.out_of is None else score * r.out_of / 100 for p, r in parts},
+        )
         for name, score in zip(EXPERTS, EXPERT_SCORES, strict=True)
     ]
 
