@@ -405,13 +405,13 @@ class Lint:
                 "权重须为大于 0 的数字，不加引号，如 weight = 10",
                 "weights",
             )
-        if d.get("weight") is not None and d.get("points") is not None:
-            if d["weight"] != d["points"]:
-                self.error(
-                    f"{name} 同时写了 weight 与 points 且不相等",
-                    "按分值写的只写 points（它就是权重和满分），按权重写的只写 weight",
-                    "weights",
-                )
+        both = d.get("weight") is not None and d.get("points") is not None
+        if both and d["weight"] != d["points"]:
+            self.error(
+                f"{name} 同时写了 weight 与 points 且不相等",
+                "按分值写的只写 points（它就是权重和满分），按权重写的只写 weight",
+                "weights",
+            )
 
     def _indicator(self, ind: Any, items: set[str], *, table: str, extra=frozenset()) -> None:
         if not isinstance(ind, Mapping):
@@ -702,7 +702,7 @@ class Lint:
             reach = r.reachable()
             if r.out_of is None or reach is None:
                 continue
-            low, high = reach
+            _, high = reach
             if high < r.out_of - 1e-9:
                 self.error(
                     f"{name}{part} 的计分规则最多只能得 {_g(high)} 分，达不到{what}的满分 {_g(r.out_of)} 分",
