@@ -57,7 +57,26 @@ def framework_json(fw: Framework, plugin: str) -> dict[str, Any]:
         ],
         "general_items": [items[x].model_dump(exclude_none=True) for x in fw.general_items],
         "exclusions": [e.model_dump() for e in fw.exclusions],
+        **_hierarchy_json(fw),
     }
+
+
+def _hierarchy_json(fw: Framework) -> dict[str, Any]:
+    """What sets written in points or deeper than two levels add to ``show --format json``."""
+    out: dict[str, Any] = {}
+    if fw.depth() > 2:
+        out["groups"] = {
+            d.id: [g.model_dump() for g in d.groups] for d in fw.dimensions if d.groups
+        }
+        out["indicator_groups"] = {i.id: i.group for _, i in fw.indicators() if i.group}
+    for kind, part in (("bonus", fw.bonus), ("deduction", fw.deduction)):
+        if part is not None:
+            out[kind] = part.model_dump()
+    if fw.bonus or fw.deduction:
+        out["total_bounds"] = list(fw.total_bounds())
+    if fw.inherited:
+        out["inherited"] = [e.model_dump() for e in fw.inherited]
+    return out
 
 
 def framework_text(fw: Framework, plugin: str) -> str:
@@ -67,6 +86,20 @@ def framework_text(fw: Framework, plugin: str) -> str:
         f"{fw.name}（{fw.id}，版本 {fw.version}，插件 {plugin}）",
         f"依据：{src.issuer}《{src.document}》{src.attachment}（{src.year}年）",
     ]
+    if src.url:
+        lines.append(f"原文链接：{src.url}")
+    for e in fw.inherited:
+        whose = []
+        if e.dimensions:
+            whose.append(f"维度 {'、'.join(e.dimensions)}")
+        if e.indicators:
+            whose.append(f"指标 {'、'.join(e.indicators)}")
+        if e.intro:
+            whose.append("总体要求")
+        lines.append(
+            f"继承自 {e.framework}：{e.source.issuer}《{e.source.document}》（{e.source.year}年）"
+            f"——{'，'.join(whose) or '无'}的原文出自该文件"
+        )
     if src.year_note:
         lines.append(f"年份说明：{src.year_note}")
     for c in src.corrections:
@@ -77,20 +110,49 @@ def framework_text(fw: Framework, plugin: str) -> str:
     lines.append(f"共{c['dimensions']}个维度、{c['indicators']}项指标、{c['items']}个数据项")
     lines.append(f"注：{fw.weights_note}")
     n = 0
+
+    def indicator(ind, indent: str) -> None:
+        nonlocal n
+        n += 1
+        lines.append(f"{indent}{n}. {ind.name}（{fmt(ind.weight)}分，{ind.kind}）")
+        lines.append(f"{indent}   评价内容：{ind.description}")
+        labels = "、".join(items[x].label for x in ind.item_ids())
+        if labels:
+            lines.append(f"{indent}   数据项：{labels}")
+        for pid, r in ind.expert_parts():
+            lines.append(f"{indent}   专家评分项 {pid}：{r.aspect}")
+            for name, low, high, text in r.scale() if r.grades else []:
+                span = fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
+                lines.append(f"{indent}     {name}（{span}分）：{text}")
+
+    def group(d, g, indent: str, k: int) -> None:
+        lines.append(f"{indent}（{CN_NUMERALS[k]}）{g.name}（{fmt(g.weight)}分）")
+        for j, sub in enumerate(g.groups):
+            group(d, sub, indent + "  ", j)
+        for ind in (i for i in d.indicators if i.group == g.id):
+            indicator(ind, indent + "  ")
+
     for k, d in enumerate(fw.dimensions):
         lines.append("")
         lines.append(f"{CN_NUMERALS[k]}、{d.name}（{fmt(d.weight)}分）")
         if d.requirement:
             lines.append(f"  能力要求：{d.requirement}")
-        for ind in d.indicators:
-            n += 1
-            lines.append(f"  {n}. {ind.name}（{fmt(ind.weight)}分，{ind.kind}）")
-            lines.append(f"     评价内容：{ind.description}")
-            labels = "、".join(items[x].label for x in ind.item_ids())
-            if labels:
-                lines.append(f"     数据项：{labels}")
-            for pid, r in ind.expert_parts():
-                lines.append(f"     专家评分项 {pid}：{r.aspect}")
+        for j, g in enumerate(d.groups):
+            group(d, g, "  ", j)
+        for ind in (i for i in d.indicators if i.group is None):
+            indicator(ind, "  ")
+    for part in (fw.bonus, fw.deduction):
+        if part is None:
+            continue
+        lines.append("")
+        cap = f"（最高{fmt(part.cap)}分）" if part.cap is not None else ""
+        lines.append(f"{part.name}{cap}")
+        for a in part.items:
+            lines.append(f"  · {a.name}（最高{fmt(a.cap)}分）：{a.description}")
+    if fw.bonus or fw.deduction:
+        lo, hi = fw.total_bounds()
+        lines.append("")
+        lines.append(f"总分 = 基础分 + 加分 − 扣分，不低于{fmt(lo)}分、不高于{fmt(hi)}分")
     return "\n".join(lines)
 
 
@@ -106,6 +168,9 @@ def result_text(r: Result) -> str:
         lines.append(
             f"总分：待专家评分（已确定{fmt(r.secured)}分，另有{fmt(r.pending_points)}分待专家评分）"
         )
+    if r.bonus is not None or r.deduction is not None:
+        base = fmt(r.base) if r.base is not None else "待专家评分"
+        lines.append(f"  其中：基础分{base}，加分{fmt(r.bonus or 0)}，扣分{fmt(r.deduction or 0)}")
     if r.excluded:
         lines.append("否决：" + "；".join(f"{h.name}（{h.reason}）" for h in r.exclusions))
     if not r.accepted:
@@ -117,11 +182,31 @@ def result_text(r: Result) -> str:
     for d in r.dimensions:
         score = fmt(d.score) if d.score is not None else STATUS_LABELS[d.status]
         lines.append(f"■ {d.name}：{score}（权重{fmt(d.weight)}分）")
+        shown: set[str] = set()
         for i in (x for x in r.indicators if x.dimension == d.id):
+            if i.group and i.group not in shown:
+                for g in _group_chain(r, i.group):
+                    if g.id in shown:
+                        continue
+                    shown.add(g.id)
+                    got = (
+                        f"{fmt(g.points)}/{fmt(g.weight)}分"
+                        if g.points is not None
+                        else (STATUS_LABELS[g.status])
+                    )
+                    lines.append(f"  ▸ {g.name}：{got}")
             s = f"{fmt(i.score)}分" if i.score is not None else STATUS_LABELS[i.status]
             pts = f"，计{fmt(i.points)}/{fmt(i.weight)}分" if i.points is not None else ""
             lines.append(f"  · {i.name}：{s}{pts}")
             lines.append(f"      {i.explanation}")
+    for kind, word, value in (("bonus", "加分项", r.bonus), ("deduction", "扣分项", r.deduction)):
+        if value is None:
+            continue
+        lines.append(f"■ {word}：{fmt(value)}分")
+        for a in (x for x in r.adjustments if x.kind == kind):
+            got = fmt(a.points) if a.points is not None else STATUS_LABELS[a.status]
+            lines.append(f"  · {a.name}：{got}分（本项最高{fmt(a.cap)}分）")
+            lines.append(f"      {a.explanation}")
     if r.findings:
         lines.append("")
         lines.append("问题清单：")
@@ -130,6 +215,17 @@ def result_text(r: Result) -> str:
     lines.append("")
     lines.append(f"参数哈希：{r.provenance.parameters_hash}")
     return "\n".join(lines)
+
+
+def _group_chain(r: Result, group_id: str) -> list:
+    """The group and the groups enclosing it, outermost first."""
+    by_id = {g.id: g for g in r.groups}
+    chain = []
+    g = by_id.get(group_id)
+    while g is not None:
+        chain.append(g)
+        g = by_id.get(g.parent)
+    return chain[::-1]
 
 
 def rejected_text(r: Rejected) -> str:

@@ -98,6 +98,20 @@ def _points_as_weight(data: Any, what: str) -> Any:
     return data
 
 
+class InheritedText(_Strict):
+    """Text a set took from the set it extends: whose document it is, and which parts.
+
+    A set that ``extends`` another keeps the parent's verbatim dimension and indicator
+    text; reviewers check each against the document it really comes from.
+    """
+
+    framework: str
+    source: Source
+    dimensions: list[str] = Field(default_factory=list, description="原文来自该文件的维度")
+    indicators: list[str] = Field(default_factory=list, description="原文来自该文件的指标")
+    intro: bool = Field(default=False, description="总体要求是否来自该文件")
+
+
 class Indicator(_Strict):
     """A 具体评价指标. ``name`` and ``description`` are verbatim from the source document.
 
@@ -183,7 +197,7 @@ def _flatten_groups(data: Any) -> Any:
     """Move indicators written inside (nested) groups to the dimension's flat list."""
     if not isinstance(data, Mapping) or not data.get("groups"):
         return data
-    indicators = list(data.get("indicators") or [])
+    indicators: list[Any] = []  # the groups' first, as show and the workbooks list them
 
     def strip(group: Any, parent: str | None) -> Any:
         if not isinstance(group, Mapping):
@@ -197,7 +211,7 @@ def _flatten_groups(data: Any) -> Any:
         return g
 
     groups = [strip(g, None) for g in data["groups"]]
-    return {**data, "groups": groups, "indicators": indicators}
+    return {**data, "groups": groups, "indicators": indicators + list(data.get("indicators") or [])}
 
 
 class Dimension(_Strict):
@@ -346,6 +360,9 @@ class Framework(_Strict):
     version: str = Field(min_length=1)
     source: Source
     intro: str = Field(default="", description="总体要求（原文）")
+    inherited: list[InheritedText] = Field(
+        default_factory=list, description="继承而来的原文及其出处（extends 时由 iipeval 填写）"
+    )
     total_weight: float = 100.0
     dimensions: list[Dimension] = Field(min_length=1)
     bonus: Adjustment | None = Field(default=None, description="加分项")

@@ -31,6 +31,10 @@ from .criteria import Framework
 from .vocabulary import vocabulary
 
 REPLACEABLE = {
+    "bonus",
+    "deduction",
+    "total_min",
+    "total_max",
     "id",
     "name",
     "short_name",
@@ -77,6 +81,7 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(data)
     for key in REPLACEABLE & set(child):
         data[key] = copy.deepcopy(child[key])
+    own_text = {i.get("id") for i in child.get("add_indicators", []) if isinstance(i, Mapping)}
 
     dims = {d["id"]: d for d in data["dimensions"]}
     where = {i["id"]: d for d in data["dimensions"] for i in d["indicators"]}
@@ -114,5 +119,27 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
         i.model_dump(exclude_defaults=True) for i in parent.items if i.id not in shared
     ] + copy.deepcopy(list(child.get("items", [])))
     data["tie_break"] = [t for t in data["tie_break"] if t in dims or t in where]
+    data["inherited"] = [*data.get("inherited", []), _inherited(parent, data, own_text, child)]
     # items are re-resolved from the vocabulary for what the merged set uses
     return data
+
+
+def _inherited(parent: Framework, data: dict, own: set, child: Mapping[str, Any]) -> dict:
+    """Which of the merged set's verbatim text is the parent's (from the parent's document).
+
+    Text the parent itself inherited stays attributed to its own source (earlier entries).
+    """
+    earlier = {i for e in parent.inherited for i in e.indicators}
+    earlier_dims = {i for e in parent.inherited for i in e.dimensions}
+    return {
+        "framework": parent.id,
+        "source": parent.source.model_dump(),
+        "dimensions": [d["id"] for d in data["dimensions"] if d["id"] not in earlier_dims],
+        "indicators": [
+            i["id"]
+            for d in data["dimensions"]
+            for i in d["indicators"]
+            if i["id"] not in own and i["id"] not in earlier
+        ],
+        "intro": "intro" not in child and bool(parent.intro),
+    }

@@ -73,8 +73,18 @@ class Reading:
 
 
 def clean(text: str) -> str:
-    """Full-width forms to ASCII (NFKC), invisible characters dropped, ends trimmed."""
+    """Full-width forms to ASCII (NFKC), invisible characters dropped, ends trimmed.
+
+    For reading what is compared (numbers, 是/否, options, labels); never for text that is
+    kept, such as names: see :func:`keep`.
+    """
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+
+
+def keep(text: str) -> str:
+    """Text kept as written: "（示例）" stays full-width; only invisible characters and the
+    ends' blanks go (NFC joins decomposed accents without folding any character's form)."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).strip()
 
 
 def show(raw: Any) -> str:
@@ -299,7 +309,7 @@ def read_text(item: DataItem, raw: Any) -> Reading:
     if item.type == "choice" and s not in (item.choices or []):
         options = "、".join(item.choices or [])
         return _reject(s, "bad_choice", f"{item.label}应为以下之一：{options}，现为“{s}”")
-    return Reading(s)
+    return Reading(s if item.type == "choice" else keep(show(raw)))
 
 
 def read_item(
@@ -374,7 +384,8 @@ def read_plain_text(label: str, raw: Any, max_chars: int | None = None) -> Readi
     s = clean(show(raw))
     if show(raw) and not visible(s):
         return _reject(None, "invisible_text", invisible(label))
-    return _long(label, s, max_chars) or Reading(s or None)
+    kept = keep(show(raw))  # names keep their characters: "（示例）" stays full-width
+    return _long(label, kept, max_chars) or Reading(kept or None)
 
 
 def _long(label: str, text: str, max_chars: int | None) -> Reading | None:

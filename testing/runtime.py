@@ -108,6 +108,12 @@ class FrameworkChecks:
         if loaded.submission is None:
             return
         app = loaded.submission.application
+        if app.applicant.name != who["name"]:
+            self.error(
+                f"{what}往返后申报单位名称变了：填入“{who['name']}”，读回为“{app.applicant.name}”",
+                "名称须逐字保留（全角括号等不得改写）；" + REPORT_TO_IIPEVAL,
+                "roundtrip",
+            )
         for item in fw.items:
             wrote, read = values.get(item.id), app.items.get(item.id)
             if not _same(wrote, read):

@@ -166,3 +166,33 @@ def test_parent_own_items_are_inherited_and_child_items_added():
     assert host.problems == []
     items = host.frameworks["own_items_child"].framework.item_map()
     assert {"own_count", "child_count"} <= set(items)
+
+
+def test_child_lists_both_documents_and_which_text_is_whose():
+    host = host_with({**CHILD, "source": {**CHILD["source"], "url": "https://example.invalid/cs"}})
+    parent = host.frameworks["hunan_comprehensive"].framework
+    child = host.frameworks["changsha_test"].framework
+    assert child.source.document == "测试文件" and child.source.url == "https://example.invalid/cs"
+    [inh] = child.inherited
+    assert inh.framework == "hunan_comprehensive" and inh.source == parent.source
+    assert "protocol_depth" not in inh.indicators and "devices" in inh.indicators
+    assert inh.dimensions == [d.id for d in parent.dimensions] and inh.intro is bool(parent.intro)
+    # a grandchild attributes each text to the document it comes from
+    grand = {
+        **CHILD,
+        "id": "changsha_district",
+        "extends": "changsha_test",
+        "source": {"document": "区级文件", "issuer": "某区", "year": 2026},
+        "weights": {},
+        "add_indicators": [],
+        "exclusions": [],
+    }
+    host = Host(
+        plugins=[("changsha", framework_plugin(CHILD, grand))],
+        env={"IIPEVAL_PLUGINS": "hunan_comprehensive"},
+    )
+    assert host.problems == []
+    first, second = host.frameworks["changsha_district"].framework.inherited
+    assert first.framework == "hunan_comprehensive" and "devices" in first.indicators
+    assert second.framework == "changsha_test" and second.indicators == ["protocol_depth"]
+    assert second.dimensions == [] and second.source.document == "测试文件"

@@ -212,3 +212,23 @@ def test_total_grade_boundary_is_inclusive(lowest, grade):
     name = "（示例）中游平台"
     r = points_evaluator(params).score(application(name), reviews(name))
     assert r.total == 54 and r.grade == grade
+
+
+def test_show_and_score_card_render_the_hierarchy_and_adjustments(ev):
+    from iipeval.cli import render
+
+    rf = ev.framework("points_demo")
+    text = render.framework_text(rf.framework, rf.plugin)
+    assert (
+        "一、平台能力（60分）\n  （一）连接能力（30分）\n    1. 设备连接规模（20分，定量）" in text
+    )
+    assert "较好（11–15分）：核心技术基本自主" in text
+    assert "扣分项（最高10分）\n  · 网络安全事件（最高10分）：每起扣5分，最多扣10分" in text
+    assert "不低于0分、不高于105分" in text and "原文链接：https://example.invalid" in text
+    data = render.framework_json(rf.framework, rf.plugin)
+    assert data["indicator_groups"]["devices"] == "connect" and data["bonus"]["cap"] == 5
+    name = "（示例）中游平台"
+    card = render.result_text(ev.score(application(name), reviews(name)))
+    assert "总分：54（较差）\n  其中：基础分57，加分2，扣分5" in card
+    assert "  ▸ 服务成效：14/30分" in card
+    assert "■ 扣分项：5分\n  · 网络安全事件：5分（本项最高10分）" in card
