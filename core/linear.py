@@ -1,10 +1,15 @@
 """An application's total as an affine function of the expert scores.
 
-With the applicant's figures fixed, every rule type combines expert scores linearly, so
+With the applicant's figures fixed, the built-in rules combine expert scores linearly, so
 ``total = constant + Σ coefficient[part] × score[part]``. The expert workbook writes the
 constant and coefficients into cells and a native SUMPRODUCT reproduces the engine's total
 for that expert live, in Excel, WPS or LibreOffice, with no Python. The coefficients are
 measured through the engine itself (never re-derived), so they cannot drift from it.
+
+Scores are in the units the expert types: 0-100, or points for a part written in points.
+Some totals are not affine: a total kept at or above 0 after 扣分, a ``sum`` cut at its cap,
+a plugin's own rule. Probes at other points check the form; where it does not hold,
+``linear`` is false and the workbook says the live total is not available.
 """
 
 from __future__ import annotations
@@ -14,18 +19,27 @@ from dataclasses import dataclass
 from .api import Evaluator
 from .application import Application, ExpertReview
 
+#: How far a probe may stray from the affine form before the form is rejected.
+LINEAR_TOLERANCE = 1e-6
+
 
 @dataclass(frozen=True)
 class ExpertLinear:
     constant: float
-    coefficients: dict[str, float]  # part id → total points per score point
+    coefficients: dict[str, float]  # part id → total points per point typed
     parts: dict[str, str]  # part id → label
+    linear: bool = True  # False: the form does not give the engine's total everywhere
+    full: dict[str, float] | None = None  # part id → the most an expert may type
+
+    def total(self, scores: dict[str, float]) -> float:
+        return self.constant + sum(c * scores.get(p, 0.0) for p, c in self.coefficients.items())
 
 
 def expert_linear(ev: Evaluator, app: Application, framework: str | None = None) -> ExpertLinear:
     fw_id = framework or app.framework
     fw = ev.effective(fw_id, app.subtype).framework
     parts = {pid: f"{ind.name}·{r.label}" for pid, ind, r in fw.expert_parts()}
+    full = {pid: r.full for pid, _, r in fw.expert_parts()}
 
     def total(scores: dict[str, float]) -> float:
         review = ExpertReview(expert="_", scores=scores)
@@ -34,8 +48,13 @@ def expert_linear(ev: Evaluator, app: Application, framework: str | None = None)
             raise ValueError("申报数据无法在给定专家评分下得出总分")
         return r.total
 
-    constant = total(dict.fromkeys(parts, 0.0))
+    zero = dict.fromkeys(parts, 0.0)
+    constant = total(zero)
     coefficients = {}
     for pid in parts:
-        coefficients[pid] = (total({**dict.fromkeys(parts, 0.0), pid: 100.0}) - constant) / 100
-    return ExpertLinear(constant, coefficients, parts)
+        coefficients[pid] = (total({**zero, pid: full[pid]}) - constant) / full[pid]
+    form = ExpertLinear(constant, coefficients, parts, True, full)
+    probes = [{p: f * x for p, x in full.items()} for f in (1.0, 0.5, 0.25)]
+    probes += [{**zero, p: full[p] / 2} for p in parts]
+    linear = all(abs(total(s) - form.total(s)) <= LINEAR_TOLERANCE for s in probes)
+    return ExpertLinear(constant, coefficients, parts, linear, full)

@@ -165,6 +165,7 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
     header_row = _int(meta.facts.get("header_row"))
     key_col = _int(meta.facts.get("key_col"))
     parts = [(_text(p[0]), _text(p[1]), _int(p[3]), _int(p[4])) for p in meta.parts]
+    scales = {_text(p[0]): _part_scale(p) for p in meta.parts}
     rows = [(_int(r[0]), _text(r[1]), _text(r[2])) for r in meta.rows]
     expected = fingerprint([[p, s, c] for p, _, s, c in parts], [[r, k] for r, k, _ in rows])
     bundle.claims = form_claims(
@@ -244,7 +245,7 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         comments: dict[str, str] = {}
         for pid, label, s, c in parts:
             cell = f"{get_column_letter(s)}{r}"
-            value, problem = _score(_at(grid, r, s))
+            value, problem = _score(_at(grid, r, s), *scales.get(pid, (100.0, GRADES)))
             if problem:
                 bundle.findings.append(
                     _error(
@@ -273,23 +274,38 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
     return bundle
 
 
-def _score(raw: Any) -> tuple[float | str | None, str | None]:
+def _part_scale(p: list[Any]) -> tuple[float, tuple[str, ...]]:
+    """A part's full mark and grade names, as the meta sheet records them (older workbooks
+    without them: 0-100 and the four common grades)."""
+    full = p[5] if len(p) > 5 and isinstance(p[5], int | float) and p[5] > 0 else 100.0
+    grades: tuple[str, ...] = GRADES
+    with contextlib.suppress(ValueError, TypeError, IndexError):
+        names = json.loads(p[6])
+        if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+            grades = tuple(names)
+    return float(full), grades
+
+
+def _score(
+    raw: Any, full: float = 100.0, grades: tuple[str, ...] = GRADES
+) -> tuple[float | str | None, str | None]:
     """A cell's value as a score, or the reason it is not one."""
+    top = f"0-{_text(full)}"
     if raw is None:
         return None, None
     if isinstance(raw, bool):
         return None, f"填写了逻辑值“{'TRUE' if raw else 'FALSE'}”，不是有效评分"
     if isinstance(raw, int | float):
         x = float(raw)
-        if not math.isfinite(x) or not 0 <= x <= 100:
-            return None, f"评分{_text(raw)}超出0-100范围"
+        if not math.isfinite(x) or not 0 <= x <= full:
+            return None, f"评分{_text(raw)}超出{top}范围"
         return x, None
     if not isinstance(raw, str):
         return None, f"填写了“{raw}”（日期或时间格式），不是有效评分"
     text = raw.strip()
     if not text:
         return None, None
-    if text in GRADES:
+    if text in grades:
         return text, None
     if text.startswith(FORMULA_START):
         return None, f"填写了公式样式的文本“{text[:30]}”，请直接填写分数或等级"
@@ -297,10 +313,10 @@ def _score(raw: Any) -> tuple[float | str | None, str | None]:
         x = float(text)
     except ValueError:
         return None, (
-            f"填写了“{text[:30]}”，不是有效评分（应为0-100的数字，或优秀、良好、一般、较差之一）"
+            f"填写了“{text[:30]}”，不是有效评分（应为{top}的数字，或{'、'.join(grades)}之一）"
         )
-    if not math.isfinite(x) or not 0 <= x <= 100:
-        return None, f"评分{text}超出0-100范围"
+    if not math.isfinite(x) or not 0 <= x <= full:
+        return None, f"评分{text}超出{top}范围"
     return x, None
 
 

@@ -47,7 +47,7 @@ from iipeval.core.panel_record import (
 from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
 from iipeval.core.review_form import issue_form
-from iipeval.core.rules import GRADE_RANGES, GRADES
+from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
@@ -246,18 +246,46 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
-def grade_formula(ref: str, policy: AggregationPolicy) -> str:
-    """The numeric score of an input cell: a 0-100 number as is, a grade band through the
-    policy's grade scores, anything else (blank, bad text, out of range) as ""."""
+#: What the live total says where the total is not affine in the expert scores (a total
+#: kept at or above 0 after 扣分, a capped sum, a plugin's own rule): a wrong number would
+#: be worse than none.
+NOT_LINEAR = (
+    "实时合计不可用：本申报的总分与专家评分不成线性关系（如扣分后按下限计），以系统计算为准"
+)
+
+
+def _entry_scale(policy: AggregationPolicy, rule: Expert | None) -> tuple[float, list]:
+    """The most an expert may type and each grade's value, in the part's own units."""
+    if rule is None:
+        return 100.0, [(g, policy.grade_scores[g]) for g in GRADES]
+    return rule.entry_scale(policy.grade_scores)
+
+
+def _top(full: float) -> str:
+    return str(int(full)) if float(full).is_integer() else _num(full)
+
+
+def _word(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def grade_formula(ref: str, policy: AggregationPolicy, rule: Expert | None = None) -> str:
+    """The numeric score of an input cell: a number within the part's full mark as is (0-100,
+    or points), a grade through its value (the set's own scale, else the policy's grade
+    scores), anything else (blank, bad text, out of range) as ""."""
+    full, grades = _entry_scale(policy, rule)
     text = '""'
-    for g in reversed(GRADES):
-        text = f'IF(TRIM({ref})="{g}",{_num(policy.grade_scores[g])},{text})'
-    return f'=IF(ISNUMBER({ref}),IF(AND({ref}>=0,{ref}<=100),{ref},""),{text})'
+    for g, value in reversed(grades):
+        text = f'IF(TRIM({ref})="{_word(g)}",{_num(value)},{text})'
+    return f'=IF(ISNUMBER({ref}),IF(AND({ref}>=0,{ref}<={_top(full)}),{ref},""),{text})'
 
 
-def valid_formula(ref: str) -> str:
-    words = ",".join(f'{ref}="{g}"' for g in GRADES)
-    return f"OR(AND(ISNUMBER({ref}),{ref}>=0,{ref}<=100),{words})"
+def valid_formula(
+    ref: str, rule: Expert | None = None, policy: AggregationPolicy | None = None
+) -> str:
+    full, grades = _entry_scale(policy or AggregationPolicy(), rule)
+    words = ",".join(f'{ref}="{_word(g)}"' for g, _ in grades)
+    return f"OR(AND(ISNUMBER({ref}),{ref}>=0,{ref}<={_top(full)}),{words})"
 
 
 # --------------------------------------------------------------------------------------
@@ -411,6 +439,14 @@ def _grade_help(policy: AggregationPolicy) -> str:
     )
 
 
+def _prompt(rule: Expert | None, policy: AggregationPolicy) -> str:
+    if rule is None or (rule.grades is None and rule.out_of is None):
+        return "填0-100的分数，或等级：" + "、".join(
+            f"{g}{lo}-{hi}" for g, (lo, hi) in GRADE_RANGES.items()
+        )
+    return rule.scale_text(policy.grade_scores)
+
+
 def _method(policy: AggregationPolicy) -> str:
     if policy.method == "trimmed_mean":
         return (
@@ -520,6 +556,11 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
         "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
     )
+    if any(r.grades or r.out_of for _, _, r in fw.expert_parts()):
+        note = (
+            "黄色格填写：按本评价体系的分值或等级评分（选中格子可见该项的分值范围与等级，"
+            "详见“评分细则”表）；留空表示尚未评分。灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
+        )
     _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
     ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w, 10)])
 
@@ -583,32 +624,35 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
             f'IF({filled}>{valid},"{INVALID}（已评"&{valid}&"/{n}项）",'
             f'"{INCOMPLETE}（已评"&{valid}&"/{n}项）"))'
         )
+        if not row.linear.linear:
+            total = NOT_LINEAR
         _cell(ws, r, cols.total, total, font=BOLD, fill=FIXED_FILL, align=CENTER, fmt_=POINTS)
         ws.row_dimensions[r].height = max(34, row_height([(row.applicant, widths[cols.applicant])]))
 
     if rows:
         end = FIRST_ROW + len(rows) - 1
+        rules = {pid: rule for pid, _, rule in fw.expert_parts()}
         for p in cols.parts:
             L = p.score_letter
             ref = f"{L}{FIRST_ROW}"
+            rule = rules.get(p.part)
+            full, grades = _entry_scale(rs.policy, rule)
+            words = "、".join(g for g, _ in grades)
             dv = DataValidation(
                 type="custom",
-                formula1=valid_formula(ref),
+                formula1=valid_formula(ref, rule, rs.policy),
                 allow_blank=True,
                 showErrorMessage=True,
                 showInputMessage=True,
                 errorStyle="stop",
                 errorTitle="评分无效",
-                error="请填写0-100之间的数字，或填写等级：优秀、良好、一般、较差（留空表示尚未评分）。",
+                error=f"请填写0-{fmt(full)}之间的数字，或填写等级：{words}（留空表示尚未评分）。",
                 promptTitle=p.label[:32],
-                prompt=(
-                    "填0-100的分数，或等级："
-                    + "、".join(f"{g}{lo}-{hi}" for g, (lo, hi) in GRADE_RANGES.items())
-                )[:255],
+                prompt=_prompt(rule, rs.policy)[:255],
             )
             dv.add(f"{L}{FIRST_ROW}:{L}{end}")
             ws.add_data_validation(dv)
-            bad = f"AND(LEN({ref})>0,NOT({valid_formula(ref)}))"
+            bad = f"AND(LEN({ref})>0,NOT({valid_formula(ref, rule, rs.policy)}))"
             ws.conditional_formatting.add(
                 f"{L}{FIRST_ROW}:{L}{end}",
                 FormulaRule(
@@ -711,6 +755,7 @@ def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
         ws.cell(row=head, column=calc.filled(k), value=f"已填:{p.part}")
     ws.cell(row=head, column=calc.valid_count, value="有效评分数")
     ws.cell(row=head, column=calc.filled_count, value="已填格数")
+    rules = {pid: rule for pid, _, rule in rs.framework.expert_parts()}
     for k, row in enumerate(rows):
         r = FIRST_ROW + k
         put(ws.cell(row=r, column=calc.key), row.key)
@@ -718,7 +763,8 @@ def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
         for j, p in enumerate(cols.parts):
             ref = f"{s}!{p.score_letter}{r}"
             ws.cell(row=r, column=calc.coef(j), value=row.linear.coefficients[p.part])
-            ws.cell(row=r, column=calc.num(j), value=grade_formula(ref, rs.policy))
+            formula = grade_formula(ref, rs.policy, rules.get(p.part))
+            ws.cell(row=r, column=calc.num(j), value=formula)
             ws.cell(row=r, column=calc.filled(j), value=f"=IF(LEN({ref})>0,1,0)")
         ws.cell(
             row=r,
@@ -890,7 +936,12 @@ def _rubric_sheet(ws, rs: ReviewSet):
     r = 4
     for k, (_pid, ind, rule) in enumerate(fw.expert_parts()):
         values = [k + 1, ind.name, rule.label, ind.description, rule.aspect]
-        values += [text for _, _, text in rule.rubric.bands()]
+        if rule.rubric is not None and rule.out_of is None:
+            values += [text for _, _, text in rule.rubric.bands()]
+        else:  # the set's own scale (or points): name, range and text in each column
+            values += [
+                f"{name}（{fmt(lo)}-{fmt(hi)}分）：{text}" for name, lo, hi, text in rule.scale()
+            ]
         for c, v in enumerate(values, start=1):
             _cell(ws, r, c, v, align=CENTER if c == 1 else WRAP_TOP)
         ws.row_dimensions[r].height = row_height(
@@ -922,7 +973,19 @@ def _meta_sheet(
     key: bytes | None = None,
 ):
     fw = rs.framework
-    part_rows = [[p.part, p.label, p.indicator, p.score_col, p.comment_col] for p in cols.parts]
+    scales = {pid: _entry_scale(rs.policy, rule) for pid, _, rule in fw.expert_parts()}
+    part_rows = [
+        [
+            p.part,
+            p.label,
+            p.indicator,
+            p.score_col,
+            p.comment_col,
+            scales[p.part][0],
+            json.dumps([g for g, _ in scales[p.part][1]], ensure_ascii=False),
+        ]
+        for p in cols.parts
+    ]
     app_rows = [
         [
             FIRST_ROW + k,
@@ -935,7 +998,7 @@ def _meta_sheet(
         ]
         for k, r in enumerate(rows)
     ]
-    fp = fingerprint([p[:1] + p[3:] for p in part_rows], [a[:2] for a in app_rows])
+    fp = fingerprint([p[:1] + p[3:5] for p in part_rows], [a[:2] for a in app_rows])
     claims = form_claims(
         format=FORMAT,
         version=WORKBOOK_VERSION,
@@ -980,7 +1043,7 @@ def _meta_sheet(
     for k, v in facts:
         ws.append([k, v])
     ws.append([])
-    ws.append(["[parts]", "评分项", "名称", "指标", "评分列", "评语列"])
+    ws.append(["[parts]", "评分项", "名称", "指标", "评分列", "评语列", "满分", "等级"])
     for p in part_rows:
         ws.append(["", *p])
     ws.append([])

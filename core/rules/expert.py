@@ -160,6 +160,26 @@ class Expert(Rule):
             raise ValueError(f"评分{fmt(x)}超出0-{fmt(self.full)}分范围")
         return 100 * x / self.full if self.out_of is not None else x
 
+    def entry_scale(self, grade_scores: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
+        """What an expert may type: numbers from 0 to the returned full mark, or one of
+        the grades, each counting as the returned value (both in the typed units)."""
+        if self.grades:
+            return self.full, [(g.name, g.points) for g in self.grades]
+        f = self.full / 100
+        return self.full, [(g, grade_scores[g] * f) for g in GRADES]
+
+    def scale_text(self, grade_scores: dict[str, float]) -> str:
+        """The scale in a reviewer's words: "好16-20、较好11-15…（填等级按…计）"."""
+        rows = self.scale()
+        full, values = self.entry_scale(grade_scores)
+        value = dict(values)
+        parts = [
+            f"{name}{fmt(lo)}-{fmt(hi)}" if lo != hi else f"{name}{fmt(lo)}"
+            for name, lo, hi, _ in rows
+        ]
+        counted = "、".join(f"{name}按{fmt(value[name])}" for name, *_ in rows)
+        return f"填0-{fmt(full)}的分数，或等级：{'、'.join(parts)}（填等级时{counted}分计）"
+
     def reachable(self) -> tuple[float, float]:
         if self.grades:
             return min(g.low for g in self.grades), max(g.high for g in self.grades)
