@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from iipeval.core.criteria import DataItem, Framework, Subtype
+from iipeval.core.criteria import DataItem, Framework, Indicator, Subtype
 from iipeval.core.explain import fmt
 
 #: Bump when the placement of cells or the meta sheet changes in a way an old reader
@@ -107,7 +107,7 @@ class Slot:
         return self.key
 
 
-RowKind = Literal["dimension", "requirement", "indicator", "item", "expert", "note"]
+RowKind = Literal["dimension", "group", "requirement", "indicator", "item", "expert", "note"]
 
 
 @dataclass(frozen=True)
@@ -220,49 +220,82 @@ def plan(fw: Framework, subtype: str | None = None) -> Plan:
 
 
 def _data_sheet(p: Plan) -> set[str]:
+    """Dimensions, their groups (方面, any depth) and indicators in document order, then
+    the 加分项 and 扣分项 with the items they read."""
     fw = p.framework
     items = fw.item_map()
     row = DATA_HEADER_ROW
     placed: dict[str, int] = {}
+
+    def indicator(number: str, name: str, text: str, item_ids, experts) -> None:
+        nonlocal row
+        row += 1
+        p.data.append(DataRow(row, "indicator", number, name, text))
+        k = 0
+        again = [x for x in dict.fromkeys(item_ids) if x in placed]
+        for item_id in dict.fromkeys(item_ids):
+            if item_id in placed:
+                continue
+            item = items[item_id]
+            row += 1
+            k += 1
+            placed[item_id] = row
+            p.data.append(DataRow(row, "item", f"{number}.{k}", item.label, item=item))
+            p.slots.append(Slot(item.id, DATA, row, DATA_INPUT, item.label, DATA_LABEL))
+            p.slots.append(
+                Slot(EVIDENCE_PREFIX + item.id, DATA, row, DATA_EVIDENCE, item.label, DATA_LABEL)
+            )
+        for part_id, expert in experts:
+            row += 1
+            k += 1
+            title = f"专家评价：{expert.aspect}"
+            p.data.append(DataRow(row, "expert", f"{number}.{k}", title, part_id=part_id))
+            p.slots.append(
+                Slot(EVIDENCE_PREFIX + part_id, DATA, row, DATA_EVIDENCE, title, DATA_LABEL)
+            )
+        if again:
+            row += 1
+            refs = "、".join(f"{items[x].label}（第{placed[x]}行）" for x in again)
+            p.data.append(DataRow(row, "note", "", "", f"本指标同时使用上文已填报的：{refs}"))
+
     for d_no, d in enumerate(fw.dimensions, 1):
         row += 1
         p.data.append(DataRow(row, "dimension", _cn(d_no), d.name))
         if d.requirement:
             row += 1
             p.data.append(DataRow(row, "requirement", "", "能力要求", d.requirement))
-        for i_no, ind in enumerate(d.indicators, 1):
-            row += 1
-            number = f"{d_no}.{i_no}"
-            kind = f"（{ind.kind}指标）"
-            p.data.append(DataRow(row, "indicator", number, ind.name, ind.description + kind))
-            k = 0
-            again = [x for x in dict.fromkeys(ind.item_ids()) if x in placed]
-            for item_id in dict.fromkeys(ind.item_ids()):
-                if item_id in placed:
+        count = 0
+
+        def under(group: str | None, d=d) -> None:
+            nonlocal row, count
+            for k, g in enumerate(d.children(group)):
+                if isinstance(g, Indicator):
                     continue
-                item = items[item_id]
                 row += 1
-                k += 1
-                placed[item_id] = row
-                p.data.append(DataRow(row, "item", f"{number}.{k}", item.label, item=item))
-                p.slots.append(Slot(item.id, DATA, row, DATA_INPUT, item.label, DATA_LABEL))
-                p.slots.append(
-                    Slot(
-                        EVIDENCE_PREFIX + item.id, DATA, row, DATA_EVIDENCE, item.label, DATA_LABEL
-                    )
+                p.data.append(DataRow(row, "group", f"（{_cn(k + 1)}）", g.name, g.description))
+                under(g.id)
+            for ind in (i for i in d.indicators if i.group == group):
+                count += 1
+                kind = f"（{ind.kind}指标）"
+                indicator(
+                    f"{d_no}.{count}",
+                    ind.name,
+                    ind.description + kind,
+                    ind.item_ids(),
+                    list(ind.expert_parts()),
                 )
-            for part_id, expert in ind.expert_parts():
-                row += 1
-                k += 1
-                title = f"专家评价：{expert.aspect}"
-                p.data.append(DataRow(row, "expert", f"{number}.{k}", title, part_id=part_id))
-                p.slots.append(
-                    Slot(EVIDENCE_PREFIX + part_id, DATA, row, DATA_EVIDENCE, title, DATA_LABEL)
-                )
-            if again:
-                row += 1
-                refs = "、".join(f"{items[x].label}（第{placed[x]}行）" for x in again)
-                p.data.append(DataRow(row, "note", "", "", f"本指标同时使用上文已填报的：{refs}"))
+
+        under(None)
+    for n, (label, part) in enumerate(fw.adjustments(), len(fw.dimensions) + 1):
+        row += 1
+        cap = f"（最高{fmt(part.cap)}分）" if part.cap is not None else ""
+        p.data.append(DataRow(row, "dimension", _cn(n), f"{label}{cap}"))
+        if part.description:
+            row += 1
+            p.data.append(DataRow(row, "requirement", "", "说明", part.description))
+        for k, a in enumerate(part.items, 1):
+            text = f"{a.description}（本项最高{fmt(a.cap)}分）"
+            indicator(f"{n}.{k}", a.name, text, a.item_ids(), [])
     return set(placed)
 
 

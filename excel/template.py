@@ -293,6 +293,7 @@ def _data(ws: Worksheet, p: Plan, lists: _Lists) -> None:
     for r in p.data:
         {
             "dimension": _dimension_row,
+            "group": _group_row,
             "requirement": _requirement_row,
             "indicator": _indicator_row,
             "item": _item_row,
@@ -315,7 +316,7 @@ def _page_breaks(ws: Worksheet, p: Plan) -> None:
     groups: list[list[int]] = []
     previous = ""
     for r in p.data:
-        heading_above = previous in ("dimension", "requirement")
+        heading_above = previous in ("dimension", "group", "requirement")
         if not groups or r.kind == "dimension" or (r.kind == "indicator" and not heading_above):
             groups.append([])
         groups[-1].append(r.row)
@@ -335,6 +336,17 @@ def _dimension_row(ws, r, lists) -> None:
     a.alignment, b.alignment = styles.CENTER, styles.WRAP
     ws.merge_cells(f"B{r.row}:G{r.row}")
     ws.row_dimensions[r.row].height = 22
+
+
+def _group_row(ws, r, lists) -> None:
+    """A 方面 between a dimension and its indicators: its number, name and any text."""
+    text = f"{r.title}：{r.text}" if r.text else r.title
+    a, b = ws.cell(r.row, 1, r.number), ws.cell(r.row, 2, text)
+    for c in (a, b):
+        c.font, c.border = styles.BOLD, styles.GRID
+    a.alignment, b.alignment = styles.CENTER, styles.WRAP
+    ws.merge_cells(f"B{r.row}:G{r.row}")
+    ws.row_dimensions[r.row].height = max(20, row_height([(text, _span(DATA_WIDTH, "B", "G"), 11)]))
 
 
 def _requirement_row(ws, r, lists) -> None:

@@ -61,6 +61,7 @@ from .view import (
     experts_text,
     panel_check_text,
     params_key,
+    place,
     rows,
 )
 
@@ -915,6 +916,13 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
         g.put(r, 7, STATUS_LABELS.get(d.status, d.status), CENTER)
         r += 1
     dim_last = r - 1
+    if r_.bonus is not None or r_.deduction is not None:  # total = base + bonus − deduction
+        for label, value in (("基础分", r_.base), ("加分项", r_.bonus), ("扣分项", r_.deduction)):
+            if label != "基础分" and value is None:
+                continue
+            g.put(r, 1, label, TEXT, span=3)
+            g.line(r, 4, [None, -value if label == "扣分项" else value], NUM)
+            r += 1
     g.put(r, 1, "合计（总分）", LABEL, span=3)
     g.line(
         r,
@@ -939,13 +947,29 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
     dims = {d.id: d.name for d in r_.dimensions}
     for i in r_.indicators:
         fill = FLAG_FILL if i.status == "pending" else None
-        g.put(r, 1, dims.get(i.dimension, i.dimension))
+        g.put(r, 1, place(r_, i) if i.group else dims.get(i.dimension, i.dimension))
         g.put(r, 2, i.name)
         g.put(r, 3, i.kind, CENTER)
         g.line(r, 4, [i.score, i.points, i.weight], NUM)
         g.put(r, 7, STATUS_LABELS.get(i.status, i.status), Style(horizontal="center", fill=fill))
         g.put(r, EXPERT_COL, i.explanation, TEXT, span=span)
         r += 1
+
+    if r_.adjustments:
+        r += 1
+        g.put(r, 1, "加分项与扣分项", SECTION)
+        r += 1
+        g.line(r, 1, ["部分", "项目", "类型", "得分", "计分", "最高", "状态"], HEAD)
+        g.put(r, EXPERT_COL, "计分说明", HEAD, span=span)
+        r += 1
+        for a in r_.adjustments:
+            g.put(r, 1, "加分项" if a.kind == "bonus" else "扣分项")
+            g.put(r, 2, a.name)
+            g.put(r, 3, "加分" if a.kind == "bonus" else "扣分", CENTER)
+            g.line(r, 4, [a.trace.score, a.points, a.cap], NUM)
+            g.put(r, 7, STATUS_LABELS.get(a.status, a.status), CENTER)
+            g.put(r, EXPERT_COL, a.explanation, TEXT, span=span)
+            r += 1
 
     r += 1
     g.put(r, 1, "专家评分", SECTION)

@@ -26,7 +26,7 @@ from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 
 from .safe_text import csv_field
-from .view import panel_check_text, panel_text, rows
+from .view import panel_check_text, panel_text, place, rows
 
 MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
 
@@ -110,10 +110,11 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
         for i in r.indicators:
             d = dims.get(i.dimension)
             panels = [p for p in r.panels if p.indicator == i.id]
+            where = place(r, i) if i.group else (d.name if d else i.dimension)
             yield (
                 [
                     *head,
-                    d.name if d else i.dimension,
+                    where,
                     d.score if d else None,
                     i.id,
                     i.name,
@@ -127,6 +128,24 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
                     i.explanation,
                 ]
             )
+        for a in r.adjustments:  # 加分项 and 扣分项: one row each, the part as the 维度
+            part = "加分项" if a.kind == "bonus" else "扣分项"
+            value = r.bonus if a.kind == "bonus" else r.deduction
+            yield [
+                *head,
+                part,
+                value,
+                a.id,
+                a.name,
+                part,
+                a.trace.score,
+                a.points,
+                a.cap,
+                STATUS_LABELS.get(a.status, a.status),
+                None,
+                None,
+                a.explanation,
+            ]
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
         blank = [None] * (len(CSV_COLUMNS) - 13)

@@ -37,6 +37,17 @@ def rows(batch: Batch) -> Iterator[Row]:
             yield Row(ranking, entry, batch.result(entry.source))
 
 
+def place(result: Result, indicator) -> str:
+    """Where an indicator sits: "平台能力", or "平台能力／连接能力" in a deeper set."""
+    dims = {d.id: d.name for d in result.dimensions}
+    groups = {g.id: g for g in result.groups}
+    names, group = [], indicator.group
+    while group is not None and group in groups:
+        names.append(groups[group].name)
+        group = groups[group].parent
+    return "／".join([dims.get(indicator.dimension, indicator.dimension), *reversed(names)])
+
+
 def params_key(framework: str, subtype: str | None) -> str:
     """The key of a criteria set in ``Batch.parameters`` (``hunan_characteristic/regional``)."""
     return f"{framework}/{subtype}" if subtype else framework

@@ -49,3 +49,17 @@ def test_free_text_keeps_its_characters_but_loses_invisible_ones():
     assert read_text(url, "（一期）平台").value == "（一期）平台"
     choice = DataItem(id="c", label="领域", type="choice", choices=["装备制造(含零部件)"])
     assert read_text(choice, "装备制造（含零部件）").value == "装备制造(含零部件)"
+
+
+def test_template_shows_the_levels_and_the_bonus_and_deduction_parts(ev):
+    from iipeval.excel.layout import plan
+
+    rows = [(r.kind, r.number, r.title) for r in plan(ev.framework("points_demo").framework).data]
+    assert rows[:3] == [
+        ("dimension", "一", "平台能力"),
+        ("group", "（一）", "连接能力"),
+        ("indicator", "1.1", "设备连接规模"),
+    ]
+    assert ("dimension", "三", "加分项（最高5分）") in rows
+    assert ("indicator", "4.1", "网络安全事件") in rows
+    assert ("item", "4.1.1", "近三年一般网络安全事件") in rows
