@@ -266,14 +266,14 @@ def _data_sheet(p: Plan) -> set[str]:
             p.data.append(DataRow(row, "requirement", "", "能力要求", d.requirement))
         count = 0
 
-        def under(group: str | None, d=d) -> None:
+        def under(group: str | None, d=d, d_no=d_no) -> None:
             nonlocal row, count
             for k, g in enumerate(d.children(group)):
                 if isinstance(g, Indicator):
                     continue
                 row += 1
                 p.data.append(DataRow(row, "group", f"（{_cn(k + 1)}）", g.name, g.description))
-                under(g.id)
+                under(g.id, d, d_no)
             for ind in (i for i in d.indicators if i.group == group):
                 count += 1
                 kind = f"（{ind.kind}指标）"
