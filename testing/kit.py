@@ -137,7 +137,7 @@ def hook_problems(name: str, obj: Any) -> list[Problem]:
                     name,
                     f"函数 {attr} 前缺少 @hookimpl 标记，iipeval 不会调用它",
                     f"请在 __init__.py 中 def {attr} 的上一行加上 @hookimpl"
-                    "（并在文件开头写 from iipeval.core.hookspecs import hookimpl）",
+                    "（并在文件开头写 from iipeval.plugin import hookimpl）",
                     "hook_mark",
                 )
             )
