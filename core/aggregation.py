@@ -115,14 +115,17 @@ def aggregate(
         spread = max(values) - min(values)
         flagged = spread > policy.disagreement_spread
         if flagged:
+            # in the units the experts typed (points for a part written in points)
+            rule = rules.get(pid)
+            f = rule.full / 100 if rule is not None and rule.out_of is not None else 1
             findings.append(
                 Finding(
                     severity=Severity.warning,
                     code="disagreement",
                     indicator=pid.split(".")[0],
                     message=(
-                        f"{label}：专家评分极差{fmt(spread)}分（最高{fmt(max(values))}，"
-                        f"最低{fmt(min(values))}），超过{fmt(policy.disagreement_spread)}分，需复议"
+                        f"{label}：专家评分极差{fmt(spread * f)}分（最高{fmt(max(values) * f)}，"
+                        f"最低{fmt(min(values) * f)}），超过{fmt(policy.disagreement_spread * f)}分，需复议"
                     ),
                 )
             )

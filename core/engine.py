@@ -61,6 +61,8 @@ def score(
     parts = [(pid, f"{ind.name}·{r.label}", r) for pid, ind, r in fw.expert_parts()]
     panels, panel_findings = aggregate(parts, reviews, eff.policy)
     labels_of_parts = {pid: label for pid, label, _ in parts}
+    # panel details in the units the experts typed: points for a part written in points
+    typed = {pid: (r.full / 100 if r.out_of is not None else 1) for pid, _, r in parts}
     findings.extend(panel_findings)
 
     units = {i.id: i.unit or "" for i in fw.items}
@@ -159,11 +161,12 @@ def score(
                 indicator=p.part.split(".")[0],
                 label=labels_of_parts[p.part],
                 method=p.method,
-                score=p.score,
-                experts=dict(p.experts),
+                score=p.score * (f := typed[p.part]),
+                experts={e: s * f for e, s in p.experts},
                 kept=list(p.kept),
-                spread=p.spread,
+                spread=p.spread * f,
                 disagreement=p.disagreement,
+                out_of=None if f == 1 else 100 * f,
             )
             for p in panels.values()
         ],

@@ -76,6 +76,8 @@ class PanelDetail(BaseModel):
     kept: list[str]
     spread: float
     disagreement: bool
+    #: The part's full mark when experts score it in points (scores above are then points).
+    out_of: float | None = None
 
 
 class RefusedReview(BaseModel):

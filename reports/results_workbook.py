@@ -977,6 +977,8 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
     if r_.panels:
         threshold = disagreement_threshold(batch, r_.framework, r_.subtype)
         note = "各专家分为0-100分（等级已按参数折算）；删除线为按汇总方式去掉的最高/最低分"
+        if any(p.out_of is not None for p in r_.panels):
+            note = note.replace("为0-100分", "为0-100分或该项原文分值（等级已按等级表折算）", 1)
         if threshold is not None:
             note += f"；极差超过{number(threshold, 2)}分需复议"
         g.put(r, 1, note + "。", NOTE, span=last_col)

@@ -232,3 +232,16 @@ def test_show_and_score_card_render_the_hierarchy_and_adjustments(ev):
     assert "总分：54（较差）\n  其中：基础分57，加分2，扣分5" in card
     assert "  ▸ 服务成效：14/30分" in card
     assert "■ 扣分项：5分\n  · 网络安全事件：5分（本项最高10分）" in card
+
+
+def test_panel_details_and_disagreement_speak_in_the_parts_points(ev):
+    name = "（示例）中游平台"
+    revs = reviews(name)
+    revs[0] = revs[0].model_copy(update={"scores": {"advanced": 20}})
+    revs[1] = revs[1].model_copy(update={"scores": {"advanced": 2}})
+    r = ev.score(application(name), revs)
+    [panel] = r.panels
+    assert panel.experts == {"专家1": 20, "专家2": 2, "专家3": 13} and panel.out_of == 20
+    assert panel.spread == 18 and panel.score == pytest.approx(35 / 3)
+    [f] = [f for f in r.findings if f.code == "disagreement"]
+    assert "极差18分（最高20，最低2），超过6分" in f.message
