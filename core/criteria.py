@@ -23,6 +23,7 @@ from pydantic import (
 
 from .rules import Expert, Rule, expert_part_id, parse_rule
 from .rules.base import ID_PATTERN
+from .rules.expert import ExpertGrade
 
 ItemType = Literal["integer", "number", "percent", "bool", "text", "choice"]
 Kind = Literal["定量", "定性", "综合"]
@@ -350,6 +351,47 @@ DEFAULT_GRADES = [
 ]
 
 
+def with_set_scale(data: Any) -> Any:
+    """Expert parts without their own scale take the set's, scaled to their full mark."""
+    if not isinstance(data, Mapping) or not data.get("expert_grades"):
+        return data
+    scale = [dict(g) for g in data["expert_grades"] if isinstance(g, Mapping)]
+
+    def fill(rule: Any, full: float) -> Any:
+        if not isinstance(rule, Mapping):
+            return rule
+        rule = dict(rule)
+        own = rule.get("out_of") or full
+        if rule.get("type") == "expert" and not rule.get("grades") and not rule.get("rubric"):
+            f = own / 100
+            rule["grades"] = [
+                {
+                    k: (v * f if k in ("min", "max", "value") and v is not None else v)
+                    for k, v in g.items()
+                }
+                for g in scale
+            ]
+        if isinstance(rule.get("components"), list):
+            rule["components"] = [fill(c, own) for c in rule["components"]]
+        return rule
+
+    def indicators(node: Mapping) -> dict:
+        node = dict(node)
+        node["indicators"] = [
+            {**i, "rule": fill(i.get("rule"), i.get("points") or 100)}
+            if isinstance(i, Mapping)
+            else i
+            for i in node.get("indicators") or []
+        ]
+        node["groups"] = [
+            indicators(g) if isinstance(g, Mapping) else g for g in node.get("groups") or []
+        ]
+        return node
+
+    dims = [indicators(d) if isinstance(d, Mapping) else d for d in data.get("dimensions") or []]
+    return {**data, "dimensions": dims}
+
+
 class Framework(_Strict):
     """A complete criteria set (评价体系) with everything needed to score against it."""
 
@@ -379,10 +421,19 @@ class Framework(_Strict):
     checks: list[Check] = []
     exclusions: list[Exclusion] = []
     grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES))
+    expert_grades: list[ExpertGrade] | None = Field(
+        default=None,
+        description="本体系统一的专家评分等级（按百分制写），用于未自带 rubric 或 grades 的专家评分项",
+    )
     tie_break: list[str] = Field(default_factory=list, description="同分时依次比较的维度/指标")
     weights_note: str = Field(
         default="权重、标杆值与计分规则均为 iipeval 提出的建议值，原文件未公布；组织方可通过参数文件调整。",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _set_scale(cls, data: Any) -> Any:
+        return with_set_scale(data)
 
     @model_validator(mode="after")
     def _validate(self):

@@ -27,6 +27,7 @@ from iipeval.core.criteria import (
     Indicator,
     Source,
     Subtype,
+    with_set_scale,
 )
 from iipeval.core.inherit import CHANGES, REPLACEABLE, InheritanceError, merge
 from iipeval.core.rules import GRADES, Expert, parse_rule
@@ -88,6 +89,7 @@ class Lint:
         self.file = file
         self.problems: list[Problem] = []
         self.framework: str | None = None
+        self.set_scale = False
         #: item id → type, for checking what a rule means (shared, the parents', own)
         self.item_types = {i.id: i.type for i in shared_vocabulary().values()}
         for fw in frameworks.values():
@@ -123,6 +125,8 @@ class Lint:
             )
             return self.problems
         self.framework = data.get("id") if isinstance(data.get("id"), str) else None
+        self.set_scale = bool(data.get("expert_grades"))
+        data = with_set_scale(data)
         if "extends" in data:
             self._child(data)
         else:
@@ -585,6 +589,8 @@ class Lint:
             )
         rubric = rule.get("rubric")
         grades = "".join(f"“{g}”" for g in GRADES)
+        if rubric is None and self.set_scale and not rule.get("grades"):
+            return  # the set's own expert_grades apply
         if rubric is None and isinstance(rule.get("grades"), list):
             empty = [
                 g.get("name")

@@ -153,3 +153,14 @@ def test_custom_rule_out_of_range_or_bad_status_is_a_finding_naming_it(cls):
     problems = check_plugin("custom", plugin=obj, update_golden=False)
     [p] = [p for p in problems if p.code == "rule_code"]
     assert cls.type_name in str(p) and p.indicator == "devices"
+
+
+def test_set_wide_expert_scale_needs_no_rubric_per_part():
+    data = points_data()
+    del indicator(data, "advanced")["rule"]["grades"]
+    assert "rubric" in codes(lint(data))
+    data["expert_grades"] = [
+        {"name": "A", "min": 60, "max": 100, "rubric": "好"},
+        {"name": "B", "min": 0, "max": 59, "rubric": "差"},
+    ]
+    assert codes(lint(data), errors_only=False) == []

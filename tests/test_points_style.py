@@ -245,3 +245,21 @@ def test_panel_details_and_disagreement_speak_in_the_parts_points(ev):
     assert panel.spread == 18 and panel.score == pytest.approx(35 / 3)
     [f] = [f for f in r.findings if f.code == "disagreement"]
     assert "极差18分（最高20，最低2），超过6分" in f.message
+
+
+def test_a_set_wide_expert_scale_applies_to_parts_without_their_own():
+    data = tomllib.loads((points_module_dir() / "criteria.toml").read_text("utf-8"))
+    rule = data["dimensions"][0]["groups"][1]["indicators"][1]["rule"]
+    del rule["grades"]
+    data["expert_grades"] = [
+        {"name": "A", "min": 80, "max": 100, "rubric": "领先"},
+        {"name": "B", "min": 50, "max": 79.5, "value": 65, "rubric": "一般"},
+        {"name": "C", "min": 0, "max": 49.5, "rubric": "落后"},
+    ]
+    host = Host(entry_points=False, plugins=[("p", framework_plugin(data))])
+    assert host.problems == []
+    [(_, _, expert)] = host.frameworks["points_demo"].framework.expert_parts()
+    # on the part's 20 points: A 16-20, B 10-15.9 counting as 13, C 0-9.9
+    assert expert.scale()[1] == ("B", 10, 15.9, "一般")
+    assert expert.entry("B", {}) == 65
+    assert expert.grade_of(16) == "A" and expert.grade_of(15.95) == "B"
