@@ -60,3 +60,25 @@ def test_built_in_totals_are_unchanged(ev, key):
     assert r.total == (None if total is None else pytest.approx(total, abs=1e-9))
     assert r.secured == pytest.approx(secured, abs=1e-9)
     assert r.base is None and r.bonus is None and r.deduction is None and r.groups == []
+
+
+@pytest.mark.parametrize(
+    "fw_id", ["national_2023", "hunan_comprehensive", "hunan_characteristic", "hunan_professional"]
+)
+def test_two_level_sets_walk_as_dimensions_then_each_dimensions_indicators(ev, fw_id):
+    """What AHP questionnaires and weight-sensitivity runs rely on for two-level sets."""
+    eff = ev.effective(fw_id, None)
+    fw = eff.framework
+    groups = eff.weight_groups()
+    assert len(groups) == 1 + len(fw.dimensions)
+    top, *rest = groups
+    assert top.parent is None and top.level == 1
+    assert [(n.id, n.kind, n.weight) for n in top.nodes] == [
+        (d.id, "dimension", eff.dimension_points[d.id]) for d in fw.dimensions
+    ]
+    for d, g in zip(fw.dimensions, rest, strict=True):
+        assert (g.parent, g.level) == (d.id, 2)
+        assert [(n.id, n.kind, n.weight) for n in g.nodes] == [
+            (i.id, "indicator", eff.indicator_points[i.id]) for i in d.indicators
+        ]
+    assert [n.id for n in fw.weight_groups()[0].nodes] == [d.id for d in fw.dimensions]

@@ -263,3 +263,14 @@ def test_a_set_wide_expert_scale_applies_to_parts_without_their_own():
     assert expert.scale()[1] == ("B", 10, 15.9, "一般")
     assert expert.entry("B", {}) == 65
     assert expert.grade_of(16) == "A" and expert.grade_of(15.95) == "B"
+
+
+def test_a_parameters_file_can_reweight_a_group():
+    from iipeval.core.params import FrameworkOverrides, Parameters
+
+    params = Parameters(frameworks={"points_demo": FrameworkOverrides(weights={"connect": 40})})
+    eff = points_evaluator(params).effective("points_demo", None)
+    # 平台能力 keeps 60: 连接能力 40 and 安全保障 30 share it 4:3
+    assert eff.group_points["connect"] == pytest.approx(60 * 4 / 7)
+    assert eff.indicator_points["devices"] == pytest.approx(60 * 4 / 7 * 20 / 30)
+    assert any("平台能力" in n for n in eff.notices)
