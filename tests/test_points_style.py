@@ -274,3 +274,20 @@ def test_a_parameters_file_can_reweight_a_group():
     assert eff.group_points["connect"] == pytest.approx(60 * 4 / 7)
     assert eff.indicator_points["devices"] == pytest.approx(60 * 4 / 7 * 20 / 30)
     assert any("平台能力" in n for n in eff.notices)
+
+
+def test_leaving_a_deduction_item_blank_does_not_escape_the_deduction(ev):
+    name = "（示例）中游平台"
+    r = ev.score(application(name, security_incidents=None), reviews(name))
+    assert not r.accepted  # 需补正: the blank is an error to correct, not a zero
+    assert any(f.item == "security_incidents" and f.severity == "error" for f in r.findings)
+
+
+def test_whole_units_are_not_lost_to_floating_point():
+    from iipeval.core.rules import PerUnit, RuleContext
+    from iipeval.core.rules.base import Answer
+
+    rule = PerUnit(items=["x"], per=0.1, points=1, out_of=10)
+    ctx = RuleContext("x", {"x": Answer("value", 0.3)}, {"x": "数量"})
+    assert 0.3 / 0.1 < 3  # what a plain floor would see
+    assert rule.evaluate(ctx).points == 3
