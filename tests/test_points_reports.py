@@ -5,18 +5,23 @@ from points_demo import APPLICANTS, application, points_evaluator, reviews
 
 from iipeval.core.api import Loaded
 from iipeval.core.application import Submission
-from iipeval.core.batch import score_batch
+from iipeval.core.batch import ReviewBundle, score_batch
 from iipeval.reports.results_workbook import write_results_workbook
 from iipeval.reports.tabular import csv_rows
 
 
 def batch():
     ev = points_evaluator()
-    loaded = [
-        Loaded(f"{n}.json", Submission(application=application(n), reviews=reviews(n)))
-        for n in APPLICANTS
+    loaded = [Loaded(f"{n}.json", Submission(application=application(n))) for n in APPLICANTS]
+    by_expert: dict[str, list] = {}
+    for n in APPLICANTS:
+        for r in reviews(n):
+            by_expert.setdefault(r.expert, []).append(r.model_copy(update={"application": n}))
+    bundles = [
+        ReviewBundle(source=f"{e}.xlsx", expert=e, framework="points_demo", reviews=rs)
+        for e, rs in by_expert.items()
     ]
-    return score_batch(ev, loaded, [])
+    return score_batch(ev, loaded, bundles)
 
 
 def test_csv_has_a_row_per_bonus_and_deduction_item_and_the_groups():
