@@ -50,6 +50,7 @@ from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
+from iipeval.reports.view import place
 
 from .measure import row_height
 from .review_layout import (
@@ -853,7 +854,7 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             else:
                 score, points = "待专家评分", row.zero_points.get(ind.id, 0.0)
             values = [
-                dims.get(ind.dimension, ind.dimension),
+                place(row.pending, ind) if ind.group else dims.get(ind.dimension, ind.dimension),
                 ind.name,
                 ind.kind,
                 ind.weight,
@@ -874,6 +875,22 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             ws.row_dimensions[r].height = row_height(
                 [(str(v), widths[c]) for c, v in enumerate(values, start=1) if isinstance(v, str)]
             )
+            r += 1
+        for a in row.pending.adjustments:  # 加分项 and 扣分项 count in the data's part too
+            sign = 1 if a.kind == "bonus" else -1
+            values = [
+                "加分项" if sign > 0 else "扣分项",
+                a.name,
+                "加分" if sign > 0 else "扣分",
+                a.cap,
+                a.trace.score,
+                None if a.points is None else sign * a.points,
+                a.explanation,
+            ]
+            for c, v in enumerate(values, start=1):
+                num = isinstance(v, float | int)
+                _cell(ws, r, c, v, align=RIGHT if num else WRAP, fmt_=POINTS if num else None)
+            ws.row_dimensions[r].height = row_height([(a.explanation, widths[7])])
             r += 1
         ws.merge_cells(f"A{r}:E{r}")
         _cell(ws, r, 1, "定量部分合计", font=BOLD, align=RIGHT)
@@ -898,11 +915,13 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             _cell(ws, r, 1, label)
             for c in (2, 3):
                 _cell(ws, r, c, None)
-            _cell(ws, r, 4, 100 * coef, align=RIGHT, fmt_=POINTS)
+            top = (row.linear.full or {}).get(pid, 100.0)  # the part's full mark as typed
+            _cell(ws, r, 4, top * coef, align=RIGHT, fmt_=POINTS)
             ws.merge_cells(f"E{r}:F{r}")
             _cell(ws, r, 5, coef, align=CENTER, fmt_="0.0000")
             _cell(ws, r, 6, None)
-            _cell(ws, r, 7, f"评100分计入{fmt(100 * coef)}分；评80分计入{fmt(80 * coef)}分")
+            example = f"评{fmt(top)}分计入{fmt(top * coef)}分；评{fmt(top * 0.8)}分计入{fmt(top * 0.8 * coef)}分"
+            _cell(ws, r, 7, example)
             ws.row_dimensions[r].height = row_height([(label, 41)])
             r += 1
         r += 1

@@ -81,3 +81,17 @@ def test_live_total_is_the_engines_or_says_it_is_not_available(ev, workbook):
             assert value == pytest.approx(expected, abs=1e-9), name
     # 中游平台: 43 of data + 17 from the expert + 2 − 5
     assert shown[0] == 57
+
+
+def test_quantitative_sheet_shows_levels_bonus_and_deduction(workbook):
+    from iipeval.excel.review_layout import QUANT
+
+    _, path, _ = workbook
+    ws = openpyxl.load_workbook(path)[QUANT]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    first = rows.index(next(r for r in rows if r[1] == "设备连接规模"))
+    assert rows[first][0] == "平台能力／连接能力"
+    deduction = next(r for r in rows[first:] if r[1] == "网络安全事件")
+    assert deduction[0] == "扣分项" and deduction[5] == -5
+    part = next(r for r in rows[first:] if r[0] and str(r[0]).startswith("技术先进性"))
+    assert part[3] == 20  # the 20-point part: typing 20 adds 20 points
