@@ -14,6 +14,7 @@ from typing import Any
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import RegisteredFramework
+from iipeval.core.linear import expert_linear
 from iipeval.core.results import Rejected, Result
 from iipeval.excel.reader import read_workbook
 from iipeval.excel.template import write
@@ -65,7 +66,27 @@ class FrameworkChecks:
             for st in subtypes:
                 self.round_trip(Path(tmp), st)
         self.scoring(subtypes[0])
+        self.live_total(subtypes[0])
         return self.problems
+
+    def live_total(self, subtype: str | None) -> None:
+        """The expert workbook's live total is an affine form of the expert scores; say
+        when the sample application's total is not one (the workbook then shows none)."""
+        fw = self.fw
+        if not fw.expert_parts():
+            return
+        app = sample.application(fw, subtype)
+        try:
+            form = expert_linear(self.ev, app, fw.id)
+        except Exception:
+            return  # a total that cannot be computed is reported by the scoring checks
+        if not form.linear:
+            self.warn(
+                "示例数据下，总分与专家评分不成线性关系，专家评分表将不显示实时总分",
+                "多由总分下限（扣分后不低于0分）、sum 规则的上限或自定义规则引起；"
+                "如非有意，请检查这些设置（评分本身不受影响，以系统计算为准）",
+                "live_total",
+            )
 
     # the application workbook -------------------------------------------------------------
 

@@ -164,3 +164,13 @@ def test_set_wide_expert_scale_needs_no_rubric_per_part():
         {"name": "B", "min": 0, "max": 59, "rubric": "差"},
     ]
     assert codes(lint(data), errors_only=False) == []
+
+
+def test_kit_says_when_the_live_total_is_not_available():
+    assert "live_total" not in codes(check_plugin("points_demo", plugin=points_module()), False)
+    data = points_data()
+    data["total_max"] = 80  # cuts the sample total when experts score high: not affine
+    obj = plugin(register_frameworks=lambda register: register(data))
+    problems = check_plugin("points_demo", plugin=obj, update_golden=False)
+    [p] = [p for p in problems if p.code == "live_total"]
+    assert not p.is_error and "不显示实时总分" in str(p)
