@@ -25,6 +25,9 @@ RULE_LABELS = {
     "ratio": "比例",
     "expert": "专家评分",
     "weighted": "加权合成",
+    "per_unit": "按件计分",
+    "checklist": "逐项计分",
+    "sum": "分值相加",
 }
 
 PARAM_LABELS = {
@@ -37,6 +40,11 @@ PARAM_LABELS = {
     "yes": "具备得分",
     "no": "不具备得分",
     "target": "目标比例（%）",
+    "per": "每多少个计一单位",
+    "points": "每单位得分",
+    "cap": "最高得分",
+    "rounding": "单位取整方式",
+    "item_points": "各项分值",
     "method": "专家分汇总方式",
     "trim_min_experts": "去掉最高最低分的最少专家人数",
     "disagreement_spread": "需复议的专家分极差阈值（分）",
