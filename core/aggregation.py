@@ -81,12 +81,13 @@ def aggregate(
             try:
                 scored.append((e, to_score(v, policy, rules.get(pid))))
             except (ValueError, KeyError) as exc:
+                # the expert's mistake, not the applicant's: a warning, never 需补正
                 findings.append(
                     Finding(
-                        severity=Severity.error,
+                        severity=Severity.warning,
                         code="bad_expert_score",
                         indicator=pid.split(".")[0],
-                        message=f"{label}：专家“{e}”的评分无效（{exc}），未计入",
+                        message=f"{label}：专家“{e}”的评分无效（{exc}），未计入；请核对该专家的评分表",
                     )
                 )
         skipped = [e for e, v in given if v is None]

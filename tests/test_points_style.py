@@ -140,6 +140,7 @@ def test_expert_entry_outside_the_scale_is_refused_not_counted(ev):
     r = ev.score(application(name), revs)
     bad = [f for f in r.findings if f.code == "bad_expert_score"]
     assert len(bad) == 2 and "超出0-20分范围" in bad[0].message
+    assert r.accepted  # an expert's slip is not the applicant's to correct
     assert points_of(r)["advanced"] == 13  # only the third expert's 较好 counts
 
 
