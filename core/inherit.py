@@ -99,13 +99,18 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
             )
         dims[dim_id]["indicators"].append(new)
         where[new.get("id")] = dims[dim_id]
+    groups = {g["id"]: g for d in data["dimensions"] for g in _groups(d)}
     for key, weight in child.get("weights", {}).items():
         if key in dims:
-            dims[key]["weight"] = weight
+            node = dims[key]
+        elif key in groups:
+            node = groups[key]
         elif key in where:
-            next(i for i in where[key]["indicators"] if i["id"] == key)["weight"] = weight
+            node = next(i for i in where[key]["indicators"] if i["id"] == key)
         else:
-            raise InheritanceError(f"weights：{parent.id} 没有 id 为 {key!r} 的维度或指标")
+            raise InheritanceError(f"weights：{parent.id} 没有 id 为 {key!r} 的维度、方面或指标")
+        node["weight"] = weight
+        node.pop("points", None)  # the new weight is the node's; a points rule keeps its out_of
     for list_key, drop_key in (("exclusions", "drop_exclusions"), ("checks", "drop_checks")):
         dropped = set(child.get(drop_key, []))
         missing = dropped - {x["id"] for x in data[list_key]}
@@ -122,6 +127,12 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
     data["inherited"] = [*data.get("inherited", []), _inherited(parent, data, own_text, child)]
     # items are re-resolved from the vocabulary for what the merged set uses
     return data
+
+
+def _groups(node: Mapping[str, Any]):
+    for g in node.get("groups", []) or []:
+        yield g
+        yield from _groups(g)
 
 
 def _inherited(parent: Framework, data: dict, own: set, child: Mapping[str, Any]) -> dict:

@@ -196,3 +196,44 @@ def test_child_lists_both_documents_and_which_text_is_whose():
     assert first.framework == "hunan_comprehensive" and "devices" in first.indicators
     assert second.framework == "changsha_test" and second.indicators == ["protocol_depth"]
     assert second.dimensions == [] and second.source.document == "测试文件"
+
+
+def test_child_of_a_points_set_reweights_a_group():
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "fixtures" / "points_plugin"))
+    import iipeval_points_demo
+
+    child = {
+        "id": "points_child",
+        "extends": "points_demo",
+        "name": "分值式子体系",
+        "version": "1",
+        "source": {"document": "子文件", "issuer": "某市", "year": 2026},
+        # sums must still add up: 12 + 8 = 20, 15 + 25 = 40
+        "weights": {
+            "connect": 20,
+            "security": 40,
+            "devices": 12,
+            "models": 8,
+            "safety": 15,
+            "advanced": 25,
+        },
+    }
+    host = Host(
+        entry_points=False,
+        plugins=[("points_demo", iipeval_points_demo), ("child", framework_plugin(child))],
+    )
+    assert host.problems == []
+    fw = host.frameworks["points_child"].framework
+    [connect, security] = fw.dimensions[0].groups
+    assert (connect.weight, security.weight) == (20, 40)
+    eff = Evaluator(host).effective("points_child", None)
+    assert eff.indicator_points["devices"] == 12
+    # the rule still reads the document's points (out of 20) and is scaled to its 12
+    from points_demo import application, reviews
+
+    name = "（示例）中游平台"
+    app = application(name).model_copy(update={"framework": "points_child"})
+    r = Evaluator(host).score(app, reviews(name))
+    assert next(i for i in r.indicators if i.id == "devices").points == pytest.approx(14 * 12 / 20)
