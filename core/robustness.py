@@ -421,6 +421,7 @@ class ExpertDiagnostics(BaseModel):
     correlation: float | None
     calibrated: bool
     flags: list[str]
+    note: str = ""
 
 
 class GroupRobustness(BaseModel):
@@ -625,6 +626,8 @@ def _events(g: Group, mob, lo: float, hi: float) -> list[_Event]:
 
 
 def _swap_text(g: Group, a: int, b: int, base: list[int]) -> str:
+    if g.ranking.quota is None and g.ranking.min_total is None:
+        return f"{g.names[b]}超过{g.names[a]}（排名次序改变）"
     if a in base and b in base:
         return f"{g.names[b]}超过{g.names[a]}（推荐名单内次序改变）"
     if a in base:
@@ -828,13 +831,19 @@ def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostic
         count, compared = int(seen.sum()), int(pair.sum())
         offset = float(np.mean(x - y)) if compared else None
         spread = float(np.std(mine[seen])) if count else None
-        other_sd = float(np.std(others[pair[..., None] & ~np.isnan(others)])) if compared else 0.0
-        ratio = spread / other_sd if spread is not None and other_sd > 0 else None
+        ratio = _spread_ratio(mine, others)
         corr = None
         if compared >= settings.calibration_min_scores and x.std() > 0 and y.std() > 0:
             corr = float(np.corrcoef(x, y)[0, 1])
-        flags = []
-        if offset is not None and abs(offset) > settings.offset_threshold:
+        flags, note = [], ""
+        if compared < settings.calibration_min_scores:
+            offset_ok = False
+            note = (
+                f"与其他专家共同评分{compared}个，少于{settings.calibration_min_scores}个，不作提示"
+            )
+        else:
+            offset_ok = offset is not None
+        if offset_ok and abs(offset) > settings.offset_threshold:
             word = "高" if offset > 0 else "低"
             flags.append(
                 f"平均比其他专家{word}{fmt(abs(offset), 1)}分，超过±{fmt(settings.offset_threshold)}分"
@@ -844,7 +853,7 @@ def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostic
                 f"与其他专家评分的相关系数为{fmt(corr, 2)}，低于{fmt(settings.min_correlation)}"
             )
         lo, hi = settings.spread_ratio
-        if ratio is not None and not lo <= ratio <= hi:
+        if offset_ok and ratio is not None and not lo <= ratio <= hi:
             flags.append(f"评分标准差为其他专家的{fmt(ratio, 2)}倍，不在{fmt(lo)}～{fmt(hi)}倍之间")
         out.append(
             ExpertDiagnostics(
@@ -857,9 +866,21 @@ def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostic
                 correlation=corr,
                 calibrated=done[e],
                 flags=flags,
+                note=note,
             )
         )
     return out
+
+
+def _spread_ratio(mine: np.ndarray, others: np.ndarray) -> float | None:
+    """This expert's standard deviation over the mean of each other expert's, every one
+    taken on the parts both scored (so a colleague's offset does not count as spread)."""
+    ratios = []
+    for f in range(others.shape[2]):
+        both = ~np.isnan(mine) & ~np.isnan(others[:, :, f])
+        if both.sum() >= 2 and np.std(others[:, :, f][both]) > 0:
+            ratios.append(np.std(mine[both]) / np.std(others[:, :, f][both]))
+    return float(np.mean(ratios)) if ratios else None
 
 
 # -- the whole analysis ----------------------------------------------------------------------
