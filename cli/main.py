@@ -175,4 +175,4 @@ def main() -> None:
 
 
 # Commands defined in their own modules register themselves on ``cli`` when imported.
-from . import plugin, review, score, weights, workbook  # noqa: E402, F401
+from . import plugin, review, robustness, score, weights, workbook  # noqa: E402, F401

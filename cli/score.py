@@ -83,12 +83,15 @@ def output_paths(output: str) -> list[Path]:
     return [out]
 
 
-def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
+def write_outputs(batch: Batch, paths: list[Path], force: bool, robustness=None) -> None:
     from iipeval.reports import atomic, results_workbook, tabular
 
     writers = {
         ".xlsx": lambda p: results_workbook.write_results_workbook(
-            batch, p, generated_at=datetime.now().astimezone().replace(microsecond=0)
+            batch,
+            p,
+            generated_at=datetime.now().astimezone().replace(microsecond=0),
+            robustness=robustness,
         ),
         ".json": lambda p: tabular.write_json(batch, p),
         ".csv": lambda p: tabular.write_csv(batch, p),
@@ -144,15 +147,48 @@ def write_outputs(batch: Batch, paths: list[Path], force: bool) -> None:
     show_default=True,
     help="屏幕输出格式（未指定 -o 时）",
 )
-def score(files, reviews, panel_record, framework, params, output, force, jobs, fmt) -> None:
+@click.option(
+    "--robustness",
+    is_flag=True,
+    help="在结果工作簿中加入“稳健性”表（默认抽样设置，见 iipeval robustness）",
+)
+def score(
+    files, reviews, panel_record, framework, params, output, force, jobs, fmt, robustness
+) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
+    targets = output_paths(output) if output else []
+    batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
+    analysis = None
+    if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
+        from .robustness import analyse_or_fail
+
+        analysis = analyse_or_fail(ev, batch)
+
+    if targets:
+        write_outputs(batch, targets, force, robustness=analysis)
+        click.echo(render.batch_summary(batch, targets), err=True)
+    elif fmt == "json":
+        from iipeval.reports import tabular
+
+        tabular.dump_json(batch, sys.stdout)
+    elif fmt == "csv":
+        from iipeval.reports import tabular
+
+        sys.stdout.write(tabular.csv_text(batch))
+    else:
+        click.echo(render.batch_text(batch))
+    sys.exit(1 if batch.failed else 0)
+
+
+def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
+    """Inputs and reviews read, admitted, scored in the worker pool and ranked: the one
+    path every command that scores takes, so reviews are admitted or refused the same way."""
     if framework:
         registered(ev, framework)
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    targets = output_paths(output) if output else []
     record = find_record(panel_record, reviews)
     bundles = read_reviews(reviews)
 
@@ -173,21 +209,5 @@ def score(files, reviews, panel_record, framework, params, output, force, jobs, 
 
     if _progress_wanted():
         with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
-            batch = assemble(ev, outcomes(bar.update), bundles, index, spool)
-    else:
-        batch = assemble(ev, outcomes(), bundles, index, spool)
-
-    if targets:
-        write_outputs(batch, targets, force)
-        click.echo(render.batch_summary(batch, targets), err=True)
-    elif fmt == "json":
-        from iipeval.reports import tabular
-
-        tabular.dump_json(batch, sys.stdout)
-    elif fmt == "csv":
-        from iipeval.reports import tabular
-
-        sys.stdout.write(tabular.csv_text(batch))
-    else:
-        click.echo(render.batch_text(batch))
-    sys.exit(1 if batch.failed else 0)
+            return assemble(ev, outcomes(bar.update), bundles, index, spool)
+    return assemble(ev, outcomes(), bundles, index, spool)

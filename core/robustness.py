@@ -124,8 +124,22 @@ def totals(
     ``scores`` (A, I) holds 0 where ``live`` is false (不适用). Only proportions matter at
     each level, as in the engine: an application's 不适用 indicators give their share to
     the rest of their dimension, and a dimension with nothing live to the other dimensions.
-    Returns (K, A).
+    Returns (K, A). Applications with nothing 不适用 (the usual case) take one matrix
+    product with each draw's effective indicator points; the others the general path.
     """
+    m = tree.membership
+    ind_sums = ind_w @ m  # (K, D)
+    share = dim_w / dim_w.sum(axis=1, keepdims=True)  # (K, D)
+    points = tree.total * ind_w * (share / ind_sums)[:, tree.parent]  # (K, I)
+    out = np.empty((ind_w.shape[0], scores.shape[0]))
+    full = live.all(axis=1)
+    out[:, full] = (scores[full] @ points.T).T / 100
+    if not full.all():
+        out[:, ~full] = _totals_with_na(tree, scores[~full], live[~full], dim_w, ind_w)
+    return out
+
+
+def _totals_with_na(tree, scores, live, dim_w, ind_w) -> np.ndarray:
     m = tree.membership
     w = ind_w[:, :, None] * m[None]  # (K, I, D)
     k, i, d = w.shape
@@ -744,6 +758,8 @@ def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
     dims = points @ g.tree.membership
     lost = np.any(np.isnan(panel) & ~np.isnan(g.panel) & (g.slope != 0), axis=1)
     by_source = {s: k for k, s in enumerate(g.sources)}
+    ind_index = {iid: i for i, (iid, _) in enumerate(g.tree.indicators)}
+    dim_index = {did: d for d, (did, _) in enumerate(g.tree.dimensions)}
     out = []
     for s in g.standings:
         k = by_source.get(s.source)
@@ -754,10 +770,11 @@ def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
             out.append(dataclasses.replace(s, total=None, provisional=True))
             continue
         pts = dict(s.points)
-        for i, (iid, _) in enumerate(g.tree.indicators):
-            pts[iid] = pts.get(iid, 0.0) + float(points[k, i])
-        for d, (did, _) in enumerate(g.tree.dimensions):
-            pts[did] = pts.get(did, 0.0) + float(dims[k, d])
+        for tid in g.tie_break:  # only tie-breaks read points
+            if tid in ind_index:
+                pts[tid] = pts.get(tid, 0.0) + float(points[k, ind_index[tid]])
+            elif tid in dim_index:
+                pts[tid] = pts.get(tid, 0.0) + float(dims[k, dim_index[tid]])
         out.append(dataclasses.replace(s, total=s.total + float(points[k].sum()), points=pts))
     return out
 

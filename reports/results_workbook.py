@@ -246,14 +246,16 @@ def _fmt(x: float | None) -> str:
 # -- the workbook ---------------------------------------------------------------------------
 
 
-def write_results_workbook(batch: Batch, path: Path, *, generated_at: datetime) -> None:
+def write_results_workbook(
+    batch: Batch, path: Path, *, generated_at: datetime, robustness: Any = None
+) -> None:
     """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
     :func:`iipeval.reports.atomic.write_atomic`)."""
-    wb = build_workbook(batch, generated_at=generated_at)
+    wb = build_workbook(batch, generated_at=generated_at, robustness=robustness)
     save_deterministic(wb, Path(path), generated_at)
 
 
-def build_workbook(batch: Batch, *, generated_at: datetime) -> Workbook:
+def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = None) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     stamp = _naive_utc(generated_at)
@@ -277,6 +279,10 @@ def build_workbook(batch: Batch, *, generated_at: datetime) -> Workbook:
     _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, all_rows, cards)
     _findings_sheet(wb.create_sheet(FINDINGS), batch, all_rows, cards)
     _parameters_sheet(wb.create_sheet(PARAMETERS), batch, all_rows, generated_at)
+    if robustness is not None:  # a core.robustness.Robustness, when asked for
+        from .robustness_sheet import add_sheets
+
+        add_sheets(wb, robustness, taken)
     for row in all_rows:
         _card_sheet(wb.create_sheet(cards[id(row)]), batch, row)
     wb.active = 0

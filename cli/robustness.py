@@ -1,0 +1,122 @@
+"""``iipeval robustness``: how robust each ranking is, as JSON or as a workbook.
+
+Scoring goes through :func:`.score.scored_batch`, the path ``iipeval score`` takes, so
+inputs and expert reviews are admitted or refused exactly as when scoring; the analysis
+is :mod:`iipeval.core.robustness`, the files :mod:`iipeval.reports`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from iipeval.core.robustness import Robustness, RobustnessError, RobustnessSettings, analyse
+
+from .main import cli, evaluator
+from .score import scored_batch
+
+
+def analyse_or_fail(ev, batch, settings: RobustnessSettings | None = None) -> Robustness:
+    try:
+        return analyse(ev, batch, settings)
+    except RobustnessError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def write_json(analysis: Robustness, path: Path) -> None:
+    text = json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, indent=1)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> None:
+    from openpyxl import Workbook
+
+    from iipeval.reports.results_workbook import save_deterministic
+    from iipeval.reports.robustness_sheet import add_sheets
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
+    wb.properties.title = "工业互联网平台申报排名稳健性"
+    add_sheets(wb, analysis, set())
+    save_deterministic(wb, path, generated_at)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--reviews", multiple=True, help="专家评分表（.xlsx）或评分数据（.json），可多次指定")
+@click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
+@click.option("--params", type=click.Path(dir_okay=False), help="参数文件（TOML）")
+@click.option(
+    "--draws",
+    type=click.IntRange(1, 1_000_000),
+    default=2000,
+    show_default=True,
+    help="权重抽样次数",
+)
+@click.option(
+    "--spread",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="每个权重的相对扰动幅度 S（0.2 即 ±20%）",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="随机数种子")
+@click.option("--quota", type=click.IntRange(min=1), help="参数文件未设推荐名额时使用的推荐名额")
+@click.option(
+    "--min-scores",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="专家做z分数校准与比较提示所需的最少评分个数",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="结果文件：.json 或 .xlsx",
+)
+@click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行处理的进程数")
+def robustness(
+    files, reviews, framework, params, draws, spread, seed, quota, min_scores, output, force, jobs
+) -> None:
+    """分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。"""
+    from iipeval.reports import atomic
+
+    out = Path(output)
+    suffix = out.suffix.lower()
+    if suffix not in (".json", ".xlsx"):
+        raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")
+    if out.exists() and not force:
+        raise click.UsageError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+    settings = RobustnessSettings(
+        draws=draws, spread=spread, seed=seed, quota=quota, calibration_min_scores=min_scores
+    )
+    ev = evaluator(params)
+    batch = scored_batch(ev, files, reviews, framework, jobs)
+    analysis = analyse_or_fail(ev, batch, settings)
+    now = datetime.now().astimezone().replace(microsecond=0)
+    write = (
+        (lambda p: write_json(analysis, p))
+        if suffix == ".json"
+        else (lambda p: write_workbook(analysis, p, now))
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic.sigterm_raises():
+            atomic.write_atomic(out, write, force=force)
+    except atomic.OutputError as exc:
+        raise click.ClickException(str(exc)) from None
+    ranked = sum(len(g.applicants) for g in analysis.groups)
+    click.echo(
+        f"已分析 {len(analysis.groups)} 个排名（{ranked} 份参与排名的申报），"
+        f"抽样 {draws:,} 次，种子 {seed}；已写出：{out}",
+        err=True,
+    )
+    sys.exit(1 if batch.failed else 0)
