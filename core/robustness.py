@@ -916,7 +916,9 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
         notes.append(
             "未设推荐名额（参数文件与 --quota 均未给出），只报告名次分布，不报告名额内概率"
         )
-    if g.ranking.quota is not None and g.ranking.quota >= g.size:
+    if not g.size:
+        notes.append("没有可参与排名的申报（均需补正、不予推荐或待专家评分），未做分析")
+    elif g.ranking.quota is not None and g.ranking.quota >= g.size:
         notes.append(f"推荐名额{g.ranking.quota}个不少于参与排名的申报数{g.size}个")
     apps: list[Acceptability] = []
     set_p = set_se = order_p = None
