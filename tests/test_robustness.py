@@ -356,3 +356,30 @@ def test_low_correlation_and_narrow_spread_are_flagged():
     assert any(f.startswith("与其他专家评分的相关系数为") for f in e3.flags)
     assert any(f.startswith("评分标准差为其他专家的0.") for f in e3.flags)
     assert not any("平均比其他专家" in f for f in e3.flags)
+
+
+def test_rank_shares_follow_each_draws_order_with_three_applicants():
+    """丙 (strong on x only) jumps from third to first when x weighs enough; 甲 stays ahead
+    of 乙 always. So 丙 is first exactly when 甲 is second, and 乙 is never first."""
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(
+        ev, {"甲": {"x0": 70, "y0": 70}, "乙": {"x0": 66, "y0": 66}, "丙": {"x0": 100, "y0": 20}}
+    )
+    g = analyse(ev, batch, draws=4000, spread=0.5)
+    a, b, c = (x.shares for x in g.applicants)
+    assert [x.applicant for x in g.applicants] == ["甲", "乙", "丙"]
+    assert 0 < c[1] < 1 and c[1] == a[2] and 1 not in b and 3 not in a
+    for k in (1, 2, 3):
+        assert sum(s.get(k, 0) for s in (a, b, c)) == pytest.approx(1)
+    assert g.applicants[2].in_quota == c[1] and g.set_unchanged == a[1]
+
+
+def test_totals_depend_only_on_proportions_within_each_level():
+    ev, batch = mini_batch()
+    [rk] = batch.rankings
+    g = R.build_group(ev, batch, rk, R.RobustnessSettings())
+    t = g.tree
+    d, i = t.dimension_points[None], t.indicator_points[None]
+    scaled = np.concatenate([i[:, t.parent == 0] * 3, i[:, t.parent == 1] * 0.5], axis=1)
+    base = R.totals(t, g.scores, g.live, d, i)
+    assert np.allclose(R.totals(t, g.scores, g.live, d * 7, scaled), base, atol=1e-12)

@@ -1,0 +1,162 @@
+"""``iipeval robustness`` and the 稳健性 sheet, as an organiser uses them."""
+
+import importlib.util
+import json
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from robustness_support import duo_batch, duo_evaluator
+from support import REPO
+
+from iipeval.cli.main import cli
+from iipeval.core import robustness as R
+from iipeval.reports.results_workbook import build_workbook
+from iipeval.reports.robustness_sheet import add_sheets
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Eight national applications and a seven-expert panel, written as files."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_robustness", REPO / "benchmarks" / "robustness.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    folder = tmp_path_factory.mktemp("demo")
+    bench.write(folder, 8)
+    return folder
+
+
+def test_json_is_deterministic_for_a_seed_and_ranks_as_score_does(demo, tmp_path):
+    args = [
+        demo / "apps",
+        "--reviews",
+        demo / "reviews",
+        "--quota",
+        "2",
+        "--draws",
+        "400",
+        "--jobs",
+        "1",
+    ]
+    run("robustness", *args, "--seed", "5", "-o", tmp_path / "a.json")
+    run("robustness", *args, "--seed", "5", "-o", tmp_path / "b.json")
+    run("robustness", *args, "--seed", "6", "-o", tmp_path / "c.json")
+    a = (tmp_path / "a.json").read_bytes()
+    assert a == (tmp_path / "b.json").read_bytes() != (tmp_path / "c.json").read_bytes()
+    data = json.loads(a)
+    [g] = data["groups"]
+    assert (g["quota"], g["quota_source"]) == (2, "命令行 --quota")
+    assert data["settings"]["draws"] == 400 and data["settings"]["seed"] == 5
+    assert len(g["leave_one_out"]) == 7 and [p["id"] for p in g["policies"]] == [
+        "current",
+        "mean",
+        "trimmed_mean",
+        "median",
+        "zscore",
+    ]
+    harsh = next(e for e in g["experts"] if e["expert"] == "专家05")
+    assert harsh["offset"] < -10 and harsh["flags"][0].startswith("平均比其他专家低")
+
+    scored = json.loads(
+        run(
+            "score", demo / "apps", "--reviews", demo / "reviews", "--format", "json", "--jobs", "1"
+        )
+    )
+    order = [e["applicant"] for e in scored["rankings"][0]["entries"] if e["rank"] is not None]
+    assert [x["applicant"] for x in g["applicants"]] == order
+
+
+def test_workbook_has_the_sheet_with_heat_map_chart_and_tables(demo, tmp_path):
+    out = tmp_path / "r.xlsx"
+    run(
+        "robustness",
+        demo / "apps",
+        "--reviews",
+        demo / "reviews",
+        "--quota",
+        "2",
+        "--draws",
+        "300",
+        "--jobs",
+        "1",
+        "-o",
+        out,
+    )
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["稳健性"]
+    ws = wb["稳健性"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    for heading in (
+        "一、权重扰动下的名次分布",
+        "二、单项权重的稳定区间",
+        "三、专家组的影响",
+        "四、专家评分校准诊断",
+    ):
+        assert any(t.startswith(heading) for t in texts), heading
+    assert "进入推荐名单概率" in texts and "去掉专家05" in texts and "平均偏差" in texts
+    assert len(ws.conditional_formatting) == 1  # the heat map
+    assert len(ws._charts) == 1
+
+
+def test_refuses_existing_output_and_wrong_suffix(demo, tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("keep")
+    msg = run("robustness", demo / "apps", "-o", out, code=2)
+    assert "已存在" in msg and out.read_text() == "keep"
+    assert "须以 .json 或 .xlsx 结尾" in run(
+        "robustness", demo / "apps", "-o", tmp_path / "r.csv", code=2
+    )
+    assert run("robustness", demo / "apps", "--spread", "1.5", "-o", tmp_path / "x.json", code=2)
+
+
+def test_score_adds_the_sheet_only_when_asked(demo, tmp_path):
+    common = [demo / "apps", "--reviews", demo / "reviews", "--jobs", "1"]
+    run("score", *common, "-o", tmp_path / "plain.xlsx")
+    run("score", *common, "--robustness", "-o", tmp_path / "with.xlsx")
+    assert "稳健性" not in load_workbook(tmp_path / "plain.xlsx", read_only=True).sheetnames
+    names = load_workbook(tmp_path / "with.xlsx", read_only=True).sheetnames
+    assert names.index("稳健性") == names.index("参数") + 1
+
+
+def test_applicant_names_reach_the_sheet_as_text_never_as_formulas():
+    ev = duo_evaluator(quota=1)
+    evil = '=HYPERLINK("http://x","点我")'
+    batch = duo_batch(ev, {evil: {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    analysis = R.analyse(ev, batch, R.RobustnessSettings(draws=50))
+    from datetime import datetime
+
+    wb = build_workbook(batch, generated_at=datetime(2024, 1, 1), robustness=analysis)
+    ws = wb["稳健性"]
+    cells = [
+        c
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_several_sets_get_one_sheet_each():
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    analysis = R.analyse(ev, batch, R.RobustnessSettings(draws=20))
+    two = analysis.model_copy(
+        update={
+            "groups": [
+                *analysis.groups,
+                analysis.groups[0].model_copy(update={"subtype_name": "区域级"}),
+            ]
+        }
+    )
+    from openpyxl import Workbook
+
+    names = add_sheets(Workbook(), two, set())
+    assert names == ["稳健性-双维度测试体系", "稳健性-双维度测试体系区域级"]
