@@ -46,6 +46,26 @@ def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> 
     save_deterministic(wb, path, generated_at)
 
 
+def summary(analysis: Robustness, out: Path) -> str:
+    """A few lines for the terminal: per ranking, the headline figures."""
+    s = analysis.settings
+    lines = []
+    for g in analysis.groups:
+        head = g.framework_name + (f"（{g.subtype_name}）" if g.subtype_name else "")
+        if g.set_unchanged is not None:
+            p = f"推荐名单不变的概率 {100 * g.set_unchanged:.1f}%（标准误 {100 * g.set_unchanged_se:.2f}）"
+        else:
+            p = "未设推荐名额"
+        crossing = [x.label for x in g.leave_one_out if any("推荐名单" in c for c in x.changes)]
+        loo = f"；{'、'.join(crossing)}后推荐名单改变" if crossing else ""
+        flagged = [e.expert for e in g.experts if e.flags]
+        cal = f"；评分提示：{'、'.join(flagged)}" if flagged else ""
+        lines.append(f"{head}：{len(g.applicants)} 份参与排名，{p}{loo}{cal}")
+    how = "均匀" if s.method == "uniform" else "狄利克雷"
+    lines.append(f"抽样 {s.draws:,} 次（{how}），扰动 S={s.spread:g}，种子 {s.seed}；已写出：{out}")
+    return "\n".join(lines)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--reviews", multiple=True, help="专家评分表（.xlsx）或评分数据（.json），可多次指定")
@@ -66,6 +86,13 @@ def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> 
     help="每个权重的相对扰动幅度 S（0.2 即 ±20%）",
 )
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="随机数种子")
+@click.option(
+    "--method",
+    type=click.Choice(["uniform", "dirichlet"]),
+    default="uniform",
+    show_default=True,
+    help="权重扰动方式：uniform（每个权重 ±S 均匀扰动后归一）或 dirichlet（以现行占比为中心）",
+)
 @click.option("--quota", type=click.IntRange(min=1), help="参数文件未设推荐名额时使用的推荐名额")
 @click.option(
     "--min-scores",
@@ -84,7 +111,19 @@ def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> 
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行处理的进程数")
 def robustness(
-    files, reviews, framework, params, draws, spread, seed, quota, min_scores, output, force, jobs
+    files,
+    reviews,
+    framework,
+    params,
+    draws,
+    spread,
+    seed,
+    method,
+    quota,
+    min_scores,
+    output,
+    force,
+    jobs,
 ) -> None:
     """分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。"""
     from iipeval.reports import atomic
@@ -96,7 +135,12 @@ def robustness(
     if out.exists() and not force:
         raise click.UsageError(f"输出文件已存在：{out}；如需覆盖请加 --force")
     settings = RobustnessSettings(
-        draws=draws, spread=spread, seed=seed, quota=quota, calibration_min_scores=min_scores
+        draws=draws,
+        spread=spread,
+        seed=seed,
+        method=method,
+        quota=quota,
+        calibration_min_scores=min_scores,
     )
     ev = evaluator(params)
     batch = scored_batch(ev, files, reviews, framework, jobs)
@@ -113,10 +157,5 @@ def robustness(
             atomic.write_atomic(out, write, force=force)
     except atomic.OutputError as exc:
         raise click.ClickException(str(exc)) from None
-    ranked = sum(len(g.applicants) for g in analysis.groups)
-    click.echo(
-        f"已分析 {len(analysis.groups)} 个排名（{ranked} 份参与排名的申报），"
-        f"抽样 {draws:,} 次，种子 {seed}；已写出：{out}",
-        err=True,
-    )
+    click.echo(summary(analysis, out), err=True)
     sys.exit(1 if batch.failed else 0)

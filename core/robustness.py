@@ -55,9 +55,10 @@ class RobustnessSettings(BaseModel):
     draws: int = Field(default=2000, ge=1, le=1_000_000, description="蒙特卡洛抽样次数")
     spread: float = Field(default=0.2, gt=0, lt=1, description="权重相对扰动幅度（±）")
     seed: int = Field(default=0, ge=0, description="随机数种子")
-    method: Literal["uniform"] = Field(
+    method: Literal["uniform", "dirichlet"] = Field(
         default="uniform",
-        description="每个权重乘以 1+U(-S,S)，再在其层级内按比例归一",
+        description="uniform：每个权重乘以 1+U(-S,S) 后在其层级内归一；"
+        "dirichlet：每一层的占比取自以现行占比为中心的狄利克雷分布，平均占比的相对标准差为 S/√3",
     )
     quota: int | None = Field(
         default=None, ge=1, description="参数文件未设推荐名额时使用的推荐名额"
@@ -471,15 +472,35 @@ class Robustness(BaseModel):
 def draw_weights(
     tree: WeightTree, settings: RobustnessSettings, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(K, D) dimension and (K, I) indicator points: each weight × (1+U(-S,S)), then
-    renormalised within its level (dimensions to the total, indicators to their dimension)."""
+    """(K, D) dimension and (K, I) indicator points, each level summing to its parent.
+
+    ``uniform``: each weight × (1+U(−S,S)), then renormalised within its level.
+    ``dirichlet``: each level's shares drawn from a Dirichlet centred on the current ones,
+    its concentration set so that a share of average size varies as much as under
+    ``uniform`` (relative standard deviation S/√3).
+    """
     k, s = settings.draws, settings.spread
+    if settings.method == "dirichlet":
+        d = tree.total * _dirichlet(rng, tree.dimension_points, s, k)
+        i = np.empty((k, len(tree.indicators)))
+        for e in range(len(tree.dimensions)):
+            mine = tree.parent == e
+            i[:, mine] = _dirichlet(rng, tree.indicator_points[mine], s, k) * d[:, [e]]
+        return d, i
     d = tree.dimension_points * (1 + rng.uniform(-s, s, (k, len(tree.dimensions))))
     d *= tree.total / d.sum(axis=1, keepdims=True)
     i = tree.indicator_points * (1 + rng.uniform(-s, s, (k, len(tree.indicators))))
     sums = i @ tree.membership  # (K, D)
     i *= (d / sums)[:, tree.parent]
     return d, i
+
+
+def _dirichlet(rng: np.random.Generator, weights: np.ndarray, s: float, k: int) -> np.ndarray:
+    n = len(weights)
+    if n == 1:
+        return np.ones((k, 1))
+    concentration = 3 * (n - 1) / s**2 - 1  # Var(p)/p² = (1−p)/(p(κ+1)) at p = 1/n
+    return rng.dirichlet(concentration * weights / weights.sum(), size=k)
 
 
 def _order(t: np.ndarray) -> np.ndarray:
@@ -902,11 +923,18 @@ def _spread_ratio(mine: np.ndarray, others: np.ndarray) -> float | None:
 
 # -- the whole analysis ----------------------------------------------------------------------
 
-METHOD_NOTE = (
-    "权重扰动：每个维度权重与指标权重分别乘以(1+U(−S,S))，维度在总分内、指标在所属维度内按比例归一；"
-    "各次抽样只重新汇总已算出的指标得分，不重新评分。单项区间：一次只改变一个权重，同层其余权重保持比例，"
-    "给出推荐名单及其次序（未设推荐名额与最低总分时为全部排名次序）保持不变的区间及两端最先发生的变化。"
-)
+
+def method_note(settings: RobustnessSettings) -> str:
+    how = (
+        "每个维度权重与指标权重分别乘以(1+U(−S,S))，维度在总分内、指标在所属维度内按比例归一"
+        if settings.method == "uniform"
+        else "维度占比与各维度内的指标占比分别取自以现行占比为中心的狄利克雷分布（平均占比的相对标准差为S/√3）"
+    )
+    return (
+        f"权重扰动：{how}；各次抽样只重新汇总已算出的指标得分，不重新评分。单项区间：一次只改变一个权重，"
+        "同层其余权重保持比例，给出推荐名单及其次序（未设推荐名额与最低总分时为全部排名次序）保持不变的区间"
+        "及两端最先发生的变化。"
+    )
 
 
 def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
@@ -920,6 +948,13 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
         notes.append("没有可参与排名的申报（均需补正、不予推荐或待专家评分），未做分析")
     elif g.ranking.quota is not None and g.ranking.quota >= g.size:
         notes.append(f"推荐名额{g.ranking.quota}个不少于参与排名的申报数{g.size}个")
+    elif g.ranking.quota is not None:
+        q = g.ranking.quota
+        if abs(g.engine_totals[q - 1] - g.engine_totals[q]) < 1e-9:
+            notes.append(
+                f"第{q}名与第{q + 1}名在名额边界总分相同：抽样与区间以基准次序（含同分比较规则）为准，"
+                "名额归属需组织方裁定"
+            )
     apps: list[Acceptability] = []
     set_p = set_se = order_p = None
     if g.size:
@@ -981,5 +1016,8 @@ def analyse(
         g = build_group(ev, batch, rk, settings)
         groups.append(analyse_group(g, settings))
     return Robustness(
-        tool_version=__version__, settings=settings, method_note=METHOD_NOTE, groups=groups
+        tool_version=__version__,
+        settings=settings,
+        method_note=method_note(settings),
+        groups=groups,
     )

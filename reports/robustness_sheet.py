@@ -77,8 +77,9 @@ def _settings_text(analysis: Robustness, g: GroupRobustness) -> str:
     quota = f"{g.quota}个（{g.quota_source}）" if g.quota is not None else "未设"
     line = f"{number(g.min_total, 2)}分" if g.min_total is not None else "不设"
     return (
-        f"权重扰动：抽样{s.draws:,}次，每个权重相对扰动±{number(100 * s.spread, 1)}%，"
-        f"均匀分布，随机数种子{s.seed}（同一种子结果相同）。推荐名额：{quota}；推荐最低总分：{line}。"
+        f"权重扰动：抽样{s.draws:,}次，{'均匀分布' if s.method == 'uniform' else '狄利克雷分布'}，"
+        f"扰动幅度S={number(s.spread, 3)}，随机数种子{s.seed}（同一种子结果相同）。"
+        f"推荐名额：{quota}；推荐最低总分：{line}。"
         f"参与排名的申报{len(g.applicants)}个"
         + (f"，另有{g.unranked}个未参与排名（需补正、不予推荐或待专家评分）" if g.unranked else "")
         + "。"

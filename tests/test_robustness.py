@@ -383,3 +383,23 @@ def test_totals_depend_only_on_proportions_within_each_level():
     scaled = np.concatenate([i[:, t.parent == 0] * 3, i[:, t.parent == 1] * 0.5], axis=1)
     base = R.totals(t, g.scores, g.live, d, i)
     assert np.allclose(R.totals(t, g.scores, g.live, d * 7, scaled), base, atol=1e-12)
+
+
+def test_dirichlet_draws_centre_on_the_weights_with_the_stated_spread():
+    ev = duo_evaluator(dims=(("x", 60, 3), ("y", 40, 1)))
+    tree = R.weight_tree(ev.effective("duo"))
+    settings = R.RobustnessSettings(draws=20000, spread=0.3, method="dirichlet")
+    d, i = R.draw_weights(tree, settings, np.random.default_rng(0))
+    assert np.allclose(d.sum(axis=1), 100) and np.allclose(i @ tree.membership, d)
+    assert np.allclose(d.mean(axis=0), tree.dimension_points, rtol=0.01)
+    assert np.allclose(i.mean(axis=0), tree.indicator_points, rtol=0.01)
+    # the three equal indicator shares of x: relative standard deviation S/√3
+    shares = i[:, :3] / d[:, [0]]
+    assert np.allclose(shares.std(axis=0) / shares.mean(axis=0), 0.3 / np.sqrt(3), rtol=0.03)
+
+
+def test_quota_tie_at_the_line_is_stated():
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(ev, {"甲": {"x0": 80, "y0": 60}, "乙": {"x0": 80, "y0": 60}})
+    g = analyse(ev, batch, draws=10)
+    assert any("在名额边界总分相同" in n for n in g.notes)

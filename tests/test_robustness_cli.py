@@ -49,6 +49,9 @@ def test_json_is_deterministic_for_a_seed_and_ranks_as_score_does(demo, tmp_path
     run("robustness", *args, "--seed", "5", "-o", tmp_path / "a.json")
     run("robustness", *args, "--seed", "5", "-o", tmp_path / "b.json")
     run("robustness", *args, "--seed", "6", "-o", tmp_path / "c.json")
+    said = run("robustness", *args, "--method", "dirichlet", "-o", tmp_path / "d.json")
+    assert "推荐名单不变的概率" in said and "狄利克雷" in said
+    assert json.loads((tmp_path / "d.json").read_text())["settings"]["method"] == "dirichlet"
     a = (tmp_path / "a.json").read_bytes()
     assert a == (tmp_path / "b.json").read_bytes() != (tmp_path / "c.json").read_bytes()
     data = json.loads(a)
