@@ -175,6 +175,7 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
     if g.size:
         counts, inside, same_set, same_order = monte_carlo(g, settings)
         k = settings.draws
+        seen = [np.flatnonzero(r) for r in counts]
         for a in range(g.size):
             row = counts[a]
             apps.append(
@@ -184,7 +185,9 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
                     source=g.sources[a],
                     rank=a + 1,
                     total=float(g.engine_totals[a]),
-                    shares={r + 1: float(c) / k for r, c in enumerate(row) if c},
+                    shares=dict(
+                        zip((seen[a] + 1).tolist(), (row[seen[a]] / k).tolist(), strict=True)
+                    ),
                     mean_rank=float((row * np.arange(1, g.size + 1)).sum()) / k,
                     in_quota=float(inside[a]) / k if line else None,
                 )

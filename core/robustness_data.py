@@ -224,6 +224,7 @@ def build_group(
 
     ind_index = {iid: k for k, (iid, _) in enumerate(tree.indicators)}
     parts = [pid for pid, _, _ in eff.framework.expert_parts()]
+    judged = {ind.id for _, ind, _ in eff.framework.expert_parts()}
     part_index = {p: k for k, p in enumerate(parts)}
     a, n_i, n_p = len(ranked), len(tree.indicators), len(parts)
     scores, live, weights = np.zeros((a, n_i)), np.zeros((a, n_i)), np.zeros((a, n_i))
@@ -241,6 +242,8 @@ def build_group(
             if ind.status != "na":
                 live[row, k] = 1.0
                 scores[row, k] = ind.score or 0.0
+                if ind.id not in judged:  # no expert part: the panel cannot move it
+                    continue
                 s = _slopes(ind.id, ind.trace)
                 if s is None:
                     nonlinear.add(ind.name)

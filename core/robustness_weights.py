@@ -74,8 +74,16 @@ def _dirichlet(rng: np.random.Generator, weights: np.ndarray, s: float, k: int) 
 
 
 def _order(t: np.ndarray) -> np.ndarray:
-    """Positions (0-based) for each row of totals; equal totals keep baseline order."""
-    order = np.argsort(-t, axis=-1, kind="stable")
+    """Positions (0-based) for each row of totals; equal totals keep baseline order.
+
+    A quicksort, several times faster than a stable sort here; rows where it met equal
+    totals (identical applications) are sorted again stably, so ties keep baseline order.
+    """
+    order = np.argsort(-t, axis=-1)
+    ranked = np.take_along_axis(t, order, axis=-1)
+    tied = np.any(ranked[:, 1:] == ranked[:, :-1], axis=1)
+    if tied.any():
+        order[tied] = np.argsort(-t[tied], axis=-1, kind="stable")
     pos = np.empty_like(order)
     np.put_along_axis(pos, order, np.arange(t.shape[-1])[None].repeat(t.shape[0], 0), axis=-1)
     return pos

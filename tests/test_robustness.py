@@ -403,3 +403,21 @@ def test_quota_tie_at_the_line_is_stated():
     batch = duo_batch(ev, {"甲": {"x0": 80, "y0": 60}, "乙": {"x0": 80, "y0": 60}})
     g = analyse(ev, batch, draws=10)
     assert any("在名额边界总分相同" in n for n in g.notes)
+
+
+def test_identical_applications_keep_their_baseline_order_in_every_draw():
+    """Equal totals never reorder by chance: the ranking's own tie order holds in every
+    draw, while the pairs themselves change places from draw to draw."""
+    ev = duo_evaluator(quota=1)
+    apps = {}
+    for k in range(15):
+        for twin in "甲乙":
+            apps[f"申报{k:02d}{twin}"] = {"x0": 50 + 3 * k, "y0": 95 - 3 * k}
+    g = analyse(ev, duo_batch(ev, apps), draws=200, spread=0.5)
+    order = [a.applicant for a in g.applicants]  # the ranking's order: ties by name
+    for k in range(15):
+        one, two = order.index(f"申报{k:02d}甲"), order.index(f"申报{k:02d}乙")
+        first, second = g.applicants[min(one, two)], g.applicants[max(one, two)]
+        assert first.rank == second.rank  # shared in the ranking
+        assert second.mean_rank - first.mean_rank == pytest.approx(1)
+    assert any(len(a.shares) > 2 for a in g.applicants)  # the pairs do move
