@@ -420,4 +420,4 @@ def test_identical_applications_keep_their_baseline_order_in_every_draw():
         first, second = g.applicants[min(one, two)], g.applicants[max(one, two)]
         assert first.rank == second.rank  # shared in the ranking
         assert second.mean_rank - first.mean_rank == pytest.approx(1)
-    assert all(len(a.shares) == 2 for a in g.applicants)  # the pairs do move
+    assert any(len(a.shares) > 1 for a in g.applicants)  # the pairs do move
