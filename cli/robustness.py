@@ -73,7 +73,7 @@ def summary(analysis: Robustness, out: Path) -> str:
 @click.option("--params", type=click.Path(dir_okay=False), help="参数文件（TOML）")
 @click.option(
     "--draws",
-    type=click.IntRange(1, 1_000_000),
+    type=click.IntRange(1, 100_000),
     default=2000,
     show_default=True,
     help="权重抽样次数",

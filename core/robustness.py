@@ -53,7 +53,7 @@ from .robustness_panel import (
     diagnostics,
     panel_scenarios,
 )
-from .robustness_weights import Interval, draw_weights, intervals, monte_carlo
+from .robustness_weights import MAX_RANKS, Interval, draw_weights, intervals, monte_carlo
 
 #: Totals and panel scores rebuilt from arrays must match the engine's to this tolerance.
 CHECK_TOL = 1e-6
@@ -87,7 +87,8 @@ class Acceptability(BaseModel):
     source: str
     rank: int
     total: float
-    shares: dict[int, float]  # rank → share of draws (non-zero only)
+    shares: dict[int, float]  # rank → share of draws (non-zero only), ranks 1…MAX_RANKS
+    beyond: float | None = None  # share of draws after rank MAX_RANKS (larger rankings only)
     mean_rank: float
     in_quota: float | None  # share of draws inside the recommended list
 
@@ -173,8 +174,11 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
     apps: list[Acceptability] = []
     set_p = set_se = order_p = None
     if g.size:
-        counts, inside, same_set, same_order = monte_carlo(g, settings)
+        counts, rank_sum, inside, same_set, same_order = monte_carlo(g, settings)
         k = settings.draws
+        later = g.size > MAX_RANKS
+        if later:
+            beyond, counts = counts[:, -1], counts[:, :-1]
         seen = [np.flatnonzero(r) for r in counts]
         for a in range(g.size):
             row = counts[a]
@@ -188,7 +192,8 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
                     shares=dict(
                         zip((seen[a] + 1).tolist(), (row[seen[a]] / k).tolist(), strict=True)
                     ),
-                    mean_rank=float((row * np.arange(1, g.size + 1)).sum()) / k,
+                    beyond=float(beyond[a]) / k if later else None,
+                    mean_rank=float(rank_sum[a]) / k,
                     in_quota=float(inside[a]) / k if line else None,
                 )
             )

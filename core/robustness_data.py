@@ -33,7 +33,7 @@ class RobustnessSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    draws: int = Field(default=2000, ge=1, le=1_000_000, description="蒙特卡洛抽样次数")
+    draws: int = Field(default=2000, ge=1, le=100_000, description="蒙特卡洛抽样次数")
     spread: float = Field(default=0.2, gt=0, lt=1, description="权重相对扰动幅度（±）")
     seed: int = Field(default=0, ge=0, description="随机数种子")
     method: Literal["uniform", "dirichlet"] = Field(

@@ -19,6 +19,7 @@ from .params import RankingPolicy
 from .robustness_data import Group, RobustnessSettings, WeightTree, totals
 
 DRAW_CHUNK = 500  # draws re-aggregated at once: bounds memory to chunk × applications
+MAX_RANKS = 500  # ranks counted one by one; later ones share a column (memory: A × 501)
 
 
 class Interval(BaseModel):
@@ -99,11 +100,15 @@ def _recommended(t: np.ndarray, pos: np.ndarray, rk: RankingPolicy) -> np.ndarra
 
 
 def monte_carlo(g: Group, settings: RobustnessSettings):
-    """Rank counts (A, A), in-list counts (A,), draws with the same list / same order."""
+    """Rank counts (A, R) for ranks 1…R (R = min(A, MAX_RANKS), plus one column for every
+    later rank when A is larger), sums of ranks (A,), in-list counts (A,), and the draws
+    that kept the list / the list and its order."""
     rng = np.random.default_rng(settings.seed)
     dw, iw = draw_weights(g.tree, settings, rng)
     a = g.size
-    counts = np.zeros(a * a, dtype=np.int64)
+    cols = min(a, MAX_RANKS) + (a > MAX_RANKS)
+    counts = np.zeros(a * cols, dtype=np.int64)
+    rank_sum = np.zeros(a, dtype=np.int64)
     inside = np.zeros(a, dtype=np.int64)
     same_set = same_order = 0
     line = g.ranking.quota is not None or g.ranking.min_total is not None
@@ -115,7 +120,9 @@ def monte_carlo(g: Group, settings: RobustnessSettings):
             g.tree, g.scores, g.live, dw[start : start + DRAW_CHUNK], iw[start : start + DRAW_CHUNK]
         )
         pos = _order(t)
-        counts += np.bincount((np.arange(a) * a + pos).ravel(), minlength=a * a)
+        bucket = np.minimum(pos, cols - 1)
+        counts += np.bincount((np.arange(a) * cols + bucket).ravel(), minlength=a * cols)
+        rank_sum += pos.sum(axis=0) + len(pos)
         if line:
             rec = _recommended(t, pos, g.ranking)
             inside += rec.sum(axis=0)
@@ -123,7 +130,7 @@ def monte_carlo(g: Group, settings: RobustnessSettings):
             same_set += int(same.sum())
             kept = np.all(np.where(base_in, pos == np.arange(a), True), axis=1)
             same_order += int((same & kept).sum())
-    return counts.reshape(a, a), inside, same_set, same_order
+    return counts.reshape(a, cols), rank_sum, inside, same_set, same_order
 
 
 # -- one at a time ---------------------------------------------------------------------------

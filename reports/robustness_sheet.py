@@ -131,7 +131,7 @@ def _sheet(ws, analysis: Robustness, g: GroupRobustness) -> None:
         for k in range(1, shown + 1):
             grid.put(r, 5 + k, a.shares.get(k, 0.0), PCT)
         if tail:
-            rest = sum(v for k, v in a.shares.items() if k > shown)
+            rest = sum(v for k, v in a.shares.items() if k > shown) + (a.beyond or 0.0)
             grid.put(r, 6 + shown, rest, PCT)
     if g.applicants:
         first, last = get_column_letter(6), get_column_letter(5 + shown + tail)

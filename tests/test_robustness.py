@@ -421,3 +421,18 @@ def test_identical_applications_keep_their_baseline_order_in_every_draw():
         assert first.rank == second.rank  # shared in the ranking
         assert second.mean_rank - first.mean_rank == pytest.approx(1)
     assert any(len(a.shares) > 1 for a in g.applicants)  # the pairs do move
+
+
+def test_long_rankings_count_later_ranks_together_but_keep_exact_mean_rank(monkeypatch):
+    """Memory stays A × (MAX_RANKS+1) however many applications a ranking holds."""
+    ev, batch = mini_batch()
+    full = analyse(ev, batch, draws=500, spread=0.8)
+    monkeypatch.setattr(R, "MAX_RANKS", 2)
+    monkeypatch.setattr("iipeval.core.robustness_weights.MAX_RANKS", 2)
+    cut = analyse(ev, batch, draws=500, spread=0.8)
+    for a, b in zip(full.applicants, cut.applicants, strict=True):
+        assert set(b.shares) <= {1, 2} and a.beyond is None
+        assert b.shares == {k: v for k, v in a.shares.items() if k <= 2}
+        assert b.beyond == pytest.approx(sum(v for k, v in a.shares.items() if k > 2))
+        assert b.mean_rank == a.mean_rank
+    assert any(b.beyond for b in cut.applicants)
