@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,12 +36,12 @@ PARTS = {"apps_active", "developers_active", "staff_rd"}
 
 def inputs(n: int, seed: int = 1):
     """``n`` applications and seven experts' reviews, reproducible for ``seed``."""
-    from iipeval.core.api import load_json
+    from iipeval.core.api import Evaluator, load_json
 
-    base = load_json(REPO / "examples" / "national_2023.json").submission
+    base = load_json(REPO / "examples" / "applications" / "national_2023.json").submission
+    parts = [pid for pid, _, _ in Evaluator().framework("national_2023").framework.expert_parts()]
     rng = np.random.default_rng(seed)
     apps, reviews = [], {e: [] for e in EXPERTS}
-    parts = list(base.reviews[0].scores)
     for k in range(n):
         name = f"（示例）第{k + 1:04d}号工业互联网有限公司"
         scale = float(np.exp(rng.normal(0, 0.6)))
@@ -71,19 +72,42 @@ def inputs(n: int, seed: int = 1):
 
 
 def write(folder: Path, n: int) -> None:
+    """The applications, and the panel's signed JSON forms (``iipeval panel --forms json``)
+    filled with the experts' scores, beside the round's record: what ``--reviews`` admits."""
     apps, reviews = inputs(n)
     (folder / "apps").mkdir(parents=True, exist_ok=True)
-    (folder / "reviews").mkdir(parents=True, exist_ok=True)
     for k, app in enumerate(apps):
         data = {"application": app.model_dump(mode="json", exclude_none=True)}
         (folder / "apps" / f"{k + 1:04d}.json").write_text(
             json.dumps(data, ensure_ascii=False, indent=1), "utf-8"
         )
-    for e, rows in reviews.items():
-        data = {"expert": e, "framework": "national_2023", "reviews": rows}
-        (folder / "reviews" / f"{e}.json").write_text(
-            json.dumps(data, ensure_ascii=False, indent=1), "utf-8"
-        )
+    panel = ['id = "演示评审组"', 'round = "演示轮次"']
+    for k, e in enumerate(EXPERTS, start=1):
+        panel += ["", "[[experts]]", f'id = "E{k:02d}"', f'name = "{e}"']
+    (folder / "panel.toml").write_text("\n".join(panel) + "\n", "utf-8")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "iipeval.cli",
+            "panel",
+            str(folder / "apps"),
+            "--panel",
+            str(folder / "panel.toml"),
+            "-o",
+            str(folder / "reviews"),
+            "--forms",
+            "json",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    scores = {e: {r["application"]: r["scores"] for r in rows} for e, rows in reviews.items()}
+    for path in sorted((folder / "reviews").glob("review_*.json")):
+        form = json.loads(path.read_text("utf-8"))
+        for review in form["reviews"]:
+            review["scores"] = scores[form["expert_name"]][review["application"]]
+        path.write_text(json.dumps(form, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
 def measure(n: int, draws: int) -> None:

@@ -69,6 +69,11 @@ def summary(analysis: Robustness, out: Path) -> str:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--reviews", multiple=True, help="专家评分表（.xlsx）或评分数据（.json），可多次指定")
+@click.option(
+    "--panel-record",
+    type=click.Path(dir_okay=False),
+    help="评审组登记（iipeval panel 生成），默认取评分表所在文件夹中的登记；与 iipeval score 相同",
+)
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @click.option("--params", type=click.Path(dir_okay=False), help="参数文件（TOML）")
 @click.option(
@@ -113,6 +118,7 @@ def summary(analysis: Robustness, out: Path) -> str:
 def robustness(
     files,
     reviews,
+    panel_record,
     framework,
     params,
     draws,
@@ -143,7 +149,7 @@ def robustness(
         calibration_min_scores=min_scores,
     )
     ev = evaluator(params)
-    batch = scored_batch(ev, files, reviews, framework, jobs)
+    batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
     analysis = analyse_or_fail(ev, batch, settings)
     now = datetime.now().astimezone().replace(microsecond=0)
     write = (

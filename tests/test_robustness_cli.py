@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -65,7 +66,7 @@ def test_json_is_deterministic_for_a_seed_and_ranks_as_score_does(demo, tmp_path
         "median",
         "zscore",
     ]
-    harsh = next(e for e in g["experts"] if e["expert"] == "专家05")
+    harsh = next(e for e in g["experts"] if e["expert"] == "E05")
     assert harsh["offset"] < -10 and harsh["flags"][0].startswith("平均比其他专家低")
 
     scored = json.loads(
@@ -104,7 +105,7 @@ def test_workbook_has_the_sheet_with_heat_map_chart_and_tables(demo, tmp_path):
         "四、专家评分校准诊断",
     ):
         assert any(t.startswith(heading) for t in texts), heading
-    assert "进入推荐名单概率" in texts and "去掉专家05" in texts and "平均偏差" in texts
+    assert "进入推荐名单概率" in texts and "去掉E05" in texts and "平均偏差" in texts
     assert len(ws.conditional_formatting) == 1  # the heat map
     assert len(ws._charts) == 1
 
@@ -163,3 +164,33 @@ def test_several_sets_get_one_sheet_each():
 
     names = add_sheets(Workbook(), two, set())
     assert names == ["稳健性-双维度测试体系", "稳健性-双维度测试体系区域级"]
+
+
+def test_a_forged_form_is_refused_as_in_scoring(demo, tmp_path):
+    """An extra form the panel never issued (an eighth 'expert' who would like to weigh in)
+    counts neither in the ranking nor in the analysis of the panel."""
+    reviews = tmp_path / "reviews"
+    shutil.copytree(demo / "reviews", reviews)
+    [form_path] = reviews.glob("review_*_E05.json")
+    form = json.loads(form_path.read_text("utf-8"))
+    form["expert"], form["expert_name"] = "E99", "专家99"
+    for r in form["reviews"]:
+        r["scores"] = dict.fromkeys(r["scores"], 100)
+    (reviews / "review_forged_E99.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    out = tmp_path / "r.json"
+    run(
+        "robustness",
+        demo / "apps",
+        "--reviews",
+        reviews,
+        "--draws",
+        "50",
+        "--jobs",
+        "1",
+        "-o",
+        out,
+        code=1,
+    )
+    [g] = json.loads(out.read_text("utf-8"))["groups"]
+    assert [s["label"] for s in g["leave_one_out"]] == [f"去掉E0{k}" for k in range(1, 8)]
+    assert all(e["expert"] != "E99" for e in g["experts"])
