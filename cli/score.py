@@ -164,6 +164,8 @@ def score(
         from .robustness import analyse_or_fail
 
         analysis = analyse_or_fail(ev, batch)
+    elif robustness:
+        click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
 
     if targets:
         write_outputs(batch, targets, force, robustness=analysis)

@@ -45,7 +45,7 @@ from .safe_text import display_width, number, sheet_title
 SHEET = "稳健性"
 RANK_COLUMNS = 10  # ranks shown one per column; later ranks share one column
 CHART_MAX_BARS = 20
-CHART_ROW_CM = 0.6  # rows kept free under the chart: one per 0.6 cm of its height
+CHART_ROW_CM = 0.5  # rows kept free under the chart: one per 0.5 cm of its height (rows are ~0.65 cm)
 PCT = Style(number_format='0.0%;-0.0%;""', horizontal="right")  # zero shows empty
 PCT_BOLD = Style(number_format="0.0%", horizontal="right", bold=True)
 CHANGED = Style(horizontal="center", fill=FLAG_FILL, bold=True)
