@@ -30,6 +30,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from pydantic import BaseModel
+from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .api import Evaluator
@@ -235,10 +236,14 @@ def analyse(
     """The robustness of every ranking of ``batch`` (one per criteria set and sub-type)."""
     settings = settings or RobustnessSettings()
     groups = []
-    for rk in rankings if rankings is not None else batch.rankings:
-        g = build_group(ev, batch, rk, settings)
-        check(g)
-        groups.append(analyse_group(g, settings))
+    # The products are small (applications × indicators by indicators × a chunk of draws):
+    # BLAS threads cost more than they save, and on a busy machine they thrash (10× slower
+    # measured with two cores shared). One thread also makes the sums' order fixed.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for rk in rankings if rankings is not None else batch.rankings:
+            g = build_group(ev, batch, rk, settings)
+            check(g)
+            groups.append(analyse_group(g, settings))
     return Robustness(
         tool_version=__version__,
         settings=settings,
