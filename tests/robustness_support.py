@@ -66,10 +66,12 @@ def duo_data(dims=(("x", 50, 1), ("y", 50, 1)), money: str | None = None) -> dic
     return data
 
 
-def duo_evaluator(quota=None, dims=(("x", 50, 1), ("y", 50, 1)), money=None, **policy) -> Evaluator:
+def duo_evaluator(
+    quota=None, dims=(("x", 50, 1), ("y", 50, 1)), money=None, min_total=None, **policy
+) -> Evaluator:
     data = duo_data(dims, money)
     host = Host(entry_points=False, plugins=[("duo_plugin", framework_plugin(data))])
-    params = Parameters(ranking=RankingPolicy(quota=quota))
+    params = Parameters(ranking=RankingPolicy(quota=quota, min_total=min_total))
     if policy:
         params = params.model_copy(
             update={"aggregation": params.aggregation.model_copy(update=policy)}

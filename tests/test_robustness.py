@@ -436,3 +436,17 @@ def test_long_rankings_count_later_ranks_together_but_keep_exact_mean_rank(monke
         assert b.beyond == pytest.approx(sum(v for k, v in a.shares.items() if k > 2))
         assert b.mean_rank == a.mean_rank
     assert any(b.beyond for b in cut.applicants)
+
+
+def test_minimum_total_is_a_line_too():
+    """推荐最低总分 62 and no quota: 甲 (40 + t/2 with x at t points) is in, 乙 (80 − 0.4t)
+    is out; lowering x, 乙 reaches the line at t = 45 before 甲 leaves it at t = 44."""
+    ev = duo_evaluator(min_total=62)
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    g = analyse(ev, batch, draws=2000, spread=0.3)
+    x = g.intervals[0]
+    assert abs(x.low - 45) < 1e-9 and x.low_change == "乙升至推荐最低总分62分"
+    assert x.high == 100 and x.high_change == ""
+    y = g.intervals[1]
+    assert abs(y.high - 55) < 1e-9 and y.high_change == "乙升至推荐最低总分62分"
+    assert g.applicants[1].in_quota > 0 and g.set_unchanged < 1
