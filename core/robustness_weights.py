@@ -263,7 +263,8 @@ def _base_list(g: Group) -> list[int]:
 
 def _list_at(g: Group, mob, t: float) -> list[int]:
     big_p, big_q, big_r, big_u = mob
-    tot = (big_p + big_q * t) / (big_r + big_u * t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot = (big_p + big_q * t) / (big_r + big_u * t)
     pos = _order(tot[None])[0]
     rec = _recommended(tot[None], pos[None], g.ranking)[0]
     return sorted((k for k in range(g.size) if rec[k]), key=lambda k: pos[k])
@@ -276,7 +277,13 @@ def _first_change(g: Group, mob, t0: float, end: float, events: list[_Event]):
     ahead = sorted(
         (e for e in events if (e.t - t0) * sign >= -1e-12), key=lambda e: (e.t - t0) * sign
     )
-    times = sorted({round(e.t, 12) for e in ahead}, key=lambda t: (t - t0) * sign)
+    # a weight reaches the end of its range only in the limit (weights stay positive): an
+    # event there is where a share vanishes, not a change inside the range
+    room = 1e-9 * max(1.0, abs(end))
+    times = sorted(
+        {round(e.t, 12) for e in ahead if (end - e.t) * sign > room},
+        key=lambda t: (t - t0) * sign,
+    )
     first = times[0] if times else end
     if abs(first - t0) > 1e-12 and _list_at(g, mob, (t0 + first) / 2) != base:
         return t0, "基准权重下已有同分，稍有变化即改变次序"
