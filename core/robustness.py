@@ -97,6 +97,7 @@ class Acceptability(BaseModel):
 class GroupRobustness(BaseModel):
     framework: str
     framework_name: str
+    framework_short_name: str = ""
     subtype: str | None
     subtype_name: str | None
     quota: int | None
@@ -209,6 +210,7 @@ def analyse_group(g: Group, settings: RobustnessSettings) -> GroupRobustness:
     return GroupRobustness(
         framework=g.framework,
         framework_name=g.framework_name,
+        framework_short_name=g.framework_short_name,
         subtype=g.subtype,
         subtype_name=g.subtype_name,
         quota=g.ranking.quota,

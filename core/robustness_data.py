@@ -144,6 +144,7 @@ class Group:
 
     framework: str
     framework_name: str
+    framework_short_name: str
     subtype: str | None
     subtype_name: str | None
     tree: WeightTree
@@ -273,6 +274,7 @@ def build_group(
     group = Group(
         framework=ranking.framework,
         framework_name=ranking.framework_name,
+        framework_short_name=ranking.framework_short_name or ranking.framework_name,
         subtype=ranking.subtype,
         subtype_name=st_name.name if st_name else None,
         tree=tree,

@@ -45,7 +45,7 @@ from .safe_text import display_width, number, sheet_title
 SHEET = "稳健性"
 RANK_COLUMNS = 10  # ranks shown one per column; later ranks share one column
 CHART_MAX_BARS = 20
-CHART_ROW_CM = 0.5  # rows kept free under the chart: one per 0.5 cm of its height (rows are ~0.65 cm)
+CHART_ROW_CM = 0.5  # rows kept free under the chart, one per 0.5 cm (rows are ~0.65 cm)
 PCT = Style(number_format='0.0%;-0.0%;""', horizontal="right")  # zero shows empty
 PCT_BOLD = Style(number_format="0.0%", horizontal="right", bold=True)
 CHANGED = Style(horizontal="center", fill=FLAG_FILL, bold=True)
@@ -59,9 +59,8 @@ def add_sheets(wb: Workbook, analysis: Robustness, taken: set[str]) -> list[str]
         if len(analysis.groups) == 1:
             name = sheet_title(SHEET, taken)
         else:
-            short = (
-                g.framework_name if not g.subtype_name else f"{g.framework_name}{g.subtype_name}"
-            )
+            base = g.framework_short_name or g.framework_name
+            short = f"{base}（{g.subtype_name}）" if g.subtype_name else base
             name = sheet_title(f"{SHEET}-{short}", taken)
         taken.add(name.lower())
         names.append(name)

@@ -56,7 +56,7 @@ def group(tree, scores, live, quota):
     scores, live, t = scores[order], live[order], t[order]
     names = [f"申报{k}" for k in range(len(t))]
     return Group(
-        framework="f", framework_name="f", subtype=None, subtype_name=None, tree=tree,
+        framework="f", framework_name="f", framework_short_name="f", subtype=None, subtype_name=None, tree=tree,
         policy=AggregationPolicy(), ranking=RankingPolicy(quota=quota), quota_source="",
         tie_break=[], standings=[], sources=names, names=names, keys=names, engine_totals=t,
         scores=scores, live=live, engine_weights=np.zeros_like(scores), parts=[],

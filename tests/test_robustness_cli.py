@@ -163,7 +163,7 @@ def test_several_sets_get_one_sheet_each():
     from openpyxl import Workbook
 
     names = add_sheets(Workbook(), two, set())
-    assert names == ["稳健性-双维度测试体系", "稳健性-双维度测试体系区域级"]
+    assert names == ["稳健性-双维度测试体系", "稳健性-双维度测试体系（区域级）"]
 
 
 def test_a_forged_form_is_refused_as_in_scoring(demo, tmp_path):
