@@ -11,16 +11,20 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-
-from iipeval.core.robustness import Robustness, RobustnessError, RobustnessSettings, analyse
 
 from .main import cli, evaluator
 from .score import scored_batch
 
+if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
+    from iipeval.core.robustness import Robustness, RobustnessSettings
+
 
 def analyse_or_fail(ev, batch, settings: RobustnessSettings | None = None) -> Robustness:
+    from iipeval.core.robustness import RobustnessError, analyse
+
     try:
         return analyse(ev, batch, settings)
     except RobustnessError as exc:
@@ -140,6 +144,8 @@ def robustness(
         raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")
     if out.exists() and not force:
         raise click.UsageError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+    from iipeval.core.robustness import RobustnessSettings
+
     settings = RobustnessSettings(
         draws=draws,
         spread=spread,
