@@ -74,8 +74,9 @@ def _dirichlet(rng: np.random.Generator, weights: np.ndarray, s: float, k: int) 
     return rng.dirichlet(concentration * weights / weights.sum(), size=k)
 
 
-def _order(t: np.ndarray) -> np.ndarray:
-    """Positions (0-based) for each row of totals; equal totals keep baseline order.
+def _sorted(t: np.ndarray) -> np.ndarray:
+    """For each row of totals, the applications from first to last; equal totals keep
+    baseline order.
 
     A quicksort, several times faster than a stable sort here; rows where it met equal
     totals (identical applications) are sorted again stably, so ties keep baseline order.
@@ -85,6 +86,12 @@ def _order(t: np.ndarray) -> np.ndarray:
     tied = np.any(ranked[:, 1:] == ranked[:, :-1], axis=1)
     if tied.any():
         order[tied] = np.argsort(-t[tied], axis=-1, kind="stable")
+    return order
+
+
+def _order(t: np.ndarray) -> np.ndarray:
+    """Positions (0-based) for each row of totals, ties in baseline order."""
+    order = _sorted(t)
     pos = np.empty_like(order)
     np.put_along_axis(pos, order, np.arange(t.shape[-1])[None].repeat(t.shape[0], 0), axis=-1)
     return pos
@@ -102,34 +109,44 @@ def _recommended(t: np.ndarray, pos: np.ndarray, rk: RankingPolicy) -> np.ndarra
 def monte_carlo(g: Group, settings: RobustnessSettings):
     """Rank counts (A, R) for ranks 1…R (R = min(A, MAX_RANKS), plus one column for every
     later rank when A is larger), sums of ranks (A,), in-list counts (A,), and the draws
-    that kept the list / the list and its order."""
+    that kept the list / the list and its order.
+
+    Works on each draw's order (who is at each position) rather than on positions: the
+    recommended list is a prefix of it, the baseline list is positions 0…m−1.
+    """
     rng = np.random.default_rng(settings.seed)
     dw, iw = draw_weights(g.tree, settings, rng)
     a = g.size
     cols = min(a, MAX_RANKS) + (a > MAX_RANKS)
+    column = np.minimum(np.arange(a), cols - 1)  # position → column of the counts
     counts = np.zeros(a * cols, dtype=np.int64)
     rank_sum = np.zeros(a, dtype=np.int64)
     inside = np.zeros(a, dtype=np.int64)
     same_set = same_order = 0
-    line = g.ranking.quota is not None or g.ranking.min_total is not None
-    base_in = np.zeros(a, dtype=bool)
-    if line:
-        base_in = _recommended(g.engine_totals[None], np.arange(a)[None], g.ranking)[0]
+    rk = g.ranking
+    line = rk.quota is not None or rk.min_total is not None
+    q = min(rk.quota or a, a)
+    m = len(_base_list(g))
     for start in range(0, settings.draws, DRAW_CHUNK):
         t = totals(
             g.tree, g.scores, g.live, dw[start : start + DRAW_CHUNK], iw[start : start + DRAW_CHUNK]
         )
-        pos = _order(t)
-        bucket = np.minimum(pos, cols - 1)
-        counts += np.bincount((np.arange(a) * cols + bucket).ravel(), minlength=a * cols)
-        rank_sum += pos.sum(axis=0) + len(pos)
-        if line:
-            rec = _recommended(t, pos, g.ranking)
-            inside += rec.sum(axis=0)
-            same = np.all(rec == base_in, axis=1)
-            same_set += int(same.sum())
-            kept = np.all(np.where(base_in, pos == np.arange(a), True), axis=1)
-            same_order += int((same & kept).sum())
+        order = _sorted(t)
+        k = len(order)
+        counts += np.bincount((order * cols + column).ravel(), minlength=a * cols)
+        ranks = np.broadcast_to(np.arange(1, a + 1, dtype=float), order.shape).ravel()
+        rank_sum += np.bincount(order.ravel(), weights=ranks, minlength=a).astype(np.int64)
+        if not line:
+            continue
+        top = order[:, :q]
+        n_in = np.full(k, q)
+        if rk.min_total is not None:  # those above the line are a prefix of the top q
+            n_in = (np.take_along_axis(t, top, axis=1) >= rk.min_total - 1e-9).sum(axis=1)
+        inside += np.bincount(top[np.arange(q)[None] < n_in[:, None]], minlength=a)
+        head = order[:, :m]
+        same = (n_in == m) & np.all(np.sort(head, axis=1) == np.arange(m), axis=1)
+        same_set += int(same.sum())
+        same_order += int((same & np.all(head == np.arange(m), axis=1)).sum())
     return counts.reshape(a, cols), rank_sum, inside, same_set, same_order
 
 
