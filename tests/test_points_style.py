@@ -292,3 +292,30 @@ def test_whole_units_are_not_lost_to_floating_point():
     ctx = RuleContext("x", {"x": Answer("value", 0.3)}, {"x": "数量"})
     assert 0.3 / 0.1 < 3  # what a plain floor would see
     assert rule.evaluate(ctx).points == 3
+
+
+def test_a_score_on_a_grade_bound_gets_that_grade_after_the_round_trip_through_100():
+    """8 of 9 points travels as 88.88…% and back as 7.999…: still 好 when 好 starts at 8."""
+    from iipeval.core.rules import PanelScore, RuleContext, parse_rule
+
+    rule = parse_rule(
+        {
+            "type": "expert",
+            "aspect": "技术先进性",
+            "out_of": 9,
+            "grades": [
+                {"name": "好", "min": 8, "max": 9},
+                {"name": "较好", "min": 6, "max": 7},
+                {"name": "一般", "min": 3, "max": 5},
+                {"name": "差", "min": 0, "max": 2},
+            ],
+        }
+    )
+    for typed, grade in ((8, "好"), (6, "较好"), (3, "一般"), (7.9, "较好")):
+        score = rule.entry(typed, {})
+        panel = PanelScore(
+            part="x.y", score=score, method="mean", experts=(("E1", score),) * 3,
+            kept=("E1",), spread=0.0, disagreement=False,
+        )  # fmt: skip
+        text = rule.evaluate(RuleContext("x", {}, {}, {"x.y": panel}), "y").text
+        assert text.endswith(f"（{grade}）"), text

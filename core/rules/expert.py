@@ -133,9 +133,12 @@ class Expert(Rule):
         return sorted(rows, key=lambda r: -r[1])
 
     def grade_of(self, points: float) -> str | None:
-        """The grade a number falls in: the highest grade whose lower bound it reaches."""
+        """The grade a number falls in: the highest grade whose lower bound it reaches.
+
+        Scores travel on 0-100 and back (8 of 9 points is 88.88…%, and back 7.999…), so a
+        bound is reached within floating-point noise: 8 is 好 when 好 starts at 8."""
         for name, low, _, _ in self.scale():
-            if points >= low:
+            if points >= low - 1e-9 * max(1.0, abs(low)):
                 return name
         return None
 
