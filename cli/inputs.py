@@ -1,17 +1,28 @@
-"""Turn command-line arguments into readable inputs: files, folders and globs."""
+"""Turn command-line arguments into input paths: files, folders and globs.
+
+Reading them is :mod:`iipeval.excel.intake`'s job (guarded, in workers); this module only
+finds them, and checks that no output would land on or inside one of them.
+"""
 
 from __future__ import annotations
 
 import glob
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
-from iipeval.core.api import Evaluator, Loaded, load_json
-from iipeval.core.findings import Finding, Severity
 from iipeval.core.panel_record import RECORD_NAME
+from iipeval.excel.intake import SUFFIXES
+from iipeval.reports.atomic import TEMP_PREFIX
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
-SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
+
+def _wanted(f: Path) -> bool:
+    return (
+        f.suffix.lower() in SUFFIXES
+        and not f.name.startswith("~$")  # Excel's lock file of an open workbook
+        and not f.name.startswith(TEMP_PREFIX)  # an output being (or once being) written
+        and f.name != RECORD_NAME  # the panel's record, beside the forms it issued
+    )
 
 
 def expand(args: Iterable[str]) -> list[Path]:
@@ -23,8 +34,8 @@ def expand(args: Iterable[str]) -> list[Path]:
     for arg in args:
         p = Path(arg)
         if p.is_dir():
-            found = [f for f in sorted(p.rglob("*")) if f.suffix.lower() in SUFFIXES]
-            out.update(dict.fromkeys(f for f in found if not _skipped(f)))
+            found = [f for f in sorted(p.rglob("*")) if _wanted(f)]
+            out.update(dict.fromkeys(found))
         elif any(ch in arg for ch in "*?["):
             out.update(dict.fromkeys(Path(m) for m in sorted(glob.glob(arg, recursive=True))))
         else:
@@ -32,42 +43,23 @@ def expand(args: Iterable[str]) -> list[Path]:
     return list(out)
 
 
-def _skipped(path: Path) -> bool:
-    """Files a folder holds that are not inputs: Excel's lock files, the panel's record."""
-    return path.name.startswith("~$") or path.name == RECORD_NAME
+def _real(path: Path) -> Path:
+    """Absolute, symlinks resolved, even for a path that does not exist yet."""
+    return Path(os.path.realpath(path))
 
 
-def _workbook_reader() -> Callable[[Path, Evaluator | None], Loaded]:
-    from iipeval.excel.reader import read_workbook
+def overlap(outputs: Iterable[Path], args: Iterable[str], found: Iterable[Path]) -> str | None:
+    """A Chinese sentence if an output is, or is inside, an input (file or folder).
 
-    return read_workbook
-
-
-def read(path: Path, ev: Evaluator | None = None) -> Loaded:
-    """Read one input with the reader its suffix calls for.
-
-    ``ev`` is the caller's evaluator, so a workbook reader uses the plugins already loaded.
+    ``args`` are the input arguments as given (folders count as a whole); ``found`` are
+    the files they expanded to. Writing there could overwrite an application or be read
+    back as one in the next run.
     """
-    src = str(path)
-    if not path.exists():
-        return Loaded(src, None, [_error(src, "not_found", "文件不存在")])
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        return load_json(path, ev.params.input if ev else None)
-    if suffix in WORKBOOK_SUFFIXES:
-        return _workbook_reader()(path, ev)
-    return Loaded(
-        src,
-        None,
-        [
-            _error(
-                src,
-                "unsupported",
-                f"不支持的文件类型“{suffix or '无扩展名'}”：请提交 .xlsx 申报表或 .json 数据",
-            )
-        ],
-    )
-
-
-def _error(src: str, code: str, message: str) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, file=src)
+    roots = [_real(Path(a)) for a in args if not any(ch in a for ch in "*?[")]
+    roots += [_real(p) for p in found]
+    for out in outputs:
+        target = _real(out)
+        for root in roots:
+            if target == root or root in target.parents:
+                return f"输出 {out} 与输入 {root} 重合或位于其中：输入文件不得被覆盖，输出也不得混入输入，请另选输出位置"
+    return None

@@ -1,12 +1,23 @@
 """The ``iipeval`` command: a thin adapter over :class:`iipeval.core.api.Evaluator`.
 
 Exit codes: 0 all inputs fine, 1 at least one input rejected (unreadable, or with errors
-that need 补正), 2 usage error (bad option, unknown criteria set, bad parameters file).
+that need 补正), 2 usage error (bad option, unknown criteria set, bad parameters file, an
+output that exists, is locked by another run, lies in an input or cannot be written), 3
+an unexpected internal error (the traceback goes to a log file whose path is printed), 4
+the outputs could not be written after the work (disk full, permissions); the previous
+outputs are left as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+import traceback
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -16,8 +27,14 @@ from iipeval.core.application import application_schema
 from iipeval.core.host import ENV_VAR, UnknownFramework
 from iipeval.core.params import ParamsError, load_parameters
 from iipeval.core.results import Rejected
+from iipeval.excel import intake
+from iipeval.reports import atomic
 
 from . import inputs, render
+
+#: Exit status of an unexpected error (a bug), and of outputs that could not be written.
+EXIT_INTERNAL = 3
+EXIT_OUTPUT = 4
 
 FORMAT = click.option(
     "--format",
@@ -42,7 +59,7 @@ def evaluator(params: str | None = None) -> Evaluator:
     except ParamsError as exc:
         raise click.BadParameter(str(exc), param_hint="--params") from None
     for problem in ev.host.problems:
-        click.echo(f"警告：{problem}", err=True)
+        render.echo(f"警告：{problem}", err=True)
     return ev
 
 
@@ -120,13 +137,55 @@ def plugins(fmt: str) -> None:
     click.echo(f"（可用环境变量 {ENV_VAR} 限定加载的插件，多个以逗号分隔）")
 
 
+class OutputFailed(click.ClickException):
+    """The work is done but its outputs could not be put in place."""
+
+    exit_code = EXIT_OUTPUT
+
+
+@contextlib.contextmanager
+def output_set(
+    targets: Sequence[Path],
+    input_args: Sequence[str],
+    input_paths: Sequence[Path],
+    force: bool,
+    directory: Path | None = None,
+) -> Iterator[atomic.OutputSet | None]:
+    """The locked output set of a command, checked before any work (``None`` if no output).
+
+    Problems found before the work (an output on or in an input, one that exists, a folder
+    another run is writing, one that cannot be written) are usage errors, exit 2; a write
+    that fails afterwards (disk full) exits 4. The previous outputs stay as they were.
+    ``directory`` is the output folder when the targets' names are known only later.
+    """
+    if directory is None and not targets:
+        yield None
+        return
+    directory = directory or targets[0].parent
+    problem = inputs.overlap([*targets, directory], input_args, input_paths)
+    if problem:
+        raise click.UsageError(problem)
+    try:
+        out = atomic.OutputSet(directory, targets, force=force).__enter__()
+    except atomic.OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        yield out
+    except atomic.OutputExists as exc:
+        raise click.UsageError(str(exc)) from None
+    except atomic.OutputError as exc:
+        raise OutputFailed(str(exc)) from None
+    finally:
+        out.__exit__(None, None, None)
+
+
 def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
     if framework:
         registered(ev, framework)
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    return [ev.score_loaded(inputs.read(p, ev), framework) for p in paths]
+    return intake.validate(paths, params=ev.params, framework=framework)
 
 
 def _failed(results) -> bool:
@@ -163,15 +222,39 @@ def validate(files, framework, fmt) -> None:
     else:
         for row in rows:
             head = "通过" if row["valid"] else "未通过"
-            click.echo(f"{row['file']}：{head}（{len(row['findings'])}条问题）")
+            render.echo(f"{row['file']}：{head}（{len(row['findings'])}条问题）")
             for f in row["findings"]:
                 where = (f["cell"] and f"{f['sheet']}!{f['cell']}") or f["item"] or ""
-                click.echo(f"  [{f['severity']}] {where} {f['message']}".rstrip())
+                render.echo(f"  [{f['severity']}] {where} {f['message']}".rstrip())
     sys.exit(1 if _failed(results) else 0)
 
 
+def _crash_log(text: str) -> Path | None:
+    """Write the traceback of an unexpected error where a user can find and send it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"iipeval-error-{stamp}-", suffix=".log")
+        with open(fd, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(text)
+    except OSError:
+        return None
+    return Path(name)
+
+
 def main() -> None:
-    cli(prog_name="iipeval")
+    """Run the command; an unexpected error ends with a short message and exit 3, never a
+    traceback on the terminal (the traceback goes to a log file)."""
+    try:
+        cli(prog_name="iipeval")
+    except BrokenPipeError:  # the reader of our output went away (``| head``)
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        sys.exit(1)
+    except Exception:
+        log = _crash_log(traceback.format_exc())
+        where = f"详细信息已写入 {log}，请将该文件发给技术支持" if log else "且无法写入错误日志"
+        click.echo(f"错误：iipeval 内部出错，已停止（{where}）。此前的输出文件未被改动。", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 # Commands defined in their own modules register themselves on ``cli`` when imported.

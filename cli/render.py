@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import click
 
 from iipeval.core.criteria import Framework
 from iipeval.core.explain import STATUS_LABELS, fmt
@@ -13,6 +16,23 @@ from iipeval.core.text import cap
 from iipeval.reports.view import panel_check_text
 
 CN_NUMERALS = "一二三四五六七八九十"
+
+#: Characters a terminal acts on instead of showing (ESC starts colour and cursor control,
+#: CR overwrites the line, NUL, BEL, C1 controls, DEL), and lone surrogates (undecodable
+#: names) which cannot be printed at all. Newline and tab stay as they are.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal(text: str) -> str:
+    """``text`` safe to print: every control character shown as a visible escape (``\\x1b``)."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "\ufffd", text
+    )
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print text that may hold applicants' or files' strings."""
+    click.echo(terminal(text), err=err)
 
 
 def dumps(data: Any) -> str:

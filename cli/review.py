@@ -6,15 +6,19 @@ from :mod:`iipeval.excel.review_workbook`.
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+from functools import partial
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import click
 
 from iipeval.core.panel_record import RECORD_NAME, record_bytes
-from iipeval.reports.atomic import write_atomic
+from iipeval.excel import intake
 
-from . import inputs
-from .main import cli, evaluator, registered
+from . import inputs, render
+from .main import cli, evaluator, output_set, registered
 
 
 @cli.command()
@@ -55,11 +59,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
     """
     from iipeval.excel.review_layout import PanelError, load_panel
-    from iipeval.excel.review_workbook import (
-        OutputExists,
-        PanelGenerationError,
-        generate_panel,
-    )
+    from iipeval.excel.review_workbook import PanelGenerationError, generate_panel
 
     if xlsm and forms == "json":
         raise click.UsageError("--xlsm 只适用于 xlsx 评分表，不能与 --forms json 同时使用")
@@ -80,28 +80,28 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     paths = inputs.expand(applications)
     if not paths:
         raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
-    record_path = Path(outdir) / RECORD_NAME
+    outdir = Path(outdir)
+    record_path = outdir / RECORD_NAME
     if record_path.exists() and not force:
         raise click.UsageError(
             f"评审组登记 {record_path} 已存在：重新生成会换新密钥，已下发的评分表将无法核验；"
             "如确需重新生成全部评分表，请加 --force"
         )
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as staging:
+    with (
+        output_set([record_path], applications, paths, force, directory=outdir) as out,
+        TemporaryDirectory() as tmp,
+    ):
         try:
             written, notes, record = generate_panel(
                 ev,
-                (inputs.read(p, ev) for p in paths),
+                intake.applications(paths, params=ev.params),
                 the_panel,
-                staging if xlsm else outdir,  # .xlsm: made from the .xlsx written here
+                tmp,  # staged, then put in place with the record as one set
                 framework=framework,
-                force=force or xlsm,
+                force=True,
                 issued_suffix=".xlsm" if xlsm else ".xlsx",
                 forms=forms,
             )
-        except OutputExists as exc:
-            raise click.UsageError(str(exc)) from None
         except PanelGenerationError as exc:
             click.echo(f"错误：{exc}", err=True)
             raise SystemExit(1) from None
@@ -109,17 +109,19 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
             from iipeval.excel.xlsm import XlsmError, panel_to_xlsm
 
             try:
-                written = panel_to_xlsm(written, outdir, force)
+                written = panel_to_xlsm(written, Path(tmp) / "xlsm", True)
             except XlsmError as exc:
                 raise click.UsageError(str(exc)) from None
-    record_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(record_path, lambda p: p.write_bytes(record_bytes(record)), force=True, mode=0o600)
+        final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
+        members = {f.path: partial(shutil.copyfile, w.path) for w, f in zip(written, final)}
+        members[record_path] = lambda p: p.write_bytes(record_bytes(record))
+        out.commit(members, modes={record_path: 0o600})  # the record holds the round's key
     for note in notes:
-        click.echo(f"提示：{note}", err=True)
-    for w in written:
+        render.echo(f"提示：{note}", err=True)
+    for w in final:
         who = f"{w.expert.id} {w.expert.name}".strip()
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
-        click.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")
+        render.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")
     click.echo(
         f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
         "切勿随评分表发给专家；评分时用 iipeval score --reviews 交回的评分表 --panel-record "

@@ -6,40 +6,28 @@ for the work, and :mod:`iipeval.reports` for the files.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import click
 
-from iipeval.core.batch import Batch, ReviewBundle, assemble, index_reviews
-from iipeval.core.findings import Finding, Severity
+from iipeval.core.batch import Batch, assemble, index_reviews
 from iipeval.core.panel_record import RECORD_NAME, PanelRecord, RecordError, load_record
 from iipeval.core.spool import ResultSpool
+from iipeval.excel import intake
 
-from . import inputs, pool, render
-from .main import cli, evaluator, registered
-
-OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv")
+from . import inputs, render
+from .main import cli, evaluator, output_set, registered
 
 
 def _progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
-
-
-def read_reviews(args: tuple[str, ...]) -> list[ReviewBundle]:
-    """Expert workbooks and JSON review files, each read into one bundle (never raises)."""
-    from iipeval.excel.review_reader import read_reviews as read_one
-
-    bundles = []
-    for path in inputs.expand(args):
-        if path.exists():
-            bundles.append(read_one(path))
-        else:
-            src = str(path)
-            bundles.append(ReviewBundle(src, findings=[_error(src, "not_found", "评分文件不存在")]))
-    return bundles
 
 
 def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord | None:
@@ -68,45 +56,55 @@ def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord 
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
-def _error(src: str, code: str, message: str) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, file=src)
+def _write_xlsx(batch: Batch, path: Path, robustness=None) -> None:
+    from iipeval.reports import results_workbook
+
+    when = datetime.now().astimezone().replace(microsecond=0)
+    results_workbook.write_results_workbook(batch, path, generated_at=when, robustness=robustness)
+
+
+def _write_json(batch: Batch, path: Path, robustness=None) -> None:
+    from iipeval.reports import tabular
+
+    tabular.write_json(batch, path)
+
+
+def _write_csv(batch: Batch, path: Path, robustness=None) -> None:
+    from iipeval.reports import tabular
+
+    tabular.write_csv(batch, path)
+
+
+#: The members of the output set, by suffix: ``results.xlsx`` brings all of them, with the
+#: same content and the same run id; ``-o results.json`` or ``.csv`` writes that one only.
+MEMBERS = {".xlsx": _write_xlsx, ".json": _write_json, ".csv": _write_csv}
 
 
 def output_paths(output: str) -> list[Path]:
     """``results.xlsx`` also gets ``results.json`` and ``results.csv`` with the same content."""
     out = Path(output)
     suffix = out.suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
+    if suffix not in MEMBERS:
         raise click.BadParameter("输出文件须以 .xlsx、.json 或 .csv 结尾", param_hint="-o")
     if suffix == ".xlsx":
-        return [out, out.with_suffix(".json"), out.with_suffix(".csv")]
+        return [out.with_suffix(s) if s != ".xlsx" else out for s in MEMBERS]
     return [out]
 
 
-def write_outputs(batch: Batch, paths: list[Path], force: bool, robustness=None) -> None:
-    from iipeval.reports import atomic, results_workbook, tabular
-
-    writers = {
-        ".xlsx": lambda p: results_workbook.write_results_workbook(
-            batch,
-            p,
-            generated_at=datetime.now().astimezone().replace(microsecond=0),
-            robustness=robustness,
-        ),
-        ".json": lambda p: tabular.write_json(batch, p),
-        ".csv": lambda p: tabular.write_csv(batch, p),
-    }
-    if not force:
-        existing = [str(p) for p in paths if p.exists()]
-        if existing:
-            raise click.UsageError(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --force")
-    paths[0].parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with atomic.sigterm_raises():
-            for p in paths:
-                atomic.write_atomic(p, writers[p.suffix.lower()], force=force)
-    except atomic.OutputError as exc:
-        raise click.ClickException(str(exc)) from None
+def run_id(batch: Batch) -> str:
+    """The id every member of one output set carries: derived from the batch's content, so
+    a rerun on the same inputs writes the same bytes, and a set whose members disagree is
+    visibly mixed."""
+    h = hashlib.sha256(batch.model_dump_json(exclude={"results", "run_id"}).encode("utf-8"))
+    for s in batch.standings:
+        row = json.dumps(
+            dataclasses.asdict(s),
+            sort_keys=True,
+            ensure_ascii=False,
+            default=lambda o: sorted(o) if isinstance(o, set | frozenset) else str(o),
+        )
+        h.update(row.encode("utf-8", "replace"))
+    return h.hexdigest()[:12]
 
 
 @cli.command()
@@ -158,18 +156,23 @@ def score(
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
     targets = output_paths(output) if output else []
-    batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
-    analysis = None
-    if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
-        from .robustness import analyse_or_fail
+    given = [*inputs.expand(files), *inputs.expand(reviews)]
+    with output_set(targets, [*files, *reviews], given, force) as out:
+        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
+        analysis = None
+        if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
+            from .robustness import analyse_or_fail
 
-        analysis = analyse_or_fail(ev, batch)
-    elif robustness:
-        click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
-
+            analysis = analyse_or_fail(ev, batch)
+        elif robustness:
+            click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
+        if out is not None:
+            batch.run_id = run_id(batch)
+            out.commit(
+                {p: partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis) for p in targets}
+            )
     if targets:
-        write_outputs(batch, targets, force, robustness=analysis)
-        click.echo(render.batch_summary(batch, targets), err=True)
+        render.echo(render.batch_summary(batch, targets), err=True)
     elif fmt == "json":
         from iipeval.reports import tabular
 
@@ -179,12 +182,12 @@ def score(
 
         sys.stdout.write(tabular.csv_text(batch))
     else:
-        click.echo(render.batch_text(batch))
+        render.echo(render.batch_text(batch))
     sys.exit(1 if batch.failed else 0)
 
 
 def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
-    """Inputs and reviews read, admitted, scored in the worker pool and ranked: the one
+    """Inputs and reviews read, admitted, scored in sandboxed workers and ranked: the one
     path every command that scores takes, so reviews are admitted or refused the same way."""
     if framework:
         registered(ev, framework)
@@ -192,13 +195,13 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     record = find_record(panel_record, reviews)
-    bundles = read_reviews(reviews)
+    bundles = intake.reviews(inputs.expand(reviews), limits=ev.params.input, jobs=jobs)
 
     index = index_reviews(bundles, record)
     spool = ResultSpool()
 
     def outcomes(progress=None):
-        return pool.run(
+        return intake.score(
             paths,
             params=ev.params,
             index=index,
@@ -206,7 +209,6 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
             jobs=jobs,
             progress=progress,
             spool=spool,
-            limits=pool.Limits.of(ev.params.input),
         )
 
     if _progress_wanted():

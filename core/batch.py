@@ -161,6 +161,7 @@ class Batch(BaseModel):
     #: how review forms were admitted (``None``: no forms given); see :mod:`.admission`
     review_panel: dict | None = None
     parameters_origin: dict | None = None
+    run_id: str | None = None  # the run that wrote an output set; the same in every member
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
 

@@ -613,6 +613,7 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
     head = [
         ("工具版本", f"iipeval {batch.tool_version}"),
         ("生成时间", generated_at.isoformat(timespec="seconds")),
+        ("运行编号", batch.run_id or "—"),  # the same in results.json and results.csv
         ("参数文件", batch.parameters_file or "未使用参数文件（全部采用默认建议值）"),
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
         ("专家评分表核验", _review_panel_text(batch)),

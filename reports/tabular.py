@@ -28,6 +28,7 @@ from iipeval.core.explain import STATUS_LABELS
 from .safe_text import csv_field
 from .view import panel_check_text, panel_text, place, rows
 
+RUN_COLUMN = "运行编号"
 MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
 
 CSV_COLUMNS = (
@@ -87,8 +88,14 @@ def write_json(batch: Batch, path: Path) -> None:
 
 
 def csv_rows(batch: Batch) -> Iterator[list[object]]:
-    """The CSV's rows as values (header first), before any text is made safe."""
-    yield list(CSV_COLUMNS)
+    """The CSV's rows as values (header first), before any text is made safe; the last
+    column is the run id, the same as in the JSON and the workbook written with it."""
+    yield [*CSV_COLUMNS, RUN_COLUMN]
+    for values in _csv_rows(batch):
+        yield [*values, batch.run_id]
+
+
+def _csv_rows(batch: Batch) -> Iterator[list[object]]:
     for row in rows(batch):
         e, r = row.entry, row.result
         dims = {d.id: d for d in r.dimensions}

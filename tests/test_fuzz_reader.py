@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 from workbook_helpers import figures, fill
 
-from iipeval.cli import pool
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.batch import ReviewIndex
-from iipeval.core.params import Parameters
+from iipeval.core.params import InputLimits, Parameters
 from iipeval.core.results import Rejected, Result
-from iipeval.excel import template
+from iipeval.excel import intake, template
 from iipeval.excel.reader import read_workbook
 
 EV = Evaluator()
@@ -116,8 +115,11 @@ def test_damaged_files_each_get_exactly_one_outcome(good, tmp_path_factory, data
         path.write_bytes(bytes(raw))
         paths.append(path)
     outs = list(
-        pool.run(
-            paths, params=Parameters(), index=ReviewIndex(), jobs=2, limits=pool.Limits(seconds=20)
+        intake.score(
+            paths,
+            params=Parameters(input=InputLimits(worker_seconds=20)),
+            index=ReviewIndex(),
+            jobs=2,
         )
     )
     assert sorted(o.source for o in outs) == sorted(map(str, paths))

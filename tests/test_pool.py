@@ -1,4 +1,8 @@
-"""Worker isolation: a file that crashes, hangs or balloons its reader costs only itself."""
+"""Worker isolation: a file that crashes, hangs or balloons its reader costs only itself.
+
+Every command reads outside files through :mod:`iipeval.excel.intake`, which runs the
+readers in :mod:`iipeval.core.sandbox` workers; special files are refused unopened.
+"""
 
 import os
 import time
@@ -7,21 +11,23 @@ from pathlib import Path
 import pytest
 from support import REPO
 
-from iipeval.cli import inputs, pool
+from iipeval.core import sandbox
 from iipeval.core.batch import ReviewIndex
-from iipeval.core.params import Parameters
+from iipeval.core.params import InputLimits, Parameters
 from iipeval.core.results import Rejected, Result
+from iipeval.excel import intake
 
 GOOD = [
     REPO / "examples" / "applications" / f"{n}.json"
     for n in ("national_2023", "hunan_professional")
 ]
+TIGHT = Parameters(input=InputLimits(worker_memory_mb=1024, worker_seconds=3))
 
 
 @pytest.fixture
 def hostile_reader(monkeypatch):
     """Workers are forked, so they inherit this patched reader."""
-    real = inputs.read
+    real = intake.read_application
 
     def read(path: Path, ev=None):
         name = path.name
@@ -33,11 +39,11 @@ def hostile_reader(monkeypatch):
             bytearray(3 * 2**30)
         return real(path, ev)
 
-    monkeypatch.setattr(inputs, "read", read)
+    monkeypatch.setattr(intake, "read_application", read)
 
 
-def run(paths, **kw):
-    return list(pool.run(paths, params=Parameters(), index=ReviewIndex(), **kw))
+def run(paths, params=None, **kw):
+    return list(intake.score(paths, params=params or Parameters(), index=ReviewIndex(), **kw))
 
 
 def test_good_files_score_in_workers():
@@ -49,8 +55,7 @@ def test_good_files_score_in_workers():
 def test_crash_hang_and_memory_each_cost_only_their_file(hostile_reader):
     bad = [Path("abort.json"), Path("hang.json"), Path("balloon.json")]
     started = time.monotonic()
-    limits = pool.Limits(memory_bytes=1024 * 2**20, seconds=3)
-    outs = run([*bad, *GOOD], jobs=2, limits=limits)
+    outs = run([*bad, *GOOD], params=TIGHT, jobs=2)
     elapsed = time.monotonic() - started
     by_source = {o.source: o for o in outs}
     assert len(outs) == 5
@@ -67,7 +72,38 @@ def test_crash_hang_and_memory_each_cost_only_their_file(hostile_reader):
     assert "已跳过" in by_source["hang.json"].findings[0].message
 
 
+def test_panel_and_validate_read_in_workers_too(hostile_reader):
+    paths = [Path("abort.json"), *GOOD]
+    loaded = list(intake.applications(paths, params=TIGHT, jobs=2))
+    assert [x.source for x in loaded] == [str(p) for p in paths]  # in the order given
+    assert loaded[0].findings[0].code == "worker_crashed"
+    assert all(x.submission is not None for x in loaded[1:])
+    checked = intake.validate(paths, params=TIGHT, jobs=2)
+    assert [type(x) for x in checked] == [Rejected, Result, Result]
+
+
 def test_progress_is_reported_per_file():
     seen = []
     run(GOOD, jobs=1, progress=seen.append)
     assert seen == [1, 1]
+
+
+def test_special_files_are_refused_without_being_opened(tmp_path):
+    fifo = tmp_path / "stuck.json"
+    os.mkfifo(fifo)  # a reader that opened it would block forever
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # a reader would read forever
+    bad_name = Path(os.fsdecode(bytes(tmp_path) + b"/\xff\xfe.json"))
+    bad_name.write_text("{}", "utf-8")
+    started = time.monotonic()
+    outs = intake.validate([fifo, zero, tmp_path, bad_name, *GOOD], params=TIGHT)
+    assert time.monotonic() - started < 3  # nobody waited for the deadline
+    codes = [o.findings[0].code if isinstance(o, Rejected) else None for o in outs]
+    assert codes == ["special_file", "special_file", "not_a_file", "bad_file_name", None, None]
+    assert "\ufffd" in outs[3].source  # shown, not crashing whoever prints it
+
+
+def test_sandbox_runs_any_reader_and_keeps_order():
+    job = sandbox.Job(task=lambda state, x: state + x, fail=lambda x, c, m: c, setup=lambda: 10)
+    got = list(sandbox.in_order(sandbox.run([1, 2, 3], job, jobs=2)))
+    assert got == [11, 12, 13]

@@ -12,7 +12,7 @@ from reports_batch import GENERATED_AT, demo_batch
 
 from iipeval.core.batch import Batch
 from iipeval.reports.results_workbook import write_results_workbook
-from iipeval.reports.tabular import CSV_COLUMNS, write_csv, write_json
+from iipeval.reports.tabular import CSV_COLUMNS, RUN_COLUMN, write_csv, write_json
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_csv_has_one_row_per_application_and_indicator(batch, tmp_path):
     out = tmp_path / "评分结果.csv"
     write_csv(batch, out)
     rows = read_csv(out)
-    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert list(rows[0]) == [*CSV_COLUMNS, RUN_COLUMN]
     assert b"\r\n" in out.read_bytes()
     scored = [r for r in rows if r["推荐意见"] != "无法评分"]
     assert len(scored) == sum(len(r.indicators) for r in batch.results)

@@ -1,0 +1,215 @@
+"""Every file from outside, read the one safe way: refused if special, guarded, in a worker.
+
+Applications (``.xlsx``/``.xlsm`` 申报表, ``.json``) and review files (专家评分表 ``.xlsx``,
+review ``.json``) come from applicants and experts. Each goes through
+:func:`iipeval.core.sandbox.refusal` (no FIFOs, devices, undecodable names), the size cap,
+:func:`.guard.guard` for workbooks, and the reader its suffix calls for, inside a worker
+of :mod:`iipeval.core.sandbox` with a memory limit and a deadline. ``validate``, ``panel``,
+``score`` and ``score --reviews`` all read through here, so one hostile file costs only
+itself and becomes a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from iipeval.core import sandbox
+from iipeval.core.api import Evaluator, Loaded, load_json
+from iipeval.core.batch import ReviewBundle, ReviewIndex, score_one
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.params import InputLimits, Parameters
+from iipeval.core.ranking import Standing
+from iipeval.core.results import Rejected, Result
+from iipeval.core.spool import ResultSpool
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
+SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
+
+
+def _error(src: str, code: str, message: str) -> Finding:
+    return Finding(severity=Severity.error, code=code, message=message, file=src)
+
+
+def _too_large(path: Path, limits: InputLimits) -> tuple[str, str] | None:
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        return (
+            "file_too_large",
+            f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_file_bytes / 2**20:.0f} MB",
+        )
+    return None
+
+
+def read_application(path: Path, ev: Evaluator) -> Loaded:
+    """One application with the reader its suffix calls for (run it in a worker)."""
+    path = Path(path)
+    src = sandbox.display_name(path)
+    suffix = path.suffix.lower()
+    problem = sandbox.refusal(path)
+    if problem is None and suffix == ".json":
+        problem = _too_large(path, ev.params.input)
+    if problem:
+        return Loaded(src, None, [_error(src, *problem)])
+    if suffix == ".json":
+        return load_json(path)
+    if suffix in WORKBOOK_SUFFIXES:
+        from .reader import read_workbook
+
+        return read_workbook(path, ev)
+    message = f"不支持的文件类型“{suffix or '无扩展名'}”：请提交 .xlsx 申报表或 .json 数据"
+    return Loaded(src, None, [_error(src, "unsupported", message)])
+
+
+def read_review(path: Path, limits: InputLimits) -> ReviewBundle:
+    """One review file (专家评分表 or JSON), guarded first (run it in a worker)."""
+    from .guard import guard
+    from .review_reader import read_reviews
+
+    path = Path(path)
+    src = sandbox.display_name(path)
+    problem = sandbox.refusal(path)
+    if problem is None and path.suffix.lower() == ".json":
+        problem = _too_large(path, limits)
+    elif problem is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        checked = guard(path, limits)
+        problem = (checked.code, checked.problem) if checked.problem else None
+    if problem:
+        return ReviewBundle(src, findings=[_error(src, *problem)])
+    return read_reviews(path)
+
+
+# -- in workers ---------------------------------------------------------------------------
+
+
+def _failed(path: str, code: str, message: str) -> Rejected:
+    src = sandbox.display_name(path)
+    return Rejected(source=src, findings=[_error(src, code, message)])
+
+
+def _failed_loaded(path: str, code: str, message: str) -> Loaded:
+    src = sandbox.display_name(path)
+    return Loaded(src, None, [_error(src, code, message)])
+
+
+def _failed_review(path: str, code: str, message: str) -> ReviewBundle:
+    src = sandbox.display_name(path)
+    return ReviewBundle(src, findings=[_error(src, code, message)])
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What each worker builds once: an evaluator with the plugins loaded."""
+
+    params: Parameters
+
+    def __call__(self) -> Evaluator:
+        ev = Evaluator(params=self.params)
+        ev.frameworks()
+        return ev
+
+
+@dataclass(frozen=True)
+class _Score:
+    index: ReviewIndex
+    framework: str | None
+    spooled: bool
+
+    def __call__(self, ev: Evaluator, path: str):
+        out = score_one(ev, read_application(Path(path), ev), self.index, self.framework)
+        if self.spooled and isinstance(out, Result):
+            # serialise here, in parallel; the parent only appends bytes and ranks
+            return (out.model_dump_json().encode("utf-8"), Standing.of(out))
+        return out
+
+
+def _read_application(ev: Evaluator, path: str) -> Loaded:
+    return read_application(Path(path), ev)
+
+
+def _read_review(limits: InputLimits, path: str) -> ReviewBundle:
+    return read_review(Path(path), limits)
+
+
+def _same(value):
+    return value
+
+
+def score(
+    paths: Sequence[Path],
+    *,
+    params: Parameters,
+    index: ReviewIndex,
+    framework: str | None = None,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    spool: ResultSpool | None = None,
+) -> Iterator[Result | Standing | Rejected]:
+    """Score every path in workers; yield one outcome per path, in completion order.
+
+    With ``spool``, each full result goes to the spool and its :class:`Standing` is yielded
+    instead, so the parent holds a small record per application, not the result.
+    """
+    job = sandbox.Job(
+        task=_Score(index, framework, spool is not None),
+        fail=_failed,
+        setup=_Setup(params),
+        limits=sandbox.Limits.of(params.input),
+    )
+    for _, outcome in sandbox.run([str(p) for p in paths], job, jobs=jobs, progress=progress):
+        if isinstance(outcome, tuple):
+            data, outcome = outcome
+            spool.add(outcome.source, data)
+        yield outcome
+
+
+def applications(
+    paths: Sequence[Path], *, params: Parameters, jobs: int | None = None
+) -> Iterator[Loaded]:
+    """Read every application in workers; yield them in the order of ``paths``."""
+    job = sandbox.Job(
+        task=_read_application,
+        fail=_failed_loaded,
+        setup=_Setup(params),
+        limits=sandbox.Limits.of(params.input),
+    )
+    return sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs))
+
+
+def validate(
+    paths: Sequence[Path],
+    *,
+    params: Parameters,
+    framework: str | None = None,
+    jobs: int | None = None,
+) -> list[Result | Rejected]:
+    """Read and check every application in workers; outcomes in the order of ``paths``."""
+    return list(
+        sandbox.in_order(
+            sandbox.run(
+                [str(p) for p in paths],
+                sandbox.Job(
+                    task=_Score(ReviewIndex(), framework, False),
+                    fail=_failed,
+                    setup=_Setup(params),
+                    limits=sandbox.Limits.of(params.input),
+                ),
+                jobs=jobs,
+            )
+        )
+    )
+
+
+def reviews(
+    paths: Sequence[Path], *, limits: InputLimits, jobs: int | None = None
+) -> list[ReviewBundle]:
+    """Read every review file in workers (guarded); bundles in the order of ``paths``."""
+    job = sandbox.Job(
+        task=_read_review,
+        fail=_failed_review,
+        setup=partial(_same, limits),
+        limits=sandbox.Limits.of(limits),
+    )
+    return list(sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs)))
