@@ -23,6 +23,10 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 PROLOG_LIMIT = 64 * 1024
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 ROOT_START = re.compile(rb"<[A-Za-z_]")
+#: A cell's or a row's own reference: what a parser will actually allocate for.
+CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]{0,200}?\sr="([A-Z]{1,3})(\d{1,9})"')
+ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\sr="(\d{1,9})"')
+OVERLAP = 512  # bytes kept between chunks so that no reference is cut in two
 
 
 #: The limits live with the other parameters (``[input]`` in a parameters file).
@@ -69,6 +73,8 @@ def guard(path: str | Path, limits: GuardLimits | None = None) -> GuardReport:
     try:
         with zipfile.ZipFile(path) as zf:
             return _zip(zf, limits)
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required"
+        return _refuse("encrypted", "文件含加密部件，无法读取：请在 Excel 中取消密码后重新提交")
     except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
         return _refuse(
             "corrupt_zip", f"文件已损坏或不完整，无法作为 .xlsx 读取（{exc}），请重新保存后提交"
@@ -140,6 +146,8 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: GuardLimit
     cap = min(limits.max_member_bytes, max(info.file_size, 0)) + 1
     try:
         return _stream_member(zf, info, limits, cap, is_xml, is_sheet)
+    except RuntimeError:  # the encryption flag only in the member's local header
+        return _refuse("encrypted", f"部件 {info.filename} 已加密：请在 Excel 中取消密码后重新提交")
     except zipfile.BadZipFile as exc:
         if "CRC" not in str(exc):
             raise
@@ -151,6 +159,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: GuardLimit
 
 def _stream_member(zf, info, limits, cap, is_xml, is_sheet):
     seen, prolog, prolog_done, head = 0, b"", not is_xml, b""
+    extent, tail = _Extent(), b""
     with zf.open(info) as fh:
         while chunk := fh.read(256 * 1024):
             seen += len(chunk)
@@ -170,13 +179,47 @@ def _stream_member(zf, info, limits, cap, is_xml, is_sheet):
                     return _refuse(
                         "xml_prolog", f"部件 {info.filename} 的 XML 前导异常冗长，已拒绝读取"
                     )
-            if is_sheet and len(head) < 4096:
-                head += chunk[: 4096 - len(head)]
+            if is_sheet:
+                if len(head) < 4096:
+                    head += chunk[: 4096 - len(head)]
+                window = tail + chunk
+                extent.scan(window)
+                tail = window[-OVERLAP:]
     if is_sheet:
-        problem = _extent_problem(head, info.filename, limits)
+        problem = _extent_problem(head, info.filename, limits) or extent.problem(
+            info.filename, limits
+        )
         if problem:
             return problem
     return seen
+
+
+class _Extent:
+    """The largest row and column any cell of a sheet really names.
+
+    ``<dimension>`` is optional and may lie; a parser sizes its grid from the cells, so a
+    single cell at XFD1048576 makes it allocate a million rows × 16384 columns. Counting the
+    references costs one regular-expression pass over bytes the guard reads anyway.
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cols = 0
+
+    def scan(self, data: bytes) -> None:
+        for m in CELL_REF.finditer(data):
+            self.cols = max(self.cols, _col(m.group(1)))
+            self.rows = max(self.rows, int(m.group(2)))
+        for m in ROW_REF.finditer(data):
+            self.rows = max(self.rows, int(m.group(1)))
+
+    def problem(self, name: str, limits: GuardLimits) -> GuardReport | None:
+        if self.rows * max(self.cols, 1) <= limits.max_cells:
+            return None
+        return _refuse(
+            "sheet_extent",
+            f"工作表 {name} 的单元格实际延伸到第 {self.rows} 行、第 {self.cols} 列，超过上限 {limits.max_cells} 个单元格，已拒绝读取",
+        )
 
 
 def _prolog_problem(prolog: bytes, name: str):

@@ -49,7 +49,7 @@ from iipeval.core.results import Rejected, Result
 from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.reports.atomic import write_atomic
-from iipeval.reports.safe_text import put
+from iipeval.reports.safe_text import clean, put
 from iipeval.reports.view import place
 
 from .measure import row_height
@@ -378,12 +378,15 @@ def _cell(
     align=WRAP,
     border=True,
     fmt_=None,
-    text=False,
+    text=True,
+    formula=False,
 ):
-    """Write and style one cell. ``text=True`` for anything an applicant wrote: it is then
-    stored as text even when it starts with "=" (no formula injection)."""
+    """Write and style one cell. Every string is stored as text, even one that starts with
+    "=" and whatever panel.toml or an application put in it (no formula injection;
+    characters XML cannot hold are replaced visibly); only ``formula=True`` writes a
+    formula, for the program's own."""
     c = ws.cell(row=row, column=col)
-    if value is not None and text:
+    if value is not None and not formula:
         put(c, value)
     elif value is not None:
         c.value = value
@@ -627,7 +630,17 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         )
         if not row.linear.linear:
             total = NOT_LINEAR
-        _cell(ws, r, cols.total, total, font=BOLD, fill=FIXED_FILL, align=CENTER, fmt_=POINTS)
+        _cell(
+            ws,
+            r,
+            cols.total,
+            total,
+            font=BOLD,
+            fill=FIXED_FILL,
+            align=CENTER,
+            fmt_=POINTS,
+            formula=total != NOT_LINEAR,
+        )
         ws.row_dimensions[r].height = max(34, row_height([(row.applicant, widths[cols.applicant])]))
 
     if rows:
@@ -979,6 +992,16 @@ def fingerprint(parts: list[list], rows: list[list]) -> str:
     return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
+class _CleanRows:
+    """Appends rows with characters XML cannot hold replaced visibly (never a crash)."""
+
+    def __init__(self, sheet: Worksheet) -> None:
+        self.sheet = sheet
+
+    def append(self, values: list) -> None:
+        self.sheet.append([clean(v) if isinstance(v, str) else v for v in values])
+
+
 def _meta_sheet(
     ws,
     rs: ReviewSet,
@@ -1058,6 +1081,7 @@ def _meta_sheet(
         ("fingerprint", fp),
         ("signature", sign(key, claims) if key else ""),
     ]
+    ws = _CleanRows(ws)
     ws.append(["iipeval 专家评分表元数据：供程序核对，请勿修改"])
     for k, v in facts:
         ws.append([k, v])
@@ -1075,12 +1099,12 @@ def _meta_sheet(
     ws.append(["[conflicts]", "声明的回避对象", "对应申报键", "申报单位"])
     for c in conflicts:
         ws.append(["", *c])
-    for row in ws.iter_rows():
+    for row in ws.sheet.iter_rows():
         for c in row:
             if isinstance(c.value, str):
                 put(c, c.value)  # the meta sheet holds applicants' names: text, never formulas
                 c.number_format = "@"
-    _widths(ws, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
+    _widths(ws.sheet, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
 
 
 # --------------------------------------------------------------------------------------

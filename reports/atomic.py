@@ -227,36 +227,56 @@ def recover(directory: Path) -> None:
 
 
 class _Lock:
-    """An exclusive lock on a folder's lock file; a second run refuses, never interleaves."""
+    """An exclusive lock on a folder; a second run refuses, never interleaves.
+
+    The lock file exists only while a run holds it: it is removed (under the lock) on
+    release, and a run that locked a file someone just removed tries again.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / LOCK_NAME
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise OutputError(os_message(exc, self.path.parent)) from None
-        try:
-            if os.name == "posix":
-                import fcntl
-
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            else:  # pragma: no cover - Windows
-                import msvcrt
-
-                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            self.release()
-            raise OutputLocked(
-                f"另一个 iipeval 正在向 {self.path.parent} 写入结果，请等其完成后再运行"
-            ) from None
+        while True:
+            try:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as exc:
+                raise OutputError(os_message(exc, self.path.parent)) from None
+            try:
+                _lock_fd(self.fd)
+            except OSError:
+                os.close(self.fd)
+                self.fd = None
+                raise OutputLocked(
+                    f"另一个 iipeval 正在向 {self.path.parent} 写入结果，请等其完成后再运行"
+                ) from None
+            try:
+                if os.name != "posix" or os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                    return
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)  # the holder before us removed it: lock the new one
+            self.fd = None
 
     def release(self) -> None:
         if self.fd is not None:
+            if os.name == "posix":
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
             os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
+
+
+def _lock_fd(fd: int) -> None:
+    if os.name == "posix":
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 
 class OutputLocked(OutputError):
@@ -287,8 +307,11 @@ class OutputSet:
         self._targets = [Path(t) for t in targets]
         self._lock = _Lock(self.directory)
         self._temps: list[Path] = []
+        self._made: list[Path] = []
 
     def __enter__(self) -> OutputSet:
+        made = [d for d in (self.directory, *self.directory.parents) if not d.exists()]
+        self._made = made  # removed again if nothing is committed
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -302,13 +325,13 @@ class OutputSet:
             if not os.access(self.directory, os.W_OK):
                 raise OutputError(os_message(OSError(errno.EACCES, ""), self.directory))
         except OutputError:
-            self._lock.release()
+            self.__exit__()
             raise
         except OSError as exc:
-            self._lock.release()
+            self.__exit__()
             raise OutputError(os_message(exc, self.directory)) from None
         except BaseException:
-            self._lock.release()
+            self.__exit__()
             raise
         return self
 
@@ -317,6 +340,9 @@ class OutputSet:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         self._lock.release()
+        for d in self._made:  # folders this run made and left empty
+            with contextlib.suppress(OSError):
+                d.rmdir()
 
     def check(self, targets: Iterable[Path]) -> None:
         """Refuse targets that exist (without ``force``), are folders, or have over-long names."""
@@ -359,6 +385,7 @@ class OutputSet:
             record.write_text(json.dumps({"run": self.run_id, "moves": moves}), "utf-8")
             _fsync(record)
             os.replace(record, self.directory / JOURNAL)  # the commit point
+            self._made = []
         except OSError as exc:
             raise OutputError(os_message(exc, exc.filename or self.directory)) from None
         _fsync_dir(self.directory)

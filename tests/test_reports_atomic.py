@@ -190,4 +190,4 @@ def test_without_the_handler_sigterm_would_leave_a_truncated_temp_file(tmp_path)
     # target is still safe (rename never happened) but the partial file stays behind.
     code, left = interrupt(tmp_path, "unhandled", signal.SIGTERM)
     assert code == -signal.SIGTERM
-    assert left.startswith(".评分结果.") and left.endswith("评分结果.xlsx")
+    assert left.startswith(".~iipeval-") and left.endswith(".xlsx 评分结果.xlsx")

@@ -63,11 +63,24 @@ def _workbook(path: Path, overrides: dict[str, str | bytes], level: int = 6) -> 
             zf.writestr(name, data)
 
 
-def _sheet(body: str, prolog: str = "", dimension: str = "A1") -> str:
+def _sheet(body: str, prolog: str = "", dimension: str | None = "A1") -> str:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>{prolog}{SHEET_HEAD}'
-        f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>'
+        f"{dim}<sheetData>{body}</sheetData></worksheet>"
     )
+
+
+def _encryption_flag(path: Path) -> None:
+    """A workbook whose parts carry the ZIP "encrypted" flag (no EncryptionInfo part)."""
+    _workbook(path, {"xl/worksheets/sheet1.xml": _sheet('<row r="1"><c r="A1"><v>1</v></c></row>')})
+    data = bytearray(path.read_bytes())
+    for header, flag_at in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):
+        i = data.find(header)
+        while i != -1:
+            data[i + flag_at] |= 1
+            i = data.find(header, i + 4)
+    path.write_bytes(bytes(data))
 
 
 def _stream_member(path: Path, name: str, head: str, chunk: str, repeats: int, tail: str) -> None:
@@ -148,6 +161,9 @@ EXPECTED = {
     "zip_bomb_rows.xlsx": "zip_bomb",
     "zip_bomb_whitespace.xlsx": "zip_bomb",
     "sparse_extent.xlsx": "sheet_extent",
+    "sparse_no_dimension.xlsx": "sheet_extent",  # one cell at XFD1048576, no <dimension>
+    "sparse_lying_dimension.xlsx": "sheet_extent",  # <dimension ref="A1"> but a far cell
+    "encryption_flag.xlsx": "encrypted",
     "lying_sizes.xlsx": "size_mismatch",
     "truncated.xlsx": "corrupt_zip",
     "not_a_zip.xlsx": "not_xlsx",
@@ -215,6 +231,12 @@ def make(out: Path, good: Path) -> dict[str, str]:
             )
         },
     )
+    far = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    _workbook(
+        out / "sparse_no_dimension.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far, dimension=None)}
+    )
+    _workbook(out / "sparse_lying_dimension.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far)})
+    _encryption_flag(out / "encryption_flag.xlsx")
     _lying_sizes(out / "lying_sizes.xlsx")
     data = good.read_bytes()
     (out / "truncated.xlsx").write_bytes(data[: len(data) // 2])

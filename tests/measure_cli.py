@@ -1,0 +1,32 @@
+"""Run the iipeval command in this fresh process; report its peak memory on exit.
+
+``python tests/measure_cli.py score ...`` behaves exactly as ``iipeval score ...`` and
+writes one last stderr line ``PEAK_RSS_KB main=<kB> workers=<kB>``: the peak resident set
+of this process (the command's main process) and of the largest worker it waited for.
+Measuring in a fresh process keeps earlier children of the test runner out of the figure.
+"""
+
+import atexit
+import resource
+import sys
+
+
+def _report() -> None:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\nPEAK_RSS_KB main={me} workers={kids}\n")
+
+
+def parse(stderr: str) -> tuple[float, float]:
+    """``(main, workers)`` peak RSS in MB from the last line this script wrote."""
+    line = [x for x in stderr.splitlines() if x.startswith("PEAK_RSS_KB ")][-1]
+    main, workers = (int(part.split("=")[1]) for part in line.split()[1:])
+    return main / 1024, workers / 1024
+
+
+if __name__ == "__main__":
+    atexit.register(_report)
+    from iipeval.cli.main import main
+
+    sys.argv[0] = "iipeval"
+    main()
