@@ -6,6 +6,8 @@ every one of them deserves the same clear message naming the file and the key.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -57,16 +59,34 @@ def describe(
     return "；".join(parts)
 
 
+#: No TOML a person writes (parameters, panel, criteria set) comes near this.
+MAX_TOML_BYTES = 4 * 2**20
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file; ``ValueError`` for a special file (a FIFO
+    would block, ``/dev/zero`` never ends) or a file that is larger."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError("不是普通文件（可能是管道或设备）")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"文件超过 {limit // 2**20} MB 上限")
+    return data
+
+
 def read_toml(
     path: str | Path, what: str, error: type[Exception] = InputFileError
 ) -> dict[str, Any]:
     """Parse a UTF-8 TOML file, raising ``error`` with a message that names the file."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        return tomllib.loads(read_capped(path, MAX_TOML_BYTES).decode("utf-8"))
     except OSError as exc:
         raise error(f"{path}: 无法读取{what}（{exc.strerror}）") from None
     except UnicodeDecodeError:
         raise error(f"{path}: {what}必须是 UTF-8 编码") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: {what} TOML 格式错误：{exc}") from None
+    except ValueError as exc:  # special file, or too large
+        raise error(f"{path}: 无法读取{what}（{exc}）") from None

@@ -33,9 +33,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .criteria import Framework, GradeBand, Indicator, WeightGroup, weight_groups
-from .errors import describe, read_toml
+from .errors import MAX_TOML_BYTES, describe, read_capped, read_toml
 from .rules import Rule
 from .rules.expert import GRADES
+
+#: Parameters are typed exactly: TOML has numbers, booleans and strings, and a weight
+#: written as "8" or true is a mistake to report, not to guess at; inf and nan never
+#: make sense for a weight, a threshold or a limit.
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+#: A weight is relative (shares are renormalised), so a bound this high loses nothing and
+#: keeps sums finite (1e308 + 1e308 is inf).
+MAX_WEIGHT = 1e6
 
 DEFAULT_GRADE_SCORES = {"优秀": 95.0, "良好": 82.0, "一般": 67.0, "较差": 45.0}
 
@@ -48,7 +56,7 @@ class AggregationPolicy(BaseModel):
     above ``disagreement_spread`` points is flagged 需复议.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     method: Literal["mean", "trimmed_mean"] = "trimmed_mean"
     trim_min_experts: int = Field(default=5, ge=3)
@@ -74,7 +82,7 @@ class RankingPolicy(BaseModel):
     in the source documents, so both default to "no limit" and are the organiser's call.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     quota: int | None = Field(default=None, ge=1, description="推荐名额")
     min_total: float | None = Field(default=None, ge=0, le=100, description="推荐的最低总分")
@@ -88,25 +96,41 @@ class InputLimits(BaseModel):
     they are not part of the parameters hash.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
-    max_file_bytes: int = Field(default=20 * 2**20, gt=0, description="文件大小上限")
-    max_members: int = Field(default=1000, gt=0, description="ZIP 内文件数上限")
-    max_member_bytes: int = Field(default=64 * 2**20, gt=0, description="单个部件解压后上限")
-    max_total_bytes: int = Field(default=128 * 2**20, gt=0, description="解压后总大小上限")
-    max_ratio: float = Field(default=200.0, gt=1, description="压缩比上限（对 1 MB 以上部件）")
-    ratio_floor_bytes: int = Field(default=2**20, ge=0)
-    max_cells: int = Field(default=2_000_000, gt=0, description="工作表声明范围（行×列）上限")
-    worker_memory_mb: int = Field(default=1536, ge=256, description="读取进程内存上限")
-    worker_seconds: float = Field(default=30, gt=0, description="单个文件读取时限（秒）")
-    max_json_bytes: int = Field(default=2 * 2**20, gt=0, description="JSON 申报文件大小上限")
+    max_file_bytes: int = Field(default=20 * 2**20, gt=0, le=2**31, description="文件大小上限")
+    max_members: int = Field(default=1000, gt=0, le=100_000, description="ZIP 内文件数上限")
+    max_member_bytes: int = Field(
+        default=64 * 2**20, gt=0, le=2**32, description="单个部件解压后上限"
+    )
+    max_total_bytes: int = Field(
+        default=128 * 2**20, gt=0, le=2**33, description="解压后总大小上限"
+    )
+    max_ratio: float = Field(
+        default=200.0, gt=1, le=10_000, description="压缩比上限（对 1 MB 以上部件）"
+    )
+    ratio_floor_bytes: int = Field(default=2**20, ge=0, le=2**31)
+    max_cells: int = Field(
+        default=2_000_000, gt=0, le=10**9, description="工作表声明范围（行×列）上限"
+    )
+    worker_memory_mb: int = Field(
+        default=1536, ge=256, le=65536, description="读取进程内存上限（MB，256-65536）"
+    )
+    worker_seconds: float = Field(
+        default=30, gt=0, le=3600, description="单个文件读取时限（秒，不超过3600）"
+    )
+    max_json_bytes: int = Field(
+        default=2 * 2**20, gt=0, le=2**31, description="JSON 申报文件大小上限"
+    )
     max_json_depth: int = Field(default=32, ge=4, le=1000, description="JSON 嵌套层数上限")
     max_number: float = Field(default=1e15, gt=0, description="数值的绝对值上限")
-    max_text_chars: int = Field(default=5000, gt=0, description="单个文字字段（含键名）的字数上限")
+    max_text_chars: int = Field(
+        default=5000, gt=0, le=10**6, description="单个文字字段（含键名）的字数上限"
+    )
 
 
 class FrameworkOverrides(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     weights: dict[str, float] = {}
     #: per subtype (id → dimension or indicator id → weight), applied after ``weights``;
@@ -121,7 +145,7 @@ class FrameworkOverrides(BaseModel):
 class Parameters(BaseModel):
     """The content of a parameters file (all sections optional)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     aggregation: AggregationPolicy = AggregationPolicy()
     ranking: RankingPolicy = RankingPolicy()
@@ -156,7 +180,8 @@ def load_parameters(path: str | Path | None) -> Parameters:
         return Parameters()
     path = Path(path)
     data = read_toml(path, "参数文件", ParamsError)
-    raw = path.read_bytes()
+    raw = read_capped(path, MAX_TOML_BYTES)
+    _finite(data, f"{path}: ")
     try:
         params = Parameters.model_validate(data)
     except ValidationError as exc:
@@ -167,7 +192,55 @@ def load_parameters(path: str | Path | None) -> Parameters:
 
 
 def _describe(exc: ValidationError) -> str:
-    return describe(exc)
+    return describe(exc, messages=STRICT_MESSAGES)
+
+
+STRICT_MESSAGES = {
+    "finite_number": "必须是有限的数值（不能是 inf 或 nan）",
+    "float_type": "应为数值（不加引号，也不能是 true/false）",
+    "int_type": "应为整数（不加引号，也不能是 true/false）",
+    "bool_type": "应为 true 或 false",
+    "less_than_equal": "超过上限",
+}
+
+
+def _finite(value: Any, where: str, key: str = "") -> None:
+    """Refuse inf and nan anywhere in a parameters file, naming the key."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamsError(f"{where}[{key}] 必须是有限的数值（不能是 inf 或 nan），现为 {value}")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite(v, where, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _finite(v, where, f"{key}[{i}]")
+
+
+def _like(old: Any, new: Any, where: str, key: str) -> None:
+    """An override must have the kind of value it replaces: a number for a number (finite,
+    not a boolean, not text), weights never negative. ``old`` is the rule's current value
+    (``None`` when unset)."""
+    number = isinstance(new, int | float) and not isinstance(new, bool)
+    old_number = isinstance(old, int | float) and not isinstance(old, bool)
+    weighty = "weight" in key
+    if isinstance(new, bool) and not isinstance(old, bool) and (old is not None or weighty):
+        raise ParamsError(f"{where}: [{key}] 应为数值，不能是 true/false")
+    if isinstance(new, str) and (old_number or weighty):
+        raise ParamsError(f"{where}: [{key}] 应为数值（不加引号），现为 {new!r}")
+    if number and not math.isfinite(new):
+        raise ParamsError(f"{where}: [{key}] 必须是有限的数值（不能是 inf 或 nan），现为 {new}")
+    if number and weighty and not 0 <= new <= MAX_WEIGHT:
+        raise ParamsError(f"{where}: [{key}] 权重须在 0 到 {MAX_WEIGHT:g} 之间，现为 {new}")
+    if isinstance(new, dict):
+        olds = old if isinstance(old, dict) else {}
+        for k, v in new.items():
+            _like(olds.get(k, next(iter(olds.values()), None)), v, where, key)
+        if weighty and new and not sum(v for v in new.values() if isinstance(v, int | float)) > 0:
+            raise ParamsError(f"{where}: [{key}] 权重之和必须大于0")
+    elif isinstance(new, list | tuple):
+        sample = old[0] if isinstance(old, list | tuple) and old else None
+        for i, v in enumerate(new):
+            _like(sample, v, where, f"{key}[{i}]")
 
 
 class Effective(BaseModel):
@@ -262,8 +335,10 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     for key, value in overrides.items():
         if key not in weights:
             raise ParamsError(f"{where}.weights: 没有 id 为 {key!r} 的维度、方面或指标")
-        if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
-            raise ParamsError(f"{where}.weights.{key}: 权重必须是正数，现为 {value!r}")
+        if not (isinstance(value, int | float) and 0 < value <= MAX_WEIGHT):
+            raise ParamsError(
+                f"{where}.weights.{key}: 权重必须是正数且不超过{MAX_WEIGHT:g}，现为 {value!r}"
+            )
         weights[key] = float(value)
 
     notices: list[str] = []
@@ -335,7 +410,10 @@ def _override(rule: Rule, sub: str, update: dict[str, Any], where: str) -> Rule:
         raise ParamsError(
             f"{where}: {bad} 不可调整；{rule.type} 规则可调整的参数：{', '.join(rule.tunable)}"
         )
-    data = rule.model_dump() | update
+    current = rule.model_dump()
+    for key, value in update.items():
+        _like(current.get(key), value, where, key)
+    data = current | update
     data["components"] = rule.children() if rule.children() else data.get("components")
     if data["components"] is None:
         data.pop("components")
