@@ -170,7 +170,8 @@ def output_set(
     except atomic.OutputError as exc:
         raise click.UsageError(str(exc)) from None
     try:
-        yield out
+        with atomic.sigterm_raises():  # SIGTERM unwinds: temporary files and lock removed
+            yield out
     except atomic.OutputExists as exc:
         raise click.UsageError(str(exc)) from None
     except atomic.OutputError as exc:

@@ -7,7 +7,6 @@ inputs stay byte-identical; the run stays under a memory ceiling and a time boun
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -21,10 +20,15 @@ from iipeval.core.validation import credit_code_check_char
 from iipeval.excel import template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.corpus.make_corpus import EXPECTED, NOTICES, make
+from measure_cli import parse
 
+from tests.corpus.make_corpus import EXPECTED, NOTICES, make, review_bomb
+
+MEASURE = Path(__file__).with_name("measure_cli.py")
 #: Peak RSS of any one process of the run (parent or worker), and the wall-clock bound.
 MEMORY_CEILING_MB = 300
+#: Peak RSS of the command's main process, which never parses a file from outside.
+MAIN_CEILING_MB = 200
 TIME_BOUND_S = 120
 GOOD = 50
 
@@ -58,18 +62,20 @@ def hashes(folder: Path) -> dict[str, str]:
 
 
 def run_cli(*args):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run the command in a fresh process that reports its own and its workers' peak RSS
+    (earlier children of the test runner do not count)."""
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "iipeval.cli", *map(str, args)],
+        [sys.executable, str(MEASURE), *map(str, args)],
         capture_output=True,
         text=True,
         env={**os.environ, "CI": "1"},
         timeout=TIME_BOUND_S * 2,
     )
     elapsed = time.monotonic() - started
-    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return proc, elapsed, peak_mb
+    main_mb, workers_mb = parse(proc.stderr)
+    proc.main_mb = main_mb
+    return proc, elapsed, max(main_mb, workers_mb)
 
 
 def test_score_reports_each_bad_file_once_and_scores_every_good_one(batch_dir, tmp_path):
@@ -104,3 +110,46 @@ def test_validate_says_what_to_do_for_each_bad_file(batch_dir):
         "在 Excel 中取消密码后重新提交"
     )
     assert all(rows[f"good_{n:02d}.xlsx"]["valid"] for n in range(GOOD))
+
+
+def test_panel_names_each_bad_application_once_and_writes_nothing(batch_dir, tmp_path):
+    panel = tmp_path / "panel.toml"
+    panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
+    out = tmp_path / "reviews"
+    proc, _, peak_mb = run_cli("panel", batch_dir, "--panel", panel, "-o", out)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for name in EXPECTED:
+        assert proc.stderr.count(f"{name}:") == 1, name
+    assert not out.exists()
+    assert peak_mb < MEMORY_CEILING_MB
+
+
+def test_hostile_review_files_each_get_one_finding_and_stay_out_of_the_main_process(
+    batch_dir, tmp_path
+):
+    """The hostile corpus given as expert workbooks, plus a review ZIP bomb built from a
+    real expert workbook: each is refused by the guard in a worker, the score goes on."""
+    panel = tmp_path / "panel.toml"
+    panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
+    proc, _, _ = run_cli(
+        "panel", batch_dir / "good_00.xlsx", "--panel", panel, "-o", tmp_path / "r"
+    )
+    assert proc.returncode == 0, proc.stderr
+    [expert_workbook] = (tmp_path / "r").iterdir()
+    bomb = tmp_path / "review_bomb.xlsx"
+    review_bomb(bomb, expert_workbook)
+    before = hashes(batch_dir)
+    reviews = [batch_dir / name for name in EXPECTED]
+    args = [x for r in [*reviews, bomb] for x in ("--reviews", r)]
+    proc, _, peak_mb = run_cli("score", batch_dir / "good_00.xlsx", *args, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    by_file = {}
+    for f in data["findings"]:
+        if f["code"] != "awaiting_reviews":
+            by_file.setdefault(Path(f["file"]).name, []).append(f["code"])
+    assert by_file == {**{n: [c] for n, c in EXPECTED.items()}, bomb.name: ["zip_bomb"]}
+    assert hashes(batch_dir) == before  # review files are never modified
+    assert proc.main_mb < MAIN_CEILING_MB, f"main process peak RSS {proc.main_mb:.0f} MB"
+    assert peak_mb < MEMORY_CEILING_MB

@@ -175,6 +175,26 @@ EXPECTED = {
 NOTICES = {"macro.xlsm": "macros_present"}
 
 
+def review_bomb(path: Path, expert_workbook: Path, rows: int = 60_000) -> None:
+    """An expert workbook (专家评分表) whose every sheet is a stream of wide rows: about
+    1.5 MB on disk, gigabytes once a parser holds it."""
+    row = "<row>" + "<c><v>1</v></c>" * 100 + "</row>"  # positions implied, no references
+    with (
+        zipfile.ZipFile(expert_workbook) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
+        for info in src.infolist():
+            if not info.filename.startswith("xl/worksheets/sheet"):
+                dst.writestr(info.filename, src.read(info))
+                continue
+            with dst.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(f'<?xml version="1.0"?>{SHEET_HEAD}<sheetData>'.encode())
+                block = (row * 1_000).encode()
+                for _ in range(rows // 1_000):
+                    fh.write(block)
+                fh.write(b"</sheetData></worksheet>")
+
+
 def make(out: Path, good: Path) -> dict[str, str]:
     """Write the corpus into ``out``; ``good`` is a filled, valid application workbook."""
     out.mkdir(parents=True, exist_ok=True)
