@@ -6,13 +6,15 @@ Reading filled workbooks needs no command of its own: ``iipeval validate`` and
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
 
 from iipeval.excel.template import write
 
-from .main import cli, evaluator, registered
+from . import render
+from .main import cli, evaluator, output_set, registered
 
 
 @cli.command()
@@ -64,7 +66,6 @@ def template(
         outdir = Path(output)
         if outdir.suffix.lower() in (".xlsx", ".xlsm"):
             raise click.UsageError("使用 --all 时 -o 应为文件夹")
-        outdir.mkdir(parents=True, exist_ok=True)
         targets = [(rf.framework, outdir / f"{rf.framework.id}{suffix}") for rf in ev.frameworks()]
         if not targets:
             raise click.ClickException("没有已加载的评价体系，未生成任何申报表")
@@ -80,14 +81,18 @@ def template(
         elif path.suffix.lower() != suffix:
             raise click.BadParameter(f"输出文件应以 {suffix} 结尾", param_hint="-o")
         targets = [(fw, path)]
+    try:
+        with output_set([p for _, p in targets], [], [], force=True) as out:
+            made = {}
+
+            def write_one(fw, path, tmp):
+                made[path] = writer(fw, tmp, subtype)
+
+            out.commit({path: partial(write_one, fw, path) for fw, path in targets})
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--subtype") from None
     for fw, path in targets:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            p = writer(fw, path, subtype)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--subtype") from None
-        except OSError as exc:
-            raise click.ClickException(f"无法写入 {path}：{exc.strerror}") from None
+        p = made[path]
         items = len(fw.items)
         kind = f"，申报类型：{p.subtype.name}" if p.subtype else ""
-        click.echo(f"已生成 {path}（{fw.name}，{items}个数据项{kind}）")
+        render.echo(f"已生成 {path}（{fw.name}，{items}个数据项{kind}）")

@@ -319,7 +319,7 @@ def score_batch(
     framework: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Batch:
-    """Score a batch in this process (see :mod:`iipeval.cli.pool` for the parallel one)."""
+    """Score a batch in this process (see :mod:`iipeval.excel.intake` for the parallel one)."""
     bundles = list(bundles)
     index = index_reviews(bundles, record)
     outcomes = []
