@@ -136,14 +136,14 @@ def test_hostile_review_files_each_get_one_finding_and_stay_out_of_the_main_proc
         "panel", batch_dir / "good_00.xlsx", "--panel", panel, "-o", tmp_path / "r"
     )
     assert proc.returncode == 0, proc.stderr
-    [expert_workbook] = (tmp_path / "r").iterdir()
+    [expert_workbook] = (tmp_path / "r").glob("*.xlsx")
     bomb = tmp_path / "review_bomb.xlsx"
     review_bomb(bomb, expert_workbook)
     before = hashes(batch_dir)
     reviews = [batch_dir / name for name in EXPECTED]
     args = [x for r in [*reviews, bomb] for x in ("--reviews", r)]
     proc, _, peak_mb = run_cli("score", batch_dir / "good_00.xlsx", *args, "--format", "json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # refused review files fail the run
     data = json.loads(proc.stdout)
     by_file = {}
     for f in data["findings"]:

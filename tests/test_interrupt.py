@@ -41,8 +41,10 @@ def test_interrupted_run_keeps_previous_output(tmp_path, sig):
     inputs = tmp_path / "in"
     inputs.mkdir()
     for n in range(5):
-        shutil.copy(REPO / "examples" / "national_2023.json", inputs / f"a{n}.json")
-    shutil.copy(REPO / "examples" / "national_2023.json", inputs / "hold.json")
+        shutil.copy(
+            REPO / "examples" / "applications" / "national_2023.json", inputs / f"a{n}.json"
+        )
+    shutil.copy(REPO / "examples" / "applications" / "national_2023.json", inputs / "hold.json")
     out = tmp_path / "results.json"
     out.write_text('{"previous": "complete"}', "utf-8")
     before = hashlib.sha256(out.read_bytes()).hexdigest()

@@ -24,7 +24,7 @@ from support import REPO
 from iipeval.cli.main import cli
 from iipeval.reports import atomic, tabular
 
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "examples" / "applications"
 SET = ("results.xlsx", "results.json", "results.csv")
 
 #: Runs the command with a profiler that SIGKILLs the process at the KILL_AT-th function

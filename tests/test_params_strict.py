@@ -14,7 +14,7 @@ from support import REPO
 
 from iipeval.cli.main import cli
 
-APP = str(REPO / "examples" / "national_2023.json")
+APP = str(REPO / "examples" / "applications" / "national_2023.json")
 RULES = "[frameworks.national_2023.rules]\n"
 WEIGHTS = "[frameworks.national_2023.weights]\n"
 
