@@ -113,7 +113,9 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
             except XlsmError as exc:
                 raise click.UsageError(str(exc)) from None
         final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
-        members = {f.path: partial(shutil.copyfile, w.path) for w, f in zip(written, final)}
+        members = {
+            f.path: partial(shutil.copyfile, w.path) for w, f in zip(written, final, strict=True)
+        }
         members[record_path] = lambda p: p.write_bytes(record_bytes(record))
         out.commit(members, modes={record_path: 0o600})  # the record holds the round's key
     for note in notes:
