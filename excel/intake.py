@@ -152,12 +152,7 @@ def score(
     With ``spool``, each full result goes to the spool and its :class:`Standing` is yielded
     instead, so the parent holds a small record per application, not the result.
     """
-    job = sandbox.Job(
-        task=_Score(index, framework, spool is not None),
-        fail=_failed,
-        setup=_Setup(params),
-        limits=sandbox.Limits.of(params.input),
-    )
+    job = _application_job(_Score(index, framework, spool is not None), _failed, params)
     for _, outcome in sandbox.run([str(p) for p in paths], job, jobs=jobs, progress=progress):
         if isinstance(outcome, tuple):
             data, outcome = outcome
@@ -165,17 +160,20 @@ def score(
         yield outcome
 
 
+def _application_job(task, fail, params: Parameters) -> sandbox.Job:
+    """Workers that read applications: each with an evaluator, under the input limits."""
+    return sandbox.Job(task, fail, _Setup(params), sandbox.Limits.of(params.input))
+
+
+def _in_order(paths: Sequence[Path], job: sandbox.Job, jobs: int | None) -> Iterator:
+    return sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs))
+
+
 def applications(
     paths: Sequence[Path], *, params: Parameters, jobs: int | None = None
 ) -> Iterator[Loaded]:
     """Read every application in workers; yield them in the order of ``paths``."""
-    job = sandbox.Job(
-        task=_read_application,
-        fail=_failed_loaded,
-        setup=_Setup(params),
-        limits=sandbox.Limits.of(params.input),
-    )
-    return sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs))
+    return _in_order(paths, _application_job(_read_application, _failed_loaded, params), jobs)
 
 
 def validate(
@@ -186,20 +184,8 @@ def validate(
     jobs: int | None = None,
 ) -> list[Result | Rejected]:
     """Read and check every application in workers; outcomes in the order of ``paths``."""
-    return list(
-        sandbox.in_order(
-            sandbox.run(
-                [str(p) for p in paths],
-                sandbox.Job(
-                    task=_Score(ReviewIndex(), framework, False),
-                    fail=_failed,
-                    setup=_Setup(params),
-                    limits=sandbox.Limits.of(params.input),
-                ),
-                jobs=jobs,
-            )
-        )
-    )
+    job = _application_job(_Score(ReviewIndex(), framework, False), _failed, params)
+    return list(_in_order(paths, job, jobs))
 
 
 def reviews(
@@ -207,9 +193,6 @@ def reviews(
 ) -> list[ReviewBundle]:
     """Read every review file in workers (guarded); bundles in the order of ``paths``."""
     job = sandbox.Job(
-        task=_read_review,
-        fail=_failed_review,
-        setup=partial(_same, limits),
-        limits=sandbox.Limits.of(limits),
+        _read_review, _failed_review, partial(_same, limits), sandbox.Limits.of(limits)
     )
-    return list(sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs)))
+    return list(_in_order(paths, job, jobs))
