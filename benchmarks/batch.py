@@ -195,15 +195,15 @@ def phase_baseline(files: list[Path]) -> list[float]:
 
 def phase_inprocess(files: list[Path]) -> list[float]:
     """iipeval's own per-file path (guard, read, validate, score), serially, for latency."""
-    from iipeval.cli import inputs
     from iipeval.core.api import Evaluator
+    from iipeval.excel import intake
 
     ev = Evaluator()
     ev.frameworks()
     times = []
     for path in files:
         start = time.perf_counter()
-        ev.score_loaded(inputs.read(path, ev))
+        ev.score_loaded(intake.read_application(path, ev))
         times.append(time.perf_counter() - start)
     return times
 
