@@ -192,8 +192,11 @@ def _pid_of(name: str) -> int | None:
 
 
 def _alive(pid: int | None) -> bool:
+    """Whether the run that made a temporary file may still be writing it."""
     if pid is None or pid == os.getpid():
         return pid is not None
+    if os.name != "posix":  # os.kill(pid, 0) would end the process; a file in use
+        return False  # cannot be removed there anyway
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
