@@ -119,19 +119,26 @@ def test_kill_9_at_random_points_never_leaves_a_mixed_or_partial_set(tmp_path):
     assert len(current) == 1
 
     rng = random.Random(12)
-    trials, mid_rename = 24, 0
+    trials, mid_rename, left_before = 24, 0, set()
     for trial in range(trials):
         src = (trial + 1) % 2
         low, high = steps[src][trial % len(steps[src])]  # every step in turn, a random call
         kill_at = 0 if trial == 0 else rng.randint(low, max(low, high - 1))
         proc = score(out, sources[src], kill_at=kill_at, script=script)
         assert proc.returncode == -9, proc.stderr
-        if (out / atomic.JOURNAL).exists():
+        left = set(leftovers(out)) - {atomic.LOCK_NAME}
+        assert not (left & left_before), (trial, "a killed run's files outlived the next run")
+        left_before = left - {atomic.JOURNAL}
+        if atomic.JOURNAL in left:
             mid_rename += 1  # killed after the commit point: the next run finishes it
         else:  # the previous set untouched, or (killed after it was done) the new one
             assert run_ids(out) in (current, ids[src]), (trial, kill_at)
-        atomic.recover(out)  # what the next run does first, under the lock
-        now = run_ids(out)
+        # what the next run finds once it holds the lock (checked on a copy, so that the
+        # next run itself must clean up)
+        look = tmp_path / f"look{trial}"
+        shutil.copytree(out, look)
+        atomic.recover(look)
+        now = run_ids(look)
         assert len(now) == 1, (trial, kill_at, now)
         current = now
     # the next complete run leaves exactly the set: no temporary file, no lock, no record
