@@ -4,6 +4,9 @@
 writes one last stderr line ``PEAK_RSS_KB main=<kB> workers=<kB>``: the peak resident set
 of this process (the command's main process) and of the largest worker it waited for.
 Measuring in a fresh process keeps earlier children of the test runner out of the figure.
+The main process's figure is ``VmHWM`` (Linux), the high-water mark of this program's own
+memory: ``ru_maxrss`` of a process started by ``fork`` + ``exec`` also counts what its
+parent (the test runner, hundreds of MB late in a suite) had resident at the fork.
 """
 
 import atexit
@@ -11,8 +14,19 @@ import resource
 import sys
 
 
+def _own_peak_kb() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _report() -> None:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    me = _own_peak_kb()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     sys.stderr.write(f"\nPEAK_RSS_KB main={me} workers={kids}\n")
 
