@@ -3,14 +3,13 @@ parameters file written (checked by the very model ``score --params`` loads)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
-import multiprocessing as mp
 import re
 import tomllib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,51 +18,35 @@ import click
 from iipeval.core.params import InputLimits, Parameters, apply
 
 
-def _child(conn, fn: Callable[[str], Any], path: str, memory: int) -> None:  # in the child
-    with contextlib.suppress(Exception):
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    try:
-        conn.send(("ok", fn(path)))
-    except MemoryError:
-        conn.send(("error", "读取该文件所需内存超过上限，文件可能被恶意构造，已跳过"))
-    except Exception as exc:  # a reader bug becomes a message, not a traceback
-        conn.send(("error", f"读取该文件时出错：{exc!r}"))
-
-
-def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple[Any, str | None]:
-    """``fn(path)`` for an untrusted workbook: guard first, then a child process with a
-    memory limit and a deadline. Returns (value, None) or (None, Chinese message).
-
-    The one call that opens an outside file for ``iipeval weights``; when the library's
-    own sandbox runner lands (issue 12), only this body changes.
-    """
+def _guarded(fn: Callable[[str], Any], limits: InputLimits, _state, path: str):
+    """In the worker: the guard for a workbook, then the reader."""
     from iipeval.excel.guard import guard
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         report = guard(path, limits)
         if report.problem:
             return None, report.problem
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(
-        target=_child, args=(child, fn, str(path), limits.worker_memory_mb * 2**20), daemon=True
+    return fn(path), None
+
+
+def _failed(path: str, code: str, message: str) -> tuple[None, str]:
+    return None, message
+
+
+def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple[Any, str | None]:
+    """``fn(path)`` for an untrusted file: refused unopened if special, else guarded and
+    read in a sandbox worker (:mod:`iipeval.core.sandbox`) with a memory limit and a
+    deadline. Returns (value, None) or (None, Chinese message)."""
+    from iipeval.core import sandbox
+
+    problem = sandbox.refusal(path)
+    if problem:
+        return None, problem[1]
+    job = sandbox.Job(
+        task=partial(_guarded, fn, limits), fail=_failed, limits=sandbox.Limits.of(limits)
     )
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(limits.worker_seconds):
-            return None, f"读取该文件超过{limits.worker_seconds:g}秒仍未完成，已跳过"
-        status, value = parent.recv()
-    except (EOFError, OSError):
-        return None, "读取该文件时处理进程异常退出（文件可能损坏或被恶意构造），已跳过"
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        parent.close()
-    return (value, None) if status == "ok" else (None, value)
+    [(_, outcome)] = list(sandbox.run([str(path)], job))
+    return outcome
 
 
 def fail(message: str, code: int = 1) -> None:

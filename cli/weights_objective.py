@@ -67,23 +67,18 @@ def _scored_matrix(ev, files, reviews, panel_record, fw, subtype):
     application that has a score for every indicator."""
     from iipeval.core.batch import index_reviews
     from iipeval.core.results import Result
+    from iipeval.excel import intake
 
-    from . import pool
-    from .score import find_record, read_reviews
+    from .score import find_record
 
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    index = index_reviews(read_reviews(reviews), find_record(panel_record, reviews))
+    bundles = intake.reviews(inputs.expand(reviews), limits=ev.params.input)
+    index = index_reviews(bundles, find_record(panel_record, reviews))
     ids = [i.id for _, i in fw.indicators()]
     rows, used, skipped = [], [], []
-    for out in pool.run(
-        paths,
-        params=ev.params,
-        index=index,
-        framework=fw.id,
-        limits=pool.Limits.of(ev.params.input),
-    ):
+    for out in intake.score(paths, params=ev.params, index=index, framework=fw.id):
         if not isinstance(out, Result) or (subtype and out.subtype != subtype):
             skipped.append((out.source, "无法评分或子类型不符"))
             continue

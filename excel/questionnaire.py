@@ -31,7 +31,8 @@ from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
 from .review_layout import Panel, PanelExpert, safe_name
-from .review_workbook import _cell, _print
+from .review_workbook import _cell as _styled_cell
+from .review_workbook import _print
 from .styles import (
     BODY,
     BOLD,
@@ -79,6 +80,13 @@ COL_A, COL_B, COL_WHICH, COL_DEGREE, COL_VALUE, COL_DEVIATION = 1, 2, 3, 4, 5, 6
 LEGEND_COL = 7  # G: the scale texts (the dropdown's source), H: their meaning
 
 PASS, ADJUST, NO_CR = "通过", "请调整", "无需检验（仅两项）"
+
+
+def _cell(*args, text=False, **kwargs):
+    """The expert workbook's cell helper, where a string is a formula unless ``text``:
+    every text from outside here (names of dimensions, indicators, the panel) passes
+    ``text=True``; the rest are this module's own formulas and labels."""
+    return _styled_cell(*args, formula=not text, **kwargs)
 
 
 @dataclass(frozen=True)
