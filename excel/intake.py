@@ -34,11 +34,12 @@ def _error(src: str, code: str, message: str) -> Finding:
 
 
 def _too_large(path: Path, limits: InputLimits) -> tuple[str, str] | None:
+    """A review JSON larger than an application JSON may be is refused unread."""
     size = path.stat().st_size
-    if size > limits.max_file_bytes:
+    if size > limits.max_json_bytes:
         return (
             "file_too_large",
-            f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_file_bytes / 2**20:.0f} MB",
+            f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_json_bytes / 2**20:.0f} MB",
         )
     return None
 
@@ -49,12 +50,10 @@ def read_application(path: Path, ev: Evaluator) -> Loaded:
     src = sandbox.display_name(path)
     suffix = path.suffix.lower()
     problem = sandbox.refusal(path)
-    if problem is None and suffix == ".json":
-        problem = _too_large(path, ev.params.input)
     if problem:
         return Loaded(src, None, [_error(src, *problem)])
     if suffix == ".json":
-        return load_json(path)
+        return load_json(path, ev.params.input)  # size, depth, numbers: core.jsonfile
     if suffix in WORKBOOK_SUFFIXES:
         from .reader import read_workbook
 
