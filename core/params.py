@@ -124,9 +124,7 @@ class InputLimits(BaseModel):
     )
     max_json_depth: int = Field(default=32, ge=4, le=1000, description="JSON 嵌套层数上限")
     max_number: float = Field(default=1e15, gt=0, description="数值的绝对值上限")
-    max_text_chars: int = Field(
-        default=5000, gt=0, le=10**6, description="单个文字字段（含键名）的字数上限"
-    )
+    max_text_chars: int = Field(default=5000, gt=0, description="单个文字字段（含键名）的字数上限")
 
 
 class FrameworkOverrides(BaseModel):
