@@ -18,11 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 from openpyxl.utils import get_column_letter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from iipeval.core.errors import describe, read_toml
 
@@ -49,10 +59,20 @@ class PanelError(ValueError):
     """A panel file that cannot be used; the message names the file and the key."""
 
 
+def plain_id(value: str) -> str:
+    """An id that names an expert, panel or round: printable, and never formula-like, since
+    ids travel into file names, workbooks and every result."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise ValueError("编号中有控制字符或不可见字符")
+    if value[:1] in "=+-@":
+        raise ValueError("编号不能以 =、+、-、@ 开头（表格软件会当作公式）")
+    return value
+
+
 class PanelExpert(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, description="专家编号")
+    id: Annotated[str, AfterValidator(plain_id)] = Field(min_length=1, description="专家编号")
     name: str = Field(default="", description="专家姓名")
     conflicts: list[str] = Field(default_factory=list, description="回避的申报（申报键或单位名称）")
 
@@ -68,8 +88,10 @@ class PanelExpert(BaseModel):
 class Panel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(min_length=1, description="评审组编号")
-    round: str | None = Field(default=None, min_length=1, description="评审轮次")
+    id: Annotated[str, AfterValidator(plain_id)] = Field(min_length=1, description="评审组编号")
+    round: Annotated[str, AfterValidator(plain_id)] | None = Field(
+        default=None, min_length=1, description="评审轮次"
+    )
     framework: str | None = Field(default=None, description="只为该评价体系的申报生成评分表")
     experts: list[PanelExpert] = Field(min_length=1)
 

@@ -48,8 +48,8 @@ def test_score_text_output_carries_no_control_characters(hostile_app):
 def test_panel_with_hostile_ids_and_names_writes_text_never_formulas(hostile_app, tmp_path):
     panel = tmp_path / "panel.toml"
     panel.write_text(
-        'id = "P1"\n[[experts]]\nid = "=HYPERLINK(\\"http://x\\",\\"y\\")"\n'
-        'name = "李\\u001b[31m四\\u0001"\n',
+        'id = "P1"\n[[experts]]\nid = "E01"\n'
+        'name = "=HYPERLINK(\\"http://x\\",\\"y\\")李\\u001b[31m四\\u0001"\n',
         "utf-8",
     )
     out = tmp_path / "reviews"
@@ -69,6 +69,17 @@ def test_panel_with_hostile_ids_and_names_writes_text_never_formulas(hostile_app
     assert seen
     assert all(c.data_type == "s" for c in seen)  # text, not a formula
     assert any("\ufffd" in c.value for c in seen)  # the XML-illegal characters, visibly
+
+
+@pytest.mark.parametrize("bad", ["=HYPERLINK(1)", "+E01", "E\\u0001", "E\\u200b01"])
+def test_formula_like_or_invisible_panel_ids_are_refused_at_the_source(hostile_app, tmp_path, bad):
+    panel = tmp_path / "panel.toml"
+    panel.write_text(f'id = "P1"\n[[experts]]\nid = "{bad}"\n', "utf-8")
+    res = CliRunner().invoke(
+        cli, ["panel", str(hostile_app), "--panel", str(panel), "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 2 and str(panel) in res.output and "编号" in res.output, res.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_an_unexpected_error_is_a_short_message_exit_3_and_a_log(monkeypatch, capsys):
