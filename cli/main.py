@@ -197,7 +197,17 @@ def _failed(results) -> bool:
 @click.argument("files", nargs=-1, required=True)
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @FORMAT
-def validate(files, framework, fmt) -> None:
+@click.option(
+    "--return-to",
+    type=click.Path(file_okay=False),
+    help="补正：把有错误的申报表逐一标注后写入该文件夹，并写出补正清单",
+)
+@click.option(
+    "--deadline",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="补正截止日期（YYYY-MM-DD），写入补正通知与补正清单",
+)
+def validate(files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
     ev = evaluator()
     results = _score_all(ev, files, framework)
@@ -227,6 +237,12 @@ def validate(files, framework, fmt) -> None:
             for f in row["findings"]:
                 where = (f["cell"] and f"{f['sheet']}!{f['cell']}") or f["item"] or ""
                 render.echo(f"  [{f['severity']}] {where} {f['message']}".rstrip())
+    if return_to:  # 补正 returns: cli/round.py
+        from .round import write_returns
+
+        day = deadline.date() if deadline else None
+        written = write_returns(results, Path(return_to), day, ev.params.input)
+        click.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
     sys.exit(1 if _failed(results) else 0)
 
 

@@ -1,0 +1,180 @@
+"""补正 returns: ``iipeval validate INPUTS --return-to DIR --deadline DATE``.
+
+The applicant gets their own workbook back with the problem cells marked and a 补正通知
+first; it must stay a submission the reader takes exactly like a fresh one (same set,
+``_meta`` very hidden, protection and data validation kept), also after LibreOffice saved
+it; the organiser gets a 补正清单; inputs are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from workbook_helpers import APPLICANT, figures, fill, soffice, soffice_convert
+
+from iipeval.cli.main import cli
+from iipeval.cli.round import IsolationFailed, isolated
+from iipeval.core.api import Evaluator
+from iipeval.core.findings import Severity
+from iipeval.excel.layout import META
+from iipeval.excel.reader import read_workbook
+from iipeval.excel.returns import CHECKLIST, NOTICE, NOTICE_HEADERS
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "workbooks" / "national_2023.xlsx"
+EV = Evaluator()
+FW = EV.framework("national_2023").framework
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def errors(path: Path) -> dict[str, str]:
+    """cell → code of every error the reader and the evaluator find in a workbook."""
+    out = EV.score_loaded(read_workbook(path, EV))
+    return {
+        f"{f.sheet}!{f.cell}": f.code
+        for f in out.findings
+        if f.severity is Severity.error and f.cell
+    }
+
+
+@pytest.fixture()
+def submitted(tmp_path) -> Path:
+    """Three inputs: a workbook with errors, a JSON with errors, a clean workbook."""
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    bad = figures(FW) | {"devices_operating": "很多", "patents_invention": -3}
+    fill(
+        TEMPLATE,
+        bad,
+        applicant=APPLICANT | {"credit_code": "91430100MA4L16JQ9X"},
+        out=folder / "甲公司.xlsx",
+    )
+    fill(TEMPLATE, figures(FW), out=folder / "乙公司.xlsx")
+    items = figures(FW) | {"devices_mobile": None, "developers_active": 10**9}
+    (folder / "丙公司.json").write_text(
+        json.dumps(
+            {"framework": FW.id, "applicant": {"name": "丙公司"}, "items": items},
+            ensure_ascii=False,
+        ),
+        "utf-8",
+    )
+    return folder
+
+
+def test_returns_mark_the_applicants_own_workbook_and_list_everything(submitted, tmp_path):
+    before = digest(submitted)
+    out = tmp_path / "第一轮补正"
+    res = invoke("validate", str(submitted), "--return-to", str(out), "--deadline", "2026-12-15")
+    assert res.exit_code == 1
+    assert digest(submitted) == before  # inputs untouched
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["甲公司.xlsx", "丙公司_补正通知.xlsx", f"{CHECKLIST}.xlsx"]
+    )  # nothing for the clean 乙公司
+
+    original, returned = submitted / "甲公司.xlsx", out / "甲公司.xlsx"
+    wanted = errors(original)
+    assert {"指标数据!E7", "指标数据!E33"} <= set(wanted) and len(wanted) == 3
+    wb = openpyxl.load_workbook(returned)
+    assert wb.sheetnames[0] == NOTICE and wb.active.title == NOTICE
+    notice = wb[NOTICE]
+    assert "2026年12月15日" in notice["A2"].value
+    assert tuple(c.value for c in notice[3]) == NOTICE_HEADERS
+    listed = {r[1]: (r[2], r[3]) for r in notice.iter_rows(min_row=4, values_only=True)}
+    for cell in wanted:
+        problem, fix = listed[cell]
+        assert problem and fix
+        sheet, ref = cell.split("!")
+        marked = wb[sheet][ref]
+        assert marked.fill.fgColor.rgb.endswith("FF9999")
+        assert problem in marked.comment.text and fix in marked.comment.text
+    code_cell = next(c for c, (p, _) in listed.items() if "统一社会信用代码" in p)
+    assert code_cell.startswith("基本信息!")
+    assert "数字" in listed["指标数据!E7"][1]
+
+    # still the applicant's submission: same set, _meta very hidden, guards kept
+    src = openpyxl.load_workbook(original)
+    assert wb[META].sheet_state == "veryHidden"
+    assert wb.security.lockStructure
+    for ws in src.worksheets:
+        copy = wb[ws.title]
+        assert copy.sheet_state == ws.sheet_state
+        assert copy.protection.sheet == ws.protection.sheet
+        assert sorted(str(d.sqref) for d in copy.data_validations.dataValidation) == sorted(
+            str(d.sqref) for d in ws.data_validations.dataValidation
+        )
+    assert errors(returned) == wanted  # read back: the same problems in the same cells
+    assert read_workbook(returned, EV).submission.application.framework == FW.id
+
+    # the JSON applicant gets the notice alone
+    only = openpyxl.load_workbook(out / "丙公司_补正通知.xlsx")
+    assert only.sheetnames == [NOTICE]
+    rows = list(only[NOTICE].iter_rows(min_row=4, values_only=True))
+    assert any("devices_mobile" in (r[1] or "") for r in rows)
+
+    # the organiser's checklist: every applicant, the verdict, the deadline
+    sheet = openpyxl.load_workbook(out / f"{CHECKLIST}.xlsx")[CHECKLIST]
+    assert "2026年12月15日" in sheet["A1"].value
+    verdicts = {r[3]: (r[4], r[5], r[7]) for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert verdicts["甲公司.xlsx"] == ("需补正", 3, "甲公司.xlsx")
+    assert verdicts["乙公司.xlsx"][0] == "通过"
+    assert verdicts["丙公司.json"][0] == "需补正"
+
+
+def test_a_returned_copy_corrected_by_the_applicant_passes(submitted, tmp_path):
+    out = tmp_path / "returns"
+    invoke("validate", str(submitted / "甲公司.xlsx"), "--return-to", str(out))
+    copy = out / "甲公司.xlsx"
+    fill(
+        copy, {"devices_operating": 1200, "patents_invention": 8}, applicant=APPLICANT
+    )  # the applicant corrects the marked cells
+    res = invoke("validate", str(copy))
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.skipif(not soffice(), reason="LibreOffice not installed")
+def test_a_returned_copy_survives_a_libreoffice_save(submitted, tmp_path):
+    out = tmp_path / "returns"
+    invoke("validate", str(submitted / "甲公司.xlsx"), "--return-to", str(out))
+    saved = soffice_convert(out / "甲公司.xlsx", tmp_path / "lo")
+    assert errors(saved) == errors(submitted / "甲公司.xlsx")
+    wb = openpyxl.load_workbook(saved)
+    assert wb.sheetnames[0] == NOTICE
+    assert wb[META].sheet_state != "visible"  # LibreOffice keeps it hidden (not *very* hidden)
+
+
+def test_a_second_round_into_the_same_folder_is_refused_not_overwritten(submitted, tmp_path):
+    out = tmp_path / "returns"
+    invoke("validate", str(submitted), "--return-to", str(out))
+    before = digest(out)
+    res = invoke("validate", str(submitted), "--return-to", str(out))
+    assert res.exit_code == 2 and "已存在" in res.output
+    assert "Traceback" not in res.output
+    assert digest(out) == before
+
+
+def _explode(path: Path) -> None:
+    raise ValueError(f"cannot read {path.name}")
+
+
+def _allocate(_path: Path) -> bytes:
+    return b"x" * (4 * 2**30)
+
+
+def test_the_sandbox_turns_a_failure_or_a_memory_bomb_into_a_message(tmp_path):
+    with pytest.raises(IsolationFailed, match="出错"):
+        isolated(_explode, tmp_path / "a.xlsx")
+    with pytest.raises(IsolationFailed, match="内存"):
+        isolated(_allocate, tmp_path / "a.xlsx")
+    assert isolated(len, "abc") == 3
