@@ -56,11 +56,18 @@ def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord 
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
-def _write_xlsx(batch: Batch, path: Path, robustness=None) -> None:
+def _write_xlsx(batch: Batch, path: Path, robustness=None, generated_at=None) -> None:
     from iipeval.reports import results_workbook
 
-    when = datetime.now().astimezone().replace(microsecond=0)
+    when = generated_at or datetime.now().astimezone().replace(microsecond=0)
     results_workbook.write_results_workbook(batch, path, generated_at=when, robustness=robustness)
+
+
+def _write_publication(batch: Batch, publication, generated_at, path: Path) -> None:
+    """The 公示名单; python-docx is loaded only when one is asked for."""
+    from iipeval.reports.publication import write_publication
+
+    write_publication(batch, publication, path, generated_at=generated_at)
 
 
 def _write_json(batch: Batch, path: Path, robustness=None) -> None:
@@ -131,6 +138,17 @@ def run_id(batch: Batch) -> str:
     help="结果文件：results.xlsx（同时写出同名 .json 与 .csv）、.json 或 .csv",
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
+@click.option("--generated-at", hidden=True, help="结果记录的生成时间（供 iipeval reproduce 使用）")
+@click.option(
+    "--verified",
+    multiple=True,
+    help="调研核查表（iipeval verification 生成并填写）：文件或文件夹，按核查值计分",
+)
+@click.option(
+    "--publish",
+    type=click.Path(dir_okay=False),
+    help="同时写出公示名单（.docx，与结果同一文件夹）：拟推荐名单，公示期等取自参数文件的 [publication]",
+)
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -151,14 +169,45 @@ def run_id(batch: Batch) -> str:
     help="在结果工作簿中加入“稳健性”表（默认抽样设置，见 iipeval robustness）",
 )
 def score(
-    files, reviews, panel_record, framework, params, output, force, jobs, fmt, robustness
+    files,
+    reviews,
+    panel_record,
+    framework,
+    params,
+    output,
+    force,
+    generated_at,
+    verified,
+    publish,
+    jobs,
+    fmt,
+    robustness,
 ) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
     targets = output_paths(output) if output else []
+    if publish:  # 公示名单: reports/publication.py, a member of the output set
+        if not output or Path(publish).suffix.lower() != ".docx":
+            raise click.BadParameter(
+                "公示名单须以 .docx 结尾，并同时用 -o 写出结果", param_hint="--publish"
+            )
+        if Path(publish).resolve().parent != Path(output).resolve().parent:
+            raise click.BadParameter("公示名单须与结果文件在同一文件夹", param_hint="--publish")
+        targets.append(Path(output).parent / Path(publish).name)
+    command = dict(files=files, reviews=reviews, verified=verified, framework=framework)
+    command |= dict(panel_record=panel_record, params=params, output=output, publish=publish)
+    command["robustness"] = robustness
+    if targets:  # the run's record (core/manifest.py): the last member of the set
+        from .reproduce import input_records, manifest_target, run_time
+
+        manifest = manifest_target(targets[0], force)
+        now = run_time(generated_at)
+        read = input_records(command)  # hashed before scoring: what this run reads
     given = [*inputs.expand(files), *inputs.expand(reviews)]
-    with output_set(targets, [*files, *reviews], given, force) as out:
-        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
+    with output_set(
+        [*targets, *([manifest] if targets else [])], [*files, *reviews], given, force
+    ) as out:
+        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
         analysis = None
         if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
             from .robustness import analyse_or_fail
@@ -167,9 +216,29 @@ def score(
         elif robustness:
             click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
         if out is not None:
+            from .reproduce import manifest_writer
+
             batch.run_id = run_id(batch)
-            out.commit(
-                {p: partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis) for p in targets}
+            writers = {}
+            for p in targets:
+                if p.suffix.lower() == ".docx":
+                    writers[p] = partial(_write_publication, batch, ev.params.publication, now)
+                elif p.suffix.lower() == ".xlsx":
+                    writers[p] = partial(_write_xlsx, batch, robustness=analysis, generated_at=now)
+                else:
+                    writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
+            # --- manifest: the record of this run, the last member of its output set ---
+            writers = manifest_writer(ev, batch, now, writers, manifest, command, read)
+            out.commit(writers)
+            targets.append(manifest)
+    if publish:
+        from iipeval.reports.publication import undecided
+
+        if tied := undecided(batch):
+            click.echo(
+                f"注意：{'、'.join(tied)}在推荐名额边界同分（待定），未列入公示名单；"
+                "请组织方裁定（或在参数中写明同分比较顺序）后重新生成",
+                err=True,
             )
     if targets:
         render.echo(render.batch_summary(batch, targets), err=True)
@@ -186,7 +255,7 @@ def score(
     sys.exit(1 if batch.failed else 0)
 
 
-def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
+def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=()) -> Batch:
     """Inputs and reviews read, admitted, scored in sandboxed workers and ranked: the one
     path every command that scores takes, so reviews are admitted or refused the same way."""
     if framework:
@@ -198,6 +267,11 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
     bundles = intake.reviews(inputs.expand(reviews), limits=ev.params.input, jobs=jobs)
 
     index = index_reviews(bundles, record)
+    checks: list = []
+    if verified:  # 调研核查: cli/round.py, core/verification.py
+        from .round import read_verified
+
+        index.site_checks, checks = read_verified(verified, ev)
     spool = ResultSpool()
 
     def outcomes(progress=None):
@@ -213,5 +287,13 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs) -> Batch:
 
     if _progress_wanted():
         with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
-            return assemble(ev, outcomes(bar.update), bundles, index, spool)
-    return assemble(ev, outcomes(), bundles, index, spool)
+            batch = assemble(ev, outcomes(bar.update), bundles, index, spool)
+    else:
+        batch = assemble(ev, outcomes(), bundles, index, spool)
+    if verified:
+        from .round import unmatched_verifications
+
+        batch.findings.extend(
+            [*checks, *unmatched_verifications(index.site_checks, batch.standings)]
+        )
+    return batch

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, PrivateAttr
 
 from . import __version__
+from . import outcomes as recommend
 from .admission import admit
 from .api import Evaluator, Loaded
 from .application import Application, ExpertReview
@@ -260,7 +261,9 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
     ):
         eff = ev.effective(fw_id, subtype)
-        entries, rank_findings = rank(group, eff.framework.tie_break, eff.ranking)
+        tie_break = recommend.tie_keys(eff.framework, eff.ranking)
+        entries, rank_findings = rank(group, tie_break, eff.ranking)
+        entries = recommend.decide(entries, eff.ranking)
         st = eff.framework.subtype(subtype)
         rankings.append(
             Ranking(
@@ -269,7 +272,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
                 framework_short_name=eff.framework.short_name or eff.framework.name,
                 subtype=subtype,
                 subtype_name=st.name if st else None,
-                tie_break=eff.framework.tie_break,
+                tie_break=tie_break,
                 policy=eff.ranking,
                 entries=entries,
                 findings=rank_findings,

@@ -139,6 +139,8 @@ def score(
         subtype_name=st.name if st else None,
         applicant=application.applicant.name,
         credit_code=application.applicant.credit_code,
+        platform_name=application.applicant.platform_name,
+        region=application.applicant.region,
         fictional=application.fictional,
         total=total,
         base=None if provisional or not fw.adjustments() else base,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,6 +87,15 @@ class RankingPolicy(BaseModel):
 
     quota: int | None = Field(default=None, ge=1, description="推荐名额")
     min_total: float | None = Field(default=None, ge=0, le=100, description="推荐的最低总分")
+    # 推荐名额 per sub-type, tie-break order and 候补: core/outcomes.py reads them
+    quotas: dict[str, int] = Field(
+        default={}, description="各申报类型的推荐名额（子类型 id → 个数）"
+    )
+    reserve: int = Field(default=0, ge=0, description="名额外的候补个数")
+    tie_break: list[str] | None = Field(
+        default=None,
+        description="同分比较顺序：total（总分）、维度或指标 id、expert_total（专家评分合计）",
+    )
 
 
 class InputLimits(BaseModel):
@@ -127,6 +137,31 @@ class InputLimits(BaseModel):
     max_text_chars: int = Field(default=5000, gt=0, description="单个文字字段（含键名）的字数上限")
 
 
+class Publication(BaseModel):
+    """What the 公示名单 says beyond the list (reports/publication.py); none of it changes a
+    score, so it is outside the parameters hash. What is left out becomes a placeholder
+    the organiser fills in the document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str | None = Field(default=None, description="公示标题")
+    issuer: str | None = Field(default=None, description="发布单位")
+    basis: str | None = Field(default=None, description="依据（通知文件名）")
+    start: date | None = Field(default=None, description="公示开始日期")
+    end: date | None = Field(default=None, description="公示结束日期")
+    objections_to: str | None = Field(default=None, description="异议受理单位")
+    phone: str | None = Field(default=None, description="联系电话")
+    email: str | None = Field(default=None, description="电子邮箱")
+    address: str | None = Field(default=None, description="通讯地址")
+    show_scores: bool = Field(default=False, description="名单中是否列出总分")
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("公示结束日期早于开始日期")
+        return self
+
+
 class FrameworkOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
@@ -148,6 +183,7 @@ class Parameters(BaseModel):
     aggregation: AggregationPolicy = AggregationPolicy()
     ranking: RankingPolicy = RankingPolicy()
     input: InputLimits = InputLimits()
+    publication: Publication = Publication()
     frameworks: dict[str, FrameworkOverrides] = {}
     #: where the weights came from (AHP round, objective method...), written by
     #: ``iipeval weights``; recorded with the results, not part of the scoring hash
@@ -362,6 +398,9 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     except ValidationError as exc:
         raise ParamsError(f"{where}: {_describe(exc)}") from None
     grades = o.grades or framework.grades
+    from .outcomes import resolve_ranking  # quotas per sub-type, tie-break names checked
+
+    ranking = resolve_ranking(framework, ranking, st.id if st else None, where)
     return Effective(
         framework=framework,
         subtype=st.id if st else None,

@@ -38,6 +38,8 @@ class RankEntry(BaseModel):
     recommendation: str
     reason: str = ""
     dimensions: dict[str, float | None]
+    outcome: str = ""  # 拟推荐 / 候补 / 不予推荐 / 待定 (core/outcomes.py)
+    outcome_reason: str = ""
 
 
 class Ranking(BaseModel):
@@ -92,6 +94,7 @@ class Standing:
     def of(cls, r: Result) -> Standing:
         points = {d.id: d.points or 0.0 for d in r.dimensions}
         points |= {i.id: i.points or 0.0 for i in r.indicators}
+        points["expert_total"] = sum(p.score for p in r.panels)  # a tie-break (core/outcomes.py)
         return cls(
             source=r.source,
             framework=r.framework,

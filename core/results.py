@@ -124,6 +124,8 @@ class Result(BaseModel):
     subtype_name: str | None = None
     applicant: str
     credit_code: str | None = None
+    platform_name: str | None = None  # for the 推荐信息汇总表 and the 公示名单
+    region: str | None = None
     fictional: bool = False
     total: float | None
     #: For sets with 加分项/扣分项: base points, bonus and deduction (each after its cap);

@@ -46,6 +46,7 @@ from openpyxl.writer.excel import ExcelWriter
 from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
+from iipeval.core.outcomes import TIE_LABELS
 from iipeval.core.ranking import Ranking
 from iipeval.core.results import Result
 
@@ -54,6 +55,7 @@ from .labels import (
     RULE_LABELS,
     set_label,
 )
+from .recommendation_sheet import SUMMARY, add_summary_sheet
 from .safe_text import display_width, number, put, sheet_title, wrapped_lines
 from .view import (
     Row,
@@ -264,7 +266,7 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
     wb.properties.title = "工业互联网平台申报评分结果"
 
     all_rows = list(rows(batch))  # a workbook is for people: it holds the batch at once
-    taken = {n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS)}
+    taken = {n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS, SUMMARY)}
     cards = _card_names(all_rows, taken)
 
     rankings = batch.rankings
@@ -276,6 +278,7 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
         _ranking_sheet(wb.create_sheet(names[k]), batch, rk, all_rows, cards, first=k == 0)
     if not rankings:
         _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
+    add_summary_sheet(wb, batch, all_rows)  # 推荐信息汇总表: reports/recommendation_sheet.py
     _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, all_rows, cards)
     _findings_sheet(wb.create_sheet(FINDINGS), batch, all_rows, cards)
     _parameters_sheet(wb.create_sheet(PARAMETERS), batch, all_rows, generated_at)
@@ -362,7 +365,7 @@ def _names(batch: Batch, framework: str) -> dict[str, str]:
 def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: bool) -> None:
     mine = [row for row in all_rows if row.ranking is rk]
     dims = [(d.id, d.name) for d in mine[0].result.dimensions] if mine else []
-    names = _names(batch, rk.framework)
+    names = {**TIE_LABELS, **_names(batch, rk.framework)}
     headers = ["排名", "申报单位", "标识", "总分", *(n for _, n in dims)]
     headers += ["等级", "待专家评分", "推荐意见", "说明"]
     ncol = len(headers)

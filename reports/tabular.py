@@ -57,6 +57,8 @@ CSV_COLUMNS = (
     "专家评分",
     "需复议",
     "计分说明",
+    "推荐结果",
+    "推荐结果说明",
 )
 
 
@@ -133,6 +135,8 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                     "\n".join(f"{p.label}：{panel_text(p)}" for p in panels),
                     ("是" if any(p.disagreement for p in panels) else "否") if panels else None,
                     i.explanation,
+                    e.outcome,
+                    e.outcome_reason,
                 ]
             )
         for a in r.adjustments:  # 加分项 and 扣分项: one row each, the part as the 维度
@@ -155,7 +159,7 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
             ]
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
-        blank = [None] * (len(CSV_COLUMNS) - 13)
+        blank = [None] * (len(CSV_COLUMNS) - 15)
         yield (
             [
                 None,
@@ -172,6 +176,8 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                 reason,
                 None,
                 *blank,
+                "不予推荐",
+                "无法评分",
             ]
         )
 

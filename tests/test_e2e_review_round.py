@@ -354,15 +354,16 @@ def test_results_workbook(rnd: Round, runs, engine):
     path = runs.out
     wb = openpyxl.load_workbook(path)
     names = wb.sheetnames
-    assert names[:6] == [
+    assert names[:7] == [
         "排名-湖南特色型（行业级）",
         "排名-湖南特色型（区域级）",
         "排名-双跨平台（2023）",
+        "推荐信息汇总表",
         "专家分歧",
         "问题清单",
         "参数",
     ]
-    cards = names[6:]
+    cards = names[7:]
     assert len(cards) == 30
     titles = {wb[c]["A1"].value for c in cards}
     assert titles == {f"评分卡　{s.name}" for s in rnd.specs}

@@ -44,8 +44,8 @@ def test_sheets_in_order_summary_first_then_one_card_per_application(wb, batch):
     names = wb.sheetnames
     rankings = [n for n in names if n.startswith("排名")]
     assert len(rankings) == len(batch.rankings) == 5
-    assert names[5:8] == ["专家分歧", "问题清单", "参数"]
-    cards = names[8:]
+    assert names[5:9] == ["推荐信息汇总表", "专家分歧", "问题清单", "参数"]
+    cards = names[9:]
     assert len(cards) == len(batch.results) == 10
     assert [c[:3] for c in cards] == [f"{k:02d}-" for k in range(1, 11)]
 
@@ -263,5 +263,5 @@ def test_batch_without_results_still_gives_a_readable_workbook(batch, tmp_path):
     out = tmp_path / "empty.xlsx"
     write_results_workbook(empty, out, generated_at=GENERATED_AT)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["排名", "专家分歧", "问题清单", "参数"]
+    assert wb.sheetnames == ["排名", "推荐信息汇总表", "专家分歧", "问题清单", "参数"]
     assert "没有可评分的申报" in wb["排名"]["A2"].value

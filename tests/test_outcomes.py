@@ -1,0 +1,190 @@
+"""Quotas and the list: 拟推荐 / 候补 / 不予推荐 (待定) with reasons, the 推荐信息汇总表 and
+the 公示名单 (.docx)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from support import mini_evaluator
+from test_batch import bundle, loaded
+from workbook_helpers import small_data, small_evaluator
+
+from iipeval.cli.main import cli
+from iipeval.core.batch import score_batch
+from iipeval.core.outcomes import resolve_ranking
+from iipeval.core.params import Parameters, ParamsError, Publication, RankingPolicy
+from iipeval.reports.publication import write_publication
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def outcomes(batch):
+    [ranking] = batch.rankings
+    return {e.applicant: (e.outcome, e.outcome_reason) for e in ranking.entries}
+
+
+def tied_pair(policy: RankingPolicy):
+    # 甲 and 乙 both total 68.75 (see test_batch): 乙 is stronger in 维度乙 (b), 甲 in 维度甲 (a)
+    apps = [
+        loaded("甲", devices_operating=960),
+        loaded("乙", devices_mobile=1, financing=10000),
+        loaded("丙", devices_operating=10, devices_processing=0),
+    ]
+    panel = [bundle("专家1", {"甲": 80, "乙": 80, "丙": 80})]
+    return score_batch(mini_evaluator(Parameters(ranking=policy)), apps, panel)
+
+
+def test_the_stated_tie_break_order_decides_who_takes_the_only_place():
+    declared = outcomes(tied_pair(RankingPolicy(quota=1, reserve=1)))  # the set's own b, a
+    assert declared["乙"][0] == "拟推荐" and declared["甲"][0] == "候补"
+    stated = outcomes(tied_pair(RankingPolicy(quota=1, reserve=1, tie_break=["total", "a"])))
+    assert stated["甲"] == ("拟推荐", "第1名，在推荐名额（1个）内")
+    assert stated["乙"] == ("候补", "第2名，超出推荐名额（1个），列第1候补")
+    assert stated["丙"] == ("不予推荐", "第3名，超出推荐名额（1个）")
+
+
+def test_expert_total_breaks_a_tie_the_dimensions_cannot():
+    from dataclasses import replace
+
+    from iipeval.core.outcomes import decide, tie_keys
+    from iipeval.core.ranking import Standing, rank
+
+    batch = tied_pair(RankingPolicy())
+    result = next(r for r in batch.results if r.applicant == "甲")
+    base = Standing.of(result)
+    assert base.points["expert_total"] == pytest.approx(sum(p.score for p in result.panels))
+    low = replace(base, applicant="低", source="a", points={**base.points, "expert_total": 70})
+    high = replace(base, applicant="高", source="b", points={**base.points, "expert_total": 90})
+    policy = RankingPolicy(quota=1, tie_break=["total", "a", "expert_total"])
+    fw = mini_evaluator().framework("mini").framework
+    entries, _ = rank([low, high], tie_keys(fw, policy), policy)
+    assert [(e.applicant, e.outcome) for e in decide(entries, policy)] == [
+        ("高", "拟推荐"),
+        ("低", "不予推荐"),
+    ]
+
+
+def test_below_the_minimum_excluded_and_uncorrected_are_not_recommended_with_reasons():
+    apps = [
+        loaded("甲"),
+        loaded("乙", major_safety_incident=True),
+        loaded("丙", devices_other=None),
+        loaded("丁", devices_operating=1, devices_processing=0, financing=0),
+    ]
+    panel = [bundle("专家1", {"甲": 70, "乙": 90, "丙": 90, "丁": 10})]
+    batch = score_batch(
+        mini_evaluator(Parameters(ranking=RankingPolicy(min_total=50))), apps, panel
+    )
+    got = outcomes(batch)
+    assert got["甲"][0] == "拟推荐"
+    assert got["乙"][0] == "不予推荐" and "否决项" in got["乙"][1]
+    assert got["丙"] == ("不予推荐", "未通过符合性审查（存在错误，需补正）")
+    assert got["丁"] == ("不予推荐", "总分低于推荐最低分50分")
+
+
+def test_a_tie_on_the_quota_line_is_left_to_the_organiser_never_to_file_order():
+    apps = [loaded("甲"), loaded("乙"), loaded("丙", devices_operating=1)]
+    panel = [bundle("专家1", {"甲": 80, "乙": 80, "丙": 80})]
+    batch = score_batch(mini_evaluator(Parameters(ranking=RankingPolicy(quota=1))), apps, panel)
+    got = outcomes(batch)
+    assert got["甲"][0] == got["乙"][0] == "待定" and "需组织方裁定" in got["甲"][1]
+    assert got["丙"][0] == "不予推荐"
+
+
+def test_unscored_applications_wait():
+    batch = score_batch(mini_evaluator(), [loaded("甲")], [])
+    assert outcomes(batch)["甲"] == ("待定", "尚有定性指标未经专家评分")
+
+
+def test_quotas_per_subtype_and_the_names_in_the_policy_are_checked():
+    fw = small_evaluator(small_data()).framework("wbtest").framework
+    policy = RankingPolicy(quota=3, quotas={"region": 1})
+    assert resolve_ranking(fw, policy, "region", "p").quota == 1
+    assert resolve_ranking(fw, policy, "industry", "p").quota == 3
+    with pytest.raises(ParamsError, match="没有申报类型"):
+        resolve_ranking(fw, RankingPolicy(quotas={"区域": 1}), "region", "p")
+    with pytest.raises(ParamsError, match="不是维度或指标"):
+        resolve_ranking(fw, RankingPolicy(tie_break=["total", "平台"]), None, "p")
+    with pytest.raises(ParamsError, match="只能排在第一位"):
+        resolve_ranking(fw, RankingPolicy(tie_break=["resource", "total"]), None, "p")
+
+
+def test_a_bad_ranking_in_the_parameters_file_is_a_usage_error(tmp_path):
+    bad = tmp_path / "p.toml"
+    bad.write_text('[frameworks.national_2023.ranking]\ntie_break = ["total", "x"]\n', "utf-8")
+    res = CliRunner().invoke(cli, ["score", str(REPO / "examples"), "--params", str(bad)])
+    assert res.exit_code == 2 and "tie_break" in res.output and "Traceback" not in res.output
+
+
+PARAMS = """
+[ranking]
+quota = 1
+[frameworks.hunan_characteristic.ranking]
+quotas = { regional = 1 }
+[publication]
+title = "2026年工业互联网平台拟推荐名单公示"
+issuer = "某省工业和信息化厅"
+start = 2026-12-20
+end = 2026-12-26
+objections_to = "某省工业和信息化厅信息化推进处"
+"""
+
+
+def test_outcomes_reach_json_csv_the_summary_sheet_and_the_publication(tmp_path):
+    params = tmp_path / "p.toml"
+    params.write_text(PARAMS, "utf-8")
+    out = tmp_path / "out" / "results.xlsx"
+    pub = tmp_path / "out" / "公示名单.docx"
+    args = ["score", str(REPO / "examples"), "--params", str(params), "-o", str(out)]
+    res = CliRunner().invoke(cli, [*args, "--publish", str(pub)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    picked = {
+        e["applicant"] for rk in data["rankings"] for e in rk["entries"] if e["outcome"] == "拟推荐"
+    }
+    assert len(picked) == 4  # one per set in the examples
+    rows = list(csv.DictReader(out.with_suffix(".csv").open(encoding="utf-8-sig")))
+    assert {r["推荐结果"] for r in rows} == {"拟推荐"} and all(r["推荐结果说明"] for r in rows)
+    ws = openpyxl.load_workbook(out)["推荐信息汇总表"]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert sum(1 for c in cells if c == "拟推荐") == 4
+    assert any(isinstance(c, str) and c.startswith("填表人") for c in cells)
+
+    text = "\n".join(p.text for p in docx.Document(pub).paragraphs)
+    tables = "\n".join(c.text for t in docx.Document(pub).tables for r in t.rows for c in r.cells)
+    assert "2026年工业互联网平台拟推荐名单公示" in text
+    assert "公示期为2026年12月20日至2026年12月26日（共7天）" in text
+    assert "某省工业和信息化厅信息化推进处" in text
+    assert "【请填写：联系电话】" in text and "【请填写：通知文件名称】" in text  # placeholders
+    assert all(name in tables for name in picked)
+    assert "湖南省省级特色型工业互联网平台（区域级）" in text
+
+
+def test_the_publication_is_the_same_bytes_for_the_same_run(tmp_path):
+    apps = [loaded("甲", devices_operating=960), loaded("乙", devices_mobile=1, financing=10000)]
+    batch = score_batch(
+        mini_evaluator(Parameters(ranking=RankingPolicy(quota=1))),
+        apps,
+        [bundle("专家1", {"甲": 80, "乙": 80})],
+    )
+    when = datetime(2026, 12, 20, 9, 0, 0)
+    pub = Publication(start=date(2026, 12, 20), end=date(2026, 12, 26))
+    write_publication(batch, pub, tmp_path / "a.docx", generated_at=when)
+    write_publication(batch, pub, tmp_path / "b.docx", generated_at=when)
+    assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
+    listed = [
+        c.text for t in docx.Document(tmp_path / "a.docx").tables for r in t.rows for c in r.cells
+    ]
+    assert "乙" in listed and "甲" not in listed  # only 拟推荐 is published
+
+
+def test_a_publication_period_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match="早于"):
+        Publication(start=date(2026, 12, 20), end=date(2026, 12, 1))
