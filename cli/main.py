@@ -275,4 +275,4 @@ def main() -> None:
 
 
 # Commands defined in their own modules register themselves on ``cli`` when imported.
-from . import plugin, review, robustness, score, weights, workbook  # noqa: E402, F401
+from . import plugin, reproduce, review, robustness, round, score, weights, workbook  # noqa: E402, F401

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,8 @@ import click
 from iipeval.core.params import InputLimits
 from iipeval.core.results import Rejected, Result
 
-from . import pool
+from . import inputs, pool
+from .main import cli, evaluator
 
 
 class IsolationFailed(Exception):
@@ -153,3 +155,140 @@ def _mark(case, tmp: Path, deadline: date | None, limits: InputLimits | None) ->
         tmp.suffix.lower() == ".xlsm",
         limits=limits,
     )
+
+
+# 调研核查 -----------------------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read_application(path: Path, ev):
+    from . import inputs
+
+    return inputs.read(path, ev)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(file_okay=False), help="核查表写入的文件夹"
+)
+def verification(files, output) -> None:
+    """调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。"""
+    from iipeval.core.batch import application_key
+    from iipeval.excel import verification as sheet
+    from iipeval.reports import atomic
+
+    ev = evaluator()
+    paths = inputs.expand(files)
+    if not paths:
+        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
+    directory = Path(output)
+    directory.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    written, failed = 0, 0
+    for path in paths:
+        try:
+            loaded = isolated(_read_application, path, ev, limits=ev.params.input)
+        except IsolationFailed as exc:
+            click.echo(f"{path}：{exc}", err=True)
+            failed += 1
+            continue
+        if loaded.submission is None:
+            problems = "；".join(f.message for f in loaded.findings) or "无法读取"
+            click.echo(f"{path}：无法读取，未生成核查表（{problems}）", err=True)
+            failed += 1
+            continue
+        app = loaded.submission.application
+        try:
+            fw = ev.framework(app.framework).framework
+        except Exception:
+            click.echo(f"{path}：评价体系 {app.framework} 未加载，未生成核查表", err=True)
+            failed += 1
+            continue
+        target = _unique(directory, sheet.file_name(path), taken)
+        digest = sha256_file(path)
+        key = application_key(app)
+        try:
+            atomic.write_atomic(
+                target,
+                lambda tmp, a=app, f=fw, p=path, k=key, d=digest: sheet.write_sheet(
+                    tmp, f, a, k, str(p), d
+                ),
+                force=False,
+            )
+        except atomic.OutputError as exc:
+            raise click.UsageError(str(exc)) from None
+        written += 1
+    click.echo(f"已生成核查表 {written} 份，写入 {directory}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
+    """Every 核查表 under ``args``, each read in the sandbox: (by application key, findings)."""
+    from iipeval.core.batch import normal_key
+    from iipeval.core.findings import Finding, Severity
+    from iipeval.core.verification import Verification
+    from iipeval.excel.verification import read_verification
+
+    by_key: dict[str, Verification] = {}
+    findings: list[Finding] = []
+    for path in inputs.expand(args):
+        if path.suffix.lower() != ".xlsx":
+            continue
+        try:
+            v = isolated(read_verification, path, ev, ev.params.input, limits=ev.params.input)
+        except IsolationFailed as exc:
+            findings.append(
+                Finding(
+                    severity=Severity.error,
+                    code="verification_unreadable",
+                    message=str(exc),
+                    file=str(path),
+                )
+            )
+            continue
+        if not v.values:  # nothing usable: its findings are the batch's, not an application's
+            findings.extend(v.findings)
+            continue
+        key = normal_key(v.key)
+        if key in by_key:
+            findings.append(
+                Finding(
+                    severity=Severity.error,
+                    code="verification_duplicate",
+                    file=str(path),
+                    message=f"“{v.applicant}”有两份核查表（{by_key[key].source}、{path}），均未采用",
+                )
+            )
+            by_key[key] = by_key[key].model_copy(update={"values": []})
+            continue
+        by_key[key] = v
+    return by_key, findings
+
+
+def unmatched_verifications(by_key: dict, standings) -> list:
+    """核查表 for applications that are not in this batch."""
+    from iipeval.core.batch import normal_key
+    from iipeval.core.findings import Finding, Severity
+    from iipeval.core.ranking import result_key
+
+    present = {normal_key(result_key(s)) for s in standings}
+    return [
+        Finding(
+            severity=Severity.warning,
+            code="verification_unknown_application",
+            file=v.source,
+            message=f"核查表对应的申报“{v.applicant}”不在本批申报中，已忽略",
+        )
+        for key, v in sorted(by_key.items())
+        if key not in present
+    ]

@@ -30,6 +30,8 @@ from .panel_record import PanelRecord, application_sha256, normal_key
 from .ranking import Ranking, Standing, rank, result_key
 from .results import PanelCheck, RefusedReview, Rejected, Result
 from .spool import ResultSpool
+from .verification import Verification
+from .verification import apply as verify
 
 
 @dataclass
@@ -72,6 +74,8 @@ class ReviewIndex:
     record: PanelRecord | None = None
     #: (expert, criteria set) → file of every admitted form
     admitted: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
+    #: 调研核查 tables by normalised application key (core/verification.py)
+    site_checks: dict[str, Verification] = field(default_factory=dict)
 
     def for_key(self, key: str) -> list[ExpertReview]:
         return [r for _, r in self.by_key.get(normal_key(key), [])]
@@ -114,7 +118,11 @@ def score_one(
     app = loaded.submission.application
     key = normal_key(application_key(app))
     reviews = index.for_key(key)
-    result = ev.score_loaded(loaded, framework, reviews)
+    site_check = index.site_checks.get(key)
+    if site_check is not None:  # 调研核查: scored with the verified values, change shown
+        result = verify(loaded, site_check, lambda x: ev.score_loaded(x, framework, reviews))
+    else:
+        result = ev.score_loaded(loaded, framework, reviews)
     if isinstance(result, Rejected) or index.verified is None:
         return result
     counted = sorted({e for p in result.panels for e in p.experts})

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from .explain import Explanation, Status
 from .findings import Finding
+from .verification import VerificationReport
 
 
 class IndicatorResult(BaseModel):
@@ -148,6 +149,7 @@ class Result(BaseModel):
     panel_check: PanelCheck | None = None
     findings: list[Finding]
     provenance: Provenance
+    verification: VerificationReport | None = None  # 调研核查 (core/verification.py)
 
 
 class Rejected(BaseModel):

@@ -57,6 +57,7 @@ from .labels import (
 )
 from .recommendation_sheet import SUMMARY, add_summary_sheet
 from .safe_text import display_width, number, put, sheet_title, wrapped_lines
+from .verification_sheet import VERIFICATION, add_verification_sheet
 from .view import (
     Row,
     disagreement_threshold,
@@ -266,7 +267,9 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
     wb.properties.title = "工业互联网平台申报评分结果"
 
     all_rows = list(rows(batch))  # a workbook is for people: it holds the batch at once
-    taken = {n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS, SUMMARY)}
+    taken = {
+        n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS, SUMMARY, VERIFICATION)
+    }
     cards = _card_names(all_rows, taken)
 
     rankings = batch.rankings
@@ -279,6 +282,7 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
     if not rankings:
         _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
     add_summary_sheet(wb, batch, all_rows)  # 推荐信息汇总表: reports/recommendation_sheet.py
+    add_verification_sheet(wb, batch, all_rows)  # 调研核查, if used: reports/verification_sheet.py
     _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, all_rows, cards)
     _findings_sheet(wb.create_sheet(FINDINGS), batch, all_rows, cards)
     _parameters_sheet(wb.create_sheet(PARAMETERS), batch, all_rows, generated_at)

@@ -59,6 +59,8 @@ CSV_COLUMNS = (
     "计分说明",
     "推荐结果",
     "推荐结果说明",
+    "核查前计分",
+    "核查计分变化",
 )
 
 
@@ -137,6 +139,7 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                     i.explanation,
                     e.outcome,
                     e.outcome_reason,
+                    *_verified_points(r, i.id),
                 ]
             )
         for a in r.adjustments:  # 加分项 and 扣分项: one row each, the part as the 维度
@@ -159,7 +162,7 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
             ]
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
-        blank = [None] * (len(CSV_COLUMNS) - 15)
+        blank = [None] * (len(CSV_COLUMNS) - 17)
         yield (
             [
                 None,
@@ -178,8 +181,17 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                 *blank,
                 "不予推荐",
                 "无法评分",
+                None,
+                None,
             ]
         )
+
+
+def _verified_points(r, indicator: str) -> tuple[float | None, float | None]:
+    """The indicator's points with the declared values, and the change verification made."""
+    v = r.verification
+    change = next((c for c in v.indicators if c.id == indicator), None) if v else None
+    return (change.declared_points, change.change) if change else (None, None)
 
 
 def csv_text(batch: Batch) -> str:

@@ -1,0 +1,165 @@
+"""调研核查: ``iipeval verification`` writes the 核查表, ``score --verified`` uses them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from iipeval.cli.main import cli
+from iipeval.excel.verification import META, SHEET
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "national_2023.json"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture()
+def made(tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    shutil.copy(EXAMPLE, apps / "甲.json")
+    before = hashlib.sha256((apps / "甲.json").read_bytes()).hexdigest()
+    res = invoke("verification", str(apps), "-o", str(tmp_path / "核查"))
+    assert res.exit_code == 0, res.output
+    assert hashlib.sha256((apps / "甲.json").read_bytes()).hexdigest() == before
+    return apps, tmp_path / "核查" / "甲_核查表.xlsx"
+
+
+def rows(path: Path) -> dict[str, int]:
+    ws = openpyxl.load_workbook(path)[SHEET]
+    return {ws[f"B{r}"].value: r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value}
+
+
+def fill(path: Path, item: str, value, *, verifier="王核查", day=dt.date(2026, 12, 5), **cols):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    r = rows(path)[item]
+    ws[f"F{r}"] = value
+    ws[f"G{r}"] = cols.get("evidence", "设备台账")
+    ws[f"I{r}"] = verifier
+    ws[f"J{r}"] = day
+    wb.save(path)
+
+
+def scored(apps: Path, verified: Path, tmp_path: Path) -> dict:
+    out = tmp_path / "out" / "r.xlsx"
+    res = invoke("score", str(apps), "--verified", str(verified), "-o", str(out))
+    assert "Traceback" not in res.output
+    return json.loads(out.with_suffix(".json").read_text("utf-8"))
+
+
+def test_the_sheet_shows_declared_values_and_opens_only_the_verifiers_columns(made):
+    _, sheet = made
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET]
+    r = rows(sheet)["devices_operating"]
+    assert ws[f"E{r}"].value == "1,850,000"
+    assert ws.protection.sheet and wb[META].sheet_state == "veryHidden"
+    assert [ws[f"{c}{r}"].protection.locked for c in "BEFGHIJ"] == [True, True] + [False] * 5
+    assert "核查人" in ws["A3"].value
+
+
+def test_a_verified_value_is_scored_and_shown_beside_the_declared_one(made, tmp_path):
+    apps, sheet = made
+    declared = scored(apps, tmp_path / "nothing", tmp_path)["results"][0]
+    fill(sheet, "devices_operating", 100000)
+    shutil.rmtree(tmp_path / "out")
+    data = scored(apps, sheet.parent, tmp_path)
+    (result,) = data["results"]
+    v = result["verification"]
+    assert [
+        (x["item"], x["declared"], x["verified"], x["verifier"], x["date"]) for x in v["values"]
+    ] == [("devices_operating", 1850000, 100000, "王核查", "2026-12-05")]
+    assert v["declared_total"] == pytest.approx(declared["total"])
+    assert (
+        v["verified_total"] == pytest.approx(result["total"])
+        and result["total"] < declared["total"]
+    )
+    assert v["change"] == pytest.approx(result["total"] - declared["total"])
+    [change] = v["indicators"]
+    assert change["id"] == "devices" and change["change"] < 0
+    csv = (tmp_path / "out" / "r.csv").read_text("utf-8-sig")
+    assert "核查计分变化" in csv.splitlines()[0]
+    wb = openpyxl.load_workbook(tmp_path / "out" / "r.xlsx")
+    seen = [c for row in wb["调研核查"].iter_rows(values_only=True) for c in row if c]
+    assert "1,850,000" in seen and "100,000" in seen and "王核查" in seen
+    # the same figure typed into the application gives the same total: nothing else moved
+    typed = json.loads(EXAMPLE.read_text("utf-8"))
+    typed["application"]["items"]["devices_operating"] = 100000
+    (apps / "甲.json").write_text(json.dumps(typed, ensure_ascii=False), "utf-8")
+    shutil.rmtree(tmp_path / "out")
+    again = scored(apps, tmp_path / "nothing", tmp_path)["results"][0]
+    assert again["total"] == pytest.approx(result["total"])
+    explained = {i["id"]: i["explanation"] for i in result["indicators"]}
+    assert explained["devices"].startswith("〔调研核查〕运行设备连接数量按核查值100,000计")
+    assert "核查" not in explained["models"]
+    ranked = data["rankings"][0]["entries"][0]
+    assert ranked["total"] == pytest.approx(result["total"])
+
+
+def test_unsigned_and_unreadable_values_are_reported_and_not_used(made, tmp_path):
+    apps, sheet = made
+    fill(sheet, "devices_operating", 100000, verifier="")
+    fill(sheet, "devices_processing", "很多")
+    data = scored(apps, sheet.parent, tmp_path)
+    (result,) = data["results"]
+    assert result["verification"] is None  # nothing usable: the declared figures stand
+    codes = {(f["code"], f.get("cell")) for f in [*result["findings"], *data["findings"]]}
+    r = rows(sheet)
+    assert ("verification_unsigned", f"F{r['devices_operating']}") in codes
+    assert ("not_number", f"F{r['devices_processing']}") in codes
+
+
+def test_a_changed_row_or_a_stranger_file_is_refused_whole(made, tmp_path):
+    apps, sheet = made
+    fill(sheet, "devices_operating", 100000)
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET]
+    r = rows(sheet)["devices_processing"]
+    ws.protection.sheet = False
+    ws[f"B{r}"] = "devices_operating"  # someone retyped an id to move a value
+    wb.save(sheet)
+    shutil.copy(REPO / "workbooks" / "national_2023.xlsx", sheet.parent / "不是核查表.xlsx")
+    (sheet.parent / "空.xlsx").write_bytes(b"")
+    data = scored(apps, sheet.parent, tmp_path)
+    assert data["results"][0]["verification"] is None
+    codes = {f["code"] for f in data["findings"]}
+    assert {"verification_layout", "not_verification", "empty_file"} <= codes
+
+
+def test_a_sheet_made_before_the_application_changed_is_flagged(made, tmp_path):
+    apps, sheet = made
+    fill(sheet, "patents_invention", 10)
+    typed = json.loads(EXAMPLE.read_text("utf-8"))
+    typed["application"]["items"]["devices_operating"] = (
+        2000000  # resubmitted after the 核查表 was made
+    )
+    typed["application"]["items"]["patents_invention"] = 999
+    (apps / "甲.json").write_text(json.dumps(typed, ensure_ascii=False), "utf-8")
+    (result,) = scored(apps, sheet.parent, tmp_path)["results"]
+    stale = [f for f in result["findings"] if f["code"] == "verification_stale"]
+    assert len(stale) == 1 and "999" in stale[0]["message"]
+    assert result["verification"]["values"][0]["declared"] == 999  # the current declared value
+
+
+def test_a_sheet_for_an_application_not_in_the_batch_is_reported(made, tmp_path):
+    _, sheet = made
+    fill(sheet, "devices_operating", 100000)
+    other = tmp_path / "other"
+    other.mkdir()
+    data = json.loads(EXAMPLE.read_text("utf-8"))
+    data["application"]["applicant"]["credit_code"] = None
+    data["application"]["applicant"]["name"] = "乙公司"
+    (other / "乙.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    found = scored(other, sheet.parent, tmp_path)["findings"]
+    assert any(f["code"] == "verification_unknown_application" for f in found)
