@@ -1,0 +1,213 @@
+"""The run's record (``*.manifest.json``, written by ``score -o``) and ``iipeval reproduce``.
+
+``reproduce`` checks every recorded input against its SHA-256, runs ``score`` again with
+the recorded arguments, in the recorded working directory, with the recorded time (the
+results workbook and the 公示名单 carry it), and compares every output byte for byte
+with the record, naming the first difference. It also says when an output on disk no
+longer matches the record (edited after the run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import inputs
+from .main import cli, evaluator
+
+
+def run_time(given: str | None) -> datetime:
+    """The time a run's outputs carry: now, or the recorded one when reproducing."""
+    if not given:
+        return datetime.now().astimezone().replace(microsecond=0)
+    try:
+        return datetime.fromisoformat(given)
+    except ValueError:
+        raise click.BadParameter(f"无法识别的时间：{given}", param_hint="--generated-at") from None
+
+
+def manifest_target(output: Path, force: bool) -> Path:
+    """Where the run's manifest goes; refused up front if it exists (like every output)."""
+    from iipeval.core.manifest import manifest_path
+
+    target = manifest_path(Path(output))
+    if target.exists() and not force:
+        raise click.UsageError(f"输出文件已存在：{target}；如需覆盖请加 --force")
+    return target
+
+
+def write_manifest(ev, batch, now, outputs, target: Path, command: dict, force: bool) -> Path:
+    """Record the run: every input and output with its SHA-256 (core/manifest.py)."""
+    from iipeval.core import __version__
+    from iipeval.core import manifest as m
+    from iipeval.reports import atomic
+
+    records = [m.record(p, "application") for p in inputs.expand(command["files"]) if p.is_file()]
+    records += [m.record(p, "review") for p in inputs.expand(command["reviews"]) if p.is_file()]
+    records += [
+        m.record(p, "verification")
+        for p in inputs.expand(command["verified"])
+        if p.is_file() and p.suffix.lower() == ".xlsx"
+    ]
+    if command["params"]:
+        records.append(m.record(Path(command["params"]), "parameters"))
+    manifest = m.Manifest(
+        run_id=m.run_id(now, records),
+        generated_at=now,
+        cwd=str(Path.cwd()),
+        tool_version=__version__,
+        plugins={p.name: p.version for p in ev.host.plugins()},
+        frameworks={rf.framework.id: rf.framework.version for rf in ev.frameworks()},
+        command=m.Command(
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in command.items()}
+        ),
+        inputs=records,
+        parameters_file_sha256=ev.params.source_sha256,
+        parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
+        outputs=[m.record(p) for p in outputs],
+    )
+    data = manifest.model_dump_json(indent=2) + "\n"
+    try:
+        # --- the manifest is written here and only here: a member of the run's outputs ---
+        atomic.write_atomic(target, lambda tmp: tmp.write_text(data, "utf-8"), force=force)
+    except atomic.OutputError as exc:
+        raise click.ClickException(str(exc)) from None
+    return target
+
+
+def first_difference(expected: Path, actual: Path) -> str:
+    """Where two outputs first differ, in words: the zip member, then the line and column."""
+    if not actual.exists():
+        return "重新运行未生成该文件"
+    if zipfile.is_zipfile(actual) and zipfile.is_zipfile(expected):
+        with zipfile.ZipFile(expected) as za, zipfile.ZipFile(actual) as zb:
+            names_a, names_b = za.namelist(), zb.namelist()
+            if names_a != names_b:
+                return f"包内部件不同：原有 {len(names_a)} 个，重新生成 {len(names_b)} 个"
+            for name in names_a:
+                x, y = za.read(name), zb.read(name)
+                if x != y:
+                    return f"包内部件 {name}：{_first_line(x, y)}"
+                if za.getinfo(name).date_time != zb.getinfo(name).date_time:
+                    return f"包内部件 {name} 的时间不同"
+        return "压缩方式或包结构不同（内容相同）"
+    return _first_line(expected.read_bytes(), actual.read_bytes())
+
+
+def _first_line(a: bytes, b: bytes) -> str:
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    for n, (x, y) in enumerate(zip(la, lb, strict=False), 1):
+        if x != y:
+            tx, ty = x.decode("utf-8", "replace"), y.decode("utf-8", "replace")
+            short = min(len(tx), len(ty))
+            at = next((k for k in range(short) if tx[k] != ty[k]), short)
+            start = max(0, at - 30)
+            return (
+                f"第{n}行第{at + 1}个字符起不同：原为“{tx[start : at + 40]}”，"
+                f"现为“{ty[start : at + 40]}”"
+            )
+    return f"行数不同：原有{len(la)}行，现有{len(lb)}行"
+
+
+def _score_args(m, work: Path) -> list[str]:
+    c = m.command
+    args = [*c.files]
+    for r in c.reviews:
+        args += ["--reviews", r]
+    for v in c.verified:
+        args += ["--verified", v]
+    if c.framework:
+        args += ["--framework", c.framework]
+    if c.params:
+        args += ["--params", c.params]
+    args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
+    if c.publish:
+        args += ["--publish", str(work / Path(c.publish).name)]
+    return args
+
+
+@cli.command()
+@click.argument("manifest_file", metavar="MANIFEST", type=click.Path(dir_okay=False))
+@click.option("--keep", type=click.Path(file_okay=False), help="把重新生成的输出保存到该文件夹")
+def reproduce(manifest_file, keep) -> None:
+    """按运行记录（*.manifest.json）重新评分，逐字节核对每个输出，并指出第一处不同。"""
+    from pydantic import ValidationError
+
+    from iipeval.core import __version__
+    from iipeval.core.manifest import FORMAT, ROLES, Manifest, file_sha256
+
+    from .score import score as score_command
+
+    path = Path(manifest_file)
+    keep = Path(keep).resolve() if keep else None
+    try:
+        m = Manifest.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise click.UsageError(f"无法读取运行记录 {path}：{exc.strerror}") from None
+    except ValidationError:
+        raise click.UsageError(f"{path} 不是 iipeval 的运行记录（{FORMAT}）或已损坏") from None
+    if m.tool_version != __version__:
+        click.echo(f"注意：记录的 iipeval 版本为 {m.tool_version}，当前为 {__version__}", err=True)
+    cwd = Path(m.cwd)
+    if not cwd.is_dir():
+        raise click.UsageError(f"运行记录的工作目录 {cwd} 不存在，无法按原路径重新运行")
+    for rec in m.inputs:
+        source, what = cwd / rec.path, ROLES.get(rec.role, "输入")
+        if not source.is_file():
+            click.echo(f"无法复现：{what} {rec.path} 已不存在")
+            sys.exit(1)
+        if file_sha256(source) != rec.sha256:
+            click.echo(f"无法复现：{what} {rec.path} 已被修改（SHA-256 与记录不同）")
+            sys.exit(1)
+    plugins = {p.name: p.version for p in evaluator().host.plugins()}
+    if plugins != m.plugins:
+        click.echo(f"注意：插件版本与记录不同（记录 {m.plugins}，当前 {plugins}）", err=True)
+
+    work = Path(tempfile.mkdtemp(prefix="iipeval-reproduce-"))
+    previous = Path.cwd()
+    differences, altered = [], []
+    try:
+        os.chdir(cwd)
+        quiet = io.StringIO()
+        with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
+            try:
+                score_command.main(_score_args(m, work), "iipeval score", standalone_mode=False)
+            except SystemExit:
+                pass  # exit 1 only says some input needs 补正; the outputs are what counts
+            except click.ClickException as exc:
+                raise click.ClickException(f"重新运行失败：{exc.format_message()}") from None
+        for rec in m.outputs:
+            again, original = work / Path(rec.path).name, cwd / rec.path
+            if not again.exists() or file_sha256(again) != rec.sha256:
+                differences.append((rec, again, original))
+            if original.is_file() and file_sha256(original) != rec.sha256 and again.exists():
+                altered.append(f"{rec.path}（{first_difference(again, original)}）")
+        if differences:
+            rec, again, original = differences[0]
+            where = (
+                first_difference(original, again)
+                if original.is_file() and file_sha256(original) == rec.sha256
+                else "原输出文件已不在或已改动，只能比对哈希"
+            )
+            click.echo(f"不一致：{len(differences)}个输出与记录不同；第一处：{rec.path}：{where}")
+        else:
+            click.echo(f"一致：按记录重新运行 {m.run_id}，{len(m.outputs)} 个输出与记录逐字节相同")
+        for text in altered:  # the record holds; the file on disk no longer matches it
+            click.echo(f"但输出文件在运行后被修改，与记录不符：{text}")
+        if keep:
+            keep.mkdir(parents=True, exist_ok=True)
+            for f in work.iterdir():
+                shutil.copy2(f, keep / f.name)
+    finally:
+        os.chdir(previous)
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if differences or altered else 0)

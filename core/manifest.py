@@ -1,0 +1,95 @@
+"""The record of a run: what went in, with which tool and parameters, and what came out.
+
+Every ``score`` run that writes results writes a manifest beside them: a run id, the tool
+and plugin versions, every input (applications, expert workbooks, 核查表, the parameters
+file) with its SHA-256, the parameters hash of every set, the time the outputs carry, and
+the SHA-256 of every output. ``iipeval reproduce MANIFEST`` re-runs from it and checks the
+outputs byte for byte, so a published score can be shown to come from these inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+FORMAT = "iipeval.manifest"
+VERSION = 1
+ROLES = {
+    "application": "申报",
+    "review": "专家评分表",
+    "verification": "核查表",
+    "parameters": "参数文件",
+}
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class FileRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str  # as given on the command line (relative to ``cwd``)
+    sha256: str
+    bytes: int
+    role: str = ""
+
+
+class Command(BaseModel):
+    """The ``score`` invocation, enough to run it again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: list[str]
+    reviews: list[str] = []
+    verified: list[str] = []
+    framework: str | None = None
+    params: str | None = None
+    output: str
+    publish: str | None = None
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = FORMAT
+    version: int = VERSION
+    run_id: str
+    generated_at: datetime
+    cwd: str
+    tool_version: str
+    plugins: dict[str, str]  # plugin → version
+    frameworks: dict[str, str]  # criteria set → version
+    command: Command
+    inputs: list[FileRecord]
+    parameters_file_sha256: str | None = None
+    parameters_hashes: dict[str, str]  # set[/subtype] → hash of the effective parameters
+    outputs: list[FileRecord]
+
+
+def record(path: Path, role: str = "") -> FileRecord:
+    return FileRecord(
+        path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, role=role
+    )
+
+
+def run_id(generated_at: datetime, inputs: Iterable[FileRecord]) -> str:
+    """When, and a digest of what went in: two runs on the same inputs at the same second
+    share an id, and that is fine, they are the same run."""
+    h = hashlib.sha256()
+    for r in inputs:
+        h.update(f"{r.role}\0{r.path}\0{r.sha256}\n".encode())
+    return f"{generated_at:%Y%m%dT%H%M%S}-{h.hexdigest()[:12]}"
+
+
+def manifest_path(output: Path) -> Path:
+    """``out/results.xlsx`` → ``out/results.manifest.json``."""
+    return output.with_name(f"{output.stem}.manifest.json")

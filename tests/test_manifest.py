@@ -1,0 +1,125 @@
+"""The run's record: ``score -o`` writes a manifest; ``iipeval reproduce`` re-runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iipeval.cli.main import cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def run(tmp_path, monkeypatch):
+    """A scored run in ``tmp_path`` with relative paths, as an organiser types them."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "examples", tmp_path / "申报")
+    Path("p.toml").write_text("[ranking]\nquota = 1\n", "utf-8")
+    res = invoke(
+        "score",
+        "申报",
+        "--params",
+        "p.toml",
+        "-o",
+        "out/results.xlsx",
+        "--publish",
+        "out/公示.docx",
+    )
+    assert res.exit_code == 0, res.output
+    return tmp_path / "out" / "results.manifest.json"
+
+
+def test_the_manifest_records_every_input_and_output_with_its_hash(run):
+    m = json.loads(run.read_text("utf-8"))
+    assert m["format"] == "iipeval.manifest" and m["run_id"].startswith(m["generated_at"][:4])
+    roles = {Path(i["path"]).name: i["role"] for i in m["inputs"]}
+    assert roles == {
+        "hunan_characteristic.json": "application",
+        "hunan_comprehensive.json": "application",
+        "hunan_professional.json": "application",
+        "national_2023.json": "application",
+        "p.toml": "parameters",
+    }
+    for rec in m["inputs"] + m["outputs"]:
+        assert sha(Path(rec["path"])) == rec["sha256"]
+    assert [Path(o["path"]).name for o in m["outputs"]] == [
+        "results.xlsx",
+        "results.json",
+        "results.csv",
+        "公示.docx",
+    ]
+    assert set(m["parameters_hashes"]) == {
+        "hunan_characteristic/regional",
+        "hunan_comprehensive",
+        "hunan_professional",
+        "national_2023",
+    }
+    assert m["plugins"]["national_2023"] and m["tool_version"]
+
+
+def test_a_run_is_reproduced_byte_for_byte(run):
+    res = invoke("reproduce", str(run))
+    assert res.exit_code == 0, res.output
+    assert "4 个输出与记录逐字节相同" in res.output
+
+
+def test_the_same_time_gives_the_same_bytes(run, tmp_path):
+    m = json.loads(run.read_text("utf-8"))
+    again = invoke(
+        "score", "申报", "--params", "p.toml", "-o", "again/results.xlsx",
+        "--publish", "again/公示.docx", "--generated-at", m["generated_at"],
+    )  # fmt: skip
+    assert again.exit_code == 0
+    for name in ("results.xlsx", "results.json", "results.csv", "公示.docx"):
+        assert sha(tmp_path / "out" / name) == sha(tmp_path / "again" / name), name
+
+
+def test_a_changed_input_cannot_be_reproduced_and_is_named(run):
+    path = Path("申报/national_2023.json")
+    path.write_text(path.read_text("utf-8").replace("1850000", "1850001"), "utf-8")
+    res = invoke("reproduce", str(run))
+    assert res.exit_code == 1 and "申报 申报/national_2023.json 已被修改" in res.output
+
+
+def test_an_output_altered_after_the_run_is_named_with_its_first_difference(run):
+    csv = Path("out/results.csv")
+    data = csv.read_bytes()
+    assert data.count(b"85.8761") > 1
+    csv.write_bytes(data.replace(b"85.8761", b"95.8761", 1))  # one figure edited by hand
+    res = invoke("reproduce", str(run))
+    assert res.exit_code == 1
+    assert "输出文件在运行后被修改" in res.output and "out/results.csv" in res.output
+    assert re.search(r"第\d+行第\d+个字符起不同.*95\.8761", res.output)
+
+
+def test_a_rerun_that_differs_names_the_first_difference(run):
+    m = json.loads(run.read_text("utf-8"))
+    m["generated_at"] = "2020-01-01T00:00:00+00:00"  # a record whose time is not the outputs'
+    run.write_text(json.dumps(m, ensure_ascii=False), "utf-8")
+    res = invoke("reproduce", str(run))
+    assert res.exit_code == 1
+    assert "不一致：2个输出与记录不同；第一处：out/results.xlsx：包内部件" in res.output
+
+
+def test_a_broken_manifest_is_a_usage_error(tmp_path):
+    bad = tmp_path / "x.manifest.json"
+    bad.write_text("{}", "utf-8")
+    res = invoke("reproduce", str(bad))
+    assert res.exit_code == 2 and "不是 iipeval 的运行记录" in res.output
+    assert os.path.exists(bad)
