@@ -165,6 +165,7 @@ def mark_copy(
     locked and an input cell stays open for the correction.
     """
     wb = openpyxl.load_workbook(source, keep_vba=keep_vba)
+    _clear_earlier_round(wb)
     for f in case.problems:
         if not (f.sheet and f.cell) or f.sheet not in wb.sheetnames:
             continue
@@ -180,6 +181,21 @@ def mark_copy(
         sheet.sheet_view.tabSelected = sheet is ws
     wb.active = 0
     _save(wb, target)
+
+
+def _clear_earlier_round(wb: Workbook) -> None:
+    """A copy returned once and resubmitted carries the last round's notice and marks:
+    they go, so that only what is still wrong is marked. A marked cell is an input cell,
+    and gets the input fill back."""
+    if NOTICE in wb.sheetnames:
+        wb.remove(wb[NOTICE])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.comment is not None and c.comment.author == AUTHOR:
+                    c.comment = None
+                    if c.fill in (ERROR_FILL, WARNING_FILL):
+                        c.fill = styles.INPUT_FILL
 
 
 def notice_only(target: Path, case: Case, deadline: date | None) -> None:
