@@ -108,6 +108,15 @@ class Case:
         return any(f.severity is Severity.error for f in self.findings)
 
 
+def landscape(ws: Worksheet, title_rows: str) -> None:
+    """A4 landscape, one page wide, the header row repeated on every printed page."""
+    ws.print_title_rows = title_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _deadline_text(deadline: date | None) -> str:
     return f"{deadline:%Y年%m月%d日}" if deadline else "（组织方填写）"
 
@@ -146,11 +155,7 @@ def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy
     for col, width in zip("ABCD", NOTICE_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    landscape(ws, "3:3")
     ws.protection.sheet = True  # a notice, not a form: the applicant edits the sheets after it
 
 
@@ -180,7 +185,7 @@ def mark_copy(
     for sheet in wb.worksheets:  # only the notice is selected when the copy opens
         sheet.sheet_view.tabSelected = sheet is ws
     wb.active = 0
-    _save(wb, target)
+    save_fixed(wb, target)
 
 
 def _clear_earlier_round(wb: Workbook) -> None:
@@ -204,7 +209,7 @@ def notice_only(target: Path, case: Case, deadline: date | None) -> None:
     ws = wb.active
     ws.title = NOTICE
     _notice_sheet(ws, case, deadline, with_copy=False)
-    _save(wb, target)
+    save_fixed(wb, target)
 
 
 def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> None:
@@ -259,13 +264,14 @@ def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> Non
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:H{2 + len(cases)}"
-    _save(wb, target)
+    landscape(ws, "2:2")
+    save_fixed(wb, target)
 
 
 FIXED = datetime(2023, 1, 1)
 
 
-def _save(wb: Workbook, target: Path) -> None:
+def save_fixed(wb: Workbook, target: Path) -> None:
     """Same findings, same bytes: the document time and zip entry times are pinned."""
     wb.properties.created = wb.properties.modified = FIXED
     buf = io.BytesIO()

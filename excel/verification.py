@@ -14,11 +14,11 @@ without a verifier and a date is reported and not used.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
@@ -34,7 +34,7 @@ from iipeval.core.verification import shown as shown_value
 from . import styles
 from .guard import guard
 from .measure import row_height
-from .template import _deterministic
+from .returns import landscape, save_fixed
 
 SHEET = "核查表"
 META = "_verify"
@@ -43,7 +43,7 @@ VERSION = 1
 FIRST_ROW = 5
 HEADERS = (
     ("序号", 6),
-    ("数据项编号", 14),
+    ("数据项编号", 30),
     ("数据项", 34),
     ("单位", 9),
     ("申报值", 16),
@@ -119,7 +119,9 @@ def write_sheet(
             c = ws.cell(r, col, value)
             c.font, c.border, c.alignment = styles.BODY, styles.GRID, styles.WRAP
             c.fill = styles.FIXED_FILL
-            c.number_format = "@"
+            c.number_format = "@" if col > 1 else "General"
+        ws.cell(r, 1).alignment = styles.CENTER
+        ws.cell(r, 2).alignment = Alignment(vertical="center")  # an id: one line, never wrapped
         for col in OPEN_COLUMNS:
             c = ws[f"{col}{r}"]
             c.font, c.border, c.fill = styles.BODY, styles.GRID, styles.INPUT_FILL
@@ -131,11 +133,7 @@ def write_sheet(
         dates.add(f"J{r}")
         ws.row_dimensions[r].height = row_height([(item.label, 34)])
     ws.freeze_panes = f"A{FIRST_ROW}"
-    ws.print_title_rows = f"{FIRST_ROW - 1}:{FIRST_ROW - 1}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    landscape(ws, f"{FIRST_ROW - 1}:{FIRST_ROW - 1}")
     ws.protection.sheet = True
     meta = wb.create_sheet(META)
     rows = [
@@ -152,10 +150,7 @@ def write_sheet(
         meta.append(list(row))
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
-    wb.properties.created = wb.properties.modified = dt.datetime(2023, 1, 1)
-    buf = io.BytesIO()
-    wb.save(buf)
-    target.write_bytes(_deterministic(buf.getvalue()))
+    save_fixed(wb, target)
 
 
 def _error(src: str, code: str, message: str, cell: str | None = None) -> Finding:
