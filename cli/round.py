@@ -21,7 +21,7 @@ from iipeval.core.params import InputLimits
 from iipeval.core.results import Rejected, Result
 
 from . import inputs, pool
-from .main import cli, evaluator
+from .main import FORMAT, cli, evaluator
 
 
 class IsolationFailed(Exception):
@@ -324,14 +324,7 @@ def _versions(args: Sequence[str], ev) -> list:
 @cli.command()
 @click.argument("old", nargs=1)
 @click.argument("new", nargs=1)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="屏幕输出格式",
-)
+@FORMAT
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="比对报告：.xlsx 或 .json 文件"
 )

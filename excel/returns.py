@@ -108,6 +108,17 @@ class Case:
         return any(f.severity is Severity.error for f in self.findings)
 
 
+def header_row(ws: Worksheet, row: int, headers) -> None:
+    for col, text in enumerate(headers, 1):
+        c = ws.cell(row, col, text)
+        c.font, c.fill, c.alignment, c.border = (
+            styles.BOLD,
+            styles.HEADER_FILL,
+            styles.CENTER,
+            styles.GRID,
+        )
+
+
 def landscape(ws: Worksheet, title_rows: str) -> None:
     """A4 landscape, one page wide, the header row repeated on every printed page."""
     ws.print_title_rows = title_rows
@@ -137,14 +148,7 @@ def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy
     ws["A2"].alignment = styles.WRAP
     ws.merge_cells("A2:D2")
     ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(NOTICE_WIDTHS), 10)])
-    for col, text in enumerate(NOTICE_HEADERS, 1):
-        c = ws.cell(3, col, text)
-        c.font, c.fill, c.alignment, c.border = (
-            styles.BOLD,
-            styles.HEADER_FILL,
-            styles.CENTER,
-            styles.GRID,
-        )
+    header_row(ws, 3, NOTICE_HEADERS)
     for n, f in enumerate(case.problems, 1):
         row = (n, place(f), f.message, fix_for(f))
         for col, value in enumerate(row, 1):
@@ -230,14 +234,7 @@ def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> Non
         "须补正内容",
         "退回文件",
     )
-    for col, text in enumerate(headers, 1):
-        c = ws.cell(2, col, text)
-        c.font, c.fill, c.alignment, c.border = (
-            styles.BOLD,
-            styles.HEADER_FILL,
-            styles.CENTER,
-            styles.GRID,
-        )
+    header_row(ws, 2, headers)
     for n, case in enumerate(cases, 1):
         errors = [f for f in case.problems if f.severity is Severity.error]
         what = "\n".join(f"{place(f)}：{f.message}" for f in errors[:30])

@@ -19,6 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
@@ -34,7 +35,7 @@ from iipeval.core.verification import shown as shown_value
 from . import styles
 from .guard import guard
 from .measure import row_height
-from .returns import landscape, save_fixed
+from .returns import header_row, landscape, save_fixed
 
 SHEET = "核查表"
 META = "_verify"
@@ -89,15 +90,9 @@ def write_sheet(
     ws["A3"].font, ws["A3"].alignment = styles.NOTE, styles.WRAP
     ws.merge_cells(f"A3:{last}3")
     ws.row_dimensions[3].height = row_height([(ws["A3"].value, sum(w for _, w in HEADERS), 10)])
-    for col, (text, width) in enumerate(HEADERS, 1):
-        c = ws.cell(FIRST_ROW - 1, col, text)
-        c.font, c.fill, c.alignment, c.border = (
-            styles.BOLD,
-            styles.HEADER_FILL,
-            styles.CENTER,
-            styles.GRID,
-        )
-        ws.column_dimensions[c.column_letter].width = width
+    header_row(ws, FIRST_ROW - 1, [text for text, _ in HEADERS])
+    for col, (_, width) in enumerate(HEADERS, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
     yes_no = DataValidation(type="list", formula1='"是,否,不适用"', allow_blank=True)
     dates = DataValidation(
         type="date",
