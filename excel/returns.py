@@ -28,6 +28,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Finding, Severity
+from iipeval.reports.safe_text import put
 
 from . import styles
 from .measure import row_height
@@ -152,7 +153,7 @@ def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy
     for n, f in enumerate(case.problems, 1):
         row = (n, place(f), f.message, fix_for(f))
         for col, value in enumerate(row, 1):
-            c = ws.cell(3 + n, col, value)
+            c = put(ws.cell(3 + n, col), value)
             c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
         cells = [(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=True)]
         ws.row_dimensions[3 + n].height = row_height(cells)
@@ -251,7 +252,7 @@ def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> Non
             Path(case.returned).name if case.returned else "",
         )
         for col, value in enumerate(row, 1):
-            c = ws.cell(2 + n, col, value)
+            c = put(ws.cell(2 + n, col), value)
             c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
             c.number_format = "@"
         ws.row_dimensions[2 + n].height = row_height(

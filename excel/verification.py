@@ -31,6 +31,7 @@ from iipeval.core.normalize import clean, read_item, show
 from iipeval.core.params import InputLimits
 from iipeval.core.verification import Verification, VerifiedValue
 from iipeval.core.verification import shown as shown_value
+from iipeval.reports.safe_text import put
 
 from . import styles
 from .guard import guard
@@ -111,7 +112,7 @@ def write_sheet(
         r = FIRST_ROW - 1 + n
         values = (n, item.id, item.label, item.unit or "", shown_value(app.items.get(item.id)))
         for col, value in enumerate(values, 1):
-            c = ws.cell(r, col, value)
+            c = put(ws.cell(r, col), value)
             c.font, c.border, c.alignment = styles.BODY, styles.GRID, styles.WRAP
             c.fill = styles.FIXED_FILL
             c.number_format = "@" if col > 1 else "General"

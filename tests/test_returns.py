@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "workbooks" / "national_2023.xlsx"
 EV = Evaluator()
 FW = EV.framework("national_2023").framework
+INJECTED = '=HYPERLINK("http://x","y")丙公司'
 
 
 def invoke(*args: str):
@@ -65,7 +66,7 @@ def submitted(tmp_path) -> Path:
     items = figures(FW) | {"devices_mobile": None, "developers_active": 10**9}
     (folder / "丙公司.json").write_text(
         json.dumps(
-            {"framework": FW.id, "applicant": {"name": "丙公司"}, "items": items},
+            {"framework": FW.id, "applicant": {"name": INJECTED}, "items": items},
             ensure_ascii=False,
         ),
         "utf-8",
@@ -130,6 +131,8 @@ def test_returns_mark_the_applicants_own_workbook_and_list_everything(submitted,
     assert verdicts["甲公司.xlsx"] == ("需补正", 3, "甲公司.xlsx")
     assert verdicts["乙公司.xlsx"][0] == "通过"
     assert verdicts["丙公司.json"][0] == "需补正"
+    name = next(r[1] for r in sheet.iter_rows(min_row=3) if r[3].value == "丙公司.json")
+    assert name.value == INJECTED and name.data_type == "s"  # a name, never a formula
 
 
 def test_a_returned_copy_corrected_by_the_applicant_passes(submitted, tmp_path):
