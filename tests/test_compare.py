@@ -92,14 +92,17 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     assert "[需关注]" in text and "注册开发者数量" in text and "未重新提交：丁公司" in text
 
 
-def test_a_problem_still_open_fails_the_comparison(tmp_path):
+def test_a_problem_still_open_or_an_unreadable_file_fails_the_comparison(tmp_path):
     old, new = tmp_path / "a", tmp_path / "b"
     old.mkdir()
     new.mkdir()
     as_json(old / "x.json", "戊公司", None, devices_mobile=None, devices_other=None)
     as_json(new / "x.json", "戊公司", None, devices_mobile=None, devices_other=5)
+    (new / "坏.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     res = invoke("compare", str(old), str(new), "--format", "json")
-    assert res.exit_code == 1
-    [entry] = json.loads(res.output)["applicants"]
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    data = json.loads(res.output)
+    assert [Path(u["source"]).name for u in data["unreadable"]] == ["坏.xlsx"]
+    [entry] = data["applicants"]
     assert [f["item"] for f in entry["still_open"]] == ["devices_mobile"]
     assert [f["item"] for f in entry["fixed"]] == ["devices_other"]
