@@ -188,3 +188,20 @@ def test_the_publication_is_the_same_bytes_for_the_same_run(tmp_path):
 def test_a_publication_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="早于"):
         Publication(start=date(2026, 12, 20), end=date(2026, 12, 1))
+
+
+def test_a_publication_with_a_tie_on_the_line_warns_the_organiser(tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    for name, code in (("甲", "91430100MA00000029"), ("乙", "91110108MA01K7Q36G")):
+        data = json.loads((REPO / "examples" / "national_2023.json").read_text("utf-8"))
+        data["application"]["applicant"] |= {"name": f"{name}公司", "credit_code": code}
+        (apps / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    params = tmp_path / "p.toml"
+    params.write_text("[ranking]\nquota = 1\n", "utf-8")
+    out, pub = tmp_path / "o" / "r.xlsx", tmp_path / "o" / "公示.docx"
+    args = ["score", str(apps), "--params", str(params), "-o", str(out), "--publish", str(pub)]
+    res = CliRunner().invoke(cli, args)
+    assert "乙公司、甲公司在推荐名额边界同分（待定），未列入公示名单" in res.output
+    tables = [c.text for t in docx.Document(pub).tables for r in t.rows for c in r.cells]
+    assert "甲公司" not in tables and "乙公司" not in tables
