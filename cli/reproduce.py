@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 
+from iipeval.core.panel_record import RECORD_NAME
+
 from . import inputs
 from .main import cli, evaluator
 
@@ -52,7 +54,10 @@ def write_manifest(ev, batch, now, outputs, target: Path, command: dict, force: 
     from iipeval.reports import atomic
 
     records = [m.record(p, "application") for p in inputs.expand(command["files"]) if p.is_file()]
-    records += [m.record(p, "review") for p in inputs.expand(command["reviews"]) if p.is_file()]
+    reviews = [p for p in inputs.expand(command["reviews"]) if p.is_file()]
+    records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
+    if record_path := used_record(command["panel_record"], command["reviews"]):
+        records.append(m.record(record_path, "panel_record"))
     records += [
         m.record(p, "verification")
         for p in inputs.expand(command["verified"])
@@ -82,6 +87,17 @@ def write_manifest(ev, batch, now, outputs, target: Path, command: dict, force: 
     except atomic.OutputError as exc:
         raise click.ClickException(str(exc)) from None
     return target
+
+
+def used_record(given: str | None, reviews) -> Path | None:
+    """The panel record the run used: the one named, else the one beside the reviews."""
+    if given:
+        return Path(given)
+    for arg in reviews:
+        folder = Path(arg) if Path(arg).is_dir() else Path(arg).parent
+        if (folder / RECORD_NAME).is_file():
+            return folder / RECORD_NAME
+    return None
 
 
 def first_difference(expected: Path, actual: Path) -> str:
@@ -123,6 +139,8 @@ def _score_args(m, work: Path) -> list[str]:
     args = [*c.files]
     for r in c.reviews:
         args += ["--reviews", r]
+    if c.panel_record:
+        args += ["--panel-record", c.panel_record]
     for v in c.verified:
         args += ["--verified", v]
     if c.framework:

@@ -22,6 +22,7 @@ ROLES = {
     "application": "申报",
     "review": "专家评分表",
     "verification": "核查表",
+    "panel_record": "评审组登记",
     "parameters": "参数文件",
 }
 
@@ -50,6 +51,7 @@ class Command(BaseModel):
 
     files: list[str]
     reviews: list[str] = []
+    panel_record: str | None = None
     verified: list[str] = []
     framework: str | None = None
     params: str | None = None

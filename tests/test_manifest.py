@@ -29,11 +29,14 @@ def sha(path: Path) -> str:
 def run(tmp_path, monkeypatch):
     """A scored run in ``tmp_path`` with relative paths, as an organiser types them."""
     monkeypatch.chdir(tmp_path)
-    shutil.copytree(REPO / "examples", tmp_path / "申报")
+    shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
+    shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
     Path("p.toml").write_text("[ranking]\nquota = 1\n", "utf-8")
     res = invoke(
         "score",
         "申报",
+        "--reviews",
+        "评分",
         "--params",
         "p.toml",
         "-o",
@@ -49,6 +52,9 @@ def test_the_manifest_records_every_input_and_output_with_its_hash(run):
     m = json.loads(run.read_text("utf-8"))
     assert m["format"] == "iipeval.manifest" and m["run_id"].startswith(m["generated_at"][:4])
     roles = {Path(i["path"]).name: i["role"] for i in m["inputs"]}
+    reviews = {n for n, r in roles.items() if r == "review"}
+    assert len(reviews) == 20 and roles.pop("panel-record.json") == "panel_record"
+    roles = {n: r for n, r in roles.items() if n not in reviews}
     assert roles == {
         "hunan_characteristic.json": "application",
         "hunan_comprehensive.json": "application",
@@ -82,7 +88,7 @@ def test_a_run_is_reproduced_byte_for_byte(run):
 def test_the_same_time_gives_the_same_bytes(run, tmp_path):
     m = json.loads(run.read_text("utf-8"))
     again = invoke(
-        "score", "申报", "--params", "p.toml", "-o", "again/results.xlsx",
+        "score", "申报", "--reviews", "评分", "--params", "p.toml", "-o", "again/results.xlsx",
         "--publish", "again/公示.docx", "--generated-at", m["generated_at"],
     )  # fmt: skip
     assert again.exit_code == 0

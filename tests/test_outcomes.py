@@ -119,7 +119,9 @@ def test_quotas_per_subtype_and_the_names_in_the_policy_are_checked():
 def test_a_bad_ranking_in_the_parameters_file_is_a_usage_error(tmp_path):
     bad = tmp_path / "p.toml"
     bad.write_text('[frameworks.national_2023.ranking]\ntie_break = ["total", "x"]\n', "utf-8")
-    res = CliRunner().invoke(cli, ["score", str(REPO / "examples"), "--params", str(bad)])
+    res = CliRunner().invoke(
+        cli, ["score", str(REPO / "examples" / "applications"), "--params", str(bad)]
+    )
     assert res.exit_code == 2 and "tie_break" in res.output and "Traceback" not in res.output
 
 
@@ -142,7 +144,16 @@ def test_outcomes_reach_json_csv_the_summary_sheet_and_the_publication(tmp_path)
     params.write_text(PARAMS, "utf-8")
     out = tmp_path / "out" / "results.xlsx"
     pub = tmp_path / "out" / "公示名单.docx"
-    args = ["score", str(REPO / "examples"), "--params", str(params), "-o", str(out)]
+    args = [
+        "score",
+        str(REPO / "examples" / "applications"),
+        "--params",
+        str(params),
+        "-o",
+        str(out),
+        "--reviews",
+        str(REPO / "examples" / "reviews"),
+    ]
     res = CliRunner().invoke(cli, [*args, "--publish", str(pub)], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     data = json.loads(out.with_suffix(".json").read_text("utf-8"))
@@ -193,15 +204,17 @@ def test_a_publication_period_that_ends_before_it_starts_is_refused():
 def test_a_publication_with_a_tie_on_the_line_warns_the_organiser(tmp_path):
     apps = tmp_path / "apps"
     apps.mkdir()
-    for name, code in (("甲", "91430100MA00000029"), ("乙", "91110108MA01K7Q36G")):
-        data = json.loads((REPO / "examples" / "national_2023.json").read_text("utf-8"))
-        data["application"]["applicant"] |= {"name": f"{name}公司", "credit_code": code}
+    for name in ("甲", "乙"):  # the same figures and the same panel's scores: an exact tie
+        data = json.loads(
+            (REPO / "examples" / "applications" / "national_2023.json").read_text("utf-8")
+        )
+        data["application"]["applicant"]["name"] = f"{name}公司"
         (apps / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     params = tmp_path / "p.toml"
     params.write_text("[ranking]\nquota = 1\n", "utf-8")
     out, pub = tmp_path / "o" / "r.xlsx", tmp_path / "o" / "公示.docx"
     args = ["score", str(apps), "--params", str(params), "-o", str(out), "--publish", str(pub)]
-    res = CliRunner().invoke(cli, args)
+    res = CliRunner().invoke(cli, [*args, "--reviews", str(REPO / "examples" / "reviews")])
     assert "乙公司、甲公司在推荐名额边界同分（待定），未列入公示名单" in res.output
     tables = [c.text for t in docx.Document(pub).tables for r in t.rows for c in r.cells]
     assert "甲公司" not in tables and "乙公司" not in tables

@@ -16,7 +16,7 @@ from iipeval.cli.main import cli
 from iipeval.excel.verification import META, SHEET
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "national_2023.json"
+EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
 
 
 def invoke(*args: str):
@@ -53,7 +53,10 @@ def fill(path: Path, item: str, value, *, verifier="王核查", day=dt.date(2026
 
 def scored(apps: Path, verified: Path, tmp_path: Path) -> dict:
     out = tmp_path / "out" / "r.xlsx"
-    res = invoke("score", str(apps), "--verified", str(verified), "-o", str(out))
+    reviews = str(REPO / "examples" / "reviews")
+    res = invoke(
+        "score", str(apps), "--reviews", reviews, "--verified", str(verified), "-o", str(out)
+    )
     assert "Traceback" not in res.output
     return json.loads(out.with_suffix(".json").read_text("utf-8"))
 
