@@ -181,3 +181,16 @@ def test_the_sandbox_turns_a_failure_or_a_memory_bomb_into_a_message(tmp_path):
     with pytest.raises(IsolationFailed, match="内存"):
         isolated(_allocate, tmp_path / "a.xlsx")
     assert isolated(len, "abc") == 3
+
+
+def test_an_unreadable_workbook_gets_the_notice_alone(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "坏.xlsx").write_bytes(b"")  # refused by the guard before any parser
+    out = tmp_path / "returns"
+    res = invoke("validate", str(folder), "--return-to", str(out))
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    wb = openpyxl.load_workbook(out / "坏_补正通知.xlsx")
+    assert wb.sheetnames == [NOTICE]
+    rows = [r for r in wb[NOTICE].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(rows) == 1 and "0 字节" in rows[0][2]
