@@ -7,7 +7,7 @@
 * ``compare`` shows 甲 and 乙 resolved, 丙 still open with the raised figure marked 需关注.
   A second ``validate --return-to`` returns only 丙, whose copy now marks only what is
   still wrong; 丙 fixes it and ``compare`` shows it resolved.
-* Three experts score (JSON reviews). 甲 and 乙 have the same figures, and the experts
+* The panel (``iipeval panel``) issues three experts their signed forms; they score. 甲 and 乙 have the same figures, and the experts
   swap two scores of equal weight between them, so their totals are exactly equal; the
   stated order (total, then 可持续发展能力, then expert total) puts 乙 first, where the
   set's own order would have put 甲 first.
@@ -27,12 +27,13 @@ from pathlib import Path
 import docx
 import openpyxl
 from click.testing import CliRunner
-from e2e_round import credit_code
+from e2e_round import credit_code, workbook_keys
 from workbook_helpers import APPLICANT, figures, fill
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
 from iipeval.excel.returns import NOTICE
+from iipeval.excel.review_layout import SCORES, file_name, score_columns
 from iipeval.excel.verification import SHEET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,12 +45,6 @@ CODES = {
     "丙": credit_code("430100", 13),
 }
 NAMES = {k: f"{k}工业互联网有限公司" for k in CODES}
-PARTS = [
-    path
-    for _, ind in FW.indicators()
-    for path, rule in ind.rule.walk(ind.id)
-    if rule.type == "expert"
-]
 #: two expert parts of equal weight (1.8 points each) in different dimensions
 SWAPPED = ("chains_carbon.support", "ecosystem.operation")  # 社会贡献度, 可持续发展能力
 PARAMS = """
@@ -93,19 +88,34 @@ def cells_of(path: Path, sheet: str) -> dict[str, object]:
     return {c.coordinate: c for row in ws.iter_rows() for c in row}
 
 
-def review_files(folder: Path) -> None:
-    folder.mkdir()
-    for expert in ("E1", "E2", "E3"):
-        reviews = []
-        for who in CODES:
-            scores = dict.fromkeys(PARTS, 60 if who == "丙" else 80)
-            if who == "甲":
-                scores |= {SWAPPED[0]: 90, SWAPPED[1]: 70}
-            elif who == "乙":
-                scores |= {SWAPPED[0]: 70, SWAPPED[1]: 90}
-            reviews.append({"application": CODES[who], "scores": scores})
-        data = {"expert": expert, "framework": FW.id, "reviews": reviews}
-        (folder / f"{expert}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+def expert_score(who: str, part: str) -> int:
+    if who == "丙":
+        return 60
+    swap = {"甲": (90, 70), "乙": (70, 90)}[who]
+    return swap[SWAPPED.index(part)] if part in SWAPPED else 80
+
+
+def panel_forms(applications: Path, folder: Path) -> None:
+    """``iipeval panel`` issues one signed form per expert; each expert fills in every row."""
+    panel = Path("panel.toml")
+    lines = ['id = "第一评审组"']
+    for eid, name in (("E1", "张三"), ("E2", "李四"), ("E3", "王五")):
+        lines += ["[[experts]]", f'id = "{eid}"', f'name = "{name}"']
+    panel.write_text("\n".join(lines) + "\n", "utf-8")
+    res = invoke("panel", str(applications), "--panel", str(panel), "-o", str(folder))
+    assert res.exit_code == 0, res.output
+    parts = [p for p, _, _ in FW.expert_parts()]
+    cols = score_columns([(p, "", "") for p in parts], False)
+    who = {code: name for name, code in CODES.items()}
+    for eid in ("E1", "E2", "E3"):
+        form = folder / file_name("第一评审组", eid)  # one set in the batch: no set in the name
+        rows = workbook_keys(form, FW, parts)
+        assert set(rows) == set(who)
+        wb = openpyxl.load_workbook(form)
+        for key, r in rows.items():
+            for part, col in zip(parts, cols.parts, strict=True):
+                wb[SCORES].cell(row=r, column=col.score_col, value=expert_score(who[key], part))
+        wb.save(form)
 
 
 def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
@@ -180,8 +190,8 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
     shutil.copy(third / "丙.xlsx", final)
     assert invoke("validate", str(final)).exit_code == 0
 
-    # 专家评审 and 调研核查
-    review_files(Path("评分"))
+    # 专家评审 (signed forms from the panel) and 调研核查
+    panel_forms(final, Path("评分"))
     res = invoke("verification", str(final), "-o", "核查")
     assert res.exit_code == 0
     sheet = Path("核查") / "丙_核查表.xlsx"
@@ -202,6 +212,8 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
     data = json.loads(Path("结果/results.json").read_text("utf-8"))
     results = {r["applicant"]: r for r in data["results"]}
     jia, yi, bing = (results[NAMES[k]] for k in ("甲", "乙", "丙"))
+    for r in (jia, yi, bing):  # every form admitted against the panel's record
+        assert r["panel_check"]["verified"] and len(r["panel_check"]["counted"]) == 3
     assert round(jia["total"], 9) == round(yi["total"], 9)  # an exact tie on the total
     dims = {
         k: {d["id"]: d["points"] for d in r["dimensions"]} for k, r in (("甲", jia), ("乙", yi))
