@@ -29,6 +29,7 @@ from iipeval.core.criteria import Framework
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.normalize import clean, read_item, show
 from iipeval.core.params import InputLimits
+from iipeval.core.validation import coerce
 from iipeval.core.verification import Verification, VerifiedValue
 from iipeval.core.verification import shown as shown_value
 from iipeval.reports.safe_text import put
@@ -260,6 +261,10 @@ def read_verification(
         reading = read_item(item, raw)
         if reading.error:
             out.findings.append(_error(src, reading.code or "bad_value", reading.error, cell))
+            continue
+        problem = coerce(item, reading.value)[1]  # the item's own rules: range, 不适用
+        if problem:
+            out.findings.append(_error(src, problem[0].code, problem[0].message, cell))
             continue
         verifier = clean(show(row[8])) if row[8] is not None else ""
         when = _date(row[9])

@@ -114,6 +114,8 @@ def test_unsigned_and_unreadable_values_are_reported_and_not_used(made, tmp_path
     apps, sheet = made
     fill(sheet, "devices_operating", 100000, verifier="")
     fill(sheet, "devices_processing", "很多")
+    fill(sheet, "devices_mobile", "不适用")  # an item that does not allow 不适用
+    fill(sheet, "devices_other", -5)
     data = scored(apps, sheet.parent, tmp_path)
     (result,) = data["results"]
     assert result["verification"] is None  # nothing usable: the declared figures stand
@@ -121,6 +123,9 @@ def test_unsigned_and_unreadable_values_are_reported_and_not_used(made, tmp_path
     r = rows(sheet)
     assert ("verification_unsigned", f"F{r['devices_operating']}") in codes
     assert ("not_number", f"F{r['devices_processing']}") in codes
+    assert ("na_not_allowed", f"F{r['devices_mobile']}") in codes
+    assert ("below_min", f"F{r['devices_other']}") in codes
+    assert result["accepted"]  # the organiser's slip is not the applicant's error
 
 
 def test_a_changed_row_or_a_stranger_file_is_refused_whole(made, tmp_path):
