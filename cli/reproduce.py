@@ -47,11 +47,9 @@ def manifest_target(output: Path, force: bool) -> Path:
     return target
 
 
-def write_manifest(ev, batch, now, outputs, target: Path, command: dict, force: bool) -> Path:
-    """Record the run: every input and output with its SHA-256 (core/manifest.py)."""
-    from iipeval.core import __version__
+def input_records(command: dict) -> list:
+    """Every input of a ``score`` run with its SHA-256, by role."""
     from iipeval.core import manifest as m
-    from iipeval.reports import atomic
 
     records = [m.record(p, "application") for p in inputs.expand(command["files"]) if p.is_file()]
     reviews = [p for p in inputs.expand(command["reviews"]) if p.is_file()]
@@ -65,6 +63,25 @@ def write_manifest(ev, batch, now, outputs, target: Path, command: dict, force: 
     ]
     if command["params"]:
         records.append(m.record(Path(command["params"]), "parameters"))
+    return records
+
+
+def write_manifest(
+    ev, batch, now, outputs, target: Path, command: dict, records: list, force: bool
+) -> Path:
+    """Record the run: every input (as hashed before scoring) and every output."""
+    from iipeval.core import __version__
+    from iipeval.core import manifest as m
+    from iipeval.reports import atomic
+
+    after = {r.path: r for r in input_records(command)}
+    changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
+    if changed:  # the record keeps what was read; a re-run would read something else
+        click.echo(
+            f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
+            "运行记录按评分开始时的内容记录，该次结果可能无法复现",
+            err=True,
+        )
     manifest = m.Manifest(
         run_id=m.run_id(now, records),
         generated_at=now,

@@ -129,3 +129,27 @@ def test_a_broken_manifest_is_a_usage_error(tmp_path):
     res = invoke("reproduce", str(bad))
     assert res.exit_code == 2 and "不是 iipeval 的运行记录" in res.output
     assert os.path.exists(bad)
+
+
+def test_an_input_changed_during_the_run_is_reported_and_the_record_keeps_what_was_read(
+    tmp_path, monkeypatch
+):
+    import iipeval.cli.score as score_module
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
+    target = Path("申报/national_2023.json")
+    before = sha(target)
+    real = score_module.assemble
+
+    def assemble_while_someone_edits(*args, **kwargs):
+        batch = real(*args, **kwargs)
+        target.write_text(target.read_text("utf-8").replace("1850000", "1"), "utf-8")
+        return batch
+
+    monkeypatch.setattr(score_module, "assemble", assemble_while_someone_edits)
+    res = invoke("score", "申报", "-o", "out/results.json")
+    assert "输入文件在评分期间被修改或增减：申报/national_2023.json" in res.output
+    m = json.loads(Path("out/results.manifest.json").read_text("utf-8"))
+    recorded = next(i for i in m["inputs"] if i["path"] == "申报/national_2023.json")
+    assert recorded["sha256"] == before
