@@ -92,6 +92,9 @@ def write_returns(
     from iipeval.excel import returns
     from iipeval.reports import atomic
 
+    folders = {Path(r.source).resolve().parent for r in results}
+    if directory.resolve() in folders:  # returns mixed with submissions would be read as such
+        raise click.UsageError(f"补正文件夹 {directory} 不能是申报文件所在的文件夹，请另建一个")
     directory.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     written: list[Path] = []

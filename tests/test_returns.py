@@ -194,3 +194,10 @@ def test_an_unreadable_workbook_gets_the_notice_alone(tmp_path):
     assert wb.sheetnames == [NOTICE]
     rows = [r for r in wb[NOTICE].iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == 1 and "0 字节" in rows[0][2]
+
+
+def test_returns_never_go_into_the_submissions_folder(submitted):
+    before = digest(submitted)
+    res = invoke("validate", str(submitted), "--return-to", str(submitted))
+    assert res.exit_code == 2 and "不能是申报文件所在的文件夹" in res.output
+    assert digest(submitted) == before
