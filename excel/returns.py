@@ -34,7 +34,7 @@ from . import styles
 from .measure import row_height
 from .template import _deterministic
 
-NOTICE = "补正通知"
+NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"
 CHECKLIST_WIDTHS = (6, 28, 22, 24, 10, 8, 70, 30)
 NOTICE_HEADERS = ("序号", "位置", "问题", "修改要求")

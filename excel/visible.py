@@ -25,6 +25,9 @@ VISIBLE = (GUIDE, INFO, DATA)
 #: ``macros.CHECK_SHEET``, ``macros.SCORE_SHEET``; spelled out here because those modules
 #: import the reader). Nothing is read from them.
 XLSM_SHEETS = frozenset({"评审操作", "xlwings.conf", "校验结果", "评分结果"})
+#: The sheet a 补正 return puts first (``returns.NOTICE``): the corrected copy comes back
+#: with it. Nothing is read from it.
+RETURN_SHEETS = frozenset({"补正通知"})
 STATE_WORDS = {"hidden": "隐藏", "veryHidden": "深度隐藏"}
 
 
@@ -49,7 +52,7 @@ def check(
             )
         )
     generated = {located.sheets.get(n, n) for n in VISIBLE}
-    made = generated | KNOWN_SHEETS | XLSM_SHEETS | set(located.sheets.values())
+    made = generated | KNOWN_SHEETS | XLSM_SHEETS | RETURN_SHEETS | set(located.sheets.values())
     hidden: set[str] = set()
     for name in names:
         state = look.states.get(name, "visible")
