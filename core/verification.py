@@ -175,6 +175,19 @@ def apply(
                     change=_diff(old_points, ind.points),
                 )
             )
+    earlier = {a.id: a for a in declared.adjustments}
+    for adj in verified.adjustments:  # 加分项 / 扣分项 move with the figures too
+        was = earlier[adj.id].points if adj.id in earlier else None
+        if _items_used(adj.trace) & set(by_item) or (was or 0) != (adj.points or 0):
+            changes.append(
+                IndicatorChange(
+                    id=adj.id,
+                    name=adj.name,
+                    declared_points=was,
+                    verified_points=adj.points,
+                    change=_diff(was, adj.points),
+                )
+            )
     report = VerificationReport(
         source=verification.source,
         source_sha256=verification.source_sha256,

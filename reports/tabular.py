@@ -159,6 +159,9 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                 None,
                 None,
                 a.explanation,
+                e.outcome,
+                e.outcome_reason,
+                *_verified_points(r, a.id),
             ]
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"

@@ -171,3 +171,32 @@ def test_a_sheet_for_an_application_not_in_the_batch_is_reported(made, tmp_path)
     (other / "乙.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     found = scored(other, sheet.parent, tmp_path)["findings"]
     assert any(f["code"] == "verification_unknown_application" for f in found)
+
+
+def test_a_verified_figure_moves_a_deduction_and_the_report_says_so():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from points_demo import APPLICANTS, application, points_evaluator, reviews
+
+    from iipeval.core.api import Loaded
+    from iipeval.core.application import Submission
+    from iipeval.core.verification import Verification, VerifiedValue
+    from iipeval.core.verification import apply as verify
+
+    ev = points_evaluator()
+    name = next(iter(APPLICANTS))
+    loaded = Loaded("a.json", Submission(application=application(name)))
+    found = VerifiedValue(
+        item="security_incidents",
+        label="安全事件",
+        declared=3,
+        verified=0,
+        verifier="核查组",
+        date=dt.date(2026, 12, 1),
+    )
+    sheet = Verification(source="核查表.xlsx", framework="points_demo", values=[found])
+    result = verify(loaded, sheet, lambda x: ev.score_loaded(x, None, reviews(name)))
+    [change] = [c for c in result.verification.indicators if c.id == "deduct_incidents"]
+    assert change.declared_points == 10 and change.verified_points == 0
+    assert result.verification.change > 0  # a smaller deduction raises the total
