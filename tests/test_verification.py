@@ -174,9 +174,6 @@ def test_a_sheet_for_an_application_not_in_the_batch_is_reported(made, tmp_path)
 
 
 def test_a_verified_figure_moves_a_deduction_and_the_report_says_so():
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from points_demo import APPLICANTS, application, points_evaluator, reviews
 
     from iipeval.core.api import Loaded
