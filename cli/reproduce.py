@@ -167,6 +167,8 @@ def _score_args(m, work: Path) -> list[str]:
     args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
     if c.publish:
         args += ["--publish", str(work / Path(c.publish).name)]
+    if c.robustness:
+        args += ["--robustness"]
     return args
 
 

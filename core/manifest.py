@@ -57,6 +57,7 @@ class Command(BaseModel):
     params: str | None = None
     output: str
     publish: str | None = None
+    robustness: bool = False
 
 
 class Manifest(BaseModel):

@@ -153,3 +153,15 @@ def test_an_input_changed_during_the_run_is_reported_and_the_record_keeps_what_w
     m = json.loads(Path("out/results.manifest.json").read_text("utf-8"))
     recorded = next(i for i in m["inputs"] if i["path"] == "申报/national_2023.json")
     assert recorded["sha256"] == before
+
+
+def test_a_run_with_the_robustness_sheet_is_reproduced_with_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
+    shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
+    args = ["score", "申报", "--reviews", "评分", "-o", "out/results.xlsx", "--robustness"]
+    assert invoke(*args).exit_code == 0
+    m = json.loads(Path("out/results.manifest.json").read_text("utf-8"))
+    assert m["command"]["robustness"] is True
+    res = invoke("reproduce", "out/results.manifest.json")
+    assert res.exit_code == 0, res.output
