@@ -66,44 +66,51 @@ def input_records(command: dict) -> list:
     return records
 
 
-def write_manifest(
-    ev, batch, now, outputs, target: Path, command: dict, records: list, force: bool
-) -> Path:
-    """Record the run: every input (as hashed before scoring) and every output."""
+def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, records: list):
+    """``writers`` with the manifest added last: each output's SHA-256 is taken from the
+    file its writer filled, and the manifest records them (the set's one atomic commit puts
+    them all in place together, :class:`iipeval.reports.atomic.OutputSet`)."""
     from iipeval.core import __version__
     from iipeval.core import manifest as m
-    from iipeval.reports import atomic
 
-    after = {r.path: r for r in input_records(command)}
-    changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
-    if changed:  # the record keeps what was read; a re-run would read something else
-        click.echo(
-            f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
-            "运行记录按评分开始时的内容记录，该次结果可能无法复现",
-            err=True,
+    written: dict[Path, m.FileRecord] = {}
+
+    def hashed(path: Path, write):
+        def run(tmp: Path) -> None:
+            write(tmp)
+            written[path] = m.FileRecord(
+                path=str(path), sha256=m.file_sha256(tmp), bytes=tmp.stat().st_size
+            )
+
+        return run
+
+    def manifest(tmp: Path) -> None:
+        after = {r.path: r for r in input_records(command)}
+        changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
+        if changed:  # the record keeps what was read; a re-run would read something else
+            click.echo(
+                f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
+                "运行记录按评分开始时的内容记录，该次结果可能无法复现",
+                err=True,
+            )
+        record = m.Manifest(
+            run_id=batch.run_id or m.run_id(now, records),
+            generated_at=now,
+            cwd=str(Path.cwd()),
+            tool_version=__version__,
+            plugins={p.name: p.version for p in ev.host.plugins()},
+            frameworks={rf.framework.id: rf.framework.version for rf in ev.frameworks()},
+            command=m.Command(
+                **{k: list(v) if isinstance(v, tuple) else v for k, v in command.items()}
+            ),
+            inputs=records,
+            parameters_file_sha256=ev.params.source_sha256,
+            parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
+            outputs=[written[p] for p in writers],
         )
-    manifest = m.Manifest(
-        run_id=m.run_id(now, records),
-        generated_at=now,
-        cwd=str(Path.cwd()),
-        tool_version=__version__,
-        plugins={p.name: p.version for p in ev.host.plugins()},
-        frameworks={rf.framework.id: rf.framework.version for rf in ev.frameworks()},
-        command=m.Command(
-            **{k: list(v) if isinstance(v, tuple) else v for k, v in command.items()}
-        ),
-        inputs=records,
-        parameters_file_sha256=ev.params.source_sha256,
-        parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
-        outputs=[m.record(p) for p in outputs],
-    )
-    data = manifest.model_dump_json(indent=2) + "\n"
-    try:
-        # --- the manifest is written here and only here: a member of the run's outputs ---
-        atomic.write_atomic(target, lambda tmp: tmp.write_text(data, "utf-8"), force=force)
-    except atomic.OutputError as exc:
-        raise click.ClickException(str(exc)) from None
-    return target
+        tmp.write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
+
+    return {**{p: hashed(p, w) for p, w in writers.items()}, target: manifest}
 
 
 def used_record(given: str | None, reviews) -> Path | None:

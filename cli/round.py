@@ -7,8 +7,6 @@ Every applicant's file opened here is opened in a sandboxed worker through
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing as mp
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -20,7 +18,7 @@ import click
 from iipeval.core.params import InputLimits
 from iipeval.core.results import Rejected, Result
 
-from . import inputs, pool
+from . import inputs
 from .main import FORMAT, cli, evaluator
 
 
@@ -28,45 +26,20 @@ class IsolationFailed(Exception):
     """The worker died, overran or ran out of memory; the message is for the user."""
 
 
-def _child(conn, fn, args, memory_bytes) -> None:  # runs in the worker
-    pool._die_with_parent()
-    if pool.resource is not None:
-        pool.resource.setrlimit(pool.resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    try:
-        conn.send(("ok", fn(*args)))
-    except MemoryError:
-        conn.send(("error", "处理该文件所需内存超过上限，文件可能被恶意构造，已跳过"))
-    except Exception as exc:
-        conn.send(("error", f"处理该文件时出错：{exc!r}"))
-
-
 def isolated(fn: Callable[..., Any], *args: Any, limits: InputLimits | None = None) -> Any:
-    """Run ``fn(*args)`` on an applicant's file in a worker with a memory limit and a clock.
+    """Run ``fn(*args)`` on an applicant's file in a sandboxed worker (:mod:`iipeval.core.sandbox`:
+    memory limit, deadline, a crash costs only this file); the one place this module calls it."""
+    from iipeval.core import sandbox
 
-    The same limits as the scoring workers (:mod:`.pool`); the single switch point for
-    the library sandbox.
-    """
-    lim = pool.Limits.of(limits or InputLimits())
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, args, lim.memory_bytes), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(lim.seconds):
-            raise IsolationFailed(f"处理该文件超过{lim.seconds:g}秒仍未完成，已跳过")
-        try:
-            status, value = parent.recv()
-        except (EOFError, OSError):
-            raise IsolationFailed("处理该文件时进程异常退出（文件可能损坏），已跳过") from None
-        if status != "ok":
-            raise IsolationFailed(value)
-        return value
-    finally:
-        with contextlib.suppress(Exception):
-            proc.kill()
-        proc.join()
-        parent.close()
+    job = sandbox.Job(  # the call travels with the forked worker; only its result is sent
+        task=lambda _state, _item: ("ok", fn(*args)),
+        fail=lambda _item, _code, message: ("error", message),
+        limits=sandbox.Limits.of(limits or InputLimits()),
+    )
+    [(_, (status, value))] = list(sandbox.run([0], job, jobs=1))
+    if status != "ok":
+        raise IsolationFailed(value)
+    return value
 
 
 # 补正 returns ---------------------------------------------------------------------------------
@@ -174,9 +147,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _read_application(path: Path, ev):
-    from . import inputs
+    from iipeval.excel.intake import read_application
 
-    return inputs.read(path, ev)
+    return read_application(path, ev)
 
 
 @cli.command()
