@@ -41,25 +41,27 @@ def manifest_target(output: Path, force: bool) -> Path:
     """Where the run's manifest goes; refused up front if it exists (like every output)."""
     from iipeval.core.manifest import manifest_path
 
-    target = manifest_path(Path(output))
-    if target.exists() and not force:
-        raise click.UsageError(f"输出文件已存在：{target}；如需覆盖请加 --force")
-    return target
+    return manifest_path(Path(output))  # checked with the set's other members (OutputSet)
 
 
 def input_records(command: dict) -> list:
-    """Every input of a ``score`` run with its SHA-256, by role."""
+    """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
+    to open, a pipe or an undecodable name, are findings of the run, not inputs)."""
     from iipeval.core import manifest as m
+    from iipeval.core.sandbox import refusal
 
-    records = [m.record(p, "application") for p in inputs.expand(command["files"]) if p.is_file()]
-    reviews = [p for p in inputs.expand(command["reviews"]) if p.is_file()]
+    def readable(paths):
+        return [p for p in paths if refusal(p) is None]
+
+    records = [m.record(p, "application") for p in readable(inputs.expand(command["files"]))]
+    reviews = readable(inputs.expand(command["reviews"]))
     records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
     if record_path := used_record(command["panel_record"], command["reviews"]):
         records.append(m.record(record_path, "panel_record"))
     records += [
         m.record(p, "verification")
-        for p in inputs.expand(command["verified"])
-        if p.is_file() and p.suffix.lower() == ".xlsx"
+        for p in readable(inputs.expand(command["verified"]))
+        if p.suffix.lower() == ".xlsx"
     ]
     if command["params"]:
         records.append(m.record(Path(command["params"]), "parameters"))
