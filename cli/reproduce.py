@@ -178,6 +178,8 @@ def _score_args(m, work: Path) -> list[str]:
         args += ["--publish", str(work / Path(c.publish).name)]
     if c.robustness:
         args += ["--robustness"]
+    if c.cards is not None:
+        args += ["--cards" if c.cards else "--no-cards"]
     return args
 
 

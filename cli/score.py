@@ -56,11 +56,13 @@ def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord 
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
-def _write_xlsx(batch: Batch, path: Path, robustness=None, generated_at=None) -> None:
+def _write_xlsx(batch: Batch, path: Path, robustness=None, generated_at=None, cards=None) -> None:
     from iipeval.reports import results_workbook
 
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
-    results_workbook.write_results_workbook(batch, path, generated_at=when, robustness=robustness)
+    results_workbook.write_results_workbook(
+        batch, path, generated_at=when, robustness=robustness, cards=cards
+    )
 
 
 def _write_publication(batch: Batch, publication, generated_at, path: Path) -> None:
@@ -150,6 +152,11 @@ def run_id(batch: Batch) -> str:
     help="同时写出公示名单（.docx，与结果同一文件夹）：拟推荐名单，公示期等取自参数文件的 [publication]",
 )
 @click.option(
+    "--cards/--no-cards",
+    default=None,
+    help="结果工作簿是否附逐份评分卡（默认：不超过100份申报时附）",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
@@ -179,6 +186,7 @@ def score(
     generated_at,
     verified,
     publish,
+    cards,
     jobs,
     fmt,
     robustness,
@@ -197,6 +205,7 @@ def score(
     command = dict(files=files, reviews=reviews, verified=verified, framework=framework)
     command |= dict(panel_record=panel_record, params=params, output=output, publish=publish)
     command["robustness"] = robustness
+    command["cards"] = cards
     if targets:  # the run's record (core/manifest.py): the last member of the set
         from .reproduce import input_records, manifest_target, run_time
 
@@ -224,7 +233,9 @@ def score(
                 if p.suffix.lower() == ".docx":
                     writers[p] = partial(_write_publication, batch, ev.params.publication, now)
                 elif p.suffix.lower() == ".xlsx":
-                    writers[p] = partial(_write_xlsx, batch, robustness=analysis, generated_at=now)
+                    writers[p] = partial(
+                        _write_xlsx, batch, robustness=analysis, generated_at=now, cards=cards
+                    )
                 else:
                     writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
             # --- manifest: the record of this run, the last member of its output set ---

@@ -173,6 +173,7 @@ class Batch(BaseModel):
     run_id: str | None = None  # the run that wrote an output set; the same in every member
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
+    _by_source: dict[str, Result] = PrivateAttr(default_factory=dict)
 
     @property
     def standings(self) -> list[Standing]:
@@ -195,7 +196,9 @@ class Batch(BaseModel):
     def result(self, source: str) -> Result:
         if self._spool is not None:
             return self._spool.get(source)
-        return next(r for r in self.results if r.source == source)
+        if len(self._by_source) != len(self.results):  # indexed once: writers ask per row
+            self._by_source = {r.source: r for r in self.results}
+        return self._by_source[source]
 
 
 def assemble(

@@ -58,6 +58,7 @@ class Command(BaseModel):
     output: str
     publish: str | None = None
     robustness: bool = False
+    cards: bool | None = None  # --cards / --no-cards (None: by batch size)
 
 
 class Manifest(BaseModel):

@@ -12,6 +12,13 @@ Sheets, in order:
   file and its SHA-256, the tool version and the time;
 * one score card per application (``01-简称``…): header, dimension scores with a radar
   chart, every indicator with its explanation, every expert's score per part, findings.
+  Written by default for a batch of at most :data:`CARDS_AUTO_MAX` applications and on
+  request (``cards=True``, ``score --cards``) for a larger one: a card is a sheet and a
+  chart, which for a national round of thousands would cost more than the rest of the
+  outputs together, and every card's content is in the JSON and the text card as well.
+
+The summary sheets read each full result from the spool once per sheet that needs it
+(never once per row), so the build stays linear in the batch; ``tests`` count the reads.
 
 Every string is written through :func:`iipeval.reports.safe_text.put`, which stores it as
 text and never as a formula: applicants choose their names. The same batch and
@@ -26,8 +33,9 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -38,8 +46,8 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -47,7 +55,7 @@ from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.outcomes import TIE_LABELS
-from iipeval.core.ranking import Ranking
+from iipeval.core.ranking import RankEntry, Ranking
 from iipeval.core.results import Result
 
 from .labels import (
@@ -88,6 +96,10 @@ EXCLUDED_FILL = PatternFill("solid", fgColor="F2F2F2")
 CHART_MAX_BARS = 30
 
 RANKING, DISAGREEMENT, FINDINGS, PARAMETERS = "排名", "专家分歧", "问题清单", "参数"
+NO_CARDS_NOTE = (
+    "本批申报较多，本工作簿未附逐份评分卡；各申报的指标得分与计分说明见同名 .json 文件，"
+    "需要评分卡时请加 --cards 重新生成。"
+)
 
 
 # -- cell writing ---------------------------------------------------------------------------
@@ -141,12 +153,13 @@ class Grid:
         for c in range(col, col + span):
             _style(self.ws.cell(row=row, column=c), style)
         if span > 1:
-            # Registered directly: Worksheet.merge_cells would re-create and re-border
-            # every covered cell, which dominates the time of a large workbook. The
-            # covered cells stay empty and keep the borders given above, as Excel does.
+            # Registered as a plain range: Worksheet.merge_cells (and MergedCellRange)
+            # would re-create and re-border every covered cell, which dominates the time
+            # of a large workbook; the writer only needs the reference. The covered cells
+            # stay empty and keep the borders given above, as Excel does.
             last = get_column_letter(col + span - 1)
             ref = f"{get_column_letter(col)}{row}:{last}{row}"
-            self.ws.merged_cells.add(MergedCellRange(self.ws, ref))
+            self.ws.merged_cells.ranges.add(CellRange(ref))
         self.cells.append((row, col, span, _shown(value, style), style.wrap))
         if style.size > FONT_SIZE:
             self.heights[row] = max(self.heights.get(row, 0), style.size * 1.6)
@@ -228,6 +241,14 @@ def _link(cell, sheet: str) -> None:
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!A1", display=None)
 
 
+def _applicant(g: Grid, row: int, name: str, card: str | None) -> None:
+    """The applicant's name, linked to its score card when the workbook holds one."""
+    if card:
+        _link(g.put(row, 1, name, LINK), card)
+    else:
+        g.put(row, 1, name)
+
+
 def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
@@ -249,16 +270,32 @@ def _fmt(x: float | None) -> str:
 # -- the workbook ---------------------------------------------------------------------------
 
 
+#: the largest batch whose results workbook holds a score card per application by default
+CARDS_AUTO_MAX = 100
+
+
 def write_results_workbook(
-    batch: Batch, path: Path, *, generated_at: datetime, robustness: Any = None
+    batch: Batch,
+    path: Path,
+    *,
+    generated_at: datetime,
+    robustness: Any = None,
+    cards: bool | None = None,
 ) -> None:
     """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
-    :func:`iipeval.reports.atomic.write_atomic`)."""
-    wb = build_workbook(batch, generated_at=generated_at, robustness=robustness)
+    :func:`iipeval.reports.atomic.write_atomic`). ``cards``: a score card per application;
+    ``None`` means so when the batch holds at most :data:`CARDS_AUTO_MAX` applications."""
+    wb = build_workbook(batch, generated_at=generated_at, robustness=robustness, cards=cards)
     save_deterministic(wb, Path(path), generated_at)
 
 
-def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = None) -> Workbook:
+def build_workbook(
+    batch: Batch,
+    *,
+    generated_at: datetime,
+    robustness: Any = None,
+    cards: bool | None = None,
+) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     stamp = _naive_utc(generated_at)
@@ -266,11 +303,15 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
     wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
     wb.properties.title = "工业互联网平台申报评分结果"
 
-    all_rows = list(rows(batch))  # a workbook is for people: it holds the batch at once
+    # Full results are read from the spool one at a time, once per sheet that needs
+    # them; names and links come from the ranking entries, which are in memory.
+    entries = [e for rk in batch.rankings for e in rk.entries]
+    if cards is None:
+        cards = len(entries) <= CARDS_AUTO_MAX
     taken = {
         n.lower() for n in (RANKING, DISAGREEMENT, FINDINGS, PARAMETERS, SUMMARY, VERIFICATION)
     }
-    cards = _card_names(all_rows, taken)
+    card_names = _card_names(entries, taken) if cards else {}
 
     rankings = batch.rankings
     if len(rankings) <= 1:
@@ -278,20 +319,31 @@ def build_workbook(batch: Batch, *, generated_at: datetime, robustness: Any = No
     else:
         names = [sheet_title(f"{RANKING}-{_ranking_short(rk)}", taken) for rk in batch.rankings]
     for k, rk in enumerate(rankings):
-        _ranking_sheet(wb.create_sheet(names[k]), batch, rk, all_rows, cards, first=k == 0)
+        _ranking_sheet(wb.create_sheet(names[k]), batch, rk, card_names, first=k == 0)
     if not rankings:
         _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
-    add_summary_sheet(wb, batch, all_rows)  # 推荐信息汇总表: reports/recommendation_sheet.py
-    add_verification_sheet(wb, batch, all_rows)  # 调研核查, if used: reports/verification_sheet.py
-    _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, all_rows, cards)
-    _findings_sheet(wb.create_sheet(FINDINGS), batch, all_rows, cards)
-    _parameters_sheet(wb.create_sheet(PARAMETERS), batch, all_rows, generated_at)
+    # One pass for the two sheets that need more than the entries: the summary keeps a few
+    # fields per application, 调研核查 only the results that were verified.
+    light, verified = [], []
+    for row in rows(batch):
+        res = row.result
+        light.append(
+            replace(row, result=SimpleNamespace(platform_name=res.platform_name, region=res.region))
+        )
+        if res.verification is not None:
+            verified.append(row)
+    add_summary_sheet(wb, batch, light)  # 推荐信息汇总表: reports/recommendation_sheet.py
+    add_verification_sheet(wb, batch, verified)  # 调研核查, if used: reports/verification_sheet.py
+    _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, card_names)
+    _findings_sheet(wb.create_sheet(FINDINGS), batch, card_names)
+    _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
     if robustness is not None:  # a core.robustness.Robustness, when asked for
         from .robustness_sheet import add_sheets
 
         add_sheets(wb, robustness, taken)
-    for row in all_rows:
-        _card_sheet(wb.create_sheet(cards[id(row)]), batch, row)
+    if cards:
+        for row in rows(batch):
+            _card_sheet(wb.create_sheet(card_names[row.entry.source]), batch, row)
     wb.active = 0
     return wb
 
@@ -332,12 +384,13 @@ def abbreviate(name: str) -> str:
     return short or name.strip()
 
 
-def _card_names(all_rows: list[Row], taken: set[str]) -> dict[int, str]:
-    digits = max(2, len(str(len(all_rows))))
+def _card_names(entries: list[RankEntry], taken: set[str]) -> dict[str, str]:
+    """Source → score card sheet name, numbered in ranking order."""
+    digits = max(2, len(str(len(entries))))
     out = {}
-    for n, row in enumerate(all_rows, start=1):
+    for n, e in enumerate(entries, start=1):
         prefix = f"{n:0{digits}d}-"
-        out[id(row)] = sheet_title(prefix + abbreviate(row.result.applicant), taken)
+        out[e.source] = sheet_title(prefix + abbreviate(e.applicant), taken)
     return out
 
 
@@ -352,28 +405,26 @@ def _ranking_short(rk: Ranking) -> str:
     return f"{base}（{rk.subtype_name}）" if rk.subtype_name else base
 
 
-def _names(batch: Batch, framework: str) -> dict[str, str]:
-    """Dimension and indicator ids → names, from the results of this criteria set."""
-    out: dict[str, str] = {}
-    for r in batch.iter_results():
-        if r.framework == framework:  # every result of a set names the same ids
-            out |= {d.id: d.name for d in r.dimensions}
-            out |= {i.id: i.name for i in r.indicators}
-            break
-    return out
+def _names(result: Result | None) -> dict[str, str]:
+    """Dimension and indicator ids → names; every result of a criteria set names the same
+    ids, so any one of them (the row's own, or a ranking's first) serves the whole set."""
+    if result is None:
+        return {}
+    return {d.id: d.name for d in result.dimensions} | {i.id: i.name for i in result.indicators}
 
 
 # -- 排名 -------------------------------------------------------------------------------------
 
 
-def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: bool) -> None:
-    mine = [row for row in all_rows if row.ranking is rk]
-    dims = [(d.id, d.name) for d in mine[0].result.dimensions] if mine else []
-    names = {**TIE_LABELS, **_names(batch, rk.framework)}
+def _ranking_sheet(ws, batch: Batch, rk: Ranking, cards, *, first: bool) -> None:
+    mine = rk.entries
+    sample = batch.result(mine[0].source) if mine else None
+    dims = [(d.id, d.name) for d in sample.dimensions] if sample else []
+    names = {**TIE_LABELS, **_names(sample)}
     headers = ["排名", "申报单位", "标识", "总分", *(n for _, n in dims)]
     headers += ["等级", "待专家评分", "推荐意见", "说明"]
     ncol = len(headers)
-    widest = max((display_width(row.result.applicant) for row in mine), default=16)
+    widest = max((display_width(e.applicant) for e in mine), default=16)
     name_width = min(44.0, max(16.0, widest + 3))
     g = Grid(ws, fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: 36}, max_width=14)
     for k in range(len(dims)):
@@ -393,14 +444,17 @@ def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: boo
     g.put(2, 1, note, NOTE, span=ncol)
     g.line(3, 1, headers, HEAD)
     r = 4
-    for row in mine:
-        e = row.entry
+    for e in mine:
         fill = EXCLUDED_FILL if e.rank is None else None
         g.put(r, 1, e.rank, Style(horizontal="center", fill=fill))
-        _link(
-            g.put(r, 2, e.applicant, Style(color=LINK.color, underline="single", fill=fill)),
-            cards[id(row)],
-        )
+        card = cards.get(e.source)
+        if card:
+            _link(
+                g.put(r, 2, e.applicant, Style(color=LINK.color, underline="single", fill=fill)),
+                card,
+            )
+        else:
+            g.put(r, 2, e.applicant, Style(fill=fill))
         g.put(r, 3, e.key, Style(fill=fill))
         g.put(r, 4, e.total, Style(number_format=NUM_FORMAT, bold=True, fill=fill))
         for k, (dim_id, _) in enumerate(dims):
@@ -428,6 +482,9 @@ def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: boo
             NOTE,
             span=ncol,
         )
+    if first and mine and not cards:
+        r += 1
+        g.put(r, 1, NO_CARDS_NOTE, NOTE, span=ncol)
     ws.freeze_panes = "C4"
     _print_setup(ws, "1:3")
     g.finish()
@@ -435,7 +492,7 @@ def _ranking_sheet(ws, batch: Batch, rk: Ranking, all_rows, cards, *, first: boo
     # The chart sits beside the table for the screen; the printed page is the table alone,
     # which a chart beside it would shrink to an unreadable scale.
     ws.print_area = f"A1:{get_column_letter(ncol)}{max(r, 3)}"
-    ranked = [row for row in mine if row.entry.rank is not None and row.entry.total is not None]
+    ranked = [e for e in mine if e.rank is not None and e.total is not None]
     if ranked:
         n = min(len(ranked), CHART_MAX_BARS)
         chart = BarChart()
@@ -488,7 +545,7 @@ def _empty_ranking_sheet(ws, batch: Batch) -> None:
 # -- 专家分歧 -----------------------------------------------------------------------------------
 
 
-def _disagreement_sheet(ws, batch: Batch, all_rows, cards) -> None:
+def _disagreement_sheet(ws, batch: Batch, cards) -> None:
     headers = [
         "申报单位",
         "评价体系",
@@ -513,14 +570,14 @@ def _disagreement_sheet(ws, batch: Batch, all_rows, cards) -> None:
     )
     g.line(3, 1, headers, HEAD)
     r = 4
-    for row in all_rows:
+    for row in rows(batch):
         res = row.result
         threshold = disagreement_threshold(batch, res.framework, res.subtype)
         for p in res.panels:
             if not p.disagreement:
                 continue
             scores = list(p.experts.values())
-            _link(g.put(r, 1, res.applicant, LINK), cards[id(row)])
+            _applicant(g, r, res.applicant, cards.get(row.entry.source))
             g.put(r, 2, row.set_label)
             g.put(r, 3, p.label)
             g.put(r, 4, experts_text(p))
@@ -539,7 +596,7 @@ def _disagreement_sheet(ws, batch: Batch, all_rows, cards) -> None:
 # -- 问题清单 -----------------------------------------------------------------------------------
 
 
-def _findings_sheet(ws, batch: Batch, all_rows, cards) -> None:
+def _findings_sheet(ws, batch: Batch, cards) -> None:
     headers = [
         "序号",
         "申报单位",
@@ -564,9 +621,11 @@ def _findings_sheet(ws, batch: Batch, all_rows, cards) -> None:
     )
     g.line(3, 1, headers, HEAD)
     listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
-    for row in all_rows:
-        names = _names(batch, row.result.framework)
-        listed += [(row.result.applicant, cards[id(row)], names, f) for f in row.result.findings]
+    for row in rows(batch):
+        if row.result.findings:
+            names = _names(row.result)
+            card = cards.get(row.entry.source)
+            listed += [(row.result.applicant, card, names, f) for f in row.result.findings]
     for rej in batch.rejected:
         listed += [("（无法评分）", None, {}, f) for f in rej.findings]
     listed += [("批次", None, {}, f) for f in batch.findings]
@@ -611,7 +670,7 @@ def _review_panel_text(batch: Batch) -> str:
     )
 
 
-def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> None:
+def _parameters_sheet(ws, batch: Batch, generated_at: datetime) -> None:
     """Per criteria set: version and hash, then three compact tables (weights, scoring
     rules with one row per rule or component, panel/ranking/grade policy)."""
     widths = {1: 40, 2: 26, 3: 11, 4: 10, 5: 11, 6: 11, 7: 11, 8: 44}
@@ -632,9 +691,10 @@ def _parameters_sheet(ws, batch: Batch, all_rows, generated_at: datetime) -> Non
         g.put(r, 1, label, LABEL)
         g.put(r, 2, value, TEXT, span=7)
         r += 1
-    sets: dict[str, Row] = {}
-    for row in all_rows:
-        sets.setdefault(params_key(row.result.framework, row.result.subtype), row)
+    sets: dict[str, Row] = {}  # one result per criteria set, read once
+    for rk in batch.rankings:
+        for e in rk.entries[:1]:
+            sets.setdefault(params_key(e.framework, e.subtype), Row(rk, e, batch.result(e.source)))
     for key, snap in batch.parameters.items():
         sample = sets.get(key)
         values = snap.get("values", {})

@@ -1,0 +1,82 @@
+"""The results workbook at the scale of a national round: linear in the batch, and score
+cards by default only where a per-application sheet is still something a reader opens.
+
+Speed itself is measured by ``benchmarks/batch.py``; here the build's *shape* is checked by
+counting how often it reads a full result back from the spool, which does not depend on
+the machine: once per sheet that needs the results, never once per row.
+"""
+
+from __future__ import annotations
+
+import pytest
+from reports_batch import GENERATED_AT, demo_batch
+
+from iipeval.core.api import Evaluator
+from iipeval.core.batch import assemble, index_reviews
+from iipeval.core.ranking import Standing
+from iipeval.core.spool import ResultSpool
+from iipeval.reports import results_workbook
+from iipeval.reports.results_workbook import NO_CARDS_NOTE, build_workbook
+
+
+def spooled(n: int):
+    """A batch of ``n`` applications (copies of the demo's, each its own source), with the
+    full results waiting in a spool as ``score`` keeps them."""
+    base = [r for r in demo_batch().results]
+    spool = ResultSpool()
+    standings = []
+    for k in range(n):
+        r = base[k % len(base)].model_copy(update={"source": f"app_{k:05d}.xlsx"})
+        spool.add(r.source, r.model_dump_json().encode())
+        standings.append(Standing.of(r))
+    index = index_reviews([], None)
+    return assemble(Evaluator(), standings, [], index, spool), spool
+
+
+def reads_to_build(n: int, monkeypatch, **kw) -> int:
+    batch, _ = spooled(n)
+    count = 0
+    raw = ResultSpool.raw
+
+    def counting(self, source):
+        nonlocal count
+        count += 1
+        return raw(self, source)
+
+    with monkeypatch.context() as m:
+        m.setattr(ResultSpool, "raw", counting)
+        build_workbook(batch, generated_at=GENERATED_AT, **kw)
+    return count
+
+
+@pytest.mark.parametrize("cards", [False, True])
+def test_build_reads_each_result_a_fixed_number_of_times(monkeypatch, cards):
+    sets = 5  # criteria sets (and sub-types) in the demo batch: one sample each
+    per_result = 2 + cards  # 专家分歧, 问题清单 and, with cards, the card itself
+    for n in (12, 48):
+        reads = reads_to_build(n, monkeypatch, cards=cards)
+        assert reads <= per_result * n + 2 * sets, (n, reads)
+
+
+def test_large_batch_has_no_card_sheets_by_default_and_says_how_to_get_them(monkeypatch):
+    monkeypatch.setattr(results_workbook, "CARDS_AUTO_MAX", 6)
+    batch, _ = spooled(8)
+    wb = build_workbook(batch, generated_at=GENERATED_AT)
+    assert len(wb.sheetnames) == 8  # 5 rankings, 专家分歧, 问题清单, 参数, and no cards
+    assert not any(n[:2].isdigit() for n in wb.sheetnames)
+    first = wb[wb.sheetnames[0]]
+    notes = [c.value for row in first.iter_rows() for c in row]
+    assert NO_CARDS_NOTE in notes
+    assert not any(c.hyperlink for row in first.iter_rows() for c in row)
+
+    wb = build_workbook(batch, generated_at=GENERATED_AT, cards=True)
+    cards = [n for n in wb.sheetnames if n[:2].isdigit()]
+    assert len(cards) == 8
+    first = wb[wb.sheetnames[0]]
+    assert NO_CARDS_NOTE not in [c.value for row in first.iter_rows() for c in row]
+
+
+def test_small_batch_keeps_a_card_per_application_by_default():
+    batch, _ = spooled(5)
+    wb = build_workbook(batch, generated_at=GENERATED_AT)
+    assert len([n for n in wb.sheetnames if n[:2].isdigit()]) == 5
