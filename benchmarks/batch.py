@@ -66,6 +66,7 @@ def seeds(folder: Path) -> list[Path]:
     return out
 
 
+SEED_CODE, SEED_NAME = "91430100MA4L16JQ9D", "湖南示例工业互联网有限公司"
 NUMBER = re.compile(rb'(<c r="E\d+"[^>]*><v>)(\d+)(</v>)')
 
 
@@ -80,17 +81,18 @@ def variant(seed: bytes, n: int, rng: random.Random) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
+            # strings may be inline (openpyxl) or shared (Excel): replace them wherever
+            if info.filename.startswith("xl/worksheets/") or info.filename.endswith(
+                "sharedStrings.xml"
+            ):
                 factor = rng.uniform(0.3, 3.0)
                 body = NUMBER.sub(
                     lambda m, f=factor: m[1] + str(max(0, int(int(m[2]) * f))).encode() + m[3],
                     body,
                 )
-            elif info.filename == "xl/sharedStrings.xml":
-                body = body.replace(b"91430100MA4L16JQ9D", code.encode())
+                body = body.replace(SEED_CODE.encode(), code.encode())
                 body = body.replace(
-                    "湖南示例工业互联网有限公司".encode(),
-                    f"湖南示例{n:05d}号工业互联网有限公司".encode(),
+                    SEED_NAME.encode(), f"湖南示例{n:05d}号工业互联网有限公司".encode()
                 )
             dst.writestr(info, body)
     return buf.getvalue()

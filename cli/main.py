@@ -11,6 +11,7 @@ outputs are left as they were.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -18,19 +19,81 @@ import traceback
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from iipeval.core import __version__
-from iipeval.core.api import Evaluator
-from iipeval.core.application import application_schema
-from iipeval.core.host import ENV_VAR, UnknownFramework
-from iipeval.core.params import ParamsError, load_parameters
-from iipeval.core.results import Rejected
-from iipeval.excel import intake
-from iipeval.reports import atomic
+if TYPE_CHECKING:
+    from iipeval.core.api import Evaluator
+    from iipeval.reports import atomic
 
-from . import inputs, render
+# The core (pydantic models, plugins), openpyxl and the command modules are imported when a
+# command runs, not before: ``iipeval --help`` and a mistyped option answer at once, and the
+# one command that runs pays only for what it uses.
+
+#: commands defined in their own modules → (module, the one-line help ``iipeval --help``
+#: lists); ``tests/test_cli.py`` checks the line against the command's own help.
+LAZY_COMMANDS = {
+    "panel": (
+        "review",
+        "为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。",
+    ),
+    "plugin": ("plugin", "编写评价体系插件：生成插件骨架（new）、检查已安装的插件（check）。"),
+    "score": (
+        "score",
+        "对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。",
+    ),
+    "template": ("workbook", "生成评价体系的申报表模板（.xlsx；加 --xlsm 为启用宏的 .xlsm）。"),
+    "robustness": (
+        "robustness",
+        "分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。",
+    ),
+    "weights": (
+        "weights",
+        "权重的来源：层次分析法调查表、单个判断矩阵、客观赋权（熵权法、CRITIC）。",
+    ),
+    "verification": (
+        "round",
+        "调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。",
+    ),
+    "compare": (
+        "round",
+        "补正比对：OLD 与 NEW（文件或文件夹）中同一申报（按统一社会信用代码、再按名称匹配）的"
+        "已改正、仍未改正、新出现的问题，以及全部数值变化（未被要求修改的变化标为需关注）。",
+    ),
+    "reproduce": (
+        "reproduce",
+        "按运行记录（*.manifest.json）重新评分，逐字节核对每个输出，并指出第一处不同。",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands in :data:`LAZY_COMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(f"{__package__}.{LAZY_COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            cmd = self.commands.get(name)
+            if cmd is not None:
+                rows.append((name, cmd.get_short_help_str(limit)))
+            else:
+                rows.append(
+                    (name, click.utils.make_default_short_help(LAZY_COMMANDS[name][1], limit))
+                )
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 #: Exit status of an unexpected error (a bug), and of outputs that could not be written.
 EXIT_INTERNAL = 3
@@ -46,13 +109,18 @@ FORMAT = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="iipeval")
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="iipeval", prog_name="iipeval")
 def cli() -> None:
     """iipeval：工业互联网平台申报评价（评价体系以插件形式加载）。"""
 
 
 def evaluator(params: str | None = None) -> Evaluator:
+    from iipeval.core.api import Evaluator
+    from iipeval.core.params import ParamsError, load_parameters
+
+    from . import render
+
     try:
         ev = Evaluator(params=load_parameters(params))
         ev.check_parameters()
@@ -64,6 +132,8 @@ def evaluator(params: str | None = None) -> Evaluator:
 
 
 def registered(ev: Evaluator, framework_id: str):
+    from iipeval.core.host import UnknownFramework
+
     try:
         return ev.framework(framework_id)
     except UnknownFramework as exc:
@@ -74,6 +144,8 @@ def registered(ev: Evaluator, framework_id: str):
 @FORMAT
 def frameworks(fmt: str) -> None:
     """列出已加载的评价体系。"""
+    from . import render
+
     ev = evaluator()
     rows = [
         {
@@ -96,6 +168,8 @@ def frameworks(fmt: str) -> None:
 @FORMAT
 def show(framework_id: str, fmt: str) -> None:
     """显示评价体系的维度、指标（原文）与数据项。"""
+    from . import render
+
     rf = registered(evaluator(), framework_id)
     if fmt == "json":
         click.echo(render.dumps(render.framework_json(rf.framework, rf.plugin)))
@@ -107,6 +181,10 @@ def show(framework_id: str, fmt: str) -> None:
 @click.argument("framework_id", metavar="ID")
 def schema(framework_id: str) -> None:
     """输出该评价体系申报数据的 JSON Schema。"""
+    from iipeval.core.application import application_schema
+
+    from . import render
+
     rf = registered(evaluator(), framework_id)
     click.echo(render.dumps(application_schema(rf.framework)))
 
@@ -115,6 +193,10 @@ def schema(framework_id: str) -> None:
 @FORMAT
 def plugins(fmt: str) -> None:
     """列出已加载的插件、版本及其实现的钩子。"""
+    from iipeval.core.host import ENV_VAR
+
+    from . import render
+
     ev = evaluator()
     rows = [
         {
@@ -158,6 +240,10 @@ def output_set(
     that fails afterwards (disk full) exits 4. The previous outputs stay as they were.
     ``directory`` is the output folder when the targets' names are known only later.
     """
+    from iipeval.reports import atomic
+
+    from . import inputs
+
     if directory is None and not targets:
         yield None
         return
@@ -181,6 +267,10 @@ def output_set(
 
 
 def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
+    from iipeval.excel import intake
+
+    from . import inputs
+
     if framework:
         registered(ev, framework)
     paths = inputs.expand(files)
@@ -190,6 +280,8 @@ def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
 
 
 def _failed(results) -> bool:
+    from iipeval.core.results import Rejected
+
     return any(isinstance(r, Rejected) or not r.accepted for r in results)
 
 
@@ -209,6 +301,10 @@ def _failed(results) -> bool:
 )
 def validate(files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
+    from iipeval.core.results import Rejected
+
+    from . import render
+
     ev = evaluator()
     results = _score_all(ev, files, framework)
     rows = []
@@ -272,7 +368,3 @@ def main() -> None:
         where = f"详细信息已写入 {log}，请将该文件发给技术支持" if log else "且无法写入错误日志"
         click.echo(f"错误：iipeval 内部出错，已停止（{where}）。此前的输出文件未被改动。", err=True)
         sys.exit(EXIT_INTERNAL)
-
-
-# Commands defined in their own modules register themselves on ``cli`` when imported.
-from . import plugin, reproduce, review, robustness, round, score, weights, workbook  # noqa: E402, F401

@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from .main import FORMAT, cli, render
+from . import render
+from .main import FORMAT, cli
 
 
 @cli.group()

@@ -5,9 +5,17 @@ entry-point group (see :mod:`iipeval.core.host`); the engine (:mod:`iipeval.core
 scores an application against whichever set it is handed.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("iipeval")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-    __version__ = "0.0.0"
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the package metadata when first asked for: importlib.metadata
+    costs more than the rest of a small command's start-up."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("iipeval")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        value = "0.0.0"
+    globals()["__version__"] = value
+    return value

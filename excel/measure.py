@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 
 #: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
 #: half-width glyph: Excel and WPS measure columns in the Normal font's digit width, 8px for
@@ -24,6 +25,7 @@ def text_width(text: str) -> float:
     return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else NARROW for c in text)
 
 
+@lru_cache(maxsize=1 << 16)  # an expert workbook per expert repeats every text
 def line_count(text: str, width: float, size: float = 11.0) -> int:
     """Lines ``text`` at ``size`` points wraps into in a column ``width`` units wide."""
     usable = max(width - 1.0, 1.0) * 11.0 / size

@@ -76,6 +76,7 @@ from .review_layout import (
     file_name,
     score_columns,
 )
+from .sheetwrite import merge, style
 
 # --------------------------------------------------------------------------------------
 # styles (yellow = type here, grey = computed, as in the application workbook)
@@ -390,23 +391,16 @@ def _cell(
         put(c, value)
     elif value is not None:
         c.value = value
-    c.font = font
-    c.alignment = align
-    if fill is not None:
-        c.fill = fill
-    if border:
-        c.border = GRID
-    if fmt_:
-        c.number_format = fmt_
+    style(c, font, align, fill, GRID if border else None, fmt_)
     return c
 
 
 def _heading(ws: Worksheet, last: str, title: str, note: str, width: float) -> None:
     """A sheet's title (row 1) and its explanatory note (row 2), across columns A..last."""
-    ws.merge_cells(f"A1:{last}1")
+    merge(ws, f"A1:{last}1")
     _cell(ws, 1, 1, title, font=TITLE, align=Alignment(vertical="center"), border=False)
     ws.row_dimensions[1].height = 26
-    ws.merge_cells(f"A2:{last}2")
+    merge(ws, f"A2:{last}2")
     _cell(ws, 2, 1, note, font=NOTE, align=WRAP, border=False)
     ws.row_dimensions[2].height = row_height([(note, width, 10)])
 
@@ -469,7 +463,7 @@ def _guide_sheet(
     fw = rs.framework
     n = len(cols.parts)
     _widths(ws, {1: 18, 2: 96})
-    ws.merge_cells("A1:B1")
+    merge(ws, "A1:B1")
     _cell(ws, 1, 1, f"专家评分表：{fw.name}", font=TITLE, align=CENTER, border=False)
     ws.row_dimensions[1].height = 28
     facts = [
@@ -552,10 +546,10 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     head_w = sum(w for c, w in widths.items() if c <= cols.total)
     who = f"{expert.id} {expert.name}".strip()
     title = f"专家评分表　{fw.name}\n评审组：{panel_id}　专家：{who}"
-    ws.merge_cells(f"A{TITLE_ROW}:{head}{TITLE_ROW}")
+    merge(ws, f"A{TITLE_ROW}:{head}{TITLE_ROW}")
     _cell(ws, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
     ws.row_dimensions[TITLE_ROW].height = row_height([(title, head_w, 14)])
-    ws.merge_cells(f"A{NOTE_ROW}:{head}{NOTE_ROW}")
+    merge(ws, f"A{NOTE_ROW}:{head}{NOTE_ROW}")
     note = (
         "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
         "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
@@ -579,12 +573,12 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         fixed.append((cols.subtype, "申报类型"))
     for c, text in fixed:
         L = get_column_letter(c)
-        ws.merge_cells(f"{L}{HEADER_ROW}:{L}{SUBHEADER_ROW}")
+        merge(ws, f"{L}{HEADER_ROW}:{L}{SUBHEADER_ROW}")
         _cell(ws, HEADER_ROW, c, text, font=BOLD, fill=HEADER_FILL, align=CENTER)
         _cell(ws, SUBHEADER_ROW, c, None, fill=HEADER_FILL)
     heights = []
     for p in cols.parts:
-        ws.merge_cells(f"{p.score_letter}{HEADER_ROW}:{p.comment_letter}{HEADER_ROW}")
+        merge(ws, f"{p.score_letter}{HEADER_ROW}:{p.comment_letter}{HEADER_ROW}")
         _cell(ws, HEADER_ROW, p.score_col, p.label, font=BOLD, fill=HEADER_FILL, align=CENTER)
         _cell(ws, HEADER_ROW, p.comment_col, None, fill=HEADER_FILL)
         _cell(ws, SUBHEADER_ROW, p.score_col, "评分", font=BOLD, fill=HEADER_FILL, align=CENTER)
@@ -694,7 +688,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         )
         sign = end + 2
     else:
-        ws.merge_cells(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
+        merge(ws, f"A{FIRST_ROW}:{last}{FIRST_ROW}")
         _cell(
             ws,
             FIRST_ROW,
@@ -704,7 +698,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
             border=False,
         )
         sign = FIRST_ROW + 2
-    ws.merge_cells(f"A{sign}:{last}{sign}")
+    merge(ws, f"A{sign}:{last}{sign}")
     _cell(
         ws,
         sign,
@@ -823,7 +817,7 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
     parts = {pid: (label, ind) for pid, label, ind in rs.parts()}
     r = 4
     for k, row in enumerate(rows):
-        ws.merge_cells(f"A{r}:{last}{r}")
+        merge(ws, f"A{r}:{last}{r}")
         head = f"{k + 1}. {row.applicant}（{row.key}）"
         if row.subtype_name:
             head += f"　申报类型：{row.subtype_name}"
@@ -849,7 +843,7 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
                 + "；".join(f"{e.name}（{e.reason}）" for e in row.pending.exclusions)
             )
         if notes:
-            ws.merge_cells(f"A{r}:{last}{r}")
+            merge(ws, f"A{r}:{last}{r}")
             text = "注意：" + "；".join(notes)
             _cell(ws, r, 1, text, font=Font(name=FONT_NAME, size=10, color="C00000"))
             ws.row_dimensions[r].height = row_height([(text, sum(widths.values()), 10)])
@@ -905,13 +899,13 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
                 _cell(ws, r, c, v, align=RIGHT if num else WRAP, fmt_=POINTS if num else None)
             ws.row_dimensions[r].height = row_height([(a.explanation, widths[7])])
             r += 1
-        ws.merge_cells(f"A{r}:E{r}")
+        merge(ws, f"A{r}:E{r}")
         _cell(ws, r, 1, "定量部分合计", font=BOLD, align=RIGHT)
         _cell(ws, r, 6, row.linear.constant, font=BOLD, align=RIGHT, fmt_=POINTS)
         _cell(ws, r, 7, "即各专家评分项均为0分时的总分")
         r += 1
-        ws.merge_cells(f"A{r}:C{r}")
-        ws.merge_cells(f"E{r}:F{r}")
+        merge(ws, f"A{r}:C{r}")
+        merge(ws, f"E{r}:F{r}")
         heads = {
             1: "专家评分项（您的评分×折算系数计入总分）",
             4: "满分折合",
@@ -924,13 +918,13 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         r += 1
         for pid, coef in row.linear.coefficients.items():
             label, _ind = parts[pid]
-            ws.merge_cells(f"A{r}:C{r}")
+            merge(ws, f"A{r}:C{r}")
             _cell(ws, r, 1, label)
             for c in (2, 3):
                 _cell(ws, r, c, None)
             top = (row.linear.full or {}).get(pid, 100.0)  # the part's full mark as typed
             _cell(ws, r, 4, top * coef, align=RIGHT, fmt_=POINTS)
-            ws.merge_cells(f"E{r}:F{r}")
+            merge(ws, f"E{r}:F{r}")
             _cell(ws, r, 5, coef, align=CENTER, fmt_="0.0000")
             _cell(ws, r, 6, None)
             example = f"评{fmt(top)}分计入{fmt(top * coef)}分；评{fmt(top * 0.8)}分计入{fmt(top * 0.8 * coef)}分"

@@ -15,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import Cell
+if TYPE_CHECKING:  # the CSV and the terminal use this module without openpyxl
+    from openpyxl.cell.cell import Cell
 
 from iipeval.core.text import cap
 
