@@ -7,6 +7,7 @@ from :mod:`iipeval.excel.review_workbook`.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from functools import partial
 from pathlib import Path
@@ -53,7 +54,13 @@ from .main import cli, evaluator, output_set, registered
     show_default=True,
     help="评分表形式：xlsx 为专家评分表；json 为签名的 JSON 评分表（供其他评分系统填写）",
 )
-def panel(applications, panel_file, outdir, framework, params, force, xlsm, forms) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="同时生成评分表的进程数（默认：全部 CPU 核心）",
+)
+def panel(applications, panel_file, outdir, framework, params, force, xlsm, forms, jobs) -> None:
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
@@ -94,13 +101,14 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
         try:
             written, notes, record = generate_panel(
                 ev,
-                intake.applications(paths, params=ev.params),
+                intake.applications(paths, params=ev.params, jobs=jobs),
                 the_panel,
                 tmp,  # staged, then put in place with the record as one set
                 framework=framework,
                 force=True,
                 issued_suffix=".xlsm" if xlsm else ".xlsx",
                 forms=forms,
+                jobs=jobs or os.cpu_count() or 1,
             )
         except PanelGenerationError as exc:
             click.echo(f"错误：{exc}", err=True)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import secrets
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1174,6 +1176,7 @@ def generate_panel(
     force: bool = False,
     issued_suffix: str = ".xlsx",
     forms: str = "xlsx",
+    jobs: int = 1,
 ) -> tuple[list[Written], list[str], PanelRecord]:
     """Write one signed workbook per expert into ``outdir``; return what was written, notes,
     and the round's record (with its new key), which the caller keeps for the organiser.
@@ -1182,6 +1185,7 @@ def generate_panel(
     the panel file's own ``framework`` keeps only applications of that set.
     ``issued_suffix`` is the suffix the forms will finally carry (``.xlsm`` when converted);
     ``forms="json"`` issues signed JSON forms (:mod:`iipeval.core.review_form`) instead.
+    ``jobs`` > 1 builds the workbooks in that many processes (the same bytes either way).
     """
     outdir = Path(outdir)
     sets = prepare(ev, loaded, framework)
@@ -1203,6 +1207,7 @@ def generate_panel(
     for _, rs, expert, *_ in plan.outputs:
         rosters.setdefault(rs.framework.id, []).append(expert.id)
     issued: dict[str, list[IssuedForm]] = {}
+    workbooks: list[tuple] = []
     for path, rs, expert, rows, excluded in plan.outputs:
         if forms == "json":
             form = issue_form(
@@ -1219,17 +1224,8 @@ def generate_panel(
             text = json.dumps(form, ensure_ascii=False, indent=2) + "\n"
             write_atomic(path, lambda p, t=text: p.write_text(t, "utf-8"), force=True)
         else:
-            wb = build_workbook(
-                rs,
-                panel.id,
-                expert,
-                rows,
-                excluded,
-                rosters[rs.framework.id],
-                round_id=round_id,
-                key=bytes.fromhex(key),
-            )
-            save_atomic(wb, path)
+            roster = rosters[rs.framework.id]
+            workbooks.append((path, rs, panel.id, expert, rows, excluded, roster, round_id, key))
         written.append(Written(path, expert, rs.framework.id, len(rows), excluded))
         issued.setdefault(expert.id, []).append(
             IssuedForm(
@@ -1239,6 +1235,7 @@ def generate_panel(
                 recused=[_assignment(e.row) for e in excluded],
             )
         )
+    _write_workbooks(workbooks, jobs)
     record = PanelRecord(
         round=round_id,
         panel=panel.id,
@@ -1259,6 +1256,37 @@ def generate_panel(
                     f"{r.source}: 申报数据有{r.errors}处错误待补正，评分表中的定量得分按现有数据计算"
                 )
     return written, notes, record
+
+
+#: the workbooks being written; forked workers inherit it and take their share by index
+_PENDING: list[tuple] = []
+
+
+def _write_workbook(k: int) -> None:
+    path, rs, panel_id, expert, rows, excluded, roster, round_id, key = _PENDING[k]
+    wb = build_workbook(
+        rs, panel_id, expert, rows, excluded, roster, round_id=round_id, key=bytes.fromhex(key)
+    )
+    save_atomic(wb, path)
+
+
+def _write_workbooks(pending: list[tuple], jobs: int) -> None:
+    """Build and save every expert workbook. Each is independent of the others, so with
+    ``jobs`` > 1 forked processes share them (nothing is pickled but an index); a failure
+    in one is raised here as it would be in-process."""
+    global _PENDING
+    _PENDING = pending
+    try:
+        fork = "fork" in mp.get_all_start_methods()
+        if jobs <= 1 or len(pending) <= 1 or not fork:
+            for k in range(len(pending)):
+                _write_workbook(k)
+            return
+        workers = min(jobs, len(pending))
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            list(pool.map(_write_workbook, range(len(pending))))
+    finally:
+        _PENDING = []
 
 
 def _assignment(row: ReviewRow) -> Assignment:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from iipeval.core.batch import Batch
-from iipeval.core.ranking import RankEntry, Ranking
-from iipeval.core.results import PanelDetail, Result
+if TYPE_CHECKING:  # annotations only: ``validate`` renders without the batch machinery
+    from iipeval.core.batch import Batch
+    from iipeval.core.ranking import RankEntry, Ranking
+    from iipeval.core.results import PanelDetail, Result
 
 from .labels import method_label, set_label
 from .safe_text import number

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -576,3 +577,28 @@ def test_json_review_files(tmp_path):
     )
 
     assert [f.code for f in read_reviews(tmp_path / "x.csv").findings] == ["unsupported"]
+
+
+def test_workbooks_built_in_parallel_are_the_ones_built_in_turn(ev, tmp_path):
+    """``panel --jobs N`` shares the workbooks among processes: each must come out exactly
+    as built in one process (only the signature differs, as the round's key does)."""
+    loaded = national_set(ev)
+    text = 'id = "P1"\nround = "R1"\n' + "".join(
+        f'[[experts]]\nid = "E0{k}"\nname = "专家{k}"\n' for k in range(1, 4)
+    )
+    panel = load_panel_text(tmp_path, text)
+    serial, _, _ = generate_panel(ev, loaded, panel, tmp_path / "one", jobs=1)
+    parallel, _, record = generate_panel(ev, loaded, panel, tmp_path / "many", jobs=3)
+    assert [w.path.name for w in serial] == [w.path.name for w in parallel]
+    for a, b in zip(serial, parallel, strict=True):
+        za, zb = zipfile.ZipFile(a.path), zipfile.ZipFile(b.path)
+        assert za.namelist() == zb.namelist()
+        differ = [
+            n for n in za.namelist() if not n.startswith("docProps/") and za.read(n) != zb.read(n)
+        ]
+        assert all(b"hmac-sha256:" in zb.read(n) for n in differ), differ
+        assert len(differ) <= 1
+        bundle = read_review_workbook(b.path)
+        assert not bundle.findings, bundle.findings
+        assert bundle.reviews
+    assert {f.file for e in record.experts for f in e.forms} == {w.path.name for w in parallel}
