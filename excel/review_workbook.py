@@ -183,23 +183,27 @@ def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> 
 
 
 def prepare(
-    ev: Evaluator, loaded: Iterable[Loaded], framework: str | None = None
+    ev: Evaluator, loaded: Iterable[Loaded], framework: str | None = None, jobs: int = 1
 ) -> dict[str, ReviewSet]:
     """Group readable applications by criteria set. Unreadable inputs and duplicate
     application keys refuse the whole run: a workbook missing an application, or holding
-    two rows a review cannot tell apart, must not go out to experts."""
+    two rows a review cannot tell apart, must not go out to experts. ``jobs`` > 1 computes
+    the rows in that many processes."""
     problems: list[str] = []
     sets: dict[str, ReviewSet] = {}
     seen: dict[str, str] = {}
-    for item in loaded:
+    items = list(loaded)
+    readable = [item for item in items if item.submission is not None]
+    done = _in_processes(_row, (ev, readable, framework), jobs)
+    rows = dict(zip(map(id, readable), done, strict=True))
+    for item in items:
         if item.submission is None:
             msgs = "；".join(f.message for f in item.findings) or "无法读取"
             problems.append(f"{item.source}: {msgs}")
             continue
-        try:
-            row = prepare_row(ev, item, framework)
-        except PanelGenerationError as exc:
-            problems.append(str(exc))
+        row = rows[id(item)]
+        if isinstance(row, str):
+            problems.append(row)
             continue
         if row.key.upper() in seen:
             problems.append(
@@ -1188,7 +1192,7 @@ def generate_panel(
     ``jobs`` > 1 builds the workbooks in that many processes (the same bytes either way).
     """
     outdir = Path(outdir)
-    sets = prepare(ev, loaded, framework)
+    sets = prepare(ev, loaded, framework, jobs)
     if not sets:
         raise PanelGenerationError("没有可用的申报")
     plan = plan_panel(sets, panel, outdir, panel.framework)
@@ -1235,7 +1239,7 @@ def generate_panel(
                 recused=[_assignment(e.row) for e in excluded],
             )
         )
-    _write_workbooks(workbooks, jobs)
+    _in_processes(_write_workbook, ((), workbooks), jobs)
     record = PanelRecord(
         round=round_id,
         panel=panel.id,
@@ -1258,35 +1262,42 @@ def generate_panel(
     return written, notes, record
 
 
-#: the workbooks being written; forked workers inherit it and take their share by index
-_PENDING: list[tuple] = []
+#: the work shared out by :func:`_in_processes`; forked workers inherit it
+_SHARED: tuple = ()
+
+
+def _in_processes(task, shared: tuple, jobs: int) -> list:
+    """``[task(k) for k in range(len(shared[1]))]``, the k-th item of ``shared[1]`` each.
+    With ``jobs`` > 1 forked processes take their share (nothing is pickled on the way in
+    but an index); a failure in one is raised here as it would be in-process."""
+    global _SHARED
+    _SHARED = shared
+    n = len(shared[1])
+    try:
+        if jobs <= 1 or n <= 1 or "fork" not in mp.get_all_start_methods():
+            return [task(k) for k in range(n)]
+        with ProcessPoolExecutor(min(jobs, n), mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(task, range(n), chunksize=max(1, n // (4 * jobs))))
+    finally:
+        _SHARED = ()
+
+
+def _row(k: int) -> ReviewRow | str:
+    """The k-th application's row, or why it cannot have one."""
+    ev, items, framework = _SHARED
+    try:
+        return prepare_row(ev, items[k], framework)
+    except PanelGenerationError as exc:
+        return str(exc)
 
 
 def _write_workbook(k: int) -> None:
-    path, rs, panel_id, expert, rows, excluded, roster, round_id, key = _PENDING[k]
+    """Build and save the k-th expert workbook (each is independent of the others)."""
+    path, rs, panel_id, expert, rows, excluded, roster, round_id, key = _SHARED[1][k]
     wb = build_workbook(
         rs, panel_id, expert, rows, excluded, roster, round_id=round_id, key=bytes.fromhex(key)
     )
     save_atomic(wb, path)
-
-
-def _write_workbooks(pending: list[tuple], jobs: int) -> None:
-    """Build and save every expert workbook. Each is independent of the others, so with
-    ``jobs`` > 1 forked processes share them (nothing is pickled but an index); a failure
-    in one is raised here as it would be in-process."""
-    global _PENDING
-    _PENDING = pending
-    try:
-        fork = "fork" in mp.get_all_start_methods()
-        if jobs <= 1 or len(pending) <= 1 or not fork:
-            for k in range(len(pending)):
-                _write_workbook(k)
-            return
-        workers = min(jobs, len(pending))
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            list(pool.map(_write_workbook, range(len(pending))))
-    finally:
-        _PENDING = []
 
 
 def _assignment(row: ReviewRow) -> Assignment:
