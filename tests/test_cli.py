@@ -186,3 +186,35 @@ def test_console_script_is_installed():
 
 def test_usage_error_exit_code():
     run("score", code=2)
+
+
+def test_help_lists_every_command_with_its_own_line_without_importing_it():
+    """``iipeval --help`` names the commands kept in their own modules from a table, so
+    that it starts without them; the table must say what each command says of itself."""
+    from iipeval.cli.main import LAZY_COMMANDS
+
+    code = (
+        "import sys; from click.testing import CliRunner; from iipeval.cli.main import cli;"
+        "print(CliRunner().invoke(cli, ['--help']).output);"
+        "print('HEAVY', [m for m in ('openpyxl', 'pydantic', 'iipeval.core.api',"
+        " 'iipeval.cli.score') if m in sys.modules])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lazy_help, heavy = proc.stdout.rsplit("HEAVY", 1)
+    assert heavy.strip() == "[]"
+    for name, (_module, line) in LAZY_COMMANDS.items():
+        assert cli.get_command(None, name).get_short_help_str(1000) == line
+    assert run("--help").strip() == lazy_help.strip()  # every command imported by now
+
+
+def test_cards_flag_adds_score_cards_and_no_cards_leaves_them_out(tmp_path):
+    import openpyxl
+
+    def cards(*flag):
+        out = tmp_path / f"r{len(flag)}{flag[0] if flag else ''}.xlsx"
+        CliRunner().invoke(cli, ["score", str(EXAMPLES), "-o", str(out), *flag])
+        return [n for n in openpyxl.load_workbook(out).sheetnames if n[:2].isdigit()]
+
+    assert len(cards()) == 4  # a small batch has its cards by default
+    assert cards("--no-cards") == []
+    assert len(cards("--cards")) == 4
