@@ -56,7 +56,7 @@ from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.outcomes import TIE_LABELS
 from iipeval.core.ranking import RankEntry, Ranking
-from iipeval.core.results import Result
+from iipeval.core.results import PanelDetail, Result
 
 from .labels import (
     PARAM_LABELS,
@@ -334,8 +334,9 @@ def build_workbook(
             verified.append(row)
     add_summary_sheet(wb, batch, light)  # 推荐信息汇总表: reports/recommendation_sheet.py
     add_verification_sheet(wb, batch, verified)  # 调研核查, if used: reports/verification_sheet.py
-    _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, card_names)
-    _findings_sheet(wb.create_sheet(FINDINGS), batch, card_names)
+    split, listed = _scan(batch, card_names)
+    _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, split)
+    _findings_sheet(wb.create_sheet(FINDINGS), batch, listed)
     _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
     if robustness is not None:  # a core.robustness.Robustness, when asked for
         from .robustness_sheet import add_sheets
@@ -545,7 +546,28 @@ def _empty_ranking_sheet(ws, batch: Batch) -> None:
 # -- 专家分歧 -----------------------------------------------------------------------------------
 
 
-def _disagreement_sheet(ws, batch: Batch, cards) -> None:
+def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list]:
+    """One pass over the full results for the two sheets that list across the batch: the
+    split panels (``(who, set, threshold, card, panel)``) and every finding (``(who, card,
+    names, f)``); neither keeps a full result."""
+    split: list[tuple[str, str, float | None, str | None, PanelDetail]] = []
+    listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
+    for row in rows(batch):
+        res, card = row.result, cards.get(row.entry.source)
+        if any(p.disagreement for p in res.panels):
+            threshold = disagreement_threshold(batch, res.framework, res.subtype)
+            split += [
+                (res.applicant, row.set_label, threshold, card, p)
+                for p in res.panels
+                if p.disagreement
+            ]
+        if res.findings:
+            names = _names(res)
+            listed += [(res.applicant, card, names, f) for f in res.findings]
+    return split, listed
+
+
+def _disagreement_sheet(ws, batch: Batch, split: list) -> None:
     headers = [
         "申报单位",
         "评价体系",
@@ -570,20 +592,15 @@ def _disagreement_sheet(ws, batch: Batch, cards) -> None:
     )
     g.line(3, 1, headers, HEAD)
     r = 4
-    for row in rows(batch):
-        res = row.result
-        threshold = disagreement_threshold(batch, res.framework, res.subtype)
-        for p in res.panels:
-            if not p.disagreement:
-                continue
-            scores = list(p.experts.values())
-            _applicant(g, r, res.applicant, cards.get(row.entry.source))
-            g.put(r, 2, row.set_label)
-            g.put(r, 3, p.label)
-            g.put(r, 4, experts_text(p))
-            g.line(r, 5, [max(scores), min(scores), p.spread, threshold, p.score], NUM)
-            g.put(r, 10, "需复议", Style(bold=True, fill=FLAG_FILL, horizontal="center"))
-            r += 1
+    for who, label, threshold, card, p in split:
+        scores = list(p.experts.values())
+        _applicant(g, r, who, card)
+        g.put(r, 2, label)
+        g.put(r, 3, p.label)
+        g.put(r, 4, experts_text(p))
+        g.line(r, 5, [max(scores), min(scores), p.spread, threshold, p.score], NUM)
+        g.put(r, 10, "需复议", Style(bold=True, fill=FLAG_FILL, horizontal="center"))
+        r += 1
     if r == 4:
         g.put(r, 1, "本批没有超过阈值的专家分歧。", NOTE, span=len(headers))
     else:
@@ -596,7 +613,7 @@ def _disagreement_sheet(ws, batch: Batch, cards) -> None:
 # -- 问题清单 -----------------------------------------------------------------------------------
 
 
-def _findings_sheet(ws, batch: Batch, cards) -> None:
+def _findings_sheet(ws, batch: Batch, listed: list) -> None:
     headers = [
         "序号",
         "申报单位",
@@ -620,12 +637,7 @@ def _findings_sheet(ws, batch: Batch, cards) -> None:
         span=len(headers),
     )
     g.line(3, 1, headers, HEAD)
-    listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
-    for row in rows(batch):
-        if row.result.findings:
-            names = _names(row.result)
-            card = cards.get(row.entry.source)
-            listed += [(row.result.applicant, card, names, f) for f in row.result.findings]
+    listed = list(listed)
     for rej in batch.rejected:
         listed += [("（无法评分）", None, {}, f) for f in rej.findings]
     listed += [("批次", None, {}, f) for f in batch.findings]

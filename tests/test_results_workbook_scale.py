@@ -52,7 +52,7 @@ def reads_to_build(n: int, monkeypatch, **kw) -> int:
 @pytest.mark.parametrize("cards", [False, True])
 def test_build_reads_each_result_a_fixed_number_of_times(monkeypatch, cards):
     sets = 5  # criteria sets (and sub-types) in the demo batch: one sample each
-    per_result = 2 + cards  # 专家分歧, 问题清单 and, with cards, the card itself
+    per_result = 1 + cards  # 专家分歧 and 问题清单 in one pass and, with cards, the card
     for n in (12, 48):
         reads = reads_to_build(n, monkeypatch, cards=cards)
         assert reads <= per_result * n + 2 * sets, (n, reads)
