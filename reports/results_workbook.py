@@ -33,7 +33,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from pathlib import Path
@@ -196,17 +196,22 @@ class Grid:
         return self.heights.get(row, LINE_PT + ROW_PAD_PT)
 
 
-_STYLE_CACHE: WeakKeyDictionary[Workbook, dict[Style, StyleArray]] = WeakKeyDictionary()
+_STYLE_CACHE: WeakKeyDictionary[Workbook, dict[tuple, tuple[StyleArray, Any]]] = WeakKeyDictionary()
+_PLAIN = tuple(f.name for f in fields(Style) if f.name != "fill")
 
 
 def _style(cell, s: Style) -> None:
     """Apply ``s``; each distinct style is built once per workbook and then copied, since
     openpyxl's per-attribute style assignment is slow for tens of thousands of cells."""
     cache = _STYLE_CACHE.setdefault(cell.parent.parent, {})
-    if s not in cache:
+    # keyed with the fill's identity: hashing an openpyxl fill is most of the lookup's cost
+    # (the fills are module constants, and the cached entry keeps its fill alive anyway)
+    key = (*(getattr(s, f) for f in _PLAIN), id(s.fill))
+    hit = cache.get(key)
+    if hit is None:
         _build_style(cell, s)
-        cache[s] = copy(cell._style)
-    cell._style = copy(cache[s])
+        hit = cache[key] = (copy(cell._style), s.fill)
+    cell._style = copy(hit[0])
 
 
 def _build_style(cell, s: Style) -> None:
