@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 #: commands defined in their own modules → (module, the one-line help ``iipeval --help``
 #: lists); ``tests/test_cli.py`` checks the line against the command's own help.
 LAZY_COMMANDS = {
+    "items": (
+        "plugin",
+        "列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。",
+    ),
     "panel": (
         "review",
         "为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。",
