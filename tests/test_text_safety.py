@@ -18,6 +18,7 @@ from support import REPO
 from iipeval.cli import main as cli_main
 from iipeval.cli.main import cli
 from iipeval.cli.render import terminal
+from iipeval.excel import intake
 
 APP = REPO / "examples" / "applications" / "national_2023.json"
 HOSTILE_NAME = "恶意\x1b[2J\x1b]0;pwned\x07公司\r假冒\x00\x01"
@@ -86,7 +87,7 @@ def test_an_unexpected_error_is_a_short_message_exit_3_and_a_log(monkeypatch, ca
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli_main.intake, "validate", broken)
+    monkeypatch.setattr(intake, "validate", broken)  # validate imports it when it runs
     monkeypatch.setattr(sys, "argv", ["iipeval", "validate", str(APP)])
     with pytest.raises(SystemExit) as exit_:
         cli_main.main()
