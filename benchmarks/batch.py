@@ -586,7 +586,7 @@ def main() -> None:
     )
     print(
         f"\npanel, {n_panel} applications × {experts} experts: {w_panel:.1f} s "
-        f"(one process); score of the same {n_panel}: {w_score:.1f} s (--jobs {jobs})"
+        f"(--jobs {jobs}); score of the same {n_panel}: {w_score:.1f} s (--jobs {jobs})"
     )
     goals.append(
         (f"panel ÷ score, {n_panel} applications × {experts} experts", w_panel / w_score, 3.0)
