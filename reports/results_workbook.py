@@ -327,19 +327,9 @@ def build_workbook(
         _ranking_sheet(wb.create_sheet(names[k]), batch, rk, card_names, first=k == 0)
     if not rankings:
         _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
-    # One pass for the two sheets that need more than the entries: the summary keeps a few
-    # fields per application, 调研核查 only the results that were verified.
-    light, verified = [], []
-    for row in rows(batch):
-        res = row.result
-        light.append(
-            replace(row, result=SimpleNamespace(platform_name=res.platform_name, region=res.region))
-        )
-        if res.verification is not None:
-            verified.append(row)
+    split, listed, light, verified = _scan(batch, card_names)
     add_summary_sheet(wb, batch, light)  # 推荐信息汇总表: reports/recommendation_sheet.py
     add_verification_sheet(wb, batch, verified)  # 调研核查, if used: reports/verification_sheet.py
-    split, listed = _scan(batch, card_names)
     _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, split)
     _findings_sheet(wb.create_sheet(FINDINGS), batch, listed)
     _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
@@ -551,14 +541,20 @@ def _empty_ranking_sheet(ws, batch: Batch) -> None:
 # -- 专家分歧 -----------------------------------------------------------------------------------
 
 
-def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list]:
-    """One pass over the full results for the two sheets that list across the batch: the
-    split panels (``(who, set, threshold, card, panel)``) and every finding (``(who, card,
-    names, f)``); neither keeps a full result."""
+def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list, list, list]:
+    """One pass over the full results for the sheets that list across the batch: the split
+    panels (``(who, set, threshold, card, panel)``), every finding (``(who, card, names,
+    f)``), the few fields the 推荐信息汇总表 shows per application, and the verified results
+    (调研核查, usually few); only those keep a full result."""
     split: list[tuple[str, str, float | None, str | None, PanelDetail]] = []
     listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
+    light, verified = [], []
     for row in rows(batch):
         res, card = row.result, cards.get(row.entry.source)
+        summary = SimpleNamespace(platform_name=res.platform_name, region=res.region)
+        light.append(replace(row, result=summary))
+        if res.verification is not None:
+            verified.append(row)
         if any(p.disagreement for p in res.panels):
             threshold = disagreement_threshold(batch, res.framework, res.subtype)
             split += [
@@ -569,7 +565,7 @@ def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list]:
         if res.findings:
             names = _names(res)
             listed += [(res.applicant, card, names, f) for f in res.findings]
-    return split, listed
+    return split, listed, light, verified
 
 
 def _disagreement_sheet(ws, batch: Batch, split: list) -> None:

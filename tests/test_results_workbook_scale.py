@@ -62,7 +62,7 @@ def test_large_batch_has_no_card_sheets_by_default_and_says_how_to_get_them(monk
     monkeypatch.setattr(results_workbook, "CARDS_AUTO_MAX", 6)
     batch, _ = spooled(8)
     wb = build_workbook(batch, generated_at=GENERATED_AT)
-    assert len(wb.sheetnames) == 8  # 5 rankings, 专家分歧, 问题清单, 参数, and no cards
+    assert len(wb.sheetnames) == 9  # 5 rankings, 推荐信息汇总表, 专家分歧, 问题清单, 参数; no cards
     assert not any(n[:2].isdigit() for n in wb.sheetnames)
     first = wb[wb.sheetnames[0]]
     notes = [c.value for row in first.iter_rows() for c in row]
