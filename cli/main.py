@@ -314,11 +314,13 @@ def validate(files, framework, fmt, return_to, deadline) -> None:
     rows = []
     for r in results:
         ok = not isinstance(r, Rejected) and r.accepted
+        hits = [] if isinstance(r, Rejected) else r.exclusions
         rows.append(
             {
                 "file": r.source,
                 "framework": None if isinstance(r, Rejected) else r.framework,
                 "valid": ok,
+                "exclusions": [h.model_dump(mode="json") for h in hits],
                 "findings": [
                     f.model_dump(
                         mode="json",
@@ -331,12 +333,8 @@ def validate(files, framework, fmt, return_to, deadline) -> None:
     if fmt == "json":
         click.echo(render.dumps({"files": rows}))
     else:
-        for row in rows:
-            head = "通过" if row["valid"] else "未通过"
-            render.echo(f"{row['file']}：{head}（{len(row['findings'])}条问题）")
-            for f in row["findings"]:
-                where = (f["cell"] and f"{f['sheet']}!{f['cell']}") or f["item"] or ""
-                render.echo(f"  [{f['severity']}] {where} {f['message']}".rstrip())
+        for r in results:
+            render.echo(render.validation_text(r))
     if return_to:  # 补正 returns: cli/round.py
         from .round import write_returns
 

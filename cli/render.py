@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
+from iipeval.core import voice
 from iipeval.core.criteria import Framework
 from iipeval.core.explain import STATUS_LABELS, fmt
-from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.results import Rejected, Result
-from iipeval.core.text import cap
+from iipeval.core.text import cap, display_width
 from iipeval.reports.view import panel_check_text
 
 CN_NUMERALS = "一二三四五六七八九十"
@@ -185,14 +185,12 @@ def result_text(r: Result) -> str:
     if r.total is not None:
         lines.append(f"总分：{fmt(r.total)}（{r.grade}）")
     else:
-        lines.append(
-            f"总分：待专家评分（已确定{fmt(r.secured)}分，另有{fmt(r.pending_points)}分待专家评分）"
-        )
+        lines.append(f"总分：{voice.pending_total(r.secured, r.pending_points)}")
     if r.bonus is not None or r.deduction is not None:
         base = fmt(r.base) if r.base is not None else "待专家评分"
         lines.append(f"  其中：基础分{base}，加分{fmt(r.bonus or 0)}，扣分{fmt(r.deduction or 0)}")
     if r.excluded:
-        lines.append("否决：" + "；".join(f"{h.name}（{h.reason}）" for h in r.exclusions))
+        lines.append("否决：" + voice.exclusion_text(r.exclusions))
     if not r.accepted:
         lines.append("状态：存在错误，需退回补正")
     check = panel_check_text(r)
@@ -230,8 +228,7 @@ def result_text(r: Result) -> str:
     if r.findings:
         lines.append("")
         lines.append("问题清单：")
-        for f in r.findings:
-            lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+        lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False))
     lines.append("")
     lines.append(f"参数哈希：{r.provenance.parameters_hash}")
     return "\n".join(lines)
@@ -250,8 +247,19 @@ def _group_chain(r: Result, group_id: str) -> list:
 
 def rejected_text(r: Rejected) -> str:
     lines = [f"━━ {r.source}：无法评分 ━━"]
-    for f in r.findings:
-        lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+    lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False))
+    return "\n".join(lines)
+
+
+def validation_text(r: Result | Rejected) -> str:
+    """符合性审查 of one input: passed or not, the 否决项 it already shows, every finding."""
+    ok = not isinstance(r, Rejected) and r.accepted
+    n = len(r.findings)
+    head = f"{r.source}：{'通过' if ok else '未通过'}（{voice.counts_text(r.findings) if n else '无问题'}）"
+    lines = [head]
+    if not isinstance(r, Rejected) and r.excluded:
+        lines.append(f"  [{voice.EXCLUDED}] {voice.excluded_reason(r.exclusions)}")
+    lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, with_file=False, group=False))
     return "\n".join(lines)
 
 
@@ -265,30 +273,66 @@ def batch_text(batch) -> str:
             blocks.append(ranking_text(ranking))
     blocks.extend(rejected_text(r) for r in batch.rejected)
     if batch.findings:
-        lines = ["批次问题："]
-        for f in batch.findings:
-            lines.append(f"  [{SEVERITY_LABELS[f.severity]}] {f.where()} {f.message}".rstrip())
+        lines = [f"批次问题（{voice.counts_text(batch.findings)}）："]
+        lines.extend(f"  {x}" for x in voice.finding_lines(batch.findings, group=False))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def ranking_text(ranking) -> str:
+RANKING_HEADER = ("名次", "申报单位", "总分", "等级", "推荐意见")
+
+
+def ranking_text(ranking, top: int | None = None) -> str:
+    """One set's ranking as a table with its column headers; ``top`` cuts it for a summary."""
     title = ranking.framework_name + (f"（{ranking.subtype_name}）" if ranking.subtype else "")
-    lines = [f"━━ {title} 排名 ━━"]
-    for e in ranking.entries:
-        rank = f"{e.rank:>3}" if e.rank is not None else "  —"
+    rows = [RANKING_HEADER]
+    entries = ranking.entries if top is None else ranking.entries[:top]
+    for e in entries:
         total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}）"
         reason = f"（{e.reason}）" if e.reason else ""
-        lines.append(
-            f"{rank}  {cap(e.applicant)}  {total}  {e.grade or ''}  {e.recommendation}{reason}"
-        )
+        rank = str(e.rank) if e.rank is not None else "—"
+        rows.append((rank, cap(e.applicant), total, e.grade or "—", e.recommendation + reason))
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(RANKING_HEADER) - 1)]
+    lines = [f"━━ {title} 排名 ━━"]
+    for r in rows:
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(r, widths, strict=False)]
+        lines.append("  ".join([*cells, r[-1]]).rstrip())
+    if len(entries) < len(ranking.entries):
+        lines.append(f"……共{len(ranking.entries)}份，完整排名见输出文件")
     return "\n".join(lines)
+
+
+#: How many places of each set's ranking the summary after ``score -o`` shows.
+SUMMARY_TOP = 10
 
 
 def batch_summary(batch, targets) -> str:
-    n_find = len(batch.findings) + sum(s.findings for s in batch.standings)
-    lines = [
-        f"已评分 {len(batch.standings)} 份，无法读取 {len(batch.rejected)} 份，问题 {n_find} 条",
-        "已写出：" + "、".join(str(t) for t in targets),
-    ]
-    return "\n".join(lines)
+    """What ``score -o`` says on the terminal: each set's ranking (its top places), the
+    problems counted by severity, repeated batch warnings grouped, and the files written."""
+    errors = sum(s.errors for s in batch.standings) + sum(
+        f.severity == "error" for r in batch.rejected for f in r.findings
+    )
+    warnings = sum(s.warnings for s in batch.standings)
+    others = sum(s.findings - s.errors - s.warnings for s in batch.standings)
+    for f in batch.findings:
+        errors += f.severity == "error"
+        warnings += f.severity == "warning"
+        others += f.severity == "notice"
+    counts = [("错误", errors), ("警告", warnings), ("提示", others)]
+    problems = "，".join(f"{w} {n} 条" for w, n in counts if n) or "无"
+    blocks = [ranking_text(r, SUMMARY_TOP) for r in batch.rankings]
+    blocks.extend(rejected_text(r) for r in batch.rejected)
+    if batch.findings:
+        lines = [f"批次问题（{voice.counts_text(batch.findings)}）："]
+        lines.extend(f"  {x}" for x in voice.finding_lines(batch.findings))
+        blocks.append("\n".join(lines))
+    blocks.append(
+        "\n".join(
+            [
+                f"已评分 {len(batch.standings)} 份，无法读取 {len(batch.rejected)} 份；"
+                f"问题：{problems}（逐条见输出文件的“问题清单”）",
+                "已写出：" + "、".join(str(t) for t in targets),
+            ]
+        )
+    )
+    return "\n\n".join(blocks)

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from iipeval.core import voice
 from iipeval.core.params import InputLimits, Parameters, apply
 
 
@@ -119,7 +120,7 @@ def check_parameters(text: str, fw, subtype: str | None) -> None:
 def refuse_existing(path: str | None, force: bool) -> None:
     """Before any work: an output that exists needs --force (exit 2, as ``score`` does)."""
     if path and Path(path).exists() and not force:
-        raise click.UsageError(f"输出文件 {path} 已存在；如需覆盖，请加 --force")
+        raise click.UsageError(voice.output_exists([path]))
 
 
 def write_output(path: str, text: str, force: bool) -> None:

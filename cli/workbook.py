@@ -35,8 +35,14 @@ from .main import cli, evaluator, output_set, registered
     is_flag=True,
     help="生成启用宏的 .xlsm：含校验、评分、报告按钮与 Excel 函数（需 Excel 与 xlwings 加载项）",
 )
+@click.option("--force", is_flag=True, help="覆盖已存在的申报表")
 def template(
-    framework_id: str | None, subtype: str | None, all_: bool, output: str, xlsm: bool
+    framework_id: str | None,
+    subtype: str | None,
+    all_: bool,
+    output: str,
+    xlsm: bool,
+    force: bool,
 ) -> None:
     """生成评价体系的申报表模板（.xlsx；加 --xlsm 为启用宏的 .xlsm）。
 
@@ -82,7 +88,7 @@ def template(
             raise click.BadParameter(f"输出文件应以 {suffix} 结尾", param_hint="-o")
         targets = [(fw, path)]
     try:
-        with output_set([p for _, p in targets], [], [], force=True) as out:
+        with output_set([p for _, p in targets], [], [], force=force) as out:
             made = {}
 
             def write_one(fw, path, tmp):

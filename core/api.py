@@ -24,7 +24,7 @@ from .results import Provenance, Rejected, Result
 #: Validation codes that only say "this value is not of the item's type".
 TYPE_CODES = frozenset({"not_number", "not_integer", "not_bool", "bad_choice"})
 #: What core says about an item a reader rejected (or refused to read) in its own words.
-SAID_BY_READER = TYPE_CODES | {"missing"}
+SAID_BY_READER = TYPE_CODES | {"missing", "exclusion_undecided"}
 
 
 class Evaluator:

@@ -346,9 +346,9 @@ def _exclusions(eff, view, plugin_exclusions, plugin, findings) -> list[Exclusio
             continue
         a = view.answer(e.item)
         if a.usable and a.value == e.when:
-            reason = f"{view.label(e.item)}：{'是' if a.value is True else a.value}"
+            reason = f"填报为“{'是' if a.value is True else a.value}”"
             hits.append(ExclusionHit(id=e.id, name=e.name, reason=reason, plugin=plugin))
-        elif not a.usable:
+        elif not a.usable and not _said(findings, e.item):
             findings.append(
                 Finding(
                     severity=Severity.warning,
@@ -372,6 +372,11 @@ def _exclusions(eff, view, plugin_exclusions, plugin, findings) -> list[Exclusio
         if reason:
             hits.append(ExclusionHit(id=e.id, name=e.name, reason=reason, plugin=e.plugin))
     return hits
+
+
+def _said(findings: list[Finding], item: str) -> bool:
+    """An error already names ``item``: one mistake is one finding, not one per consumer."""
+    return any(f.item == item and f.severity is Severity.error for f in findings)
 
 
 def _outside_region(code: str | None, prefix: str, region: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from . import voice
 from .findings import Finding, Severity
 from .params import RankingPolicy
 from .results import Result
@@ -89,6 +90,9 @@ class Standing:
     pending: tuple[str, ...]  # names of indicators waiting for experts
     experts: frozenset[str]  # experts whose scores counted
     findings: int
+    #: how many of ``findings`` are errors and warnings (the terminal summary counts them)
+    errors: int = 0
+    warnings: int = 0
 
     @classmethod
     def of(cls, r: Result) -> Standing:
@@ -113,6 +117,8 @@ class Standing:
             pending=tuple(i.name for i in r.indicators if i.status == "pending"),
             experts=frozenset(e for p in r.panels for e in p.experts),
             findings=len(r.findings),
+            errors=sum(f.severity is Severity.error for f in r.findings),
+            warnings=sum(f.severity is Severity.warning for f in r.findings),
         )
 
 
@@ -147,13 +153,11 @@ def rank(
 
     def standing(r: Standing) -> tuple[str, str]:
         if not r.accepted:
-            return "需补正", "存在错误，需退回补正后再排名"
+            return voice.NEEDS_FIX, voice.NEEDS_FIX_REASON
         if r.excluded:
-            return "不予推荐", "否决项：" + "；".join(
-                f"{h.name}（{h.reason}）" for h in r.exclusions
-            )
+            return voice.EXCLUDED, voice.excluded_reason(r.exclusions)
         if r.provisional:
-            return "待专家评分", "尚有定性指标未经专家评分"
+            return voice.PENDING, voice.PENDING_REASON
         return "", ""
 
     eligible = [r for r in results if not standing(r)[0]]

@@ -41,3 +41,11 @@ def too_long(label: str, text: str, limit: int) -> str | None:
 def invisible(label: str) -> str:
     """The message for a text that only looks filled (spaces, zero-width, control)."""
     return f"{label}只含空格或不可见字符（如零宽空格、控制字符），视为未填写；请重新填写"
+
+
+def display_width(text: str) -> int:
+    """Width in half-width character cells: CJK and full-width characters count double.
+
+    The one measure of text width: the terminal pads its tables with it and the
+    workbooks size their columns from it."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

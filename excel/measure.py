@@ -9,8 +9,9 @@ Excel's column units (the width of ``0`` in the default font).
 from __future__ import annotations
 
 import math
-import unicodedata
 from functools import lru_cache
+
+from iipeval.core.text import display_width
 
 #: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
 #: half-width glyph: Excel and WPS measure columns in the Normal font's digit width, 8px for
@@ -22,7 +23,7 @@ LINE_HEIGHT, PADDING = 15.0, 6.0
 
 def text_width(text: str) -> float:
     """Width of one line of text in column units."""
-    return sum(WIDE if unicodedata.east_asian_width(c) in "WF" else NARROW for c in text)
+    return sum(WIDE if display_width(c) == 2 else NARROW for c in text)
 
 
 @lru_cache(maxsize=1 << 16)  # an expert workbook per expert repeats every text

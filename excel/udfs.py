@@ -32,6 +32,7 @@ from typing import Any
 
 import xlwings as xw
 
+from iipeval.core import voice
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.application import Applicant, Application
 from iipeval.core.criteria import Framework, Indicator
@@ -364,7 +365,7 @@ def total_row(result: Result) -> tuple[str, float | None, str]:
         return (
             f"总分（暂定，不含待专家评分的{result.pending_points:g}分）",
             result.secured,
-            f"暂定：已确定{result.secured:.2f}分，尚有{result.pending_points:g}分待专家评分",
+            voice.pending_total(result.secured, result.pending_points),
         )
     return "总分", result.total, "已完成"
 

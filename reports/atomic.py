@@ -28,6 +28,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from iipeval.core import voice
+
 #: Every temporary file iipeval writes starts with this (then the writer's process id), so
 #: that a later run recognises, and removes, what a killed run left behind.
 TEMP_PREFIX = ".~iipeval-"
@@ -74,7 +76,7 @@ def write_atomic(
     if path.is_dir():
         raise OutputError(f"输出路径 {path} 是一个目录，请给出文件名")
     if path.exists() and not force:
-        raise OutputExists(f"输出文件 {path} 已存在；如需覆盖，请加 --force")
+        raise OutputExists(voice.output_exists([path]))
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"输出目录 {directory} 不存在")
@@ -361,7 +363,7 @@ class OutputSet:
             if t.exists() and not self.force:
                 existing.append(str(t))
         if existing:
-            raise OutputExists(f"输出文件已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+            raise OutputExists(voice.output_exists(existing))
 
     def commit(
         self,

@@ -51,6 +51,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from iipeval.core import voice
 from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
@@ -963,12 +964,10 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
     if r_.total is not None:
         total = f"{_fmt(r_.total)}分"
     else:
-        total = (
-            f"待专家评分（已确定{_fmt(r_.secured)}分，另有{_fmt(r_.pending_points)}分待专家评分）"
-        )
+        total = voice.pending_total(r_.secured, r_.pending_points)
     rank = f"第{e.rank}名" if e.rank is not None else "未排名"
     rec = e.recommendation + (f"（{e.reason}）" if e.reason else "")
-    exclusions = "；".join(f"{h.name}（{h.reason}）" for h in r_.exclusions) or "无"
+    exclusions = voice.exclusion_text(r_.exclusions) or "无"
     head = [
         ("申报单位", r_.applicant),
         ("标识", e.key),

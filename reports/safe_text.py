@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the CSV and the terminal use this module without openpyxl
     from openpyxl.cell.cell import Cell
 
-from iipeval.core.text import cap
+from iipeval.core.text import (
+    cap,
+    display_width,
+)
 
 #: Characters XML 1.0 (and so an xlsx file) cannot hold; openpyxl raises on them.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -86,11 +88,6 @@ def number(x: float, digits: int = 4) -> str:
         return ""
     s = f"{x:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
-
-
-def display_width(text: str) -> int:
-    """Width in Excel character units: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def wrapped_lines(text: str, width: float) -> int:

@@ -211,7 +211,7 @@ def test_whole_application_spills_dimensions_and_a_provisional_total(ev, filled_
     assert result.provisional  # the national set has expert-scored parts
     total = table[1 + len(result.dimensions)]
     assert total[0].startswith("总分（暂定") and total[2] == pytest.approx(result.secured)
-    assert table[-1][0] == "状态" and table[-1][1].startswith("暂定")
+    assert table[-1][0] == "状态" and table[-1][1].startswith("待专家评分（已确定")
     scored = [d for d in result.dimensions if d.status == "scored"]
     for d in scored:
         row = next(r for r in table if r[0] == d.name)

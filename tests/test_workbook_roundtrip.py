@@ -103,7 +103,7 @@ def test_builtin_set_workbook_resaved_by_libreoffice_scores_like_json(tmp_path):
     )
     res = invoke("validate", str(resaved))
     assert res.exit_code == 0, res.output
-    assert "通过（0条问题）" in res.output
+    assert "通过（无问题）" in res.output
     from_xlsx = comparable(scored(invoke("score", str(resaved), "--format", "json").output))
     from_json = comparable(scored(invoke("score", str(app), "--format", "json").output))
     assert from_xlsx == from_json
@@ -180,3 +180,21 @@ def test_template_all_writes_one_workbook_per_set(tmp_path):
         assert res.exit_code == 0 and f"申报类型：{name}" in res.output
         loaded = read_workbook(fill(out, figures(fw), out=tmp_path / "fixed_filled.xlsx"))
         assert loaded.submission.application.subtype == fw.subtypes[-1].id
+
+
+@pytest.mark.skipif(not BUILTIN, reason="no built-in criteria set loads right now")
+def test_template_keeps_an_existing_file_unless_forced(tmp_path):
+    """The overwrite rule of every command: an existing output is exit 2 and untouched."""
+    out = tmp_path / "申报表.xlsx"
+    out.write_bytes(b"the applicant's half-filled copy")
+    res = invoke("template", BUILTIN[0].id, "-o", str(out))
+    assert res.exit_code == 2 and "已存在" in res.output and "--force" in res.output
+    assert out.read_bytes() == b"the applicant's half-filled copy"
+    folder = tmp_path / "all"
+    assert invoke("template", "--all", "-o", str(folder)).exit_code == 0
+    first = sorted(folder.iterdir())[0]
+    first.write_bytes(b"edited")
+    assert invoke("template", "--all", "-o", str(folder)).exit_code == 2
+    assert first.read_bytes() == b"edited"  # none written, not even the ones that were free
+    assert invoke("template", BUILTIN[0].id, "-o", str(out), "--force").exit_code == 0
+    assert out.read_bytes().startswith(b"PK")

@@ -1,0 +1,96 @@
+"""How iipeval words what it says about a result, once, for every front end.
+
+The terminal, the Excel functions and the workbooks all show severities, findings, 否决项
+and standings; when each words them itself the same state reads differently in each
+place. Every front end takes its wording from here, so changing one phrasing is one edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .explain import fmt
+from .findings import SEVERITY_LABELS, Finding, Severity
+
+#: the order severities are counted and listed in
+SEVERITY_ORDER = (Severity.error, Severity.warning, Severity.notice)
+
+#: What a standing word means, for a reader who has not seen it before.
+NEEDS_FIX = "需补正"
+NEEDS_FIX_REASON = "存在错误，需退回补正后再排名"
+EXCLUDED = "不予推荐"
+PENDING = "待专家评分"
+PENDING_REASON = "尚有定性指标未经专家评分"
+
+#: More findings than this with one code in one listing are shown as a group.
+GROUP_AFTER = 3
+
+
+def severity_label(severity: Severity | str) -> str:
+    """错误 / 警告 / 提示: the one label a severity has wherever it is printed."""
+    return SEVERITY_LABELS[Severity(severity)]
+
+
+def finding_line(f: Finding, *, with_file: bool = True) -> str:
+    """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line."""
+    where = f.where() if with_file else f.model_copy(update={"file": None}).where()
+    return f"[{severity_label(f.severity)}] {where} {f.message}".replace("  ", " ").rstrip()
+
+
+def finding_lines(
+    findings: Sequence[Finding], *, with_file: bool = True, group: bool = True
+) -> list[str]:
+    """Each finding on its line; a warning or notice repeated more than
+    :data:`GROUP_AFTER` times (one outlier expert: forty 需复议) is shown by its first
+    instances and a count, so it does not bury the rest. Errors are always listed whole:
+    each is a cell someone must correct."""
+    grouped = group
+    by_code: dict[tuple[Severity, str], list[Finding]] = {}
+    for f in findings:
+        by_code.setdefault((f.severity, f.code), []).append(f)
+    lines: list[str] = []
+    shown: set[tuple[Severity, str]] = set()
+    for f in findings:
+        key = (f.severity, f.code)
+        group = by_code[key]
+        if not grouped or len(group) <= GROUP_AFTER or f.severity is Severity.error:
+            lines.append(finding_line(f, with_file=with_file))
+            continue
+        if key in shown:
+            continue
+        shown.add(key)
+        lines.extend(finding_line(g, with_file=with_file) for g in group[:GROUP_AFTER])
+        lines.append(
+            f"[{severity_label(f.severity)}] ……同类问题另有{len(group) - GROUP_AFTER}条"
+            f"（共{len(group)}条）"
+        )
+    return lines
+
+
+def counts_text(findings: Iterable[Finding]) -> str:
+    """``错误 2 条，警告 5 条，提示 1 条`` (only the severities present; ``无问题`` if none)."""
+    counts = {s: 0 for s in SEVERITY_ORDER}
+    for f in findings:
+        counts[f.severity] += 1
+    parts = [f"{severity_label(s)} {n} 条" for s, n in counts.items() if n]
+    return "，".join(parts) or "无问题"
+
+
+def exclusion_text(hits: Iterable) -> str:
+    """``近三年发生重大及以上安全生产事故（填报为“是”）；…``: the 否决项 an application hit."""
+    return "；".join(f"{h.name}（{h.reason}）" if h.reason else h.name for h in hits)
+
+
+def excluded_reason(hits: Iterable) -> str:
+    return "否决项：" + exclusion_text(hits)
+
+
+def pending_total(secured: float | None, pending: float | None) -> str:
+    """The provisional total, as the terminal, the Excel functions and the results
+    workbook all print it: what is secured, and how many points the experts still hold."""
+    return f"待专家评分（已确定{fmt(secured)}分，另有{fmt(pending)}分待专家评分）"
+
+
+def output_exists(paths: Iterable[object]) -> str:
+    """Why nothing was written: the outputs exist, and how to overwrite them."""
+    return f"输出文件已存在：{'、'.join(str(p) for p in paths)}；如需覆盖，请加 --force"

@@ -1,0 +1,129 @@
+"""One voice: what the terminal, the Excel functions and the results workbook say about the
+same state is worded the same, and a newcomer reads each thing once."""
+
+import json
+
+import openpyxl
+from click.testing import CliRunner
+from support import REPO
+
+from iipeval.cli.main import cli
+from iipeval.core import voice
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.validation import credit_code_check_char
+
+EXAMPLES = REPO / "examples" / "applications"
+REVIEWS = REPO / "examples" / "reviews"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _hunan(tmp_path, name="app.json", **changes):
+    data = json.loads((EXAMPLES / "hunan_comprehensive.json").read_text(encoding="utf-8"))
+    app = data["application"]
+    for key, value in changes.items():
+        if key == "credit_code":
+            app["applicant"]["credit_code"] = value
+        else:
+            app["items"][key] = value
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_validate_reports_a_yes_to_an_exclusion_it_can_already_see(tmp_path):
+    path = _hunan(tmp_path, major_safety_incident=True)
+    res = invoke("validate", path)
+    assert "[不予推荐] 否决项：近三年发生重大及以上安全生产事故（填报为“是”）" in res.output
+    assert "通过（无问题）" in res.output  # the data is complete; the verdict is separate
+    rows = json.loads(invoke("validate", path, "--format", "json").output)["files"]
+    assert [h["id"] for h in rows[0]["exclusions"]] == ["safety"]
+
+
+def test_validate_reports_a_credit_code_from_another_province(tmp_path):
+    first17 = "91110108MA01K7Q36"  # registered in Beijing
+    path = _hunan(tmp_path, credit_code=first17 + credit_code_check_char(first17))
+    res = invoke("validate", path)
+    assert "[不予推荐] 否决项：申报单位未在湖南省依法设立（" in res.output
+    assert "110108" in res.output
+
+
+def test_an_exclusion_hit_does_not_repeat_its_name(tmp_path):
+    path = _hunan(tmp_path, major_safety_incident=True)
+    out = invoke("score", path).output
+    assert "否决：近三年发生重大及以上安全生产事故（填报为“是”）" in out
+    assert out.count("近三年发生重大及以上安全生产事故") == 1
+
+
+def test_an_unanswered_exclusion_is_one_finding_not_two(tmp_path):
+    path = _hunan(tmp_path, major_safety_incident=None)
+    res = invoke("validate", path, "--format", "json")
+    found = [f for f in json.loads(res.output)["files"][0]["findings"]]
+    about = [f for f in found if f["item"] == "major_safety_incident"]
+    assert [f["code"] for f in about] == ["missing"]
+
+
+def test_validate_and_score_print_the_same_chinese_severity_labels(tmp_path):
+    path = _hunan(tmp_path, major_safety_incident=None)
+    checked = invoke("validate", path).output
+    scored = invoke("score", path).output
+    tail = "[major_safety_incident] 近三年发生重大及以上安全生产事故为必填项，尚未填写"
+    for text in (checked, scored):
+        line = next(x for x in text.splitlines() if x.endswith(tail))
+        assert line.lstrip().startswith("[错误] ")
+    assert "[error]" not in checked
+
+
+def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
+    out = tmp_path / "out" / "results.xlsx"
+    bad = _hunan(tmp_path, "bad.json", major_safety_incident=None)
+    res = invoke("score", EXAMPLES, bad, "--reviews", REVIEWS, "-o", out)
+    text = res.output
+    assert "━━ 湖南省省级综合型工业互联网平台 排名 ━━" in text
+    header = next(line for line in text.splitlines() if line.startswith("名次"))
+    assert header.split() == ["名次", "申报单位", "总分", "等级", "推荐意见"]
+    assert "（示例）湖南湘智工业互联网科技有限公司" in text
+    assert "问题：错误 1 条" in text
+
+
+def test_repeated_warnings_are_grouped_errors_never():
+    warn = [
+        Finding(severity=Severity.warning, code="disagreement", message=f"第{i}项需复议")
+        for i in range(40)
+    ]
+    err = [Finding(severity=Severity.error, code="missing", message=f"缺{i}") for i in range(5)]
+    lines = voice.finding_lines([*warn, *err])
+    assert sum("需复议" in x for x in lines) == voice.GROUP_AFTER
+    assert "[警告] ……同类问题另有37条（共40条）" in lines
+    assert sum(x.startswith("[错误]") for x in lines) == 5
+    assert len(voice.finding_lines(warn, group=False)) == 40
+    assert voice.counts_text([*warn, *err]) == "错误 5 条，警告 40 条"
+
+
+def test_the_provisional_total_is_worded_alike_in_every_front_end(tmp_path):
+    """The terminal, the Excel function ``iipeval_score`` and the results workbook print
+    a provisional total in the same words (they all take them from :mod:`voice`)."""
+    from iipeval.core.api import Evaluator
+    from iipeval.excel.udfs import total_row
+
+    path = EXAMPLES / "national_2023.json"  # no reviews: the qualitative parts are pending
+    from iipeval.cli import inputs
+
+    ev = Evaluator()
+    result = ev.score_loaded(inputs.read(path, ev))
+    assert result.provisional
+    words = voice.pending_total(result.secured, result.pending_points)
+    assert words.startswith("待专家评分（已确定")
+
+    assert f"总分：{words}" in invoke("score", path).output
+    assert total_row(result)[2] == words
+
+    out = tmp_path / "r.xlsx"
+    assert invoke("score", path, "-o", out).exit_code == 0
+    wb = openpyxl.load_workbook(out, read_only=True)
+    cells = {
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
+    }
+    assert any(words in c for c in cells)
