@@ -182,7 +182,9 @@ def test_score_writes_dimensions_total_indicators_and_a_chart(ev, fw, xlsm_templ
     rows = ws.rows()
     assert rows[1][:2] == ["申报单位", APPLICANT["name"]]
     assert rows[3][0].startswith("总分（暂定") and rows[3][1] == pytest.approx(result.secured)
-    assert rows[4][1] == voice.pending_total(result.secured, result.pending_points) and outcome.message.startswith("评分完成：总分（暂定")
+    assert rows[4][1] == voice.pending_total(
+        result.secured, result.pending_points
+    ) and outcome.message.startswith("评分完成：总分（暂定")
     top = next(k for k, r in enumerate(rows) if r[:2] == ["维度", "得分（0-100）"])
     dims = rows[top + 1 : top + 1 + len(result.dimensions)]
     for row, d in zip(dims, result.dimensions, strict=True):
