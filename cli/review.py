@@ -29,7 +29,7 @@ from .main import cli, evaluator, output_set, registered
     "panel_file",
     required=True,
     type=click.Path(dir_okay=False),
-    help="评审组文件（TOML）：评审组编号、专家编号与姓名、回避关系",
+    help="评审组文件（TOML）：评审组编号、评审轮次、专家编号与姓名、回避关系（格式见上方示例）",
 )
 @click.option(
     "-o",
@@ -64,6 +64,24 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
+    同时在输出文件夹写出评审组登记 panel-record.json（含本轮签名密钥，仅由组织方保存，切勿随评分表发出）。
+
+    评审组文件（--panel）示例：
+
+    \b
+      id = "第一评审组"              # 评审组编号
+      round = "2026年省级平台认定"    # 评审轮次（可选，不写时自动生成）
+      framework = "national_2023"     # 可选：只为该评价体系的申报生成
+      [[experts]]
+      id = "E01"
+      name = "张三"
+      conflicts = ["91430100MA4L7X2K5M", "某某公司"]  # 回避：统一社会信用代码或单位名称
+      [[experts]]
+      id = "E02"
+      name = "李四"
+
+    \b
+    iipeval panel submitted/ --panel panel.toml -o reviews/
     """
     from iipeval.excel.review_layout import PanelError, load_panel
     from iipeval.excel.review_workbook import PanelGenerationError, generate_panel

@@ -127,3 +127,32 @@ def test_the_provisional_total_is_worded_alike_in_every_front_end(tmp_path):
         str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
     }
     assert any(words in c for c in cells)
+
+
+def test_the_panel_file_examples_in_readme_and_help_load(tmp_path):
+    """A newcomer copies the panel.toml example from the README or from ``panel --help``:
+    both must be a panel file ``panel`` accepts, with a round and a 回避."""
+    import re
+    import textwrap
+
+    from iipeval.excel.review_layout import load_panel
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"`panel.toml` names the panel.*?```toml\n(.*?)```", readme, re.S)
+    help_text = invoke("panel", "--help").output
+    shown = help_text.split("示例：", 1)[1].split("iipeval panel submitted/", 1)[0]
+    for text in (block.group(1), textwrap.dedent(shown.strip("\n"))):
+        path = tmp_path / "panel.toml"
+        path.write_text(text, encoding="utf-8")
+        panel = load_panel(path)
+        assert panel.round and len(panel.experts) == 2
+        assert panel.experts[0].conflicts
+
+
+def test_readme_never_calls_iipeval_before_saying_how():
+    """The set-up block installs into .venv: a bare ``iipeval`` only after activating it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    setup = readme.split("## Set up (fresh machine)", 1)[1].split("## ", 1)[0]
+    first_bare = setup.find("\niipeval ")
+    assert first_bare == -1 or "source .venv/bin/activate" in setup[:first_bare]
+    assert "template --all -o workbooks/ " not in readme.split("## Architecture", 1)[0]
