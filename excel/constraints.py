@@ -30,7 +30,7 @@ def _messages(dv: DataValidation, label: str, hint: str) -> DataValidation:
     dv.showInputMessage = True
     dv.errorStyle = "stop"
     dv.errorTitle = ERROR_TITLE
-    dv.error = _limit(f"“{label}”{hint}。输入的内容不符合要求，请重新输入。", 255)
+    dv.error = _limit(f"“{label}”：{hint}。输入的内容不符合要求，请重新输入。", 255)
     dv.promptTitle = _limit(label, 32)
     dv.prompt = _limit(hint, 255)
     return dv

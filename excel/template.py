@@ -254,7 +254,7 @@ def _info_row(ws: Worksheet, p: Plan, r, lists: _Lists) -> None:
     _input(value, text=r.text_format or (r.item is not None and r.item.type == "text"))
     dv = None
     if r.key == "applicant.credit_code":
-        dv = constraints.text_length(18, r.label, "18位统一社会信用代码，按营业执照抄录")
+        dv = constraints.text_length(18, r.label, "应为18位，按营业执照抄录")
     elif r.kind == "subtype":
         fw = p.framework
         if p.subtype:

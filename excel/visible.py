@@ -117,7 +117,7 @@ def check(
 
 def _problem(sheet, place: Place, label: str) -> tuple[str, str] | None:
     column = column_index(place.column)
-    where = f"{place.sheet} {place.cell}（{label}）"
+    where = f"“{label}”"  # the finding carries the sheet and cell; the message names the item
     if place.cell in sheet.formulas:
         return (
             "formula",

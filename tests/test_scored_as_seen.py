@@ -180,6 +180,7 @@ def test_a_formula_with_a_forged_cached_value(ev, copy):
     loaded, result = read(ev, path)
     f = finding(result, "formula")
     assert "请直接填写数值，不要使用公式" in f.message
+    assert CELL not in f.message and f.message.startswith("“")  # where() says the cell once
     assert ITEM in loaded.rejected
     not_scored(loaded, result)
     assert_cli_refuses(path)
