@@ -21,11 +21,6 @@ from .host import Host, RegisteredFramework, UnknownFramework
 from .params import Effective, InputLimits, Parameters, ParamsError, apply
 from .results import Provenance, Rejected, Result
 
-#: Validation codes that only say "this value is not of the item's type".
-TYPE_CODES = frozenset({"not_number", "not_integer", "not_bool", "bad_choice"})
-#: What core says about an item a reader rejected (or refused to read) in its own words.
-SAID_BY_READER = TYPE_CODES | {"missing", "exclusion_undecided"}
-
 
 class Evaluator:
     """Plugins loaded once, parameters applied once per (set, subtype), many scores."""
@@ -147,7 +142,7 @@ class Evaluator:
         own = [
             f
             for f in out.findings
-            if not (f.item in loaded.rejected and f.code in SAID_BY_READER)  # said by the reader
+            if f.item not in loaded.rejected  # the reader said it, in its own words
         ]
         findings = [loaded.locate(f) for f in [*loaded.findings, *own]]
         if isinstance(out, Rejected):

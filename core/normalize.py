@@ -20,6 +20,7 @@ from typing import Any
 
 from .application import NotApplicable
 from .criteria import DataItem
+from .findings import Finding, Severity
 from .text import invisible, too_long, visible
 
 NA_TEXT = "不适用"
@@ -70,6 +71,21 @@ class Reading:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def finding(self, item: str) -> Finding | None:
+        """What the applicant is told about this reading, the same for a workbook cell
+        and a JSON value: the error, else the warning, else the note."""
+        if self.error:
+            return Finding(severity=Severity.error, code=self.code, message=self.error, item=item)
+        if self.warning:
+            return Finding(
+                severity=Severity.warning, code=self.code, message=self.warning, item=item
+            )
+        if self.note:
+            return Finding(
+                severity=Severity.notice, code="normalised", message=self.note, item=item
+            )
+        return None
 
 
 def clean(text: str) -> str:

@@ -15,6 +15,7 @@ from .application import Applicant, Application, NotApplicable
 from .criteria import DataItem, Framework
 from .explain import fmt
 from .findings import Finding, Severity
+from .normalize import read_number
 from .rules import Answer
 from .rules.base import MISSING
 
@@ -89,6 +90,26 @@ def _error(code: str, message: str, item: str | None = None, sev=Severity.error)
     return Finding(severity=sev, code=code, message=message, item=item)
 
 
+def _number_text(item: DataItem, raw: str) -> tuple[Answer, list[Finding]]:
+    """A number written as text ("1,200", "1.2万", "约1000") in a JSON application: read
+    by the rules a workbook cell is read by, so the same text is accepted or refused the
+    same way, with the same words, whichever file it came in."""
+    reading = read_number(item, raw)
+    if isinstance(reading.value, NotApplicable):  # JSON states 不适用 as {"na": true, …}
+        return Answer("invalid"), [
+            _error(
+                "not_number",
+                f'{item.label}应为数值；不适用请写作 {{"na": true, "reason": "…"}}',
+                item.id,
+            )
+        ]
+    said = reading.finding(item.id)
+    if reading.error:
+        return Answer("invalid"), [said]
+    answer, findings = coerce(item, reading.value)
+    return answer, ([said] if said else []) + findings
+
+
 def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
     """Check one raw answer against its item definition."""
     if raw is None:
@@ -123,6 +144,8 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
             ]
         return Answer("value", raw), []
     # numeric
+    if isinstance(raw, str):
+        return _number_text(item, raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         expected = "整数" if item.type == "integer" else "数值"
         return Answer("invalid"), [

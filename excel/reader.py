@@ -283,23 +283,10 @@ class _Reader:
 
     def _finding(self, reading: Reading, key: str) -> None:
         if reading.error:
-            self.rejected.add(key)  # core will not repeat its generic type message
-            self.findings.append(
-                Finding(severity=Severity.error, code=reading.code, message=reading.error, item=key)
-            )
-        elif reading.warning:
-            self.findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code=reading.code,
-                    message=reading.warning,
-                    item=key,
-                )
-            )
-        elif reading.note:
-            self.findings.append(
-                Finding(severity=Severity.notice, code="normalised", message=reading.note, item=key)
-            )
+            self.rejected.add(key)  # core will not repeat what it has to say about it
+        found = reading.finding(key)
+        if found is not None:
+            self.findings.append(found)
 
     def _applicant(self, raw) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -156,3 +156,38 @@ def test_readme_never_calls_iipeval_before_saying_how():
     first_bare = setup.find("\niipeval ")
     assert first_bare == -1 or "source .venv/bin/activate" in setup[:first_bare]
     assert "template --all -o workbooks/ " not in readme.split("## Architecture", 1)[0]
+
+
+def test_the_same_text_reads_the_same_in_json_and_in_a_workbook(tmp_path):
+    """ "1,200", "1.2万", "约1000": accepted or refused alike, with one message, whichever
+    file the applicant typed it in."""
+    from workbook_helpers import application_json, figures, fill
+
+    from iipeval.cli import inputs
+    from iipeval.core.api import Evaluator
+    from iipeval.excel.template import write
+
+    ev = Evaluator()
+    fw = ev.framework("national_2023").framework
+    count, money = "devices_operating", "killer_app_revenue"
+    template = tmp_path / "t.xlsx"
+    write(fw, template)
+    for text in ("1,200", "1.2万", "约1000", "12 00", "1200台"):
+        values = figures(fw) | {count: text, money: text}
+        book = fill(template, values, out=tmp_path / "filled.xlsx")
+        js = tmp_path / "app.json"
+        js.write_text(
+            json.dumps({"application": application_json(fw, values)}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        said = {}
+        for path in (book, js):
+            result = ev.score_loaded(inputs.read(path, ev))
+            said[path.suffix] = sorted(
+                (f.item, f.severity.value, f.code, f.message)
+                for f in result.findings
+                if f.item in (count, money)
+            )
+        assert said[".xlsx"] == said[".json"], text
+        assert said[".json"], text  # each text is either refused or noted, never silent
+        assert len({x[0] for x in said[".json"]}) == len(said[".json"])  # one per mistake
