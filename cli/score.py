@@ -56,12 +56,14 @@ def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord 
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
-def _write_xlsx(batch: Batch, path: Path, robustness=None, generated_at=None, cards=None) -> None:
+def _write_xlsx(
+    batch: Batch, path: Path, robustness=None, generated_at=None, cards=None, copy: str = "full"
+) -> None:
     from iipeval.reports import results_workbook
 
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
     results_workbook.write_results_workbook(
-        batch, path, generated_at=when, robustness=robustness, cards=cards
+        batch, path, generated_at=when, robustness=robustness, cards=cards, copy=copy
     )
 
 
@@ -89,15 +91,31 @@ def _write_csv(batch: Batch, path: Path, robustness=None) -> None:
 MEMBERS = {".xlsx": _write_xlsx, ".json": _write_json, ".csv": _write_csv}
 
 
-def output_paths(output: str) -> list[Path]:
-    """``results.xlsx`` also gets ``results.json`` and ``results.csv`` with the same content."""
+#: the file beside a committee copy that holds the parameters (``results-参数.xlsx``)
+PARAMETERS_SUFFIX = "-参数"
+
+
+def output_paths(output: str, reader: str = "organiser") -> list[Path]:
+    """``results.xlsx`` also gets ``results.json`` and ``results.csv`` with the same content;
+    for the committee, the parameters go to ``results-参数.xlsx`` beside it."""
     out = Path(output)
     suffix = out.suffix.lower()
     if suffix not in MEMBERS:
         raise click.BadParameter("输出文件须以 .xlsx、.json 或 .csv 结尾", param_hint="-o")
     if suffix == ".xlsx":
-        return [out.with_suffix(s) if s != ".xlsx" else out for s in MEMBERS]
+        members = [out.with_suffix(s) if s != ".xlsx" else out for s in MEMBERS]
+        if reader == "committee":
+            members.insert(1, out.with_name(out.stem + PARAMETERS_SUFFIX + ".xlsx"))
+        return members
     return [out]
+
+
+def _copy(path: Path, reader: str) -> str:
+    """Which copy of the results workbook ``path`` is: for the committee the workbook leaves
+    out the parameters, and the ``-参数.xlsx`` beside it holds them alone."""
+    if reader != "committee":
+        return "full"
+    return "parameters" if path.stem.endswith(PARAMETERS_SUFFIX) else "committee"
 
 
 def run_id(batch: Batch) -> str:
@@ -175,6 +193,15 @@ def run_id(batch: Batch) -> str:
     is_flag=True,
     help="在结果工作簿中加入“稳健性”表（默认抽样设置，见 iipeval robustness）",
 )
+@click.option(
+    "--for",
+    "reader",
+    type=click.Choice(["organiser", "committee"]),
+    default="organiser",
+    show_default=True,
+    help="结果工作簿给谁看：organiser 为完整版（含“参数”表）；committee 为评审委员会版，"
+    "不含参数表，参数另写入同名的“-参数.xlsx”文件",
+)
 def score(
     files,
     reviews,
@@ -190,10 +217,11 @@ def score(
     jobs,
     fmt,
     robustness,
+    reader,
 ) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     ev = evaluator(params)
-    targets = output_paths(output) if output else []
+    targets = output_paths(output, reader) if output else []
     if publish:  # 公示名单: reports/publication.py, a member of the output set
         if not output or Path(publish).suffix.lower() != ".docx":
             raise click.BadParameter(
@@ -234,7 +262,12 @@ def score(
                     writers[p] = partial(_write_publication, batch, ev.params.publication, now)
                 elif p.suffix.lower() == ".xlsx":
                     writers[p] = partial(
-                        _write_xlsx, batch, robustness=analysis, generated_at=now, cards=cards
+                        _write_xlsx,
+                        batch,
+                        robustness=analysis,
+                        generated_at=now,
+                        cards=cards,
+                        copy=_copy(p, reader),
                     )
                 else:
                     writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)

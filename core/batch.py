@@ -174,6 +174,15 @@ class Batch(BaseModel):
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
     _by_source: dict[str, Result] = PrivateAttr(default_factory=dict)
+    #: criteria set id → data-item id → its Chinese label, for outputs a person reads
+    _item_labels: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+
+    def item_label(self, framework: str | None, item: str | None) -> str | None:
+        """The Chinese label of a data item (``devices_mobile`` → 行走设备连接数量); the id
+        itself when the set does not know it (an applicant's stray key)."""
+        if item is None:
+            return None
+        return self._item_labels.get(framework or "", {}).get(item, item)
 
     @property
     def standings(self) -> list[Standing]:
@@ -296,7 +305,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
             "weights_note": eff.framework.weights_note,
             "values": eff.snapshot(),
         }
-    return Batch(
+    batch = Batch(
         tool_version=__version__,
         results=results,
         rejected=rejected,
@@ -308,6 +317,11 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         review_panel=_panel_summary(index),
         parameters_origin=ev.params.origin,
     )
+    for fw_id in {fw for fw, _ in groups}:
+        batch._item_labels[fw_id] = {
+            i.id: i.label for i in ev.effective(fw_id, None).framework.items
+        }
+    return batch
 
 
 def _panel_summary(index: ReviewIndex) -> dict | None:

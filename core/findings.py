@@ -48,15 +48,16 @@ class Finding(BaseModel):
         """Return a copy with location fields filled in (readers call this)."""
         return self.model_copy(update={k: v for k, v in where.items() if v is not None})
 
-    def where(self) -> str:
-        """Human-readable location: ``file 指标数据!E17`` or the item id."""
+    def where(self, item_label: str | None = None) -> str:
+        """Human-readable location: ``file 指标数据!E17``, else the item (its id, or
+        ``item_label`` where the reader is not the one who wrote the JSON keys)."""
         parts = [p for p in (self.file,) if p]
         if self.sheet and self.cell:
             parts.append(f"{self.sheet}!{self.cell}")
         elif self.sheet:
             parts.append(self.sheet)
         if self.item and not self.cell:
-            parts.append(f"[{self.item}]")
+            parts.append(f"[{item_label or self.item}]")
         return " ".join(parts)
 
 

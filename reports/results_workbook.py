@@ -278,6 +278,10 @@ def _fmt(x: float | None) -> str:
 
 #: the largest batch whose results workbook holds a score card per application by default
 CARDS_AUTO_MAX = 100
+#: Which copy of the results workbook: the organiser's whole record, the committee's copy
+#: (no parameter pages: they are the organiser's, and sixteen pages of them would print
+#: with the ranking), or the parameters alone, the file that goes with the committee copy.
+COPIES = ("full", "committee", "parameters")
 
 
 def write_results_workbook(
@@ -287,12 +291,22 @@ def write_results_workbook(
     generated_at: datetime,
     robustness: Any = None,
     cards: bool | None = None,
+    copy: str = "full",
 ) -> None:
     """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
     :func:`iipeval.reports.atomic.write_atomic`). ``cards``: a score card per application;
     ``None`` means so when the batch holds at most :data:`CARDS_AUTO_MAX` applications."""
-    wb = build_workbook(batch, generated_at=generated_at, robustness=robustness, cards=cards)
+    wb = build_workbook(
+        batch, generated_at=generated_at, robustness=robustness, cards=cards, copy=copy
+    )
     save_deterministic(wb, Path(path), generated_at)
+
+
+def _ranks_anyone(rk: Ranking) -> bool:
+    """Someone in the set is ranked, or will be once the experts have scored."""
+    return any(
+        e.rank is not None or (e.provisional and e.accepted and not e.excluded) for e in rk.entries
+    )
 
 
 def build_workbook(
@@ -301,6 +315,7 @@ def build_workbook(
     generated_at: datetime,
     robustness: Any = None,
     cards: bool | None = None,
+    copy: str = "full",
 ) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
@@ -309,6 +324,9 @@ def build_workbook(
     wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
     wb.properties.title = "工业互联网平台申报评分结果"
 
+    if copy == "parameters":
+        _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
+        return wb
     # Full results are read from the spool one at a time, once per sheet that needs
     # them; names and links come from the ranking entries, which are in memory.
     entries = [e for rk in batch.rankings for e in rk.entries]
@@ -319,21 +337,27 @@ def build_workbook(
     }
     card_names = _card_names(entries, taken) if cards else {}
 
-    rankings = batch.rankings
+    # Page 1 is a ranking that ranks someone: a set whose only applications need 补正 or are
+    # 不予推荐 comes after the others (sorted() is stable: the sets keep their order).
+    rankings = sorted(batch.rankings, key=lambda rk: not _ranks_anyone(rk))
     if len(rankings) <= 1:
         names = [RANKING]
     else:
-        names = [sheet_title(f"{RANKING}-{_ranking_short(rk)}", taken) for rk in batch.rankings]
+        names = [sheet_title(f"{RANKING}-{_ranking_short(rk)}", taken) for rk in rankings]
+    params_ref = "见“参数”表" if copy == "full" else "见随附的参数文件"
     for k, rk in enumerate(rankings):
-        _ranking_sheet(wb.create_sheet(names[k]), batch, rk, card_names, first=k == 0)
+        ws = wb.create_sheet(names[k])
+        _ranking_sheet(ws, batch, rk, card_names, first=k == 0, params_ref=params_ref)
     if not rankings:
         _empty_ranking_sheet(wb.create_sheet(RANKING), batch)
     split, listed, light, verified = _scan(batch, card_names)
     add_summary_sheet(wb, batch, light)  # 推荐信息汇总表: reports/recommendation_sheet.py
     add_verification_sheet(wb, batch, verified)  # 调研核查, if used: reports/verification_sheet.py
     _disagreement_sheet(wb.create_sheet(DISAGREEMENT), batch, split)
-    _findings_sheet(wb.create_sheet(FINDINGS), batch, listed)
-    _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
+    findings = wb.create_sheet(FINDINGS)
+    _findings_sheet(findings, batch, listed)
+    if copy == "full":
+        _parameters_sheet(wb.create_sheet(PARAMETERS), batch, generated_at)
     if robustness is not None:  # a core.robustness.Robustness, when asked for
         from .robustness_sheet import add_sheets
 
@@ -341,6 +365,12 @@ def build_workbook(
     if cards:
         for row in rows(batch):
             _card_sheet(wb.create_sheet(card_names[row.entry.source]), batch, row)
+    if rankings and not any(_ranks_anyone(rk) for rk in rankings):
+        # Nobody is ranked: page 1 says why (one application's score card, or the problem
+        # list), not a ranking whose one row is a rejection.
+        one = card_names.get(entries[0].source) if len(entries) == 1 else None
+        why = wb[one] if one else findings
+        wb.move_sheet(why, offset=-wb.index(why))
     wb.active = 0
     return wb
 
@@ -413,7 +443,9 @@ def _names(result: Result | None) -> dict[str, str]:
 # -- 排名 -------------------------------------------------------------------------------------
 
 
-def _ranking_sheet(ws, batch: Batch, rk: Ranking, cards, *, first: bool) -> None:
+def _ranking_sheet(
+    ws, batch: Batch, rk: Ranking, cards, *, first: bool, params_ref: str = "见“参数”表"
+) -> None:
     mine = rk.entries
     sample = batch.result(mine[0].source) if mine else None
     dims = [(d.id, d.name) for d in sample.dimensions] if sample else []
@@ -436,7 +468,7 @@ def _ranking_sheet(ws, batch: Batch, rk: Ranking, cards, *, first: bool) -> None
         f"推荐名额：{f'{policy.quota}个' if policy.quota else '不限'}；"
         f"推荐最低总分：{_fmt(policy.min_total) + '分' if policy.min_total is not None else '不设'}；"
         f"同分时依次比较：{tie}。总分为百分制；维度得分为该维度的0-100分。"
-        "权重与计分规则为建议值，见“参数”表。"
+        f"权重与计分规则为建议值，{params_ref}。"
     )
     g.put(2, 1, note, NOTE, span=ncol)
     g.line(3, 1, headers, HEAD)
@@ -548,7 +580,7 @@ def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list, list, list]:
     f)``), the few fields the 推荐信息汇总表 shows per application, and the verified results
     (调研核查, usually few); only those keep a full result."""
     split: list[tuple[str, str, float | None, str | None, PanelDetail]] = []
-    listed: list[tuple[str | None, str | None, dict[str, str], Finding]] = []
+    listed: list[tuple[str | None, str | None, dict[str, str], str | None, Finding]] = []
     light, verified = [], []
     for row in rows(batch):
         res, card = row.result, cards.get(row.entry.source)
@@ -565,7 +597,7 @@ def _scan(batch: Batch, cards: dict[str, str]) -> tuple[list, list, list, list]:
             ]
         if res.findings:
             names = _names(res)
-            listed += [(res.applicant, card, names, f) for f in res.findings]
+            listed += [(res.applicant, card, names, res.framework, f) for f in res.findings]
     return split, listed, light, verified
 
 
@@ -641,16 +673,16 @@ def _findings_sheet(ws, batch: Batch, listed: list) -> None:
     g.line(3, 1, headers, HEAD)
     listed = list(listed)
     for rej in batch.rejected:
-        listed += [("（无法评分）", None, {}, f) for f in rej.findings]
-    listed += [("批次", None, {}, f) for f in batch.findings]
+        listed += [("（无法评分）", None, {}, None, f) for f in rej.findings]
+    listed += [("批次", None, {}, None, f) for f in batch.findings]
     r = 4
-    for n, (who, card, names, f) in enumerate(listed, start=1):
+    for n, (who, card, names, fw, f) in enumerate(listed, start=1):
         g.put(r, 1, n, CENTER)
         cell = g.put(r, 2, who, LINK if card else TEXT)
         if card:
             _link(cell, card)
         indicator = names.get(f.indicator, f.indicator) if f.indicator else None
-        g.line(r, 3, [f.file, f.sheet, f.cell, f.item, indicator])
+        g.line(r, 3, [f.file, f.sheet, f.cell, batch.item_label(fw, f.item), indicator])
         g.put(
             r,
             8,
@@ -1131,7 +1163,7 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
                 SEVERITY_LABELS[f.severity],
                 Style(horizontal="center", fill=SEVERITY_FILLS.get(f.severity)),
             )
-            g.put(r, 2, f.where() or "—")
+            g.put(r, 2, f.where(batch.item_label(r_.framework, f.item)) or "—")
             g.put(r, 3, f.message, TEXT, span=last_col - 2)
             r += 1
 

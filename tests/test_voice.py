@@ -191,3 +191,45 @@ def test_the_same_text_reads_the_same_in_json_and_in_a_workbook(tmp_path):
         assert said[".xlsx"] == said[".json"], text
         assert said[".json"], text  # each text is either refused or noted, never silent
         assert len({x[0] for x in said[".json"]}) == len(said[".json"])  # one per mistake
+
+
+def _sheets(path):
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_committee_copy_leaves_the_parameters_to_their_own_file(tmp_path):
+    out = tmp_path / "委员会" / "results.xlsx"
+    res = invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", out, "--for", "committee")
+    assert res.exit_code == 0, res.output
+    committee, params = _sheets(out), _sheets(out.with_name("results-参数.xlsx"))
+    assert "参数" not in committee and committee[0].startswith("排名")
+    assert params == ["参数"]
+    organiser = tmp_path / "组织方" / "results.xlsx"
+    assert invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", organiser).exit_code == 0
+    assert "参数" in _sheets(organiser) and not organiser.with_name("results-参数.xlsx").exists()
+
+
+def test_page_one_is_never_a_ranking_of_one_rejection(tmp_path):
+    alone = _hunan(tmp_path, "alone.json", major_safety_incident=True)
+    out = tmp_path / "one.xlsx"
+    assert invoke("score", alone, "--reviews", REVIEWS, "-o", out).exit_code == 0
+    first = openpyxl.load_workbook(out, read_only=True).worksheets[0]
+    assert not first.title.startswith("排名")
+    text = " ".join(str(c) for row in first.iter_rows(values_only=True) for c in row if c)
+    assert "近三年发生重大及以上安全生产事故（填报为“是”）" in text
+    # a batch where another set ranks someone: that set's ranking is page 1
+    mixed = tmp_path / "mixed.xlsx"
+    national = EXAMPLES / "national_2023.json"
+    assert invoke("score", alone, national, "--reviews", REVIEWS, "-o", mixed).exit_code == 0
+    assert _sheets(mixed)[0] == "排名-双跨平台（2023）"
+
+
+def test_problem_list_names_items_in_chinese(tmp_path):
+    bad = _hunan(tmp_path, "bad.json", major_safety_incident=None)
+    out = tmp_path / "r.xlsx"
+    invoke("score", bad, "-o", out)
+    ws = openpyxl.load_workbook(out, read_only=True)["问题清单"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r and r[0] and str(r[0]).isdigit()]
+    items = {r[5] for r in rows if r[5]}
+    assert "近三年发生重大及以上安全生产事故" in items
+    assert not any(str(i).isascii() for i in items), items
