@@ -28,7 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from iipeval.core import __version__
+from iipeval.core import __version__, voice
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.application import Application, ExpertReview
 from iipeval.core.batch import application_key
@@ -492,7 +492,9 @@ def _guide_sheet(
         ("空白", "留空表示尚未评分，不按0分计；如需给0分，请填写数字0。评语格可选填。"),
         (
             "定量得分",
-            f"“定量部分得分”由系统按申报数据和计分规则计算，只读，不需专家填写；每项指标的得分及计算说明见“{QUANT}”表。",
+            f"“定量部分得分”由系统按申报数据和计分规则计算，只读，不需专家填写；每项指标的得分及计算说明见“{QUANT}”表。"
+            "它是总分中不取决于专家评分的全部分数，含定量与定性合成的指标里的定量部分，"
+            "所以高于组织方结果中的“已确定”分：后者只计已全部确定的指标，含定性部分的指标在专家评分前整项计为待定。",
         ),
         (
             "总分",
@@ -565,6 +567,11 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
             "黄色格填写：按本评价体系的分值或等级评分（选中格子可见该项的分值范围与等级，"
             "详见“评分细则”表）；留空表示尚未评分。灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
         )
+    rejected = [r for r in rows if r.pending.excluded]
+    if rejected:  # the expert may spend the time on the others; the organiser decides
+        note += "标红的申报已触及否决项，将不予推荐：" + "；".join(
+            f"{r.applicant}（{voice.exclusion_text(r.pending.exclusions)}）" for r in rejected
+        )
     _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
     ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w, 10)])
 
@@ -610,6 +617,8 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         r = FIRST_ROW + k
         _cell(ws, r, cols.number, k + 1, fill=FIXED_FILL, align=CENTER)
         _cell(ws, r, cols.applicant, row.applicant, fill=FIXED_FILL, text=True)
+        if row.pending.excluded:
+            ws.cell(row=r, column=cols.applicant).font = Font(name=FONT_NAME, color="C00000")
         _cell(ws, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@", text=True)
         if cols.subtype:
             _cell(ws, r, cols.subtype, row.subtype_name or "", fill=FIXED_FILL, align=CENTER)
@@ -844,10 +853,7 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         if row.errors:
             notes.append(f"申报数据有{row.errors}处错误待补正，以下按现有数据计算")
         if row.pending.excluded:
-            notes.append(
-                "触及否决项："
-                + "；".join(f"{e.name}（{e.reason}）" for e in row.pending.exclusions)
-            )
+            notes.append(f"{voice.EXCLUDED}（{voice.excluded_reason(row.pending.exclusions)}）")
         if notes:
             merge(ws, f"A{r}:{last}{r}")
             text = "注意：" + "；".join(notes)

@@ -233,3 +233,19 @@ def test_problem_list_names_items_in_chinese(tmp_path):
     items = {r[5] for r in rows if r[5]}
     assert "近三年发生重大及以上安全生产事故" in items
     assert not any(str(i).isascii() for i in items), items
+
+
+def test_expert_workbook_says_an_application_is_already_not_recommended(tmp_path):
+    """An expert should not spend an hour on an application a 否决项 already rules out
+    without being told; and the 定量部分得分 / 已确定 difference is explained."""
+    hit = _hunan(tmp_path, "hit.json", major_safety_incident=True)
+    panel = tmp_path / "panel.toml"
+    panel.write_text('id = "组"\n[[experts]]\nid = "E01"\nname = "张三"\n', "utf-8")
+    out = tmp_path / "forms"
+    res = invoke("panel", hit, "--panel", panel, "-o", out)
+    assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(next(out.glob("review_*.xlsx")))
+    cells = [str(c.value) for ws in wb.worksheets[:3] for row in ws.iter_rows() for c in row]
+    text = " ".join(cells)
+    assert "不予推荐" in text and "近三年发生重大及以上安全生产事故（填报为“是”）" in text
+    assert "“已确定”分" in text  # why 定量部分得分 is higher than the organiser's 已确定
