@@ -48,15 +48,19 @@ class Finding(BaseModel):
         """Return a copy with location fields filled in (readers call this)."""
         return self.model_copy(update={k: v for k, v in where.items() if v is not None})
 
-    def where(self, item_label: str | None = None) -> str:
-        """Human-readable location: ``file 指标数据!E17``, else the item (its id, or
-        ``item_label`` where the reader is not the one who wrote the JSON keys)."""
-        parts = [p for p in (self.file,) if p]
+    def where(
+        self, item_label: str | None = None, *, with_file: bool = True, with_item: bool = True
+    ) -> str:
+        """Where the finding is, the one way every front end writes it: ``file 指标数据!E17``,
+        else the item (its id, or ``item_label`` where the reader is not the one who wrote
+        the JSON keys). Inside a workbook the file is the one open (``with_file=False``)
+        and an item with no cell has no place to point at (``with_item=False``)."""
+        parts = [self.file] if with_file and self.file else []
         if self.sheet and self.cell:
             parts.append(f"{self.sheet}!{self.cell}")
         elif self.sheet:
             parts.append(self.sheet)
-        if self.item and not self.cell:
+        if with_item and self.item and not self.cell:
             parts.append(f"[{item_label or self.item}]")
         return " ".join(parts)
 

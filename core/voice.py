@@ -33,8 +33,8 @@ def severity_label(severity: Severity | str) -> str:
 
 def finding_line(f: Finding, *, with_file: bool = True) -> str:
     """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line."""
-    where = f.where() if with_file else f.model_copy(update={"file": None}).where()
-    return f"[{severity_label(f.severity)}] {where} {f.message}".replace("  ", " ").rstrip()
+    where = f.where(with_file=with_file)
+    return " ".join(x for x in (f"[{severity_label(f.severity)}]", where, f.message) if x)
 
 
 def finding_lines(

@@ -15,7 +15,7 @@ cells as ``iipeval validate`` gives for the saved file.
 
 The buttons call the ``*_caller`` functions through xlwings' ``RunPython``; they find the
 workbook with ``xw.Book.caller()`` and show problems in a message box, never as a
-traceback. Every string written into a sheet goes through :func:`.udfs.cell_text`, so an
+traceback. Every string written into a sheet goes through :func:`.session.cell_text`, so an
 applicant's text can never become a formula.
 """
 
@@ -34,8 +34,8 @@ from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.results import Rejected, Result
 
 from .reader import read_source
+from .session import cell_text, evaluator, total_row
 from .sources import BookSource, book_name
-from .udfs import cell_text, evaluator, total_row
 
 CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
 REPORT_SUFFIX = "_评分报告.xlsx"
@@ -78,12 +78,6 @@ def _counts(findings: list[Finding]) -> str:
     if not findings:
         return "未发现问题"
     return "、".join(f"{n[s]}个{SEVERITY_LABELS[s]}" for s in Severity if n[s])
-
-
-def _where(f: Finding) -> str:
-    if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    return f.sheet or ""
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -149,7 +143,8 @@ def check_book(book: Any, ev: Evaluator | None = None) -> Outcome:
         ["序号", "级别", "位置", "问题"],
     ]
     rows += [
-        [n, SEVERITY_LABELS[f.severity], _where(f), f.message] for n, f in enumerate(findings, 1)
+        [n, SEVERITY_LABELS[f.severity], f.where(with_file=False, with_item=False), f.message]
+        for n, f in enumerate(findings, 1)
     ]
     _put(ws, 1, rows)
     ws.range((1, 1)).font.bold = True
@@ -175,7 +170,10 @@ def score_book(book: Any, ev: Evaluator | None = None) -> Outcome:
             [],
             ["级别", "位置", "问题"],
         ]
-        rows += [[SEVERITY_LABELS[f.severity], _where(f), f.message] for f in result.findings]
+        rows += [
+            [SEVERITY_LABELS[f.severity], f.where(with_file=False, with_item=False), f.message]
+            for f in result.findings
+        ]
         _put(ws, 1, rows)
         return Outcome(
             "无法评分：" + "；".join(f.message for f in result.findings[:2]), SCORE_SHEET

@@ -32,17 +32,14 @@ from typing import Any
 
 import xlwings as xw
 
-from iipeval.core import voice
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.application import Applicant, Application
 from iipeval.core.criteria import Framework, Indicator
 from iipeval.core.explain import STATUS_LABELS
-from iipeval.core.findings import SEVERITY_LABELS, Finding
+from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.host import UnknownFramework
 from iipeval.core.normalize import clean, read_item, show
 from iipeval.core.results import Rejected, Result
-from iipeval.reports.safe_text import clean as xml_clean
-from iipeval.reports.safe_text import csv_field
 
 from . import meta
 from .layout import (
@@ -56,38 +53,16 @@ from .layout import (
     plan,
 )
 from .reader import read_source
+from .session import cell_text, evaluator, total_row, use_evaluator
 from .sources import BookSource, GridsSource, book_name, normal_grid, normal_value
 from .structure import column_index, value_at
 
 ERROR_PREFIX = "错误："
 SINGLE_INDICATOR_APPLICANT = "（单项指标计算）"
 
-_EVALUATOR: Evaluator | None = None
-
-
-def evaluator() -> Evaluator:
-    """The module's one evaluator: plugins load on the first call, then stay loaded."""
-    global _EVALUATOR
-    if _EVALUATOR is None:
-        _EVALUATOR = Evaluator()
-    return _EVALUATOR
-
-
-def use_evaluator(ev: Evaluator | None) -> None:
-    """Replace the module's evaluator (other parameters, test criteria sets); ``None`` resets."""
-    global _EVALUATOR
-    _EVALUATOR = ev
-
 
 class UdfError(Exception):
     """A problem the user can fix; its message is shown in the cell after ``错误：``."""
-
-
-def cell_text(value: Any) -> Any:
-    """A value safe to hand to a cell: text never starts a formula, nor breaks the file."""
-    if isinstance(value, str):
-        return csv_field(xml_clean(value))
-    return value
 
 
 def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -352,24 +327,6 @@ def _live_facts(live: BookSource, grids: dict[str, list[list[Any]]]):
     return facts
 
 
-def _where(f: Finding) -> str:
-    if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    return f.sheet or ""
-
-
-def total_row(result: Result) -> tuple[str, float | None, str]:
-    """The total as shown in a cell: while expert parts are pending, the points secured so
-    far, labelled 暂定 with how many points are still open."""
-    if result.provisional:
-        return (
-            f"总分（暂定，不含待专家评分的{result.pending_points:g}分）",
-            result.secured,
-            voice.pending_total(result.secured, result.pending_points),
-        )
-    return "总分", result.total, "已完成"
-
-
 def _score_table(result: Result | Rejected) -> list[list[Any]]:
     if isinstance(result, Rejected):
         raise UdfError("无法评分：" + "；".join(f.message for f in result.findings[:3]))
@@ -452,7 +409,9 @@ def iipeval_findings(info, data, set_id=None, caller=None):
         return "未发现问题"
     rows: list[list[Any]] = [["位置", "级别", "问题"]]
     for f in result.findings:
-        rows.append([_where(f), SEVERITY_LABELS[f.severity], f.message])
+        rows.append(
+            [f.where(with_file=False, with_item=False), SEVERITY_LABELS[f.severity], f.message]
+        )
     return rows
 
 

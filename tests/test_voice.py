@@ -249,3 +249,39 @@ def test_expert_workbook_says_an_application_is_already_not_recommended(tmp_path
     text = " ".join(cells)
     assert "不予推荐" in text and "近三年发生重大及以上安全生产事故（填报为“是”）" in text
     assert "“已确定”分" in text  # why 定量部分得分 is higher than the organiser's 已确定
+
+
+def _top_level_imports(path):
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:  # module level only: a call-time import is no cycle
+        if isinstance(node, ast.ImportFrom):
+            names |= {f"{node.module or ''}.{a.name}".lstrip(".") for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+    return names
+
+
+def test_excel_functions_and_macros_do_not_import_each_other():
+    udfs = _top_level_imports(REPO / "excel" / "udfs.py")
+    macros = _top_level_imports(REPO / "excel" / "macros.py")
+    assert not any("macros" in n for n in udfs), udfs
+    assert not any("udfs" in n for n in macros), macros
+
+
+def test_a_location_is_written_in_one_place():
+    """``sheet!cell`` for a finding is Finding.where(); no front end writes it by hand."""
+    import re
+
+    hand = re.compile(r"\{f\.sheet\}!\{f\.cell\}")
+    offenders = [
+        str(p.relative_to(REPO))
+        for folder in ("cli", "excel", "reports")
+        for p in (REPO / folder).rglob("*.py")
+        if hand.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    cli_main = (REPO / "cli" / "main.py").read_text(encoding="utf-8")
+    assert "f['sheet']" not in cli_main and "f['severity']" not in cli_main
