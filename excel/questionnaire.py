@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from iipeval.core import __version__
 from iipeval.core.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
 from iipeval.core.criteria import Framework
+from iipeval.present.xlsx import pin_zip
 from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
@@ -44,7 +45,7 @@ from .styles import (
     TITLE,
     UNLOCKED,
 )
-from .template import FIXED_TIME, _default_font, _deterministic
+from .template import FIXED_TIME, _default_font
 
 FORMAT = "iipeval.ahp-questionnaire"
 VERSION = 1
@@ -508,7 +509,7 @@ def save(wb: Workbook, path: Path, *, force: bool) -> None:
     """Deterministic bytes, written whole or not at all."""
     buf = io.BytesIO()
     wb.save(buf)
-    data = _deterministic(buf.getvalue())
+    data = pin_zip(buf.getvalue(), FIXED_TIME)
     write_atomic(path, lambda tmp: Path(tmp).write_bytes(data), force=force)
 
 

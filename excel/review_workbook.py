@@ -50,6 +50,7 @@ from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
 from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
+from iipeval.present.xlsx import print_a4
 from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import clean, put
 from iipeval.reports.view import place
@@ -414,21 +415,7 @@ def _heading(ws: Worksheet, last: str, title: str, note: str, width: float) -> N
 def _print(
     ws: Worksheet, *, wide: int = 1, title_rows: str | None = None, title_cols: str | None = None
 ):
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = wide
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
-    ws.page_margins.header = ws.page_margins.footer = 0.25
-    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
-    if title_rows:
-        ws.print_title_rows = title_rows
-    if title_cols:
-        ws.print_title_cols = title_cols
+    print_a4(ws, wide=wide, title_rows=title_rows, title_cols=title_cols, header_footer=0.25)
 
 
 def _widths(ws: Worksheet, widths: dict[int, float]) -> None:

@@ -10,8 +10,6 @@ criteria or the layout change.
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -19,11 +17,11 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.criteria import DataItem, Framework
+from iipeval.present.xlsx import pin_zip, print_a4
 
 from . import constraints, guide, meta, styles
 from .layout import (
@@ -43,7 +41,6 @@ from .layout import (
 from .measure import row_height
 
 FIXED_TIME = datetime(2023, 1, 1, 0, 0, 0)
-ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 YES_NO = ["是", "否"]
 NA = "不适用"
 INPUT_ROW_HEIGHT = 24.0
@@ -136,28 +133,8 @@ def write(fw: Framework, path: str | Path, subtype: str | None = None) -> Plan:
     wb, p = build(fw, subtype)
     buf = io.BytesIO()
     wb.save(buf)
-    Path(path).write_bytes(_deterministic(buf.getvalue()))
+    Path(path).write_bytes(pin_zip(buf.getvalue(), FIXED_TIME))
     return p
-
-
-def _deterministic(data: bytes) -> bytes:
-    """Pin the save time openpyxl writes into docProps/core.xml and the zip entry times."""
-    out = io.BytesIO()
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
-                    body,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, body)
-    return out.getvalue()
 
 
 # sheets -----------------------------------------------------------------------------------
@@ -166,17 +143,14 @@ def _deterministic(data: bytes) -> bytes:
 def _setup(ws: Worksheet, widths: dict[str, int], landscape: bool, title_rows: str | None):
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.7, bottom=0.7, header=0.3, footer=0.3)
-    ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.size = 9
+    print_a4(
+        ws,
+        landscape=landscape,
+        title_rows=title_rows,
+        margins=(0.5, 0.5, 0.7, 0.7),
+        header_footer=0.3,
+        footer="第 &P 页，共 &N 页",
+    )
     ws.oddHeader.right.text = "&A"
     ws.oddHeader.right.size = 9
     prot = ws.protection

@@ -38,12 +38,13 @@ import openpyxl
 from openpyxl import Workbook
 
 from iipeval.core.criteria import Framework
+from iipeval.present.xlsx import pin_zip
 
 from . import styles
 from .cellxml import _sheet_paths
 from .layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
 from .macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
-from .template import _deterministic, build
+from .template import FIXED_TIME, build
 
 #: ASCII only: xlwings turns the project name into a Python module name.
 QUICKSTART_PROJECT = "iipeval_xlwings"
@@ -245,7 +246,7 @@ def save_xlsm(wb: Workbook, path: Path, buttons: list[Button]) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     data = add_buttons(buf.getvalue(), OPS_SHEET, buttons) if buttons else buf.getvalue()
-    Path(path).write_bytes(_deterministic(data))  # fixed save and zip times, as the .xlsx
+    Path(path).write_bytes(pin_zip(data, FIXED_TIME))  # fixed save and zip times, as the .xlsx
 
 
 def write_application_xlsm(

@@ -58,6 +58,7 @@ from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.outcomes import TIE_LABELS
 from iipeval.core.ranking import RankEntry, Ranking
 from iipeval.core.results import PanelDetail, Result
+from iipeval.present.xlsx import pin_zip, print_a4
 
 from .labels import (
     PARAM_LABELS,
@@ -256,17 +257,7 @@ def _applicant(g: Grid, row: int, name: str, card: str | None) -> None:
 
 
 def _print_setup(ws: Worksheet, title_rows: str | None) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
-    if title_rows:
-        ws.print_title_rows = title_rows
+    print_a4(ws, title_rows=title_rows, margins=(0.4, 0.4, 0.5, 0.5), footer_size=None)
 
 
 def _fmt(x: float | None) -> str:
@@ -387,17 +378,7 @@ def save_deterministic(wb: Workbook, path: Path, generated_at: datetime) -> None
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
-    t = _naive_utc(generated_at)
-    date_time = (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
-    with (
-        zipfile.ZipFile(buf) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
+    Path(path).write_bytes(pin_zip(buf.getvalue(), generated_at))
 
 
 # -- names ----------------------------------------------------------------------------------
