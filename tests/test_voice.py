@@ -109,10 +109,10 @@ def test_the_provisional_total_is_worded_alike_in_every_front_end(tmp_path):
     from iipeval.excel.udfs import total_row
 
     path = EXAMPLES / "national_2023.json"  # no reviews: the qualitative parts are pending
-    from iipeval.cli import inputs
+    from iipeval.excel.intake import read_application
 
     ev = Evaluator()
-    result = ev.score_loaded(inputs.read(path, ev))
+    result = ev.score_loaded(read_application(path, ev))
     assert result.provisional
     words = voice.pending_total(result.secured, result.pending_points)
     assert words.startswith("待专家评分（已确定")
@@ -163,8 +163,8 @@ def test_the_same_text_reads_the_same_in_json_and_in_a_workbook(tmp_path):
     file the applicant typed it in."""
     from workbook_helpers import application_json, figures, fill
 
-    from iipeval.cli import inputs
     from iipeval.core.api import Evaluator
+    from iipeval.excel.intake import read_application
     from iipeval.excel.template import write
 
     ev = Evaluator()
@@ -182,7 +182,7 @@ def test_the_same_text_reads_the_same_in_json_and_in_a_workbook(tmp_path):
         )
         said = {}
         for path in (book, js):
-            result = ev.score_loaded(inputs.read(path, ev))
+            result = ev.score_loaded(read_application(path, ev))
             said[path.suffix] = sorted(
                 (f.item, f.severity.value, f.code, f.message)
                 for f in result.findings
