@@ -71,7 +71,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     \b
       id = "第一评审组"              # 评审组编号
       round = "2026年省级平台认定"    # 评审轮次（可选，不写时自动生成）
-      framework = "national_2023"     # 可选：只为该评价体系的申报生成
+      # framework = "national_2023"   # 可选：只为该评价体系的申报生成
       [[experts]]
       id = "E01"
       name = "张三"
