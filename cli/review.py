@@ -152,6 +152,6 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
         render.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")
     click.echo(
         f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
-        "切勿随评分表发给专家；评分时用 iipeval score --reviews 交回的评分表 --panel-record "
-        f"{record_path} 核验"
+        "切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 --reviews 评分表 "
+        f"--panel-record {record_path}"
     )

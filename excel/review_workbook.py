@@ -1250,7 +1250,7 @@ def generate_panel(
         for r in rs.rows:
             if r.errors:
                 notes.append(
-                    f"{r.source}: 申报数据有{r.errors}处错误待补正，评分表中的定量得分按现有数据计算"
+                    f"{r.source}：申报数据有{r.errors}处错误待补正，评分表中的定量得分按现有数据计算"
                 )
     return written, notes, record
 
