@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -62,12 +63,15 @@ def zip_time(when: datetime) -> tuple[int, int, int, int, int, int]:
     return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
 
-def pin_zip(data: bytes, when: datetime) -> bytes:
+def pin_zip(data: bytes, when: datetime, target: str | Path | None = None) -> bytes | None:
     """The same workbook with no clock in it: every entry dated ``when`` (mode 0644) and the
-    save time openpyxl writes into ``docProps/core.xml`` set to ``when``."""
+    save time openpyxl writes into ``docProps/core.xml`` set to ``when``.
+
+    Returns the bytes, or, with ``target``, streams them into that file (a large results
+    workbook is not held twice in memory) and returns ``None``."""
     stamp = zip_time(when)
     text = _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
+    out = io.BytesIO() if target is None else target
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             body = src.read(info.filename)
@@ -81,4 +85,4 @@ def pin_zip(data: bytes, when: datetime) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, body)
-    return out.getvalue()
+    return out.getvalue() if target is None else None

@@ -378,7 +378,7 @@ def save_deterministic(wb: Workbook, path: Path, generated_at: datetime) -> None
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
-    Path(path).write_bytes(pin_zip(buf.getvalue(), generated_at))
+    pin_zip(buf.getvalue(), generated_at, target=str(path))
 
 
 # -- names ----------------------------------------------------------------------------------
