@@ -192,7 +192,7 @@ def result_text(r: Result) -> str:
     if r.excluded:
         lines.append("否决：" + voice.exclusion_text(r.exclusions))
     if not r.accepted:
-        lines.append("状态：存在错误，需退回补正")
+        lines.append(f"状态：{voice.NEEDS_FIX_STATUS}")
     check = panel_check_text(r)
     if check:
         lines.append(f"专家评分：{check}")

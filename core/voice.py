@@ -18,6 +18,8 @@ SEVERITY_ORDER = (Severity.error, Severity.warning, Severity.notice)
 #: What a standing word means, for a reader who has not seen it before.
 NEEDS_FIX = "需补正"
 NEEDS_FIX_REASON = "存在错误，需退回补正后再排名"
+#: An application with errors, as its score card and the 校验 button say it.
+NEEDS_FIX_STATUS = "存在错误，需退回补正"
 EXCLUDED = "不予推荐"
 PENDING = "待专家评分"
 PENDING_REASON = "尚有定性指标未经专家评分"

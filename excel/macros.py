@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from iipeval.core import voice
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.batch import score_batch
 from iipeval.core.explain import STATUS_LABELS
@@ -132,7 +133,7 @@ def check_book(book: Any, ev: Evaluator | None = None) -> Outcome:
     if isinstance(result, Rejected):
         summary = f"无法读取为申报表：{summary}"
     elif not result.accepted:
-        summary += "；存在错误，需补正后方可评审"
+        summary += f"；{voice.NEEDS_FIX_STATUS}"
     ws = _sheet(book, CHECK_SHEET)
     rows: list[list[Any]] = [
         ["校验结果"],

@@ -973,7 +973,7 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
     g.put(1, 1, title, TITLE)
     if r_.fictional:
         g.put(2, 1, "（示例数据，非真实申报）", NOTE, span=7)
-    status = "无错误" if r_.accepted else "存在错误，需退回补正（见本表末尾及“问题清单”）"
+    status = "无错误" if r_.accepted else f"{voice.NEEDS_FIX_STATUS}（见本表末尾及“问题清单”）"
     if r_.total is not None:
         total = f"{_fmt(r_.total)}分"
     else:

@@ -112,7 +112,7 @@ def test_check_lists_every_finding_with_its_cell(ev, fw, xlsm_template, tmp_path
         assert message == f.message
         assert where == (f"{f.sheet}!{f.cell}" if f.cell else (f.sheet or ""))
     assert any(r[1] == "错误" and "约300" in r[3] for r in listed)
-    assert "需补正" in rows[3][1] and "个错误" in rows[3][1]
+    assert voice.NEEDS_FIX_STATUS in rows[3][1] and "个错误" in rows[3][1]
     assert ws.range("A6").font.bold and ws.range((7, 4)).wrap_text
 
 

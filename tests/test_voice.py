@@ -285,3 +285,13 @@ def test_a_location_is_written_in_one_place():
     assert offenders == []
     cli_main = (REPO / "cli" / "main.py").read_text(encoding="utf-8")
     assert "f['sheet']" not in cli_main and "f['severity']" not in cli_main
+
+
+def test_an_application_with_errors_is_worded_alike_on_screen_and_in_the_workbook(tmp_path):
+    bad = _hunan(tmp_path, "bad.json", major_safety_incident=None)
+    assert f"状态：{voice.NEEDS_FIX_STATUS}" in invoke("score", bad).output
+    out = tmp_path / "r.xlsx"
+    invoke("score", bad, "-o", out)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    cells = {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert any(c.startswith(voice.NEEDS_FIX_STATUS) for c in cells)
