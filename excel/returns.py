@@ -28,11 +28,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Finding, Severity
+from iipeval.present.xlsx import pin_zip
 from iipeval.reports.safe_text import put
 
 from . import styles
 from .measure import row_height
-from .template import _deterministic
+from .template import FIXED_TIME
 
 NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"
@@ -79,13 +80,12 @@ def to_fix(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def place(f: Finding) -> str:
-    if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    if f.sheet:
-        return f.sheet
-    if f.item:
-        return f"数据项 {f.item}"
-    return "整个申报表"
+    """Where in the returned workbook (the file is the one returned): Finding.where, else
+    the item, else the workbook as a whole."""
+    here = f.where(with_file=False, with_item=False)
+    if here:
+        return here
+    return f"数据项 {f.item}" if f.item else "整个申报表"
 
 
 @dataclass
@@ -280,4 +280,4 @@ def save_fixed(wb: Workbook, target: Path) -> None:
         return
     with zipfile.ZipFile(io.BytesIO(data)):  # a broken save must fail here, not at the user
         pass
-    target.write_bytes(_deterministic(data))
+    target.write_bytes(pin_zip(data, FIXED_TIME))

@@ -21,9 +21,7 @@ def dumps(data: Any) -> str:
 
 
 def _where(f: Finding) -> str:
-    if f.sheet and f.cell:
-        return f"{f.sheet}!{f.cell}"
-    return f.item or ""
+    return f.where(with_file=False, with_item=False) if f.sheet and f.cell else (f.item or "")
 
 
 def text(c: Comparison) -> str:
