@@ -180,6 +180,8 @@ def _score_args(m, work: Path) -> list[str]:
         args += ["--robustness"]
     if c.cards is not None:
         args += ["--cards" if c.cards else "--no-cards"]
+    if c.reader != "organiser":
+        args += ["--for", c.reader]
     return args
 
 

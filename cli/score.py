@@ -234,6 +234,7 @@ def score(
     command |= dict(panel_record=panel_record, params=params, output=output, publish=publish)
     command["robustness"] = robustness
     command["cards"] = cards
+    command["reader"] = reader
     if targets:  # the run's record (core/manifest.py): the last member of the set
         from .reproduce import input_records, manifest_target, run_time
 

@@ -59,6 +59,7 @@ class Command(BaseModel):
     publish: str | None = None
     robustness: bool = False
     cards: bool | None = None  # --cards / --no-cards (None: by batch size)
+    reader: str = "organiser"  # --for: organiser (whole record) or committee copy
 
 
 class Manifest(BaseModel):

@@ -166,3 +166,16 @@ def test_a_run_with_the_robustness_sheet_is_reproduced_with_it(tmp_path, monkeyp
     assert m["command"]["robustness"] is True
     res = invoke("reproduce", "out/results.manifest.json")
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("extra", [["--for", "committee"], ["--no-cards"]])
+def test_a_committee_copy_or_a_run_without_cards_is_reproduced_as_written(
+    tmp_path, monkeypatch, extra
+):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
+    shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
+    args = ["score", "申报", "--reviews", "评分", "-o", "out/results.xlsx", *extra]
+    assert invoke(*args).exit_code == 0
+    res = invoke("reproduce", "out/results.manifest.json")
+    assert res.exit_code == 0, res.output
