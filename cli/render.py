@@ -319,7 +319,8 @@ def batch_summary(batch, targets) -> str:
         warnings += f.severity == "warning"
         others += f.severity == "notice"
     counts = [("错误", errors), ("警告", warnings), ("提示", others)]
-    problems = "，".join(f"{w} {n} 条" for w, n in counts if n) or "无"
+    problems = "，".join(f"{w} {n} 条" for w, n in counts if n)
+    problems = f"{problems}（逐条见输出文件的“问题清单”）" if problems else "无"
     blocks = [ranking_text(r, SUMMARY_TOP) for r in batch.rankings]
     blocks.extend(rejected_text(r) for r in batch.rejected)
     if batch.findings:
@@ -330,7 +331,7 @@ def batch_summary(batch, targets) -> str:
         "\n".join(
             [
                 f"已评分 {len(batch.standings)} 份，无法读取 {len(batch.rejected)} 份；"
-                f"问题：{problems}（逐条见输出文件的“问题清单”）",
+                f"问题：{problems}",
                 "已写出：" + "、".join(str(t) for t in targets),
             ]
         )

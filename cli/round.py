@@ -234,6 +234,16 @@ def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
             continue
         if not v.values:  # nothing usable: its findings are the batch's, not an application's
             findings.extend(v.findings)
+            if not v.findings:  # passed with --verified, yet nothing to use: say so
+                findings.append(
+                    Finding(
+                        severity=Severity.notice,
+                        code="verification_empty",
+                        file=str(path),
+                        message=f"核查表未填写任何核查值（{v.applicant or '申报单位不明'}），"
+                        "该申报按填报数据评分",
+                    )
+                )
             continue
         key = normal_key(v.key)
         if key in by_key:

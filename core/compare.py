@@ -54,6 +54,15 @@ class ApplicantComparison(BaseModel):
     def resolved(self) -> bool:
         return not any(f.severity is Severity.error for f in [*self.still_open, *self.new])
 
+    @property
+    def verdict(self) -> str:
+        """The conclusion a clerk reads: "fixed" only where something was asked and done."""
+        if not self.resolved:
+            return "仍有问题"
+        if self.fixed:
+            return "已全部改正"
+        return "原无问题，本次有数值变化" if self.changes else "原无问题，无变化"
+
 
 class Unmatched(BaseModel):
     source: str

@@ -27,16 +27,15 @@ def _where(f: Finding) -> str:
 def text(c: Comparison) -> str:
     lines = []
     for a in c.applicants:
-        head = "已全部改正" if a.resolved else "仍有问题"
-        lines.append(f"{a.applicant}（按{a.matched_by}匹配）：{head}")
+        lines.append(f"{a.applicant}（按{a.matched_by}匹配）：{a.verdict}")
         lines.append(f"  原：{a.old_source}　新：{a.new_source}")
         for title, found in (("已改正", a.fixed), ("仍未改正", a.still_open), ("新问题", a.new)):
             for f in found:
                 label = SEVERITY_LABELS[f.severity]
                 lines.append(f"  [{title}][{label}] {_where(f)} {f.message}".rstrip())
         for ch in a.changes:
-            mark = "[需关注] " if ch.attention else ""
-            lines.append(f"  [数值变化] {mark}{ch.label}：{ch.old} → {ch.new}")
+            kind = "数值变化·需关注" if ch.attention else "数值变化"
+            lines.append(f"  [{kind}] {ch.label}：{ch.old} → {ch.new}")
     for u in c.only_old:
         lines.append(f"未重新提交：{u.applicant}（{u.source}）")
     for u in c.only_new:
@@ -83,7 +82,7 @@ def write_xlsx(c: Comparison, path: Path) -> None:
             len(a.new),
             len(a.changes),
             len(a.attention),
-            "已全部改正" if a.resolved else "仍有问题",
+            a.verdict,
         ]
         for col, value in enumerate(row, 1):
             put(ws.cell(r, col), value)

@@ -89,7 +89,23 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     assert flagged[0][6].fill.fgColor.rgb.endswith("FFEB9C")
 
     text = invoke("compare", str(old), str(new)).output
-    assert "[需关注]" in text and "注册开发者数量" in text and "未重新提交：丁公司" in text
+    assert "[数值变化·需关注] 注册开发者数量" in text and "未重新提交：丁公司" in text
+    assert f"{APPLICANT['name']}（按统一社会信用代码匹配）：已全部改正" in text
+
+
+def test_an_application_that_had_no_problem_is_not_called_fixed(tmp_path):
+    old, new = tmp_path / "a", tmp_path / "b"
+    old.mkdir()
+    new.mkdir()
+    as_json(old / "x.json", "戊公司", None)
+    as_json(new / "x.json", "戊公司", None)
+    as_json(old / "y.json", "己公司", None, devices_other=5)
+    as_json(new / "y.json", "己公司", None, devices_other=6)
+    res = invoke("compare", str(old), str(new))
+    assert res.exit_code == 0, res.output
+    assert "戊公司（按名称匹配）：原无问题，无变化" in res.output
+    assert "己公司（按名称匹配）：原无问题，本次有数值变化" in res.output
+    assert "已全部改正" not in res.output
 
 
 def test_a_problem_still_open_or_an_unreadable_file_fails_the_comparison(tmp_path):

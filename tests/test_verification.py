@@ -197,3 +197,12 @@ def test_a_verified_figure_moves_a_deduction_and_the_report_says_so():
     [change] = [c for c in result.verification.indicators if c.id == "deduct_incidents"]
     assert change.declared_points == 10 and change.verified_points == 0
     assert result.verification.change > 0  # a smaller deduction raises the total
+
+
+def test_an_unfilled_sheet_is_named_so_the_organiser_knows_nothing_was_verified(made, tmp_path):
+    apps, sheet = made
+    data = scored(apps, sheet.parent, tmp_path)
+    [empty] = [f for f in data["findings"] if f["code"] == "verification_empty"]
+    assert empty["file"] == str(sheet) and empty["severity"] == "notice"
+    assert "未填写任何核查值" in empty["message"] and "按填报数据评分" in empty["message"]
+    assert data["results"][0]["verification"] is None

@@ -86,6 +86,14 @@ def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
     assert header.split() == ["名次", "申报单位", "总分", "等级", "推荐意见"]
     assert "（示例）湖南湘智工业互联网科技有限公司" in text
     assert "问题：错误 1 条" in text
+    assert "（逐条见输出文件的“问题清单”）" in text
+
+
+def test_a_clean_batch_says_no_problems_without_pointing_to_an_empty_list(tmp_path):
+    res = invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", tmp_path / "out" / "r.xlsx")
+    assert res.exit_code == 0, res.output
+    last = [x for x in res.output.splitlines() if x.startswith("已评分")]
+    assert last == ["已评分 4 份，无法读取 0 份；问题：无"]
 
 
 def test_repeated_warnings_are_grouped_errors_never():
