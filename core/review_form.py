@@ -9,25 +9,40 @@ signature against the panel's record.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .application import ExpertReview
-from .findings import Finding, Severity
+from .findings import Finding
 from .panel_record import Assignment, form_claims, normal_key, sign
-from .rules import GRADES
+from .review_entry import PartScale, checked_scores, form_error, form_review
 
 FORM_FORMAT = "iipeval.review-form"
 FORM_VERSION = 1
 
 
 class FormPart(BaseModel):
+    """A part the expert scores, with its own scale (full mark and grade names); forms
+    issued before forms recorded the scale have none and are read on 0-100."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
     label: str
+    full: float | None = Field(default=None, gt=0, description="满分")
+    grades: list[str] | None = Field(default=None, min_length=1, description="可填的等级")
+
+    def scale(self) -> PartScale:
+        if self.full is None or self.grades is None:
+            return PartScale()
+        return PartScale(self.full, tuple(self.grades))
+
+    def claim(self) -> list:
+        """What the signature covers: the scale too, so an expert cannot widen it."""
+        if self.full is None and self.grades is None:
+            return [self.id, self.label]
+        return [self.id, self.label, self.full, self.grades]
 
 
 class FormReview(BaseModel):
@@ -65,7 +80,7 @@ class ReviewForm(BaseModel):
             expert=self.expert,
             framework=self.framework,
             parameters_hash=self.parameters_hash,
-            parts=[[p.id, p.label] for p in self.parts],
+            parts=[p.claim() for p in self.parts],
             rows=[[a.key, a.application_sha256] for a in self.applications],
         )
 
@@ -81,8 +96,11 @@ def issue_form(
     parameters_hash: str,
     parts: list[tuple[str, str]],
     applications: list[Assignment],
+    scales: dict[str, PartScale] | None = None,
 ) -> dict[str, Any]:
-    """A new, signed, empty form as plain data (written as JSON)."""
+    """A new, signed, empty form as plain data (written as JSON); ``scales``: each part's
+    full mark and grades (:func:`.review_entry.part_scales`), recorded and signed."""
+    scales = scales or {}
     form = ReviewForm(
         round=round_id,
         panel=panel,
@@ -90,7 +108,7 @@ def issue_form(
         expert_name=expert_name,
         framework=framework,
         parameters_hash=parameters_hash,
-        parts=[FormPart(id=p, label=label) for p, label in parts],
+        parts=[_form_part(p, label, scales.get(p)) for p, label in parts],
         applications=applications,
         reviews=[
             FormReview(application=a.key, scores=dict.fromkeys((p for p, _ in parts), None))
@@ -99,6 +117,12 @@ def issue_form(
     )
     form.signature = sign(key, form.claims())
     return form.model_dump(mode="json")
+
+
+def _form_part(pid: str, label: str, scale: PartScale | None) -> FormPart:
+    if scale is None:
+        return FormPart(id=pid, label=label)
+    return FormPart(id=pid, label=label, full=scale.full, grades=list(scale.grades))
 
 
 def read_form(data: dict[str, Any], src: str):
@@ -112,7 +136,7 @@ def read_form(data: dict[str, Any], src: str):
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
         bundle.findings.append(
-            _error(src, "review_form", f"评分表格式有误：{where}：{first['msg']}")
+            form_error(src, "review_form", f"评分表格式有误：{where}：{first['msg']}")
         )
         return bundle
     bundle.expert, bundle.framework = form.expert, form.framework
@@ -120,68 +144,42 @@ def read_form(data: dict[str, Any], src: str):
     bundle.parameters_hash = form.parameters_hash
     bundle.signature = form.signature or None
     bundle.claims = form.claims()
-    parts = {p.id: p.label for p in form.parts}
-    listed = {normal_key(a.key) for a in form.applications}
+    listed = {normal_key(a.key): a.applicant for a in form.applications}
     for k, entry in enumerate(form.reviews):
-        where = f"reviews[{k}]"
-        if normal_key(entry.application) not in listed:
+        applicant = listed.get(normal_key(entry.application))
+        if applicant is None:
             bundle.findings.append(
-                _error(
+                form_error(
                     src,
                     "review_not_assigned",
-                    f"{where}：申报“{entry.application}”不在本评分表的申报清单中，该条评分未计入",
+                    f"reviews[{k}]：申报“{entry.application}”不在本评分表的申报清单中，该条评分未计入",
                 )
             )
             continue
-        scores: dict[str, float | str | None] = {}
-        for pid, raw in entry.scores.items():
-            if pid not in parts:
-                bundle.findings.append(
-                    _error(src, "review_bad_score", f"{where}.scores：没有评分项 {pid}，已忽略")
-                )
-                continue
-            value, problem = score_value(raw)
-            if problem:
-                bundle.findings.append(
-                    _error(
-                        src,
-                        "review_bad_score",
-                        f"{where}.scores.{pid}：“{entry.application}”的“{parts[pid]}”{problem}；"
-                        "该项按未评分处理",
-                        item=pid,
-                    )
-                )
-            scores[pid] = value
-        bundle.reviews.append(
-            ExpertReview(
-                expert=form.expert,
-                panel=form.panel,
-                application=entry.application,
-                scores=scores,
-                comments={k: v for k, v in entry.comments.items() if k in parts and v.strip()},
-            )
-        )
+        review, findings = _form_review(src, form, k, entry, applicant)
+        bundle.reviews.append(review)
+        bundle.findings.extend(findings)
     return bundle
 
 
-def score_value(raw: Any) -> tuple[float | str | None, str | None]:
-    """A score as typed: ``None`` (not scored), 0-100, or a grade; else why it is not."""
-    if raw is None:
-        return None, None
-    if isinstance(raw, bool):
-        return None, "填写了逻辑值，不是有效评分"
-    if isinstance(raw, int | float):
-        x = float(raw)
-        if not math.isfinite(x) or not 0 <= x <= 100:
-            return None, f"评分{raw}超出0-100范围"
-        return x, None
-    if isinstance(raw, str) and raw.strip() in GRADES:
-        return raw.strip(), None
-    return (
-        None,
-        f"填写了“{str(raw)[:30]}”，不是有效评分（应为0-100的数字，或{'、'.join(GRADES)}之一）",
-    )
-
-
-def _error(src: str, code: str, message: str, **where) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, file=src, **where)
+def _form_review(
+    src: str, form: ReviewForm, k: int, entry: FormReview, applicant: str
+) -> tuple[ExpertReview, list[Finding]]:
+    """One listed application's scores, each checked against its part's own scale; an
+    entry for a part the form does not list is ignored, with a finding."""
+    parts = {p.id: p for p in form.parts}
+    where = f"reviews[{k}].scores"
+    findings = []
+    entries = []
+    for pid, raw in entry.scores.items():
+        part = parts.get(pid)
+        if part is None:
+            findings.append(
+                form_error(src, "review_bad_score", f"{where}：没有评分项 {pid}，已忽略")
+            )
+            continue
+        entries.append((pid, part.label, raw, part.scale(), {"item": f"{where}.{pid}"}))
+    scores, bad = checked_scores(src, applicant, entries)
+    comments = {c: v for c, v in entry.comments.items() if c in parts and v.strip()}
+    review = form_review(form.expert, form.panel, entry.application, scores, comments)
+    return review, findings + bad

@@ -16,6 +16,7 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from iipeval.core.findings import Finding, Severity
+from iipeval.core.review_entry import form_error as error
 
 from .questionnaire import (
     COL_A,
@@ -27,7 +28,6 @@ from .questionnaire import (
     SCALE_TEXT,
     VERSION,
 )
-from .review_reader import _error as error
 from .review_reader import _text
 
 

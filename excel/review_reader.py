@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +20,14 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from iipeval.core.application import ExpertReview
 from iipeval.core.batch import ReviewBundle
-from iipeval.core.findings import Finding, Severity
+from iipeval.core.findings import Finding
 from iipeval.core.panel_record import form_claims, normal_key
+from iipeval.core.review_entry import PartScale, checked_scores, form_error, form_review
 from iipeval.core.review_form import FORM_FORMAT, read_form
 from iipeval.core.rules import GRADES
 
 from .review_layout import FORMAT, META, SCORES, WORKBOOK_VERSION
 from .review_workbook import fingerprint
-
-FORMULA_START = ("=", "+", "@")
-
-
-def _error(src: str, code: str, message: str, **where) -> Finding:
-    return Finding(severity=Severity.error, code=code, message=message, file=src, **where)
 
 
 def _int(value: Any) -> int | None:
@@ -101,57 +96,131 @@ def _at(grid: list[list[Any]], row: int, col: int) -> Any:
     return None if v == "" else v
 
 
+class _Refused(Exception):
+    """The workbook cannot be read reliably: one finding says why, and nothing is credited."""
+
+    def __init__(self, src: str, code: str, message: str, **where) -> None:
+        super().__init__(message)
+        self.finding = form_error(src, code, message, **where)
+
+
+@dataclass(frozen=True)
+class _Part:
+    id: str
+    label: str
+    score_col: int | None
+    comment_col: int | None
+    scale: PartScale
+
+
+@dataclass(frozen=True)
+class _Row:
+    row: int | None
+    key: str
+    applicant: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where the scores are, as ``_meta`` says: trusted only when its fingerprint holds,
+    so a moved column or row is never credited to the wrong part or applicant."""
+
+    sheet: str
+    header_row: int | None
+    key_col: int | None
+    parts: list[_Part]
+    rows: list[_Row]
+
+    def complete(self) -> bool:
+        return (
+            self.header_row is not None
+            and self.key_col is not None
+            and all(
+                p.score_col is not None and p.comment_col is not None and p.id for p in self.parts
+            )
+            and all(r.row is not None and r.key for r in self.rows)
+        )
+
+    def fingerprint(self) -> str:
+        return fingerprint(
+            [[p.id, p.score_col, p.comment_col] for p in self.parts],
+            [[r.row, r.key] for r in self.rows],
+        )
+
+
 def read_review_workbook(path: str | Path) -> ReviewBundle:
-    """One expert's filled workbook → the reviews it holds, with findings for bad cells."""
-    path = Path(path)
-    src = str(path)
+    """One expert's filled workbook → the reviews it holds, with findings for bad cells.
+
+    Each step either hands on what the next needs or refuses the whole workbook with one
+    finding: open it, read ``_meta`` (who, which round, the signed claims), check its plan
+    against the fingerprint, check the columns are still where the plan puts them, then
+    read each row whose key is still in place."""
+    src = str(Path(path))
     bundle = ReviewBundle(src)
     try:
-        wb = CalamineWorkbook.from_path(src)
+        wb = _open(src)
+        meta, version = _meta_sheet(wb, src)
+        _identify(bundle, meta)
+        plan = _plan(meta)
+        bundle.claims = _claims(meta, version, plan)
+        grid = _scores_grid(wb, src, plan, meta, expert=bundle.expert)
+    except _Refused as refused:
+        bundle.findings.append(refused.finding)
+        return bundle
+    for row in plan.rows:
+        bundle.row_where[normal_key(row.key)] = _key_cell(plan, row)
+        review, findings = _read_row(src, grid, plan, row, bundle)
+        bundle.findings.extend(findings)
+        if review is not None:
+            bundle.reviews.append(review)
+    return bundle
+
+
+def _open(src: str) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(src)
     except (CalamineError, OSError, ValueError) as exc:
-        bundle.findings.append(_error(src, "unreadable", f"无法读取评分表：{exc}"))
-        return bundle
+        raise _Refused(src, "unreadable", f"无法读取评分表：{exc}") from None
     except Exception as exc:  # calamine raises its own zip/xml errors
-        bundle.findings.append(
-            _error(src, "unreadable", f"无法读取评分表（文件损坏或不是 .xlsx）：{exc}")
+        raise _Refused(
+            src, "unreadable", f"无法读取评分表（文件损坏或不是 .xlsx）：{exc}"
+        ) from None
+
+
+def _meta_sheet(wb: CalamineWorkbook, src: str) -> tuple[_Meta, int]:
+    """The ``_meta`` sheet and its format version, when this reader understands them."""
+    if META not in wb.sheet_names:
+        raise _Refused(
+            src,
+            "review_meta_missing",
+            f"不是 iipeval 生成的专家评分表，或隐藏的“{META}”工作表已被删除，无法确定各行对应的申报；"
+            "请使用组织方下发的原始评分表填写",
         )
-        return bundle
-    names = wb.sheet_names
-    if META not in names:
-        bundle.findings.append(
-            _error(
-                src,
-                "review_meta_missing",
-                f"不是 iipeval 生成的专家评分表，或隐藏的“{META}”工作表已被删除，无法确定各行对应的申报；"
-                "请使用组织方下发的原始评分表填写",
-            )
-        )
-        return bundle
     meta = _Meta(_sheet(wb, META))
     if meta.fact("format") != FORMAT:
-        bundle.findings.append(
-            _error(src, "review_meta_missing", f"“{META}”工作表不是专家评分表的元数据，无法读取")
+        raise _Refused(
+            src, "review_meta_missing", f"“{META}”工作表不是专家评分表的元数据，无法读取"
         )
-        return bundle
     version = _int(meta.facts.get("workbook_version"))
     if version is None or version > WORKBOOK_VERSION:
-        bundle.findings.append(
-            _error(
-                src,
-                "review_version",
-                f"评分表格式版本为 {meta.fact('workbook_version')}，本程序只支持到 {WORKBOOK_VERSION}，请升级 iipeval",
-            )
+        raise _Refused(
+            src,
+            "review_version",
+            f"评分表格式版本为 {meta.fact('workbook_version')}，本程序只支持到 {WORKBOOK_VERSION}，请升级 iipeval",
         )
-        return bundle
+    return meta, version
 
+
+def _identify(bundle: ReviewBundle, meta: _Meta) -> None:
+    """Who the workbook says it is from, for which round and set: set before the structure
+    is checked, so a form refused for its structure is still named by its expert."""
     bundle.expert = meta.fact("expert") or None
     bundle.framework = meta.fact("framework") or None
     bundle.parameters_hash = meta.fact("parameters_hash") or None
     with contextlib.suppress(ValueError, TypeError):
         roster = json.loads(meta.fact("panel_experts") or "[]")
         bundle.panel_experts = [str(e) for e in roster if isinstance(e, str | int)]
-    panel = meta.fact("panel") or None
-    bundle.panel = panel
+    bundle.panel = meta.fact("panel") or None
     bundle.round = meta.fact("round") or None
     bundle.signature = meta.fact("signature") or None
     conflicts: list[str] = []
@@ -161,14 +230,23 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
                 conflicts.append(_text(v))
     bundle.conflicts = conflicts
 
-    sheet = meta.fact("scores_sheet") or SCORES
-    header_row = _int(meta.facts.get("header_row"))
-    key_col = _int(meta.facts.get("key_col"))
-    parts = [(_text(p[0]), _text(p[1]), _int(p[3]), _int(p[4])) for p in meta.parts]
-    scales = {_text(p[0]): _part_scale(p) for p in meta.parts}
-    rows = [(_int(r[0]), _text(r[1]), _text(r[2])) for r in meta.rows]
-    expected = fingerprint([[p, s, c] for p, _, s, c in parts], [[r, k] for r, k, _ in rows])
-    bundle.claims = form_claims(
+
+def _plan(meta: _Meta) -> _Plan:
+    return _Plan(
+        sheet=meta.fact("scores_sheet") or SCORES,
+        header_row=_int(meta.facts.get("header_row")),
+        key_col=_int(meta.facts.get("key_col")),
+        parts=[
+            _Part(_text(p[0]), _text(p[1]), _int(p[3]), _int(p[4]), _part_scale(p))
+            for p in meta.parts
+        ],
+        rows=[_Row(_int(r[0]), _text(r[1]), _text(r[2])) for r in meta.rows],
+    )
+
+
+def _claims(meta: _Meta, version: int, plan: _Plan) -> dict[str, Any]:
+    """What the signature covers, rebuilt from ``_meta`` as read back (not from bytes)."""
+    return form_claims(
         format=FORMAT,
         version=version,
         round_id=meta.fact("round"),
@@ -176,105 +254,79 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         expert=meta.fact("expert"),
         framework=meta.fact("framework"),
         parameters_hash=meta.fact("parameters_hash"),
-        layout={"sheet": sheet, "header_row": header_row, "key_col": key_col},
-        parts=[[p, label, s, c] for p, label, s, c in parts],
+        layout={"sheet": plan.sheet, "header_row": plan.header_row, "key_col": plan.key_col},
+        parts=[[p.id, p.label, p.score_col, p.comment_col] for p in plan.parts],
         rows=[[_int(r[0]), _text(r[1]), _text(r[6]) if len(r) > 6 else ""] for r in meta.rows],
     )
-    broken = (
-        not bundle.expert
-        or header_row is None
-        or key_col is None
-        or any(s is None or c is None or not p for p, _, s, c in parts)
-        or any(r is None or not k for r, k, _ in rows)
-        or expected != meta.fact("fingerprint")
-    )
-    if broken:
-        bundle.findings.append(
-            _error(
-                src,
-                "review_structure",
-                f"隐藏的“{META}”工作表已被改动，无法可靠读取评分；请使用原始评分表",
-            )
-        )
-        return bundle
-    if sheet not in names:
-        bundle.findings.append(
-            _error(
-                src, "review_structure", f"找不到“{sheet}”工作表（可能被改名或删除），无法读取评分"
-            )
-        )
-        return bundle
-    grid = _sheet(wb, sheet)
 
-    moved_cols = [
-        (pid, label, s) for pid, label, s, _ in parts if _text(_at(grid, header_row, s)) != label
-    ]
-    if moved_cols:
-        pid, label, s = moved_cols[0]
-        bundle.findings.append(
-            _error(
+
+def _scores_grid(
+    wb: CalamineWorkbook, src: str, plan: _Plan, meta: _Meta, expert: str | None
+) -> list[list[Any]]:
+    """The 评分 sheet, once the plan is intact and its columns are where it says."""
+    if not expert or not plan.complete() or plan.fingerprint() != meta.fact("fingerprint"):
+        raise _Refused(
+            src,
+            "review_structure",
+            f"隐藏的“{META}”工作表已被改动，无法可靠读取评分；请使用原始评分表",
+        )
+    if plan.sheet not in wb.sheet_names:
+        raise _Refused(
+            src,
+            "review_structure",
+            f"找不到“{plan.sheet}”工作表（可能被改名或删除），无法读取评分",
+        )
+    grid = _sheet(wb, plan.sheet)
+    for p in plan.parts:
+        found = _text(_at(grid, plan.header_row, p.score_col))
+        if found != p.label:
+            raise _Refused(
                 src,
                 "review_structure",
-                f"评分项列与生成时不一致（应为“{label}”，现为“{_text(_at(grid, header_row, s))}”）："
+                f"评分项列与生成时不一致（应为“{p.label}”，现为“{found}”）："
                 "可能插入、删除或移动了列。为免评分张冠李戴，本表评分未读取",
-                sheet=sheet,
-                cell=f"{get_column_letter(s)}{header_row}",
+                sheet=plan.sheet,
+                cell=f"{get_column_letter(p.score_col)}{plan.header_row}",
             )
+    return grid
+
+
+def _key_cell(plan: _Plan, row: _Row) -> dict[str, str]:
+    return {"sheet": plan.sheet, "cell": f"{get_column_letter(plan.key_col)}{row.row}"}
+
+
+def _read_row(
+    src: str, grid: list[list[Any]], plan: _Plan, row: _Row, bundle: ReviewBundle
+) -> tuple[ExpertReview | None, list[Finding]]:
+    """One application's scores and comments, when its key cell still holds its key."""
+    r = row.row
+    found = _text(_at(grid, r, plan.key_col))
+    if found != row.key:
+        return None, [
+            form_error(
+                src,
+                "review_row_moved",
+                f"第{r}行应为“{row.applicant}”（{row.key}），现为“{found or '空白'}”："
+                "行被移动、插入或删除，该申报的评分未读取",
+                **_key_cell(plan, row),
+            )
+        ]
+    entries = [
+        (
+            p.id,
+            p.label,
+            _at(grid, r, p.score_col),
+            p.scale,
+            {"sheet": plan.sheet, "cell": f"{get_column_letter(p.score_col)}{r}"},
         )
-        return bundle
-
-    for r, key, applicant in rows:
-        bundle.row_where[normal_key(key)] = {
-            "sheet": sheet,
-            "cell": f"{get_column_letter(key_col)}{r}",
-        }
-        found = _text(_at(grid, r, key_col))
-        if found != key:
-            bundle.findings.append(
-                _error(
-                    src,
-                    "review_row_moved",
-                    f"第{r}行应为“{applicant}”（{key}），现为“{found or '空白'}”：行被移动、插入或删除，"
-                    "该申报的评分未读取",
-                    sheet=sheet,
-                    cell=f"{get_column_letter(key_col)}{r}",
-                )
-            )
-            continue
-        scores: dict[str, float | str | None] = {}
-        comments: dict[str, str] = {}
-        for pid, label, s, c in parts:
-            cell = f"{get_column_letter(s)}{r}"
-            value, problem = _score(_at(grid, r, s), *scales.get(pid, (100.0, GRADES)))
-            if problem:
-                bundle.findings.append(
-                    _error(
-                        src,
-                        "review_bad_score",
-                        f"“{applicant}”的“{label}”{problem}；该项按未评分处理",
-                        sheet=sheet,
-                        cell=cell,
-                        item=pid,
-                        indicator=pid.split(".")[0],
-                    )
-                )
-            scores[pid] = value
-            comment = _text(_at(grid, r, c))
-            if comment:
-                comments[pid] = comment
-        bundle.reviews.append(
-            ExpertReview(
-                expert=bundle.expert,
-                panel=panel,
-                application=key,
-                scores=scores,
-                comments=comments,
-            )
-        )
-    return bundle
+        for p in plan.parts
+    ]
+    scores, findings = checked_scores(src, row.applicant, entries)
+    comments = {p.id: c for p in plan.parts if (c := _text(_at(grid, r, p.comment_col)))}
+    return form_review(bundle.expert, bundle.panel, row.key, scores, comments), findings
 
 
-def _part_scale(p: list[Any]) -> tuple[float, tuple[str, ...]]:
+def _part_scale(p: list[Any]) -> PartScale:
     """A part's full mark and grade names, as the meta sheet records them (older workbooks
     without them: 0-100 and the four common grades)."""
     full = p[5] if len(p) > 5 and isinstance(p[5], int | float) and p[5] > 0 else 100.0
@@ -283,41 +335,7 @@ def _part_scale(p: list[Any]) -> tuple[float, tuple[str, ...]]:
         names = json.loads(p[6])
         if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
             grades = tuple(names)
-    return float(full), grades
-
-
-def _score(
-    raw: Any, full: float = 100.0, grades: tuple[str, ...] = GRADES
-) -> tuple[float | str | None, str | None]:
-    """A cell's value as a score, or the reason it is not one."""
-    top = f"0-{_text(full)}"
-    if raw is None:
-        return None, None
-    if isinstance(raw, bool):
-        return None, f"填写了逻辑值“{'TRUE' if raw else 'FALSE'}”，不是有效评分"
-    if isinstance(raw, int | float):
-        x = float(raw)
-        if not math.isfinite(x) or not 0 <= x <= full:
-            return None, f"评分{_text(raw)}超出{top}范围"
-        return x, None
-    if not isinstance(raw, str):
-        return None, f"填写了“{raw}”（日期或时间格式），不是有效评分"
-    text = raw.strip()
-    if not text:
-        return None, None
-    if text in grades:
-        return text, None
-    if text.startswith(FORMULA_START):
-        return None, f"填写了公式样式的文本“{text[:30]}”，请直接填写分数或等级"
-    try:
-        x = float(text)
-    except ValueError:
-        return None, (
-            f"填写了“{text[:30]}”，不是有效评分（应为{top}的数字，或{'、'.join(grades)}之一）"
-        )
-    if not math.isfinite(x) or not 0 <= x <= full:
-        return None, f"评分{text}超出{top}范围"
-    return x, None
+    return PartScale(float(full), grades)
 
 
 # --------------------------------------------------------------------------------------
@@ -325,77 +343,89 @@ def _score(
 
 
 def read_review_json(path: str | Path) -> ReviewBundle:
-    """A JSON review file: a list of reviews, or ``{"expert": ..., "reviews": [...]}``
-    (optionally with ``panel``, ``framework`` and ``conflicts``); reviews without an
-    ``expert`` take the file's."""
-    path = Path(path)
-    src = str(path)
+    """A JSON review file: a signed review form (:mod:`iipeval.core.review_form`), a list of
+    reviews, or ``{"expert": ..., "reviews": [...]}`` (optionally with ``panel``,
+    ``framework`` and ``conflicts``); reviews without an ``expert`` take the file's."""
+    src = str(Path(path))
     bundle = ReviewBundle(src)
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(Path(path).read_bytes())
     except OSError as exc:
-        bundle.findings.append(_error(src, "unreadable", f"无法读取评分文件：{exc.strerror}"))
+        bundle.findings.append(form_error(src, "unreadable", f"无法读取评分文件：{exc.strerror}"))
         return bundle
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        bundle.findings.append(_error(src, "bad_json", f"不是有效的 JSON：{exc}"))
+        bundle.findings.append(form_error(src, "bad_json", f"不是有效的 JSON：{exc}"))
         return bundle
     if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
         return read_form(data, src)
     defaults: dict[str, Any] = {}
     if isinstance(data, dict):
-        unknown = sorted(set(data) - {"expert", "panel", "framework", "conflicts", "reviews"})
-        if unknown:
-            bundle.findings.append(
-                _error(
-                    src,
-                    "bad_field",
-                    f"不认识的键：{'、'.join(unknown)}（可用：expert、panel、framework、conflicts、reviews）",
-                )
-            )
-        for key in ("expert", "panel", "framework"):
-            if data.get(key) is not None and not isinstance(data.get(key), str):
-                bundle.findings.append(_error(src, "bad_field", f"{key} 应为文本"))
-                return bundle
-        bundle.expert = data.get("expert")
-        bundle.framework = data.get("framework")
-        conflicts = data.get("conflicts") or []
-        if not isinstance(conflicts, list) or not all(isinstance(c, str) for c in conflicts):
-            bundle.findings.append(_error(src, "bad_field", "conflicts 应为文本列表"))
-            conflicts = []
-        bundle.conflicts = conflicts
+        if not _file_header(data, bundle):
+            return bundle
         defaults = {k: data[k] for k in ("expert", "panel") if data.get(k)}
         data = data.get("reviews")
     if not isinstance(data, list):
         bundle.findings.append(
-            _error(src, "bad_field", '评分文件应为评分列表，或 {"expert": ..., "reviews": [...]}')
+            form_error(
+                src, "bad_field", '评分文件应为评分列表，或 {"expert": ..., "reviews": [...]}'
+            )
         )
         return bundle
     for k, entry in enumerate(data):
-        if isinstance(entry, dict):
-            entry = {**defaults, **entry}
-        try:
-            bundle.reviews.append(ExpertReview.model_validate(entry))
-        except ValidationError as exc:
-            problems: dict[str, str] = {}
-            for err in exc.errors():
-                loc = err["loc"]
-                if len(loc) >= 2 and loc[0] == "scores":
-                    where = f"scores.{loc[1]}"
-                    problems[where] = (
-                        f"评分应为0-100的数字或优秀、良好、一般、较差，现为{err['input']!r}"
-                    )
-                else:
-                    where = ".".join(str(x) for x in loc)
-                    problems.setdefault(where, err["msg"])
-            text = "；".join(f"{w}：{m}" if w else m for w, m in problems.items())
-            bundle.findings.append(
-                _error(src, "bad_review", f"第{k + 1}条评分 {text}（该条评分未读取）")
-            )
+        _add_review(bundle, k, {**defaults, **entry} if isinstance(entry, dict) else entry)
     if bundle.expert is None:
         experts = {r.expert for r in bundle.reviews}
         if len(experts) == 1:
             bundle.expert = experts.pop()
     return bundle
+
+
+def _file_header(data: dict[str, Any], bundle: ReviewBundle) -> bool:
+    """Take the file's own expert, set and conflicts; ``False`` when they cannot be used."""
+    src = bundle.source
+    unknown = sorted(set(data) - {"expert", "panel", "framework", "conflicts", "reviews"})
+    if unknown:
+        bundle.findings.append(
+            form_error(
+                src,
+                "bad_field",
+                f"不认识的键：{'、'.join(unknown)}（可用：expert、panel、framework、conflicts、reviews）",
+            )
+        )
+    for key in ("expert", "panel", "framework"):
+        if data.get(key) is not None and not isinstance(data.get(key), str):
+            bundle.findings.append(form_error(src, "bad_field", f"{key} 应为文本"))
+            return False
+    bundle.expert = data.get("expert")
+    bundle.framework = data.get("framework")
+    conflicts = data.get("conflicts") or []
+    if not isinstance(conflicts, list) or not all(isinstance(c, str) for c in conflicts):
+        bundle.findings.append(form_error(src, "bad_field", "conflicts 应为文本列表"))
+        conflicts = []
+    bundle.conflicts = conflicts
+    return True
+
+
+def _add_review(bundle: ReviewBundle, k: int, entry: Any) -> None:
+    """One entry of an unsigned review list, or a finding saying why it was not read."""
+    try:
+        bundle.reviews.append(ExpertReview.model_validate(entry))
+        return
+    except ValidationError as exc:
+        errors = exc.errors()
+    problems: dict[str, str] = {}
+    for err in errors:
+        loc = err["loc"]
+        if len(loc) >= 2 and loc[0] == "scores":
+            problems[f"scores.{loc[1]}"] = (
+                f"评分应为0-100的数字或优秀、良好、一般、较差，现为{err['input']!r}"
+            )
+        else:
+            problems.setdefault(".".join(str(x) for x in loc), err["msg"])
+    text = "；".join(f"{w}：{m}" if w else m for w, m in problems.items())
+    bundle.findings.append(
+        form_error(bundle.source, "bad_review", f"第{k + 1}条评分 {text}（该条评分未读取）")
+    )
 
 
 def read_reviews(path: str | Path) -> ReviewBundle:
@@ -408,7 +438,7 @@ def read_reviews(path: str | Path) -> ReviewBundle:
     return ReviewBundle(
         str(path),
         findings=[
-            _error(
+            form_error(
                 str(path),
                 "unsupported",
                 f"不支持的评分文件类型“{path.suffix or '无扩展名'}”：请提交专家评分表（.xlsx）或 .json",

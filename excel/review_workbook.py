@@ -48,6 +48,7 @@ from iipeval.core.panel_record import (
 )
 from iipeval.core.params import AggregationPolicy
 from iipeval.core.results import Rejected, Result
+from iipeval.core.review_entry import part_scales
 from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.present.xlsx import print_a4
@@ -1217,6 +1218,7 @@ def generate_panel(
                 parameters_hash=rs.parameters_hash,
                 parts=[(pid, label) for pid, label, _ in rs.parts()],
                 applications=[_assignment(r) for r in rows],
+                scales=part_scales(rs.framework, rs.policy.grade_scores),
             )
             text = json.dumps(form, ensure_ascii=False, indent=2) + "\n"
             write_atomic(path, lambda p, t=text: p.write_text(t, "utf-8"), force=True)
