@@ -41,17 +41,7 @@ def _error(bundle: ReviewBundle, code: str, message: str, **where) -> Finding:
 def admit(bundles: list[ReviewBundle], record: PanelRecord | None) -> Admission:
     """Check every bundle against ``record`` (``None``: take them as they are, unverified)."""
     if record is None:
-        out = Admission(bundles=list(bundles), verified=False)
-        if any(b.reviews for b in bundles):
-            out.findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code="panel_unverified",
-                    message="未提供评审组登记（panel-record.json），无法核验专家评分表是否由本轮评审组"
-                    "专家填写；本次结果均标记为“评审组未核验”。请用 --panel-record 指定组织方保存的登记文件",
-                )
-            )
-        return out
+        return _unverified(bundles)
     out = Admission(bundles=[], verified=True, record=record)
     refused: dict[str, list[RefusedReview]] = defaultdict(list)
 
@@ -88,6 +78,21 @@ def admit(bundles: list[ReviewBundle], record: PanelRecord | None) -> Admission:
             continue
         out.bundles.append(_assigned_only(same[0], record, out.findings, refused))
     out.refused = dict(refused)
+    return out
+
+
+def _unverified(bundles: list[ReviewBundle]) -> Admission:
+    """Every form as it is, and one warning that says no one checked who filled them in."""
+    out = Admission(bundles=list(bundles), verified=False)
+    if any(b.reviews for b in bundles):
+        out.findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="panel_unverified",
+                message="未提供评审组登记（panel-record.json），无法核验专家评分表是否由本轮评审组"
+                "专家填写；本次结果均标记为“评审组未核验”。请用 --panel-record 指定组织方保存的登记文件",
+            )
+        )
     return out
 
 
