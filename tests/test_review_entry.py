@@ -107,7 +107,7 @@ def test_a_json_form_records_each_parts_own_scale(rounds):
 @pytest.mark.parametrize(
     "value",
     [25, 90, 120, -1, "优秀", "很好", True, "25", "25.5"],
-    ids=str,
+    ids=["25", "90", "120", "-1", "common-grade", "not-a-grade", "TRUE", "text-25", "text-25.5"],
 )
 def test_the_same_entry_gives_the_same_finding_in_a_json_form_and_a_workbook(
     rounds, tmp_path, value
@@ -124,7 +124,11 @@ def test_the_same_entry_gives_the_same_finding_in_a_json_form_and_a_workbook(
     assert "（示例）中游平台" in first[0][2]  # the applicant's name, in both
 
 
-@pytest.mark.parametrize("value", [10**400, float("inf"), float("nan"), [20], {"分": 20}], ids=str)
+@pytest.mark.parametrize(
+    "value",
+    [10**400, float("inf"), float("nan"), [20], {"分": 20}],
+    ids=["10**400", "inf", "nan", "list", "object"],
+)
 def test_what_only_json_can_carry_is_a_finding_not_a_crash(rounds, tmp_path, value):
     folder = fill(rounds["json"][0], "json", dict.fromkeys(EXPERTS, value), tmp_path / "j")
     [bundle, *_] = read(folder, "json")
