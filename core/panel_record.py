@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .application import Application
+from .errors import first_problem
 
 RECORD_FORMAT = "iipeval.panel-record"
 RECORD_VERSION = 1
@@ -190,9 +191,7 @@ def load_record(path: str | Path) -> PanelRecord:
     try:
         record = PanelRecord.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise RecordError(f"{path}: 评审组登记已损坏（{where}：{first['msg']}）") from None
+        raise RecordError(f"{path}: 评审组登记已损坏（{first_problem(exc)}）") from None
     return record.model_copy(update={"source": str(path)})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .application import ExpertReview
+from .errors import first_problem
 from .findings import Finding
 from .panel_record import Assignment, form_claims, normal_key, sign
 from .review_entry import PartScale, checked_scores, form_error, form_review
@@ -133,10 +134,8 @@ def read_form(data: dict[str, Any], src: str):
     try:
         form = ReviewForm.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
         bundle.findings.append(
-            form_error(src, "review_form", f"评分表格式有误：{where}：{first['msg']}")
+            form_error(src, "review_form", f"评分表格式有误：{first_problem(exc)}")
         )
         return bundle
     bundle.expert, bundle.framework = form.expert, form.framework

@@ -23,6 +23,7 @@ from test_panel_integrity import meta_rows
 from iipeval.core.api import Loaded
 from iipeval.core.application import Submission
 from iipeval.core.batch import score_batch
+from iipeval.core.panel_record import RecordError, load_record
 from iipeval.core.review_entry import PartScale, check_entry
 from iipeval.excel.review_layout import META, SCORES, Panel, PanelExpert
 from iipeval.excel.review_reader import read_reviews
@@ -222,3 +223,19 @@ def test_a_form_from_before_scales_were_recorded_is_read_on_0_to_100():
     assert check_entry("优秀", old) == ("优秀", None)
     assert check_entry(100.5, old)[1] == "评分100.5超出0-100范围"
     assert check_entry("好", old)[1].endswith("（应为0-100的数字，或优秀、良好、一般、较差之一）")
+
+
+def test_a_damaged_form_or_record_names_the_key_of_its_first_problem(rounds, tmp_path):
+    folder, _ = rounds["json"]
+    form = json.loads(next(folder.glob("review_*E01.json")).read_text("utf-8"))
+    form["parts"][0]["full"] = -20
+    path = tmp_path / "review_form.json"
+    path.write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    [finding] = read_reviews(path).findings
+    assert finding.code == "review_form" and finding.message.startswith(
+        "评分表格式有误：parts.0.full："
+    )
+    record = tmp_path / "panel-record.json"
+    record.write_text('{"format": "iipeval.panel-record", "round": 1}', "utf-8")
+    with pytest.raises(RecordError, match=r"评审组登记已损坏（round："):
+        load_record(record)
