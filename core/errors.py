@@ -44,6 +44,13 @@ def where(loc: tuple) -> str:
     return ".".join(str(x) for x in loc)
 
 
+def first_problem(exc: ValidationError) -> str:
+    """``key.path：message`` of the first error only: for files iipeval wrote itself (a
+    review form, a panel record), where one problem is enough to refuse the file."""
+    first = exc.errors()[0]
+    return f"{where(tuple(first['loc']))}：{first['msg']}"
+
+
 def describe(
     exc: ValidationError,
     locate: Callable[[tuple], str] = where,
