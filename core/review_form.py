@@ -35,9 +35,11 @@ class FormPart(BaseModel):
     grades: list[str] | None = Field(default=None, min_length=1, description="可填的等级")
 
     def scale(self) -> PartScale:
-        if self.full is None or self.grades is None:
-            return PartScale()
-        return PartScale(self.full, tuple(self.grades))
+        default = PartScale()
+        return PartScale(
+            default.full if self.full is None else self.full,
+            default.grades if self.grades is None else tuple(self.grades),
+        )
 
     def claim(self) -> list:
         """What the signature covers: the scale too, so an expert cannot widen it."""

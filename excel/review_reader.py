@@ -4,6 +4,8 @@ Only the yellow input cells are read; the live total the workbook shows is never
 the engine recomputes everything. The hidden ``_meta`` sheet says which application each
 row holds and which part each column scores; every row's key cell is checked against it,
 so a moved or edited row is reported instead of being credited to the wrong applicant.
+Each entry is checked against its part's own full mark and grades by
+:mod:`iipeval.core.review_entry`, exactly as a signed JSON form's entries are.
 """
 
 from __future__ import annotations
