@@ -116,7 +116,10 @@ def checked_scores(
     entries: Iterable[tuple[str, str, Any, PartScale, dict[str, str]]],
 ) -> tuple[dict[str, float | str | None], list[Finding]]:
     """One application's entries (part id, label, raw value, scale, where it is) as the
-    scores that count, and one ``review_bad_score`` finding per entry that does not."""
+    scores that count, and one ``review_bad_score`` finding per entry that does not.
+
+    Where it is: ``sheet`` and ``cell`` in a workbook; in a JSON form its key path as the
+    ``item``, as every JSON finding gives it (otherwise the item is the part's id)."""
     scores: dict[str, float | str | None] = {}
     findings = []
     for pid, label, raw, scale, where in entries:

@@ -181,6 +181,6 @@ def _form_review(
             continue
         entries.append((pid, part.label, raw, part.scale(), {"item": f"{where}.{pid}"}))
     scores, bad = checked_scores(src, applicant, entries)
-    comments = {c: v for c, v in entry.comments.items() if c in parts and v.strip()}
+    comments = {c: v.strip() for c, v in entry.comments.items() if c in parts and v.strip()}
     review = form_review(form.expert, form.panel, entry.application, scores, comments)
     return review, findings + bad
