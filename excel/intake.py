@@ -77,7 +77,7 @@ def read_review(path: Path, limits: InputLimits) -> ReviewBundle:
         problem = (checked.code, checked.problem) if checked.problem else None
     if problem:
         return ReviewBundle(src, findings=[_error(src, *problem)])
-    return read_reviews(path)
+    return read_reviews(path, limits)
 
 
 # -- in workers ---------------------------------------------------------------------------

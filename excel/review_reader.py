@@ -20,10 +20,12 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 from python_calamine import CalamineError, CalamineWorkbook
 
+from iipeval.core import jsonfile
 from iipeval.core.application import ExpertReview
 from iipeval.core.batch import ReviewBundle
 from iipeval.core.findings import Finding
 from iipeval.core.panel_record import form_claims, normal_key
+from iipeval.core.params import InputLimits
 from iipeval.core.review_entry import PartScale, checked_scores, form_error, form_review
 from iipeval.core.review_form import FORM_FORMAT, read_form
 from iipeval.core.rules import GRADES
@@ -344,19 +346,17 @@ def _part_scale(p: list[Any]) -> PartScale:
 # JSON review files
 
 
-def read_review_json(path: str | Path) -> ReviewBundle:
+def read_review_json(path: str | Path, limits: InputLimits | None = None) -> ReviewBundle:
     """A JSON review file: a signed review form (:mod:`iipeval.core.review_form`), a list of
     reviews, or ``{"expert": ..., "reviews": [...]}`` (optionally with ``panel``,
     ``framework`` and ``conflicts``); reviews without an ``expert`` take the file's."""
     src = str(Path(path))
     bundle = ReviewBundle(src)
-    try:
-        data = json.loads(Path(path).read_bytes())
-    except OSError as exc:
-        bundle.findings.append(form_error(src, "unreadable", f"无法读取评分文件：{exc.strerror}"))
-        return bundle
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        bundle.findings.append(form_error(src, "bad_json", f"不是有效的 JSON：{exc}"))
+    # read as strictly as an application: a duplicated "expert" or "scores" key, NaN,
+    # 1e400, deep nesting and size are refused with their key path, never guessed at
+    data, problems = jsonfile.read(Path(path), limits or InputLimits())
+    if problems:
+        bundle.findings.extend(problems)
         return bundle
     if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
         return read_form(data, src)
@@ -430,11 +430,11 @@ def _add_review(bundle: ReviewBundle, k: int, entry: Any) -> None:
     )
 
 
-def read_reviews(path: str | Path) -> ReviewBundle:
+def read_reviews(path: str | Path, limits: InputLimits | None = None) -> ReviewBundle:
     """A review file of either kind, chosen by its suffix."""
     path = Path(path)
     if path.suffix.lower() == ".json":
-        return read_review_json(path)
+        return read_review_json(path, limits)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_review_workbook(path)
     return ReviewBundle(

@@ -125,16 +125,41 @@ def test_the_same_entry_gives_the_same_finding_in_a_json_form_and_a_workbook(
     assert "（示例）中游平台" in first[0][2]  # the applicant's name, in both
 
 
-@pytest.mark.parametrize(
-    "value",
-    [10**400, float("inf"), float("nan"), [20], {"分": 20}],
-    ids=["10**400", "inf", "nan", "list", "object"],
-)
+@pytest.mark.parametrize("value", [[20], {"分": 20}], ids=["list", "object"])
 def test_what_only_json_can_carry_is_a_finding_not_a_crash(rounds, tmp_path, value):
     folder = fill(rounds["json"][0], "json", dict.fromkeys(EXPERTS, value), tmp_path / "j")
     [bundle, *_] = read(folder, "json")
     assert [f.code for f in bundle.findings] == ["review_bad_score"] * len(NAMES)
     assert all(r.scores[PART] is None for r in bundle.reviews)
+
+
+@pytest.mark.parametrize(
+    "value, code",
+    [(10**400, "number_too_large"), (float("inf"), "bad_number"), (float("nan"), "bad_number")],
+    ids=["10**400", "inf", "nan"],
+)
+def test_a_json_form_is_read_as_strictly_as_an_application(rounds, tmp_path, value, code):
+    """Literals no form-filling tool writes refuse the whole form, at their key path."""
+    folder = fill(rounds["json"][0], "json", dict.fromkeys(EXPERTS, value), tmp_path / "j")
+    [bundle, *_] = read(folder, "json")
+    assert {f.code for f in bundle.findings} == {code}
+    assert all(f.item.startswith("reviews.") for f in bundle.findings)
+    assert bundle.reviews == []
+
+
+def test_a_json_form_with_a_duplicated_key_is_refused_not_guessed(rounds, tmp_path):
+    """json.loads keeps the last of two equal keys: an expert could show one score to a
+    reader of the file and have another counted."""
+    folder = fill(rounds["json"][0], "json", dict.fromkeys(EXPERTS, 15), tmp_path / "j")
+    form = sorted(folder.glob("review_*.json"))[0]
+    text = form.read_text("utf-8")
+    forged = text.replace('"scores": {', '"scores": {"' + PART + '": 20, ', 1)
+    assert forged != text
+    form.write_text(forged, "utf-8")
+    [bundle, *_] = read(folder, "json")
+    assert [f.code for f in bundle.findings] == ["duplicate_key"]
+    assert bundle.findings[0].item.endswith(f"scores.{PART}")
+    assert bundle.reviews == []
 
 
 def test_a_json_finding_points_at_its_key_and_a_workbook_finding_at_its_cell(rounds, tmp_path):
