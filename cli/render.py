@@ -288,7 +288,7 @@ def ranking_text(ranking, top: int | None = None) -> str:
     rows = [RANKING_HEADER]
     entries = ranking.entries if top is None else ranking.entries[:top]
     for e in entries:
-        total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}）"
+        total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}分）"
         reason = f"（{e.reason}）" if e.reason else ""
         rank = str(e.rank) if e.rank is not None else "—"
         rows.append((rank, cap(e.applicant), total, e.grade or "—", e.recommendation + reason))

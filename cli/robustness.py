@@ -143,7 +143,7 @@ def robustness(
     if suffix not in (".json", ".xlsx"):
         raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")
     if out.exists() and not force:
-        raise click.UsageError(f"输出文件已存在：{out}；如需覆盖请加 --force")
+        raise click.UsageError(f"输出文件已存在：{out}；如需覆盖，请加 --force")
     from iipeval.core.robustness import RobustnessSettings
 
     settings = RobustnessSettings(

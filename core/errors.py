@@ -18,7 +18,7 @@ from pydantic import ValidationError
 #: pydantic error types in the reviewers' words; anything else keeps pydantic's text.
 MESSAGES = {
     "missing": "缺少必填项",
-    "extra_forbidden": "不认识的参数名",
+    "extra_forbidden": "无法识别的参数名",
     "string_type": "应为文本（用英文双引号括起）",
     "list_type": '应为列表，例如 ["..."]',
     "too_short": "不能为空",

@@ -71,7 +71,7 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(child) - REPLACEABLE - CHANGES)
     if unknown:
         raise InheritanceError(
-            f"继承 {parent.id} 的评价体系含不认识的字段 {unknown}；"
+            f"继承 {parent.id} 的评价体系含无法识别的字段 {unknown}；"
             f"可替换：{sorted(REPLACEABLE)}；可修改：{sorted(CHANGES - {'extends'})}"
         )
     for required in ("id", "name", "version", "source"):

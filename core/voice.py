@@ -90,7 +90,7 @@ def excluded_reason(hits: Iterable) -> str:
 def pending_total(secured: float | None, pending: float | None) -> str:
     """The provisional total, as the terminal, the Excel functions and the results
     workbook all print it: what is secured, and how many points the experts still hold."""
-    return f"待专家评分（已确定{fmt(secured)}分，另有{fmt(pending)}分待专家评分）"
+    return f"待专家评分（已确定{fmt(secured)}分，尚有{fmt(pending)}分未评定）"
 
 
 def output_exists(paths: Iterable[object]) -> str:

@@ -532,7 +532,7 @@ def generate(
         if existing:
             from iipeval.reports.atomic import OutputExists
 
-            raise OutputExists(f"调查表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+            raise OutputExists(f"调查表已存在：{'、'.join(existing)}；如需覆盖，请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)
     for path, expert in targets:
         save(build(fw, panel.id, expert, subtype, ri, threshold), path, force=True)

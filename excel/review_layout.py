@@ -113,7 +113,7 @@ class Panel(BaseModel):
 
 
 _MESSAGES = {
-    "extra_forbidden": "不认识的键（可用键：id、round、name、framework、experts、conflicts）"
+    "extra_forbidden": "无法识别的键（可用键：id、round、name、framework、experts、conflicts）"
 }
 
 

@@ -391,7 +391,7 @@ def _file_header(data: dict[str, Any], bundle: ReviewBundle) -> bool:
             form_error(
                 src,
                 "bad_field",
-                f"不认识的键：{'、'.join(unknown)}（可用：expert、panel、framework、conflicts、reviews）",
+                f"无法识别的键：{'、'.join(unknown)}（可用：expert、panel、framework、conflicts、reviews）",
             )
         )
     for key in ("expert", "panel", "framework"):

@@ -277,7 +277,7 @@ def panel_to_xlsm(written: list, outdir: Path, force: bool) -> list:
     targets = [Path(outdir) / (Path(w.path).stem + ".xlsm") for w in written]
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
-        raise XlsmError(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+        raise XlsmError(f"评分表已存在：{'、'.join(existing)}；如需覆盖，请加 --force")
     Path(outdir).mkdir(parents=True, exist_ok=True)
     out = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -114,7 +114,7 @@ def write_xlsx(c: Comparison, path: Path) -> None:
                 r += 1
         for ch in a.changes:
             values = [a.applicant, "数值变化", ch.key, ch.label, ch.old, ch.new]
-            values.append("是（未被要求修改）" if ch.attention else "")
+            values.append("是（未被要求补正）" if ch.attention else "")
             for col, value in enumerate(values, 1):
                 cell = put(detail.cell(r, col), value)
                 if ch.attention:

@@ -124,7 +124,7 @@ def hook_problems(name: str, obj: Any) -> list[Problem]:
             problems.append(
                 Problem(
                     name,
-                    f"函数 {attr} 不是 iipeval 认识的钩子名称{meant}。因此整个插件都没有被加载，"
+                    f"函数 {attr} 不是 iipeval 可识别的钩子名称{meant}。因此整个插件都没有被加载，"
                     "它的评价体系不会出现在 iipeval frameworks 中",
                     f"请在插件的 __init__.py 中把函数名改为 {guess[0] if guess else '正确的钩子名称'}；"
                     f"{HOOK_HELP}",

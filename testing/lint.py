@@ -142,7 +142,7 @@ class Lint:
             if key not in known:
                 hint = "（继承另一体系请用 extends）" if key in CHANGES else _close(key, known)
                 self.error(
-                    f"{self.file} 顶层有 iipeval 不认识的设置 {key}{hint}",
+                    f"{self.file} 顶层有 iipeval 无法识别的设置 {key}{hint}",
                     f"请改正拼写或删除该行；可用的设置：{'、'.join(sorted(known))}",
                     "unknown_field",
                 )
@@ -169,7 +169,7 @@ class Lint:
         unknown = [k for k in data if k not in allowed]
         for key in unknown:
             self.error(
-                f"{self.file} 中有继承体系不认识的设置 {key}{_close(key, allowed)}",
+                f"{self.file} 中有继承体系无法识别的设置 {key}{_close(key, allowed)}",
                 "继承时只能替换 "
                 f"{'、'.join(sorted(REPLACEABLE))}，或用 {'、'.join(sorted(CHANGES - {'extends'}))} "
                 "修改父体系；请改正拼写或删除该行",
@@ -283,7 +283,7 @@ class Lint:
         for key in source:
             if key not in _fields(Source):
                 self.error(
-                    f"[source] 中有不认识的设置 {key}{_close(key, _fields(Source))}",
+                    f"[source] 中有无法识别的设置 {key}{_close(key, _fields(Source))}",
                     f"可用的设置：{'、'.join(sorted(_fields(Source)))}",
                     "unknown_field",
                 )
@@ -324,7 +324,7 @@ class Lint:
             for key in it:
                 if key not in _fields(DataItem):
                     self.error(
-                        f"{where} 中有不认识的设置 {key}{_close(key, _fields(DataItem))}",
+                        f"{where} 中有无法识别的设置 {key}{_close(key, _fields(DataItem))}",
                         f"可用的设置：{'、'.join(sorted(_fields(DataItem)))}",
                         "unknown_field",
                     )
@@ -340,7 +340,7 @@ class Lint:
         for key in d:
             if key not in _fields(Dimension):
                 self.error(
-                    f"{name} 中有不认识的设置 {key}{_close(key, _fields(Dimension))}",
+                    f"{name} 中有无法识别的设置 {key}{_close(key, _fields(Dimension))}",
                     f"维度可用的设置：{'、'.join(sorted(_fields(Dimension)))}",
                     "unknown_field",
                 )
@@ -375,7 +375,7 @@ class Lint:
         for key in g:
             if key not in known:
                 self.error(
-                    f"{name} 中有不认识的设置 {key}{_close(key, known)}",
+                    f"{name} 中有无法识别的设置 {key}{_close(key, known)}",
                     f"方面可用的设置：{'、'.join(sorted(known))}",
                     "unknown_field",
                 )
@@ -427,7 +427,7 @@ class Lint:
         for key in ind:
             if key not in known:
                 self.error(
-                    f"{name} 中有不认识的设置 {key}{_close(key, known)}",
+                    f"{name} 中有无法识别的设置 {key}{_close(key, known)}",
                     f"指标可用的设置：{'、'.join(sorted(known))}",
                     "unknown_field",
                     ind_id,
@@ -534,7 +534,7 @@ class Lint:
         for key in rule:
             if key not in known:
                 self.error(
-                    f"{name}{part} 的 {kind} 规则中有不认识的参数 {key}{_close(key, known)}",
+                    f"{name}{part} 的 {kind} 规则中有无法识别的参数 {key}{_close(key, known)}",
                     f"{kind} 规则可用的参数：{'、'.join(sorted(known - {'type'}))}",
                     "unknown_field",
                     ind_id,
@@ -625,7 +625,7 @@ class Lint:
         extra = [k for k in rubric if k not in GRADES]
         if extra:
             self.error(
-                f"{name}中由专家评分的部分{what}的评分细则有不认识的档次 {extra}",
+                f"{name}中由专家评分的部分{what}的评分细则有无法识别的档次 {extra}",
                 f"评分细则只能有 {grades} 四档",
                 "rubric",
                 ind_id,
@@ -651,7 +651,7 @@ class Lint:
                 for k in a:
                     if k not in known:
                         self.error(
-                            f"{name} 中有不认识的设置 {k}{_close(k, known)}",
+                            f"{name} 中有无法识别的设置 {k}{_close(k, known)}",
                             f"可用的设置：{'、'.join(sorted(known))}",
                             "unknown_field",
                         )
@@ -810,7 +810,7 @@ class Lint:
             for key in st:
                 if key not in _fields(Subtype):
                     self.error(
-                        f"申报类型 {st.get('id')} 中有不认识的设置 {key}",
+                        f"申报类型 {st.get('id')} 中有无法识别的设置 {key}",
                         f"可用的设置：{'、'.join(sorted(_fields(Subtype)))}",
                         "unknown_field",
                     )
@@ -854,7 +854,7 @@ class Lint:
             for key in c:
                 if key not in _fields(Check):
                     self.error(
-                        f"{where} 中有不认识的设置 {key}{_close(key, _fields(Check))}",
+                        f"{where} 中有无法识别的设置 {key}{_close(key, _fields(Check))}",
                         f"可用的设置：{'、'.join(sorted(_fields(Check)))}",
                         "unknown_field",
                     )
@@ -886,7 +886,7 @@ class Lint:
             for key in e:
                 if key not in _fields(Exclusion):
                     self.error(
-                        f"{where} 中有不认识的设置 {key}{_close(key, _fields(Exclusion))}",
+                        f"{where} 中有无法识别的设置 {key}{_close(key, _fields(Exclusion))}",
                         f"可用的设置：{'、'.join(sorted(_fields(Exclusion)))}",
                         "unknown_field",
                     )
