@@ -330,7 +330,7 @@ def batch_summary(batch, targets) -> str:
     blocks.append(
         "\n".join(
             [
-                f"已评分 {len(batch.standings)} 份，无法读取 {len(batch.rejected)} 份；"
+                f"已评分 {len(batch.standings)} 份，无法评分 {len(batch.rejected)} 份；"
                 f"问题：{problems}",
                 "已写出：" + "、".join(str(t) for t in targets),
             ]

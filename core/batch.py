@@ -384,7 +384,7 @@ def _missing_reviews(result: Standing, bundles: list[ReviewBundle]) -> list[Find
                 severity=Severity.notice,
                 code="awaiting_reviews",
                 file=result.source,
-                message=f"“{result.applicant}”尚无专家评分：{'、'.join(pending)}待专家评分",
+                message=f"“{result.applicant}”尚无专家评分的指标：{'、'.join(pending)}",
             )
         )
     return out

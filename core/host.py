@@ -361,7 +361,7 @@ class Host:
             return self.frameworks[framework_id]
         except KeyError:
             known = "、".join(self.frameworks) or "（无）"
-            raise UnknownFramework(f"未找到评价体系 {framework_id!r}；已加载：{known}") from None
+            raise UnknownFramework(f"未找到评价体系“{framework_id}”；已加载：{known}") from None
 
     def plugins(self) -> list[PluginInfo]:
         return list(self.infos.values())

@@ -102,8 +102,12 @@ def read(path: Path, limits: InputLimits) -> tuple[Any, list[Finding]]:
             parse_float=_float,
             parse_constant=_BadNumber,
         )
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return None, [_error(src, "bad_json", f"不是有效的 JSON：{exc}")]
+    except json.JSONDecodeError as exc:
+        where = f"第{exc.lineno}行第{exc.colno}列"
+        message = f"不是有效的 JSON（{where}附近）：请检查引号、逗号和括号是否配对"
+        return None, [_error(src, "bad_json", message)]
+    except UnicodeDecodeError:
+        return None, [_error(src, "bad_json", "不是有效的 JSON：文件须为 UTF-8 编码")]
     except (RecursionError, ValueError) as exc:  # depth was checked; a last safety net
         return None, [_error(src, "bad_json", f"不是有效的 JSON：{exc}")]
     if isinstance(data, dict) and "application" not in data and "applicant" in data:
@@ -118,15 +122,17 @@ def _check(data: Any, limits: InputLimits):
     while stack:
         path, value = stack.pop()
         where = path or "（根）"
+        # the finding names the key path; only the root, which has none, says where it is
+        lead = "" if path else "（根）："
         if isinstance(value, _HugeNumber):
-            yield where, "number_too_large", _huge(where, limits)
+            yield where, "number_too_large", _huge(lead, limits)
         elif isinstance(value, _BadNumber):
-            yield where, "bad_number", f"{where}：{cap(value, 40)} 不是有限的数值"
+            yield where, "bad_number", f"{lead}{cap(value, 40)} 不是有效数值；请填写具体的数值"
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if abs(value) > limits.max_number:
-                yield where, "number_too_large", _huge(where, limits)
+                yield where, "number_too_large", _huge(lead, limits)
         elif isinstance(value, str):
-            message = too_long(where, value, limits.max_text_chars)
+            message = too_long("该项文字", value, limits.max_text_chars)
             if message:
                 yield where, "text_too_long", message
         elif isinstance(value, dict):
@@ -134,17 +140,17 @@ def _check(data: Any, limits: InputLimits):
                 yield (
                     _join(path, key),
                     "duplicate_key",
-                    f"{_join(path, key)}：键重复出现，无法确定取哪一个值",
+                    "键重复出现，无法确定取哪一个值；请只保留一个",
                 )
             if _is_item(path) and (problem := na_problem(value)):
-                yield where, "bad_na", f"{where}：{problem}"
+                yield where, "bad_na", f"{lead}{problem}"
                 continue
             for key, child in value.items():
                 if len(key) > limits.max_text_chars:
                     yield (
                         _join(path, key),
                         "text_too_long",
-                        too_long(f"{where}中的键名", key, limits.max_text_chars),
+                        too_long("键名", key, limits.max_text_chars),
                     )
                     continue
                 stack.append((_join(path, key), child))
@@ -152,8 +158,8 @@ def _check(data: Any, limits: InputLimits):
             stack.extend((_join(path, str(i)), v) for i, v in enumerate(value))
 
 
-def _huge(where: str, limits: InputLimits) -> str:
-    return f"{where}：数值超出上限（绝对值不超过{limits.max_number:g}）"
+def _huge(lead: str, limits: InputLimits) -> str:
+    return f"{lead}数值超出上限（绝对值不超过{limits.max_number:g}）"
 
 
 def _join(path: str, key: str) -> str:

@@ -178,7 +178,7 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
         return _reject(
             f"{show(pct)}%",
             "percent_in_count",
-            f"{label}为数量（单位：{item.unit or '无'}），不能填写百分数（现为{show(pct)}%）；"
+            f"{label}不能填写百分数（现为{show(pct)}%）；"
             f"请填写{_describe_expected(item)}",
         )
     return _read_number_text(item, str(raw))
@@ -189,7 +189,7 @@ def _fraction_warning(item: DataItem, value: float) -> str | None:
     if not _is_percent_item(item) or not 0 < abs(value) < 1:
         return None
     v, pct = f"{value:.10g}", f"{value * 100:.10g}"
-    return f"{item.label}为{v}，即{v}%；如实际为{pct}%，请填{pct}（本项按百分数填写，35%填35）"
+    return f"{item.label}按百分数填写，{v}即{v}%；如实际为{pct}%，请填{pct}"
 
 
 def _read_number_text(item: DataItem, text: str) -> Reading:
@@ -262,7 +262,7 @@ def _apply_suffix(item: DataItem, text: str, s: str, value: Decimal, rest: str) 
         return _reject(
             s,
             "percent_in_count",
-            f"{label}为数量（单位：{unit or '无'}），不能填写百分数（现为“{s}”）；请填写{expected}",
+            f"{label}不能填写百分数（现为“{s}”）；请填写{expected}",
         )
     elif unit == "万元":
         if rest == "元":

@@ -94,7 +94,7 @@ def decide(entries: list[RankEntry], policy: RankingPolicy) -> list[RankEntry]:
         elif e.excluded:
             outcome, reason = DECLINE, e.reason or "触及否决项"
         elif e.rank is None:
-            outcome, reason = PENDING, e.reason or "尚有定性指标未经专家评分"
+            outcome, reason = PENDING, e.reason or "定性指标尚无评分，暂不排名"
         elif not above_min(e):
             outcome, reason = DECLINE, f"总分低于推荐最低分{policy.min_total:g}分"
         elif quota is None:

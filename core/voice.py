@@ -22,7 +22,7 @@ NEEDS_FIX_REASON = "存在错误，需退回补正后再排名"
 NEEDS_FIX_STATUS = "存在错误，需退回补正"
 EXCLUDED = "不予推荐"
 PENDING = "待专家评分"
-PENDING_REASON = "尚有定性指标未经专家评分"
+PENDING_REASON = "定性指标尚无评分，暂不排名"
 
 #: More findings than this with one code in one listing are shown as a group.
 GROUP_AFTER = 3

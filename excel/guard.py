@@ -61,7 +61,7 @@ def guard(path: str | Path, limits: GuardLimits | None = None) -> GuardReport:
         return _refuse(
             "file_too_large",
             f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_file_bytes / 2**20:.0f} MB，"
-            "申报表不应如此之大，请检查是否嵌入了图片或附件（佐证材料请另行提交）",
+            "申报表通常不会这么大，请检查是否嵌入了图片或附件（佐证材料请另行提交）",
         )
     if head.startswith(OLE2_MAGIC):
         return _ole2(path)
@@ -75,9 +75,9 @@ def guard(path: str | Path, limits: GuardLimits | None = None) -> GuardReport:
             return _zip(zf, limits)
     except RuntimeError:  # zipfile: "File ... is encrypted, password required"
         return _refuse("encrypted", "文件含加密部件，无法读取：请在 Excel 中取消密码后重新提交")
-    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, NotImplementedError):
         return _refuse(
-            "corrupt_zip", f"文件已损坏或不完整，无法作为 .xlsx 读取（{exc}），请重新保存后提交"
+            "corrupt_zip", "文件已损坏或不完整，无法作为 .xlsx 读取；请在 Excel 中重新保存后提交"
         )
 
 

@@ -61,7 +61,7 @@ def check(
             findings.append(
                 _error(
                     "sheet_extra",
-                    f"申报表中有模板以外的工作表“{name}”{how}；"
+                    f"这是模板以外的工作表{how}，其中的内容不予读取；"
                     "请删除该工作表，或使用原模板重新填报",
                     sheet=name,
                 )

@@ -168,7 +168,7 @@ def test_panel_writes_one_workbook_per_expert_and_set_leaving_conflicts_out(rnd:
 
 def test_score_exits_0_and_summarises(runs):
     assert runs.first.exit_code == 0, runs.first.output
-    assert "已评分 30 份，无法读取 0 份" in runs.first.output
+    assert "已评分 30 份，无法评分 0 份" in runs.first.output
     assert "results.xlsx" in runs.first.output and "results.csv" in runs.first.output
     assert runs.batch["rejected"] == [] and len(runs.batch["results"]) == 30
     assert all(r["accepted"] for r in runs.batch["results"])

@@ -100,7 +100,7 @@ def test_a_tie_on_the_quota_line_is_left_to_the_organiser_never_to_file_order():
 
 def test_unscored_applications_wait():
     batch = score_batch(mini_evaluator(), [loaded("甲")], [])
-    assert outcomes(batch)["甲"] == ("待定", "尚有定性指标未经专家评分")
+    assert outcomes(batch)["甲"] == ("待定", "定性指标尚无评分，暂不排名")
 
 
 def test_quotas_per_subtype_and_the_names_in_the_policy_are_checked():

@@ -69,7 +69,7 @@ class Sum(Rule):
             secured = sum(_points(p) for p in live if p.status == "scored")
             text = (
                 f"各部分得分相加{note}；{'、'.join(p.label or p.id for p in pending)}"
-                f"待专家评分，已确定部分{fmt(secured)}分"
+                f"尚未评分，已确定部分{fmt(secured)}分"
             )
             return self._explain(path, None, "pending", text, components=parts)
         raw = sum(_points(p) for p in live)

@@ -58,7 +58,7 @@ class Weighted(Rule):
             secured = sum(p.score * p.weight for p in live if p.status == "scored") / total_w
             text = (
                 f"按权重合成（{shares}）{note}；{'、'.join(p.label or p.id for p in pending)}"
-                f"待专家评分，已确定部分折合{fmt(secured)}分"
+                f"尚未评分，已确定部分折合{fmt(secured)}分"
             )
             return self._explain(path, None, "pending", text, components=parts)
         score = sum(p.score * p.weight for p in live) / total_w
