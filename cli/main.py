@@ -62,8 +62,7 @@ LAZY_COMMANDS = {
     ),
     "compare": (
         "round",
-        "补正比对：OLD 与 NEW（文件或文件夹）中同一申报（按统一社会信用代码、再按名称匹配）的"
-        "已改正、仍未改正、新出现的问题，以及全部数值变化（未被要求补正的变化标为需关注）。",
+        "补正比对：新旧两批申报中已改正、仍未改正和新出现的问题，以及全部数值变化。",
     ),
     "reproduce": (
         "reproduce",
@@ -116,7 +115,7 @@ FORMAT = click.option(
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iipeval", prog_name="iipeval")
 def cli() -> None:
-    """iipeval：工业互联网平台申报评价（评价体系以插件形式加载）。"""
+    """iipeval：工业互联网平台申报评价工具；评价体系以插件形式加载。"""
 
 
 def evaluator(params: str | None = None) -> Evaluator:
@@ -219,7 +218,7 @@ def plugins(fmt: str) -> None:
     for r in rows:
         sets = f"；评价体系：{', '.join(r['frameworks'])}" if r["frameworks"] else ""
         click.echo(f"{r['name']} {r['version']}（{r['origin']}）")
-        click.echo(f"    钩子：{', '.join(r['hooks']) or '无'}{sets}")
+        click.echo(f"    钩子：{'、'.join(r['hooks']) or '无'}{sets}")
     click.echo(f"（可用环境变量 {ENV_VAR} 限定加载的插件，多个以逗号分隔）")
 
 

@@ -69,10 +69,12 @@ def new(name: str, parent: str | None, output: str | None) -> None:
 )
 @FORMAT
 def check(name: str, update_golden: bool, fmt: str) -> None:
-    """符合性检查：NAME 为已安装插件的名称（iipeval plugins 可列出）。
+    """检查插件：NAME 为已安装插件的名称（iipeval plugins 可列出）。
 
-    检查该插件注册的每个评价体系：id 与权重、计分规则与数据项、原文与来源、专家评分细则、
-    申报表生成—填写—读回、评分的确定性与说明、示例申报与 golden.json。有问题时退出码为 1。
+    \b
+    逐个检查该插件注册的评价体系：id 与权重、计分规则与数据项、原文与来源、专家评分细则、
+    申报表生成—填写—读回、评分的确定性与说明、示例申报与 golden.json。
+    有问题时退出码为 1。
     """
     from iipeval.testing import check_plugin, errors, registered_frameworks, report
 

@@ -108,7 +108,7 @@ def summary(analysis: Robustness, out: Path) -> str:
     type=click.IntRange(min=2),
     default=5,
     show_default=True,
-    help="专家做z分数校准与比较提示所需的最少评分个数",
+    help="专家至少有多少个评分，才对其做 z 分数校准与比较提示",
 )
 @click.option(
     "-o",

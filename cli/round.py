@@ -316,7 +316,10 @@ def _versions(args: Sequence[str], ev) -> list:
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的报告")
 def compare(old, new, fmt, output, force) -> None:
-    """补正比对：OLD 与 NEW（文件或文件夹）中同一申报（按统一社会信用代码、再按名称匹配）的已改正、仍未改正、新出现的问题，以及全部数值变化（未被要求补正的变化标为需关注）。"""
+    """补正比对：新旧两批申报中已改正、仍未改正和新出现的问题，以及全部数值变化。
+
+    OLD 与 NEW 为文件或文件夹；同一申报先按统一社会信用代码、再按名称匹配。未被要求补正的数值变化标为需关注。
+    """
     from iipeval.core.compare import compare as run
     from iipeval.core.compare import comparison_json
     from iipeval.reports import atomic, compare_report

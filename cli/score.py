@@ -199,8 +199,8 @@ def run_id(batch: Batch) -> str:
     type=click.Choice(["organiser", "committee"]),
     default="organiser",
     show_default=True,
-    help="结果工作簿给谁看：organiser 为完整版（含“参数”表）；committee 为评审委员会版，"
-    "不含参数表，参数另写入同名的“-参数.xlsx”文件",
+    help="结果工作簿的版本：organiser 为组织方完整版（含“参数”表）；committee 为评审委员会版，"
+    "不含“参数”表，参数另写入同名的“-参数.xlsx”文件",
 )
 def score(
     files,

@@ -61,7 +61,12 @@ THRESHOLD_OPTION = click.option(
     help="一致性比率 CR 的通过阈值（CR 小于该值为通过）",
 )
 FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式",
 )
 
 
@@ -357,9 +362,10 @@ def _err(src: str, code: str, message: str):
 
 
 def _report_findings(findings) -> None:
-    for f in findings:
-        where = f.where()
-        click.echo(f"[{f.severity.value}] {where}：{f.message}", err=True)
+    from iipeval.core import voice
+
+    for line in voice.finding_lines(findings):
+        click.echo(line, err=True)
 
 
 # --------------------------------------------------------------------------------------

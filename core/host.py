@@ -123,7 +123,7 @@ class Host:
             except Exception as exc:
                 self.problems.append(PluginProblem(ep.name, f"无法加载（{ep.value}）：{exc!r}"))
                 continue
-            self._add(ep.name, obj, version, f"entry point {ep.value}")
+            self._add(ep.name, obj, version, f"入口点 {ep.value}")
         if wanted:
             found = {ep.name for ep in eps}
             for name in sorted(wanted - found):

@@ -125,7 +125,7 @@ def _where(loc: tuple) -> str:
             out.append(f"第{part + 1}{'位专家' if prev == 'experts' else '项'}")
         else:
             out.append(str(part))
-    return ".".join(out).replace(".第", " 第").replace("位专家.", "位专家的 ")
+    return ".".join(out).replace("experts.第", "第").replace(".第", " 第").replace("位专家.", "位专家的 ")
 
 
 def load_panel(path: str | Path) -> Panel:

@@ -55,11 +55,11 @@ def report(plugin: str, problems: list[Problem]) -> str:
     warns = [p for p in problems if not p.is_error]
     lines = []
     if errs:
-        lines.append(f"插件 {plugin} 未通过符合性检查，有 {len(errs)} 个问题需要修改：")
+        lines.append(f"插件 {plugin} 未通过插件检查，有 {len(errs)} 个问题需要修改：")
         lines += [f"{n}. {p}" for n, p in enumerate(errs, 1)]
     if warns:
         lines.append(f"另有 {len(warns)} 条提示（不影响通过）：")
         lines += [f"- {p}" for p in warns]
     if not errs:
-        lines.append(f"插件 {plugin} 通过符合性检查。")
+        lines.append(f"插件 {plugin} 通过插件检查。")
     return "\n".join(lines)

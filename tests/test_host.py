@@ -125,7 +125,7 @@ def test_builtin_plugins_come_through_entry_points():
         "hunan_characteristic",
         "hunan_professional",
     ):
-        assert origins[name].startswith("entry point iipeval.plugins.")
+        assert origins[name].startswith("入口点 iipeval.plugins.")
 
 
 def test_custom_framework_data_is_not_mutated():

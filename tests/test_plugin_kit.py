@@ -194,7 +194,7 @@ def test_assert_conformant_raises_the_numbered_list(tmp_path):
     with pytest.raises(ConformanceError) as info:
         assert_conformant("broken_demo", plugin=mod)
     text = str(info.value)
-    assert "插件 broken_demo 未通过符合性检查，有 6 个问题需要修改" in text
+    assert "插件 broken_demo 未通过插件检查，有 6 个问题需要修改" in text
     assert "\n1. 插件 broken_demo：" in text and "\n6. 插件 broken_demo：" in text
 
 
@@ -591,7 +591,7 @@ def test_new_plugin_installs_and_works_like_a_builtin(tmp_path):
 
     checked = cli("plugin", "check", "demo_city", site=site, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "插件 demo_city 通过符合性检查" in checked.stdout
+    assert "插件 demo_city 通过插件检查" in checked.stdout
 
     own = run(
         ["-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
@@ -612,12 +612,12 @@ def test_fixture_plugins_installed_pass_and_fail_the_kit_from_the_cli(tmp_path):
 
     ok = cli("plugin", "check", "hunan_changsha", site=site, cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.splitlines()[0] == "插件 hunan_changsha 通过符合性检查。"
+    assert ok.stdout.splitlines()[0] == "插件 hunan_changsha 通过插件检查。"
 
     bad = cli("plugin", "check", "broken_demo", site=site, cwd=tmp_path)
     assert bad.returncode == 1
     lines = bad.stdout.splitlines()
-    assert lines[0] == "插件 broken_demo 未通过符合性检查，有 6 个问题需要修改："
+    assert lines[0] == "插件 broken_demo 未通过插件检查，有 6 个问题需要修改："
     assert all(line.startswith(f"{n}. 插件 broken_demo：") for n, line in enumerate(lines[1:7], 1))
 
     as_json = cli("plugin", "check", "broken_demo", "--format", "json", site=site, cwd=tmp_path)
