@@ -144,7 +144,7 @@ def check(g: Group) -> None:
 
 def method_note(settings: RobustnessSettings) -> str:
     how = (
-        "每个维度权重与指标权重分别乘以(1+U(−S,S))，维度在总分内、指标在所属维度内按比例归一"
+        "每个维度权重与指标权重分别乘以 (1+U(−S,S))，维度在总分内、指标在所属维度内按比例归一"
         if settings.method == "uniform"
         else "维度占比与各维度内的指标占比分别取自以现行占比为中心的狄利克雷分布（平均占比的相对标准差为S/√3）"
     )

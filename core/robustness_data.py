@@ -38,7 +38,7 @@ class RobustnessSettings(BaseModel):
     seed: int = Field(default=0, ge=0, description="随机数种子")
     method: Literal["uniform", "dirichlet"] = Field(
         default="uniform",
-        description="uniform：每个权重乘以 1+U(-S,S) 后在其层级内归一；"
+        description="uniform：每个权重乘以 (1+U(−S,S)) 后在其层级内归一；"
         "dirichlet：每一层的占比取自以现行占比为中心的狄利克雷分布，平均占比的相对标准差为 S/√3",
     )
     quota: int | None = Field(

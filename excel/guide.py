@@ -23,7 +23,7 @@ def _source(fw: Framework) -> list[tuple[str, str]]:
     rows = [("依据文件", doc), ("发布单位", s.issuer), ("年份", year)]
     if s.corrections:
         fixes = "\n".join(
-            f"· 原文转录“{c.transcribed}”，本表按官方用语作“{c.official}”"
+            f"· 原文转录“{c.transcribed}”，本表作“{c.official}”"
             + (f"（{c.note}）" if c.note else "")
             for c in s.corrections
         )
@@ -43,7 +43,7 @@ def sections(p: Plan) -> list[tuple[str, str]]:
     required = sum(1 for i in items if i.required)
     na_items = [i.label for i in items if i.allow_na]
     rows: list[tuple[str, str]] = [
-        ("评价体系", f"{fw.name}（{fw.platform_type}）"),
+        ("评价体系", fw.name),
         ("体系编号", f"{fw.id}，版本 {fw.version}"),
         *_source(fw),
     ]
@@ -92,7 +92,7 @@ def sections(p: Plan) -> list[tuple[str, str]]:
         (
             "统一社会信用代码",
             "18位，按营业执照抄录。该单元格已设为文本格式；如从其他表格粘贴，请使用"
-            "“选择性粘贴—数值”，并确认没有变成“9.14301E+17”之类的科学计数。",
+            "“选择性粘贴—数值”，并确认没有变成“9.14301E+17”之类的科学计数法。",
         ),
         (
             "必填与选填",
@@ -101,7 +101,7 @@ def sections(p: Plan) -> list[tuple[str, str]]:
         ),
         (
             "定性指标",
-            "标有“专家评价”的行由评审专家按评分细则打分，申报单位无需填分，可在"
+            "标有“专家评价”的行由专家按评分细则评分，申报单位无需填写，可在"
             "“佐证材料”栏列明支撑材料。",
         ),
         ("权重说明", f"{fw.weights_note}本申报表不含权重与分值，不影响填报。"),

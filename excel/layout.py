@@ -327,7 +327,7 @@ def _info_sheet(p: Plan, indicator_items: set[str]) -> None:
     if not others:
         return
     row += 2
-    p.info.append(InfoRow(row, "section", "声明事项", "请如实填写；涉及否决项的，如实声明"))
+    p.info.append(InfoRow(row, "section", "声明事项", "请逐项如实填写"))
     excluded_by = {e.item: e for e in fw.exclusions}
     items = fw.item_map()
     for item_id in others:

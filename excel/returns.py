@@ -38,7 +38,7 @@ from .template import FIXED_TIME
 NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"
 CHECKLIST_WIDTHS = (6, 28, 22, 24, 10, 8, 70, 30)
-NOTICE_HEADERS = ("序号", "位置", "问题", "修改要求")
+NOTICE_HEADERS = ("序号", "位置", "问题", "补正要求")
 NOTICE_WIDTHS = (6, 18, 56, 44)
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFD966")
@@ -47,7 +47,7 @@ AUTHOR = "iipeval 符合性审查"
 #: How to fix a problem, by finding code (the message says what is wrong).
 FIXES = {
     "missing": "请填写该项；确实没有的填0，不适用的填“不适用”（仅限允许不适用的项）",
-    "not_number": "请只填写数字，不带单位和文字说明（说明可写在佐证材料栏）",
+    "not_number": "请只填写数字，不要带单位或文字；需要说明的，写在佐证材料栏",
     "not_integer": "请填写整数",
     "not_bool": "请从下拉列表中选择“是”或“否”",
     "bad_choice": "请从下拉列表中选择",
@@ -57,7 +57,7 @@ FIXES = {
     "credit_code": "请按营业执照上的18位统一社会信用代码填写（以文本格式，勿用科学计数法）",
     "subtype": "请从下拉列表中选择申报类型",
     "formula_no_value": "请直接填写数值，或在表格软件中重新计算并保存后再提交",
-    "percent_fraction": "请核对该比例：35%请填写35或35%",
+    "percent_fraction": "请核对该比例：35%应填35（或35%）",
     "exclusion_undecided": "请如实选择“是”或“否”",
 }
 GENERIC_FIX = "请按问题说明核对并修改"
@@ -140,9 +140,9 @@ def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy
     ws.merge_cells("A1:D1")
     how = (
         "本表之后的各工作表即贵单位提交的申报表，问题单元格已标红并附批注；请直接在原位置修改，"
-        "不要增删工作表或行列，改好后保存原格式提交。"
+        "不要增删工作表或行列，改好后按原格式保存。"
         if with_copy
-        else "请按下列要求修改申报数据后重新提交。"
+        else "请按下表的补正要求逐项修改申报数据。"
     )
     ws["A2"] = f"请于{_deadline_text(deadline)}前完成补正并重新提交。{how}"
     ws["A2"].font = styles.NOTE
@@ -181,7 +181,7 @@ def mark_copy(
             continue
         c = wb[f.sheet][f.cell]
         c.fill = ERROR_FILL if f.severity is Severity.error else WARNING_FILL
-        text = f"问题：{f.message}\n修改要求：{fix_for(f)}"
+        text = f"问题：{f.message}\n补正要求：{fix_for(f)}"
         if c.comment is not None and c.comment.author == AUTHOR:
             text = f"{c.comment.text}\n{text}"
         c.comment = Comment(text, AUTHOR, height=160, width=320)

@@ -371,7 +371,7 @@ def _item_row(ws, r, lists) -> None:
 
 
 def _expert_row(ws, r, lists) -> None:
-    guidance = "由评审专家按评分细则打分，申报单位无需填分；可在“佐证材料”栏列明支撑材料。"
+    guidance = "由专家按评分细则评分，申报单位无需填写；可在“佐证材料”栏列明支撑材料。"
     cells = [r.number, r.title, "—", "—", "专家评分"]
     for col, value in enumerate(cells, 1):
         c = ws.cell(r.row, col, value)

@@ -160,7 +160,7 @@ def _item_pairs(fw: Framework, ind: Indicator, items: Any, values: Any) -> list[
         names = "、".join(i.label for i in own)
         raise UdfError(
             f"指标“{ind.name}”有{len(own)}个数据项（{names}），给出了{len(flat)}个值；"
-            "请按此顺序给出各项的值，或给出“数据项, 填报值”两列"
+            "请按此顺序给出各项的值，或给出“数据项”“填报值”两列"
         )
     return list(zip(own, flat, strict=True))
 
@@ -361,7 +361,7 @@ def iipeval_sets():
 @xw.func(category="iipeval")
 @xw.arg("set_id", doc="评价体系 id，如 national_2023")
 @xw.arg("indicator", doc="指标 id 或原文名称，如 工业设备数量")
-@xw.arg("items", ndim=2, doc="该指标各数据项的值（按指标的数据项顺序），或“数据项, 填报值”两列")
+@xw.arg("items", ndim=2, doc="该指标各数据项的值（按指标的数据项顺序），或“数据项”“填报值”两列")
 @xw.arg("values", ndim=2, doc="可选：与 items（数据项名称）一一对应的填报值")
 @xw.arg("subtype", doc="可选：申报类型，如 行业级")
 @_excel
@@ -376,7 +376,7 @@ def iipeval_indicator(set_id, indicator, items, values=None, subtype=None):
 @xw.func(category="iipeval")
 @xw.arg("set_id", doc="评价体系 id，如 national_2023")
 @xw.arg("indicator", doc="指标 id 或原文名称")
-@xw.arg("items", ndim=2, doc="该指标各数据项的值，或“数据项, 填报值”两列")
+@xw.arg("items", ndim=2, doc="该指标各数据项的值，或“数据项”“填报值”两列")
 @xw.arg("values", ndim=2, doc="可选：与 items 一一对应的填报值")
 @xw.arg("subtype", doc="可选：申报类型")
 @_excel

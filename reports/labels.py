@@ -35,7 +35,7 @@ PARAM_LABELS = {
     "floor": "起评线",
     "benchmark": "标杆值",
     "item_weights": "数据项权重",
-    "bands": "分档（门槛, 得分）",
+    "bands": "分档（门槛，得分）",
     "scores": "覆盖0…n类的得分",
     "yes": "具备得分",
     "no": "不具备得分",

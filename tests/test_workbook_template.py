@@ -62,7 +62,7 @@ def test_guide_names_the_source_and_explains_missing_zero_and_na(book, fw):
         "附件9",
         "iipeval 测试组",
         "2024年（文件未注明年份，按发布时间计）",
-        "原文转录“杀手铜”，本表按官方用语作“杀手锏”",
+        "原文转录“杀手铜”，本表作“杀手锏”",
         "留空 = 未填报（缺失）",
         "0 = 确实为零",
         "“不适用”三个字",
