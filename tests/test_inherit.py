@@ -98,7 +98,7 @@ def test_child_inherits_parent_exclusions_and_code_checks():
         ({"weights": {"devices": 30}}, "指标权重之和"),
         ({"drop_indicators": ["nope"]}, "没有指标 'nope'"),
         ({"extends": "ghost"}, "继承的 'ghost' 未加载"),
-        ({"colour": "red"}, "不认识的字段"),
+        ({"colour": "red"}, "无法识别的字段"),
     ],
 )
 def test_mistakes_are_named(change, message):

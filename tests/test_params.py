@@ -67,7 +67,7 @@ def test_hash_is_stable_and_default_params_hash_the_same():
         ("[frameworks.mini.rules]\ndevices = { benchmark = 1 }\n", "benchmark"),
         ('[frameworks.mini.rules]\n"tech.nope" = { weight = 1 }\n', "没有 id 为 'nope' 的组成部分"),
         ("[aggregation]\ntrim_min_experts = 2\n", "trim_min_experts"),
-        ("[aggregaton]\n", "不认识的参数名"),
+        ("[aggregaton]\n", "无法识别的参数名"),
     ],
 )
 def test_invalid_overrides_name_the_file_and_key(tmp_path, text, message):

@@ -93,7 +93,7 @@ def test_a_clean_batch_says_no_problems_without_pointing_to_an_empty_list(tmp_pa
     res = invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", tmp_path / "out" / "r.xlsx")
     assert res.exit_code == 0, res.output
     last = [x for x in res.output.splitlines() if x.startswith("已评分")]
-    assert last == ["已评分 4 份，无法读取 0 份；问题：无"]
+    assert last == ["已评分 4 份，无法评分 0 份；问题：无"]
 
 
 def test_repeated_warnings_are_grouped_errors_never():
