@@ -212,7 +212,7 @@ def _score_rows(book: Any, result: Result) -> tuple[list[list[Any]], int]:
         ["等级", result.grade or "—"],
         ["申报数据问题", f"{_counts(result.findings)}（详见“{CHECK_SHEET}”，点“校验本表”更新）"],
         ["计算时间", _now()],
-        ["参数指纹", result.provenance.parameters_hash],
+        ["参数哈希", result.provenance.parameters_hash],
         [],
     ]
     if errors:

@@ -288,7 +288,7 @@ def _scores_grid(
                 src,
                 "review_structure",
                 f"评分项列与生成时不一致（应为“{p.label}”，现为“{found}”）："
-                "可能插入、删除或移动了列。为免评分张冠李戴，本表评分未读取",
+                "可能插入、删除或移动了列。为避免评分错位，本表评分未读取",
                 sheet=plan.sheet,
                 cell=f"{get_column_letter(p.score_col)}{plan.header_row}",
             )

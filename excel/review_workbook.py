@@ -480,9 +480,9 @@ def _guide_sheet(
         ("空白", "留空表示尚未评分，不按0分计；如需给0分，请填写数字0。评语格可选填。"),
         (
             "定量得分",
-            f"“定量部分得分”由系统按申报数据和计分规则计算，只读，不需专家填写；每项指标的得分及计算说明见“{QUANT}”表。"
-            "它是总分中不取决于专家评分的全部分数，含定量与定性合成的指标里的定量部分，"
-            "所以高于组织方结果中的“已确定”分：后者只计已全部确定的指标，含定性部分的指标在专家评分前整项计为待定。",
+            f"“定量部分得分”由系统按申报数据和计分规则计算，只读，专家无需填写；每项指标的得分及计算说明见“{QUANT}”表。"
+            "它是总分中不取决于专家评分的全部分数，包括综合指标中的定量部分，"
+            "因此高于组织方结果中的“已确定”分：后者只计已全部确定的指标，综合指标在专家评分前整项计为待定。",
         ),
         (
             "总分",
@@ -508,7 +508,7 @@ def _guide_sheet(
     ]
     if rs.parameters_file:
         facts.append(("参数文件", rs.parameters_file))
-    facts.append(("参数指纹", rs.parameters_hash))
+    facts.append(("参数哈希", rs.parameters_hash))
     r = 3
     for label, text in [*facts, ("", ""), *steps]:
         if not label:
@@ -558,7 +558,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     rejected = [r for r in rows if r.pending.excluded]
     if rejected:  # the expert may spend the time on the others; the organiser decides
         note += "标红的申报已触及否决项，将不予推荐：" + "；".join(
-            f"{r.applicant}（{voice.exclusion_text(r.pending.exclusions)}）" for r in rejected
+            f"{r.applicant}——{voice.exclusion_text(r.pending.exclusions)}" for r in rejected
         )
     _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
     ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w, 10)])
@@ -756,14 +756,14 @@ def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
     n = len(cols.parts)
     calc = CalcColumns(n)
     s = _q(SCORES)
-    ws.cell(row=1, column=1, value="程序计算用，请勿修改：总分 = 常数 + SUMPRODUCT(系数, 评分)")
+    ws.cell(row=1, column=1, value="程序计算用，请勿修改：总分 = 常数 + Σ（系数 × 评分）")
     head = HEADER_ROW
     ws.cell(row=head, column=calc.key, value="申报键")
     ws.cell(row=head, column=calc.constant, value="常数（定量部分得分）")
     for k, p in enumerate(cols.parts):
-        ws.cell(row=head, column=calc.coef(k), value=f"系数:{p.part}")
-        ws.cell(row=head, column=calc.num(k), value=f"评分:{p.part}")
-        ws.cell(row=head, column=calc.filled(k), value=f"已填:{p.part}")
+        ws.cell(row=head, column=calc.coef(k), value=f"系数：{p.part}")
+        ws.cell(row=head, column=calc.num(k), value=f"评分：{p.part}")
+        ws.cell(row=head, column=calc.filled(k), value=f"已填：{p.part}")
     ws.cell(row=head, column=calc.valid_count, value="有效评分数")
     ws.cell(row=head, column=calc.filled_count, value="已填格数")
     rules = {pid: rule for pid, _, rule in rs.framework.expert_parts()}
@@ -797,7 +797,7 @@ QUANT_COLS = (
     ("指标", 20),
     ("类型", 7),
     ("分值", 8),
-    ("得分(0-100)", 10),
+    ("得分（0-100）", 10),
     ("计入总分", 10),
     ("计分说明", 80),
 )
@@ -812,8 +812,8 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         ws,
         last,
         "定量得分明细（系统按申报数据计算，只读）",
-        "“计入总分”为该指标定量部分计入总分的分数；综合指标另有专家评分部分，按下方“专家评分折算”计入。"
-        "各指标“分值”为按建议权重折算的满分（" + fw.weights_note + "）",
+        "“计入总分”为该指标定量部分计入总分的分数；综合指标另有专家评分部分，按下方各专家评分项的折算系数计入。"
+        "各指标“分值”为按建议权重折算的满分。" + fw.weights_note,
         sum(widths.values()),
     )
     dims = {d.id: d.name for d in fw.dimensions}
@@ -1085,7 +1085,7 @@ def _meta_sheet(
         ws.append(["", *p])
     ws.append([])
     ws.append(
-        ["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数指纹", "申报指纹"]
+        ["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数哈希", "申报指纹"]
     )
     for a in app_rows:
         ws.append(["", *a])
@@ -1196,7 +1196,7 @@ def generate_panel(
     if not force:
         existing = [str(p) for p, *_ in plan.outputs if p.exists()]
         if existing:
-            raise OutputExists(f"评分表已存在：{'、'.join(existing)}；如需覆盖请加 --force")
+            raise OutputExists(f"评分表已存在：{'、'.join(existing)}；如需覆盖，请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)
     round_id = panel.round or f"R{secrets.token_hex(4)}"
     key = new_key()

@@ -902,7 +902,7 @@ def _parameter_names(sample: Result | None) -> dict[str, str]:
 
 def _policy_rows(values: dict[str, Any], names: dict[str, str]) -> Iterable[tuple[str, str, str]]:
     agg = values.get("aggregation", {})
-    methods = {"mean": "平均", "trimmed_mean": "去掉一个最高分和一个最低分后平均"}
+    methods = {"mean": "平均", "trimmed_mean": "去掉一个最高分和一个最低分后取平均"}
     for k, v in agg.items():
         text = methods.get(v, v) if k == "method" else _param_text(v)
         if k == "method" and v == "trimmed_mean":
@@ -1093,7 +1093,7 @@ def _card_sheet(ws, batch: Batch, row: Row) -> None:
             g.put(
                 r,
                 3,
-                {"mean": "平均", "trimmed_mean": "去高低分平均"}.get(p.method, p.method),
+                {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}.get(p.method, p.method),
                 CENTER,
             )
             g.line(r, 4, [p.score, p.spread, threshold], NUM)
