@@ -23,7 +23,7 @@ PanelPolicy = Literal["current", "mean", "trimmed_mean", "median", "zscore"]
 POLICY_LABELS: dict[str, str] = {
     "current": "现行规则",
     "mean": "算术平均",
-    "trimmed_mean": "去掉一个最高分和一个最低分后平均（≥3位专家）",
+    "trimmed_mean": "去掉一个最高分和一个最低分后取平均（≥3位专家）",
     "median": "中位数",
     "zscore": "z分数校准后按现行规则",
 }

@@ -72,7 +72,7 @@ SCALE_MEANING = (
     "",
     "前者强烈重要，其优势在实践中已得到证明",
     "",
-    "证明前者更重要的证据是最高程度的",
+    "前者极端重要，有最充分的证据支持",
 )
 
 # Comparison sheet plan: title, note, status, blank, header, then one row per pair.

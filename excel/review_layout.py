@@ -74,7 +74,7 @@ class PanelExpert(BaseModel):
 
     id: Annotated[str, AfterValidator(plain_id)] = Field(min_length=1, description="专家编号")
     name: str = Field(default="", description="专家姓名")
-    conflicts: list[str] = Field(default_factory=list, description="回避的申报（申报键或单位名称）")
+    conflicts: list[str] = Field(default_factory=list, description="回避的申报（统一社会信用代码或申报单位名称）")
 
     @field_validator("conflicts")
     @classmethod

@@ -283,7 +283,7 @@ def example_problems(plugin: str, ev: Evaluator, folder: Path | None) -> list[Pr
                 Problem(
                     plugin,
                     f"示例 {path.name} 未通过校验：{said}",
-                    "示例是申报单位和其他作者照着填的样子，请改正示例中的数据（或评价体系的数据项定义）",
+                    "示例是申报单位和其他插件作者填写时参照的样本，请改正示例中的数据（或评价体系的数据项定义）",
                     "example_invalid",
                 )
             )
