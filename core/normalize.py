@@ -178,8 +178,7 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
         return _reject(
             f"{show(pct)}%",
             "percent_in_count",
-            f"{label}不能填写百分数（现为{show(pct)}%）；"
-            f"请填写{_describe_expected(item)}",
+            f"{label}不能填写百分数（现为{show(pct)}%）；请填写{_describe_expected(item)}",
         )
     return _read_number_text(item, str(raw))
 

@@ -74,7 +74,9 @@ class PanelExpert(BaseModel):
 
     id: Annotated[str, AfterValidator(plain_id)] = Field(min_length=1, description="专家编号")
     name: str = Field(default="", description="专家姓名")
-    conflicts: list[str] = Field(default_factory=list, description="回避的申报（统一社会信用代码或申报单位名称）")
+    conflicts: list[str] = Field(
+        default_factory=list, description="回避的申报（统一社会信用代码或申报单位名称）"
+    )
 
     @field_validator("conflicts")
     @classmethod
@@ -125,7 +127,12 @@ def _where(loc: tuple) -> str:
             out.append(f"第{part + 1}{'位专家' if prev == 'experts' else '项'}")
         else:
             out.append(str(part))
-    return ".".join(out).replace("experts.第", "第").replace(".第", " 第").replace("位专家.", "位专家的 ")
+    return (
+        ".".join(out)
+        .replace("experts.第", "第")
+        .replace(".第", " 第")
+        .replace("位专家.", "位专家的 ")
+    )
 
 
 def load_panel(path: str | Path) -> Panel:

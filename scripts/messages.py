@@ -59,12 +59,12 @@ def _docstring_nodes(tree: ast.AST) -> tuple[set[int], set[int]]:
     ids, helps = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                if isinstance(body[0].value.value, str):
-                    ids.add(id(body[0].value))
-                    if getattr(node, "decorator_list", None):
-                        helps.add(id(body[0].value))
+            first = node.body[0] if node.body else None
+            doc = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(doc, ast.Constant) and isinstance(doc.value, str):
+                ids.add(id(doc))
+                if getattr(node, "decorator_list", None):
+                    helps.add(id(doc))
     return ids, helps
 
 
@@ -114,7 +114,9 @@ def toml_messages(path: Path) -> list[Message]:
         if key in VERBATIM_KEYS or key in NOT_PROSE_KEYS or not CJK.search(text):
             continue
         # the n-th occurrence of this text is the n-th line that holds it
-        holders = [i for i, line in enumerate(lines, 1) if json.dumps(text, ensure_ascii=False) in line]
+        holders = [
+            i for i, line in enumerate(lines, 1) if json.dumps(text, ensure_ascii=False) in line
+        ]
         nth = seen[text]
         seen[text] += 1
         line = holders[nth] if nth < len(holders) else (holders[-1] if holders else 0)
@@ -146,8 +148,8 @@ NOT_PROSE = (
     re.compile(r"=[A-Z_]+\(.*\)"),
     re.compile(r'"[^"]*"'),
 )
-#: "X（X…": a term explained by itself
-ECHO = re.compile(f"([{HAN}]{{4,}})（\\1")
+#: "X（X…" or "X（…X）": a term explained by itself
+ECHO = re.compile(f"([{HAN}]{{4,}})（[^（）]*\\1")
 #: "评分评分": the same word twice in a row
 DOUBLED = re.compile(f"([{HAN}]{{2,}})\\1")
 #: one term per concept: the variant users must not meet → the term DOMAIN.md and the
@@ -218,7 +220,11 @@ def main(argv=None) -> int:
         print(f"{len(found):5d}  total")
     else:
         for m in found:
-            print(f"{m.file}:{m.line}\t{m.text!r}" if "\n" in m.text else f"{m.file}:{m.line}\t{m.text}")
+            print(
+                f"{m.file}:{m.line}\t{m.text!r}"
+                if "\n" in m.text
+                else f"{m.file}:{m.line}\t{m.text}"
+            )
     return 0
 
 

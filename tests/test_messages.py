@@ -53,6 +53,8 @@ def test_the_inventory_lists_messages_with_their_place_and_leaves_out_verbatim_c
         ("每个权重乘以(1+U)", "ascii"),
         ("请核对后重新提交!", "ascii"),
         ("不予推荐（否决项：近三年发生重大安全事故（近三年发生重大安全事故：是））", "echo"),
+        ("待专家评分（已确定35分，另有58分待专家评分）", "echo"),
+        ("2023年跨行业跨领域工业互联网平台（跨行业跨领域工业互联网平台（双跨平台））", "echo"),
         ("请填写填写该项", "doubled"),
         ("请按申报书填写", "variant"),
         ("由评审专家按评分细则打分", "variant"),
@@ -98,7 +100,9 @@ def _broken_json(tmp_path: Path) -> list[Path]:
     text = json.dumps(app, ensure_ascii=False)
     bad = {
         "nan.json": text.replace('"protocols_supported": 420', '"protocols_supported": NaN'),
-        "dup.json": text.replace('"protocols_supported": 420', '"protocols_supported": 1, "protocols_supported": 2'),
+        "dup.json": text.replace(
+            '"protocols_supported": 420', '"protocols_supported": 1, "protocols_supported": 2'
+        ),
         "syntax.json": "{not json",
     }
     items = app["application"]["items"]
@@ -128,7 +132,10 @@ def test_what_the_commands_print_reads_right(tmp_path):
     outputs = [
         _run("--help"),
         *(_run(*name.split(), "--help") for name in [*LAZY_COMMANDS, "validate", "show"]),
-        *(_run("weights", sub, "--help") for sub in ("questionnaire", "derive", "ahp", "objective")),
+        *(
+            _run("weights", sub, "--help")
+            for sub in ("questionnaire", "derive", "ahp", "objective")
+        ),
         _run("validate", *map(str, broken)),
         _run("score", str(apps)),
         _run("score", str(apps / "hunan_professional.json")),
@@ -148,3 +155,22 @@ def test_a_location_is_not_repeated_inside_its_message(tmp_path):
         m = re.match(r"\s*\[[^\]]+\] \[([^\]]+)\] (.*)", line)
         if m:
             assert m.group(1) not in m.group(2), line
+
+
+def test_the_committed_application_workbooks_read_right():
+    """What an applicant reads in the 申报表: guide, labels, notes and input prompts."""
+    import openpyxl
+
+    bad = []
+    for path in sorted((ROOT / "workbooks").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+            for dv in ws.data_validations.dataValidation:
+                texts += [t for t in (dv.prompt, dv.error) if t]
+            for text in texts:
+                if not text.startswith("="):
+                    bad += [f"{path.name} {ws.title}: {p}" for p in messages.problems(text)]
+    assert bad == []
