@@ -412,7 +412,7 @@ def _guide_sheet(
         ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）" + (f"，{st.name}" if st else "")),
         ("评审组", panel_id),
         ("专家", f"{expert.id} {expert.name}".strip()),
-        ("一致性检验", f"CR < {threshold:g} 为通过；随机一致性指标 RI 采用{table.label}"),
+        ("一致性检验", f"CR < {threshold:g} 为通过；随机一致性指标 RI 取自{table.label}"),
     ]
     r = 3
     for label, value in facts:
