@@ -428,7 +428,7 @@ def ahp(matrix, method, ri, fmt) -> None:
         click.echo("仅两项，无需一致性检验")
     else:
         mark = "通过" if res.passes() else "请调整"
-        click.echo(f"RI={res.ri}（取自{RI_TABLES[res.ri_table].label}）  CR={res.cr:.6f}  {mark}")
+        click.echo(f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={res.cr:.6f}  {mark}")
     if repair:
         cell = data["most_inconsistent"]["cell"]
         click.echo(
