@@ -428,7 +428,7 @@ def _unreturned(bundles: list[ReviewBundle]) -> list[Finding]:
                     Finding(
                         severity=Severity.warning,
                         code="review_not_returned",
-                        message=f"专家“{expert}”的评分表{where}未返回，其评分未计入本次结果",
+                        message=f"专家“{expert}”的评分表{where}未交回，其评分未计入本次结果",
                     )
                 )
     return out

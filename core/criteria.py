@@ -315,7 +315,7 @@ class Check(_Strict):
         return [self.right] if isinstance(self.right, str) else list(self.right)
 
     severity: Literal["error", "warning"] = "error"
-    message: str = Field(min_length=1, description="中文说明，何为一致")
+    message: str = Field(min_length=1, description="用中文说明怎样的数据才算一致（申报单位会看到）")
 
 
 class Exclusion(_Strict):
