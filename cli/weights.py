@@ -27,7 +27,7 @@ from iipeval.core.ahp_scale import (  # the choices only; the numerics load when
 from iipeval.core.params import InputLimits
 
 from . import inputs, render
-from .main import cli, evaluator, registered
+from .main import FORMAT, cli, evaluator, registered
 from .weights_io import (
     cell_name,
     check_parameters,
@@ -59,14 +59,6 @@ THRESHOLD_OPTION = click.option(
     default=CR_THRESHOLD,
     show_default=True,
     help="一致性比率 CR 的通过阈值（CR 小于该值为通过）",
-)
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="输出格式",
 )
 
 
