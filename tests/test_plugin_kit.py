@@ -169,7 +169,7 @@ def test_broken_plugin_fails_with_every_mistake_named(broken_problems):
     }
     assert all(str(p).startswith("插件 broken_demo：") and p.fix for p in errs)
     by_code = {p.code: str(p) for p in errs}
-    assert "函数 register_validator 不是 iipeval 认识的钩子名称" in by_code["hook_name"]
+    assert "函数 register_validator 不是 iipeval 可识别的钩子名称" in by_code["hook_name"]
     assert "把函数名改为 register_validators" in by_code["hook_name"]
     assert "指标 green（绿色制造成效）没有计分规则" in by_code["no_rule"]
     assert "[dimensions.indicators.rule]" in by_code["no_rule"]
