@@ -381,7 +381,7 @@ def test_extends_mistakes_are_caught():
         "colour": "red",
     }
     problems = check_plugin("c", plugin=framework_plugin(child))
-    assert "不认识的设置 colour" in report("c", problems)
+    assert "无法识别的设置 colour" in report("c", problems)
     del child["colour"]
     problems = check_plugin("c", plugin=framework_plugin(child))
     [p] = errors(problems)
