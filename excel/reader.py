@@ -120,7 +120,7 @@ class _Reader:
             return self.refuse(
                 "not_template",
                 "不是由 iipeval 生成的申报表（缺少隐藏的结构信息表 _meta），无法确定各数据项的"
-                "位置；请使用组织方下发的申报表模板填写后提交",
+                "位置；请使用组织方下发的申报表模板（由 iipeval template 生成）填写后提交",
             )
         try:
             m = meta.parse(self.grid(META))
