@@ -37,15 +37,10 @@ def write_json(analysis: Robustness, path: Path) -> None:
 
 
 def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> None:
-    from openpyxl import Workbook
-
-    from iipeval.reports.results_workbook import save_deterministic
+    from iipeval.reports.results_workbook import new_results_workbook, save_deterministic
     from iipeval.reports.robustness_sheet import add_sheets
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.creator = wb.properties.lastModifiedBy = "iipeval"
-    wb.properties.title = "工业互联网平台申报排名稳健性"
+    wb = new_results_workbook(generated_at, "工业互联网平台申报排名稳健性")
     add_sheets(wb, analysis, set())
     save_deterministic(wb, path, generated_at)
 

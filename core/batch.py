@@ -202,9 +202,19 @@ class Batch(BaseModel):
         """Every full result, in source order, one at a time."""
         return iter(self._spool) if self._spool is not None else iter(self.results)
 
-    def result(self, source: str) -> Result:
+    def iter_result_json(self) -> Iterator[str]:
+        """Every full result as JSON (``Result.model_dump_json``), in source order; from a
+        spool, the bytes the worker wrote, which that dump reproduces exactly."""
+        if self._spool is None:
+            return (r.model_dump_json() for r in self.results)
+        return (raw.decode("utf-8") for raw in self._spool.iter_raw())
+
+    def result(self, source: str, view: type[BaseModel] | None = None) -> Result:
+        """The full result of ``source``; with ``view`` (a model declaring some of
+        :class:`Result`'s fields), from a spool only those fields are built, and an
+        in-memory result serves as it is."""
         if self._spool is not None:
-            return self._spool.get(source)
+            return self._spool.get(source, view or Result)
         if len(self._by_source) != len(self.results):  # indexed once: writers ask per row
             self._by_source = {r.source: r for r in self.results}
         return self._by_source[source]

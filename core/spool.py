@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from .results import Result
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ResultSpool:
@@ -32,8 +37,17 @@ class ResultSpool:
         self._file.seek(offset)
         return self._file.read(length)
 
-    def get(self, source: str) -> Result:
-        return Result.model_validate_json(self.raw(source))
+    def get(self, source: str, model: type[M] = Result) -> M:
+        """The result of ``source``, built as ``model``: a view that declares only the
+        fields a writer reads (and ignores the rest) costs a fraction of a full result,
+        whose explanation traces and parameter snapshot are most of its weight."""
+        return model.model_validate_json(self.raw(source))
+
+    def iter_raw(self) -> Iterator[bytes]:
+        """Every result as the worker serialised it (``Result.model_dump_json``), in source
+        order: what a JSON writer copies without building the result again."""
+        for source in self.sources():
+            yield self.raw(source)
 
     def sources(self) -> list[str]:
         return sorted(self._index)

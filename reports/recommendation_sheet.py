@@ -10,6 +10,7 @@ from __future__ import annotations
 from iipeval.core.batch import Batch
 from iipeval.core.outcomes import OUTCOMES, RECOMMEND
 
+from .grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
 from .labels import set_label
 from .view import Row
 
@@ -25,25 +26,51 @@ HEADERS = (
     "推荐结果",
     "说明",
 )
+ORDER = {o: k for k, o in enumerate(OUTCOMES)}
 
 
-def add_summary_sheet(wb, batch: Batch, all_rows: list[Row]) -> None:
-    """Append the 推荐信息汇总表 to the results workbook ``wb``."""
-    from .results_workbook import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, _print_setup
+class SummarySheet:
+    """The 推荐信息汇总表 of the results workbook, from the rows of one pass over the
+    results: of each it keeps only the platform name and region it shows."""
 
-    ws = wb.create_sheet(SUMMARY)
-    g = Grid(ws, fixed={1: 6, 2: 30, 3: 26, 4: 21, 5: 14, 6: 9, 7: 6, 8: 10, 9: 40})
-    n = len(HEADERS)
-    g.put(1, 1, SUMMARY, TITLE)
-    r = 3
-    order = {o: k for k, o in enumerate(OUTCOMES)}
-    for rk in batch.rankings:
-        mine = [row for row in all_rows if row.ranking is rk]
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.shown: dict[str, tuple[str | None, str | None]] = {}
+
+    def add(self, row: Row) -> None:
+        self.shown[row.entry.source] = (row.result.platform_name, row.result.region)
+
+    def write(self, ws):
+        """Fill the write-only sheet ``ws``; returns it."""
+        g = Grid(fixed={1: 6, 2: 30, 3: 26, 4: 21, 5: 14, 6: 9, 7: 6, 8: 10, 9: 40})
+        n = len(HEADERS)
+        g.put(1, 1, SUMMARY, TITLE)
+        r = 3
+        for rk in self.batch.rankings:
+            r = self._block(g, rk, r) + 1
+        if not self.batch.rankings:
+            g.put(r, 1, "本批没有可评分的申报", NOTE, span=n)
+            r += 2
+        g.put(
+            r,
+            1,
+            "填表人：　　　　　　复核人：　　　　　　日期：　　　　年　　月　　日",
+            NOTE,
+            span=n,
+        )
+        print_setup(ws, None)
+        g.finish(ws)
+        return ws
+
+    def _block(self, g: Grid, rk, r: int) -> int:
+        """One criteria set's applications, 拟推荐 first; returns the row after them."""
+        n = len(HEADERS)
+        mine = list(rk.entries)
         p = rk.policy
         quota = f"{p.quota}个" if p.quota else "不限"
         g.put(r, 1, set_label(rk.framework_name, rk.subtype_name), SECTION, span=n)
         r += 1
-        recommended = sum(1 for row in mine if row.entry.outcome == RECOMMEND)
+        recommended = sum(1 for e in mine if e.outcome == RECOMMEND)
         g.put(
             r,
             1,
@@ -54,22 +81,13 @@ def add_summary_sheet(wb, batch: Batch, all_rows: list[Row]) -> None:
         r += 1
         g.line(r, 1, HEADERS, HEAD)
         r += 1
-        mine.sort(key=lambda row: (order.get(row.entry.outcome, 9), row.entry.rank or 10**9))
-        for k, row in enumerate(mine, 1):
-            e, res = row.entry, row.result
-            strong = e.outcome == RECOMMEND
-            g.line(r, 1, [k, e.applicant, res.platform_name, e.key, res.region])
+        mine.sort(key=lambda e: (ORDER.get(e.outcome, 9), e.rank or 10**9))
+        for k, e in enumerate(mine, 1):
+            platform, region = self.shown.get(e.source, (None, None))
+            g.line(r, 1, [k, e.applicant, platform, e.key, region])
             g.put(r, 6, e.total, Style(number_format=NUM_FORMAT))
             g.put(r, 7, e.rank, Style(horizontal="center"))
-            g.put(r, 8, e.outcome, Style(bold=strong, horizontal="center"))
+            g.put(r, 8, e.outcome, Style(bold=e.outcome == RECOMMEND, horizontal="center"))
             g.put(r, 9, e.outcome_reason)
             r += 1
-        r += 1
-    if not batch.rankings:
-        g.put(r, 1, "本批没有可评分的申报", NOTE, span=n)
-        r += 2
-    g.put(
-        r, 1, "填表人：　　　　　　复核人：　　　　　　日期：　　　　年　　月　　日", NOTE, span=n
-    )
-    _print_setup(ws, None)
-    g.finish()
+        return r

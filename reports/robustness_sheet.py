@@ -25,8 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from iipeval.core.robustness import GroupRobustness, Robustness
 
-from .labels import set_label
-from .results_workbook import (
+from .grid import (
     CENTER,
     FLAG_FILL,
     HEAD,
@@ -38,8 +37,10 @@ from .results_workbook import (
     TITLE,
     Grid,
     Style,
-    _print_setup,
+    add_sheet,
 )
+from .grid import print_setup as _print_setup
+from .labels import set_label
 from .safe_text import display_width, number, sheet_title
 
 SHEET = "稳健性"
@@ -53,7 +54,8 @@ MOVED = Style(horizontal="center", fill=PatternFill("solid", fgColor="DDEBF7"))
 
 
 def add_sheets(wb: Workbook, analysis: Robustness, taken: set[str]) -> list[str]:
-    """Add one 稳健性 sheet per ranking; return their names."""
+    """Add one 稳健性 sheet per ranking to the write-only workbook ``wb`` (see
+    :mod:`.grid`), each finished and closed; return their names."""
     names = []
     for g in analysis.groups:
         if len(analysis.groups) == 1:
@@ -64,10 +66,14 @@ def add_sheets(wb: Workbook, analysis: Robustness, taken: set[str]) -> list[str]
             name = sheet_title(f"{SHEET}-{short}", taken)
         taken.add(name.lower())
         names.append(name)
-        _sheet(wb.create_sheet(name), analysis, g)
+        ws = add_sheet(wb, name)
+        _sheet(ws, analysis, g)
+        ws.close()
     if not analysis.groups:
-        ws = wb.create_sheet(sheet_title(SHEET, taken))
-        Grid(ws).put(1, 1, "本批没有可排名的申报，未做稳健性分析。", NOTE)
+        grid = Grid(add_sheet(wb, sheet_title(SHEET, taken)))
+        grid.put(1, 1, "本批没有可排名的申报，未做稳健性分析。", NOTE)
+        grid.finish()
+        grid.ws.close()
     return names
 
 

@@ -68,15 +68,16 @@ def dump_json(batch: Batch, out: TextIO) -> None:
     """The batch as JSON, results streamed one at a time (one compact line each).
 
     Everything but the results is small and written as one indented document; the results
-    array is filled from :meth:`Batch.iter_results`, so a spooled batch never sits whole
-    in memory. Same batch, same bytes.
+    array is filled from :meth:`Batch.iter_result_json`: a spooled result is copied as its
+    worker serialised it, never built again, and the batch never sits whole in memory.
+    Same batch, same bytes.
     """
     head = batch.model_dump(mode="json", exclude={"results"})
     head = {"tool_version": head.pop("tool_version"), "results": MARK, **head}
     before, after = json.dumps(head, ensure_ascii=False, indent=2).split(json.dumps(MARK))
     out.write(before + "[")
-    for n, result in enumerate(batch.iter_results()):
-        out.write(("," if n else "") + "\n    " + result.model_dump_json())
+    for n, text in enumerate(batch.iter_result_json()):
+        out.write(("," if n else "") + "\n    " + text)
     out.write("\n  ]" + after + "\n")
 
 

@@ -8,15 +8,31 @@ the machine: once per sheet that needs the results, never once per row.
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
+from openpyxl import load_workbook
+from pydantic import BaseModel
 from reports_batch import GENERATED_AT, demo_batch
 
 from iipeval.core.api import Evaluator
 from iipeval.core.batch import assemble, index_reviews
 from iipeval.core.ranking import Standing
+from iipeval.core.results import Result
 from iipeval.core.spool import ResultSpool
 from iipeval.reports import results_workbook
-from iipeval.reports.results_workbook import NO_CARDS_NOTE, build_workbook
+from iipeval.reports.results_workbook import (
+    NO_CARDS_NOTE,
+    build_workbook,
+    save_deterministic,
+)
+
+
+def built(batch, tmp_path, **kw):
+    """The workbook as a reader opens it (the build is write-only: it cannot be read back)."""
+    path = tmp_path / "r.xlsx"
+    save_deterministic(build_workbook(batch, generated_at=GENERATED_AT, **kw), path, GENERATED_AT)
+    return load_workbook(path)
 
 
 def spooled(n: int):
@@ -58,10 +74,10 @@ def test_build_reads_each_result_a_fixed_number_of_times(monkeypatch, cards):
         assert reads <= per_result * n + 2 * sets, (n, reads)
 
 
-def test_large_batch_has_no_card_sheets_by_default_and_says_how_to_get_them(monkeypatch):
+def test_large_batch_has_no_card_sheets_by_default_and_says_how_to_get_them(monkeypatch, tmp_path):
     monkeypatch.setattr(results_workbook, "CARDS_AUTO_MAX", 6)
     batch, _ = spooled(8)
-    wb = build_workbook(batch, generated_at=GENERATED_AT)
+    wb = built(batch, tmp_path)
     assert len(wb.sheetnames) == 9  # 5 rankings, 推荐信息汇总表, 专家分歧, 问题清单, 参数; no cards
     assert not any(n[:2].isdigit() for n in wb.sheetnames)
     first = wb[wb.sheetnames[0]]
@@ -69,14 +85,66 @@ def test_large_batch_has_no_card_sheets_by_default_and_says_how_to_get_them(monk
     assert NO_CARDS_NOTE in notes
     assert not any(c.hyperlink for row in first.iter_rows() for c in row)
 
-    wb = build_workbook(batch, generated_at=GENERATED_AT, cards=True)
+    wb = built(spooled(8)[0], tmp_path, cards=True)
     cards = [n for n in wb.sheetnames if n[:2].isdigit()]
     assert len(cards) == 8
     first = wb[wb.sheetnames[0]]
     assert NO_CARDS_NOTE not in [c.value for row in first.iter_rows() for c in row]
 
 
-def test_small_batch_keeps_a_card_per_application_by_default():
+def test_small_batch_keeps_a_card_per_application_by_default(tmp_path):
     batch, _ = spooled(5)
-    wb = build_workbook(batch, generated_at=GENERATED_AT)
+    wb = built(batch, tmp_path)
     assert len([n for n in wb.sheetnames if n[:2].isdigit()]) == 5
+
+
+def _parts(model) -> list:
+    """A model and every model inside it (a result's findings, panels, indicators...)."""
+    out, todo = [], [model]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, BaseModel):
+            out.append(x)
+            todo.extend(getattr(x, name) for name in type(x).model_fields)
+        elif isinstance(x, list | tuple):
+            todo.extend(x)
+        elif isinstance(x, dict):
+            todo.extend(x.values())
+    return out
+
+
+def most_alive_while_building(n: int, monkeypatch, **kw) -> int:
+    """The most results read from the spool that were still in memory, whole or any part
+    of them (a finding, a panel), when the build read the next one or finished."""
+    batch, _ = spooled(n)
+    reads: list[list[weakref.ref]] = []
+    most = 0
+    get = ResultSpool.get
+
+    def count() -> int:
+        return sum(any(ref() is not None for ref in refs) for refs in reads)
+
+    def tracking(self, source, model=Result):
+        nonlocal most
+        most = max(most, count())
+        result = get(self, source, model)
+        reads.append([weakref.ref(x) for x in _parts(result)])
+        return result
+
+    with monkeypatch.context() as m:
+        m.setattr(ResultSpool, "get", tracking)
+        wb = build_workbook(batch, generated_at=GENERATED_AT, **kw)
+        most = max(most, count())
+    del wb
+    return most
+
+
+@pytest.mark.parametrize("cards", [False, True])
+def test_build_keeps_no_result_it_has_written(monkeypatch, cards):
+    """However many applications, the build holds a fixed handful of results at once (one
+    per criteria set for the 参数 sheet, and the one being written): every sheet streams
+    its rows to disk, and nothing read from the spool is kept for later."""
+    sets = 5
+    small = most_alive_while_building(12, monkeypatch, cards=cards)
+    large = most_alive_while_building(48, monkeypatch, cards=cards)
+    assert large == small <= sets + 1, (small, large)

@@ -12,7 +12,7 @@ from support import REPO
 
 from iipeval.cli.main import cli
 from iipeval.core import robustness as R
-from iipeval.reports.results_workbook import build_workbook
+from iipeval.reports.results_workbook import build_workbook, save_deterministic
 from iipeval.reports.robustness_sheet import add_sheets
 
 
@@ -130,15 +130,17 @@ def test_score_adds_the_sheet_only_when_asked(demo, tmp_path):
     assert names.index("稳健性") == names.index("参数") + 1
 
 
-def test_applicant_names_reach_the_sheet_as_text_never_as_formulas():
+def test_applicant_names_reach_the_sheet_as_text_never_as_formulas(tmp_path):
     ev = duo_evaluator(quota=1)
     evil = '=HYPERLINK("http://x","点我")'
     batch = duo_batch(ev, {evil: {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
     analysis = R.analyse(ev, batch, R.RobustnessSettings(draws=50))
     from datetime import datetime
 
-    wb = build_workbook(batch, generated_at=datetime(2024, 1, 1), robustness=analysis)
-    ws = wb["稳健性"]
+    when = datetime(2024, 1, 1)
+    path = tmp_path / "r.xlsx"
+    save_deterministic(build_workbook(batch, generated_at=when, robustness=analysis), path, when)
+    ws = load_workbook(path)["稳健性"]
     cells = [
         c
         for row in ws.iter_rows()
@@ -160,9 +162,9 @@ def test_several_sets_get_one_sheet_each():
             ]
         }
     )
-    from openpyxl import Workbook
+    from iipeval.reports.grid import new_workbook
 
-    names = add_sheets(Workbook(), two, set())
+    names = add_sheets(new_workbook(), two, set())
     assert names == ["稳健性-双维度测试体系", "稳健性-双维度测试体系（区域级）"]
 
 
