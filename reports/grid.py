@@ -16,17 +16,18 @@ import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
 from copy import copy
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -80,9 +81,16 @@ LINK = Style(color="0563C1", underline="single")
 
 
 class Sheet(WriteOnlyWorksheet):
-    """A write-only worksheet that also answers what the print setup asks of a sheet."""
+    """A write-only worksheet that also answers what the print setup asks of a sheet, and
+    takes its rows as :class:`Grid` makes them: cells already placed and styled."""
 
     PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4
+
+    def _values_to_row(self, values, row_idx):
+        # openpyxl's own version binds every value to a fresh cell, and finds a cell
+        # passed in only by the ValueError that binding raises: the grid's cells know
+        # their place already
+        return (cell for cell in values if cell is not None)
 
 
 def new_workbook() -> Workbook:
@@ -134,6 +142,7 @@ class Grid:
         self._widest: dict[int, float] = {}  # widest text of one-column cells, per column
         self._wrapping: set[int] = set()  # columns that hold wrapped text
         self._styles: list[Style] = []
+        self._arrays: list[StyleArray | None] = []  # each style as built in the workbook
         self._style_ids: dict[tuple, int] = {}
         self._row_no = 0
         self._row: list[_Cell] = []
@@ -162,8 +171,10 @@ class Grid:
             self._row_no = row
         shown = _shown(value, style)
         if span == 1 and col not in self.fixed:
-            widest = max((display_width(p) for p in shown.split("\n")), default=0)
-            self._widest[col] = max(self._widest.get(col, 0.0), widest)
+            so_far = self._widest.setdefault(col, 0.0)
+            if 2 * len(shown) > so_far:  # else no line of it can be wider (CJK counts 2)
+                widest = max((display_width(p) for p in shown.split("\n")), default=0)
+                self._widest[col] = max(so_far, widest)
         if style.wrap:
             self._wrapping.update(range(col, col + span))
         if style.size > FONT_SIZE:
@@ -182,6 +193,7 @@ class Grid:
         if k is None:
             k = self._style_ids[key] = len(self._styles)
             self._styles.append(s)
+            self._arrays.append(None)
         return k
 
     def _end_row(self) -> None:
@@ -234,7 +246,7 @@ class Grid:
             for col, span, _, _, _, text in cells:
                 if text is not None:
                     width = sum(widths[c] for c in range(col, col + span))
-                    lines = max(lines, 1, wrapped_lines(text, width))
+                    lines = max(lines, 1, _lines(text, width))
             height = max(big, lines * LINE_PT + ROW_PAD_PT) if lines else big
             while next_row < row:  # a blank row: written empty, as the rows must come in order
                 self.ws.append([])
@@ -260,20 +272,30 @@ class Grid:
                 self.ws.merged_cells.ranges.add(CellRange(ref))
         out: list = [None] * max(by_col)
         for col, (value, style, link) in by_col.items():
-            cell = WriteOnlyCell(self.ws)
+            cell = Cell(self.ws, row=row, column=col)
             put(cell, value)
-            _style(cell, self._styles[style])
+            styled = self._arrays[style]
+            if styled is None:
+                _style(cell, self._styles[style])
+                self._arrays[style] = cell._style
+            else:
+                cell._style = copy(styled)
             if link:
                 cell.hyperlink = Hyperlink(ref="A1", location=f"'{link}'!A1", display=None)
             out[col - 1] = cell
         if height is None:
             self.ws.append(out)
             return
-        # the row's height is read when the row is written; kept no longer than that, so
-        # a sheet of many rows keeps no dimension object per row
-        self.ws.row_dimensions[row].height = height
+        # the row's height is read when the row is written and kept no longer than that,
+        # as the attributes openpyxl's row dimension gives (built once per height), so a
+        # sheet of many rows keeps no dimension object per row
+        attrs = _ROW_HEIGHTS.get(height)
+        if attrs is None:
+            attrs = _ROW_HEIGHTS[height] = dict(RowDimension(self.ws, index=row, ht=height))
+        dims = self.ws.row_dimensions
+        dict.__setitem__(dims, row, attrs)
         self.ws.append(out)
-        del self.ws.row_dimensions[row]
+        dict.__delitem__(dims, row)
 
     def _note_height(self, row: int, height: float) -> None:
         if len(self._heights) <= row:
@@ -287,13 +309,23 @@ class Grid:
 
 
 _STYLE_CACHE: WeakKeyDictionary[Workbook, dict[tuple, tuple[StyleArray, Any]]] = WeakKeyDictionary()
-_PLAIN = tuple(f.name for f in fields(Style) if f.name != "fill")
 
 
 def _style_key(s: Style) -> tuple:
     # keyed with the fill's identity: hashing an openpyxl fill is most of the lookup's cost
     # (the fills are module constants, and the cached entry keeps its fill alive anyway)
-    return (*(getattr(s, f) for f in _PLAIN), id(s.fill))
+    return (
+        s.bold,
+        s.size,
+        s.border,
+        s.wrap,
+        s.horizontal,
+        s.number_format,
+        s.color,
+        s.strike,
+        s.underline,
+        id(s.fill),
+    )
 
 
 def _style(cell, s: Style) -> None:
@@ -324,6 +356,17 @@ def _build_style(cell, s: Style) -> None:
     cell.alignment = Alignment(wrap_text=s.wrap, vertical="top", horizontal=s.horizontal)
     if s.number_format:
         cell.number_format = s.number_format
+
+
+_ROW_HEIGHTS: dict[float, dict[str, str]] = {}
+
+
+def _lines(text: str, width: float) -> int:
+    """:func:`wrapped_lines`, without measuring a one-line text that fits even if every
+    character were double width (most cells: numbers, names, labels)."""
+    if "\n" not in text and 2 * len(text) <= max(width - 1.0, 1.0):
+        return 1
+    return wrapped_lines(text, width)
 
 
 def _shown(value: Any, style: Style) -> str:

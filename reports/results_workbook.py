@@ -43,13 +43,13 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
-from pydantic import BaseModel, ConfigDict, create_model
 
 from iipeval.core.batch import Batch
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.outcomes import TIE_LABELS
 from iipeval.core.ranking import RankEntry, Ranking
-from iipeval.core.results import Result
+from iipeval.core.results import DimensionResult, IndicatorResult, Result
+from iipeval.core.spool import view
 from iipeval.present.xlsx import zip_time
 
 from .grid import (
@@ -453,34 +453,24 @@ def _empty_ranking_sheet(ws, batch: Batch) -> None:
 # -- 专家分歧, 问题清单 and the other sheets that list across the batch ----------------------
 
 
-class _Named(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str
-
-
 #: What the sheets that list across the batch read of a result: built from the spool
 #: without the indicators' explanation traces and the parameter snapshot, which are most
 #: of a result's weight (an in-memory result serves as it is).
-Listed = create_model(
-    "Listed",
-    __config__=ConfigDict(extra="ignore"),
-    **{
-        name: (Result.model_fields[name].annotation, Result.model_fields[name])
-        for name in (
-            "source",
-            "framework",
-            "subtype",
-            "applicant",
-            "platform_name",
-            "region",
-            "panels",
-            "findings",
-            "verification",
-        )
-    },
-    dimensions=(list[_Named], ...),
-    indicators=(list[_Named], ...),
+Listed = view(
+    Result,
+    (
+        "source",
+        "framework",
+        "subtype",
+        "applicant",
+        "platform_name",
+        "region",
+        "panels",
+        "findings",
+        "verification",
+    ),
+    dimensions=(list[view(DimensionResult, ("id", "name"))], ...),
+    indicators=(list[view(IndicatorResult, ("id", "name"))], ...),
 )
 
 

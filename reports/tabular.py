@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TextIO
 
 from iipeval.core.batch import Batch
-from iipeval.core.explain import STATUS_LABELS
+from iipeval.core.explain import STATUS_LABELS, Explanation
+from iipeval.core.results import AdjustmentResult, IndicatorResult, Result
+from iipeval.core.spool import view
 
 from .safe_text import csv_field
-from .view import panel_check_text, panel_text, place, rows
+from .view import panel_check_text, panel_text, place
 
 RUN_COLUMN = "运行编号"
 MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
@@ -61,6 +63,21 @@ CSV_COLUMNS = (
     "推荐结果说明",
     "核查前计分",
     "核查计分变化",
+)
+
+
+#: What the CSV reads of a result: everything it shows, without the explanation traces
+#: and the parameter snapshot, which are most of a result's weight and are not in the CSV.
+_SHOWN_INDICATOR = [n for n in IndicatorResult.model_fields if n != "trace"]
+_SHOWN_ADJUSTMENT = [n for n in AdjustmentResult.model_fields if n != "trace"]
+Shown = view(
+    Result,
+    [n for n in Result.model_fields if n not in ("indicators", "adjustments", "provenance")],
+    indicators=(list[view(IndicatorResult, _SHOWN_INDICATOR)], ...),
+    adjustments=(
+        list[view(AdjustmentResult, _SHOWN_ADJUSTMENT, trace=(view(Explanation, ["score"]), ...))],
+        [],
+    ),
 )
 
 
@@ -101,8 +118,7 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
 
 
 def _csv_rows(batch: Batch) -> Iterator[list[object]]:
-    for row in rows(batch):
-        e, r = row.entry, row.result
+    for e, r in _entries(batch):
         dims = {d.id: d for d in r.dimensions}
         head = [
             e.rank,
@@ -189,6 +205,14 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
                 None,
             ]
         )
+
+
+def _entries(batch: Batch) -> Iterator[tuple]:
+    """Every scored application's ranking entry and what the CSV shows of its result, in
+    ranking order (the order of the workbook's score cards), one at a time."""
+    for ranking in batch.rankings:
+        for entry in ranking.entries:
+            yield entry, batch.result(entry.source, Shown)
 
 
 def _verified_points(r, indicator: str) -> tuple[float | None, float | None]:
