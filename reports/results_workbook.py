@@ -329,50 +329,79 @@ def _ranking_sheet(
     mine = rk.entries
     sample = batch.result(mine[0].source, Listed) if mine else None
     dims = [(d.id, d.name) for d in sample.dimensions] if sample else []
-    names = {**TIE_LABELS, **_names(sample)}
     headers = ["排名", "申报单位", "标识", "总分", *(n for _, n in dims)]
     headers += ["等级", "待专家评分", "推荐意见", "说明"]
     ncol = len(headers)
-    widest = max((display_width(e.applicant) for e in mine), default=16)
+    g = _ranking_grid(rk, dims, ncol)
+    g.put(1, 1, f"{set_label(rk.framework_name, rk.subtype_name)}　排名", TITLE)
+    g.put(2, 1, _ranking_note(rk, {**TIE_LABELS, **_names(sample)}, params_ref), NOTE, span=ncol)
+    g.line(3, 1, headers, HEAD)
+    r = 4
+    for e in mine:
+        _ranking_row(g, r, e, dims, cards.get(e.source))
+        r += 1
+    r = _ranking_notes(g, r, batch, rk, ncol, first=first, cards=bool(cards))
+    ws.freeze_panes = "C4"
+    _print_setup(ws, "1:3")
+    g.finish(ws)
+    # The chart sits beside the table for the screen; the printed page is the table alone,
+    # which a chart beside it would shrink to an unreadable scale.
+    ws.print_area = f"A1:{get_column_letter(ncol)}{max(r, 3)}"
+    ranked = [e for e in mine if e.rank is not None and e.total is not None]
+    if ranked:
+        ws.add_chart(_totals_chart(ws, len(ranked)), f"{get_column_letter(ncol + 2)}3")
+
+
+def _ranking_grid(rk: Ranking, dims: list[tuple[str, str]], ncol: int) -> Grid:
+    """The 排名 sheet's columns: the name column as wide as the longest applicant (within
+    bounds), each dimension as wide as its name needs."""
+    widest = max((display_width(e.applicant) for e in rk.entries), default=16)
     name_width = min(44.0, max(16.0, widest + 3))
-    g = Grid(ws, fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: 36}, max_width=14)
+    g = Grid(fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: 36}, max_width=14)
     for k in range(len(dims)):
         g.fixed[5 + k] = max(10.0, min(14.0, display_width(dims[k][1]) / 2 + 2))
     g.fixed[5 + len(dims)] = 7
     g.fixed[6 + len(dims)] = 8
+    return g
 
-    g.put(1, 1, f"{set_label(rk.framework_name, rk.subtype_name)}　排名", TITLE)
+
+def _ranking_note(rk: Ranking, names: dict[str, str], params_ref: str) -> str:
     policy = rk.policy
     tie = "、".join(names.get(t, t) for t in rk.tie_break) or "（未规定）"
-    note = (
+    return (
         f"推荐名额：{f'{policy.quota}个' if policy.quota else '不限'}；"
         f"推荐最低总分：{_fmt(policy.min_total) + '分' if policy.min_total is not None else '不设'}；"
         f"同分时依次比较：{tie}。总分为百分制；维度得分为该维度的0-100分。"
         f"权重与计分规则为建议值，{params_ref}。"
     )
-    g.put(2, 1, note, NOTE, span=ncol)
-    g.line(3, 1, headers, HEAD)
-    r = 4
-    for e in mine:
-        fill = EXCLUDED_FILL if e.rank is None else None
-        g.put(r, 1, e.rank, Style(horizontal="center", fill=fill))
-        card = cards.get(e.source)
-        if card:
-            style = Style(color=LINK.color, underline="single", fill=fill)
-            g.put(r, 2, e.applicant, style, link=card)
-        else:
-            g.put(r, 2, e.applicant, Style(fill=fill))
-        g.put(r, 3, e.key, Style(fill=fill))
-        g.put(r, 4, e.total, Style(number_format=NUM_FORMAT, bold=True, fill=fill))
-        for k, (dim_id, _) in enumerate(dims):
-            g.put(r, 5 + k, e.dimensions.get(dim_id), Style(number_format=NUM_FORMAT, fill=fill))
-        c = 5 + len(dims)
-        g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
-        g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
-        g.put(r, c + 2, e.recommendation, Style(bold=e.recommendation == "推荐", fill=fill))
-        g.put(r, c + 3, e.reason, Style(fill=fill))
-        r += 1
-    if not mine:
+
+
+def _ranking_row(g: Grid, r: int, e: RankEntry, dims, card: str | None) -> None:
+    """One application's line; one not ranked is shaded."""
+    fill = EXCLUDED_FILL if e.rank is None else None
+    g.put(r, 1, e.rank, Style(horizontal="center", fill=fill))
+    if card:
+        style = Style(color=LINK.color, underline="single", fill=fill)
+        g.put(r, 2, e.applicant, style, link=card)
+    else:
+        g.put(r, 2, e.applicant, Style(fill=fill))
+    g.put(r, 3, e.key, Style(fill=fill))
+    g.put(r, 4, e.total, Style(number_format=NUM_FORMAT, bold=True, fill=fill))
+    for k, (dim_id, _) in enumerate(dims):
+        g.put(r, 5 + k, e.dimensions.get(dim_id), Style(number_format=NUM_FORMAT, fill=fill))
+    c = 5 + len(dims)
+    g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
+    g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
+    g.put(r, c + 2, e.recommendation, Style(bold=e.recommendation == "推荐", fill=fill))
+    g.put(r, c + 3, e.reason, Style(fill=fill))
+
+
+def _ranking_notes(
+    g: Grid, r: int, batch: Batch, rk: Ranking, ncol: int, *, first: bool, cards: bool
+) -> int:
+    """What follows the table: the set's own findings and, on page 1, the files that could
+    not be scored and where the score cards are; returns the last row used."""
+    if not rk.entries:
         g.put(r, 1, "本评价体系没有可评分的申报", NOTE, span=ncol)
         r += 1
     if rk.findings:
@@ -382,46 +411,37 @@ def _ranking_sheet(
             r += 1
     if first and batch.rejected:
         r += 1
-        g.put(
-            r,
-            1,
-            f"另有{len(batch.rejected)}个文件无法评分，原因见“{FINDINGS}”表。",
-            NOTE,
-            span=ncol,
-        )
-    if first and mine and not cards:
+        rejected = f"另有{len(batch.rejected)}个文件无法评分，原因见“{FINDINGS}”表。"
+        g.put(r, 1, rejected, NOTE, span=ncol)
+    if first and rk.entries and not cards:
         r += 1
         g.put(r, 1, NO_CARDS_NOTE, NOTE, span=ncol)
-    ws.freeze_panes = "C4"
-    _print_setup(ws, "1:3")
-    g.finish()
+    return r
 
-    # The chart sits beside the table for the screen; the printed page is the table alone,
-    # which a chart beside it would shrink to an unreadable scale.
-    ws.print_area = f"A1:{get_column_letter(ncol)}{max(r, 3)}"
-    ranked = [e for e in mine if e.rank is not None and e.total is not None]
-    if ranked:
-        n = min(len(ranked), CHART_MAX_BARS)
-        chart = BarChart()
-        chart.type = "bar"
-        chart.style = 10
-        chart.title = f"总分（前{n}名）" if n < len(ranked) else "总分（已排名的申报）"
-        chart.add_data(Reference(ws, min_col=4, min_row=3, max_row=3 + n), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=2, min_row=4, max_row=3 + n))
-        chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 100
-        chart.y_axis.majorUnit = 20
-        chart.y_axis.numFmt = "0"
-        chart.y_axis.crosses = "max"  # keep the value axis below the reversed categories
-        chart.legend = None
-        chart.dataLabels = _value_labels()
-        chart.gapWidth = 60
-        chart.width = 16
-        chart.height = max(6.0, 1.0 * n + 3)
-        ws.add_chart(chart, f"{get_column_letter(ncol + 2)}3")
+
+def _totals_chart(ws, ranked: int) -> BarChart:
+    """Bars of the totals of the first (at most :data:`CHART_MAX_BARS`) ranked applications."""
+    n = min(ranked, CHART_MAX_BARS)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.style = 10
+    chart.title = f"总分（前{n}名）" if n < ranked else "总分（已排名的申报）"
+    chart.add_data(Reference(ws, min_col=4, min_row=3, max_row=3 + n), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=4, max_row=3 + n))
+    chart.x_axis.scaling.orientation = "maxMin"  # rank 1 at the top
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 100
+    chart.y_axis.majorUnit = 20
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.crosses = "max"  # keep the value axis below the reversed categories
+    chart.legend = None
+    chart.dataLabels = _value_labels()
+    chart.gapWidth = 60
+    chart.width = 16
+    chart.height = max(6.0, 1.0 * n + 3)
+    return chart
 
 
 def _value_labels() -> DataLabelList:
@@ -650,7 +670,7 @@ def _parameters_sheet(ws, batch: Batch, generated_at: datetime):
     """Per criteria set: version and hash, then three compact tables (weights, scoring
     rules with one row per rule or component, panel/ranking/grade policy)."""
     widths = {1: 40, 2: 26, 3: 11, 4: 10, 5: 11, 6: 11, 7: 11, 8: 44}
-    g = Grid(ws, fixed=widths)
+    g = Grid(fixed=widths)
     g.put(1, 1, "参数与版本", TITLE)
     head = [
         ("工具版本", f"iipeval {batch.tool_version}"),
@@ -662,108 +682,125 @@ def _parameters_sheet(ws, batch: Batch, generated_at: datetime):
         ("说明", _weights_note(batch)),
         *_origin_rows(batch.parameters_origin),
     ]
-    r = 3
-    for label, value in head:
-        g.put(r, 1, label, LABEL)
-        g.put(r, 2, value, TEXT, span=7)
-        r += 1
-    sets: dict[str, Row] = {}  # one result per criteria set, read once
-    for rk in batch.rankings:
-        for e in rk.entries[:1]:
-            sets.setdefault(params_key(e.framework, e.subtype), Row(rk, e, batch.result(e.source)))
+    r = _label_rows(g, 3, head)
+    shown = _set_names(batch)
     for key, snap in batch.parameters.items():
-        sample = sets.get(key)
+        label, names, notices = shown.get(key, (key, {}, []))
         values = snap.get("values", {})
-        names = _parameter_names(sample.result if sample else None)
-        r += 1
-        g.put(r, 1, sample.set_label if sample else key, SECTION)
-        r += 1
+        g.put(r + 1, 1, label, SECTION)
         info = [
             ("评价体系编号与版本", f"{key}　版本 {snap.get('framework_version', '')}"),
             ("参数哈希", snap.get("hash", "")),
         ]
-        info += [("折算说明", n) for n in (sample.result.provenance.notices if sample else [])]
-        for label, value in info:
-            g.put(r, 1, label, LABEL)
-            g.put(r, 2, value, TEXT, span=7)
-            r += 1
-
-        r += 1
-        g.put(r, 1, "权重（满分）", SECTION)
-        r += 1
-        g.line(r, 1, ["维度 / 指标", "编号", "层级", "满分"], HEAD)
-        r += 1
-        weights = values.get("weights", {})
-        indicators = weights.get("indicators", {})
-        for dim_id, w in weights.get("dimensions", {}).items():
-            g.line(r, 1, [names.get(dim_id, dim_id), dim_id, "维度"], Style(bold=True))
-            g.put(r, 4, float(w), Style(number_format=NUM_FORMAT, bold=True))
-            r += 1
-            for ind_id, iw in indicators.items():
-                if names.get(f"dim:{ind_id}") == dim_id:
-                    g.line(r, 1, ["　" + names.get(ind_id, ind_id), ind_id, "指标"])
-                    g.put(r, 4, float(iw), NUM)
-                    r += 1
-        orphans = [k for k in indicators if f"dim:{k}" not in names]
-        for ind_id in orphans:
-            g.line(r, 1, [ind_id, ind_id, "指标"])
-            g.put(r, 4, float(indicators[ind_id]), NUM)
-            r += 1
-
-        r += 1
-        g.put(r, 1, "计分规则", SECTION)
-        r += 1
-        g.line(
-            r,
-            1,
-            [
-                "指标·组成部分",
-                "编号",
-                "规则类型",
-                "组成权重（%）",
-                "起评线",
-                "标杆值",
-                "目标比例（%）",
-                "其他参数",
-            ],
-            HEAD,
-        )
-        r += 1
-        for path, rule in values.get("rules", {}).items():
-            top = "." not in path
-            bold = Style(bold=top)
-            label = names.get(path, path) if top else "　" + names.get(f"part:{path}", path)
-            g.put(r, 1, label, bold)
-            g.put(r, 2, path, bold)
-            g.put(r, 3, RULE_LABELS.get(rule.get("type"), rule.get("type")), bold)
-            numbers = [None if top else rule.get("weight")]
-            numbers += [rule.get(k) for k in ("floor", "benchmark", "target")]
-            for k, v in enumerate(numbers):
-                v = _num(v)
-                fmt = "#,##0" if v is not None and v.is_integer() else "#,##0.####"
-                g.put(r, 4 + k, v, Style(number_format=fmt, horizontal="right"))
-            other = [
-                f"{PARAM_LABELS.get(k, k)}：{_param_text(v)}"
-                for k, v in rule.items()
-                if k not in ("type", "weight", "floor", "benchmark", "target") and v is not None
-            ]
-            g.put(r, 8, "；".join(other))
-            r += 1
-
-        r += 1
-        g.put(r, 1, "专家分汇总、排名与等级", SECTION)
-        r += 1
-        g.line(r, 1, ["参数", "编号"], HEAD)
-        g.put(r, 3, "值", HEAD, span=6)
-        r += 1
-        for label, ident, value in _policy_rows(values, names):
-            g.line(r, 1, [label, ident])
-            g.put(r, 3, value, TEXT, span=6)
-            r += 1
+        r = _label_rows(g, r + 2, [*info, *(("折算说明", n) for n in notices)])
+        r = _weights_table(g, r + 1, values.get("weights", {}), names)
+        r = _rules_table(g, r + 1, values.get("rules", {}), names)
+        r = _policy_table(g, r + 1, values, names)
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")
-    g.finish()
+    g.finish(ws)
     return ws
+
+
+def _set_names(batch: Batch) -> dict[str, tuple[str, dict[str, str], list[str]]]:
+    """Per criteria set, from one of its results (read once, not kept): its label, the
+    names of its ids and rule paths, and its conversion notes."""
+    out = {}
+    for rk in batch.rankings:
+        for e in rk.entries[:1]:
+            key = params_key(e.framework, e.subtype)
+            if key not in out:
+                row = Row(rk, e, batch.result(e.source))
+                out[key] = (
+                    row.set_label,
+                    _parameter_names(row.result),
+                    row.result.provenance.notices,
+                )
+    return out
+
+
+def _label_rows(g: Grid, r: int, rows: list[tuple[str, str]]) -> int:
+    for label, value in rows:
+        g.put(r, 1, label, LABEL)
+        g.put(r, 2, value, TEXT, span=7)
+        r += 1
+    return r
+
+
+def _weights_table(g: Grid, r: int, weights: dict, names: dict[str, str]) -> int:
+    """Each dimension's full mark, its indicators' below it."""
+    g.put(r, 1, "权重（满分）", SECTION)
+    g.line(r + 1, 1, ["维度 / 指标", "编号", "层级", "满分"], HEAD)
+    r += 2
+    indicators = weights.get("indicators", {})
+    for dim_id, w in weights.get("dimensions", {}).items():
+        g.line(r, 1, [names.get(dim_id, dim_id), dim_id, "维度"], Style(bold=True))
+        g.put(r, 4, float(w), Style(number_format=NUM_FORMAT, bold=True))
+        r += 1
+        for ind_id, iw in indicators.items():
+            if names.get(f"dim:{ind_id}") == dim_id:
+                g.line(r, 1, ["　" + names.get(ind_id, ind_id), ind_id, "指标"])
+                g.put(r, 4, float(iw), NUM)
+                r += 1
+    orphans = [k for k in indicators if f"dim:{k}" not in names]
+    for ind_id in orphans:
+        g.line(r, 1, [ind_id, ind_id, "指标"])
+        g.put(r, 4, float(indicators[ind_id]), NUM)
+        r += 1
+    return r
+
+
+RULE_HEADERS = (
+    "指标·组成部分",
+    "编号",
+    "规则类型",
+    "组成权重（%）",
+    "起评线",
+    "标杆值",
+    "目标比例（%）",
+    "其他参数",
+)
+RULE_NUMBERS = ("type", "weight", "floor", "benchmark", "target")
+
+
+def _rules_table(g: Grid, r: int, rules: dict, names: dict[str, str]) -> int:
+    """One row per indicator's rule and per component of it."""
+    g.put(r, 1, "计分规则", SECTION)
+    g.line(r + 1, 1, RULE_HEADERS, HEAD)
+    r += 2
+    for path, rule in rules.items():
+        top = "." not in path
+        bold = Style(bold=top)
+        label = names.get(path, path) if top else "　" + names.get(f"part:{path}", path)
+        g.put(r, 1, label, bold)
+        g.put(r, 2, path, bold)
+        g.put(r, 3, RULE_LABELS.get(rule.get("type"), rule.get("type")), bold)
+        numbers = [None if top else rule.get("weight")]
+        numbers += [rule.get(k) for k in ("floor", "benchmark", "target")]
+        for k, v in enumerate(numbers):
+            v = _num(v)
+            fmt = "#,##0" if v is not None and v.is_integer() else "#,##0.####"
+            g.put(r, 4 + k, v, Style(number_format=fmt, horizontal="right"))
+        other = [
+            f"{PARAM_LABELS.get(k, k)}：{_param_text(v)}"
+            for k, v in rule.items()
+            if k not in RULE_NUMBERS and v is not None
+        ]
+        g.put(r, 8, "；".join(other))
+        r += 1
+    return r
+
+
+def _policy_table(g: Grid, r: int, values: dict, names: dict[str, str]) -> int:
+    g.put(r, 1, "专家分汇总、排名与等级", SECTION)
+    g.line(r + 1, 1, ["参数", "编号"], HEAD)
+    g.put(r + 1, 3, "值", HEAD, span=6)
+    r += 2
+    for label, ident, value in _policy_rows(values, names):
+        g.line(r, 1, [label, ident])
+        g.put(r, 3, value, TEXT, span=6)
+        r += 1
+    return r
 
 
 def _origin_rows(origin: dict | None) -> list[tuple[str, str]]:
