@@ -568,15 +568,21 @@ class _DisagreementSheet:
             self.r += 1
 
     def write(self, ws):
-        g, r, n = self.grid, self.r, len(DISAGREEMENT_HEADERS)
-        if r == 4:
-            g.put(r, 1, "本批没有超过阈值的专家分歧。", NOTE, span=n)
-        else:
-            ws.auto_filter.ref = f"A3:{get_column_letter(n)}{r - 1}"
-        ws.freeze_panes = "B4"
-        _print_setup(ws, "1:3")
-        g.finish(ws)
-        return ws
+        n = len(DISAGREEMENT_HEADERS)
+        empty = "本批没有超过阈值的专家分歧。"
+        return _finish_listing(ws, self.grid, self.r - 4, n, empty, freeze="B4")
+
+
+def _finish_listing(ws, g: Grid, rows: int, ncol: int, empty: str, *, freeze: str):
+    """A list under a three-row head: a note where it is empty, else a filter over it."""
+    if not rows:
+        g.put(4, 1, empty, NOTE, span=ncol)
+    else:
+        ws.auto_filter.ref = f"A3:{get_column_letter(ncol)}{3 + rows}"
+    ws.freeze_panes = freeze
+    _print_setup(ws, "1:3")
+    g.finish(ws)
+    return ws
 
 
 FINDINGS_HEADERS = (
@@ -640,15 +646,8 @@ class _FindingsSheet:
                 self._line(batch, "（无法评分）", None, {}, None, f)
         for f in batch.findings:
             self._line(batch, "批次", None, {}, None, f)
-        g, n = self.grid, len(FINDINGS_HEADERS)
-        if not self.n:
-            g.put(4, 1, "本批没有发现问题。", NOTE, span=n)
-        else:
-            ws.auto_filter.ref = f"A3:{get_column_letter(n)}{3 + self.n}"
-        ws.freeze_panes = "C4"
-        _print_setup(ws, "1:3")
-        g.finish(ws)
-        return ws
+        n = len(FINDINGS_HEADERS)
+        return _finish_listing(ws, self.grid, self.n, n, "本批没有发现问题。", freeze="C4")
 
 
 # -- 参数 -------------------------------------------------------------------------------------
