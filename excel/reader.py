@@ -48,7 +48,7 @@ from .layout import (
     Slot,
     plan,
 )
-from .sources import CalamineSource, GridSource
+from .sources import CalamineSource, GridSource, SheetUnreadable
 
 MISSING_NAME = "（未填写申报单位名称）"
 LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
@@ -84,6 +84,12 @@ def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loade
         )
     try:
         loaded = read_source(CalamineSource(src, wb), ev)
+    except SheetUnreadable as exc:
+        message = (
+            f"工作表“{exc.sheet}”中有无法读取的单元格（如超出范围的日期或时长），"
+            "整份申报表无法读取；请检查该表中设置为日期或时间格式的单元格"
+        )
+        return Loaded(src, None, [_error(src, "unreadable", message, sheet=exc.sheet)])
     finally:
         wb.close()
     loaded.findings[:0] = notices

@@ -32,6 +32,7 @@ from iipeval.core.rules import GRADES
 
 from .review_layout import FORMAT, META, SCORES, WORKBOOK_VERSION
 from .review_workbook import fingerprint
+from .sources import SheetUnreadable, sheet_values
 
 
 def _int(value: Any) -> int | None:
@@ -84,7 +85,7 @@ class _Meta:
 def _sheet(wb: CalamineWorkbook, name: str) -> list[list[Any]]:
     """Rows of a sheet as a grid anchored at A1 (calamine starts at the first used cell)."""
     sheet = wb.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=False)
+    rows = sheet_values(wb, name)
     r0, c0 = getattr(sheet, "start", None) or (0, 0)
     if r0 or c0:
         rows = [[""] * c0 + list(r) for r in rows]
@@ -170,6 +171,12 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         grid = _scores_grid(wb, src, plan, meta, expert=bundle.expert)
     except _Refused as refused:
         bundle.findings.append(refused.finding)
+        return bundle
+    except SheetUnreadable as exc:
+        message = (
+            f"工作表“{exc.sheet}”中有无法读取的单元格（如超出范围的日期或时长），整份评分表未读取"
+        )
+        bundle.findings.append(form_error(src, "unreadable", message, sheet=exc.sheet))
         return bundle
     for row in plan.rows:
         bundle.row_where[normal_key(row.key)] = _key_cell(plan, row)

@@ -58,6 +58,30 @@ class GridSource(Protocol):
         ...
 
 
+class SheetUnreadable(Exception):
+    """A sheet calamine could not turn into values; ``sheet`` names it for the finding."""
+
+    def __init__(self, sheet: str, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.sheet = sheet
+
+
+def sheet_values(wb: Any, sheet: str | int, *, skip_empty_area: bool = False) -> Grid:
+    """A sheet's values through calamine, by name or index. calamine panics (a
+    BaseException, which ``except Exception`` lets through) on a duration or date cell out
+    of range, e.g. -1e20 formatted ``[h]:mm``: that becomes :class:`SheetUnreadable`, so
+    every reader reports the sheet and the process goes on."""
+    try:
+        found = (
+            wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
+        )
+        return found.to_python(skip_empty_area=skip_empty_area)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # the panic, see above
+        raise SheetUnreadable(str(sheet), exc) from None
+
+
 class CalamineSource:
     """A saved workbook file, opened by calamine (the caller closes ``wb``)."""
 
@@ -71,7 +95,7 @@ class CalamineSource:
         return list(self.wb.sheet_names)
 
     def grid(self, sheet: str) -> Grid:
-        return self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return sheet_values(self.wb, sheet)
 
     def facts(self, wanted):
         return cellxml.probe(self.path, wanted)
