@@ -443,15 +443,12 @@ class Framework(_Strict):
         return self
 
     def _problems(self) -> Iterator[str]:
+        """What pydantic cannot see field by field: ids, weights and references that do not
+        fit together. Every problem is said, in document order, so one load shows them all."""
         items = {i.id for i in self.items}
         if len(items) != len(self.items):
             yield "数据项 id 重复"
-        ids: list[str] = []
-        for d in self.dimensions:
-            ids.append(d.id)
-            ids.extend(g.id for g in d.all_groups())
-            ids.extend(i.id for i in d.indicators)
-        ids.extend(a.id for part in self.adjustments() for a in part[1].items)
+        ids = self._node_ids()
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             yield f"维度/方面/指标/加扣分项 id 重复：{dupes}"
@@ -459,32 +456,31 @@ class Framework(_Strict):
         if not math.isclose(dims, self.total_weight, abs_tol=WEIGHT_TOLERANCE):
             yield f"维度权重之和为 {dims:g}，应等于声明的总分 {self.total_weight:g}"
         for d in self.dimensions:
-            group_ids = {g.id for g in d.all_groups()}
-            stray = [i.id for i in d.indicators if i.group is not None and i.group not in group_ids]
-            if stray:
-                yield f"维度 {d.id}（{d.name}）的指标 {stray} 指向本维度中不存在的方面"
-                continue
-            s = sum(c.weight for c in d.children())
-            if not math.isclose(s, d.weight, abs_tol=WEIGHT_TOLERANCE):
-                yield f"维度 {d.id}（{d.name}）的指标权重之和为 {s:g}，应等于维度权重 {d.weight:g}"
-            for g in d.all_groups():
-                under = d.children(g.id)
-                s = sum(c.weight for c in under)
-                if not under:
-                    yield f"方面 {g.id}（{g.name}）下没有指标"
-                elif not math.isclose(s, g.weight, abs_tol=WEIGHT_TOLERANCE):
-                    yield f"方面 {g.id}（{g.name}）的下级权重之和为 {s:g}，应等于其权重 {g.weight:g}"
-            for ind in d.indicators:
-                unknown = [i for i in ind.item_ids() if i not in items]
-                if unknown:
-                    yield f"指标 {ind.id}（{ind.name}）的规则引用了不存在的数据项：{unknown}"
+            yield from _dimension_problems(d, items)
         for label, part in self.adjustments():
             for a in part.items:
-                unknown = [i for i in a.item_ids() if i not in items]
-                if unknown:
-                    yield f"{label} {a.id}（{a.name}）的规则引用了不存在的数据项：{unknown}"
+                yield from _unknown_rule_items(label, a, items)
         if self.total_max is not None and self.total_max <= self.total_min:
             yield "total_max 必须大于 total_min"
+        yield from self._unknown_item_references(items)
+        yield from self._unknown_node_references(set(ids))
+        grade_mins = [g.min for g in self.grades]
+        if grade_mins != sorted(grade_mins, reverse=True) or not grade_mins or grade_mins[-1] != 0:
+            yield "grades 必须按下限从高到低排列，且最后一档下限为0"
+
+    def _node_ids(self) -> list[str]:
+        """Ids of every dimension, group, indicator and 加分/扣分项, repeats kept: they share
+        one namespace because a parameters file addresses each by its id alone."""
+        ids: list[str] = []
+        for d in self.dimensions:
+            ids.append(d.id)
+            ids.extend(g.id for g in d.all_groups())
+            ids.extend(i.id for i in d.indicators)
+        ids.extend(a.id for part in self.adjustments() for a in part[1].items)
+        return ids
+
+    def _unknown_item_references(self, items: set[str]) -> Iterator[str]:
+        """Data items named outside any rule (general_items, checks, 否决项) that do not exist."""
         for name in self.general_items:
             if name not in items:
                 yield f"general_items 引用了不存在的数据项：{name}"
@@ -495,7 +491,10 @@ class Framework(_Strict):
         for e in self.exclusions:
             if e.item is not None and e.item not in items:
                 yield f"否决项 {e.id} 引用了不存在的数据项：{e.item}"
-        known = set(ids)
+
+    def _unknown_node_references(self, known: set[str]) -> Iterator[str]:
+        """Dimensions or indicators named by the tie-break order or a sub-type's weights
+        that do not exist: a typo there would silently change a ranking."""
         for t in self.tie_break:
             if t not in known:
                 yield f"tie_break 引用了不存在的维度/指标：{t}"
@@ -503,9 +502,6 @@ class Framework(_Strict):
             for key in st.weights:
                 if key not in known:
                     yield f"子类型 {st.id} 调整了不存在的权重：{key}"
-        grade_mins = [g.min for g in self.grades]
-        if grade_mins != sorted(grade_mins, reverse=True) or not grade_mins or grade_mins[-1] != 0:
-            yield "grades 必须按下限从高到低排列，且最后一档下限为0"
 
     # lookups ------------------------------------------------------------------------------
 
@@ -569,6 +565,35 @@ class Framework(_Strict):
             "items": len(self.items),
             "expert_parts": len(self.expert_parts()),
         }
+
+
+def _dimension_problems(d: Dimension, items: set[str]) -> Iterator[str]:
+    """One dimension: indicators in groups it has, weights that add up to each parent's,
+    rules that read existing items. A stray indicator stops the rest: its sums would mislead."""
+    group_ids = {g.id for g in d.all_groups()}
+    stray = [i.id for i in d.indicators if i.group is not None and i.group not in group_ids]
+    if stray:
+        yield f"维度 {d.id}（{d.name}）的指标 {stray} 指向本维度中不存在的方面"
+        return
+    s = sum(c.weight for c in d.children())
+    if not math.isclose(s, d.weight, abs_tol=WEIGHT_TOLERANCE):
+        yield f"维度 {d.id}（{d.name}）的指标权重之和为 {s:g}，应等于维度权重 {d.weight:g}"
+    for g in d.all_groups():
+        under = d.children(g.id)
+        s = sum(c.weight for c in under)
+        if not under:
+            yield f"方面 {g.id}（{g.name}）下没有指标"
+        elif not math.isclose(s, g.weight, abs_tol=WEIGHT_TOLERANCE):
+            yield f"方面 {g.id}（{g.name}）的下级权重之和为 {s:g}，应等于其权重 {g.weight:g}"
+    for ind in d.indicators:
+        yield from _unknown_rule_items("指标", ind, items)
+
+
+def _unknown_rule_items(what: str, node: Indicator | AdjustmentItem, items: set[str]):
+    """The data items a rule reads that the set does not define (a typo scores as missing)."""
+    unknown = [i for i in node.item_ids() if i not in items]
+    if unknown:
+        yield f"{what} {node.id}（{node.name}）的规则引用了不存在的数据项：{unknown}"
 
 
 @dataclass(frozen=True)

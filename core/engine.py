@@ -28,7 +28,7 @@ from .results import (
     Provenance,
     Result,
 )
-from .rules import RuleContext
+from .rules import PanelScore, RuleContext
 from .validation import ApplicationView, PluginValidator, credit_code_problem, validate
 
 
@@ -53,45 +53,110 @@ def score(
     exclusions: Iterable[PluginExclusion] = (),
     provenance: Provenance,
 ) -> Result:
+    """Score one application: validate, aggregate the panel, run the rules, total, exclude.
+
+    Each step appends its findings in this order, so the findings read in the order a
+    reviewer meets the problems: answers, panel, indicators, 加分/扣分项, 否决项.
+    """
     fw = eff.framework
     checked = validate(fw, application, validators)
     findings: list[Finding] = list(checked.findings)
-    labels = {i.id: i.label for i in fw.items}
+    panel = _aggregate_panel(fw, reviews, eff.policy, findings)
+    rules = _Rules(eff, checked.answers, panel.scores, findings)
+    traces = {ind.id: rules.evaluate(ind.id) for _, ind in fw.indicators()}
+    indicators, dimensions, groups = _tree(fw, traces, _allocate(eff, traces))
+    adjustments = [rules.adjust(kind, a) for kind, a in fw.adjustment_items()]
+    totals = _totals(fw, indicators, adjustments)
 
+    st = fw.subtype(application.subtype)
+    view = ApplicationView(fw, st.id if st else None, application.applicant, checked.answers)
+    hits = _exclusions(eff, view, exclusions, provenance.plugin, findings)
+    return Result(
+        source=source,
+        **_identity(fw, st, application),
+        **totals,
+        grade=_grade(eff, totals["total"]),
+        accepted=not has_errors(findings),
+        excluded=bool(hits),
+        exclusions=hits,
+        dimensions=dimensions,
+        groups=groups,
+        indicators=indicators,
+        panels=_panel_details(panel),
+        findings=findings,
+        provenance=provenance,
+    )
+
+
+def _identity(fw, st, application: Application) -> dict:
+    """Who applied, under which set and sub-type: the fields every listing is keyed by."""
+    who = application.applicant
+    return {
+        "framework": fw.id,
+        "framework_name": fw.name,
+        "framework_short_name": fw.short_name or fw.name,
+        "subtype": st.id if st else None,
+        "subtype_name": st.name if st else None,
+        "applicant": who.name,
+        "credit_code": who.credit_code,
+        "platform_name": who.platform_name,
+        "region": who.region,
+        "fictional": application.fictional,
+    }
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The panel's score per expert part, with each part's label and the factor that
+    turns its 0-100 score back into the units the experts typed (points or 0-100)."""
+
+    scores: dict[str, PanelScore]
+    labels: dict[str, str]
+    typed: dict[str, float]
+
+
+def _aggregate_panel(fw, reviews, policy, findings: list[Finding]) -> _Panel:
+    """Combine the experts' scores per part under the panel policy (mean, trimmed mean)."""
     parts = [(pid, f"{ind.name}·{r.label}", r) for pid, ind, r in fw.expert_parts()]
-    panels, panel_findings = aggregate(parts, reviews, eff.policy)
-    labels_of_parts = {pid: label for pid, label, _ in parts}
-    # panel details in the units the experts typed: points for a part written in points
-    typed = {pid: (r.full / 100 if r.out_of is not None else 1) for pid, _, r in parts}
-    findings.extend(panel_findings)
+    scores, said = aggregate(parts, reviews, policy)
+    findings.extend(said)
+    return _Panel(
+        scores=scores,
+        labels={pid: label for pid, label, _ in parts},
+        typed={pid: (r.full / 100 if r.out_of is not None else 1) for pid, _, r in parts},
+    )
 
-    units = {i.id: i.unit or "" for i in fw.items}
-    traces = {}
-    for _, ind in fw.indicators():
-        traces[ind.id] = _evaluate(eff, ind.id, checked.answers, labels, panels, units, findings)
 
-    weights = _allocate(eff, traces)
-    indicators, dimensions, groups = [], [], []
-    for d in fw.dimensions:
-        for ind in d.indicators:
-            t = traces[ind.id]
-            weight = weights[ind.id]
-            indicators.append(
-                IndicatorResult(
-                    id=ind.id,
-                    name=ind.name,
-                    dimension=d.id,
-                    group=ind.group,
-                    kind=ind.kind,
-                    weight=weight,
-                    score=t.score,
-                    points=_points(t, weight),
-                    status=t.status,
-                    explanation=t.flat_text(),
-                    trace=t,
-                )
+def _panel_details(panel: _Panel) -> list[PanelDetail]:
+    """What the results show of each part: in points for a part written in points."""
+    out = []
+    for p in panel.scores.values():
+        f = panel.typed[p.part]
+        out.append(
+            PanelDetail(
+                part=p.part,
+                indicator=p.part.split(".")[0],
+                label=panel.labels[p.part],
+                method=p.method,
+                score=p.score * f,
+                experts={e: s * f for e, s in p.experts},
+                kept=list(p.kept),
+                spread=p.spread * f,
+                disagreement=p.disagreement,
+                out_of=None if f == 1 else 100 * f,
             )
-        mine = [i for i in indicators if i.dimension == d.id]
+        )
+    return out
+
+
+def _tree(fw, traces: dict[str, Explanation], weights: dict[str, float]) -> tuple[list, list, list]:
+    """Indicator, dimension and group results in document order, each with its points."""
+    indicators: list[IndicatorResult] = []
+    dimensions: list[DimensionResult] = []
+    groups: list[GroupResult] = []
+    for d in fw.dimensions:
+        mine = [_indicator(d, ind, traces[ind.id], weights[ind.id]) for ind in d.indicators]
+        indicators += mine
         dimensions.append(DimensionResult(id=d.id, name=d.name, **_node(weights[d.id], mine)))
         for g in d.all_groups():
             under = _under(d, g)
@@ -105,86 +170,108 @@ def score(
                     **_node(weights[g.id], inside),
                 )
             )
+    return indicators, dimensions, groups
 
+
+def _indicator(d, ind: Indicator, t: Explanation, weight: float) -> IndicatorResult:
+    return IndicatorResult(
+        id=ind.id,
+        name=ind.name,
+        dimension=d.id,
+        group=ind.group,
+        kind=ind.kind,
+        weight=weight,
+        score=t.score,
+        points=_points(t, weight),
+        status=t.status,
+        explanation=t.flat_text(),
+        trace=t,
+    )
+
+
+def _totals(fw, indicators: list[IndicatorResult], adjustments: list[AdjustmentResult]) -> dict:
+    """The total, or only the points secured while expert parts are pending (待专家评分:
+    never counted as zero); 加分项 and 扣分项 each within its cap, the sum within the set's
+    bounds."""
     secured = sum(i.points for i in indicators if i.points is not None)
     pending_points = sum(i.weight for i in indicators if i.status == "pending")
     provisional = pending_points > 0
-    adjustments = [
-        _adjust(eff, kind, a, checked.answers, labels, panels, units, findings)
-        for kind, a in fw.adjustment_items()
-    ]
     bonus = _part(fw.bonus, [a for a in adjustments if a.kind == "bonus"])
     deduction = _part(fw.deduction, [a for a in adjustments if a.kind == "deduction"])
+    base = secured
     if fw.bonus or fw.deduction:
         lo, hi = fw.total_bounds()
-        base = secured
         secured = min(hi, max(lo, base + (bonus or 0.0) - (deduction or 0.0)))
-    else:
-        base = secured
-    total = None if provisional else secured
+    return {
+        "total": None if provisional else secured,
+        "base": None if provisional or not fw.adjustments() else base,
+        "bonus": bonus,
+        "deduction": deduction,
+        "adjustments": adjustments,
+        "provisional": provisional,
+        "secured": secured,
+        "pending_points": pending_points,
+    }
 
-    st = fw.subtype(application.subtype)
-    view = ApplicationView(fw, st.id if st else None, application.applicant, checked.answers)
-    hits = _exclusions(eff, view, exclusions, provenance.plugin, findings)
 
-    grade = None
-    if total is not None:
-        grade = next(g.name for g in eff.grades if total >= g.min - 1e-9)
-    return Result(
-        source=source,
-        framework=fw.id,
-        framework_name=fw.name,
-        framework_short_name=fw.short_name or fw.name,
-        subtype=view.subtype,
-        subtype_name=st.name if st else None,
-        applicant=application.applicant.name,
-        credit_code=application.applicant.credit_code,
-        platform_name=application.applicant.platform_name,
-        region=application.applicant.region,
-        fictional=application.fictional,
-        total=total,
-        base=None if provisional or not fw.adjustments() else base,
-        bonus=bonus,
-        deduction=deduction,
-        adjustments=adjustments,
-        provisional=provisional,
-        secured=secured,
-        pending_points=pending_points,
-        grade=grade,
-        accepted=not has_errors(findings),
-        excluded=bool(hits),
-        exclusions=hits,
-        dimensions=dimensions,
-        groups=groups,
-        indicators=indicators,
-        panels=[
-            PanelDetail(
-                part=p.part,
-                indicator=p.part.split(".")[0],
-                label=labels_of_parts[p.part],
-                method=p.method,
-                score=p.score * (f := typed[p.part]),
-                experts={e: s * f for e, s in p.experts},
-                kept=list(p.kept),
-                spread=p.spread * f,
-                disagreement=p.disagreement,
-                out_of=None if f == 1 else 100 * f,
-            )
-            for p in panels.values()
-        ],
-        findings=findings,
-        provenance=provenance,
-    )
+def _grade(eff: Effective, total: float | None) -> str | None:
+    """The grade band (优秀/良好/...) a final total falls in; none while provisional."""
+    if total is None:
+        return None
+    return next(g.name for g in eff.grades if total >= g.min - 1e-9)
 
 
 #: How far outside 0-100 a rule's score may stray by rounding before it is reported.
 SCORE_TOLERANCE = 1e-9
 
 
-def _evaluate(eff, rule_id, answers, labels, panels, units, findings) -> Explanation:
-    """Run one rule; a broken or out-of-range rule becomes a finding naming it, not a crash."""
-    rule = eff.rules[rule_id]
-    ctx = RuleContext(rule_id, answers, labels, panels, units)
+class _Rules:
+    """Runs the set's rules on one application's answers; their findings go to ``findings``.
+
+    A broken or out-of-range rule becomes a finding naming it, not a crash.
+    """
+
+    def __init__(self, eff: Effective, answers, panels, findings: list[Finding]) -> None:
+        items = eff.framework.items
+        self.eff = eff
+        self.answers = answers
+        self.labels = {i.id: i.label for i in items}
+        self.units = {i.id: i.unit or "" for i in items}
+        self.panels = panels
+        self.findings = findings
+
+    def evaluate(self, rule_id: str) -> Explanation:
+        rule = self.eff.rules[rule_id]
+        ctx = RuleContext(rule_id, self.answers, self.labels, self.panels, self.units)
+        t = _run_rule(rule, rule_id, ctx, self.findings)
+        if t is None:
+            return Explanation(
+                rule=rule.type, id=rule_id, status="pending", score=None, text="规则出错，无法计分"
+            )
+        t = _score_in_range(rule, rule_id, t, self.findings)
+        return _points_in_range(rule, rule_id, t, self.findings)
+
+    def adjust(self, kind, a) -> AdjustmentResult:
+        """One 加分项 or 扣分项: its rule's points, never above the item's cap."""
+        t = self.evaluate(a.id)
+        points = None if t.score is None else _points(t, a.cap)
+        if points is not None:
+            points = min(points, a.cap)
+        return AdjustmentResult(
+            id=a.id,
+            name=a.name,
+            kind=kind,
+            cap=a.cap,
+            points=points,
+            status=t.status,
+            explanation=t.flat_text(),
+            trace=t,
+        )
+
+
+def _run_rule(rule, rule_id: str, ctx: RuleContext, findings: list[Finding]) -> Explanation | None:
+    """The rule's explanation, or ``None`` (with a finding) when it raised or returned
+    something else: a plugin's broken rule costs its indicator, not the batch."""
     try:
         t = rule.evaluate(ctx)
         if not isinstance(t, Explanation):
@@ -198,25 +285,36 @@ def _evaluate(eff, rule_id, answers, labels, panels, units, findings) -> Explana
                 message=f"{rule.type} 规则（{rule_id}）计分出错：{exc!r}，本项无法计分",
             )
         )
-        return Explanation(
-            rule=rule.type, id=rule_id, status="pending", score=None, text="规则出错，无法计分"
-        )
+        return None
+    return t
+
+
+def _score_in_range(rule, rule_id: str, t: Explanation, findings: list[Finding]) -> Explanation:
+    """A score within 0-100: a missing one counts 0, NaN 0, one outside is cut to the range.
+
+    Said when it strays by more than rounding, so a plugin author sees the rule to fix.
+    """
     if t.status == "scored" and t.score is None:
         t = t.model_copy(update={"score": 0.0})
         findings.append(_range_finding(rule, rule_id, "未给出得分", "按0分计"))
-    if t.score is not None:
-        s = t.score
-        if math.isnan(s) or s < -SCORE_TOLERANCE or s > 100 + SCORE_TOLERANCE:
-            fixed = 0.0 if math.isnan(s) else min(100.0, max(0.0, s))
-            findings.append(
-                _range_finding(rule, rule_id, f"得分{fmt(s)}超出0-100", f"已按{fmt(fixed)}分计")
-            )
-        fixed = 0.0 if math.isnan(s) else min(100.0, max(0.0, s))
-        if fixed != s:
-            update: dict = {"score": fixed}
-            if t.points is not None and t.out_of:
-                update["points"] = fixed * t.out_of / 100
-            t = t.model_copy(update=update)
+    if t.score is None:
+        return t
+    s = t.score
+    fixed = 0.0 if math.isnan(s) else min(100.0, max(0.0, s))
+    if math.isnan(s) or s < -SCORE_TOLERANCE or s > 100 + SCORE_TOLERANCE:
+        findings.append(
+            _range_finding(rule, rule_id, f"得分{fmt(s)}超出0-100", f"已按{fmt(fixed)}分计")
+        )
+    if fixed != s:
+        update: dict = {"score": fixed}
+        if t.points is not None and t.out_of:
+            update["points"] = fixed * t.out_of / 100
+        t = t.model_copy(update=update)
+    return t
+
+
+def _points_in_range(rule, rule_id: str, t: Explanation, findings: list[Finding]) -> Explanation:
+    """Document points beyond the full mark are dropped: the points follow from the score."""
     if (
         t.points is not None
         and t.out_of
@@ -307,23 +405,6 @@ def _parent(d, g) -> str:
         if any(s.id == g.id for s in other.groups):
             return other.id
     return d.id
-
-
-def _adjust(eff, kind, a, answers, labels, panels, units, findings) -> AdjustmentResult:
-    t = _evaluate(eff, a.id, answers, labels, panels, units, findings)
-    points = None if t.score is None else _points(t, a.cap)
-    if points is not None:
-        points = min(points, a.cap)
-    return AdjustmentResult(
-        id=a.id,
-        name=a.name,
-        kind=kind,
-        cap=a.cap,
-        points=points,
-        status=t.status,
-        explanation=t.flat_text(),
-        trace=t,
-    )
 
 
 def _part(part, items: list[AdjustmentResult]) -> float | None:

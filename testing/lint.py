@@ -747,24 +747,51 @@ class Lint:
     # the set as a whole ---------------------------------------------------------------------
 
     def _structure(self, data: Mapping[str, Any], items: set[str], inherited: bool) -> None:
+        """The set as a whole, once each part was checked alone: unique ids, weights that add
+        up at every level, and every reference to an item, a node or a sub-type."""
         dims = [d for d in data.get("dimensions", []) if isinstance(d, Mapping)]
         self._ids(dims)
-        inherit_fix = "请在 [weights] 中调整（只写要改的 id = 新权重）"
+        self._dimension_total(data, dims, inherited)
+        self._children_sums(dims, inherited)
+        self._adjustments(data, items)
+        self._checks(data.get("checks", []), items)
+        self._exclusions(data.get("exclusions", []), items)
+        self._general_items(data, items)
+        known = _node_ids(dims)
+        self._tie_break(data, known)
+        self._subtypes(data, known)
+        if not inherited and not _text(data.get("intro")):
+            self.warn(
+                "没有总体要求原文（intro）",
+                "如申报文件有总体要求或总体说明，请照录到 intro，申报表首页会印出",
+                "verbatim",
+            )
 
-        def weight_fix(table: str) -> str:
-            return inherit_fix if inherited else f"请修改 {self.file} 中各 {table} 的 weight"
+    def _weight_fix(self, table: str, inherited: bool) -> str:
+        """Where to change a weight: the parent's weights are changed in [weights]."""
+        if inherited:
+            return "请在 [weights] 中调整（只写要改的 id = 新权重）"
+        return f"请修改 {self.file} 中各 {table} 的 weight"
 
+    def _dimension_total(
+        self, data: Mapping[str, Any], dims: list[Mapping[str, Any]], inherited: bool
+    ) -> None:
+        """The dimensions' weights add up to the set's total (100 unless it says otherwise)."""
         total = data.get("total_weight", 100)
         dim_w = [(d.get("id"), d.get("name"), d.get("weight")) for d in dims]
-        if _is_number(total) and all(_is_number(w) for _, _, w in dim_w):
-            s = sum(w for _, _, w in dim_w)
-            if not math.isclose(s, total, abs_tol=1e-6):
-                parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in dim_w)
-                self.error(
-                    f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
-                    f"{weight_fix('[[dimensions]]')}，使各维度权重合计为 {_g(total)}",
-                    "weights",
-                )
+        if not (_is_number(total) and all(_is_number(w) for _, _, w in dim_w)):
+            return  # a weight that is not a number is reported where it is written
+        s = sum(w for _, _, w in dim_w)
+        if not math.isclose(s, total, abs_tol=1e-6):
+            parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in dim_w)
+            self.error(
+                f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
+                f"{self._weight_fix('[[dimensions]]', inherited)}，使各维度权重合计为 {_g(total)}",
+                "weights",
+            )
+
+    def _children_sums(self, dims: list[Mapping[str, Any]], inherited: bool) -> None:
+        """Under every dimension and group, the weights (or points) add up to its own."""
         for node, what in _weighted_nodes(dims):
             kids = [
                 *(g for g in node.get("groups", []) or [] if isinstance(g, Mapping)),
@@ -780,13 +807,13 @@ class Lint:
                 self.error(
                     f"{what} {node.get('id')}（{node.get('name')}）下各项权重合计为 {_g(s)}"
                     f"（{parts}），应等于该{what}的权重 {_g(dw)}，{_off(s, dw)}",
-                    f"{weight_fix('[[dimensions.indicators]]')}，"
+                    f"{self._weight_fix('[[dimensions.indicators]]', inherited)}，"
                     f"使这些指标的权重合计等于{what}权重（或改{what}权重）",
                     "weights",
                 )
-        self._adjustments(data, items)
-        self._checks(data.get("checks", []), items)
-        self._exclusions(data.get("exclusions", []), items)
+
+    def _general_items(self, data: Mapping[str, Any], items: set[str]) -> None:
+        """general_items (read by 否决项 and checks, not by a rule) must exist."""
         for name in data.get("general_items", []) or []:
             if name not in items:
                 self.error(
@@ -794,9 +821,9 @@ class Lint:
                     f"请检查拼写{_close(name, items)}，或在 [[items]] 中定义它",
                     "unknown_item",
                 )
-        known = {d.get("id") for d in dims}
-        known |= {g.get("id") for d in dims for g, _ in _groups(d, "")}
-        known |= {i.get("id") for d in dims for i, _ in _indicators(d, "")}
+
+    def _tie_break(self, data: Mapping[str, Any], known: set[Any]) -> None:
+        """The tie-break order names existing nodes: a typo would silently change a rank."""
         for t in data.get("tie_break", []) or []:
             if t not in known:
                 self.error(
@@ -804,6 +831,9 @@ class Lint:
                     f"请检查拼写{_close(t, {k for k in known if k})}",
                     "bad_id",
                 )
+
+    def _subtypes(self, data: Mapping[str, Any], known: set[Any]) -> None:
+        """Each sub-type (行业级/区域级) has known settings and adjusts existing weights."""
         for st in data.get("subtypes", []) or []:
             if not isinstance(st, Mapping):
                 continue
@@ -821,12 +851,6 @@ class Lint:
                         f"请检查拼写{_close(key, {k for k in known if k})}",
                         "bad_id",
                     )
-        if not inherited and not _text(data.get("intro")):
-            self.warn(
-                "没有总体要求原文（intro）",
-                "如申报文件有总体要求或总体说明，请照录到 intro，申报表首页会印出",
-                "verbatim",
-            )
 
     def _ids(self, dims: list[Mapping[str, Any]]) -> None:
         ids = []
@@ -948,6 +972,14 @@ def _indicators(node: Mapping[str, Any], table: str) -> Iterator[tuple[Any, str]
     for g in node.get("groups", []) or []:
         if isinstance(g, Mapping):
             yield from _indicators(g, f"{table}.groups")
+
+
+def _node_ids(dims: list[Mapping[str, Any]]) -> set[Any]:
+    """Ids of every dimension, group and indicator as written (``None`` where one is missing)."""
+    known = {d.get("id") for d in dims}
+    known |= {g.get("id") for d in dims for g, _ in _groups(d, "")}
+    known |= {i.get("id") for d in dims for i, _ in _indicators(d, "")}
+    return known
 
 
 def _weighted_nodes(dims: list[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], str]]:
