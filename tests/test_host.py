@@ -48,6 +48,28 @@ def test_rule_on_unknown_item():
     assert "no_such_item" in problems(host)[0] and "不存在的数据项" in problems(host)[0]
 
 
+def test_every_broken_reference_of_a_set_is_named_in_one_load():
+    # a typo in a name outside the rules would change a rank or an exclusion in silence;
+    # the author sees every one of them at once, not one per attempt
+    bad = mini_data()
+    bad["tie_break"] = ["b", "aa"]
+    bad["subtypes"] = [{"id": "industry", "name": "行业级", "weights": {"devics": 5}}]
+    bad["general_items"] = ["major_safety_incidnet"]
+    bad["checks"][0]["right"] = "developers_registerd"
+    bad["exclusions"][0]["item"] = "major_safety_incidet"
+    bad["total_max"] = 0
+    [msg] = problems(Host(entry_points=False, plugins=[("p", framework_plugin(bad))]))
+    for said in (
+        "tie_break 引用了不存在的维度/指标：aa",
+        "子类型 industry 调整了不存在的权重：devics",
+        "general_items 引用了不存在的数据项：major_safety_incidnet",
+        "校验 developers 引用了不存在的数据项：developers_registerd",
+        "否决项 safety 引用了不存在的数据项：major_safety_incidet",
+        "total_max 必须大于 total_min",
+    ):
+        assert said in msg
+
+
 def test_indicator_without_rule():
     bad = mini_data()
     del bad["dimensions"][0]["indicators"][0]["rule"]

@@ -355,6 +355,25 @@ MISTAKES = {
         "unknown_item",
         "developers_active",
     ),
+    "tie-break typo": (
+        _set(lambda d: d, "tie_break", ["b", "aa"]),
+        "bad_id",
+        "tie_break 列出了不存在的维度或指标 aa",
+    ),
+    "sub-type weight typo": (
+        _set(
+            lambda d: d,
+            "subtypes",
+            [{"id": "industry", "name": "行业级", "weights": {"devics": 5}}],
+        ),
+        "bad_id",
+        "申报类型 industry 调整了不存在的权重 devics",
+    ),
+    "general item typo": (
+        _set(lambda d: d, "general_items", ["major_safety_incidnt"]),
+        "unknown_item",
+        "general_items 列出了不存在的数据项 major_safety_incidnt",
+    ),
 }
 
 

@@ -34,12 +34,24 @@ class Wrong(Rule):
         return {"score": 50}
 
 
-def _score(rule: dict):
+class Overclaim(Rule):
+    """Says 50 out of 100 but claims 90 document points out of 30."""
+
+    type: Literal["overclaim"] = "overclaim"
+    type_name: ClassVar[str] = "overclaim"
+
+    def evaluate(self, ctx, path=""):
+        return self._explain(path, 50, "scored", "得90分", points=90)
+
+
+def _score(rule: dict, points: float | None = None):
     data = mini_data()
     data["dimensions"][0]["indicators"][0]["rule"] = rule
+    if points is not None:  # the indicator written in the document's points (分值)
+        data["dimensions"][0]["indicators"][0]["points"] = points
 
     def register_rule_types(register):
-        for cls in (Fixed, Broken, Wrong):
+        for cls in (Fixed, Broken, Wrong, Overclaim):
             register(cls)
 
     host = Host(
@@ -65,6 +77,15 @@ def test_score_above_100_is_reported_and_cut():
     r = _score({"type": "fixed_score", "value": 140})
     assert r.indicators[0].score == 100
     assert any(f.code == "rule_out_of_range" for f in r.findings)
+
+
+def test_points_beyond_the_full_mark_are_reported_and_the_score_decides():
+    # a rule claiming more document points than its indicator's 分值 must not lift a total
+    r = _score({"type": "overclaim"}, points=30)
+    devices = r.indicators[0]
+    assert devices.score == 50 and devices.points == 15
+    [f] = [f for f in r.findings if f.code == "rule_out_of_range"]
+    assert "overclaim" in f.message and "超出满分30" in f.message
 
 
 def test_a_rule_that_raises_is_an_error_finding_not_a_traceback():
