@@ -56,12 +56,15 @@ class ApplicationView:
     def answer(self, item: str) -> Answer:
         return self.answers.get(item, MISSING)
 
-    def number(self, item: str) -> float | None:
-        """The item's numeric value, or ``None`` when missing, 不适用 or invalid."""
+    def item_number(self, item: str) -> float | None:
+        """Look up the item's numeric value: ``None`` when missing, 不适用 or invalid."""
         a = self.answer(item)
         if not a.usable or isinstance(a.value, str):
             return None
         return float(a.value)
+
+    #: The name plugins written before ``item_number`` use; kept so they keep working.
+    number = item_number
 
     def label(self, item: str) -> str:
         return self.framework.item_map()[item].label

@@ -39,12 +39,16 @@ from iipeval.core.rules import (
     Sum,
     Weighted,
 )
-from iipeval.core.rules.base import ID_PATTERN, clamp, number
+from iipeval.core.rules.base import ID_PATTERN, as_number, clamp
 from iipeval.core.rules.expert import ExpertGrade
 from iipeval.core.validation import ApplicationView
 
 #: Bumped when anything in ``__all__`` changes incompatibly.
 API_VERSION = 1
+
+#: The old name of :func:`as_number`, kept so plugins written against it keep working.
+#: (``ApplicationView.number`` likewise stays beside ``ApplicationView.item_number``.)
+number = as_number
 
 __all__ = [
     "API_VERSION",
@@ -83,6 +87,7 @@ __all__ = [
     "WeightGroup",
     "WeightNode",
     "Weighted",
+    "as_number",
     "clamp",
     "fmt",
     "hookimpl",

@@ -222,7 +222,7 @@ class FrameworkChecks:
                 self.error(
                     f"插件代码在评分时出错：{f.message}",
                     "请检查 __init__.py 中对应的校验或否决项函数；它们收到的是 ApplicationView，"
-                    "数据项缺失或不适用时 view.number() 返回 None，须先判断",
+                    "数据项缺失或不适用时 view.item_number() 返回 None，须先判断",
                     "plugin_code",
                 )
         if first.total is None:

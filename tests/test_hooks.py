@@ -75,7 +75,7 @@ def test_hook_register_rule_types():
 
 def test_hook_register_validators():
     def check(view):
-        if (view.number("devices_operating") or 0) > 50:
+        if (view.item_number("devices_operating") or 0) > 50:
             yield Finding(
                 severity=Severity.warning,
                 code="many",

@@ -95,3 +95,12 @@ def test_the_scaffold_carries_the_same_worked_rule():
     for line in ("class Growth" + code).splitlines():
         if line.strip() and "hookimpl" not in line:
             assert f"# {line}" in template, line
+
+
+def test_plugins_written_with_the_old_names_keep_working():
+    # as_number and view.item_number were called number and view.number in API 1: a
+    # province's plugin that still uses those names loads and scores as before
+    import iipeval.plugin as api
+
+    assert api.number is api.as_number and "as_number" in api.__all__
+    assert api.ApplicationView.number is api.ApplicationView.item_number

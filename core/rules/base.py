@@ -190,12 +190,21 @@ def clamp(x: float, lo: float = 0.0, hi: float = 100.0) -> float:
     return min(hi, max(lo, x))
 
 
-def number(answer: Answer) -> float:
-    """Numeric value of a usable answer (bools count as 1/0)."""
+def as_number(answer: Answer) -> float:
+    """A usable answer read as a number (是/否 count as 1/0), for rules that score quantities."""
     v = answer.value
     if isinstance(v, bool):
         return 1.0 if v else 0.0
     return float(v)  # type: ignore[arg-type]
 
 
-__all__ = ["Answer", "Explanation", "PanelScore", "Rule", "RuleContext", "clamp", "fmt", "number"]
+__all__ = [
+    "Answer",
+    "Explanation",
+    "PanelScore",
+    "Rule",
+    "RuleContext",
+    "as_number",
+    "clamp",
+    "fmt",
+]

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Rule, RuleContext, fmt, number
+from .base import Rule, RuleContext, as_number, fmt
 
 
 class Coverage(Rule):
@@ -63,7 +63,7 @@ class Coverage(Rule):
             if a.state == "na":
                 continue
             applicable += 1
-            if a.usable and number(a) > 0:
+            if a.usable and as_number(a) > 0:
                 covered.append(ctx.label(item))
         if not applicable:
             return self._explain(path, None, "na", "各类别均为不适用，本项不计分", inputs=inputs)
@@ -102,7 +102,7 @@ class Flag(Rule):
         inputs = {self.item: a.display()}
         if a.state == "na":
             return self._explain(path, None, "na", f"{ctx.label(self.item)}不适用", inputs=inputs)
-        has = a.usable and number(a) > 0
+        has = a.usable and as_number(a) > 0
         got = self.yes if has else self.no
         word = "是" if has else ("否" if a.usable else f"{a.display()}，按否计")
         text = f"{ctx.label(self.item)}：{word}，{self._mark(got)}"
@@ -152,7 +152,7 @@ class Checklist(Rule):
                 parts.append(f"{ctx.label(item)}：不适用")
                 continue
             applicable += 1
-            if a.usable and number(a) > 0:
+            if a.usable and as_number(a) > 0:
                 raw += self.item_points[item]
                 parts.append(f"{ctx.label(item)}：是，{fmt(self.item_points[item])}分")
             else:

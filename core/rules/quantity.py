@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Answer, Rule, RuleContext, fmt, number
+from .base import Answer, Rule, RuleContext, as_number, fmt
 
 
 class _Summed(Rule):
@@ -45,7 +45,7 @@ class _Summed(Rule):
                 notes.append(f"{ctx.label(item)}{a.display()}，按0计")
                 continue
             w = (self.item_weights or {}).get(item, 1.0)
-            total += w * max(0.0, number(a))
+            total += w * max(0.0, as_number(a))
         return (total if applicable else None), inputs, notes
 
     def _describe_sum(self, ctx: RuleContext, total: float) -> str:

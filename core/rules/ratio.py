@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Rule, RuleContext, fmt, number
+from .base import Rule, RuleContext, as_number, fmt
 
 
 class Ratio(Rule):
@@ -57,16 +57,16 @@ class Ratio(Rule):
             text = f"{'、'.join(gone)}缺失或无效，无法计算比例，按0分计（{target}）"
             return self._explain(path, 0.0, "scored", text, inputs=inputs)
         if den is None:
-            pct = number(num)
+            pct = as_number(num)
             what = f"{ctx.label(self.numerator)}为{fmt(pct)}%"
         else:
-            d = number(den)
+            d = as_number(den)
             if d <= 0:
                 text = f"{ctx.label(self.denominator)}为{fmt(d)}，比例无法计算，按0分计"
                 return self._explain(path, 0.0, "scored", text, inputs=inputs)
-            pct = 100 * number(num) / d
+            pct = 100 * as_number(num) / d
             what = (
-                f"{ctx.label(self.numerator)}{fmt(number(num))}÷{ctx.label(self.denominator)}"
+                f"{ctx.label(self.numerator)}{fmt(as_number(num))}÷{ctx.label(self.denominator)}"
                 f"{fmt(d)}={fmt(pct)}%"
             )
         score = 100 * (pct - self.floor) / (self.target - self.floor)

@@ -22,7 +22,7 @@ def register_frameworks(register):
 
 def regional_scope(view):
     """区域级: serving no city, park or cluster at all contradicts the sub-type."""
-    values = [view.number(i) for i in REGION_ITEMS]
+    values = [view.item_number(i) for i in REGION_ITEMS]
     if view.subtype != "regional" or None in values or sum(values) > 0:
         return
     yield Finding(
@@ -35,7 +35,7 @@ def regional_scope(view):
 
 def industry_scope(view):
     """行业级: a platform focused on a key industry must serve at least one industry."""
-    if view.subtype != "industry" or view.number("industries_served") != 0:
+    if view.subtype != "industry" or view.item_number("industries_served") != 0:
         return
     yield Finding(
         severity=Severity.error,

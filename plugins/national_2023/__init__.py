@@ -23,9 +23,9 @@ def register_frameworks(register):
 
 def overseas_consistent(view):
     """Overseas revenue needs overseas customers, and overseas customers need a country."""
-    revenue = view.number("overseas_revenue")
-    enterprises = view.number("overseas_enterprises")
-    countries = view.number("overseas_countries")
+    revenue = view.item_number("overseas_revenue")
+    enterprises = view.item_number("overseas_enterprises")
+    countries = view.item_number("overseas_countries")
     if revenue is not None and enterprises is not None and revenue > 0 and enterprises == 0:
         yield Finding(
             severity=Severity.warning,
