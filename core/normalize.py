@@ -88,7 +88,7 @@ class Reading:
         return None
 
 
-def clean(text: str) -> str:
+def fold(text: str) -> str:
     """Full-width forms to ASCII (NFKC), invisible characters dropped, ends trimmed.
 
     For reading what is compared (numbers, 是/否, options, labels); never for text that is
@@ -122,7 +122,7 @@ def unit_aliases(unit: str | None) -> set[str]:
     """Ways of writing an item's unit: ``台（套）`` is also ``台(套)``, ``台``, ``套``, ``台套``."""
     if not unit:
         return set()
-    u = clean(unit)
+    u = fold(unit)
     out = {unit, u}
     m = re.fullmatch(r"(.+?)\((.+?)\)", u)
     if m:
@@ -193,7 +193,7 @@ def _fraction_warning(item: DataItem, value: float) -> str | None:
 
 def _read_number_text(item: DataItem, text: str) -> Reading:
     label = item.label
-    s = clean(text)
+    s = fold(text)
     if not s:
         return Reading(None)
     if s == NA_TEXT:
@@ -300,7 +300,7 @@ def read_bool(item: DataItem, raw: Any) -> Reading:
     if isinstance(raw, bool):
         word = YES if raw else NO
         return Reading(raw, note=f"{label}填写的逻辑值{str(raw).upper()}已读取为“{word}”")
-    s = clean(show(raw))
+    s = fold(show(raw))
     if not s:
         return Reading(None)
     if s in (YES, NO):
@@ -316,7 +316,7 @@ def read_text(item: DataItem, raw: Any) -> Reading:
     """Read a text or choice item; a choice must be one of the listed options."""
     if raw is None:
         return Reading(None)
-    s = clean(show(raw))
+    s = fold(show(raw))
     if not s:
         return Reading(None)
     if s == NA_TEXT and item.allow_na:
@@ -331,7 +331,7 @@ def read_item(
     item: DataItem, raw: Any, *, shown_as_percent: bool = False, max_chars: int | None = None
 ) -> Reading:
     """Read any data item's cell value according to the item's type."""
-    if isinstance(raw, str) and not clean(raw):
+    if isinstance(raw, str) and not fold(raw):
         return Reading(None)
     if isinstance(raw, str) and (long := _long(item.label, raw, max_chars)):
         return long
@@ -350,7 +350,7 @@ def read_credit_code(raw: Any, exact_digits: str | None = None) -> Reading:
     when the reader can see it: exactly 18 digits there means nothing was lost.
     """
     label = "统一社会信用代码"
-    if raw is None or (isinstance(raw, str) and not clean(raw)):
+    if raw is None or (isinstance(raw, str) and not fold(raw)):
         return Reading(None)
     if isinstance(raw, bool):
         return _reject(None, "credit_code", f"{label}应为18位文本，现为逻辑值{raw}")
@@ -369,7 +369,7 @@ def read_credit_code(raw: Any, exact_digits: str | None = None) -> Reading:
             f"{label}被 Excel 存成了数字（显示为{_sci(raw)}），数字最多只保留15位有效数字，"
             "末几位已丢失，无法还原；请将该单元格设为文本格式后重新输入18位代码",
         )
-    s = clean(str(raw))
+    s = fold(str(raw))
     compact = re.sub(r"[\s-]", "", s).upper()
     if compact != str(raw):
         return Reading(compact, note=f"{label}“{raw}”已读取为“{compact}”")
@@ -396,7 +396,7 @@ def read_plain_text(label: str, raw: Any, max_chars: int | None = None) -> Readi
             digits,
             note=f"{label}被存成了数字，已读取为“{digits}”；如以0开头（如区号）请核对",
         )
-    s = clean(show(raw))
+    s = fold(show(raw))
     if show(raw) and not visible(s):
         return _reject(None, "invisible_text", invisible(label))
     kept = keep(show(raw))  # names keep their characters: "（示例）" stays full-width

@@ -30,7 +30,7 @@ from iipeval.core.findings import Finding, Severity
 from iipeval.core.host import UnknownFramework
 from iipeval.core.normalize import (
     Reading,
-    clean,
+    fold,
     read_credit_code,
     read_item,
     read_plain_text,
@@ -322,7 +322,7 @@ class _Reader:
         if not fw.subtypes:
             return None
         value, _ = raw(SUBTYPE_KEY)
-        text = clean(show(value)) if value is not None else ""
+        text = fold(show(value)) if value is not None else ""
         if not text:
             return m.get("subtype") or None
         st = fw.subtype(text)

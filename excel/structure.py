@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.normalize import clean, show
+from iipeval.core.normalize import fold, show
 
 from .layout import GUIDE, INFO, LISTS, META, Slot
 
@@ -50,7 +50,7 @@ def value_at(grid: Grid, row: int, column: str) -> Any:
 
 def label_at(grid: Grid, row: int, column: str) -> str:
     v = value_at(grid, row, column)
-    return "" if v is None else clean(show(v))
+    return "" if v is None else fold(show(v))
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Located:
 
 
 def _matches(grid: Grid, slots: list[Slot]) -> int:
-    return sum(1 for s in slots if label_at(grid, s.row, s.label_column) == clean(s.label))
+    return sum(1 for s in slots if label_at(grid, s.row, s.label_column) == fold(s.label))
 
 
 def resolve_sheets(slots: list[Slot], names: list[str], grid_of, out: Located) -> None:
@@ -129,13 +129,13 @@ def locate(slots: list[Slot], names: list[str], grids: Mapping[str, Grid]) -> Lo
             continue
         grid = grids.get(sheet, ())
         here = label_at(grid, s.row, s.label_column)
-        if here == clean(s.label):
+        if here == fold(s.label):
             out.places[s.key] = Place(sheet, s.row, s.column)
             continue
         key = (sheet, s.label_column)
         if key not in index:
             index[key] = _label_index(grid, s.label_column)
-        rows = index[key].get(clean(s.label), [])
+        rows = index[key].get(fold(s.label), [])
         place = Place(sheet, rows[0], s.column) if len(rows) == 1 else None
         moved.append((s, here, place))
         if place:

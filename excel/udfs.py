@@ -38,7 +38,7 @@ from iipeval.core.criteria import Framework, Indicator
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.host import UnknownFramework
-from iipeval.core.normalize import clean, read_item, show
+from iipeval.core.normalize import fold, read_item, show
 from iipeval.core.results import Rejected, Result
 
 from . import meta
@@ -93,7 +93,7 @@ def _text_arg(value: Any, what: str, required: bool = True) -> str:
         if len(flat) > 1:
             raise UdfError(f"{what}应为单个单元格或文字，现为多个单元格")
         value = flat[0] if flat else None
-    text = "" if value is None else clean(show(normal_value(value)))
+    text = "" if value is None else fold(show(normal_value(value)))
     if required and not text:
         raise UdfError(f"请给出{what}")
     return text
@@ -122,7 +122,7 @@ def _subtype(fw: Framework, subtype: Any) -> str | None:
 def _indicator(fw: Framework, indicator: Any) -> Indicator:
     key = _text_arg(indicator, "指标（id 或名称）")
     for _, ind in fw.indicators():
-        if key in (ind.id, clean(ind.name)):
+        if key in (ind.id, fold(ind.name)):
             return ind
     raise UdfError(f"{fw.name}中没有指标“{key}”（可填指标 id 或原文名称）")
 
@@ -132,11 +132,11 @@ def _item_pairs(fw: Framework, ind: Indicator, items: Any, values: Any) -> list[
     by_key = {}
     for item in fw.items:
         by_key[item.id] = item
-        by_key[clean(item.label)] = item
+        by_key[fold(item.label)] = item
     own = [fw.item(i) for i in dict.fromkeys(ind.item_ids())]
 
     def lookup(key: Any) -> Any:
-        text = clean(show(key))
+        text = fold(show(key))
         if text not in by_key:
             raise UdfError(f"“{text}”不是{fw.name}的数据项（可填数据项 id 或中文名称）")
         return by_key[text]
@@ -151,7 +151,7 @@ def _item_pairs(fw: Framework, ind: Indicator, items: Any, values: Any) -> list[
             )
         return [(lookup(k), v) for k, v in zip(keys, vals, strict=True) if k not in (None, "")]
     labelled = all(len(row) == 2 for row in grid) and all(
-        row[0] in (None, "") or clean(show(row[0])) in by_key for row in grid
+        row[0] in (None, "") or fold(show(row[0])) in by_key for row in grid
     )
     if labelled and any(row[0] not in (None, "") for row in grid):
         return [(lookup(row[0]), row[1]) for row in grid if row[0] not in (None, "")]
@@ -295,7 +295,7 @@ def _check_ranges(grids: dict[str, list[list[Any]]], slot_map: _SlotMap) -> None
         grid = grids[sheet]
         rows, cols = slot_map.needs.get(sheet, (header_row, 1))
         example = f"{sheet}!A1:{last_col}{rows}"
-        if clean(show(value_at(grid, header_row, "A") or "")) != header:
+        if fold(show(value_at(grid, header_row, "A") or "")) != header:
             raise UdfError(
                 f"“{sheet}”的范围应从该表的 A1 开始（第{header_row}行为表头“{header}”），如 {example}"
             )

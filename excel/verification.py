@@ -27,7 +27,7 @@ from iipeval.core.api import Evaluator
 from iipeval.core.application import Application
 from iipeval.core.criteria import Framework
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.normalize import clean, read_item, show
+from iipeval.core.normalize import fold, read_item, show
 from iipeval.core.params import InputLimits
 from iipeval.core.validation import coerce
 from iipeval.core.verification import Verification, VerifiedValue
@@ -167,7 +167,7 @@ def _date(raw: Any) -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, str):
-        text = clean(raw).replace("/", "-").replace(".", "-")
+        text = fold(raw).replace("/", "-").replace(".", "-")
         for fmt in ("%Y-%m-%d", "%Y年%m月%d日"):
             try:
                 return dt.datetime.strptime(text, fmt).date()
@@ -239,7 +239,7 @@ def read_verification(
         r = FIRST_ROW - 1 + n  # 0-based row in the grid
         row = list(grid[r]) if r < len(grid) else []
         row += [None] * (len(HEADERS) - len(row))
-        if clean(show(row[1])) != item_id:
+        if fold(show(row[1])) != item_id:
             out.findings.append(
                 _error(
                     src,
@@ -252,7 +252,7 @@ def read_verification(
             out.values = []  # refused whole: no value of a sheet whose rows moved is used
             return out
         raw = row[5]
-        if raw is None or (isinstance(raw, str) and not clean(raw)):
+        if raw is None or (isinstance(raw, str) and not fold(raw)):
             continue
         item = known.get(item_id)
         if item is None:
@@ -266,7 +266,7 @@ def read_verification(
         if problem:
             out.findings.append(_error(src, problem[0].code, problem[0].message, cell))
             continue
-        verifier = clean(show(row[8])) if row[8] is not None else ""
+        verifier = fold(show(row[8])) if row[8] is not None else ""
         when = _date(row[9])
         if not verifier or when is None:
             out.findings.append(
@@ -286,8 +286,8 @@ def read_verification(
                 label=item.label,
                 declared=row[4],
                 verified=reading.value,
-                evidence=clean(show(row[6])) if row[6] is not None else "",
-                note=clean(show(row[7])) if row[7] is not None else "",
+                evidence=fold(show(row[6])) if row[6] is not None else "",
+                note=fold(show(row[7])) if row[7] is not None else "",
                 verifier=verifier,
                 date=when,
                 cell=cell,
