@@ -36,7 +36,7 @@ def isolated(fn: Callable[..., Any], *args: Any, limits: InputLimits | None = No
         fail=lambda _item, _code, message: ("error", message),
         limits=sandbox.Limits.of(limits or InputLimits()),
     )
-    [(_, (status, value))] = list(sandbox.run([0], job, jobs=1))
+    [(_, (status, value))] = list(sandbox.run_in_workers([0], job, jobs=1))
     if status != "ok":
         raise IsolationFailed(value)
     return value

@@ -46,7 +46,7 @@ def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple
     job = sandbox.Job(
         task=partial(_guarded, fn, limits), fail=_failed, limits=sandbox.Limits.of(limits)
     )
-    [(_, outcome)] = list(sandbox.run([str(path)], job))
+    [(_, outcome)] = list(sandbox.run_in_workers([str(path)], job))
     return outcome
 
 

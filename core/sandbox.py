@@ -174,7 +174,7 @@ def _collect(s: _Slot, ready: list, job: Job) -> tuple[Any, bool, bool]:
     return None, False, False
 
 
-def run(
+def run_in_workers(
     items: Sequence[Any],
     job: Job,
     *,

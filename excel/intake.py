@@ -152,7 +152,9 @@ def score(
     instead, so the parent holds a small record per application, not the result.
     """
     job = _application_job(_Score(index, framework, spool is not None), _failed, params)
-    for _, outcome in sandbox.run([str(p) for p in paths], job, jobs=jobs, progress=progress):
+    for _, outcome in sandbox.run_in_workers(
+        [str(p) for p in paths], job, jobs=jobs, progress=progress
+    ):
         if isinstance(outcome, tuple):
             data, outcome = outcome
             spool.add(outcome.source, data)
@@ -165,7 +167,7 @@ def _application_job(task, fail, params: Parameters) -> sandbox.Job:
 
 
 def _in_order(paths: Sequence[Path], job: sandbox.Job, jobs: int | None) -> Iterator:
-    return sandbox.in_order(sandbox.run([str(p) for p in paths], job, jobs=jobs))
+    return sandbox.in_order(sandbox.run_in_workers([str(p) for p in paths], job, jobs=jobs))
 
 
 def applications(

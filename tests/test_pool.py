@@ -105,5 +105,5 @@ def test_special_files_are_refused_without_being_opened(tmp_path):
 
 def test_sandbox_runs_any_reader_and_keeps_order():
     job = sandbox.Job(task=lambda state, x: state + x, fail=lambda x, c, m: c, setup=lambda: 10)
-    got = list(sandbox.in_order(sandbox.run([1, 2, 3], job, jobs=2)))
+    got = list(sandbox.in_order(sandbox.run_in_workers([1, 2, 3], job, jobs=2)))
     assert got == [11, 12, 13]
