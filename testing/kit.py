@@ -285,7 +285,7 @@ def check_plugin(
             label=label,
             file=file,
         )
-        found_here = lint.run(data)
+        found_here = lint.check_data(data)
         failed_lint |= any(p.is_error for p in found_here)
         problems += found_here
     problems += host_problems(name, host, failed_lint)

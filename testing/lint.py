@@ -116,7 +116,9 @@ class Lint:
 
     # entry -----------------------------------------------------------------------------------
 
-    def run(self, data: Any) -> list[Problem]:
+    def check_data(self, data: Any) -> list[Problem]:
+        """Every problem in one set's data as written, before the host parses it (the
+        loaded set's scoring and workbooks are checked by :class:`.runtime.FrameworkChecks`)."""
         if not isinstance(data, Mapping):
             self.error(
                 "注册的评价体系既不是 criteria.toml 文件路径，也不是数据表",

@@ -23,9 +23,9 @@ def points_data() -> dict:
 
 def lint(data) -> list:
     host = Host(entry_points=False)
-    return Lint("p", rule_types=host.rule_types, vocabulary=set(vocabulary()), frameworks={}).run(
-        data
-    )
+    return Lint(
+        "p", rule_types=host.rule_types, vocabulary=set(vocabulary()), frameworks={}
+    ).check_data(data)
 
 
 def codes(problems, errors_only=True):
