@@ -18,8 +18,6 @@ from pydantic import (
 from .rules import GRADES
 from .text import invisible, visible
 
-CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-
 
 class NotApplicable(BaseModel):
     """An explicit 不适用 answer. Different from a missing answer and from zero."""

@@ -86,7 +86,3 @@ def framework_from_data(
 ) -> Framework:
     context = {"rule_types": rule_types} if rule_types else None
     return Framework.model_validate(resolve_items(data), context=context)
-
-
-def framework_from_toml(path: str | Path, rule_types=None) -> Framework:
-    return framework_from_data(read_framework_toml(path), rule_types)

@@ -23,11 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
-ObjectiveMethod = Literal["entropy", "critic"]
 OBJECTIVE_METHODS: tuple[str, ...] = ("entropy", "critic")
 COMBINATIONS: tuple[str, ...] = ("product", "linear")
 

@@ -63,18 +63,6 @@ def tie_keys(framework: Framework, policy: RankingPolicy) -> list[str]:
     return [t for t in policy.tie_break if t != TOTAL]
 
 
-def tie_label(key: str, framework: Framework) -> str:
-    if key in TIE_LABELS:
-        return TIE_LABELS[key]
-    for d in framework.dimensions:
-        if d.id == key:
-            return d.name
-    for _, i in framework.indicators():
-        if i.id == key:
-            return i.name
-    return key
-
-
 def decide(entries: list[RankEntry], policy: RankingPolicy) -> list[RankEntry]:
     """Each entry with its outcome and the reason, in the same order."""
     quota, reserve = policy.quota, policy.reserve

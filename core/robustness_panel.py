@@ -9,7 +9,6 @@ scoring.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -19,7 +18,6 @@ from .params import AggregationPolicy
 from .ranking import Standing, rank
 from .robustness_data import Group, RobustnessSettings
 
-PanelPolicy = Literal["current", "mean", "trimmed_mean", "median", "zscore"]
 POLICY_LABELS: dict[str, str] = {
     "current": "现行规则",
     "mean": "算术平均",

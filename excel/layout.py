@@ -29,7 +29,6 @@ TEMPLATE_VERSION = 1
 FORMAT = "iipeval.application-workbook"
 
 GUIDE, INFO, DATA, LISTS, META = "填报说明", "基本信息", "指标数据", "_lists", "_meta"
-VISIBLE_SHEETS = (GUIDE, INFO, DATA)
 
 #: (column, header, width in Excel character units) of the data sheet.
 DATA_COLUMNS = (

@@ -51,7 +51,6 @@ from .layout import (
 from .sources import CalamineSource, GridSource, SheetUnreadable
 
 MISSING_NAME = "（未填写申报单位名称）"
-LABELS = {f.key: f.label for f in APPLICANT_FIELDS}
 
 
 @cache

@@ -42,7 +42,6 @@ WORKBOOK_VERSION = 2
 FORMAT = "iipeval.review-workbook"
 
 GUIDE, SCORES, QUANT, RUBRIC, CALC, META = "说明", "评分", "定量得分", "评分细则", "_calc", "_meta"
-VISIBLE_SHEETS = (GUIDE, SCORES, QUANT, RUBRIC)
 
 #: 评分 sheet: title row, note row, two header rows, then one row per application.
 TITLE_ROW, NOTE_ROW, HEADER_ROW, SUBHEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5

@@ -98,12 +98,6 @@ def dump_json(batch: Batch, out: TextIO) -> None:
     out.write("\n  ]" + after + "\n")
 
 
-def json_bytes(batch: Batch) -> bytes:
-    buf = io.StringIO()
-    dump_json(batch, buf)
-    return buf.getvalue().encode("utf-8")
-
-
 def write_json(batch: Batch, path: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         dump_json(batch, fh)

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .base import Rule, RuleContext, fmt
 
 GRADES = ("优秀", "良好", "一般", "较差")
-Grade = Literal["优秀", "良好", "一般", "较差"]
 
 #: Score range of each grade band, as printed next to the rubric for experts.
 GRADE_RANGES: dict[str, tuple[int, int]] = {
