@@ -184,53 +184,71 @@ def validate(
 ) -> Validated:
     """Type-check every item, run declared and plugin checks, and report findings."""
     out = Validated()
-    known = framework.item_map()
     for item in framework.items:
         answer, findings = coerce(item, application.items.get(item.id))
         out.answers[item.id] = answer
         out.findings.extend(findings)
-    for key in application.items:
-        if key not in known:
-            out.findings.append(
-                _error(
-                    "unknown_item",
-                    f"数据项 {key} 不属于{framework.name}，已忽略",
-                    key,
-                    Severity.warning,
-                )
-            )
+    out.findings += _unknown_items(framework, application)
     code = application.applicant.credit_code
     if code:
         problem = credit_code_problem(code.strip().upper())
         if problem:
             out.findings.append(_error("credit_code", problem, "applicant.credit_code"))
+    out.findings += _subtype_findings(framework, application.subtype)
+    out.findings += _check_findings(framework, out.answers)
+    st = framework.subtype(application.subtype)
+    view = ApplicationView(framework, st.id if st else None, application.applicant, out.answers)
+    out.findings += _plugin_findings(view, plugin_validators)
+    return out
+
+
+def _unknown_items(framework: Framework, application: Application) -> list[Finding]:
+    """Items the set does not have are ignored, and said so: a figure never vanishes unseen."""
+    known = framework.item_map()
+    return [
+        _error(
+            "unknown_item", f"数据项 {key} 不属于{framework.name}，已忽略", key, Severity.warning
+        )
+        for key in application.items
+        if key not in known
+    ]
+
+
+def _subtype_findings(framework: Framework, subtype: str | None) -> list[Finding]:
+    """A set with sub-types (行业级/区域级) needs one named; a set without ignores one."""
     if framework.subtypes:
-        st = framework.subtype(application.subtype)
-        if st is None:
-            names = "、".join(f"{s.name}（{s.id}）" for s in framework.subtypes)
-            got = f"，现为“{application.subtype}”" if application.subtype else ""
-            out.findings.append(
-                _error("subtype", f"{framework.name}须选择申报类型：{names}{got}", "subtype")
-            )
-    elif application.subtype:
-        out.findings.append(
+        if framework.subtype(subtype) is not None:
+            return []
+        names = "、".join(f"{s.name}（{s.id}）" for s in framework.subtypes)
+        got = f"，现为“{subtype}”" if subtype else ""
+        return [_error("subtype", f"{framework.name}须选择申报类型：{names}{got}", "subtype")]
+    if subtype:
+        return [
             _error(
                 "subtype",
-                f"{framework.name}不区分子类型，已忽略“{application.subtype}”",
+                f"{framework.name}不区分子类型，已忽略“{subtype}”",
                 "subtype",
                 Severity.warning,
             )
-        )
+        ]
+    return []
+
+
+def _check_findings(framework: Framework, answers: Mapping[str, Answer]) -> list[Finding]:
+    """The set's declared ``left <= factor × sum(right)`` checks, on usable answers only
+    (a missing answer was reported already and proves no inconsistency)."""
+    known = framework.item_map()
+    out = []
     for check in framework.checks:
-        left = out.answers[check.left]
-        rights = [out.answers[i] for i in check.right_items]
+        left = answers[check.left]
+        rights = [answers[i] for i in check.right_items]
         if not left.usable or not all(a.usable for a in rights):
             continue
         total = sum(float(a.value) for a in rights)
         if float(left.value) > check.factor * total:
             what = "、".join(known[i].label for i in check.right_items)
             what += "合计" if len(rights) > 1 else ""
-            out.findings.append(
+            out.append(
                 Finding(
                     severity=Severity(check.severity),
                     code=f"inconsistent.{check.id}",
@@ -241,13 +259,18 @@ def validate(
                     item=check.left,
                 )
             )
-    st = framework.subtype(application.subtype)
-    view = ApplicationView(framework, st.id if st else None, application.applicant, out.answers)
-    for v in plugin_validators:
+    return out
+
+
+def _plugin_findings(view: ApplicationView, validators: Iterable[PluginValidator]) -> list[Finding]:
+    """Plugin validators' findings; one that raises is a warning naming it, so a plugin
+    bug costs its own check, not the batch."""
+    out: list[Finding] = []
+    for v in validators:
         try:
-            out.findings.extend(v.check(view))
-        except Exception as exc:  # a plugin bug must not take the batch down
-            out.findings.append(
+            out.extend(v.check(view))
+        except Exception as exc:
+            out.append(
                 _error(
                     "plugin_error",
                     f"插件 {v.plugin} 的校验 {v.code} 出错：{exc!r}",
