@@ -425,7 +425,45 @@ class Lint:
             return
         ind_id = ind.get("id") if isinstance(ind.get("id"), str) else None
         name = self._named("指标", ind)
-        known = _fields(Indicator) | set(extra)
+        self._indicator_fields(ind, name, ind_id, table, _fields(Indicator) | set(extra))
+        rule = ind.get("rule")
+        if rule is None:
+            self.error(
+                f"{name} 没有计分规则",
+                f"请在 {self.file} 该指标下加入 [{table}.rule]，写明 type（可选："
+                f"{'、'.join(sorted(self.rule_types))}）及其参数；{RULE_EXAMPLE}",
+                "no_rule",
+                ind_id,
+            )
+            return
+        before = len(self.problems)
+        self._rule(rule, name, ind_id, items, f"{table}.rule", top=True)
+        if len(self.problems) > before:
+            return  # a rule that does not parse has nothing more to say
+        try:
+            points = ind.get("points")
+            context = {"rule_types": self.rule_types}
+            parsed = parse_rule(rule, context | ({"out_of": points} if _is_number(points) else {}))
+        except ValueError as exc:
+            self.error(
+                f"{name} 的计分规则参数有误：{exc}",
+                f"请对照插件编写指南中该规则类型的参数说明修改 [{table}.rule]；{RULE_EXAMPLE}",
+                "rule",
+                ind_id,
+            )
+            return
+        unknown = [i for i in parsed.item_ids() if i not in items]
+        if unknown:
+            self._unknown_items(name, ind_id, unknown, items)
+        else:
+            self._meaning(parsed, name, ind_id, items)
+        if ind.get("kind") in KINDS:
+            self._kind_matches_rule(parsed, ind["kind"], name, ind_id)
+
+    def _indicator_fields(
+        self, ind: Mapping[str, Any], name: str, ind_id: str | None, table: str, known: set[str]
+    ) -> None:
+        """The indicator's own settings: known keys, verbatim text, weight, rationale, kind."""
         for key in ind:
             if key not in known:
                 self.error(
@@ -459,49 +497,20 @@ class Lint:
                 "kind",
                 ind_id,
             )
-        rule = ind.get("rule")
-        if rule is None:
+
+    def _kind_matches_rule(self, parsed, kind: str, name: str, ind_id: str | None) -> None:
+        """定量/定性/综合 as declared is what the rule does: the workbooks follow the kind."""
+        experts = any(isinstance(r, Expert) for _, r in parsed.walk())
+        data = any(not isinstance(r, Expert) and not r.children() for _, r in parsed.walk())
+        actual = "综合" if experts and data else ("定性" if experts else "定量")
+        if actual != kind:
             self.error(
-                f"{name} 没有计分规则",
-                f"请在 {self.file} 该指标下加入 [{table}.rule]，写明 type（可选："
-                f"{'、'.join(sorted(self.rule_types))}）及其参数；{RULE_EXAMPLE}",
-                "no_rule",
+                f"{name} 标为“{kind}”，但其计分规则实际为“{actual}”",
+                '定量 = 只有数据规则，定性 = 只有专家评分（type = "expert"），综合 = 两者都有；'
+                f'请把 kind 改为 "{actual}"，或调整计分规则',
+                "kind",
                 ind_id,
             )
-            return
-        before = len(self.problems)
-        self._rule(rule, name, ind_id, items, f"{table}.rule", top=True)
-        if len(self.problems) > before:
-            return
-        try:
-            points = ind.get("points")
-            context = {"rule_types": self.rule_types}
-            parsed = parse_rule(rule, context | ({"out_of": points} if _is_number(points) else {}))
-        except ValueError as exc:
-            self.error(
-                f"{name} 的计分规则参数有误：{exc}",
-                f"请对照插件编写指南中该规则类型的参数说明修改 [{table}.rule]；{RULE_EXAMPLE}",
-                "rule",
-                ind_id,
-            )
-            return
-        unknown = [i for i in parsed.item_ids() if i not in items]
-        if unknown:
-            self._unknown_items(name, ind_id, unknown, items)
-        else:
-            self._meaning(parsed, name, ind_id, items)
-        if kind in KINDS:
-            experts = any(isinstance(r, Expert) for _, r in parsed.walk())
-            data = any(not isinstance(r, Expert) and not r.children() for _, r in parsed.walk())
-            actual = "综合" if experts and data else ("定性" if experts else "定量")
-            if actual != kind:
-                self.error(
-                    f"{name} 标为“{kind}”，但其计分规则实际为“{actual}”",
-                    '定量 = 只有数据规则，定性 = 只有专家评分（type = "expert"），综合 = 两者都有；'
-                    f'请把 kind 改为 "{actual}"，或调整计分规则',
-                    "kind",
-                    ind_id,
-                )
 
     def _rule(
         self,
