@@ -12,7 +12,7 @@ verified value says so in its explanation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -120,22 +120,7 @@ def apply(
             )
         )
         return declared.model_copy(update={"findings": [*declared.findings, *notes]})
-    items = dict(app.items)
-    used: list[VerifiedValue] = []
-    for v in verification.values:
-        current = items.get(v.item)
-        if shown(current) != shown(v.declared):
-            notes.append(
-                _warn(
-                    verification,
-                    "verification_stale",
-                    f"{v.label}：核查表记录的申报值为{shown(v.declared)}，现申报值为{shown(current)}"
-                    "（核查表生成后申报已修改），仍按核查值计分，请核实",
-                    v.cell,
-                )
-            )
-        items[v.item] = v.verified
-        used.append(v.model_copy(update={"declared": current}))
+    items, used = _verified_items(app.items, verification, notes)
     if not used:
         return declared.model_copy(update={"findings": [*declared.findings, *notes]})
     new_app = app.model_copy(update={"items": items})
@@ -149,45 +134,7 @@ def apply(
     verified = score(again)
     if isinstance(verified, _Rejected):  # pragma: no cover - the same application, re-valued
         return declared
-    before = {i.id: i for i in declared.indicators}
-    by_item = {v.item: v for v in used}
-    changes, indicators = [], []
-    for ind in verified.indicators:
-        old = before.get(ind.id)
-        touched = sorted(_items_used(ind.trace) & set(by_item), key=list(by_item).index)
-        if touched:
-            said = "；".join(
-                f"{by_item[i].label}按核查值{shown(by_item[i].verified)}计"
-                f"（申报值{shown(by_item[i].declared)}，核查人{by_item[i].verifier}，"
-                f"{by_item[i].date:%Y-%m-%d}）"
-                for i in touched
-            )
-            ind = ind.model_copy(update={"explanation": f"〔调研核查〕{said}。{ind.explanation}"})
-        indicators.append(ind)
-        old_points = old.points if old else None
-        if touched or (old_points or 0) != (ind.points or 0):
-            changes.append(
-                IndicatorChange(
-                    id=ind.id,
-                    name=ind.name,
-                    declared_points=old_points,
-                    verified_points=ind.points,
-                    change=_diff(old_points, ind.points),
-                )
-            )
-    earlier = {a.id: a for a in declared.adjustments}
-    for adj in verified.adjustments:  # 加分项 / 扣分项 move with the figures too
-        was = earlier[adj.id].points if adj.id in earlier else None
-        if _items_used(adj.trace) & set(by_item) or (was or 0) != (adj.points or 0):
-            changes.append(
-                IndicatorChange(
-                    id=adj.id,
-                    name=adj.name,
-                    declared_points=was,
-                    verified_points=adj.points,
-                    change=_diff(was, adj.points),
-                )
-            )
+    indicators, changes = _changes(declared, verified, used)
     report = VerificationReport(
         source=verification.source,
         source_sha256=verification.source_sha256,
@@ -214,6 +161,72 @@ def apply(
             "findings": [*verified.findings, summary, *notes],
             "verification": report,
         }
+    )
+
+
+def _verified_items(
+    declared: Mapping[str, Any], verification: Verification, notes: list[Finding]
+) -> tuple[dict[str, Any], list[VerifiedValue]]:
+    """The application's items with each verified value in place, and the values used
+    (with the value declared now). A sheet made before the application changed still
+    counts, with a warning: what was verified on site is what is scored."""
+    items = dict(declared)
+    used: list[VerifiedValue] = []
+    for v in verification.values:
+        current = items.get(v.item)
+        if shown(current) != shown(v.declared):
+            notes.append(
+                _warn(
+                    verification,
+                    "verification_stale",
+                    f"{v.label}：核查表记录的申报值为{shown(v.declared)}，现申报值为{shown(current)}"
+                    "（核查表生成后申报已修改），仍按核查值计分，请核实",
+                    v.cell,
+                )
+            )
+        items[v.item] = v.verified
+        used.append(v.model_copy(update={"declared": current}))
+    return items, used
+
+
+def _changes(
+    declared: Result, verified: Result, used: list[VerifiedValue]
+) -> tuple[list, list[IndicatorChange]]:
+    """The verified indicators, each that read a verified value saying so in its
+    explanation, and every indicator or 加分/扣分项 whose points moved or that read one."""
+    before = {i.id: i for i in declared.indicators}
+    by_item = {v.item: v for v in used}
+    changes, indicators = [], []
+    for ind in verified.indicators:
+        old = before.get(ind.id)
+        touched = sorted(_items_used(ind.trace) & set(by_item), key=list(by_item).index)
+        if touched:
+            said = "；".join(
+                f"{by_item[i].label}按核查值{shown(by_item[i].verified)}计"
+                f"（申报值{shown(by_item[i].declared)}，核查人{by_item[i].verifier}，"
+                f"{by_item[i].date:%Y-%m-%d}）"
+                for i in touched
+            )
+            ind = ind.model_copy(update={"explanation": f"〔调研核查〕{said}。{ind.explanation}"})
+        indicators.append(ind)
+        old_points = old.points if old else None
+        if touched or (old_points or 0) != (ind.points or 0):
+            changes.append(_change(ind, old_points))
+    earlier = {a.id: a for a in declared.adjustments}
+    for adj in verified.adjustments:  # 加分项 / 扣分项 move with the figures too
+        was = earlier[adj.id].points if adj.id in earlier else None
+        if _items_used(adj.trace) & set(by_item) or (was or 0) != (adj.points or 0):
+            changes.append(_change(adj, was))
+    return indicators, changes
+
+
+def _change(node, declared_points: float | None) -> IndicatorChange:
+    return IndicatorChange(
+        id=node.id,
+        name=node.name,
+        declared_points=declared_points,
+        verified_points=node.points,
+        change=_diff(declared_points, node.points),
     )
 
 
