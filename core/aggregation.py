@@ -47,19 +47,7 @@ def aggregate(
     labels = {p[0]: p[1] for p in parts}
     rules = {p[0]: p[2] for p in parts if len(p) > 2}
     findings: list[Finding] = []
-    by_expert: dict[str, ExpertReview] = {}
-    for r in reviews:
-        if r.expert in by_expert:
-            findings.append(
-                Finding(
-                    severity=Severity.error,
-                    code="duplicate_review",
-                    message=f"专家“{r.expert}”对同一申报提交了多份评分，仅采用第一份",
-                )
-            )
-            continue
-        by_expert[r.expert] = r
-    ordered = [by_expert[k] for k in sorted(by_expert)]
+    ordered = _one_review_each(reviews, findings)
     for r in ordered:
         for pid in r.scores:
             if pid not in labels:
@@ -73,70 +61,96 @@ def aggregate(
                 )
     panels: dict[str, PanelScore] = {}
     for pid, label, *_ in parts:
-        given = [(r.expert, r.scores.get(pid)) for r in ordered]
-        scored = []
-        for e, v in given:
-            if v is None:
-                continue
-            try:
-                scored.append((e, to_score(v, policy, rules.get(pid))))
-            except (ValueError, KeyError) as exc:
-                # the expert's mistake, not the applicant's: a warning, never 需补正
-                findings.append(
-                    Finding(
-                        severity=Severity.warning,
-                        code="bad_expert_score",
-                        indicator=pid.split(".")[0],
-                        message=f"{label}：专家“{e}”的评分无效（{exc}），未计入；请核对该专家的评分表",
-                    )
-                )
-        skipped = [e for e, v in given if v is None]
-        if skipped and scored:
-            findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code="partial_review",
-                    indicator=pid.split(".")[0],
-                    message=f"{label}：专家{'、'.join(skipped)}未评分，按已评分的{len(scored)}位专家计",
-                )
-            )
-        if not scored:
-            continue
-        if len(scored) < policy.min_experts:
-            findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code="too_few_experts",
-                    indicator=pid.split(".")[0],
-                    message=f"{label}：仅{len(scored)}位专家评分，少于规定的{policy.min_experts}位",
-                )
-            )
-        values = [s for _, s in scored]
-        score, method, kept = combine(values, policy)
-        spread = max(values) - min(values)
-        flagged = spread > policy.disagreement_spread
-        if flagged:
-            # in the units the experts typed (points for a part written in points)
-            rule = rules.get(pid)
-            f = rule.full / 100 if rule is not None and rule.out_of is not None else 1
-            findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code="disagreement",
-                    indicator=pid.split(".")[0],
-                    message=(
-                        f"{label}：专家评分极差{fmt(spread * f)}分（最高{fmt(max(values) * f)}，"
-                        f"最低{fmt(min(values) * f)}），超过{fmt(policy.disagreement_spread * f)}分，需复议"
-                    ),
-                )
-            )
-        panels[pid] = PanelScore(
-            part=pid,
-            score=score,
-            method=method,
-            experts=tuple(scored),
-            kept=tuple(scored[i][0] for i in kept),
-            spread=spread,
-            disagreement=flagged,
-        )
+        panel = _part(pid, label, rules.get(pid), ordered, policy, findings)
+        if panel is not None:
+            panels[pid] = panel
     return panels, findings
+
+
+def _one_review_each(reviews: Iterable[ExpertReview], findings: list[Finding]) -> list:
+    """Each expert's first review, in expert order: a second one cannot double a vote."""
+    by_expert: dict[str, ExpertReview] = {}
+    for r in reviews:
+        if r.expert in by_expert:
+            findings.append(
+                Finding(
+                    severity=Severity.error,
+                    code="duplicate_review",
+                    message=f"专家“{r.expert}”对同一申报提交了多份评分，仅采用第一份",
+                )
+            )
+            continue
+        by_expert[r.expert] = r
+    return [by_expert[k] for k in sorted(by_expert)]
+
+
+def _part(pid, label, rule, ordered, policy, findings: list[Finding]) -> PanelScore | None:
+    """One part's panel score from the valid entries, or ``None`` when nobody scored it;
+    invalid entries, gaps, a short panel and wide disagreement are each said."""
+    given = [(r.expert, r.scores.get(pid)) for r in ordered]
+    scored = []
+    for e, v in given:
+        if v is None:
+            continue
+        try:
+            scored.append((e, to_score(v, policy, rule)))
+        except (ValueError, KeyError) as exc:
+            # the expert's mistake, not the applicant's: a warning, never 需补正
+            findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="bad_expert_score",
+                    indicator=pid.split(".")[0],
+                    message=f"{label}：专家“{e}”的评分无效（{exc}），未计入；请核对该专家的评分表",
+                )
+            )
+    skipped = [e for e, v in given if v is None]
+    if skipped and scored:
+        findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="partial_review",
+                indicator=pid.split(".")[0],
+                message=f"{label}：专家{'、'.join(skipped)}未评分，按已评分的{len(scored)}位专家计",
+            )
+        )
+    if not scored:
+        return None
+    if len(scored) < policy.min_experts:
+        findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="too_few_experts",
+                indicator=pid.split(".")[0],
+                message=f"{label}：仅{len(scored)}位专家评分，少于规定的{policy.min_experts}位",
+            )
+        )
+    values = [s for _, s in scored]
+    score, method, kept = combine(values, policy)
+    spread = max(values) - min(values)
+    flagged = spread > policy.disagreement_spread
+    if flagged:
+        findings.append(_disagreement(pid, label, rule, values, spread, policy))
+    return PanelScore(
+        part=pid,
+        score=score,
+        method=method,
+        experts=tuple(scored),
+        kept=tuple(scored[i][0] for i in kept),
+        spread=spread,
+        disagreement=flagged,
+    )
+
+
+def _disagreement(pid, label, rule, values, spread, policy) -> Finding:
+    """需复议, in the units the experts typed (points for a part written in points)."""
+    f = rule.full / 100 if rule is not None and rule.out_of is not None else 1
+    return Finding(
+        severity=Severity.warning,
+        code="disagreement",
+        indicator=pid.split(".")[0],
+        message=(
+            f"{label}：专家评分极差{fmt(spread * f)}分（最高{fmt(max(values) * f)}，"
+            f"最低{fmt(min(values) * f)}），超过{fmt(policy.disagreement_spread * f)}分，需复议"
+        ),
+    )
