@@ -97,32 +97,29 @@ def _part(pid, label, rule, ordered, policy, findings: list[Finding]) -> PanelSc
         except (ValueError, KeyError) as exc:
             # the expert's mistake, not the applicant's: a warning, never 需补正
             findings.append(
-                Finding(
-                    severity=Severity.warning,
-                    code="bad_expert_score",
-                    indicator=pid.split(".")[0],
-                    message=f"{label}：专家“{e}”的评分无效（{exc}），未计入；请核对该专家的评分表",
+                _warning(
+                    "bad_expert_score",
+                    pid,
+                    f"{label}：专家“{e}”的评分无效（{exc}），未计入；请核对该专家的评分表",
                 )
             )
     skipped = [e for e, v in given if v is None]
     if skipped and scored:
         findings.append(
-            Finding(
-                severity=Severity.warning,
-                code="partial_review",
-                indicator=pid.split(".")[0],
-                message=f"{label}：专家{'、'.join(skipped)}未评分，按已评分的{len(scored)}位专家计",
+            _warning(
+                "partial_review",
+                pid,
+                f"{label}：专家{'、'.join(skipped)}未评分，按已评分的{len(scored)}位专家计",
             )
         )
     if not scored:
         return None
     if len(scored) < policy.min_experts:
         findings.append(
-            Finding(
-                severity=Severity.warning,
-                code="too_few_experts",
-                indicator=pid.split(".")[0],
-                message=f"{label}：仅{len(scored)}位专家评分，少于规定的{policy.min_experts}位",
+            _warning(
+                "too_few_experts",
+                pid,
+                f"{label}：仅{len(scored)}位专家评分，少于规定的{policy.min_experts}位",
             )
         )
     values = [s for _, s in scored]
@@ -145,12 +142,18 @@ def _part(pid, label, rule, ordered, policy, findings: list[Finding]) -> PanelSc
 def _disagreement(pid, label, rule, values, spread, policy) -> Finding:
     """需复议, in the units the experts typed (points for a part written in points)."""
     f = rule.full / 100 if rule is not None and rule.out_of is not None else 1
-    return Finding(
-        severity=Severity.warning,
-        code="disagreement",
-        indicator=pid.split(".")[0],
-        message=(
+    return _warning(
+        "disagreement",
+        pid,
+        (
             f"{label}：专家评分极差{fmt(spread * f)}分（最高{fmt(max(values) * f)}，"
             f"最低{fmt(min(values) * f)}），超过{fmt(policy.disagreement_spread * f)}分，需复议"
         ),
+    )
+
+
+def _warning(code: str, pid: str, message: str) -> Finding:
+    """A panel warning on one part, filed under its indicator."""
+    return Finding(
+        severity=Severity.warning, code=code, indicator=pid.split(".")[0], message=message
     )
