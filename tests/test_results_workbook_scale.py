@@ -8,6 +8,7 @@ the machine: once per sheet that needs the results, never once per row.
 
 from __future__ import annotations
 
+import io
 import weakref
 
 import pytest
@@ -27,6 +28,13 @@ from iipeval.reports.results_workbook import (
     save_deterministic,
     write_results_workbook,
 )
+
+
+def json_bytes(batch) -> bytes:
+    """The JSON ``score -o`` writes, as bytes."""
+    buf = io.StringIO()
+    tabular.dump_json(batch, buf)
+    return buf.getvalue().encode("utf-8")
 
 
 def built(batch, tmp_path, **kw):
@@ -61,7 +69,7 @@ def test_a_spooled_batch_gives_the_same_outputs_as_one_in_memory(tmp_path):
     not at all (the JSON copies it): what they write is what the whole result gives."""
     in_memory = assemble(Evaluator(), copies(12), [], index_reviews([], None))
     on_disk, _ = spooled(12)
-    assert tabular.json_bytes(on_disk) == tabular.json_bytes(in_memory)
+    assert json_bytes(on_disk) == json_bytes(in_memory)
     assert tabular.csv_text(on_disk) == tabular.csv_text(in_memory)
     for cards in (False, True):
         for k, batch in enumerate((in_memory, on_disk)):
