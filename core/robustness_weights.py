@@ -278,10 +278,30 @@ def _base_list(g: Group) -> list[int]:
     return [k for k in range(a) if rec[k]]
 
 
+def _always_tied(mob) -> np.ndarray:
+    """For each application, the first one whose total equals it at every weight.
+
+    Two applications can tie under any weighting (one with only 维度1 applicable, one
+    with 维度1 and 维度2 at the same score) while their totals, computed in a different
+    order, differ by 1e-14; noise must not order them. Totals (P + Q t) / (R + U t) are
+    the same function of t when the cross products of their coefficients vanish.
+    """
+    p, q, r, u = (np.asarray(x, dtype=float) for x in mob)
+    scale = np.maximum.reduce([np.abs(p), np.abs(q), np.abs(r), np.abs(u), np.ones_like(p)])
+    tol = 1e-9 * np.outer(scale, scale)
+    same = (
+        (np.abs(np.outer(p, r) - np.outer(r, p)) <= tol)
+        & (np.abs(np.outer(q, u) - np.outer(u, q)) <= tol)
+        & (np.abs(np.outer(p, u) + np.outer(q, r) - np.outer(u, p) - np.outer(r, q)) <= tol)
+    )
+    return np.argmax(same, axis=1)  # the diagonal is True: at worst, itself
+
+
 def _list_at(g: Group, mob, t: float) -> list[int]:
     big_p, big_q, big_r, big_u = mob
     with np.errstate(divide="ignore", invalid="ignore"):
         tot = (big_p + big_q * t) / (big_r + big_u * t)
+    tot = tot[_always_tied(mob)]  # equal functions, equal totals: baseline order decides
     pos = _order(tot[None])[0]
     rec = _recommended(tot[None], pos[None], g.ranking)[0]
     return sorted((k for k in range(g.size) if rec[k]), key=lambda k: pos[k])
@@ -295,8 +315,10 @@ def _first_change(g: Group, mob, t0: float, end: float, events: list[_Event]):
         (e for e in events if (e.t - t0) * sign >= -1e-12), key=lambda e: (e.t - t0) * sign
     )
     # a weight reaches the end of its range only in the limit (weights stay positive): an
-    # event there is where a share vanishes, not a change inside the range
-    room = 1e-9 * max(1.0, abs(end))
+    # event there is where a share vanishes, not a change inside the range. Such an event
+    # is a double root, found only to about √ε of the range (1e-6 of 100 points): a
+    # millionth of a point from the end is the end
+    room = 1e-6 * max(1.0, abs(end))
     times = sorted(
         {round(e.t, 12) for e in ahead if (end - e.t) * sign > room},
         key=lambda t: (t - t0) * sign,
