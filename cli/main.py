@@ -279,7 +279,7 @@ def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
     paths = inputs.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    return intake.validate(paths, params=ev.params, framework=framework)
+    return intake.validate(paths, params=ev.params, framework=framework, loaded=ev)
 
 
 def _failed(results) -> bool:

@@ -100,14 +100,25 @@ def _failed_review(path: str, code: str, message: str) -> ReviewBundle:
 
 @dataclass(frozen=True)
 class _Setup:
-    """What each worker builds once: an evaluator with the plugins loaded."""
+    """What each worker builds once: an evaluator with the plugins loaded.
+
+    ``loaded`` is the caller's own evaluator for the same parameters: a forked worker
+    inherits it, plugins and applied parameters included, instead of loading them again
+    (a spawned worker, which gets a pickled copy of this, loads its own).
+    """
 
     params: Parameters
+    loaded: Evaluator | None = None
 
     def __call__(self) -> Evaluator:
+        if self.loaded is not None and self.loaded.params is self.params:
+            return self.loaded
         ev = Evaluator(params=self.params)
         ev.frameworks()
         return ev
+
+    def __reduce__(self):
+        return _Setup, (self.params,)  # plugin code does not cross a pickle
 
 
 @dataclass(frozen=True)
@@ -145,13 +156,15 @@ def score(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     spool: ResultSpool | None = None,
+    loaded: Evaluator | None = None,
 ) -> Iterator[Result | Standing | Rejected]:
     """Score every path in workers; yield one outcome per path, in completion order.
 
     With ``spool``, each full result goes to the spool and its :class:`Standing` is yielded
-    instead, so the parent holds a small record per application, not the result.
+    instead, so the parent holds a small record per application, not the result. ``loaded``
+    (the caller's evaluator for ``params``) spares forked workers loading the plugins again.
     """
-    job = _application_job(_Score(index, framework, spool is not None), _failed, params)
+    job = _application_job(_Score(index, framework, spool is not None), _failed, params, loaded)
     for _, outcome in sandbox.run_in_workers(
         [str(p) for p in paths], job, jobs=jobs, progress=progress
     ):
@@ -161,9 +174,9 @@ def score(
         yield outcome
 
 
-def _application_job(task, fail, params: Parameters) -> sandbox.Job:
+def _application_job(task, fail, params: Parameters, loaded: Evaluator | None) -> sandbox.Job:
     """Workers that read applications: each with an evaluator, under the input limits."""
-    return sandbox.Job(task, fail, _Setup(params), sandbox.Limits.of(params.input))
+    return sandbox.Job(task, fail, _Setup(params, loaded), sandbox.Limits.of(params.input))
 
 
 def _in_order(paths: Sequence[Path], job: sandbox.Job, jobs: int | None) -> Iterator:
@@ -171,10 +184,15 @@ def _in_order(paths: Sequence[Path], job: sandbox.Job, jobs: int | None) -> Iter
 
 
 def applications(
-    paths: Sequence[Path], *, params: Parameters, jobs: int | None = None
+    paths: Sequence[Path],
+    *,
+    params: Parameters,
+    jobs: int | None = None,
+    loaded: Evaluator | None = None,
 ) -> Iterator[Loaded]:
     """Read every application in workers; yield them in the order of ``paths``."""
-    return _in_order(paths, _application_job(_read_application, _failed_loaded, params), jobs)
+    job = _application_job(_read_application, _failed_loaded, params, loaded)
+    return _in_order(paths, job, jobs)
 
 
 def validate(
@@ -183,9 +201,10 @@ def validate(
     params: Parameters,
     framework: str | None = None,
     jobs: int | None = None,
+    loaded: Evaluator | None = None,
 ) -> list[Result | Rejected]:
     """Read and check every application in workers; outcomes in the order of ``paths``."""
-    job = _application_job(_Score(ReviewIndex(), framework, False), _failed, params)
+    job = _application_job(_Score(ReviewIndex(), framework, False), _failed, params, loaded)
     return list(_in_order(paths, job, jobs))
 
 
