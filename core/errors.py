@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import tomli as tomllib  # the stdlib's parser, compiled: every start-up parses each set
 from pydantic import ValidationError
 
 #: pydantic error types in the reviewers' words; anything else keeps pydantic's text.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from importlib.resources import files
+
+import tomli as tomllib  # as core.errors: the compiled build of the stdlib's parser
 
 from .criteria import DataItem
 
