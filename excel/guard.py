@@ -23,9 +23,11 @@ ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 PROLOG_LIMIT = 64 * 1024
 DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 ROOT_START = re.compile(rb"<[A-Za-z_]")
-#: A cell's or a row's own reference: what a parser will actually allocate for.
-CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]{0,200}?\sr="([A-Z]{1,3})(\d{1,9})"')
-ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\sr="(\d{1,9})"')
+#: A cell's or a row's own reference: what a parser will actually allocate for. One
+#: pattern for both, so the sheet's bytes are scanned once.
+REF = re.compile(
+    rb'<(?:\w+:)?(?:c\b[^>]{0,200}?\sr="([A-Z]{1,3})(\d{1,9})"|row\b[^>]{0,200}?\sr="(\d{1,9})")'
+)
 OVERLAP = 512  # bytes kept between chunks so that no reference is cut in two
 
 
@@ -207,11 +209,13 @@ class _Extent:
         self.cols = 0
 
     def scan(self, data: bytes) -> None:
-        for m in CELL_REF.finditer(data):
-            self.cols = max(self.cols, _col(m.group(1)))
-            self.rows = max(self.rows, int(m.group(2)))
-        for m in ROW_REF.finditer(data):
-            self.rows = max(self.rows, int(m.group(1)))
+        found = REF.findall(data)  # (column, row) of a cell, or ("", "", row) of a row
+        if not found:
+            return
+        cols, cell_rows, row_rows = zip(*found, strict=True)
+        # the maxima over each distinct spelling: a few hundred, not one per cell
+        self.cols = max(self.cols, *map(_col, set(cols)))
+        self.rows = max([self.rows, *map(int, (set(cell_rows) | set(row_rows)) - {b""})])
 
     def problem(self, name: str, limits: GuardLimits) -> GuardReport | None:
         if self.rows * max(self.cols, 1) <= limits.max_cells:

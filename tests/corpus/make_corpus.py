@@ -163,6 +163,7 @@ EXPECTED = {
     "sparse_extent.xlsx": "sheet_extent",
     "sparse_no_dimension.xlsx": "sheet_extent",  # one cell at XFD1048576, no <dimension>
     "sparse_lying_dimension.xlsx": "sheet_extent",  # <dimension ref="A1"> but a far cell
+    "sparse_far_row.xlsx": "sheet_extent",  # an empty <row r="1048576"/> below a Z1 cell
     "encryption_flag.xlsx": "encrypted",
     "lying_sizes.xlsx": "size_mismatch",
     "truncated.xlsx": "corrupt_zip",
@@ -256,6 +257,8 @@ def make(out: Path, good: Path) -> dict[str, str]:
         out / "sparse_no_dimension.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far, dimension=None)}
     )
     _workbook(out / "sparse_lying_dimension.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far)})
+    far_row = '<row r="1"><c r="Z1"><v>1</v></c></row><row r="1048576"/>'
+    _workbook(out / "sparse_far_row.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far_row)})
     _encryption_flag(out / "encryption_flag.xlsx")
     _lying_sizes(out / "lying_sizes.xlsx")
     data = good.read_bytes()
