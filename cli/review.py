@@ -119,7 +119,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
         try:
             written, notes, record = generate_panel(
                 ev,
-                intake.applications(paths, params=ev.params, jobs=jobs),
+                intake.applications(paths, params=ev.params, jobs=jobs, loaded=ev),
                 the_panel,
                 tmp,  # staged, then put in place with the record as one set
                 framework=framework,

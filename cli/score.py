@@ -328,6 +328,7 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=())
             jobs=jobs,
             progress=progress,
             spool=spool,
+            loaded=ev,
         )
 
     if _progress_wanted():
