@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -99,17 +99,27 @@ def is_percent_format(code: str) -> bool:
 
 
 def _sheet_paths(zf: zipfile.ZipFile, states: dict[str, str] | None = None) -> dict[str, str]:
-    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL_NS}Relationship")}
-    out = {}
+    sheets = _sheets(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
+    if states is not None:
+        states.update((name, state) for name, _, state in sheets)
+    return {name: path for name, path, _ in sheets}
+
+
+@lru_cache(maxsize=16)
+def _sheets(workbook: bytes, rels: bytes) -> tuple[tuple[str, str, str], ...]:
+    """(name, part, state) of each sheet. Parsed once per distinct pair of parts: every
+    application filled in one template carries the same two."""
+    wb = ElementTree.fromstring(workbook)
+    targets = {
+        r.get("Id"): r.get("Target", "")
+        for r in ElementTree.fromstring(rels).iter(f"{PKG_REL_NS}Relationship")
+    }
+    out = []
     for sheet in wb.iter(f"{NS}sheet"):
         target = targets.get(sheet.get(f"{REL_NS}id"), "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        out[sheet.get("name", "")] = posixpath.normpath(path)
-        if states is not None:
-            states[sheet.get("name", "")] = sheet.get("state", "visible")
-    return out
+        out.append((sheet.get("name", ""), posixpath.normpath(path), sheet.get("state", "visible")))
+    return tuple(out)
 
 
 def _percent_styles(zf: zipfile.ZipFile) -> set[int]:
@@ -177,6 +187,38 @@ def _scan(zf: zipfile.ZipFile, member: str, cells: set[str], percent: set[int]):
         if facts != CellFacts():
             found[ref.decode()] = facts
     return found
+
+
+_PREFIXED_VALUE = re.compile(rb"<\w+:v[\s>/]")
+
+
+def self_contained(path: str | Path, sheet: str, limit: int) -> bytes | None:
+    """The XML of ``sheet`` when it alone decides the sheet's values, else ``None``.
+
+    That is when no cell stores a ``<v>``: every value is an inline string, so neither the
+    shared strings nor a style (which turns a number into a date) changes what a parser
+    reads. What the generator writes into ``_meta`` is such a sheet; a save in a
+    spreadsheet program moves its text to the shared strings, and then this says ``None``.
+    A part larger than ``limit`` bytes is not returned either.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = zf.getinfo(_sheet_paths(zf)[sheet])
+            if member.file_size > limit:
+                return None
+            data = zf.read(member)
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        RuntimeError,
+        zipfile.BadZipFile,
+        ElementTree.ParseError,
+    ):
+        return None
+    if b"<v" in data or (b":v" in data and _PREFIXED_VALUE.search(data)):
+        return None
+    return data
 
 
 def look(path: str | Path, sheets: Iterable[str]) -> Look:

@@ -8,7 +8,8 @@ value and to recognise rows that were moved or deleted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,4 +154,40 @@ def parse(grid: Sequence[Sequence[Any]]) -> Meta:
     return Meta(values, slots)
 
 
-__all__ = ["TEMPLATE_VERSION", "Meta", "MetaError", "misplaced", "parse", "rows"]
+#: Parsed ``_meta`` sheets by their whole XML: a batch is filled in a few templates, and
+#: every application of one template carries the same ``_meta``.
+_PARSED: OrderedDict[bytes, Meta] = OrderedDict()
+CACHED_TEMPLATES = 8
+#: The largest ``_meta`` kept as a key (a national template's is about 75 KB).
+CACHED_BYTES = 512 * 1024
+
+
+def parse_cached(xml: bytes | None, grid: Callable[[], Sequence[Sequence[Any]]]) -> Meta:
+    """:func:`parse` of ``grid()``, once per distinct ``_meta`` in this process.
+
+    ``xml`` is the sheet's XML when it alone decides the grid
+    (:func:`.cellxml.self_contained`), else ``None`` (parsed every time). The key is the
+    whole XML, compared byte for byte: not a checksum, which a crafted file could match to
+    make another applicant's workbook be read with its map. Each caller gets its own copy.
+    """
+    if xml is None:
+        return parse(grid())
+    hit = _PARSED.get(xml)
+    if hit is None:
+        hit = _PARSED[xml] = parse(grid())  # a MetaError is raised, not kept
+        if len(_PARSED) > CACHED_TEMPLATES:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(xml)
+    return Meta(dict(hit.values), list(hit.slots))
+
+
+__all__ = [
+    "TEMPLATE_VERSION",
+    "Meta",
+    "MetaError",
+    "misplaced",
+    "parse",
+    "parse_cached",
+    "rows",
+]

@@ -115,6 +115,12 @@ class _Reader:
             self.grids[name] = self.source.grid(name)
         return self.grids[name]
 
+    def _meta_xml(self) -> bytes | None:
+        """``_meta``'s XML when it alone decides what is read from it (a saved file)."""
+        if not isinstance(self.source, CalamineSource):
+            return None
+        return cellxml.self_contained(self.source.path, META, meta.CACHED_BYTES)
+
     def refuse(self, code: str, message: str, **where: str) -> Loaded:
         return Loaded(self.src, None, [*self.findings, _error(self.src, code, message, **where)])
 
@@ -128,7 +134,7 @@ class _Reader:
                 "位置；请使用组织方下发的申报表模板（由 iipeval template 生成）填写后提交",
             )
         try:
-            m = meta.parse(self.grid(META))
+            m = meta.parse_cached(self._meta_xml(), lambda: self.grid(META))
         except meta.MetaError as exc:
             return self.refuse(
                 "meta_damaged", f"申报表的结构信息已损坏（{exc}），请使用原模板重新填报"
