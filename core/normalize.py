@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from .application import NotApplicable
@@ -94,6 +95,15 @@ def fold(text: str) -> str:
     For reading what is compared (numbers, 是/否, options, labels); never for text that is
     kept, such as names: see :func:`keep`.
     """
+    # labels and short answers recur in every workbook: remembered, within bounds
+    return (_folded if len(text) <= _MEMO_CHARS else _folded.__wrapped__)(text)
+
+
+_MEMO_CHARS = 80
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
 
 
