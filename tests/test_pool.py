@@ -4,7 +4,9 @@ Every command reads outside files through :mod:`iipeval.excel.intake`, which run
 readers in :mod:`iipeval.core.sandbox` workers; special files are refused unopened.
 """
 
+import json
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -107,3 +109,30 @@ def test_sandbox_runs_any_reader_and_keeps_order():
     job = sandbox.Job(task=lambda state, x: state + x, fail=lambda x, c, m: c, setup=lambda: 10)
     got = list(sandbox.in_order(sandbox.run_in_workers([1, 2, 3], job, jobs=2)))
     assert got == [11, 12, 13]
+
+
+def test_validate_on_the_command_line_still_reads_in_a_worker(hostile_reader):
+    """The CLI hands its loaded evaluator to forked workers; the file is still read there,
+    under the limits: a reader that aborts costs its file, not the command."""
+    from click.testing import CliRunner
+
+    from iipeval.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["validate", "abort.json", str(GOOD[0]), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    files = json.loads(result.output)["files"]
+    assert [f["findings"][0]["code"] if f["findings"] else None for f in files][:1] == [
+        "worker_crashed"
+    ]
+    assert files[1]["valid"] is True
+
+
+def test_a_worker_starts_from_the_callers_evaluator_only_when_forked():
+    from iipeval.core.api import Evaluator
+
+    ev = Evaluator(params=TIGHT)
+    assert intake._Setup(TIGHT, ev)() is ev  # forked: inherited, plugins not loaded again
+    other = intake._Setup(Parameters(), ev)()  # other parameters: its own evaluator
+    assert other is not ev and other.params == Parameters()
+    spawned = pickle.loads(pickle.dumps(intake._Setup(TIGHT, ev)))
+    assert spawned.loaded is None and spawned() is not ev  # plugin code is not pickled
