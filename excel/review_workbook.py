@@ -53,7 +53,6 @@ from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.present.xlsx import print_a4
 from iipeval.reports.atomic import write_atomic
-from iipeval.reports.safe_text import clean, put
 from iipeval.reports.view import place
 
 from .measure import row_height
@@ -80,7 +79,7 @@ from .review_layout import (
     file_name,
     score_columns,
 )
-from .sheetwrite import merge, style
+from .sheetwrite import Book, Rows, Style
 
 # --------------------------------------------------------------------------------------
 # styles (yellow = type here, grey = computed, as in the application workbook)
@@ -148,11 +147,21 @@ class ReviewSet:
     parameters_hash: str
     parameters_file: str | None
     rows: list[ReviewRow] = field(default_factory=list)
+    _sheets: dict[tuple, Rows] = field(default_factory=dict, repr=False, compare=False)
 
     def parts(self) -> list[tuple[str, str, str]]:
         return [
             (pid, f"{ind.name}·{r.label}", ind.id) for pid, ind, r in self.framework.expert_parts()
         ]
+
+    def shared(self, sheet: str, rows: list[ReviewRow], build) -> Rows:
+        """The rows of a sheet that depends only on the set and the applications shown
+        (定量得分, _calc): built once for every expert who gets those applications."""
+        key = (sheet, tuple(r.key for r in rows))
+        hit = self._sheets.get(key)
+        if hit is None:
+            hit = self._sheets[key] = build()
+        return hit
 
 
 def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> ReviewRow:
@@ -346,7 +355,7 @@ def build_workbook(
     excluded = excluded or []
     fw = rs.framework
     cols = score_columns(rs.parts(), has_subtype=bool(fw.subtypes))
-    wb = Workbook()
+    wb = Book()
     wb.remove(wb.active)
     guide = wb.create_sheet(GUIDE)
     scores = wb.create_sheet(SCORES)
@@ -357,7 +366,7 @@ def build_workbook(
 
     _guide_sheet(guide, rs, panel_id, expert, rows, excluded, cols)
     _scores_sheet(scores, rs, panel_id, expert, rows, cols)
-    _calc_sheet(calc, rs, rows, cols)
+    rs.shared(CALC, rows, lambda: _calc_rows(rs, rows, cols)).attach(calc)
     _quant_sheet(quant, rs, rows)
     _rubric_sheet(rubric, rs)
     _meta_sheet(
@@ -376,41 +385,33 @@ def build_workbook(
     return wb
 
 
-def _cell(
-    ws: Worksheet,
-    row: int,
-    col: int,
-    value=None,
-    *,
-    font=BODY,
-    fill=None,
-    align=WRAP,
-    border=True,
-    fmt_=None,
-    text=True,
-    formula=False,
-):
-    """Write and style one cell. Every string is stored as text, even one that starts with
-    "=" and whatever panel.toml or an application put in it (no formula injection;
-    characters XML cannot hold are replaced visibly); only ``formula=True`` writes a
-    formula, for the program's own."""
-    c = ws.cell(row=row, column=col)
-    if value is not None and not formula:
-        put(c, value)
-    elif value is not None:
-        c.value = value
-    style(c, font, align, fill, GRID if border else None, fmt_)
-    return c
+def _style(font=BODY, fill=None, align=WRAP, border=True, fmt_=None, protection=None) -> Style:
+    return (font, align, fill, GRID if border else None, fmt_, protection)
 
 
-def _heading(ws: Worksheet, last: str, title: str, note: str, width: float) -> None:
+def _cell(out: Rows, row: int, col: int, value=None, *, formula=False, **style) -> None:
+    """Write and style one cell (see :func:`_style`). Every string is stored as text, even
+    one that starts with "=" and whatever panel.toml or an application put in it (no
+    formula injection; characters XML cannot hold are replaced visibly); only
+    ``formula=True`` writes a formula, for the program's own."""
+    out.put(row, col, value, _style(**style), formula=formula)
+
+
+#: a title or a line of text on its own, not in the grid
+MIDDLE = Alignment(vertical="center")
+#: warnings in red: an application a 否决项 rules out, data with errors
+RED = Font(name=FONT_NAME, color="C00000")
+RED_NOTE = Font(name=FONT_NAME, size=10, color="C00000")
+
+
+def _heading(out: Rows, last: str, title: str, note: str, width: float) -> None:
     """A sheet's title (row 1) and its explanatory note (row 2), across columns A..last."""
-    merge(ws, f"A1:{last}1")
-    _cell(ws, 1, 1, title, font=TITLE, align=Alignment(vertical="center"), border=False)
-    ws.row_dimensions[1].height = 26
-    merge(ws, f"A2:{last}2")
-    _cell(ws, 2, 1, note, font=NOTE, align=WRAP, border=False)
-    ws.row_dimensions[2].height = row_height([(note, width, 10)])
+    out.merge(f"A1:{last}1")
+    _cell(out, 1, 1, title, font=TITLE, align=MIDDLE, border=False)
+    out.height(1, 26)
+    out.merge(f"A2:{last}2")
+    _cell(out, 2, 1, note, font=NOTE, align=WRAP, border=False)
+    out.height(2, row_height([(note, width, 10)]))
 
 
 def _print(
@@ -456,10 +457,11 @@ def _guide_sheet(
 ):
     fw = rs.framework
     n = len(cols.parts)
+    out = Rows()
     _widths(ws, {1: 18, 2: 96})
-    merge(ws, "A1:B1")
-    _cell(ws, 1, 1, f"专家评分表：{fw.name}", font=TITLE, align=CENTER, border=False)
-    ws.row_dimensions[1].height = 28
+    out.merge("A1:B1")
+    _cell(out, 1, 1, f"专家评分表：{fw.name}", font=TITLE, align=CENTER, border=False)
+    out.height(1, 28)
     facts = [
         ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）"),
         ("依据文件", f"{fw.source.issuer}《{fw.source.document}》{fw.source.attachment}"),
@@ -514,10 +516,11 @@ def _guide_sheet(
         if not label:
             r += 1
             continue
-        _cell(ws, r, 1, label, font=BOLD, fill=HEADER_FILL, align=CENTER)
-        _cell(ws, r, 2, text)
-        ws.row_dimensions[r].height = row_height([(text, 96)])
+        _cell(out, r, 1, label, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(out, r, 2, text)
+        out.height(r, row_height([(text, 96)]))
         r += 1
+    out.attach(ws)
     _print(ws)
 
 
@@ -528,6 +531,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     fw = rs.framework
     n = len(cols.parts)
     calc = CalcColumns(n)
+    out = Rows()
     last = get_column_letter(cols.last)
     widths = {cols.number: 5, cols.applicant: 20, cols.key: 20, cols.quant: 10, cols.total: 14}
     if cols.subtype:
@@ -542,10 +546,10 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     head_w = sum(w for c, w in widths.items() if c <= cols.total)
     who = f"{expert.id} {expert.name}".strip()
     title = f"专家评分表　{fw.name}\n评审组：{panel_id}　专家：{who}"
-    merge(ws, f"A{TITLE_ROW}:{head}{TITLE_ROW}")
-    _cell(ws, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
-    ws.row_dimensions[TITLE_ROW].height = row_height([(title, head_w, 14)])
-    merge(ws, f"A{NOTE_ROW}:{head}{NOTE_ROW}")
+    out.merge(f"A{TITLE_ROW}:{head}{TITLE_ROW}")
+    _cell(out, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
+    out.height(TITLE_ROW, row_height([(title, head_w, 14)]))
+    out.merge(f"A{NOTE_ROW}:{head}{NOTE_ROW}")
     note = (
         "黄色格填写：0-100的分数，或等级 优秀/良好/一般/较差；留空表示尚未评分。"
         "灰色格为系统计算，只读。总分仅按本人评分计算，供参考。"
@@ -560,8 +564,8 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         note += "标红的申报已触及否决项，将不予推荐：" + "；".join(
             f"{r.applicant}——{voice.exclusion_text(r.pending.exclusions)}" for r in rejected
         )
-    _cell(ws, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
-    ws.row_dimensions[NOTE_ROW].height = row_height([(note, head_w, 10)])
+    _cell(out, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
+    out.height(NOTE_ROW, row_height([(note, head_w, 10)]))
 
     fixed = [
         (cols.number, "序号"),
@@ -574,17 +578,17 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         fixed.append((cols.subtype, "申报类型"))
     for c, text in fixed:
         L = get_column_letter(c)
-        merge(ws, f"{L}{HEADER_ROW}:{L}{SUBHEADER_ROW}")
-        _cell(ws, HEADER_ROW, c, text, font=BOLD, fill=HEADER_FILL, align=CENTER)
-        _cell(ws, SUBHEADER_ROW, c, None, fill=HEADER_FILL)
+        out.merge(f"{L}{HEADER_ROW}:{L}{SUBHEADER_ROW}")
+        _cell(out, HEADER_ROW, c, text, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(out, SUBHEADER_ROW, c, None, fill=HEADER_FILL)
     heights = []
     for p in cols.parts:
-        merge(ws, f"{p.score_letter}{HEADER_ROW}:{p.comment_letter}{HEADER_ROW}")
-        _cell(ws, HEADER_ROW, p.score_col, p.label, font=BOLD, fill=HEADER_FILL, align=CENTER)
-        _cell(ws, HEADER_ROW, p.comment_col, None, fill=HEADER_FILL)
-        _cell(ws, SUBHEADER_ROW, p.score_col, "评分", font=BOLD, fill=HEADER_FILL, align=CENTER)
+        out.merge(f"{p.score_letter}{HEADER_ROW}:{p.comment_letter}{HEADER_ROW}")
+        _cell(out, HEADER_ROW, p.score_col, p.label, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        _cell(out, HEADER_ROW, p.comment_col, None, fill=HEADER_FILL)
+        _cell(out, SUBHEADER_ROW, p.score_col, "评分", font=BOLD, fill=HEADER_FILL, align=CENTER)
         _cell(
-            ws,
+            out,
             SUBHEADER_ROW,
             p.comment_col,
             "评语（选填）",
@@ -597,25 +601,22 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         ("统一社会信用代码／申报编号", widths[cols.key]),
         ("总分（实时）", widths[cols.total]),
     ]
-    ws.row_dimensions[HEADER_ROW].height = max(row_height(heights), 30)
-    ws.row_dimensions[SUBHEADER_ROW].height = 18
+    out.height(HEADER_ROW, max(row_height(heights), 30))
+    out.height(SUBHEADER_ROW, 18)
 
     q = _q(CALC)
     for k, row in enumerate(rows):
         r = FIRST_ROW + k
-        _cell(ws, r, cols.number, k + 1, fill=FIXED_FILL, align=CENTER)
-        _cell(ws, r, cols.applicant, row.applicant, fill=FIXED_FILL, text=True)
-        if row.pending.excluded:
-            ws.cell(row=r, column=cols.applicant).font = Font(name=FONT_NAME, color="C00000")
-        _cell(ws, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@", text=True)
+        _cell(out, r, cols.number, k + 1, fill=FIXED_FILL, align=CENTER)
+        name_font = RED if row.pending.excluded else BODY
+        _cell(out, r, cols.applicant, row.applicant, font=name_font, fill=FIXED_FILL)
+        _cell(out, r, cols.key, row.key, fill=FIXED_FILL, fmt_="@")
         if cols.subtype:
-            _cell(ws, r, cols.subtype, row.subtype_name or "", fill=FIXED_FILL, align=CENTER)
-        _cell(ws, r, cols.quant, row.linear.constant, fill=FIXED_FILL, align=RIGHT, fmt_=POINTS)
+            _cell(out, r, cols.subtype, row.subtype_name or "", fill=FIXED_FILL, align=CENTER)
+        _cell(out, r, cols.quant, row.linear.constant, fill=FIXED_FILL, align=RIGHT, fmt_=POINTS)
         for p in cols.parts:
-            c = _cell(ws, r, p.score_col, None, fill=INPUT_FILL, align=CENTER)
-            c.protection = UNLOCKED
-            c = _cell(ws, r, p.comment_col, None, fill=INPUT_FILL)
-            c.protection = UNLOCKED
+            _cell(out, r, p.score_col, None, fill=INPUT_FILL, align=CENTER, protection=UNLOCKED)
+            _cell(out, r, p.comment_col, None, fill=INPUT_FILL, protection=UNLOCKED)
         coefs = f"{q}!{_L(calc.coef(0))}{r}:{_L(calc.coef(n - 1))}{r}"
         nums = f"{q}!{_L(calc.num(0))}{r}:{_L(calc.num(n - 1))}{r}"
         valid = f"{q}!{_L(calc.valid_count)}{r}"
@@ -628,7 +629,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         if not row.linear.linear:
             total = NOT_LINEAR
         _cell(
-            ws,
+            out,
             r,
             cols.total,
             total,
@@ -638,7 +639,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
             fmt_=POINTS,
             formula=total != NOT_LINEAR,
         )
-        ws.row_dimensions[r].height = max(34, row_height([(row.applicant, widths[cols.applicant])]))
+        out.height(r, max(34, row_height([(row.applicant, widths[cols.applicant])])))
 
     if rows:
         end = FIRST_ROW + len(rows) - 1
@@ -691,28 +692,16 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         )
         sign = end + 2
     else:
-        merge(ws, f"A{FIRST_ROW}:{last}{FIRST_ROW}")
-        _cell(
-            ws,
-            FIRST_ROW,
-            1,
-            "本表没有需要您评分的申报。",
-            align=Alignment(vertical="center"),
-            border=False,
-        )
+        out.merge(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
+        _cell(out, FIRST_ROW, 1, "本表没有需要您评分的申报。", align=MIDDLE, border=False)
         sign = FIRST_ROW + 2
-    merge(ws, f"A{sign}:{last}{sign}")
-    _cell(
-        ws,
-        sign,
-        1,
-        "专家签名：____________________　　　日期：______年____月____日",
-        align=Alignment(vertical="center"),
-        border=False,
-    )
-    ws.row_dimensions[sign].height = 30
+    out.merge(f"A{sign}:{last}{sign}")
+    signature = "专家签名：____________________　　　日期：______年____月____日"
+    _cell(out, sign, 1, signature, align=MIDDLE, border=False)
+    out.height(sign, 30)
+    out.attach(ws)
 
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=cols.parts[0].score_col)
+    ws.freeze_panes = f"{cols.parts[0].score_letter}{FIRST_ROW}"
     _print_scores(ws, widths, cols)
 
 
@@ -752,41 +741,39 @@ def _L(col: int) -> str:
 # _calc --------------------------------------------------------------------------------------
 
 
-def _calc_sheet(ws, rs: ReviewSet, rows, cols: ScoreColumns):
+def _calc_rows(rs: ReviewSet, rows, cols: ScoreColumns) -> Rows:
+    """The hidden sheet the live total is computed on: constant, coefficients, each typed
+    score as a number, and counts of valid and filled scores, one row per application."""
     n = len(cols.parts)
     calc = CalcColumns(n)
     s = _q(SCORES)
-    ws.cell(row=1, column=1, value="程序计算用，请勿修改：总分 = 常数 + Σ（系数 × 评分）")
+    out = Rows()
+    out.put(1, 1, "程序计算用，请勿修改：总分 = 常数 + Σ（系数 × 评分）")
     head = HEADER_ROW
-    ws.cell(row=head, column=calc.key, value="申报键")
-    ws.cell(row=head, column=calc.constant, value="常数（定量部分得分）")
+    out.put(head, calc.key, "申报键")
+    out.put(head, calc.constant, "常数（定量部分得分）")
     for k, p in enumerate(cols.parts):
-        ws.cell(row=head, column=calc.coef(k), value=f"系数：{p.part}")
-        ws.cell(row=head, column=calc.num(k), value=f"评分：{p.part}")
-        ws.cell(row=head, column=calc.filled(k), value=f"已填：{p.part}")
-    ws.cell(row=head, column=calc.valid_count, value="有效评分数")
-    ws.cell(row=head, column=calc.filled_count, value="已填格数")
+        out.put(head, calc.coef(k), f"系数：{p.part}")
+        out.put(head, calc.num(k), f"评分：{p.part}")
+        out.put(head, calc.filled(k), f"已填：{p.part}")
+    out.put(head, calc.valid_count, "有效评分数")
+    out.put(head, calc.filled_count, "已填格数")
     rules = {pid: rule for pid, _, rule in rs.framework.expert_parts()}
     for k, row in enumerate(rows):
         r = FIRST_ROW + k
-        put(ws.cell(row=r, column=calc.key), row.key)
-        ws.cell(row=r, column=calc.constant, value=row.linear.constant)
+        out.put(r, calc.key, row.key)
+        out.put(r, calc.constant, row.linear.constant)
         for j, p in enumerate(cols.parts):
             ref = f"{s}!{p.score_letter}{r}"
-            ws.cell(row=r, column=calc.coef(j), value=row.linear.coefficients[p.part])
+            out.put(r, calc.coef(j), row.linear.coefficients[p.part])
             formula = grade_formula(ref, rs.policy, rules.get(p.part))
-            ws.cell(row=r, column=calc.num(j), value=formula)
-            ws.cell(row=r, column=calc.filled(j), value=f"=IF(LEN({ref})>0,1,0)")
-        ws.cell(
-            row=r,
-            column=calc.valid_count,
-            value=f"=COUNT({_L(calc.num(0))}{r}:{_L(calc.num(n - 1))}{r})",
-        )
-        ws.cell(
-            row=r,
-            column=calc.filled_count,
-            value=f"=SUM({_L(calc.filled(0))}{r}:{_L(calc.filled(n - 1))}{r})",
-        )
+            out.put(r, calc.num(j), formula, formula=True)
+            out.put(r, calc.filled(j), f"=IF(LEN({ref})>0,1,0)", formula=True)
+        valid = f"=COUNT({_L(calc.num(0))}{r}:{_L(calc.num(n - 1))}{r})"
+        out.put(r, calc.valid_count, valid, formula=True)
+        filled = f"=SUM({_L(calc.filled(0))}{r}:{_L(calc.filled(n - 1))}{r})"
+        out.put(r, calc.filled_count, filled, formula=True)
+    return out
 
 
 # 定量得分 -----------------------------------------------------------------------------------
@@ -804,12 +791,21 @@ QUANT_COLS = (
 
 
 def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
+    _widths(ws, {k + 1: w for k, (_, w) in enumerate(QUANT_COLS)})
+    rs.shared(QUANT, rows, lambda: _quant_rows(rs, rows)).attach(ws)
+    ws.freeze_panes = "A4"
+    _print(ws)
+
+
+def _quant_rows(rs: ReviewSet, rows: list[ReviewRow]) -> Rows:
+    """One block per application: its quantitative indicators with their explanations,
+    and how each expert part counts towards the total."""
     fw = rs.framework
     widths = {k + 1: w for k, (_, w) in enumerate(QUANT_COLS)}
-    _widths(ws, widths)
     last = get_column_letter(len(QUANT_COLS))
+    out = Rows()
     _heading(
-        ws,
+        out,
         last,
         "定量得分明细（系统按申报数据计算，只读）",
         "“计入总分”为该指标定量部分计入总分的分数；综合指标另有专家评分部分，按下方各专家评分项的折算系数计入。"
@@ -820,22 +816,13 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
     parts = {pid: (label, ind) for pid, label, ind in rs.parts()}
     r = 4
     for k, row in enumerate(rows):
-        merge(ws, f"A{r}:{last}{r}")
+        out.merge(f"A{r}:{last}{r}")
         head = f"{k + 1}. {row.applicant}（{row.key}）"
         if row.subtype_name:
             head += f"　申报类型：{row.subtype_name}"
         head += f"　定量部分得分：{fmt(row.linear.constant)}分"
-        _cell(
-            ws,
-            r,
-            1,
-            head,
-            font=BOLD,
-            fill=BLOCK_FILL,
-            align=Alignment(vertical="center"),
-            text=True,
-        )
-        ws.row_dimensions[r].height = 22
+        _cell(out, r, 1, head, font=BOLD, fill=BLOCK_FILL, align=MIDDLE)
+        out.height(r, 22)
         r += 1
         notes = []
         if row.errors:
@@ -843,13 +830,13 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
         if row.pending.excluded:
             notes.append(f"{voice.EXCLUDED}（{voice.excluded_reason(row.pending.exclusions)}）")
         if notes:
-            merge(ws, f"A{r}:{last}{r}")
+            out.merge(f"A{r}:{last}{r}")
             text = "注意：" + "；".join(notes)
-            _cell(ws, r, 1, text, font=Font(name=FONT_NAME, size=10, color="C00000"))
-            ws.row_dimensions[r].height = row_height([(text, sum(widths.values()), 10)])
+            _cell(out, r, 1, text, font=RED_NOTE)
+            out.height(r, row_height([(text, sum(widths.values()), 10)]))
             r += 1
         for c, (name, _) in enumerate(QUANT_COLS, start=1):
-            _cell(ws, r, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
+            _cell(out, r, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
         r += 1
         for ind in row.pending.indicators:
             if ind.status == "na":
@@ -872,15 +859,22 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             for c, v in enumerate(values, start=1):
                 num = isinstance(v, float)
                 _cell(
-                    ws,
+                    out,
                     r,
                     c,
                     v,
                     align=RIGHT if num else (CENTER if c in (3, 5, 6) else WRAP),
                     fmt_=POINTS if num else None,
                 )
-            ws.row_dimensions[r].height = row_height(
-                [(str(v), widths[c]) for c, v in enumerate(values, start=1) if isinstance(v, str)]
+            out.height(
+                r,
+                row_height(
+                    [
+                        (str(v), widths[c])
+                        for c, v in enumerate(values, start=1)
+                        if isinstance(v, str)
+                    ]
+                ),
             )
             r += 1
         for a in row.pending.adjustments:  # 加分项 and 扣分项 count in the data's part too
@@ -896,16 +890,16 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             ]
             for c, v in enumerate(values, start=1):
                 num = isinstance(v, float | int)
-                _cell(ws, r, c, v, align=RIGHT if num else WRAP, fmt_=POINTS if num else None)
-            ws.row_dimensions[r].height = row_height([(a.explanation, widths[7])])
+                _cell(out, r, c, v, align=RIGHT if num else WRAP, fmt_=POINTS if num else None)
+            out.height(r, row_height([(a.explanation, widths[7])]))
             r += 1
-        merge(ws, f"A{r}:E{r}")
-        _cell(ws, r, 1, "定量部分合计", font=BOLD, align=RIGHT)
-        _cell(ws, r, 6, row.linear.constant, font=BOLD, align=RIGHT, fmt_=POINTS)
-        _cell(ws, r, 7, "即各专家评分项均为0分时的总分")
+        out.merge(f"A{r}:E{r}")
+        _cell(out, r, 1, "定量部分合计", font=BOLD, align=RIGHT)
+        _cell(out, r, 6, row.linear.constant, font=BOLD, align=RIGHT, fmt_=POINTS)
+        _cell(out, r, 7, "即各专家评分项均为0分时的总分")
         r += 1
-        merge(ws, f"A{r}:C{r}")
-        merge(ws, f"E{r}:F{r}")
+        out.merge(f"A{r}:C{r}")
+        out.merge(f"E{r}:F{r}")
         heads = {
             1: "专家评分项（您的评分×折算系数计入总分）",
             4: "满分折合",
@@ -913,27 +907,26 @@ def _quant_sheet(ws, rs: ReviewSet, rows: list[ReviewRow]):
             7: "示例",
         }
         for c in range(1, 8):
-            _cell(ws, r, c, heads.get(c), font=BOLD, fill=HEADER_FILL, align=CENTER)
-        ws.row_dimensions[r].height = 30
+            _cell(out, r, c, heads.get(c), font=BOLD, fill=HEADER_FILL, align=CENTER)
+        out.height(r, 30)
         r += 1
         for pid, coef in row.linear.coefficients.items():
             label, _ind = parts[pid]
-            merge(ws, f"A{r}:C{r}")
-            _cell(ws, r, 1, label)
+            out.merge(f"A{r}:C{r}")
+            _cell(out, r, 1, label)
             for c in (2, 3):
-                _cell(ws, r, c, None)
+                _cell(out, r, c, None)
             top = (row.linear.full or {}).get(pid, 100.0)  # the part's full mark as typed
-            _cell(ws, r, 4, top * coef, align=RIGHT, fmt_=POINTS)
-            merge(ws, f"E{r}:F{r}")
-            _cell(ws, r, 5, coef, align=CENTER, fmt_="0.0000")
-            _cell(ws, r, 6, None)
+            _cell(out, r, 4, top * coef, align=RIGHT, fmt_=POINTS)
+            out.merge(f"E{r}:F{r}")
+            _cell(out, r, 5, coef, align=CENTER, fmt_="0.0000")
+            _cell(out, r, 6, None)
             example = f"评{fmt(top)}分计入{fmt(top * coef)}分；评{fmt(top * 0.8)}分计入{fmt(top * 0.8 * coef)}分"
-            _cell(ws, r, 7, example)
-            ws.row_dimensions[r].height = row_height([(label, 41)])
+            _cell(out, r, 7, example)
+            out.height(r, row_height([(label, 41)]))
             r += 1
         r += 1
-    ws.freeze_panes = "A4"
-    _print(ws)
+    return out
 
 
 # 评分细则 -----------------------------------------------------------------------------------
@@ -949,16 +942,17 @@ def _rubric_sheet(ws, rs: ReviewSet):
     widths = {k + 1: w for k, (_, w) in enumerate(heads)}
     _widths(ws, widths)
     last = get_column_letter(len(heads))
+    out = Rows()
     _heading(
-        ws,
+        out,
         last,
         f"评分细则：{fw.name}",
         "评价内容为原文；各等级的评价标准为 iipeval 提出的建议，供评分时参考。",
         sum(widths.values()),
     )
     for c, (name, _) in enumerate(heads, start=1):
-        _cell(ws, 3, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
-    ws.row_dimensions[3].height = row_height([(name, w) for name, w in heads])
+        _cell(out, 3, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    out.height(3, row_height([(name, w) for name, w in heads]))
     r = 4
     for k, (_pid, ind, rule) in enumerate(fw.expert_parts()):
         values = [k + 1, ind.name, rule.label, ind.description, rule.aspect]
@@ -969,11 +963,10 @@ def _rubric_sheet(ws, rs: ReviewSet):
                 f"{name}（{fmt(lo)}-{fmt(hi)}分）：{text}" for name, lo, hi, text in rule.scale()
             ]
         for c, v in enumerate(values, start=1):
-            _cell(ws, r, c, v, align=CENTER if c == 1 else WRAP_TOP)
-        ws.row_dimensions[r].height = row_height(
-            [(str(v), widths[c]) for c, v in enumerate(values, start=1)]
-        )
+            _cell(out, r, c, v, align=CENTER if c == 1 else WRAP_TOP)
+        out.height(r, row_height([(str(v), widths[c]) for c, v in enumerate(values, start=1)]))
         r += 1
+    out.attach(ws)
     ws.freeze_panes = "C4"
     _print(ws, title_rows="3:3")
 
@@ -986,14 +979,8 @@ def fingerprint(parts: list[list], rows: list[list]) -> str:
     return "sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
-class _CleanRows:
-    """Appends rows with characters XML cannot hold replaced visibly (never a crash)."""
-
-    def __init__(self, sheet: Worksheet) -> None:
-        self.sheet = sheet
-
-    def append(self, values: list) -> None:
-        self.sheet.append([clean(v) if isinstance(v, str) else v for v in values])
+#: a _meta cell holding text: applicants' names among them, so text, never a formula
+META_TEXT: Style = (None, None, None, None, "@", None)
 
 
 def _meta_sheet(
@@ -1075,30 +1062,25 @@ def _meta_sheet(
         ("fingerprint", fp),
         ("signature", sign(key, claims) if key else ""),
     ]
-    ws = _CleanRows(ws)
-    ws.append(["iipeval 专家评分表元数据：供程序核对，请勿修改"])
-    for k, v in facts:
-        ws.append([k, v])
-    ws.append([])
-    ws.append(["[parts]", "评分项", "名称", "指标", "评分列", "评语列", "满分", "等级"])
-    for p in part_rows:
-        ws.append(["", *p])
-    ws.append([])
-    ws.append(
-        ["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数哈希", "申报指纹"]
-    )
-    for a in app_rows:
-        ws.append(["", *a])
-    ws.append([])
-    ws.append(["[conflicts]", "声明的回避对象", "对应申报键", "申报单位"])
-    for c in conflicts:
-        ws.append(["", *c])
-    for row in ws.sheet.iter_rows():
-        for c in row:
-            if isinstance(c.value, str):
-                put(c, c.value)  # the meta sheet holds applicants' names: text, never formulas
-                c.number_format = "@"
-    _widths(ws.sheet, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
+    lines = [
+        ["iipeval 专家评分表元数据：供程序核对，请勿修改"],
+        *([k, v] for k, v in facts),
+        [],
+        ["[parts]", "评分项", "名称", "指标", "评分列", "评语列", "满分", "等级"],
+        *(["", *p] for p in part_rows),
+        [],
+        ["[rows]", "行号", "申报键", "申报单位", "子类型", "来源文件", "参数哈希", "申报指纹"],
+        *(["", *a] for a in app_rows),
+        [],
+        ["[conflicts]", "声明的回避对象", "对应申报键", "申报单位"],
+        *(["", *c] for c in conflicts),
+    ]
+    out = Rows()
+    for r, values in enumerate(lines, start=1):
+        for c, v in enumerate(values, start=1):
+            out.put(r, c, v, META_TEXT if isinstance(v, str) else None)
+    out.attach(ws)
+    _widths(ws, {1: 18, 2: 30, 3: 30, 4: 30, 5: 12, 6: 12, 7: 30})
 
 
 # --------------------------------------------------------------------------------------
