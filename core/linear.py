@@ -31,6 +31,8 @@ class ExpertLinear:
     parts: dict[str, str]  # part id → label
     linear: bool = True  # False: the form does not give the engine's total everywhere
     full: dict[str, float] | None = None  # part id → the most an expert may type
+    #: indicator id → its points with every expert part at 0 (the constant, by indicator)
+    zero_points: dict[str, float] | None = None
 
     def total(self, scores: dict[str, float]) -> float:
         return self.constant + sum(c * scores.get(p, 0.0) for p, c in self.coefficients.items())
@@ -42,25 +44,29 @@ def expert_linear(ev: Evaluator, app: Application, framework: str | None = None)
     parts = {pid: f"{ind.name}·{r.label}" for pid, ind, r in fw.expert_parts()}
     full = {pid: r.full for pid, _, r in fw.expert_parts()}
 
-    def total(scores: dict[str, float]) -> float:
-        review = ExpertReview(expert="_", scores=scores)
-        r = ev.score(app, [review], framework=fw_id)
+    def scored(scores: dict[str, float]):
+        r = ev.score(app, [ExpertReview(expert="_", scores=scores)], framework=fw_id)
         if r.total is None:
             raise ValueError("申报数据无法在给定专家评分下得出总分")
-        return r.total
+        return r
+
+    def total(scores: dict[str, float]) -> float:
+        return scored(scores).total
 
     zero = dict.fromkeys(parts, 0.0)
-    constant = total(zero)
+    at_zero = scored(zero)
+    constant = at_zero.total
+    points = {i.id: i.points or 0.0 for i in at_zero.indicators}
     coefficients = {}
     for pid in parts:
         coefficients[pid] = (total({**zero, pid: full[pid]}) - constant) / full[pid]
-    form = ExpertLinear(constant, coefficients, parts, True, full)
+    form = ExpertLinear(constant, coefficients, parts, True, full, points)
     if _affine_by_construction(fw):
         return form
     probes = [{p: f * x for p, x in full.items()} for f in (1.0, 0.5, 0.25)]
     probes += [{**zero, p: full[p] / 2} for p in parts]
     linear = all(abs(total(s) - form.total(s)) <= LINEAR_TOLERANCE for s in probes)
-    return ExpertLinear(constant, coefficients, parts, linear, full)
+    return ExpertLinear(constant, coefficients, parts, linear, full, points)
 
 
 def _affine_by_construction(fw) -> bool:

@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core import __version__, voice
 from iipeval.core.api import Evaluator, Loaded
-from iipeval.core.application import Application, ExpertReview
+from iipeval.core.application import Application
 from iipeval.core.batch import application_key
 from iipeval.core.criteria import Framework
 from iipeval.core.explain import fmt
@@ -179,15 +179,13 @@ def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> 
         linear = expert_linear(ev, app, pending.framework)
     except ValueError as exc:
         raise PanelGenerationError(f"{source}: {exc}") from None
-    zeros = dict.fromkeys((pid for pid, _, _ in eff.framework.expert_parts()), 0.0)
-    zero = ev.score(app, [ExpertReview(expert="_", scores=zeros)], framework=pending.framework)
     return ReviewRow(
         key=application_key(app),
         application=app,
         source=source,
         linear=linear,
         pending=pending,
-        zero_points={i.id: i.points or 0.0 for i in zero.indicators},
+        zero_points=linear.zero_points,
         parameters_hash=eff.hash(),
         subtype_name=pending.subtype_name,
     )
