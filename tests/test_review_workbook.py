@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from support import REPO
+from xlsx_parts import parts
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator, Loaded, load_json
@@ -28,7 +29,15 @@ from iipeval.excel.review_layout import (
     score_columns,
 )
 from iipeval.excel.review_reader import read_review_json, read_review_workbook, read_reviews
-from iipeval.excel.review_workbook import build_workbook, generate_panel, prepare, save_atomic
+from iipeval.excel.review_workbook import (
+    ReviewSet,
+    build_workbook,
+    generate_panel,
+    prepare,
+    prepare_row,
+    save_atomic,
+)
+from iipeval.excel.sheetwrite import Rows
 
 EXAMPLES = REPO / "examples" / "applications"
 
@@ -602,3 +611,55 @@ def test_workbooks_built_in_parallel_are_the_ones_built_in_turn(ev, tmp_path):
         assert not bundle.findings, bundle.findings
         assert bundle.reviews
     assert {f.file for e in record.experts for f in e.forms} == {w.path.name for w in parallel}
+
+
+def test_expert_workbooks_are_what_openpyxl_writes_cell_by_cell(ev, tmp_path, monkeypatch):
+    """The rows of an expert workbook are written as XML directly, and the 定量得分 and
+    _calc rows are shared by every expert of a set: what the expert and a reviewer open
+    must be, part by part, the workbook openpyxl writes cell by cell (values, text that
+    looks like a formula, formulas, styles, merges, validation, conditional formats,
+    protection, defined names, sheet states, _meta and its signature)."""
+    loaded = national_set(ev)
+    unsafe = copy.deepcopy(example("national_2023"))
+    unsafe["applicant"].update(name='=HYPERLINK("x")否决 <&> 公司', credit_code=None)
+    unsafe["items"]["major_safety_incident"] = True  # ruled out: shown in red
+    loaded.append(Loaded("unsafe.json", Submission.model_validate({"application": unsafe})))
+    [rs] = prepare(ev, loaded).values()
+    expert = PanelExpert(id="E01", name="张三", conflicts=["（示例）岳麓工业互联网研究院"])
+    other = PanelExpert(id="E02", name="李四")
+
+    def build(name: str, who: PanelExpert) -> Path:
+        wb = build_workbook(rs, "P1", who, roster=["E01", "E02"], round_id="R1", key=b"k" * 32)
+        save_atomic(wb, tmp_path / name)
+        return tmp_path / name
+
+    streamed = [build("e01.xlsx", expert), build("e02.xlsx", other)]
+    monkeypatch.setattr(Rows, "attach", lambda rows, ws: rows.to_worksheet(ws))
+    monkeypatch.setattr(ReviewSet, "shared", lambda rs, sheet, rows, build: build())
+    reference = [build("e01-ref.xlsx", expert), build("e02-ref.xlsx", other)]
+    for mine, theirs in zip(streamed, reference, strict=True):
+        a, b = parts(mine), parts(theirs)
+        assert a.keys() == b.keys()
+        assert [n for n in a if a[n] != b[n]] == []
+    e01 = openpyxl.load_workbook(streamed[0])
+    names = [c.value for c in e01[SCORES]["B"][FIRST_ROW - 1 :] if c.value]
+    assert "（示例）岳麓工业互联网研究院" not in names  # recused
+    assert '=HYPERLINK("x")否决 <&> 公司' in names
+    assert not read_review_workbook(streamed[0]).findings
+
+
+def test_an_application_is_scored_three_times_for_its_row(ev, monkeypatch):
+    """As submitted, every expert part at 0, every part at its full mark: a national
+    application has 12 expert parts, and none of them costs an engine call of its own."""
+    calls = []
+    score = ev.score
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return score(*args, **kwargs)
+
+    monkeypatch.setattr(ev, "score", counted)
+    row = prepare_row(ev, load_json(EXAMPLES / "national_2023.json"))
+    assert len(row.linear.coefficients) == 12
+    assert len(calls) == 3
+    assert row.zero_points and sum(row.zero_points.values()) == pytest.approx(row.linear.constant)
