@@ -127,6 +127,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
                 issued_suffix=".xlsm" if xlsm else ".xlsx",
                 forms=forms,
                 jobs=jobs or os.cpu_count() or 1,
+                staged=True,
             )
         except PanelGenerationError as exc:
             click.echo(f"错误：{exc}", err=True)

@@ -1155,6 +1155,7 @@ def generate_panel(
     issued_suffix: str = ".xlsx",
     forms: str = "xlsx",
     jobs: int = 1,
+    staged: bool = False,
 ) -> tuple[list[Written], list[str], PanelRecord]:
     """Write one signed workbook per expert into ``outdir``; return what was written, notes,
     and the round's record (with its new key), which the caller keeps for the organiser.
@@ -1164,6 +1165,9 @@ def generate_panel(
     ``issued_suffix`` is the suffix the forms will finally carry (``.xlsm`` when converted);
     ``forms="json"`` issues signed JSON forms (:mod:`iipeval.core.review_form`) instead.
     ``jobs`` > 1 builds the workbooks in that many processes (the same bytes either way).
+    ``staged``: ``outdir`` is a scratch folder whose files the caller commits as a set
+    (``iipeval panel``'s output set), so each workbook is saved as is, not synced to disk
+    and renamed into place on its own.
     """
     outdir = Path(outdir)
     sets = prepare(ev, loaded, framework, jobs)
@@ -1214,7 +1218,7 @@ def generate_panel(
                 recused=[_assignment(e.row) for e in excluded],
             )
         )
-    _in_processes(_write_workbook, ((), workbooks), jobs)
+    _in_processes(_write_workbook, (staged, workbooks), jobs)
     record = PanelRecord(
         round=round_id,
         panel=panel.id,
@@ -1272,7 +1276,10 @@ def _write_workbook(k: int) -> None:
     wb = build_workbook(
         rs, panel_id, expert, rows, excluded, roster, round_id=round_id, key=bytes.fromhex(key)
     )
-    save_atomic(wb, path)
+    if _SHARED[0]:  # staged: the caller's output set makes it durable
+        wb.save(path)
+    else:
+        save_atomic(wb, path)
 
 
 def _assignment(row: ReviewRow) -> Assignment:

@@ -55,6 +55,8 @@ class Rows:
         self.styles: list[Style] = []  # a style's index here is its local id
         self._style_ids: dict[tuple, int] = {}
         self._bounds: list[int] = []  # min row, min column, max row, max column
+        self._template: tuple[list[str | int], list[int]] | None = None  # see sheet_data
+        self._xml: dict[tuple[int, ...], str] = {}  # style ids → <sheetData>
 
     def put(self, row: int, col: int, value=None, style: Style | None = None, *, formula=False):
         """Write ``value`` (text, number or ``None``) at ``row``, ``col`` with ``style``."""
@@ -74,9 +76,13 @@ class Rows:
         self.cells[row, col] = (tail, None if style is None else self._local(style))
         self.values[row, col] = value
         self._extend(row, col, row, col)
+        self._template = None
+        self._xml.clear()
 
     def height(self, row: int, points: float) -> None:
         self.heights[row] = points
+        self._template = None
+        self._xml.clear()
 
     def merge(self, ref: str) -> None:
         """Merge ``ref`` (style the covered cells with :meth:`put` and no value)."""
@@ -113,14 +119,28 @@ class Rows:
         return f"{get_column_letter(c0)}{r0}:{get_column_letter(c1)}{r1}"
 
     def sheet_data(self, wb: Workbook) -> str:
-        """``<sheetData>`` for ``wb``, registering styles in ``wb`` in cell order."""
-        ids: list[str | None] = [None] * len(self.styles)
+        """``<sheetData>`` for ``wb``. Styles are registered in ``wb`` in the order the cells
+        first use them, as openpyxl registers them while it writes; the XML is made once
+        for each set of style ids (every expert's workbook of a set gets the same)."""
+        if self._template is None:
+            self._template = self._make_template()
+        chunks, order = self._template
+        ids = tuple(_register(wb, self.styles[k]) for k in order)
+        xml = self._xml.get(ids)
+        if xml is None:
+            sid = dict(zip(order, map(str, ids), strict=True))
+            xml = self._xml[ids] = "".join(x if type(x) is str else sid[x] for x in chunks)
+        return xml
+
+    def _make_template(self) -> tuple[list[str | int], list[int]]:
+        """The XML as text chunks and local style ids; the ids in order of first use."""
         by_row: dict[int, list] = {}
         for (r, c), cell in sorted(self.cells.items()):
             by_row.setdefault(r, []).append((c, cell))
         for r in self.heights.keys() - by_row.keys():
             by_row[r] = []
-        out = ["<sheetData>"]
+        out: list[str | int] = ["<sheetData>"]
+        order: dict[int, None] = {}
         for r, cells in sorted(by_row.items()):
             h = self.heights.get(r)
             out.append(f'<row r="{r}"' + ("" if h is None else _row_attrs(h)) + ">")
@@ -129,13 +149,11 @@ class Rows:
                     if tail != _EMPTY:  # an empty cell without a style is not written
                         out.append(f'<c r="{get_column_letter(c)}{r}"{tail}')
                     continue
-                sid = ids[local]
-                if sid is None:
-                    sid = ids[local] = str(_register(wb, self.styles[local]))
-                out.append(f'<c r="{get_column_letter(c)}{r}" s="{sid}"{tail}')
+                order.setdefault(local)
+                out += (f'<c r="{get_column_letter(c)}{r}" s="', local, f'"{tail}')
             out.append("</row>")
         out.append("</sheetData>")
-        return "".join(out)
+        return out, list(order)
 
     def merge_cells(self) -> str:
         if not self.merges:
