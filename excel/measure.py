@@ -23,7 +23,12 @@ LINE_HEIGHT, PADDING = 15.0, 6.0
 
 def text_width(text: str) -> float:
     """Width of one line of text in column units."""
-    return sum(WIDE if display_width(c) == 2 else NARROW for c in text)
+    return sum(map(_char_width, text))  # summed in order: the same float as char by char
+
+
+@lru_cache(maxsize=1 << 14)
+def _char_width(c: str) -> float:
+    return WIDE if display_width(c) == 2 else NARROW
 
 
 @lru_cache(maxsize=1 << 16)  # an expert workbook per expert repeats every text

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -136,6 +137,11 @@ class ReviewRow:
     @property
     def errors(self) -> int:
         return sum(f.severity is Severity.error for f in self.pending.findings)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Fingerprint of the data shown, signed in every form that lists the application."""
+        return application_sha256(self.application)
 
 
 @dataclass
@@ -1015,7 +1021,7 @@ def _meta_sheet(
             r.application.subtype or "",
             r.source,
             r.parameters_hash,
-            application_sha256(r.application),
+            r.sha256,
         ]
         for k, r in enumerate(rows)
     ]
@@ -1283,9 +1289,7 @@ def _write_workbook(k: int) -> None:
 
 
 def _assignment(row: ReviewRow) -> Assignment:
-    return Assignment(
-        key=row.key, applicant=row.applicant, application_sha256=application_sha256(row.application)
-    )
+    return Assignment(key=row.key, applicant=row.applicant, application_sha256=row.sha256)
 
 
 __all__ = [

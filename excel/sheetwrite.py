@@ -223,10 +223,18 @@ def _assign(cell, style: Style) -> None:
 
 
 def _register(wb: Workbook, style: Style) -> int:
-    """``style``'s id in ``wb`` (registering it), as ``cell.style_id`` gives it."""
+    """``style``'s id in ``wb`` (registering it), as ``cell.style_id`` gives it. A
+    :class:`Book` remembers it: openpyxl hashes every font, fill and border to find it."""
+    known = getattr(wb, "_style_ids", None)
+    key = tuple(map(id, style))
+    if known is not None and key in known:
+        return known[key][1]
     cell = Cell(wb.worksheets[0])
     _assign(cell, style)
-    return cell.style_id
+    sid = cell.style_id
+    if known is not None:
+        known[key] = (style, sid)  # the style is kept, so its objects' ids stay unique
+    return sid
 
 
 class Book(Workbook):
@@ -236,6 +244,7 @@ class Book(Workbook):
     def __init__(self) -> None:
         super().__init__()
         self._streamed: dict[str, Rows] = {}
+        self._style_ids: dict[tuple, tuple[Style, int]] = {}
 
     def save(self, filename) -> None:
         """``openpyxl.writer.excel.save_workbook``, with the rows written in."""
