@@ -153,7 +153,7 @@ class ReviewSet:
     parameters_hash: str
     parameters_file: str | None
     rows: list[ReviewRow] = field(default_factory=list)
-    _sheets: dict[tuple, Rows] = field(default_factory=dict, repr=False, compare=False)
+    _sheets: dict[tuple, Rows] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def parts(self) -> list[tuple[str, str, str]]:
         return [
