@@ -21,6 +21,7 @@ from iipeval.core.linear import expert_linear
 from iipeval.excel.review_layout import (
     FIRST_ROW,
     HEADER_ROW,
+    QUANT,
     SCORES,
     PanelError,
     PanelExpert,
@@ -644,6 +645,10 @@ def test_expert_workbooks_are_what_openpyxl_writes_cell_by_cell(ev, tmp_path, mo
     e01 = openpyxl.load_workbook(streamed[0])
     names = [c.value for c in e01[SCORES]["B"][FIRST_ROW - 1 :] if c.value]
     assert "（示例）岳麓工业互联网研究院" not in names  # recused
+    for path, shown in ((streamed[0], False), (streamed[1], True)):  # the shared sheet too
+        quant = openpyxl.load_workbook(path)[QUANT]
+        texts = " ".join(str(c.value) for row in quant.iter_rows() for c in row if c.value)
+        assert ("（示例）岳麓工业互联网研究院" in texts) is shown
     assert '=HYPERLINK("x")否决 <&> 公司' in names
     assert not read_review_workbook(streamed[0]).findings
 
