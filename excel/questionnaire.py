@@ -32,8 +32,8 @@ from iipeval.reports.atomic import write_atomic
 from iipeval.reports.safe_text import put
 
 from .review_layout import Panel, PanelExpert, safe_name
-from .review_workbook import _cell as _styled_cell
 from .review_workbook import _print
+from .review_workbook import _sheet_cell as _styled_cell
 from .styles import (
     BODY,
     BOLD,

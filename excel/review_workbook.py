@@ -80,7 +80,7 @@ from .review_layout import (
     file_name,
     score_columns,
 )
-from .sheetwrite import Book, Rows, Style
+from .sheetwrite import Book, Rows, Style, styled_cell
 
 # --------------------------------------------------------------------------------------
 # styles (yellow = type here, grey = computed, as in the application workbook)
@@ -399,6 +399,11 @@ def _cell(out: Rows, row: int, col: int, value=None, *, formula=False, **style) 
     formula injection; characters XML cannot hold are replaced visibly); only
     ``formula=True`` writes a formula, for the program's own."""
     out.put(row, col, value, _style(**style), formula=formula)
+
+
+def _sheet_cell(ws: Worksheet, row: int, col: int, value=None, *, formula=False, **style):
+    """:func:`_cell` on an ordinary openpyxl sheet (the AHP questionnaire's); returns the cell."""
+    return styled_cell(ws, row, col, value, _style(**style), formula=formula)
 
 
 #: a title or a line of text on its own, not in the grid

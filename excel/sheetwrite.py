@@ -32,7 +32,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from iipeval.reports.safe_text import clean
+from iipeval.reports.safe_text import clean, put
 
 #: font, alignment, fill, border, number format, protection (``None``: the default)
 Style = tuple
@@ -176,6 +176,19 @@ class Rows:
                 _assign(cell, self.styles[local])
         for r, h in self.heights.items():
             ws.row_dimensions[r].height = h
+
+
+def styled_cell(ws: Worksheet, row: int, col: int, value=None, style=None, *, formula=False):
+    """One cell of an ordinary openpyxl sheet, written as :meth:`Rows.put` writes it (a
+    string is text unless ``formula``) and styled with ``style``; returns the cell."""
+    cell = ws.cell(row=row, column=col)
+    if value is not None and not formula:
+        put(cell, value)
+    elif value is not None:
+        cell.value = value
+    if style is not None:
+        _assign(cell, style)
+    return cell
 
 
 def _text(value: str) -> str:
