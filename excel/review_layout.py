@@ -38,7 +38,7 @@ from iipeval.core.errors import describe, read_toml
 
 #: Bump when cells or the meta sheet move in a way an older reader would misread.
 #: Version 2 adds the round, each application's fingerprint and the signature.
-WORKBOOK_VERSION = 2
+WORKBOOK_VERSION = 3  # 3: each part's 满分 and 等级 are signed with it
 FORMAT = "iipeval.review-workbook"
 
 GUIDE, SCORES, QUANT, RUBRIC, CALC, META = "说明", "评分", "定量得分", "评分细则", "_calc", "_meta"

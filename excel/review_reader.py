@@ -266,9 +266,17 @@ def _claims(meta: _Meta, version: int, plan: _Plan) -> dict[str, Any]:
         framework=meta.fact("framework"),
         parameters_hash=meta.fact("parameters_hash"),
         layout={"sheet": plan.sheet, "header_row": plan.header_row, "key_col": plan.key_col},
-        parts=[[p.id, p.label, p.score_col, p.comment_col] for p in plan.parts],
+        parts=[_part_claim(p, version) for p in plan.parts],
         rows=[[_int(r[0]), _text(r[1]), _text(r[6]) if len(r) > 6 else ""] for r in meta.rows],
     )
+
+
+def _part_claim(p: _Part, version: int) -> list:
+    """A part as the signature covers it; from version 3 its 满分 and 等级 too."""
+    claim: list = [p.id, p.label, p.score_col, p.comment_col]
+    if version >= 3:
+        claim += [p.scale.full, list(p.scale.grades)]
+    return claim
 
 
 def _scores_grid(

@@ -1040,7 +1040,8 @@ def _meta_sheet(
         framework=fw.id,
         parameters_hash=rs.parameters_hash,
         layout={"sheet": SCORES, "header_row": HEADER_ROW, "key_col": cols.key},
-        parts=[[p[0], p[1], p[3], p[4]] for p in part_rows],
+        # the scale is signed too: an expert who widens 满分 in _meta breaks the signature
+        parts=[[p[0], p[1], p[3], p[4], float(p[5]), json.loads(p[6])] for p in part_rows],
         rows=[[a[0], a[1], a[6]] for a in app_rows],
     )
     declared = list(expert.conflicts)

@@ -23,7 +23,7 @@ from test_panel_integrity import meta_rows
 from iipeval.core.api import Loaded
 from iipeval.core.application import Submission
 from iipeval.core.batch import score_batch
-from iipeval.core.panel_record import RecordError, load_record
+from iipeval.core.panel_record import RecordError, load_record, sign
 from iipeval.core.review_entry import PartScale, check_entry
 from iipeval.excel.review_layout import META, SCORES, Panel, PanelExpert
 from iipeval.excel.review_reader import read_reviews
@@ -223,11 +223,9 @@ def test_dropping_the_scale_from_a_json_form_breaks_its_signature(ev, rounds, tm
     assert all(p.experts == {"E02": 12, "E03": 14} for p in panels.values())
 
 
-def test_widening_the_scale_in_a_workbooks_meta_still_counts_nothing_beyond_the_full_mark(
-    ev, rounds, tmp_path
-):
-    """The workbook's ``_meta`` scale is not signed (the writer signs parts and columns
-    only); the engine checks every entry against the set's own scale once more."""
+def test_widening_the_scale_in_a_workbooks_meta_breaks_its_signature(ev, rounds, tmp_path):
+    """From workbook version 3 each part's 满分 and 等级 are signed: an expert who raises
+    满分 to 200 in ``_meta`` to get 120 accepted has the whole form refused."""
     folder, record = rounds["xlsx"]
     filled = fill(folder, "xlsx", {"E01": 120, "E02": 12, "E03": 14}, tmp_path / "x")
     e01 = next(filled.glob("review_*E01.xlsx"))
@@ -236,8 +234,35 @@ def test_widening_the_scale_in_a_workbooks_meta_still_counts_nothing_beyond_the_
         if row[1].value == PART:
             row[6].value = 200  # 满分
     wb.save(e01)
-    assert read(filled, "xlsx")[0].findings == []
+    assert read(filled, "xlsx")[0].findings == []  # the reader alone cannot tell
     findings, panels = scored(ev, filled, "xlsx", record)
+    assert [f.file for f in findings if f.code == "review_signature"] == [str(e01)]
+    assert all(p.experts == {"E02": 12, "E03": 14} for p in panels.values())
+
+
+def test_a_version_2_workbook_still_verifies_and_the_engine_checks_its_scale(ev, rounds, tmp_path):
+    """Forms issued before the scale was signed keep verifying (rounds under way); the
+    engine checks every entry against the set's own scale once more."""
+    folder, record = rounds["xlsx"]
+    filled = fill(folder, "xlsx", {"E01": 120, "E02": 12, "E03": 14}, tmp_path / "x")
+    for form in filled.glob("review_*.xlsx"):
+        wb = openpyxl.load_workbook(form)
+        for row in wb[META].iter_rows():
+            if row[0].value == "workbook_version":
+                row[1].value = 2
+        wb.save(form)
+    key = bytes.fromhex(record.key)
+    for form in filled.glob("review_*.xlsx"):
+        bundle = read_reviews(form)
+        wb = openpyxl.load_workbook(form)
+        for row in wb[META].iter_rows():
+            if row[0].value == "signature":
+                row[1].value = sign(key, bundle.claims)
+            if form.name.endswith("E01.xlsx") and row[1].value == PART:
+                row[6].value = 200  # unsigned in version 2
+        wb.save(form)
+    findings, panels = scored(ev, filled, "xlsx", record)
+    assert "review_signature" not in [f.code for f in findings]
     assert "bad_expert_score" in [f.code for f in findings]
     assert all(p.experts == {"E02": 12, "E03": 14} for p in panels.values())
 
