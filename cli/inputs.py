@@ -13,7 +13,7 @@ from pathlib import Path
 
 from iipeval.core.panel_record import RECORD_NAME
 from iipeval.excel.intake import SUFFIXES
-from iipeval.reports.atomic import TEMP_PREFIX
+from iipeval.present.atomic import TEMP_PREFIX
 
 
 def _wanted(f: Path) -> bool:

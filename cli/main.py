@@ -25,7 +25,7 @@ import click
 
 if TYPE_CHECKING:
     from iipeval.core.api import Evaluator
-    from iipeval.reports import atomic
+    from iipeval.present import atomic
 
 # The core (pydantic models, plugins), openpyxl and the command modules are imported when a
 # command runs, not before: ``iipeval --help`` and a mistyped option answer at once, and the
@@ -243,7 +243,7 @@ def output_set(
     that fails afterwards (disk full) exits 4. The previous outputs stay as they were.
     ``directory`` is the output folder when the targets' names are known only later.
     """
-    from iipeval.reports import atomic
+    from iipeval.present import atomic
 
     from . import inputs
 
@@ -332,8 +332,14 @@ def validate(files, framework, fmt, return_to, deadline) -> None:
     if fmt == "json":
         click.echo(render.dumps({"files": rows}))
     else:
+        from iipeval.core.voice import item_labels
+
+        labels = {}
         for r in results:
-            render.echo(render.validation_text(r))
+            fw = getattr(r, "framework", None)  # a file that could not be read has none
+            if fw is not None and fw not in labels:
+                labels[fw] = item_labels(ev.effective(fw).framework)
+            render.echo(render.validation_text(r, labels.get(fw, {}).get))
     if return_to:  # 补正 returns: cli/round.py
         from .round import write_returns
 

@@ -10,10 +10,12 @@ import click
 
 from iipeval.core import voice
 from iipeval.core.criteria import Framework
-from iipeval.core.explain import STATUS_LABELS, fmt
+from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.results import Rejected, Result
-from iipeval.core.text import cap, display_width
-from iipeval.reports.view import panel_check_text
+from iipeval.core.text import cap, display_width, fmt
+from iipeval.present.view import panel_check_text
+
+ItemLabel = voice.ItemLabel
 
 CN_NUMERALS = "一二三四五六七八九十"
 
@@ -176,7 +178,8 @@ def framework_text(fw: Framework, plugin: str) -> str:
     return "\n".join(lines)
 
 
-def result_text(r: Result) -> str:
+def result_text(r: Result, label: ItemLabel | None = None) -> str:
+    """One application's score card; ``label`` names data items in Chinese."""
     lines = [f"━━ {cap(r.applicant)} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
     if r.subtype:
         lines[-1] += f"（{r.subtype_name}）"
@@ -228,7 +231,7 @@ def result_text(r: Result) -> str:
     if r.findings:
         lines.append("")
         lines.append("问题清单：")
-        lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False))
+        lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False, label=label))
     lines.append("")
     lines.append(f"参数哈希：{r.provenance.parameters_hash}")
     return "\n".join(lines)
@@ -245,13 +248,13 @@ def _group_chain(r: Result, group_id: str) -> list:
     return chain[::-1]
 
 
-def rejected_text(r: Rejected) -> str:
+def rejected_text(r: Rejected, label: ItemLabel | None = None) -> str:
     lines = [f"━━ {r.source}：无法评分 ━━"]
-    lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False))
+    lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, group=False, label=label))
     return "\n".join(lines)
 
 
-def validation_text(r: Result | Rejected) -> str:
+def validation_text(r: Result | Rejected, label: ItemLabel | None = None) -> str:
     """符合性审查 of one input: passed or not, the 否决项 it already shows, every finding."""
     ok = not isinstance(r, Rejected) and r.accepted
     n = len(r.findings)
@@ -259,7 +262,9 @@ def validation_text(r: Result | Rejected) -> str:
     lines = [head]
     if not isinstance(r, Rejected) and r.excluded:
         lines.append(f"  [{voice.EXCLUDED}] {voice.excluded_reason(r.exclusions)}")
-    lines.extend(f"  {x}" for x in voice.finding_lines(r.findings, with_file=False, group=False))
+    lines.extend(
+        f"  {x}" for x in voice.finding_lines(r.findings, with_file=False, group=False, label=label)
+    )
     return "\n".join(lines)
 
 
@@ -267,16 +272,24 @@ def batch_text(batch) -> str:
     """One application: its full score card. Several: the rankings and what went wrong."""
     blocks = []
     if len(batch.standings) == 1:
-        blocks.append(result_text(batch.result(batch.standings[0].source)))
+        r = batch.result(batch.standings[0].source)
+        blocks.append(result_text(r, _labels(batch, r.framework)))
     else:
         for ranking in batch.rankings:
             blocks.append(ranking_text(ranking))
-    blocks.extend(rejected_text(r) for r in batch.rejected)
+    blocks.extend(rejected_text(r, _labels(batch, None)) for r in batch.rejected)
     if batch.findings:
         lines = [f"批次问题（{voice.counts_text(batch.findings)}）："]
-        lines.extend(f"  {x}" for x in voice.finding_lines(batch.findings, group=False))
+        lines.extend(
+            f"  {x}" for x in voice.finding_lines(batch.findings, group=False, label=_labels(batch))
+        )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _labels(batch, framework: str | None = None) -> ItemLabel:
+    """Data items named in Chinese, by ``framework``'s labels (``None``: any set's)."""
+    return lambda item: batch.item_label(framework, item)
 
 
 RANKING_HEADER = ("名次", "申报单位", "总分", "等级", "推荐意见")
@@ -322,10 +335,10 @@ def batch_summary(batch, targets) -> str:
     problems = "，".join(f"{w} {n} 条" for w, n in counts if n)
     problems = f"{problems}（逐条见输出文件的“问题清单”）" if problems else "无"
     blocks = [ranking_text(r, SUMMARY_TOP) for r in batch.rankings]
-    blocks.extend(rejected_text(r) for r in batch.rejected)
+    blocks.extend(rejected_text(r, _labels(batch, None)) for r in batch.rejected)
     if batch.findings:
         lines = [f"批次问题（{voice.counts_text(batch.findings)}）："]
-        lines.extend(f"  {x}" for x in voice.finding_lines(batch.findings))
+        lines.extend(f"  {x}" for x in voice.finding_lines(batch.findings, label=_labels(batch)))
         blocks.append("\n".join(lines))
     blocks.append(
         "\n".join(

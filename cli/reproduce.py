@@ -71,7 +71,7 @@ def input_records(command: dict) -> list:
 def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, records: list):
     """``writers`` with the manifest added last: each output's SHA-256 is taken from the
     file its writer filled, and the manifest records them (the set's one atomic commit puts
-    them all in place together, :class:`iipeval.reports.atomic.OutputSet`)."""
+    them all in place together, :class:`iipeval.present.atomic.OutputSet`)."""
     from iipeval.core import __version__
     from iipeval.core import manifest as m
 

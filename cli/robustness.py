@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from iipeval.core.text import fmt
+
 from .main import cli, evaluator
 from .score import scored_batch
 
@@ -52,7 +54,7 @@ def summary(analysis: Robustness, out: Path) -> str:
     for g in analysis.groups:
         head = g.framework_name + (f"（{g.subtype_name}）" if g.subtype_name else "")
         if g.set_unchanged is not None:
-            p = f"推荐名单不变的概率 {100 * g.set_unchanged:.1f}%（标准误 {100 * g.set_unchanged_se:.2f}）"
+            p = f"推荐名单不变的概率 {fmt(100 * g.set_unchanged, 1)}%（标准误 {fmt(100 * g.set_unchanged_se)}）"
         else:
             p = "未设推荐名额"
         crossing = [x.label for x in g.leave_one_out if any("推荐名单" in c for c in x.changes)]
@@ -61,7 +63,9 @@ def summary(analysis: Robustness, out: Path) -> str:
         cal = f"；评分提示：{'、'.join(flagged)}" if flagged else ""
         lines.append(f"{head}：{len(g.applicants)} 份参与排名，{p}{loo}{cal}")
     how = "均匀" if s.method == "uniform" else "狄利克雷"
-    lines.append(f"抽样 {s.draws:,} 次（{how}），扰动 S={s.spread:g}，种子 {s.seed}；已写出：{out}")
+    lines.append(
+        f"抽样 {s.draws:,} 次（{how}），扰动 S={fmt(s.spread, 3)}，种子 {s.seed}；已写出：{out}"
+    )
     return "\n".join(lines)
 
 
@@ -131,7 +135,7 @@ def robustness(
     jobs,
 ) -> None:
     """分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。"""
-    from iipeval.reports import atomic
+    from iipeval.present import atomic
 
     out = Path(output)
     suffix = out.suffix.lower()

@@ -63,7 +63,7 @@ def write_returns(
 ) -> list[Path]:
     """Write one return per application with errors, and the 补正清单; return the paths."""
     from iipeval.excel import returns
-    from iipeval.reports import atomic
+    from iipeval.present import atomic
 
     folders = {Path(r.source).resolve().parent for r in results}
     if directory.resolve() in folders:  # returns mixed with submissions would be read as such
@@ -161,7 +161,7 @@ def verification(files, output) -> None:
     """调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。"""
     from iipeval.core.batch import application_key
     from iipeval.excel import verification as sheet
-    from iipeval.reports import atomic
+    from iipeval.present import atomic
 
     ev = evaluator()
     paths = inputs.expand(files)
@@ -322,7 +322,8 @@ def compare(old, new, fmt, output, force) -> None:
     """
     from iipeval.core.compare import compare as run
     from iipeval.core.compare import comparison_json
-    from iipeval.reports import atomic, compare_report
+    from iipeval.present import atomic
+    from iipeval.reports import compare_report
 
     ev = evaluator()
     before, after = _versions([old], ev), _versions([new], ev)

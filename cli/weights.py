@@ -96,7 +96,7 @@ def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, forc
     """为评审组每位专家生成层次分析法（AHP）两两比较调查表（.xlsx，含实时一致性检验）。"""
     from iipeval.excel.questionnaire import generate
     from iipeval.excel.review_layout import PanelError, load_panel
-    from iipeval.reports.atomic import OutputExists
+    from iipeval.present.atomic import OutputExists
 
     fw = registered(evaluator(), framework_id).framework
     st = subtype_id(fw, subtype)

@@ -124,7 +124,7 @@ def refuse_existing(path: str | None, force: bool) -> None:
 
 
 def write_output(path: str, text: str, force: bool) -> None:
-    from iipeval.reports.atomic import OutputError, write_atomic
+    from iipeval.present.atomic import OutputError, write_atomic
 
     try:
         write_atomic(Path(path), lambda tmp: Path(tmp).write_text(text, "utf-8"), force=force)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .application import ExpertReview
-from .explain import fmt
 from .findings import Finding, Severity
 from .params import AggregationPolicy
 from .rules import Expert, PanelScore
+from .text import fmt
 
 
 def to_score(value: float | str, policy: AggregationPolicy, rule: Expert | None = None) -> float:

@@ -32,6 +32,7 @@ from .results import PanelCheck, RefusedReview, Rejected, Result
 from .spool import ResultSpool
 from .verification import Verification
 from .verification import apply as verify
+from .voice import item_labels
 
 
 @dataclass
@@ -179,10 +180,15 @@ class Batch(BaseModel):
 
     def item_label(self, framework: str | None, item: str | None) -> str | None:
         """The Chinese label of a data item (``devices_mobile`` → 行走设备连接数量); the id
-        itself when the set does not know it (an applicant's stray key)."""
+        itself when the set does not know it (an applicant's stray key). With no
+        ``framework`` (a finding about the batch), the first set that knows the item."""
         if item is None:
             return None
-        return self._item_labels.get(framework or "", {}).get(item, item)
+        if framework is None:
+            sets = sorted(self._item_labels)  # deterministic: the same text every run
+            known = (self._item_labels[fw][item] for fw in sets if item in self._item_labels[fw])
+            return next(known, item)
+        return self._item_labels.get(framework, {}).get(item, item)
 
     @property
     def standings(self) -> list[Standing]:
@@ -328,9 +334,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         parameters_origin=ev.params.origin,
     )
     for fw_id in {fw for fw, _ in groups}:
-        batch._item_labels[fw_id] = {
-            i.id: i.label for i in ev.effective(fw_id, None).framework.items
-        }
+        batch._item_labels[fw_id] = item_labels(ev.effective(fw_id, None).framework)
     return batch
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .aggregation import aggregate
 from .application import Application, ExpertReview
 from .criteria import Indicator
-from .explain import Explanation, fmt
+from .explain import Explanation
 from .findings import Finding, Severity, has_errors
 from .params import Effective
 from .results import (
@@ -29,6 +29,7 @@ from .results import (
     Result,
 )
 from .rules import PanelScore, RuleContext
+from .text import fmt
 from .validation import ApplicationView, PluginValidator, credit_code_problem, validate
 
 

@@ -37,14 +37,3 @@ class Explanation(BaseModel):
             head = f"〔{c.label or c.id}〕" if (c.label or c.id) else ""
             parts.append(head + c.flat_text())
         return "；".join(parts)
-
-
-def fmt(x: float | int | None, digits: int = 2) -> str:
-    """Format a number the way a reviewer reads it: no trailing zeros, thousands commas."""
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return "是" if x else "否"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.{digits}f}".rstrip("0").rstrip(".")

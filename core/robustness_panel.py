@@ -13,10 +13,10 @@ import dataclasses
 import numpy as np
 from pydantic import BaseModel
 
-from .explain import fmt
 from .params import AggregationPolicy
 from .ranking import Standing, rank
 from .robustness_data import Group, RobustnessSettings
+from .text import fmt
 
 POLICY_LABELS: dict[str, str] = {
     "current": "现行规则",

@@ -8,6 +8,7 @@ marker that says how long it was.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 #: Characters echoed of one text before it is cut (an applicant's name is under 100).
@@ -49,3 +50,24 @@ def display_width(text: str) -> int:
     The one measure of text width: the terminal pads its tables with it and the
     workbooks size their columns from it."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fmt(x: float | int | None, digits: int = 2, *, grouped: bool = True) -> str:
+    """A number as every front end writes it: at most ``digits`` decimals, no trailing
+    zeros, thousands commas (``1,234.5``); ``—`` when there is none, 是/否 for a flag.
+
+    The one number-to-text rule: the terminal, the Excel functions and buttons, the
+    workbooks and the explanations core writes all call it, so one total never reads
+    85.9 in one place and 85.90 in another. ``grouped=False`` drops the commas for text
+    that is data rather than reading (a CSV field, which a spreadsheet must parse)."""
+    if x is None:
+        return "—"
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if not math.isfinite(x):
+        return "—"
+    comma = "," if grouped else ""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):{comma}}"
+    text = f"{x:{comma}.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

@@ -13,11 +13,11 @@ from typing import Any
 
 from .application import Applicant, Application, NotApplicable
 from .criteria import DataItem, Framework
-from .explain import fmt
 from .findings import Finding, Severity
 from .normalize import read_number
 from .rules import Answer
 from .rules.base import MISSING
+from .text import fmt
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from .application import NotApplicable
-from .explain import Explanation, fmt
+from .explain import Explanation
 from .findings import Finding, Severity
+from .text import fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Loaded

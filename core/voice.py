@@ -7,10 +7,17 @@ place. Every front end takes its wording from here, so changing one phrasing is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from .explain import fmt
 from .findings import SEVERITY_LABELS, Finding, Severity
+from .text import fmt
+
+if TYPE_CHECKING:
+    from .criteria import Framework
+
+#: data-item id → its Chinese label (``None``: show the id)
+ItemLabel = Callable[[str], str | None]
 
 #: the order severities are counted and listed in
 SEVERITY_ORDER = (Severity.error, Severity.warning, Severity.notice)
@@ -33,14 +40,28 @@ def severity_label(severity: Severity | str) -> str:
     return SEVERITY_LABELS[Severity(severity)]
 
 
-def finding_line(f: Finding, *, with_file: bool = True) -> str:
-    """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line."""
-    where = f.where(with_file=with_file)
+def item_labels(framework: Framework) -> dict[str, str]:
+    """Data-item id → the Chinese label a person reads (``devices_mobile`` → 行走设备连接数量):
+    JSON keys are for files, never for what the terminal or a workbook says."""
+    return {i.id: i.label for i in framework.items}
+
+
+def finding_line(f: Finding, *, with_file: bool = True, label: ItemLabel | None = None) -> str:
+    """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line. A finding with no
+    cell is placed by its data item, named by ``label`` (its Chinese name, never the JSON
+    key), unless the message already names it: each thing is said once."""
+    name = (label(f.item) if label and f.item else None) or f.item
+    said = name is not None and name in f.message
+    where = f.where(name, with_file=with_file, with_item=not said)
     return " ".join(x for x in (f"[{severity_label(f.severity)}]", where, f.message) if x)
 
 
 def finding_lines(
-    findings: Sequence[Finding], *, with_file: bool = True, group: bool = True
+    findings: Sequence[Finding],
+    *,
+    with_file: bool = True,
+    group: bool = True,
+    label: ItemLabel | None = None,
 ) -> list[str]:
     """Each finding on its line; a warning or notice repeated more than
     :data:`GROUP_AFTER` times (one outlier expert: forty 需复议) is shown by its first
@@ -56,12 +77,12 @@ def finding_lines(
         key = (f.severity, f.code)
         group = by_code[key]
         if not grouped or len(group) <= GROUP_AFTER or f.severity is Severity.error:
-            lines.append(finding_line(f, with_file=with_file))
+            lines.append(finding_line(f, with_file=with_file, label=label))
             continue
         if key in shown:
             continue
         shown.add(key)
-        lines.extend(finding_line(g, with_file=with_file) for g in group[:GROUP_AFTER])
+        lines.extend(finding_line(g, with_file=with_file, label=label) for g in group[:GROUP_AFTER])
         lines.append(
             f"[{severity_label(f.severity)}] ……同类问题另有{len(group) - GROUP_AFTER}条"
             f"（共{len(group)}条）"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from iipeval.core.criteria import DataItem
-from iipeval.core.explain import fmt
+from iipeval.core.text import fmt
 
 from .layout import item_hint
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from iipeval.core.criteria import DataItem, Framework, Indicator, Subtype
-from iipeval.core.explain import fmt
+from iipeval.core.text import fmt
 
 #: Bump when the placement of cells or the meta sheet changes in a way an old reader
 #: could misread. The reader refuses workbooks newer than itself and reads older ones

@@ -33,9 +33,12 @@ from iipeval.core.batch import score_batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.results import Rejected, Result
+from iipeval.core.text import fmt
+from iipeval.present import outputs
+from iipeval.present.atomic import OutputError, write_atomic
 
 from .reader import read_source
-from .session import cell_text, evaluator, total_row
+from .session import cell_text, session_evaluator, total_row
 from .sources import BookSource, book_name
 
 CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
@@ -71,7 +74,7 @@ class Outcome:
 
 def load_book(book: Any, ev: Evaluator | None = None) -> Loaded:
     """The open workbook as the reader sees a file: same findings, same cells."""
-    return read_source(BookSource(book), ev or evaluator())
+    return read_source(BookSource(book), ev or session_evaluator())
 
 
 def _counts(findings: list[Finding]) -> str:
@@ -125,7 +128,7 @@ def _widths(ws: Any, widths: list[float]) -> None:
 
 def check_book(book: Any, ev: Evaluator | None = None) -> Outcome:
     """校验本表: read and validate the open workbook, list the findings in 校验结果."""
-    ev = ev or evaluator()
+    ev = ev or session_evaluator()
     loaded = load_book(book, ev)
     result = ev.score_loaded(loaded)
     findings = list(result.findings)
@@ -161,7 +164,7 @@ def check_book(book: Any, ev: Evaluator | None = None) -> Outcome:
 
 def score_book(book: Any, ev: Evaluator | None = None) -> Outcome:
     """计算得分: score the open workbook and write 评分结果 with a chart of the dimensions."""
-    ev = ev or evaluator()
+    ev = ev or session_evaluator()
     result = ev.score_loaded(load_book(book, ev))
     ws = _sheet(book, SCORE_SHEET)
     if isinstance(result, Rejected):
@@ -193,7 +196,7 @@ def score_book(book: Any, ev: Evaluator | None = None) -> Outcome:
     _widths(ws, [22, 30, 10, 10, 12, 12, 12, 90])
     _chart(ws, dim_top, n_dims)
     label, total, _ = total_row(result)
-    return Outcome(f"评分完成：{label}{total:.2f}", sheet=SCORE_SHEET, findings=result.findings)
+    return Outcome(f"评分完成：{label}{fmt(total)}", sheet=SCORE_SHEET, findings=result.findings)
 
 
 def _score_rows(book: Any, result: Result) -> tuple[list[list[Any]], int]:
@@ -271,10 +274,10 @@ def report_book(
 ) -> Outcome:
     """生成评分报告: the results workbook of this application, written atomically beside
     the workbook. An existing report is replaced only when ``overwrite`` is true, or when
-    ``overwrite`` is ``None`` and the user answers 是 in Excel's message box."""
-    from iipeval.reports import atomic, results_workbook
-
-    ev = ev or evaluator()
+    ``overwrite`` is ``None`` and the user answers 是 in Excel's message box. The
+    workbook is the one :mod:`iipeval.reports` writes, found through
+    :mod:`iipeval.present.outputs` (excel does not import the reports)."""
+    ev = ev or session_evaluator()
     target = report_path(book)
     if target.exists():
         if overwrite is None:
@@ -287,12 +290,11 @@ def report_book(
     batch = score_batch(ev, [load_book(book, ev)])
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
     try:
-        atomic.write_atomic(
-            target,
-            lambda tmp: results_workbook.write_results_workbook(batch, tmp, generated_at=when),
-            force=bool(overwrite),
+        write = outputs.writer(outputs.RESULTS_WORKBOOK)
+        write_atomic(
+            target, lambda tmp: write(batch, tmp, generated_at=when), force=bool(overwrite)
         )
-    except atomic.OutputError as exc:
+    except (OutputError, outputs.NoWriter) as exc:
         raise MacroError(str(exc)) from None
     findings = [f for r in [*batch.results, *batch.rejected] for f in r.findings]
     return Outcome(f"已生成评分报告：{target}", path=target, findings=findings)
@@ -305,7 +307,7 @@ def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def run(macro, book: Any) -> Outcome | None:
+def run_button(macro, book: Any) -> Outcome | None:
     """Run one macro for a button: activate its sheet, report in the status bar, and show
     any problem in a message box (a readable sentence, not a traceback)."""
     app = getattr(book, "app", None)
@@ -343,17 +345,17 @@ def _caller() -> Any:
 
 def check_caller() -> None:
     """Button 校验本表 (``RunPython``)."""
-    run(check_book, _caller())
+    run_button(check_book, _caller())
 
 
 def score_caller() -> None:
     """Button 计算得分 (``RunPython``)."""
-    run(score_book, _caller())
+    run_button(score_book, _caller())
 
 
 def report_caller() -> None:
     """Button 生成评分报告 (``RunPython``)."""
-    run(report_book, _caller())
+    run_button(report_book, _caller())
 
 
 __all__ = [
@@ -368,7 +370,7 @@ __all__ = [
     "report_book",
     "report_caller",
     "report_path",
-    "run",
+    "run_button",
     "score_book",
     "score_caller",
 ]

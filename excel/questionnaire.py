@@ -27,9 +27,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from iipeval.core import __version__
 from iipeval.core.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
 from iipeval.core.criteria import Framework
+from iipeval.present.atomic import write_atomic
+from iipeval.present.cell_text import put
 from iipeval.present.xlsx import pin_zip
-from iipeval.reports.atomic import write_atomic
-from iipeval.reports.safe_text import put
 
 from .review_layout import Panel, PanelExpert, safe_name
 from .review_workbook import _print
@@ -530,7 +530,7 @@ def generate(
     if not force:
         existing = [str(p) for p, _ in targets if p.exists()]
         if existing:
-            from iipeval.reports.atomic import OutputExists
+            from iipeval.present.atomic import OutputExists
 
             raise OutputExists(f"调查表已存在：{'、'.join(existing)}；如需覆盖，请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Finding, Severity
+from iipeval.present.cell_text import put
 from iipeval.present.xlsx import pin_zip
-from iipeval.reports.safe_text import put
 
 from . import styles
 from .measure import row_height

@@ -34,7 +34,6 @@ from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.application import Application
 from iipeval.core.batch import application_key
 from iipeval.core.criteria import Framework
-from iipeval.core.explain import fmt
 from iipeval.core.findings import Severity
 from iipeval.core.linear import ExpertLinear, expert_linear
 from iipeval.core.panel_record import (
@@ -52,9 +51,10 @@ from iipeval.core.results import Rejected, Result
 from iipeval.core.review_entry import part_scales
 from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
+from iipeval.core.text import fmt
+from iipeval.present.atomic import write_atomic
+from iipeval.present.view import place
 from iipeval.present.xlsx import print_a4
-from iipeval.reports.atomic import write_atomic
-from iipeval.reports.view import place
 
 from .measure import row_height
 from .review_layout import (

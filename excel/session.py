@@ -10,13 +10,13 @@ from typing import Any
 from iipeval.core import voice
 from iipeval.core.api import Evaluator
 from iipeval.core.results import Result
-from iipeval.reports.safe_text import clean as xml_clean
-from iipeval.reports.safe_text import csv_field
+from iipeval.core.text import fmt
+from iipeval.present.cell_text import cell_safe, csv_field
 
 _EVALUATOR: Evaluator | None = None
 
 
-def evaluator() -> Evaluator:
+def session_evaluator() -> Evaluator:
     """The module's one evaluator: plugins load on the first call, then stay loaded."""
     global _EVALUATOR
     if _EVALUATOR is None:
@@ -33,7 +33,7 @@ def use_evaluator(ev: Evaluator | None) -> None:
 def cell_text(value: Any) -> Any:
     """A value safe to hand to a cell: text never starts a formula, nor breaks the file."""
     if isinstance(value, str):
-        return csv_field(xml_clean(value))
+        return csv_field(cell_safe(value))
     return value
 
 
@@ -42,7 +42,7 @@ def total_row(result: Result) -> tuple[str, float | None, str]:
     far, labelled 暂定 with how many points are still open."""
     if result.provisional:
         return (
-            f"总分（暂定，不含待专家评分的{result.pending_points:g}分）",
+            f"总分（暂定，不含待专家评分的{fmt(result.pending_points)}分）",
             result.secured,
             voice.pending_total(result.secured, result.pending_points),
         )

@@ -32,7 +32,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from iipeval.reports.safe_text import clean, put
+from iipeval.present.cell_text import cell_safe, put
 
 #: font, alignment, fill, border, number format, protection (``None``: the default)
 Style = tuple
@@ -44,7 +44,7 @@ class Rows:
     """The cells of one sheet as they will be written: built once, written anywhere.
 
     Strings are always text (never a formula, with characters XML cannot hold replaced
-    visibly, as :func:`iipeval.reports.safe_text.put` writes them); only ``formula=True``
+    visibly, as :func:`iipeval.present.cell_text.put` writes them); only ``formula=True``
     writes a formula, for the program's own."""
 
     def __init__(self) -> None:
@@ -71,7 +71,7 @@ class Rows:
             value = value if math.isfinite(value) else None
             tail = _EMPTY if value is None else f' t="n"><v>{safe_string(value)}</v></c>'
         else:
-            value = clean(str(value))
+            value = cell_safe(str(value))
             tail = _text(value)
         self.cells[row, col] = (tail, None if style is None else self._local(style))
         self.values[row, col] = value

@@ -17,7 +17,7 @@ Excel's calling conventions, which the tests reproduce exactly:
 
 Every string that came from an applicant is returned neutralised: text starting with
 ``= + - @``, a tab or a carriage return gets a leading apostrophe, as in the reports'
-CSV (:mod:`iipeval.reports.safe_text`), so a copied result never becomes a formula.
+CSV (:mod:`iipeval.present.cell_text`), so a copied result never becomes a formula.
 
 The three ``iipeval_*_book`` subs are the buttons' macros (:mod:`.macros`) made available
 as Excel macros too: after 导入函数 they appear in the macro list (Alt+F8).
@@ -53,7 +53,7 @@ from .layout import (
     plan,
 )
 from .reader import read_source
-from .session import cell_text, evaluator, total_row, use_evaluator
+from .session import cell_text, session_evaluator, total_row, use_evaluator
 from .sources import BookSource, GridsSource, book_name, normal_grid, normal_value
 from .structure import column_index, value_at
 
@@ -166,7 +166,7 @@ def _item_pairs(fw: Framework, ind: Indicator, items: Any, values: Any) -> list[
 
 
 def _score_indicator(set_id, indicator, items, values, subtype):
-    ev = evaluator()
+    ev = session_evaluator()
     fw = _framework(ev, set_id)
     ind = _indicator(fw, indicator)
     answers: dict[str, Any] = {}
@@ -263,7 +263,7 @@ def _load(info: Any, data: Any, set_id: Any, caller: Any) -> Loaded:
     The slot map comes from the calling workbook's hidden ``_meta`` sheet; without one
     (the function called from another workbook) from the criteria set named by ``set_id``.
     """
-    ev = evaluator()
+    ev = session_evaluator()
     book = _book_of(caller)
     live = BookSource(book) if book is not None else None
     slot_map = _book_map(live) if live is not None else None
@@ -352,7 +352,7 @@ def _score_table(result: Result | Rejected) -> list[list[Any]]:
 def iipeval_sets():
     """已加载的评价体系：id、名称、版本、申报类型（溢出为表格）。"""
     rows: list[list[Any]] = [["评价体系 id", "名称", "版本", "申报类型"]]
-    for rf in evaluator().frameworks():
+    for rf in session_evaluator().frameworks():
         fw = rf.framework
         rows.append([fw.id, fw.name, fw.version, "、".join(s.name for s in fw.subtypes)])
     return rows
@@ -393,7 +393,7 @@ def iipeval_explain(set_id, indicator, items, values=None, subtype=None):
 def iipeval_score(info, data, set_id=None, caller=None):
     """整份申报的评分：各维度得分、总分（暂定的注明“暂定”）与等级（溢出为表格）。"""
     loaded = _load(info, data, set_id, caller)
-    return _score_table(evaluator().score_loaded(loaded))
+    return _score_table(session_evaluator().score_loaded(loaded))
 
 
 @xw.func(category="iipeval")
@@ -404,7 +404,7 @@ def iipeval_score(info, data, set_id=None, caller=None):
 def iipeval_findings(info, data, set_id=None, caller=None):
     """申报数据的问题清单：位置、级别、问题（溢出为表格）；没有问题时返回“未发现问题”。"""
     loaded = _load(info, data, set_id, caller)
-    result = evaluator().score_loaded(loaded)
+    result = session_evaluator().score_loaded(loaded)
     if not result.findings:
         return "未发现问题"
     rows: list[list[Any]] = [["位置", "级别", "问题"]]
@@ -445,7 +445,6 @@ def iipeval_report_book():
 __all__ = [
     "UdfError",
     "cell_text",
-    "evaluator",
     "iipeval_check_book",
     "iipeval_explain",
     "iipeval_findings",
@@ -454,5 +453,6 @@ __all__ = [
     "iipeval_score",
     "iipeval_score_book",
     "iipeval_sets",
+    "session_evaluator",
     "use_evaluator",
 ]

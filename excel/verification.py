@@ -32,7 +32,7 @@ from iipeval.core.params import InputLimits
 from iipeval.core.validation import coerce
 from iipeval.core.verification import Verification, VerifiedValue
 from iipeval.core.verification import shown as shown_value
-from iipeval.reports.safe_text import put
+from iipeval.present.cell_text import put
 
 from . import styles
 from .guard import guard

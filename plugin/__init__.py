@@ -20,7 +20,7 @@ from iipeval.core.criteria import (
     WeightGroup,
     WeightNode,
 )
-from iipeval.core.explain import STATUS_LABELS, Explanation, Status, fmt
+from iipeval.core.explain import STATUS_LABELS, Explanation, Status
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.hookspecs import ENTRY_POINT_GROUP, hookimpl
 from iipeval.core.rules import (
@@ -41,6 +41,7 @@ from iipeval.core.rules import (
 )
 from iipeval.core.rules.base import ID_PATTERN, as_number, clamp
 from iipeval.core.rules.expert import ExpertGrade
+from iipeval.core.text import fmt
 from iipeval.core.validation import ApplicationView
 
 #: Bumped when anything in ``__all__`` changes incompatibly.

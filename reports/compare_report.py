@@ -2,7 +2,7 @@
 
 The workbook has a summary (one row per applicant: fixed, still open, new, changes, how
 many need attention) and the detail (one row per finding or changed value, attention
-rows highlighted). Every string goes through :func:`.safe_text.put`: applicants choose
+rows highlighted). Every string goes through :func:`iipeval.present.cell_text.put`: applicants choose
 their names and their values.
 """
 
@@ -50,7 +50,7 @@ def write_xlsx(c: Comparison, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from .safe_text import put
+    from iipeval.present.cell_text import put
 
     bold = Font(bold=True)
     flag = PatternFill("solid", fgColor="FFEB9C")

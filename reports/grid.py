@@ -32,9 +32,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Severity
+from iipeval.core.text import display_width
+from iipeval.present.cell_text import put, wrapped_lines
 from iipeval.present.xlsx import print_a4
-
-from .safe_text import display_width, put, wrapped_lines
 
 FONT_NAME = "微软雅黑"
 FONT_SIZE = 10

@@ -27,8 +27,8 @@ from docx.shared import Cm, Pt
 from iipeval.core.batch import Batch
 from iipeval.core.outcomes import PENDING, RECOMMEND
 from iipeval.core.params import Publication
-
-from .labels import set_label
+from iipeval.core.text import fmt
+from iipeval.present.labels import set_label
 
 FONT = "仿宋"  # the usual body face of official documents; 黑体/宋体 for headings
 CN_NUMERALS = "一二三四五六七八九十"
@@ -101,7 +101,7 @@ def build(batch: Batch, pub: Publication) -> Document:
         for n, e in enumerate(listed, 1):
             values = [str(n), e.applicant, platforms.get(e.source) or "—"]
             if pub.show_scores:
-                values.append(f"{e.total:.2f}" if e.total is not None else "—")
+                values.append(fmt(e.total))
             row = table.add_row().cells
             for c, (cell, text) in enumerate(zip(row, values, strict=True)):
                 cell.width = widths[c]
@@ -147,7 +147,7 @@ def _platform_names(batch: Batch, entries) -> dict[str, str | None]:
 def write_publication(
     batch: Batch, pub: Publication, path: Path, *, generated_at: datetime
 ) -> None:
-    """Write the 公示名单 to ``path`` (callers wrap this in ``reports.atomic.write_atomic``)."""
+    """Write the 公示名单 to ``path`` (callers wrap this in ``present.atomic.write_atomic``)."""
     doc = build(batch, pub)
     stamp = generated_at.replace(tzinfo=None, microsecond=0)
     props = doc.core_properties

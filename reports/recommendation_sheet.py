@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from iipeval.core.batch import Batch
 from iipeval.core.outcomes import OUTCOMES, RECOMMEND
+from iipeval.present.labels import set_label
+from iipeval.present.view import Row
 
 from .grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
-from .labels import set_label
-from .view import Row
 
 SUMMARY = "推荐信息汇总表"
 HEADERS = (

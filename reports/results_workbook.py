@@ -22,7 +22,7 @@ rows (:mod:`.grid`), and the sheets that list across the batch (推荐信息汇�
 专家分歧, 问题清单) share one pass over the spool that builds only the fields they show
 (:class:`Listed`), one result at a time; ``tests`` count the reads and the results alive.
 
-Every string is written through :func:`iipeval.reports.safe_text.put`, which stores it as
+Every string is written through :func:`iipeval.present.cell_text.put`, which stores it as
 text and never as a formula: applicants choose their names. The same batch and
 ``generated_at`` give the same bytes (document properties and zip entry times are set
 to ``generated_at``).
@@ -50,6 +50,19 @@ from iipeval.core.outcomes import TIE_LABELS
 from iipeval.core.ranking import RankEntry, Ranking
 from iipeval.core.results import DimensionResult, IndicatorResult, Result
 from iipeval.core.spool import view
+from iipeval.core.text import display_width, fmt
+from iipeval.present.cell_text import sheet_title
+from iipeval.present.labels import (
+    PARAM_LABELS,
+    RULE_LABELS,
+    set_label,
+)
+from iipeval.present.view import (
+    Row,
+    disagreement_threshold,
+    experts_text,
+    params_key,
+)
 from iipeval.present.xlsx import zip_time
 
 from .grid import (
@@ -72,20 +85,8 @@ from .grid import (
     new_workbook,
     print_setup,
 )
-from .labels import (
-    PARAM_LABELS,
-    RULE_LABELS,
-    set_label,
-)
 from .recommendation_sheet import SUMMARY, SummarySheet
-from .safe_text import display_width, number, sheet_title
 from .verification_sheet import VERIFICATION, VerificationSheet
-from .view import (
-    Row,
-    disagreement_threshold,
-    experts_text,
-    params_key,
-)
 
 CHART_MAX_BARS = 30
 
@@ -98,10 +99,6 @@ NO_CARDS_NOTE = (
 
 def _print_setup(ws, title_rows: str | None) -> None:
     print_setup(ws, title_rows)
-
-
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else number(x, 2)
 
 
 # -- the workbook ---------------------------------------------------------------------------
@@ -125,7 +122,7 @@ def write_results_workbook(
     copy: str = "full",
 ) -> None:
     """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
-    :func:`iipeval.reports.atomic.write_atomic`). ``cards``: a score card per application;
+    :func:`iipeval.present.atomic.write_atomic`). ``cards``: a score card per application;
     ``None`` means so when the batch holds at most :data:`CARDS_AUTO_MAX` applications."""
     wb = build_workbook(
         batch, generated_at=generated_at, robustness=robustness, cards=cards, copy=copy
@@ -370,7 +367,7 @@ def _ranking_note(rk: Ranking, names: dict[str, str], params_ref: str) -> str:
     tie = "、".join(names.get(t, t) for t in rk.tie_break) or "（未规定）"
     return (
         f"推荐名额：{f'{policy.quota}个' if policy.quota else '不限'}；"
-        f"推荐最低总分：{_fmt(policy.min_total) + '分' if policy.min_total is not None else '不设'}；"
+        f"推荐最低总分：{fmt(policy.min_total) + '分' if policy.min_total is not None else '不设'}；"
         f"同分时依次比较：{tie}。总分为百分制；维度得分为该维度的0-100分。"
         f"权重与计分规则为建议值，{params_ref}。"
     )
@@ -920,12 +917,8 @@ def _component_labels(path: str, name: str, trace) -> dict[str, str]:
 
 
 def _param_text(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, int | float):
-        return number(float(v), 4)
+    if v is None or isinstance(v, bool | int | float):
+        return fmt(v, 4)
     if isinstance(v, dict):
         return "、".join(f"{k} {_param_text(x)}" for k, x in v.items())
     if isinstance(v, list | tuple):

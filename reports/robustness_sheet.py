@@ -24,6 +24,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from iipeval.core.robustness import GroupRobustness, Robustness
+from iipeval.core.text import display_width, fmt
+from iipeval.present.cell_text import sheet_title
+from iipeval.present.labels import set_label
 
 from .grid import (
     CENTER,
@@ -40,8 +43,6 @@ from .grid import (
     add_sheet,
 )
 from .grid import print_setup as _print_setup
-from .labels import set_label
-from .safe_text import display_width, number, sheet_title
 
 SHEET = "稳健性"
 RANK_COLUMNS = 10  # ranks shown one per column; later ranks share one column
@@ -80,10 +81,10 @@ def add_sheets(wb: Workbook, analysis: Robustness, taken: set[str]) -> list[str]
 def _settings_text(analysis: Robustness, g: GroupRobustness) -> str:
     s = analysis.settings
     quota = f"{g.quota}个（{g.quota_source}）" if g.quota is not None else "未设"
-    line = f"{number(g.min_total, 2)}分" if g.min_total is not None else "不设"
+    line = f"{fmt(g.min_total)}分" if g.min_total is not None else "不设"
     return (
         f"权重扰动：抽样{s.draws:,}次，{'均匀分布' if s.method == 'uniform' else '狄利克雷分布'}，"
-        f"扰动幅度S={number(s.spread, 3)}，随机数种子{s.seed}（同一种子结果相同）。"
+        f"扰动幅度S={fmt(s.spread, 3)}，随机数种子{s.seed}（同一种子结果相同）。"
         f"推荐名额：{quota}；推荐最低总分：{line}。"
         f"参与排名的申报{len(g.applicants)}个"
         + (f"，另有{g.unranked}个未参与排名（需补正、不予推荐或待专家评分）" if g.unranked else "")
@@ -114,9 +115,9 @@ def _sheet(ws, analysis: Robustness, g: GroupRobustness) -> None:
     r += 1
     if g.set_unchanged is not None:
         text = (
-            f"推荐名单不变的概率：{number(100 * g.set_unchanged, 1)}%"
-            f"（标准误{number(100 * g.set_unchanged_se, 2)}个百分点）；"
-            f"名单及名单内次序均不变的概率：{number(100 * g.order_unchanged, 1)}%。"
+            f"推荐名单不变的概率：{fmt(100 * g.set_unchanged, 1)}%"
+            f"（标准误{fmt(100 * g.set_unchanged_se)}个百分点）；"
+            f"名单及名单内次序均不变的概率：{fmt(100 * g.order_unchanged, 1)}%。"
         )
         grid.put(r, 1, text, Style(border=False, bold=True), span=ncol)
         r += 1
@@ -183,8 +184,8 @@ def _sheet(ws, analysis: Robustness, g: GroupRobustness) -> None:
             continue
         grid.put(r, 4, iv.low, NUM)
         grid.put(r, 5, iv.high, NUM)
-        low = iv.low_change or f"降至{number(iv.floor, 2)}分仍不变"
-        high = iv.high_change or f"升至{number(iv.ceiling, 2)}分仍不变"
+        low = iv.low_change or f"降至{fmt(iv.floor)}分仍不变"
+        high = iv.high_change or f"升至{fmt(iv.ceiling)}分仍不变"
         grid.put(r, 6, low, TEXT, span=half)
         grid.put(r, 6 + half, high, TEXT, span=ncol - 5 - half)
     if not g.intervals:
@@ -206,8 +207,8 @@ def _sheet(ws, analysis: Robustness, g: GroupRobustness) -> None:
         r,
         1,
         f"平均偏差=该专家评分减同一申报同一评分项其他专家平均分的平均值；离散程度比=该专家标准差与其他专家标准差之比；"
-        f"提示阈值：平均偏差超过±{number(s.offset_threshold, 2)}分，相关系数低于{number(s.min_correlation, 2)}，"
-        f"离散程度比不在{number(s.spread_ratio[0], 2)}～{number(s.spread_ratio[1], 2)}之间；"
+        f"提示阈值：平均偏差超过±{fmt(s.offset_threshold)}分，相关系数低于{fmt(s.min_correlation)}，"
+        f"离散程度比不在{fmt(s.spread_ratio[0])}～{fmt(s.spread_ratio[1])}之间；"
         f"共同评分少于{s.calibration_min_scores}个不作提示，也不做z分数校准。",
         NOTE,
         span=ncol,

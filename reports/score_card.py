@@ -16,6 +16,8 @@ from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.results import Result
+from iipeval.core.text import fmt
+from iipeval.present.view import Row, disagreement_threshold, panel_check_text, place
 
 from .grid import (
     CENTER,
@@ -33,8 +35,6 @@ from .grid import (
     Style,
     print_setup,
 )
-from .safe_text import number
-from .view import Row, disagreement_threshold, panel_check_text, place
 
 CARD_WIDTHS = {1: 14, 2: 26, 3: 13, 4: 9, 5: 9, 6: 9, 7: 11}
 EXPERT_COL = 8
@@ -43,10 +43,6 @@ EXPERT_WIDTH = 8.5
 CHART_MIN_CM = 7.5
 PT_TO_CM = 2.54 / 72
 METHODS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}
-
-
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else number(x, 2)
 
 
 class _Card:
@@ -86,7 +82,7 @@ def _header(c: _Card, r: int) -> int:
     res, e = c.res, c.row.entry
     status = "无错误" if res.accepted else f"{voice.NEEDS_FIX_STATUS}（见本表末尾及“问题清单”）"
     if res.total is not None:
-        total = f"{_fmt(res.total)}分"
+        total = f"{fmt(res.total)}分"
     else:
         total = voice.pending_total(res.secured, res.pending_points)
     head = [
@@ -232,7 +228,7 @@ def _panel_note(res: Result, threshold: float | None) -> str:
     if any(p.out_of is not None for p in res.panels):
         note = note.replace("为0-100分", "为0-100分或该项原文分值（等级已按等级表折算）", 1)
     if threshold is not None:
-        note += f"；极差超过{number(threshold, 2)}分需复议"
+        note += f"；极差超过{fmt(threshold)}分需复议"
     return note + "。"
 
 

@@ -9,7 +9,7 @@ total and recommendation repeated on each of its rows so that any filter or pivo
 works on it directly. Inputs that could not be scored get one row each. UTF-8 with a byte
 order mark, so Excel and WPS on Chinese Windows open it with the right encoding; text
 that a spreadsheet would run as a formula is prefixed with an apostrophe
-(:func:`iipeval.reports.safe_text.csv_field`); numbers are written with at most four
+(:func:`iipeval.present.cell_text.csv_field`); numbers are written with at most four
 decimals.
 """
 
@@ -26,9 +26,8 @@ from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS, Explanation
 from iipeval.core.results import AdjustmentResult, IndicatorResult, Result
 from iipeval.core.spool import view
-
-from .safe_text import csv_field
-from .view import panel_check_text, panel_text, place
+from iipeval.present.cell_text import csv_field
+from iipeval.present.view import panel_check_text, panel_text, place
 
 RUN_COLUMN = "运行编号"
 MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array

@@ -23,7 +23,7 @@ from iipeval.core.params import InputLimits
 from iipeval.core.text import cap, visible
 from iipeval.excel.reader import read_workbook
 from iipeval.excel.template import write as write_template
-from iipeval.reports.safe_text import csv_field
+from iipeval.present.cell_text import csv_field
 
 HUGE = "长" * 1_000_000
 EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"

@@ -21,7 +21,7 @@ from iipeval.excel import macros
 from iipeval.excel.reader import read_workbook
 from iipeval.excel.sources import BookSource
 from iipeval.excel.template import write
-from iipeval.excel.udfs import evaluator
+from iipeval.excel.udfs import session_evaluator
 from iipeval.excel.xlsm import write_application_xlsm
 
 NATIONAL = "national_2023"
@@ -30,7 +30,7 @@ WHEN = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="module")
 def ev():
-    return evaluator()
+    return session_evaluator()
 
 
 @pytest.fixture(scope="module")
@@ -163,11 +163,11 @@ def test_locked_workbook_without_result_sheet_says_what_to_do(ev, fw, tmp_path):
     path = tmp_path / "plain.xlsx"
     write(fw, path)  # the .xlsx has no result sheets and a locked structure
     book = FakeBook.from_file(fill(path, figures(fw)))
-    assert macros.run(macros.check_book, book) is None
+    assert macros.run_button(macros.check_book, book) is None
     prompt, title, _ = book.app.alerts[-1]
     assert "工作簿结构可能受保护" in prompt and title == "iipeval" and "Traceback" not in prompt
     book.sheets.locked = False
-    assert macros.run(macros.check_book, book).sheet == macros.CHECK_SHEET
+    assert macros.run_button(macros.check_book, book).sheet == macros.CHECK_SHEET
     assert book.sheets[macros.CHECK_SHEET].active
 
 
@@ -251,7 +251,7 @@ def test_existing_report_is_replaced_only_when_confirmed(ev, fw, xlsm_template, 
 def test_unsaved_workbook_must_be_saved_first(ev, fw, xlsm_template, tmp_path):
     book = open_filled(xlsm_template, tmp_path, figures(fw))
     book.fullname = "工作簿1"  # never saved: Excel gives only the window name
-    assert macros.run(macros.report_book, book) is None
+    assert macros.run_button(macros.report_book, book) is None
     assert "请先保存工作簿" in book.app.alerts[-1][0]
 
 
@@ -275,5 +275,5 @@ def test_buttons_find_the_calling_workbook_and_never_show_a_traceback(
     def broken(_book):
         raise ValueError("坏了")
 
-    assert macros.run(broken, book) is None
+    assert macros.run_button(broken, book) is None
     assert book.app.alerts[-1][0] == "运行失败（ValueError：坏了）"

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from support import REPO
 
 from iipeval.cli.main import cli
-from iipeval.reports import atomic, tabular
+from iipeval.present import atomic
+from iipeval.reports import tabular
 
 EXAMPLES = REPO / "examples" / "applications"
 SET = (
@@ -37,7 +38,7 @@ SET = (
 #: the call number at which each step of writing began (a writer, a flush, a rename).
 KILLER = r"""
 import os, signal, sys
-from iipeval.reports import atomic
+from iipeval.present import atomic
 
 kill_at = int(os.environ.get("KILL_AT", "-1"))
 real_commit = atomic.OutputSet.commit

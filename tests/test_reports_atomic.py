@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from iipeval.reports.atomic import OutputError, OutputExists, sigterm_raises, write_atomic
+from iipeval.present.atomic import OutputError, OutputExists, sigterm_raises, write_atomic
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -115,7 +115,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from reports_batch import GENERATED_AT, demo_batch
-    from iipeval.reports.atomic import sigterm_raises, write_atomic
+    from iipeval.present.atomic import sigterm_raises, write_atomic
     from iipeval.reports.results_workbook import write_results_workbook
 
     batch = demo_batch()

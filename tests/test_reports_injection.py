@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook
 from reports_batch import EXAMPLES, GENERATED_AT, demo_batch
 
+from iipeval.present.cell_text import csv_field, put
 from iipeval.reports.results_workbook import write_results_workbook
-from iipeval.reports.safe_text import csv_field, put
 from iipeval.reports.tabular import write_csv
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

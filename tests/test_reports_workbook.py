@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from reports_batch import GENERATED_AT, demo_batch
 
+from iipeval.core.text import display_width
+from iipeval.present.cell_text import sheet_title
 from iipeval.reports.results_workbook import abbreviate, write_results_workbook
-from iipeval.reports.safe_text import display_width, sheet_title
 
 NATIONAL = "排名-双跨平台（2023）"
 

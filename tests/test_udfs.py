@@ -31,7 +31,7 @@ DEVICES = ["devices_operating", "devices_processing", "devices_mobile", "devices
 
 @pytest.fixture(scope="module")
 def ev():
-    return udfs.evaluator()
+    return udfs.session_evaluator()
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_subtype_is_checked_against_the_set():
     answer = udfs.iipeval_indicator("hunan_characteristic", "x", column(1.0), None, "省级")
     assert answer.startswith("错误：")  # the indicator is unknown as well; never a traceback
     fw_id = "hunan_characteristic"
-    ev = udfs.evaluator()
+    ev = udfs.session_evaluator()
     ind = next(i for _, i in ev.framework(fw_id).framework.indicators() if i.kind == "定量")
     values = [[None]] * len(dict.fromkeys(ind.item_ids()))
     bad = udfs.iipeval_indicator(fw_id, ind.id, values, None, "省级")

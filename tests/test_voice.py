@@ -69,11 +69,46 @@ def test_validate_and_score_print_the_same_chinese_severity_labels(tmp_path):
     path = _hunan(tmp_path, major_safety_incident=None)
     checked = invoke("validate", path).output
     scored = invoke("score", path).output
-    tail = "[major_safety_incident] 近三年发生重大及以上安全生产事故为必填项，尚未填写"
+    tail = " 近三年发生重大及以上安全生产事故为必填项，尚未填写"
     for text in (checked, scored):
         line = next(x for x in text.splitlines() if x.endswith(tail))
         assert line.lstrip().startswith("[错误] ")
     assert "[error]" not in checked
+
+
+def test_the_terminal_names_data_items_in_chinese_never_by_their_json_key(tmp_path):
+    """A finding about a data item names it as the workbook does (行走设备连接数量), not
+    by its JSON key (``devices_mobile``), and only once: in brackets only when the message
+    does not say it already."""
+    import re
+
+    bad = _hunan(tmp_path, "bad.json", major_safety_incident=None, devices_mobile="约1000")
+    other = _hunan(tmp_path, "other.json", devices_mobile=-5)
+    key = re.compile(r"\[[a-z][a-z0-9_]*\]")  # ``[devices_mobile]``
+    outputs = {
+        "validate": invoke("validate", bad, other).output,
+        "score": invoke("score", bad).output,  # one application: its card
+        "score batch": invoke("score", bad, other).output,
+        "score -o": invoke("score", bad, other, "-o", tmp_path / "o" / "r.xlsx").output,
+    }
+    for what, text in outputs.items():
+        assert not key.search(text), (what, key.findall(text))
+        found = [x.strip() for x in text.splitlines() if x.strip().startswith("[")]
+        lines = [x for x in found if "行走设备连接数量" in x]
+        assert lines or what.startswith("score "), what  # a batch lists no one's items
+        assert all(x.count("行走设备连接数量") == 1 for x in lines), (what, lines)
+        assert "devices_mobile" not in text and "major_safety_incident" not in text, what
+
+
+def test_a_finding_names_its_item_once():
+    said = Finding(
+        severity="error", code="missing", item="devices_mobile", message="行走设备连接数量为必填项"
+    )
+    unsaid = Finding(severity="warning", code="odd", item="devices_mobile", message="数值异常")
+    label = {"devices_mobile": "行走设备连接数量"}.get
+    assert voice.finding_line(said, label=label) == "[错误] 行走设备连接数量为必填项"
+    assert voice.finding_line(unsaid, label=label) == "[警告] [行走设备连接数量] 数值异常"
+    assert voice.finding_line(unsaid) == "[警告] [devices_mobile] 数值异常"  # no labels known
 
 
 def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
@@ -135,6 +170,73 @@ def test_the_provisional_total_is_worded_alike_in_every_front_end(tmp_path):
         str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
     }
     assert any(words in c for c in cells)
+
+
+#: Weights under which the example 专业型 application is secured 32.0032 points with
+#: 63.3333 still with the experts: numbers the old renderers wrote as 32.00 (the button's
+#: ``:.2f``) and 63.3333 (the Excel function's ``:g``), where the terminal wrote 32 and 63.33.
+AWKWARD_WEIGHTS = (
+    "[frameworks.hunan_professional.weights]\ndevices = 19\napps = 2\ninnovation = 7\n"
+)
+
+
+def _texts(rows):
+    """The text cells of a table (numbers in cells are Excel's to format)."""
+    return " ".join(c for row in rows for c in row if isinstance(c, str))
+
+
+def test_the_same_number_reads_the_same_in_every_front_end(tmp_path):
+    """The points secured and the points still with the experts, as the terminal card, the
+    results workbook, the Excel function ``iipeval_score`` and the 计算得分 button write
+    them: one rule (:func:`iipeval.core.text.fmt`), so one text for one number."""
+    import re
+
+    from fake_excel import FakeBook, FakeCaller
+    from workbook_helpers import fill
+
+    from iipeval.core.api import Evaluator
+    from iipeval.core.params import load_parameters
+    from iipeval.core.text import fmt
+    from iipeval.excel import macros, udfs
+    from iipeval.excel.intake import read_application
+    from iipeval.excel.session import use_evaluator
+    from iipeval.excel.xlsm import write_application_xlsm
+
+    params = tmp_path / "weights.toml"
+    params.write_text(AWKWARD_WEIGHTS, encoding="utf-8")
+    app = EXAMPLES / "hunan_professional.json"
+    ev = Evaluator(params=load_parameters(params))
+    result = ev.score_loaded(read_application(app, ev))
+    secured, pending = result.secured, result.pending_points
+    # the example still gives numbers the old renderers wrote differently
+    assert f"{secured:.2f}" != fmt(secured) and f"{pending:g}" != fmt(pending)
+
+    said = {"terminal": invoke("score", app, "--params", params).output}
+    out = tmp_path / "r.xlsx"
+    assert invoke("score", app, "--params", params, "-o", out).exit_code == 0
+    wb = openpyxl.load_workbook(out, read_only=True)
+    said["results workbook"] = " ".join(
+        _texts(ws.iter_rows(values_only=True)) for ws in wb.worksheets
+    )
+    # the same figures in the application workbook, open in (stand-in) Excel
+    xlsm = tmp_path / "申报表.xlsm"
+    write_application_xlsm(ev.framework("hunan_professional").framework, xlsm)
+    items = json.loads(app.read_text(encoding="utf-8"))["application"]["items"]
+    book = FakeBook.from_file(fill(xlsm, items, out=tmp_path / "filled.xlsx"))
+    info = book.sheets["基本信息"].range("A1:C20").options(ndim=2).value
+    data = book.sheets["指标数据"].range("A1:G200").options(ndim=2).value
+    use_evaluator(ev)
+    try:
+        said["Excel function"] = _texts(udfs.iipeval_score(info, data, None, FakeCaller(book)))
+        said["button"] = macros.score_book(book, ev).message
+    finally:
+        use_evaluator(None)
+
+    alone = r"(?<![\d.,]){}(?![\d.,])"
+    for where, text in said.items():
+        assert re.search(alone.format(re.escape(fmt(secured))), text), (where, text)
+        assert f"{fmt(pending)}分" in text, (where, text)
+        assert f"{secured:.2f}" not in text and f"{pending:g}" not in text, (where, text)
 
 
 def test_the_panel_file_examples_in_readme_and_help_load(tmp_path):
@@ -277,6 +379,55 @@ def test_excel_functions_and_macros_do_not_import_each_other():
     macros = _top_level_imports(REPO / "excel" / "macros.py")
     assert not any("macros" in n for n in udfs), udfs
     assert not any("udfs" in n for n in macros), macros
+
+
+#: package → the iipeval packages it must never import, at any level (a call-time import
+#: is still a dependency). cli is the top: it may use every front end, none may use it.
+FORBIDDEN = {
+    "core": {"cli", "excel", "reports", "present", "plugins"},
+    "present": {"cli", "excel", "reports"},
+    "excel": {"cli", "reports"},
+    "reports": {"cli", "excel"},
+}
+
+
+def _imported_packages(path, package):
+    """The iipeval packages a module imports anywhere in it (relative imports resolved)."""
+    import ast
+
+    out = set()
+    parts = path.relative_to(REPO).with_suffix("").parts  # ("core", "rules", "base")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(parts[: len(parts) - node.level])
+                names = [".".join(["iipeval", *base, *([node.module] if node.module else [])])]
+                if not node.module:  # ``from .. import reports``
+                    names = [f"{names[0]}.{a.name}" for a in node.names]
+            else:
+                names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            bits = name.split(".")
+            if bits[0] == "iipeval" and len(bits) > 1:
+                out.add(bits[1])
+    return out - {package}
+
+
+def test_no_front_end_imports_another():
+    """cli, excel and reports are front ends; present and core are what they share. excel
+    and reports never import each other or the CLI, and present and core import no front
+    end, so the Excel functions, the buttons and the reports each work on their own."""
+    offenders = []
+    for package, banned in FORBIDDEN.items():
+        for path in sorted((REPO / package).rglob("*.py")):
+            bad = _imported_packages(path, package) & banned
+            if bad:
+                offenders.append(f"{path.relative_to(REPO)} → {sorted(bad)}")
+    assert offenders == []
 
 
 def test_a_location_is_written_in_one_place():

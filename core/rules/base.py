@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from ..explain import Explanation, fmt
+from ..explain import Explanation
+from ..text import fmt
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 

@@ -16,8 +16,9 @@ if TYPE_CHECKING:  # annotations only: ``validate`` renders without the batch ma
     from iipeval.core.ranking import RankEntry, Ranking
     from iipeval.core.results import PanelDetail, Result
 
+from iipeval.core.text import fmt
+
 from .labels import method_label, set_label
-from .safe_text import number
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,13 @@ def disagreement_threshold(batch: Batch, framework: str, subtype: str | None) ->
 def experts_text(p: PanelDetail) -> str:
     """``专家A 88、专家B 84（去掉）…``: every expert's score, the dropped ones marked."""
     return "、".join(
-        f"{e} {number(s, 2)}" + ("" if e in p.kept else "（去掉）") for e, s in p.experts.items()
+        f"{e} {fmt(s)}" + ("" if e in p.kept else "（去掉）") for e, s in p.experts.items()
     )
 
 
 def panel_text(p: PanelDetail) -> str:
     """``专家A 88、专家B 84（去掉）…；去掉最高最低后平均 85.33，极差 11``."""
-    text = f"{experts_text(p)}；{method_label(p.method)} {number(p.score, 2)}，极差 {number(p.spread, 2)}"
+    text = f"{experts_text(p)}；{method_label(p.method)} {fmt(p.score)}，极差 {fmt(p.spread)}"
     return text + ("，需复议" if p.disagreement else "")
 
 

@@ -1,11 +1,12 @@
-"""Text that came from applicants and input files, made safe for spreadsheets.
+"""Text that came from applicants and input files, made safe for spreadsheet cells.
 
 Applicants choose their names, evidence references and free text, and reviewers' files
 carry expert names: none of it may ever reach a spreadsheet as a formula. A cell whose
 text starts with ``=`` becomes a formula in openpyxl, and a CSV field starting with
 ``= + - @``, a tab or a carriage return is evaluated by Excel and WPS when the file is
-opened (CSV injection). Every string written by :mod:`iipeval.reports` goes through this
-module, so there is exactly one place that decides how text is written. That is also
+opened (CSV injection). Every string the reports, the expert and application workbooks
+and the Excel functions write goes through this module, so there is exactly one place
+that decides how text is written. That is also
 where long texts are capped (:func:`iipeval.core.text.cap`): an applicant's name may be
 a megabyte long, and no cell, CSV field or Excel function result repeats it whole.
 """
@@ -19,10 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the CSV and the terminal use this module without openpyxl
     from openpyxl.cell.cell import Cell
 
-from iipeval.core.text import (
-    cap,
-    display_width,
-)
+from iipeval.core.text import cap, display_width, fmt
 
 #: Characters XML 1.0 (and so an xlsx file) cannot hold; openpyxl raises on them.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -35,7 +33,7 @@ CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 OUTPUT_CHARS = 2000
 
 
-def clean(text: str) -> str:
+def cell_safe(text: str) -> str:
     """Replace characters an xlsx file cannot store with U+FFFD, cap the length."""
     return cap(_ILLEGAL_XML.sub("\ufffd", text), OUTPUT_CHARS)
 
@@ -56,7 +54,7 @@ def put(cell: Cell, value: Any) -> Cell:
     elif isinstance(value, int | float):
         cell.value = value if math.isfinite(value) else None
     else:
-        cell.value = clean(str(value))
+        cell.value = cell_safe(str(value))
         cell.data_type = "s"
     return cell
 
@@ -75,19 +73,11 @@ def csv_field(value: Any, digits: int = 4) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return number(value, digits)
+        return fmt(value, digits, grouped=False) if math.isfinite(value) else ""
     text = cap(str(value), OUTPUT_CHARS)
     if text.startswith(CSV_TRIGGERS):
         return "'" + text
     return text
-
-
-def number(x: float, digits: int = 4) -> str:
-    """A float with at most ``digits`` decimals and no trailing zeros: stable text."""
-    if not math.isfinite(x):
-        return ""
-    s = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
 
 
 def wrapped_lines(text: str, width: float) -> int:
