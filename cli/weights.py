@@ -25,6 +25,7 @@ from iipeval.core.ahp_scale import (  # the choices only; the numerics load when
     scale_text,
 )
 from iipeval.core.params import InputLimits
+from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 from . import inputs, render
 from .main import FORMAT, cli, evaluator, registered
@@ -298,8 +299,8 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
         where = "维度" if not g.level else f"维度“{g.title}”下的指标"
         for v in g.excluded:
             click.echo(
-                f"需调整：{where}，专家 {v.expert} 的 CR={v.result.cr:.4f}"
-                f"（≥{threshold:g}），未计入；{repair_text(g, v, threshold)}",
+                f"需调整：{where}，专家 {v.expert} 的 CR={fmt_number(v.result.cr, 4)}"
+                f"（≥{fmt_number(threshold, 4)}），未计入；{repair_text(g, v, threshold)}",
                 err=True,
             )
     if result.problems:
@@ -328,7 +329,7 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
         for g in result.groups:
             where = "维度" if not g.level else g.title
             cr = g.group.cr if g.group else None
-            crs = "—" if cr is None else f"{cr:.4f}"
+            crs = fmt_number(cr, 4)
             click.echo(
                 f"{where}：{len(g.included)}位专家计入，{len(g.excluded)}位未计入，群组 CR={crs}"
             )
@@ -414,19 +415,21 @@ def ahp(matrix, method, ri, fmt) -> None:
         click.echo(render.dumps(data))
         return
     for name, w in data["weights"].items():
-        click.echo(f"{name}\t{w:.6f}")
-    click.echo(f"λmax={res.lambda_max:.6f}  CI={res.ci:.6f}")
+        click.echo(f"{name}\t{fmt_number(w, 6, grouped=False)}")
+    click.echo(f"λmax={fmt_number(res.lambda_max, 6)}  CI={fmt_number(res.ci, 6)}")
     if res.cr is None:
         click.echo("仅两项，无需一致性检验")
     else:
         mark = "通过" if res.passes() else "请调整"
-        click.echo(f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={res.cr:.6f}  {mark}")
+        click.echo(
+            f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={fmt_number(res.cr, 6)}  {mark}"
+        )
     if repair:
         cell = data["most_inconsistent"]["cell"]
         click.echo(
             f"最不一致的判断：{cell}（“{names[repair.row]}”比“{names[repair.col]}”）"
             f"当前为 {scale_text(repair.current)}，建议改为 {scale_text(repair.suggested)}"
-            f"（改后 CR={repair.cr_after:.4f}）"
+            f"（改后 CR={fmt_number(repair.cr_after, 4)}）"
         )
 
 

@@ -11,6 +11,7 @@ import click
 
 from iipeval.core import __version__
 from iipeval.core.params import InputLimits, Parameters, ParamsError, apply
+from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 from . import inputs, render
 from .main import evaluator, registered
@@ -215,7 +216,7 @@ def objective(
             "method": method,
             "summary": f"客观赋权：{labels[method]}，依据 {res.rows} 份申报的指标得分"
             + (
-                f"；与主观权重{'乘积归一' if combine == 'product' else f'线性组合（主观占 {alpha:g}）'}"
+                f"；与主观权重{'乘积归一' if combine == 'product' else f'线性组合（主观占 {fmt_number(alpha, 4)}）'}"
                 if combine
                 else ""
             ),
@@ -247,7 +248,7 @@ def objective(
         click.echo(render.dumps(data_out))
     else:
         for name, x in weights_by_name.items():
-            click.echo(f"{name}\t{x:.6f}")
+            click.echo(f"{name}\t{fmt_number(x, 6, grouped=False)}")
 
 
 def _points(fw, weights_by_name: dict[str, float]) -> dict[str, float]:

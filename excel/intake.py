@@ -24,6 +24,7 @@ from iipeval.core.params import InputLimits, Parameters
 from iipeval.core.ranking import Standing
 from iipeval.core.results import Rejected, Result
 from iipeval.core.spool import ResultSpool
+from iipeval.core.text import fmt
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
@@ -39,7 +40,7 @@ def _too_large(path: Path, limits: InputLimits) -> tuple[str, str] | None:
     if size > limits.max_json_bytes:
         return (
             "file_too_large",
-            f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_json_bytes / 2**20:.0f} MB",
+            f"文件大小 {fmt(size / 2**20, 1)} MB 超过上限 {fmt(limits.max_json_bytes / 2**20, 1)} MB",
         )
     return None
 

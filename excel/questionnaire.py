@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from iipeval.core import __version__
 from iipeval.core.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
 from iipeval.core.criteria import Framework
+from iipeval.core.text import fmt as fmt_number  # ``fmt`` names a cell format here
 from iipeval.present.atomic import write_atomic
 from iipeval.present.cell_text import put
 from iipeval.present.xlsx import pin_zip
@@ -358,7 +359,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
                 f'=IF({guard},"尚有"&({total}-{done})&"项未填",'
                 f'IF({cr}<{threshold!r},"{PASS}","{ADJUST}"))',
                 None,
-                f"CR < {threshold:g} 为通过",
+                f"CR < {fmt_number(threshold, 4)} 为通过",
             ),
             (
                 "最不一致的判断",
@@ -412,7 +413,10 @@ def _guide_sheet(
         ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）" + (f"，{st.name}" if st else "")),
         ("评审组", panel_id),
         ("专家", f"{expert.id} {expert.name}".strip()),
-        ("一致性检验", f"CR < {threshold:g} 为通过；随机一致性指标 RI 取自{table.label}"),
+        (
+            "一致性检验",
+            f"CR < {fmt_number(threshold, 4)} 为通过；随机一致性指标 RI 取自{table.label}",
+        ),
     ]
     r = 3
     for label, value in facts:

@@ -239,6 +239,27 @@ def test_the_same_number_reads_the_same_in_every_front_end(tmp_path):
         assert f"{secured:.2f}" not in text and f"{pending:g}" not in text, (where, text)
 
 
+def test_front_ends_write_numbers_only_through_the_one_rule():
+    """No ``{x:.2f}`` or ``{x:g}`` of their own in the CLI, the Excel front end, the
+    reports or present: each would be a fifth way to write a number."""
+    import re
+
+    spec = re.compile(r"\{[^{}]+:,?\.?\d*[fg%]\}")
+    allowed = {
+        # the width of a cell that Excel shows with the number format 0.00
+        'return f"{value:,.2f}" if style.number_format else str(value)',
+    }
+    offenders = [
+        f"{p.relative_to(REPO)}: {line.strip()}"
+        for folder in ("cli", "excel", "reports", "present")
+        for p in sorted((REPO / folder).rglob("*.py"))
+        if p.name != "guard.py"  # byte sizes in refusals; its messages are reworded apart
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if spec.search(line) and line.strip() not in allowed
+    ]
+    assert offenders == []
+
+
 def test_the_panel_file_examples_in_readme_and_help_load(tmp_path):
     """A newcomer copies the panel.toml example from the README or from ``panel --help``:
     both must be a panel file ``panel`` accepts, with a round and a 回避."""
