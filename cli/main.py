@@ -305,11 +305,14 @@ def _failed(results) -> bool:
 def validate(files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
     from iipeval.core.results import Rejected
+    from iipeval.core.voice import item_labels
 
     from . import render
 
     ev = evaluator()
     results = _score_all(ev, files, framework)
+    sets = {r.framework for r in results if not isinstance(r, Rejected)}
+    labels = {fw: item_labels(ev.effective(fw).framework) for fw in sorted(sets)}
     rows = []
     for r in results:
         ok = not isinstance(r, Rejected) and r.accepted
@@ -332,19 +335,14 @@ def validate(files, framework, fmt, return_to, deadline) -> None:
     if fmt == "json":
         click.echo(render.dumps({"files": rows}))
     else:
-        from iipeval.core.voice import item_labels
-
-        labels = {}
         for r in results:
-            fw = getattr(r, "framework", None)  # a file that could not be read has none
-            if fw is not None and fw not in labels:
-                labels[fw] = item_labels(ev.effective(fw).framework)
+            fw = None if isinstance(r, Rejected) else r.framework
             render.echo(render.validation_text(r, labels.get(fw, {}).get))
     if return_to:  # 补正 returns: cli/round.py
         from .round import write_returns
 
         day = deadline.date() if deadline else None
-        written = write_returns(results, Path(return_to), day, ev.params.input)
+        written = write_returns(results, Path(return_to), day, ev.params.input, labels)
         click.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
     sys.exit(1 if _failed(results) else 0)
 

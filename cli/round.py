@@ -60,8 +60,10 @@ def write_returns(
     directory: Path,
     deadline: date | None,
     limits: InputLimits | None = None,
+    labels: dict[str, dict[str, str]] | None = None,
 ) -> list[Path]:
-    """Write one return per application with errors, and the 补正清单; return the paths."""
+    """Write one return per application with errors, and the 补正清单; return the paths.
+    ``labels``: criteria set → data-item id → Chinese label, for problems with no cell."""
     from iipeval.excel import returns
     from iipeval.present import atomic
 
@@ -77,6 +79,7 @@ def write_returns(
         src = Path(r.source)
         if isinstance(r, Result):
             case = returns.Case(r.source, r.applicant, r.credit_code, list(r.findings))
+            case.labels = (labels or {}).get(r.framework, {})
         else:
             case = returns.Case(r.source, src.name, None, list(r.findings), readable=False)
         cases.append(case)

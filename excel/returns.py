@@ -79,13 +79,13 @@ def to_fix(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(out, key=lambda f: f.severity is not Severity.error)
 
 
-def place(f: Finding) -> str:
+def place(f: Finding, labels: dict[str, str] | None = None) -> str:
     """Where in the returned workbook (the file is the one returned): Finding.where, else
-    the item, else the workbook as a whole."""
+    the data item by its Chinese name (``labels``), else the workbook as a whole."""
     here = f.where(with_file=False, with_item=False)
     if here:
         return here
-    return f"数据项 {f.item}" if f.item else "整个申报表"
+    return f"数据项 {(labels or {}).get(f.item, f.item)}" if f.item else "整个申报表"
 
 
 @dataclass
@@ -99,6 +99,8 @@ class Case:
     returned: str | None = None  # the file sent back, if any
     readable: bool = True
     notes: list[str] = field(default_factory=list)
+    #: data-item id → Chinese label, for problems that have no cell to point at
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[Finding]:
@@ -151,7 +153,7 @@ def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy
     ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(NOTICE_WIDTHS), 10)])
     header_row(ws, 3, NOTICE_HEADERS)
     for n, f in enumerate(case.problems, 1):
-        row = (n, place(f), f.message, fix_for(f))
+        row = (n, place(f, case.labels), f.message, fix_for(f))
         for col, value in enumerate(row, 1):
             c = put(ws.cell(3 + n, col), value)
             c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
@@ -238,7 +240,7 @@ def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> Non
     header_row(ws, 2, headers)
     for n, case in enumerate(cases, 1):
         errors = [f for f in case.problems if f.severity is Severity.error]
-        what = "\n".join(f"{place(f)}：{f.message}" for f in errors[:30])
+        what = "\n".join(f"{place(f, case.labels)}：{f.message}" for f in errors[:30])
         if len(errors) > 30:
             what += f"\n……另有{len(errors) - 30}条，见退回文件"
         row = (

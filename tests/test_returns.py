@@ -122,7 +122,9 @@ def test_returns_mark_the_applicants_own_workbook_and_list_everything(submitted,
     only = openpyxl.load_workbook(out / "丙公司_补正通知.xlsx")
     assert only.sheetnames == [NOTICE]
     rows = list(only[NOTICE].iter_rows(min_row=4, values_only=True))
-    assert any("devices_mobile" in (r[1] or "") for r in rows)
+    places = [r[1] or "" for r in rows]
+    assert "数据项 行走设备连接数量" in places  # by its name, never its JSON key
+    assert not any("devices_mobile" in p or "developers_active" in p for p in places)
 
     # the organiser's checklist: every applicant, the verdict, the deadline
     sheet = openpyxl.load_workbook(out / f"{CHECKLIST}.xlsx")[CHECKLIST]
@@ -131,6 +133,8 @@ def test_returns_mark_the_applicants_own_workbook_and_list_everything(submitted,
     assert verdicts["甲公司.xlsx"] == ("需补正", 3, "甲公司.xlsx")
     assert verdicts["乙公司.xlsx"][0] == "通过"
     assert verdicts["丙公司.json"][0] == "需补正"
+    listed = " ".join(str(c) for r in sheet.iter_rows(values_only=True) for c in r if c)
+    assert "devices_mobile" not in listed
     name = next(r[1] for r in sheet.iter_rows(min_row=3) if r[3].value == "丙公司.json")
     assert name.value == INJECTED and name.data_type == "s"  # a name, never a formula
 
