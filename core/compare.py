@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .application import Applicant, Application
 from .criteria import Framework
 from .findings import Finding, Severity
 from .verification import shown
+from .voice import item_labels
 
 APPLICANT_LABELS = {
     f"applicant.{name}": (field.description or name)
@@ -45,6 +46,8 @@ class ApplicantComparison(BaseModel):
     still_open: list[Finding]
     new: list[Finding]
     changes: list[ValueChange]
+    #: data-item id → Chinese label, to name a problem with no cell (not part of the JSON)
+    item_labels: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def attention(self) -> list[ValueChange]:
@@ -191,6 +194,7 @@ def compare(old: Sequence[Version], new: Sequence[Version]) -> Comparison:
                 still_open=still,
                 new=fresh,
                 changes=changes,
+                item_labels=item_labels(n.framework) if n.framework else {},
             )
         )
     return Comparison(

@@ -46,13 +46,21 @@ def item_labels(framework: Framework) -> dict[str, str]:
     return {i.id: i.label for i in framework.items}
 
 
+def item_named(f: Finding, label: ItemLabel | None = None) -> str | None:
+    """The data item a finding with no cell is about, by its Chinese name (``label``; never
+    the JSON key where a name is known), or ``None`` when the message names it already:
+    each thing is said once."""
+    if f.item is None or f.cell:
+        return None
+    name = (label(f.item) if label else None) or f.item
+    return None if name in f.message else name
+
+
 def finding_line(f: Finding, *, with_file: bool = True, label: ItemLabel | None = None) -> str:
-    """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line. A finding with no
-    cell is placed by its data item, named by ``label`` (its Chinese name, never the JSON
-    key), unless the message already names it: each thing is said once."""
-    name = (label(f.item) if label and f.item else None) or f.item
-    said = name is not None and name in f.message
-    where = f.where(name, with_file=with_file, with_item=not said)
+    """``[错误] 指标数据!E7 运行设备连接数量…``: one finding on one line; a finding with no
+    cell is placed by its data item (:func:`item_named`)."""
+    name = item_named(f, label)
+    where = f.where(name, with_file=with_file, with_item=name is not None)
     return " ".join(x for x in (f"[{severity_label(f.severity)}]", where, f.message) if x)
 
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from iipeval.core import voice
 from iipeval.core.compare import Comparison
 from iipeval.core.findings import SEVERITY_LABELS, Finding
 
@@ -20,8 +21,11 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _where(f: Finding) -> str:
-    return f.where(with_file=False, with_item=False) if f.sheet and f.cell else (f.item or "")
+def _where(f: Finding, labels: dict[str, str]) -> str:
+    """The cell, else the data item by its Chinese name unless the message names it."""
+    if f.sheet and f.cell:
+        return f.where(with_file=False, with_item=False)
+    return voice.item_named(f, labels.get) or ""
 
 
 def text(c: Comparison) -> str:
@@ -32,7 +36,9 @@ def text(c: Comparison) -> str:
         for title, found in (("已改正", a.fixed), ("仍未改正", a.still_open), ("新问题", a.new)):
             for f in found:
                 label = SEVERITY_LABELS[f.severity]
-                lines.append(f"  [{title}][{label}] {_where(f)} {f.message}".rstrip())
+                lines.append(
+                    f"  [{title}][{label}] {_where(f, a.item_labels)} {f.message}".rstrip()
+                )
         for ch in a.changes:
             kind = "数值变化·需关注" if ch.attention else "数值变化"
             lines.append(f"  [{kind}] {ch.label}：{ch.old} → {ch.new}")
@@ -109,11 +115,14 @@ def write_xlsx(c: Comparison, path: Path) -> None:
     for a in c.applicants:
         for title, found in (("已改正", a.fixed), ("仍未改正", a.still_open), ("新问题", a.new)):
             for f in found:
-                for col, value in enumerate([a.applicant, title, _where(f), f.message], 1):
+                for col, value in enumerate(
+                    [a.applicant, title, _where(f, a.item_labels), f.message], 1
+                ):
                     put(detail.cell(r, col), value)
                 r += 1
         for ch in a.changes:
-            values = [a.applicant, "数值变化", ch.key, ch.label, ch.old, ch.new]
+            # no place to give: the key is the JSON's, and 内容 names the item in Chinese
+            values = [a.applicant, "数值变化", None, ch.label, ch.old, ch.new]
             values.append("是（未被要求补正）" if ch.attention else "")
             for col, value in enumerate(values, 1):
                 cell = put(detail.cell(r, col), value)

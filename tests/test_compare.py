@@ -85,7 +85,8 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     assert any(r[0] == INJECTED for r in summary)  # a name, kept as text
     assert all(c.data_type == "s" for c in wb["比对汇总"]["A"] if c.value)
     flagged = [r for r in wb["明细"].iter_rows(min_row=2) if r[6].value]
-    assert [r[2].value for r in flagged] == ["developers_registered"]
+    assert [r[3].value for r in flagged] == ["注册开发者数量"]
+    assert not any(r[2].value for r in flagged)  # never the JSON key
     assert flagged[0][6].fill.fgColor.rgb.endswith("FFEB9C")
 
     text = invoke("compare", str(old), str(new)).output

@@ -100,6 +100,26 @@ def test_the_terminal_names_data_items_in_chinese_never_by_their_json_key(tmp_pa
         assert "devices_mobile" not in text and "major_safety_incident" not in text, what
 
 
+def test_compare_names_data_items_in_chinese(tmp_path):
+    """``compare`` (text and workbook) places a problem with no cell by the item's name."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir(), new.mkdir()
+    _hunan(old, "a.json", devices_mobile=None, devices_other=None)
+    _hunan(new, "a.json", devices_mobile=None)
+    text = invoke("compare", old, new).output
+    out = tmp_path / "比对.xlsx"
+    invoke("compare", old, new, "-o", out)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    cells = " ".join(
+        str(c) for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for c in r
+    )
+    for shown in (text, cells):
+        assert "devices_mobile" not in shown and "devices_other" not in shown
+        assert "行走设备连接数量" in shown and "其他设备连接数量" in shown
+    line = next(x for x in text.splitlines() if "[仍未改正]" in x)
+    assert line.count("行走设备连接数量") == 1, line
+
+
 def test_a_finding_names_its_item_once():
     said = Finding(
         severity="error", code="missing", item="devices_mobile", message="行走设备连接数量为必填项"
