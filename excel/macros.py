@@ -15,7 +15,7 @@ cells as ``iipeval validate`` gives for the saved file.
 
 The buttons call the ``*_caller`` functions through xlwings' ``RunPython``; they find the
 workbook with ``xw.Book.caller()`` and show problems in a message box, never as a
-traceback. Every string written into a sheet goes through :func:`.session.cell_text`, so an
+traceback. Every string written into a sheet goes through :func:`.session.cell_value`, so an
 applicant's text can never become a formula.
 """
 
@@ -38,7 +38,7 @@ from iipeval.present import outputs
 from iipeval.present.atomic import OutputError, write_atomic
 
 from .reader import read_source
-from .session import cell_text, session_evaluator, total_row
+from .session import cell_value, session_evaluator, total_row
 from .sources import BookSource, book_name
 
 CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
@@ -106,7 +106,7 @@ def _sheet(book: Any, name: str) -> Any:
 
 def _rect(rows: list[list[Any]]) -> list[list[Any]]:
     width = max(len(r) for r in rows)
-    return [[cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    return [[cell_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
 
 
 def _put(ws: Any, top: int, rows: list[list[Any]]) -> None:

@@ -30,7 +30,7 @@ def use_evaluator(ev: Evaluator | None) -> None:
     _EVALUATOR = ev
 
 
-def cell_text(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
     """A value safe to hand to a cell: text never starts a formula, nor breaks the file."""
     if isinstance(value, str):
         return csv_field(cell_safe(value))

@@ -53,7 +53,7 @@ from .layout import (
     plan,
 )
 from .reader import read_source
-from .session import cell_text, session_evaluator, total_row, use_evaluator
+from .session import cell_value, session_evaluator, total_row, use_evaluator
 from .sources import BookSource, GridsSource, book_name, normal_grid, normal_value
 from .structure import column_index, value_at
 
@@ -77,8 +77,8 @@ def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a cell shows text, never a traceback
             return f"{ERROR_PREFIX}计算失败（{type(exc).__name__}：{exc}）"
         if isinstance(out, list):
-            return [[cell_text(v) for v in row] for row in out]
-        return cell_text(out)
+            return [[cell_value(v) for v in row] for row in out]
+        return cell_value(out)
 
     return wrapper
 
@@ -444,7 +444,7 @@ def iipeval_report_book():
 
 __all__ = [
     "UdfError",
-    "cell_text",
+    "cell_value",
     "iipeval_check_book",
     "iipeval_explain",
     "iipeval_findings",

@@ -178,7 +178,7 @@ def test_returned_text_never_starts_a_formula():
     assert echo('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert echo([["+1", "@SUM(A1)", "-x", "正常"]]) == [["'+1", "'@SUM(A1)", "'-x", "正常"]]
     assert echo(-2.5) == -2.5  # numbers are data, left alone
-    assert udfs.cell_text("\x01控制字符") == "\ufffd控制字符"
+    assert udfs.cell_value("\x01控制字符") == "\ufffd控制字符"
 
 
 # -- the whole application from the workbook's ranges ---------------------------------------------
