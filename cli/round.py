@@ -243,7 +243,7 @@ def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
                         severity=Severity.notice,
                         code="verification_empty",
                         file=str(path),
-                        message=f"核查表未填写任何核查值（{v.applicant or '申报单位不明'}），"
+                        message=f"“{v.applicant or '申报单位不明'}”的核查表未填写任何核查值，"
                         "该申报按填报数据评分",
                     )
                 )
