@@ -23,9 +23,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from . import click_zh
+
 if TYPE_CHECKING:
     from iipeval.core.api import Evaluator
     from iipeval.present import atomic
+
+click_zh.install()  # click's own words (用法, 选项, 错误) in Chinese, whatever the locale
 
 # The core (pydantic models, plugins), openpyxl and the command modules are imported when a
 # command runs, not before: ``iipeval --help`` and a mistyped option answer at once, and the
@@ -94,7 +98,7 @@ class LazyGroup(click.Group):
                 rows.append(
                     (name, click.utils.make_default_short_help(LAZY_COMMANDS[name][1], limit))
                 )
-        with formatter.section("Commands"):
+        with formatter.section("命令"):
             formatter.write_dl(rows)
 
 

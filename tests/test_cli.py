@@ -218,3 +218,24 @@ def test_cards_flag_adds_score_cards_and_no_cards_leaves_them_out(tmp_path):
     assert len(cards()) == 4  # a small batch has its cards by default
     assert cards("--no-cards") == []
     assert len(cards("--cards")) == 4
+
+
+def test_clicks_own_words_are_chinese_whatever_the_locale():
+    """Usage line, section headings, the help option and usage errors read in Chinese."""
+    from click.testing import CliRunner
+
+    from iipeval.cli.main import cli
+
+    runner = CliRunner(env={"LANG": "C", "LANGUAGE": "", "LC_ALL": "C"})
+    shown = runner.invoke(cli, ["score", "--help"], prog_name="iipeval").output
+    assert shown.startswith("用法： iipeval score")
+    assert "选项：" in shown and "显示本帮助并退出" in shown
+    assert "Usage" not in shown and "Show this message" not in shown
+    top = runner.invoke(cli, ["--help"], prog_name="iipeval").output
+    assert "命令：" in top and "Commands" not in top
+    wrong = runner.invoke(cli, ["scor"], prog_name="iipeval")
+    assert wrong.exit_code == 2
+    assert "错误：没有命令“scor”。" in wrong.output
+    assert "请运行“iipeval --help”查看帮助。" in wrong.output
+    missing = runner.invoke(cli, ["score"]).output
+    assert "错误：缺少参数" in missing and "Error" not in missing
