@@ -212,56 +212,24 @@ def verification(files, output) -> None:
 
 
 def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
-    """Every 核查表 under ``args``, each read in the sandbox: (by application key, findings)."""
-    from iipeval.core.batch import normal_key
-    from iipeval.core.findings import Finding, Severity
-    from iipeval.core.verification import Verification
+    """Every 核查表 under ``args``, each read in the sandbox, then admitted by
+    :func:`iipeval.core.verification.admit`: (by application key, findings)."""
+    from iipeval.core.verification import admit
     from iipeval.excel.verification import read_verification
 
-    by_key: dict[str, Verification] = {}
-    findings: list[Finding] = []
-    for path in inputs.expand(args):
-        if path.suffix.lower() != ".xlsx":
-            continue
-        try:
-            v = isolated(read_verification, path, ev, ev.params.input, limits=ev.params.input)
-        except IsolationFailed as exc:
-            findings.append(
-                Finding(
-                    severity=Severity.error,
-                    code="verification_unreadable",
-                    message=str(exc),
-                    file=str(path),
+    def each():
+        for path in inputs.expand(args):
+            if path.suffix.lower() != ".xlsx":
+                continue
+            try:
+                yield (
+                    str(path),
+                    isolated(read_verification, path, ev, ev.params.input, limits=ev.params.input),
                 )
-            )
-            continue
-        if not v.values:  # nothing usable: its findings are the batch's, not an application's
-            findings.extend(v.findings)
-            if not v.findings:  # passed with --verified, yet nothing to use: say so
-                findings.append(
-                    Finding(
-                        severity=Severity.notice,
-                        code="verification_empty",
-                        file=str(path),
-                        message=f"“{v.applicant or '申报单位不明'}”的核查表未填写任何核查值，"
-                        "该申报按填报数据评分",
-                    )
-                )
-            continue
-        key = normal_key(v.key)
-        if key in by_key:
-            findings.append(
-                Finding(
-                    severity=Severity.error,
-                    code="verification_duplicate",
-                    file=str(path),
-                    message=f"“{v.applicant}”有两份核查表（{by_key[key].source}、{path}），均未采用",
-                )
-            )
-            by_key[key] = by_key[key].model_copy(update={"values": []})
-            continue
-        by_key[key] = v
-    return by_key, findings
+            except IsolationFailed as exc:
+                yield str(path), str(exc)
+
+    return admit(each())
 
 
 def unmatched_verifications(by_key: dict, standings) -> list:

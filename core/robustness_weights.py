@@ -297,17 +297,18 @@ def _always_tied(mob) -> np.ndarray:
     return np.argmax(same, axis=1)  # the diagonal is True: at worst, itself
 
 
-def _list_at(g: Group, mob, t: float) -> list[int]:
+def _list_at(g: Group, mob, tied: np.ndarray, t: float) -> list[int]:
+    """The recommended list at weight ``t``; ``tied`` is :func:`_always_tied` of ``mob``."""
     big_p, big_q, big_r, big_u = mob
     with np.errstate(divide="ignore", invalid="ignore"):
         tot = (big_p + big_q * t) / (big_r + big_u * t)
-    tot = tot[_always_tied(mob)]  # equal functions, equal totals: baseline order decides
+    tot = tot[tied]  # equal functions, equal totals: baseline order decides
     pos = _order(tot[None])[0]
     rec = _recommended(tot[None], pos[None], g.ranking)[0]
     return sorted((k for k in range(g.size) if rec[k]), key=lambda k: pos[k])
 
 
-def _first_change(g: Group, mob, t0: float, end: float, events: list[_Event]):
+def _first_change(g: Group, mob, tied, t0: float, end: float, events: list[_Event]):
     """The nearest event towards ``end`` after which the recommended list differs."""
     base = _base_list(g)
     sign = 1 if end > t0 else -1
@@ -324,12 +325,12 @@ def _first_change(g: Group, mob, t0: float, end: float, events: list[_Event]):
         key=lambda t: (t - t0) * sign,
     )
     first = times[0] if times else end
-    if abs(first - t0) > 1e-12 and _list_at(g, mob, (t0 + first) / 2) != base:
+    if abs(first - t0) > 1e-12 and _list_at(g, mob, tied, (t0 + first) / 2) != base:
         return t0, "基准权重下已有同分，稍有变化即改变次序"
     for k, t in enumerate(times):
         nxt = times[k + 1] if k + 1 < len(times) else end
         probe = (t + nxt) / 2
-        if _list_at(g, mob, probe) != base:
+        if _list_at(g, mob, tied, probe) != base:
             at = sorted(
                 (e for e in ahead if abs(round(e.t, 12) - t) < 1e-12), key=lambda e: e.first
             )
@@ -381,8 +382,9 @@ def intervals(g: Group) -> list[Interval]:
 
 def _interval(g, mob, level, wid, name, dname, t0, floor, ceiling) -> Interval:
     events = _events(g, mob, floor, ceiling)
-    low = _first_change(g, mob, t0, floor, events)
-    high = _first_change(g, mob, t0, ceiling, events)
+    tied = _always_tied(mob)  # once per weight, not once per probe
+    low = _first_change(g, mob, tied, t0, floor, events)
+    high = _first_change(g, mob, tied, t0, ceiling, events)
     return Interval(
         level=level,
         id=wid,

@@ -12,7 +12,7 @@ verified value says so in its explanation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from .application import NotApplicable
 from .explain import Explanation
 from .findings import Finding, Severity
+from .panel_record import normal_key
 from .text import fmt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -240,3 +241,46 @@ def _warn(v: Verification, code: str, message: str, cell: str | None = None) -> 
         sheet="核查表" if cell else None,
         cell=cell,
     )
+
+
+def admit(
+    read: Iterable[tuple[str, Verification | str]],
+) -> tuple[dict[str, Verification], list[Finding]]:
+    """Which 核查表 count, by normalised application key, and the batch's findings.
+
+    ``read`` gives each file with what was read from it, or why it could not be read. A
+    sheet nobody filled in is named (it was passed to be used), and two sheets for one
+    application are both set aside: neither may silently win.
+    """
+    by_key: dict[str, Verification] = {}
+    findings: list[Finding] = []
+
+    def note(severity: Severity, code: str, path: str, message: str) -> None:
+        findings.append(Finding(severity=severity, code=code, file=path, message=message))
+
+    for path, v in read:
+        if isinstance(v, str):
+            note(Severity.error, "verification_unreadable", path, v)
+            continue
+        if not v.values:  # nothing usable: its findings are the batch's, not an application's
+            findings.extend(v.findings)
+            if not v.findings:
+                note(
+                    Severity.notice,
+                    "verification_empty",
+                    path,
+                    f"“{v.applicant or '申报单位不明'}”的核查表未填写任何核查值，该申报按填报数据评分",
+                )
+            continue
+        key = normal_key(v.key)
+        if key in by_key:
+            note(
+                Severity.error,
+                "verification_duplicate",
+                path,
+                f"“{v.applicant}”有两份核查表（{by_key[key].source}、{path}），均未采用",
+            )
+            by_key[key] = by_key[key].model_copy(update={"values": []})
+            continue
+        by_key[key] = v
+    return by_key, findings

@@ -24,7 +24,6 @@ from iipeval.core.params import InputLimits, Parameters
 from iipeval.core.ranking import Standing
 from iipeval.core.results import Rejected, Result
 from iipeval.core.spool import ResultSpool
-from iipeval.core.text import fmt
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
@@ -32,17 +31,6 @@ SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
 
 def _error(src: str, code: str, message: str) -> Finding:
     return Finding(severity=Severity.error, code=code, message=message, file=src)
-
-
-def _too_large(path: Path, limits: InputLimits) -> tuple[str, str] | None:
-    """A review JSON larger than an application JSON may be is refused unread."""
-    size = path.stat().st_size
-    if size > limits.max_json_bytes:
-        return (
-            "file_too_large",
-            f"文件大小 {fmt(size / 2**20, 1)} MB 超过上限 {fmt(limits.max_json_bytes / 2**20, 1)} MB",
-        )
-    return None
 
 
 def read_application(path: Path, ev: Evaluator) -> Loaded:
@@ -71,9 +59,7 @@ def read_review(path: Path, limits: InputLimits) -> ReviewBundle:
     path = Path(path)
     src = sandbox.display_name(path)
     problem = sandbox.refusal(path)
-    if problem is None and path.suffix.lower() == ".json":
-        problem = _too_large(path, limits)
-    elif problem is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+    if problem is None and path.suffix.lower() in WORKBOOK_SUFFIXES:  # JSON: core.jsonfile
         checked = guard(path, limits)
         problem = (checked.code, checked.problem) if checked.problem else None
     if problem:

@@ -66,20 +66,17 @@ class SheetUnreadable(Exception):
         self.sheet = sheet
 
 
-def sheet_values(wb: Any, sheet: str | int, *, skip_empty_area: bool = False) -> Grid:
-    """A sheet's values through calamine, by name or index. calamine panics (a
-    BaseException, which ``except Exception`` lets through) on a duration or date cell out
-    of range, e.g. -1e20 formatted ``[h]:mm``: that becomes :class:`SheetUnreadable`, so
-    every reader reports the sheet and the process goes on."""
+def sheet_values(wb: Any, sheet: str) -> Grid:
+    """A sheet's values through calamine. calamine panics (a BaseException, which ``except
+    Exception`` lets through) on a duration or date cell out of range, e.g. -1e20 formatted
+    ``[h]:mm``: that becomes :class:`SheetUnreadable`, so every reader reports the sheet
+    and the process goes on."""
     try:
-        found = (
-            wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
-        )
-        return found.to_python(skip_empty_area=skip_empty_area)
+        return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # the panic, see above
-        raise SheetUnreadable(str(sheet), exc) from None
+        raise SheetUnreadable(sheet, exc) from None
 
 
 class CalamineSource:

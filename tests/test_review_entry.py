@@ -289,3 +289,15 @@ def test_a_damaged_form_or_record_names_the_key_of_its_first_problem(rounds, tmp
     record.write_text('{"format": "iipeval.panel-record", "round": 1}', "utf-8")
     with pytest.raises(RecordError, match=r"评审组登记已损坏（round："):
         load_record(record)
+
+
+def test_an_oversized_review_file_is_refused_unread(tmp_path):
+    """A review JSON is held to the applications' size limit before any parsing."""
+    from iipeval.core.params import InputLimits
+    from iipeval.excel.intake import read_review
+
+    path = tmp_path / "review_big.json"
+    path.write_text('{"expert": "E01", "reviews": []}' + " " * 200, "utf-8")
+    bundle = read_review(path, InputLimits(max_json_bytes=100))
+    assert [f.code for f in bundle.findings] == ["file_too_large"]
+    assert bundle.reviews == []

@@ -206,3 +206,16 @@ def test_an_unfilled_sheet_is_named_so_the_organiser_knows_nothing_was_verified(
     assert empty["file"] == str(sheet) and empty["severity"] == "notice"
     assert "未填写任何核查值" in empty["message"] and "按填报数据评分" in empty["message"]
     assert data["results"][0]["verification"] is None
+
+
+def test_two_sheets_for_one_application_are_both_set_aside(made, tmp_path):
+    """A second, different 核查表 for the same applicant must not silently win."""
+    apps, sheet = made
+    fill(sheet, "devices_operating", 100000)
+    other = sheet.with_name("另一份_核查表.xlsx")
+    shutil.copy(sheet, other)
+    fill(other, "devices_operating", 999)
+    data = scored(apps, sheet.parent, tmp_path)
+    [dup] = [f for f in data["findings"] if f["code"] == "verification_duplicate"]
+    assert dup["severity"] == "error" and "均未采用" in dup["message"]
+    assert data["results"][0]["verification"] is None
