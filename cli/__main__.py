@@ -1,5 +1,5 @@
 """``python -m iipeval.cli`` runs the command line."""
 
-from .main import main
+from iipeval.cli.main import main
 
 main()

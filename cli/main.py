@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import click_zh
+from iipeval.cli import click_zh
 
 if TYPE_CHECKING:
     from iipeval.core.api import Evaluator
@@ -123,10 +123,9 @@ def cli() -> None:
 
 
 def evaluator(params: str | None = None) -> Evaluator:
+    from iipeval.cli import render
     from iipeval.core.api import Evaluator
     from iipeval.core.params import ParamsError, load_parameters
-
-    from . import render
 
     try:
         ev = Evaluator(params=load_parameters(params))
@@ -151,7 +150,7 @@ def registered(ev: Evaluator, framework_id: str):
 @FORMAT
 def frameworks(fmt: str) -> None:
     """列出已加载的评价体系。"""
-    from . import render
+    from iipeval.cli import render
 
     ev = evaluator()
     rows = [
@@ -175,7 +174,7 @@ def frameworks(fmt: str) -> None:
 @FORMAT
 def show(framework_id: str, fmt: str) -> None:
     """显示评价体系的维度、指标（原文）与数据项。"""
-    from . import render
+    from iipeval.cli import render
 
     rf = registered(evaluator(), framework_id)
     if fmt == "json":
@@ -188,9 +187,8 @@ def show(framework_id: str, fmt: str) -> None:
 @click.argument("framework_id", metavar="ID")
 def schema(framework_id: str) -> None:
     """输出该评价体系申报数据的 JSON Schema。"""
+    from iipeval.cli import render
     from iipeval.core.application import application_schema
-
-    from . import render
 
     rf = registered(evaluator(), framework_id)
     click.echo(render.dumps(application_schema(rf.framework)))
@@ -200,9 +198,8 @@ def schema(framework_id: str) -> None:
 @FORMAT
 def plugins(fmt: str) -> None:
     """列出已加载的插件、版本及其实现的钩子。"""
+    from iipeval.cli import render
     from iipeval.core.host import ENV_VAR
-
-    from . import render
 
     ev = evaluator()
     rows = [
@@ -247,9 +244,8 @@ def output_set(
     that fails afterwards (disk full) exits 4. The previous outputs stay as they were.
     ``directory`` is the output folder when the targets' names are known only later.
     """
+    from iipeval.cli import inputs
     from iipeval.present import atomic
-
-    from . import inputs
 
     if directory is None and not targets:
         yield None
@@ -274,9 +270,8 @@ def output_set(
 
 
 def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
+    from iipeval.cli import inputs
     from iipeval.excel import intake
-
-    from . import inputs
 
     if framework:
         registered(ev, framework)
@@ -308,10 +303,9 @@ def _failed(results) -> bool:
 )
 def validate(files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
+    from iipeval.cli import render
     from iipeval.core.results import Rejected
     from iipeval.core.voice import item_labels
-
-    from . import render
 
     ev = evaluator()
     results = _score_all(ev, files, framework)
@@ -343,7 +337,7 @@ def validate(files, framework, fmt, return_to, deadline) -> None:
             fw = None if isinstance(r, Rejected) else r.framework
             render.echo(render.validation_text(r, labels.get(fw, {}).get))
     if return_to:  # 补正 returns: cli/round.py
-        from .round import write_returns
+        from iipeval.cli.round import write_returns
 
         day = deadline.date() if deadline else None
         written = write_returns(results, Path(return_to), day, ev.params.input, labels)

@@ -10,8 +10,8 @@ import sys
 
 import click
 
-from . import render
-from .main import FORMAT, cli
+from iipeval.cli import render
+from iipeval.cli.main import FORMAT, cli
 
 
 @cli.group()
@@ -114,9 +114,8 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
 @FORMAT
 def items(framework_id: str | None, fmt: str) -> None:
     """列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。"""
+    from iipeval.cli.main import evaluator, registered
     from iipeval.core.vocabulary import vocabulary
-
-    from .main import evaluator, registered
 
     shared = vocabulary()
     if framework_id:

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import click
 
+from iipeval.cli import inputs
+from iipeval.cli.main import cli, evaluator
 from iipeval.core.panel_record import RECORD_NAME
-
-from . import inputs
-from .main import cli, evaluator
 
 
 def run_time(given: str | None) -> datetime:
@@ -192,10 +191,9 @@ def reproduce(manifest_file, keep) -> None:
     """按运行记录（*.manifest.json）重新评分，逐字节核对每个输出，并指出第一处不同。"""
     from pydantic import ValidationError
 
+    from iipeval.cli.score import score as score_command
     from iipeval.core import __version__
     from iipeval.core.manifest import FORMAT, ROLES, Manifest, file_sha256
-
-    from .score import score as score_command
 
     path = Path(manifest_file)
     keep = Path(keep).resolve() if keep else None

@@ -15,11 +15,10 @@ from tempfile import TemporaryDirectory
 
 import click
 
+from iipeval.cli import inputs, render
+from iipeval.cli.main import cli, evaluator, output_set, registered
 from iipeval.core.panel_record import RECORD_NAME, record_bytes
 from iipeval.excel import intake
-
-from . import inputs, render
-from .main import cli, evaluator, output_set, registered
 
 
 @cli.command()

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from iipeval.cli.main import cli, evaluator
+from iipeval.cli.score import scored_batch
 from iipeval.core.text import fmt
-
-from .main import cli, evaluator
-from .score import scored_batch
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
     from iipeval.core.robustness import Robustness, RobustnessSettings

@@ -15,11 +15,10 @@ from typing import Any
 
 import click
 
+from iipeval.cli import inputs
+from iipeval.cli.main import FORMAT, cli, evaluator
 from iipeval.core.params import InputLimits
 from iipeval.core.results import Rejected, Result
-
-from . import inputs
-from .main import FORMAT, cli, evaluator
 
 
 class IsolationFailed(Exception):

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import click
 
+from iipeval.cli import inputs, render
+from iipeval.cli.main import cli, evaluator, output_set, registered
 from iipeval.core.batch import Batch, assemble, index_reviews
 from iipeval.core.panel_record import RECORD_NAME, PanelRecord, RecordError, load_record
 from iipeval.core.spool import ResultSpool
 from iipeval.excel import intake
-
-from . import inputs, render
-from .main import cli, evaluator, output_set, registered
 
 
 def _progress_wanted() -> bool:
@@ -236,7 +235,7 @@ def score(
     command["cards"] = cards
     command["reader"] = reader
     if targets:  # the run's record (core/manifest.py): the last member of the set
-        from .reproduce import input_records, manifest_target, run_time
+        from iipeval.cli.reproduce import input_records, manifest_target, run_time
 
         manifest = manifest_target(targets[0], force)
         now = run_time(generated_at)
@@ -248,13 +247,13 @@ def score(
         batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
         analysis = None
         if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
-            from .robustness import analyse_or_fail
+            from iipeval.cli.robustness import analyse_or_fail
 
             analysis = analyse_or_fail(ev, batch)
         elif robustness:
             click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
         if out is not None:
-            from .reproduce import manifest_writer
+            from iipeval.cli.reproduce import manifest_writer
 
             batch.run_id = run_id(batch)
             writers = {}
@@ -314,7 +313,7 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=())
     index = index_reviews(bundles, record)
     checks: list = []
     if verified:  # 调研核查: cli/round.py, core/verification.py
-        from .round import read_verified
+        from iipeval.cli.round import read_verified
 
         index.site_checks, checks = read_verified(verified, ev)
     spool = ResultSpool()
@@ -337,7 +336,7 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=())
     else:
         batch = assemble(ev, outcomes(), bundles, index, spool)
     if verified:
-        from .round import unmatched_verifications
+        from iipeval.cli.round import unmatched_verifications
 
         batch.findings.extend(
             [*checks, *unmatched_verifications(index.site_checks, batch.standings)]

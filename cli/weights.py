@@ -14,6 +14,19 @@ from pathlib import Path
 
 import click
 
+from iipeval.cli import inputs, render
+from iipeval.cli.main import FORMAT, cli, evaluator, registered
+from iipeval.cli.weights_io import (
+    cell_name,
+    check_parameters,
+    fail,
+    isolated,
+    parameters_text,
+    read_table,
+    refuse_existing,
+    subtype_id,
+    write_output,
+)
 from iipeval.core import __version__
 from iipeval.core.ahp_scale import (  # the choices only; the numerics load when used
     CR_THRESHOLD,
@@ -26,20 +39,6 @@ from iipeval.core.ahp_scale import (  # the choices only; the numerics load when
 )
 from iipeval.core.params import InputLimits
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
-
-from . import inputs, render
-from .main import FORMAT, cli, evaluator, registered
-from .weights_io import (
-    cell_name,
-    check_parameters,
-    fail,
-    isolated,
-    parameters_text,
-    read_table,
-    refuse_existing,
-    subtype_id,
-    write_output,
-)
 
 RI_OPTION = click.option(
     "--ri",
@@ -434,4 +433,4 @@ def ahp(matrix, method, ri, fmt) -> None:
 
 
 # The objective command lives in its own module and registers itself on ``weights``.
-from . import weights_objective  # noqa: E402, F401
+from iipeval.cli import weights_objective  # noqa: E402, F401

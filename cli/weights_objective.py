@@ -9,14 +9,10 @@ from pathlib import Path
 
 import click
 
-from iipeval.core import __version__
-from iipeval.core.params import InputLimits, Parameters, ParamsError, apply
-from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
-
-from . import inputs, render
-from .main import evaluator, registered
-from .weights import FORMAT, weights
-from .weights_io import (
+from iipeval.cli import inputs, render
+from iipeval.cli.main import evaluator, registered
+from iipeval.cli.weights import FORMAT, weights
+from iipeval.cli.weights_io import (
     cell_name,
     check_parameters,
     fail,
@@ -27,6 +23,9 @@ from .weights_io import (
     subtype_id,
     write_output,
 )
+from iipeval.core import __version__
+from iipeval.core.params import InputLimits, Parameters, ParamsError, apply
+from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 # --------------------------------------------------------------------------------------
 # iipeval weights objective
@@ -66,11 +65,10 @@ def _matrix_csv(path: str) -> tuple[list[str], list[str], list[list[float]]]:
 def _scored_matrix(ev, files, reviews, panel_record, fw, subtype):
     """Indicator scores of the applications (scored in the sandboxed workers), one row per
     application that has a score for every indicator."""
+    from iipeval.cli.score import find_record
     from iipeval.core.batch import index_reviews
     from iipeval.core.results import Result
     from iipeval.excel import intake
-
-    from .score import find_record
 
     paths = inputs.expand(files)
     if not paths:

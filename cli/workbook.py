@@ -11,10 +11,9 @@ from pathlib import Path
 
 import click
 
+from iipeval.cli import render
+from iipeval.cli.main import cli, evaluator, output_set, registered
 from iipeval.excel.template import write
-
-from . import render
-from .main import cli, evaluator, output_set, registered
 
 
 @cli.command()

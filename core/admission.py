@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .findings import Finding, Severity
-from .panel_record import PanelRecord, normal_key, signature_valid
-from .results import RefusedReview
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import PanelRecord, normal_key, signature_valid
+from iipeval.core.results import RefusedReview
 
 if TYPE_CHECKING:
-    from .batch import ReviewBundle
+    from iipeval.core.batch import ReviewBundle
 
 
 @dataclass

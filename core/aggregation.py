@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .application import ExpertReview
-from .findings import Finding, Severity
-from .params import AggregationPolicy
-from .rules import Expert, PanelScore
-from .text import fmt
+from iipeval.core.application import ExpertReview
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.params import AggregationPolicy
+from iipeval.core.rules import Expert, PanelScore
+from iipeval.core.text import fmt
 
 
 def to_score(value: float | str, policy: AggregationPolicy, rule: Expert | None = None) -> float:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ahp_scale import (
+from iipeval.core.ahp_scale import (
     CR_THRESHOLD,
     DEFAULT_RI,
     GROUP_METHODS,

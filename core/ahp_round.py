@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ahp import (
+from iipeval.core.ahp import (
     CR_THRESHOLD,
     AHPError,
     Consistency,

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import __version__, jsonfile
-from .application import Application, ExpertReview, Submission
-from .engine import score as run_engine
-from .findings import Finding, Severity
-from .host import Host, RegisteredFramework, UnknownFramework
-from .params import Effective, InputLimits, Parameters, ParamsError, apply
-from .results import Provenance, Rejected, Result
+from iipeval.core import __version__, jsonfile
+from iipeval.core.application import Application, ExpertReview, Submission
+from iipeval.core.engine import score as run_engine
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.host import Host, RegisteredFramework, UnknownFramework
+from iipeval.core.params import Effective, InputLimits, Parameters, ParamsError, apply
+from iipeval.core.results import Provenance, Rejected, Result
 
 
 class Evaluator:

@@ -15,8 +15,8 @@ from pydantic import (
     StrictStr,
 )
 
-from .rules import GRADES
-from .text import invisible, visible
+from iipeval.core.rules import GRADES
+from iipeval.core.text import invisible, visible
 
 
 class NotApplicable(BaseModel):

@@ -20,19 +20,19 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, PrivateAttr
 
-from . import __version__
-from . import outcomes as recommend
-from .admission import admit
-from .api import Evaluator, Loaded
-from .application import Application, ExpertReview
-from .findings import Finding, Severity
-from .panel_record import PanelRecord, application_sha256, normal_key
-from .ranking import Ranking, Standing, rank, result_key
-from .results import PanelCheck, RefusedReview, Rejected, Result
-from .spool import ResultSpool
-from .verification import Verification
-from .verification import apply as verify
-from .voice import item_labels
+from iipeval.core import __version__
+from iipeval.core import outcomes as recommend
+from iipeval.core.admission import admit
+from iipeval.core.api import Evaluator, Loaded
+from iipeval.core.application import Application, ExpertReview
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import PanelRecord, application_sha256, normal_key
+from iipeval.core.ranking import Ranking, Standing, rank, result_key
+from iipeval.core.results import PanelCheck, RefusedReview, Rejected, Result
+from iipeval.core.spool import ResultSpool
+from iipeval.core.verification import Verification
+from iipeval.core.verification import apply as verify
+from iipeval.core.voice import item_labels
 
 
 @dataclass

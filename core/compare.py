@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .application import Applicant, Application
-from .criteria import Framework
-from .findings import Finding, Severity
-from .verification import shown
-from .voice import item_labels
+from iipeval.core.application import Applicant, Application
+from iipeval.core.criteria import Framework
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.verification import shown
+from iipeval.core.voice import item_labels
 
 APPLICANT_LABELS = {
     f"applicant.{name}": (field.description or name)

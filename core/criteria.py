@@ -21,9 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from .rules import Expert, Rule, expert_part_id, parse_rule
-from .rules.base import ID_PATTERN
-from .rules.expert import ExpertGrade
+from iipeval.core.rules import Expert, Rule, expert_part_id, parse_rule
+from iipeval.core.rules.base import ID_PATTERN
+from iipeval.core.rules.expert import ExpertGrade
 
 ItemType = Literal["integer", "number", "percent", "bool", "text", "choice"]
 Kind = Literal["定量", "定性", "综合"]

@@ -12,13 +12,13 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .aggregation import aggregate
-from .application import Application, ExpertReview
-from .criteria import Indicator
-from .explain import Explanation
-from .findings import Finding, Severity, has_errors
-from .params import Effective
-from .results import (
+from iipeval.core.aggregation import aggregate
+from iipeval.core.application import Application, ExpertReview
+from iipeval.core.criteria import Indicator
+from iipeval.core.explain import Explanation
+from iipeval.core.findings import Finding, Severity, has_errors
+from iipeval.core.params import Effective
+from iipeval.core.results import (
     AdjustmentResult,
     DimensionResult,
     ExclusionHit,
@@ -28,9 +28,9 @@ from .results import (
     Provenance,
     Result,
 )
-from .rules import PanelScore, RuleContext
-from .text import fmt
-from .validation import ApplicationView, PluginValidator, credit_code_problem, validate
+from iipeval.core.rules import PanelScore, RuleContext
+from iipeval.core.text import fmt
+from iipeval.core.validation import ApplicationView, PluginValidator, credit_code_problem, validate
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from .text import MESSAGE_CHARS, cap
+from iipeval.core.text import MESSAGE_CHARS, cap
 
 
 class Severity(StrEnum):

@@ -23,15 +23,15 @@ from typing import Any
 import pluggy
 from pydantic import ValidationError
 
-from . import __version__, hookspecs
-from . import rules as core_rules
-from .criteria import Framework
-from .engine import PluginExclusion
-from .errors import describe
-from .inherit import InheritanceError, merge
-from .loading import FrameworkDataError, framework_from_data, read_framework_toml
-from .rules import Rule
-from .validation import PluginValidator
+from iipeval.core import __version__, hookspecs
+from iipeval.core import rules as core_rules
+from iipeval.core.criteria import Framework
+from iipeval.core.engine import PluginExclusion
+from iipeval.core.errors import describe
+from iipeval.core.inherit import InheritanceError, merge
+from iipeval.core.loading import FrameworkDataError, framework_from_data, read_framework_toml
+from iipeval.core.rules import Rule
+from iipeval.core.validation import PluginValidator
 
 ENV_VAR = "IIPEVAL_PLUGINS"
 CORE_PLUGIN = "iipeval.core"

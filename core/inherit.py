@@ -27,8 +27,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .criteria import Framework
-from .vocabulary import vocabulary
+from iipeval.core.criteria import Framework
+from iipeval.core.vocabulary import vocabulary
 
 REPLACEABLE = {
     "bonus",

@@ -16,10 +16,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .application import na_problem
-from .findings import Finding, Severity
-from .params import InputLimits
-from .text import cap, too_long
+from iipeval.core.application import na_problem
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.params import InputLimits
+from iipeval.core.text import cap, too_long
 
 
 class _Object(dict):

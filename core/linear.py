@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .api import Evaluator
-from .application import Application, ExpertReview
-from .rules import Expert, Weighted
+from iipeval.core.api import Evaluator
+from iipeval.core.application import Application, ExpertReview
+from iipeval.core.rules import Expert, Weighted
 
 #: How far a probe may stray from the affine form before the form is rejected.
 LINEAR_TOLERANCE = 1e-6

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .criteria import Framework
-from .errors import read_toml
-from .vocabulary import vocabulary
+from iipeval.core.criteria import Framework
+from iipeval.core.errors import read_toml
+from iipeval.core.vocabulary import vocabulary
 
 
 class FrameworkDataError(ValueError):

@@ -19,10 +19,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from .application import NotApplicable
-from .criteria import DataItem
-from .findings import Finding, Severity
-from .text import invisible, too_long, visible
+from iipeval.core.application import NotApplicable
+from iipeval.core.criteria import DataItem
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.text import invisible, too_long, visible
 
 NA_TEXT = "不适用"
 YES, NO = "是", "否"

@@ -14,9 +14,9 @@ stated order cannot break is 待定 for the organiser to settle.
 
 from __future__ import annotations
 
-from .criteria import Framework
-from .params import ParamsError, RankingPolicy
-from .ranking import EPS, RankEntry
+from iipeval.core.criteria import Framework
+from iipeval.core.params import ParamsError, RankingPolicy
+from iipeval.core.ranking import EPS, RankEntry
 
 TOTAL = "total"
 EXPERT_TOTAL = "expert_total"

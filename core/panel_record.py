@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .application import Application
-from .errors import first_problem
+from iipeval.core.application import Application
+from iipeval.core.errors import first_problem
 
 RECORD_FORMAT = "iipeval.panel-record"
 RECORD_VERSION = 1

@@ -33,10 +33,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .criteria import Framework, GradeBand, Indicator, WeightGroup, weight_groups
-from .errors import MAX_TOML_BYTES, describe, read_capped, read_toml
-from .rules import Rule
-from .rules.expert import GRADES
+from iipeval.core.criteria import Framework, GradeBand, Indicator, WeightGroup, weight_groups
+from iipeval.core.errors import MAX_TOML_BYTES, describe, read_capped, read_toml
+from iipeval.core.rules import Rule
+from iipeval.core.rules.expert import GRADES
 
 #: Parameters are typed exactly: TOML has numbers, booleans and strings, and a weight
 #: written as "8" or true is a mistake to report, not to guess at; inf and nan never
@@ -398,7 +398,9 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     except ValidationError as exc:
         raise ParamsError(f"{where}: {_describe(exc)}") from None
     grades = o.grades or framework.grades
-    from .outcomes import resolve_ranking  # quotas per sub-type, tie-break names checked
+    from iipeval.core.outcomes import (
+        resolve_ranking,  # quotas per sub-type, tie-break names checked
+    )
 
     ranking = resolve_ranking(framework, ranking, st.id if st else None, where)
     return Effective(

@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
-from . import voice
-from .findings import Finding, Severity
-from .params import RankingPolicy
-from .results import Result
+from iipeval.core import voice
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.params import RankingPolicy
+from iipeval.core.results import Result
 
 EPS = 1e-9
 

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .explain import Explanation, Status
-from .findings import Finding
-from .verification import VerificationReport
+from iipeval.core.explain import Explanation, Status
+from iipeval.core.findings import Finding
+from iipeval.core.verification import VerificationReport
 
 
 class IndicatorResult(BaseModel):

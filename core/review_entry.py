@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .application import ExpertReview
-from .findings import Finding, Severity
-from .rules import GRADES, Expert
+from iipeval.core.application import ExpertReview
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.rules import GRADES, Expert
 
 FORMULA_START = ("=", "+", "@")
 

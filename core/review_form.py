@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .application import ExpertReview
-from .errors import first_problem
-from .findings import Finding
-from .panel_record import Assignment, form_claims, normal_key, sign
-from .review_entry import PartScale, checked_scores, form_error, form_review
+from iipeval.core.application import ExpertReview
+from iipeval.core.errors import first_problem
+from iipeval.core.findings import Finding
+from iipeval.core.panel_record import Assignment, form_claims, normal_key, sign
+from iipeval.core.review_entry import PartScale, checked_scores, form_error, form_review
 
 FORM_FORMAT = "iipeval.review-form"
 FORM_VERSION = 1
@@ -130,7 +130,7 @@ def _form_part(pid: str, label: str, scale: PartScale | None) -> FormPart:
 
 def read_form(data: dict[str, Any], src: str):
     """A parsed form → a review bundle (scores that are not on the form are findings)."""
-    from .batch import ReviewBundle
+    from iipeval.core.batch import ReviewBundle
 
     bundle = ReviewBundle(src)
     try:

@@ -32,11 +32,11 @@ import numpy as np
 from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
-from . import __version__
-from .api import Evaluator
-from .batch import Batch
-from .ranking import Ranking
-from .robustness_data import (
+from iipeval.core import __version__
+from iipeval.core.api import Evaluator
+from iipeval.core.batch import Batch
+from iipeval.core.ranking import Ranking
+from iipeval.core.robustness_data import (
     Group,
     RobustnessError,
     RobustnessSettings,
@@ -45,7 +45,7 @@ from .robustness_data import (
     totals,
     weight_tree,
 )
-from .robustness_panel import (
+from iipeval.core.robustness_panel import (
     POLICY_LABELS,
     ExpertDiagnostics,
     Scenario,
@@ -54,7 +54,13 @@ from .robustness_panel import (
     diagnostics,
     panel_scenarios,
 )
-from .robustness_weights import MAX_RANKS, Interval, draw_weights, intervals, monte_carlo
+from iipeval.core.robustness_weights import (
+    MAX_RANKS,
+    Interval,
+    draw_weights,
+    intervals,
+    monte_carlo,
+)
 
 #: Totals and panel scores rebuilt from arrays must match the engine's to this tolerance.
 CHECK_TOL = 1e-6

@@ -15,13 +15,13 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .api import Evaluator
-from .batch import Batch
-from .explain import Explanation
-from .params import AggregationPolicy, Effective, RankingPolicy
-from .ranking import Ranking, Standing, rank, result_key
-from .results import Result
-from .rules import expert_part_id
+from iipeval.core.api import Evaluator
+from iipeval.core.batch import Batch
+from iipeval.core.explain import Explanation
+from iipeval.core.params import AggregationPolicy, Effective, RankingPolicy
+from iipeval.core.ranking import Ranking, Standing, rank, result_key
+from iipeval.core.results import Result
+from iipeval.core.rules import expert_part_id
 
 
 class RobustnessError(ValueError):

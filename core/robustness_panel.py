@@ -13,10 +13,10 @@ import dataclasses
 import numpy as np
 from pydantic import BaseModel
 
-from .params import AggregationPolicy
-from .ranking import Standing, rank
-from .robustness_data import Group, RobustnessSettings
-from .text import fmt
+from iipeval.core.params import AggregationPolicy
+from iipeval.core.ranking import Standing, rank
+from iipeval.core.robustness_data import Group, RobustnessSettings
+from iipeval.core.text import fmt
 
 POLICY_LABELS: dict[str, str] = {
     "current": "现行规则",

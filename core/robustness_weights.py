@@ -14,9 +14,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from .params import RankingPolicy
-from .robustness_data import Group, RobustnessSettings, WeightTree, totals
-from .text import fmt
+from iipeval.core.params import RankingPolicy
+from iipeval.core.robustness_data import Group, RobustnessSettings, WeightTree, totals
+from iipeval.core.text import fmt
 
 DRAW_CHUNK = 500  # draws re-aggregated at once: bounds memory to chunk × applications
 MAX_RANKS = 500  # ranks counted one by one; later ones share a column (memory: A × 501)

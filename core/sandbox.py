@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from .params import InputLimits
+from iipeval.core.params import InputLimits
 
 try:
     import resource

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from .results import Result
+from iipeval.core.results import Result
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .application import Applicant, Application, NotApplicable
-from .criteria import DataItem, Framework
-from .findings import Finding, Severity
-from .normalize import read_number
-from .rules import Answer
-from .rules.base import MISSING
-from .text import fmt
+from iipeval.core.application import Applicant, Application, NotApplicable
+from iipeval.core.criteria import DataItem, Framework
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.normalize import read_number
+from iipeval.core.rules import Answer
+from iipeval.core.rules.base import MISSING
+from iipeval.core.text import fmt
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from .application import NotApplicable
-from .explain import Explanation
-from .findings import Finding, Severity
-from .panel_record import normal_key
-from .text import fmt
+from iipeval.core.application import NotApplicable
+from iipeval.core.explain import Explanation
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel_record import normal_key
+from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import Loaded
-    from .results import Rejected, Result
+    from iipeval.core.api import Loaded
+    from iipeval.core.results import Rejected, Result
 
 
 def shown(value: Any) -> str:
@@ -104,8 +104,8 @@ def apply(
     loaded: Loaded, verification: Verification, score: Callable[[Loaded], Result | Rejected]
 ) -> Result | Rejected:
     """Score ``loaded`` with the verified values of ``verification``; report the change."""
-    from .api import Loaded as _Loaded
-    from .results import Rejected as _Rejected
+    from iipeval.core.api import Loaded as _Loaded
+    from iipeval.core.results import Rejected as _Rejected
 
     declared = score(loaded)
     if isinstance(declared, _Rejected) or loaded.submission is None:

@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import tomli as tomllib  # as core.errors: the compiled build of the stdlib's parser
 
-from .criteria import DataItem
+from iipeval.core.criteria import DataItem
 
 
 @cache

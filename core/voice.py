@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .findings import SEVERITY_LABELS, Finding, Severity
-from .text import fmt
+from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
+from iipeval.core.text import fmt
 
 if TYPE_CHECKING:
-    from .criteria import Framework
+    from iipeval.core.criteria import Framework
 
 #: data-item id → its Chinese label (``None``: show the id)
 ItemLabel = Callable[[str], str | None]

@@ -13,8 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from iipeval.core.criteria import DataItem
 from iipeval.core.text import fmt
-
-from .layout import item_hint
+from iipeval.excel.layout import item_hint
 
 ERROR_TITLE = "填写有误"
 NA = "不适用"

@@ -10,8 +10,7 @@ proposals and not official figures.
 from __future__ import annotations
 
 from iipeval.core.criteria import Framework
-
-from .layout import DATA, INFO, TEMPLATE_VERSION, Plan
+from iipeval.excel.layout import DATA, INFO, TEMPLATE_VERSION, Plan
 
 
 def _source(fw: Framework) -> list[tuple[str, str]]:

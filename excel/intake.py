@@ -44,7 +44,7 @@ def read_application(path: Path, ev: Evaluator) -> Loaded:
     if suffix == ".json":
         return load_json(path, ev.params.input)  # size, depth, numbers: core.jsonfile
     if suffix in WORKBOOK_SUFFIXES:
-        from .reader import read_workbook
+        from iipeval.excel.reader import read_workbook
 
         return read_workbook(path, ev)
     message = f"不支持的文件类型“{suffix or '无扩展名'}”：请提交 .xlsx 申报表或 .json 数据"
@@ -53,8 +53,8 @@ def read_application(path: Path, ev: Evaluator) -> Loaded:
 
 def read_review(path: Path, limits: InputLimits) -> ReviewBundle:
     """One review file (专家评分表 or JSON), guarded first (run it in a worker)."""
-    from .guard import guard
-    from .review_reader import read_reviews
+    from iipeval.excel.guard import guard
+    from iipeval.excel.review_reader import read_reviews
 
     path = Path(path)
     src = sandbox.display_name(path)

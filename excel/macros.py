@@ -34,12 +34,11 @@ from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.results import Rejected, Result
 from iipeval.core.text import fmt
+from iipeval.excel.reader import read_source
+from iipeval.excel.session import cell_value, session_evaluator, total_row
+from iipeval.excel.sources import BookSource, book_name
 from iipeval.present import outputs
 from iipeval.present.atomic import OutputError, write_atomic
-
-from .reader import read_source
-from .session import cell_value, session_evaluator, total_row
-from .sources import BookSource, book_name
 
 CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
 REPORT_SUFFIX = "_评分报告.xlsx"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layout import (
+from iipeval.excel.layout import (
     DATA,
     DATA_EVIDENCE,
     DATA_HEADER_ROW,

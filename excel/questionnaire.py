@@ -28,14 +28,10 @@ from iipeval.core import __version__
 from iipeval.core.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
 from iipeval.core.criteria import Framework
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` names a cell format here
-from iipeval.present.atomic import write_atomic
-from iipeval.present.cell_text import put
-from iipeval.present.xlsx import pin_zip
-
-from .review_layout import Panel, PanelExpert, safe_name
-from .review_workbook import _print
-from .review_workbook import _sheet_cell as _styled_cell
-from .styles import (
+from iipeval.excel.review_layout import Panel, PanelExpert, safe_name
+from iipeval.excel.review_workbook import _print
+from iipeval.excel.review_workbook import _sheet_cell as _styled_cell
+from iipeval.excel.styles import (
     BODY,
     BOLD,
     CENTER,
@@ -46,7 +42,10 @@ from .styles import (
     TITLE,
     UNLOCKED,
 )
-from .template import FIXED_TIME, _default_font
+from iipeval.excel.template import FIXED_TIME, _default_font
+from iipeval.present.atomic import write_atomic
+from iipeval.present.cell_text import put
+from iipeval.present.xlsx import pin_zip
 
 FORMAT = "iipeval.ahp-questionnaire"
 VERSION = 1

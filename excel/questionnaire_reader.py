@@ -17,8 +17,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.review_entry import form_error as error
-
-from .questionnaire import (
+from iipeval.excel.questionnaire import (
     COL_A,
     COL_B,
     COL_DEGREE,
@@ -28,7 +27,7 @@ from .questionnaire import (
     SCALE_TEXT,
     VERSION,
 )
-from .review_reader import _text
+from iipeval.excel.review_reader import _text
 
 
 @dataclass

@@ -36,10 +36,9 @@ from iipeval.core.normalize import (
     read_plain_text,
     show,
 )
-
-from . import cellxml, meta, structure, visible
-from .guard import guard
-from .layout import (
+from iipeval.excel import cellxml, meta, structure, visible
+from iipeval.excel.guard import guard
+from iipeval.excel.layout import (
     APPLICANT_FIELDS,
     EVIDENCE_PREFIX,
     META,
@@ -48,7 +47,7 @@ from .layout import (
     Slot,
     plan,
 )
-from .sources import CalamineSource, GridSource, SheetUnreadable
+from iipeval.excel.sources import CalamineSource, GridSource, SheetUnreadable
 
 MISSING_NAME = "（未填写申报单位名称）"
 

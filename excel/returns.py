@@ -28,12 +28,11 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Finding, Severity
+from iipeval.excel import styles
+from iipeval.excel.measure import row_height
+from iipeval.excel.template import FIXED_TIME
 from iipeval.present.cell_text import put
 from iipeval.present.xlsx import pin_zip
-
-from . import styles
-from .measure import row_height
-from .template import FIXED_TIME
 
 NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"

@@ -29,10 +29,9 @@ from iipeval.core.params import InputLimits
 from iipeval.core.review_entry import PartScale, checked_scores, form_error, form_review
 from iipeval.core.review_form import FORM_FORMAT, read_form
 from iipeval.core.rules import GRADES
-
-from .review_layout import FORMAT, META, SCORES, WORKBOOK_VERSION
-from .review_workbook import fingerprint
-from .sources import SheetUnreadable, sheet_values
+from iipeval.excel.review_layout import FORMAT, META, SCORES, WORKBOOK_VERSION
+from iipeval.excel.review_workbook import fingerprint
+from iipeval.excel.sources import SheetUnreadable, sheet_values
 
 
 def _int(value: Any) -> int | None:

@@ -52,12 +52,8 @@ from iipeval.core.review_entry import part_scales
 from iipeval.core.review_form import issue_form
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.text import fmt
-from iipeval.present.atomic import write_atomic
-from iipeval.present.view import place
-from iipeval.present.xlsx import print_a4
-
-from .measure import row_height
-from .review_layout import (
+from iipeval.excel.measure import row_height
+from iipeval.excel.review_layout import (
     CALC,
     FIRST_ROW,
     FORMAT,
@@ -80,11 +76,11 @@ from .review_layout import (
     file_name,
     score_columns,
 )
-from .sheetwrite import Book, Rows, Style, styled_cell
+from iipeval.excel.sheetwrite import Book, Rows, Style, styled_cell
 
 # --------------------------------------------------------------------------------------
 # styles (yellow = type here, grey = computed, as in the application workbook)
-from .styles import (
+from iipeval.excel.styles import (
     BODY,
     BOLD,
     CENTER,
@@ -99,8 +95,11 @@ from .styles import (
     WRAP,
     WRAP_TOP,
 )
-from .styles import INDICATOR_FILL as BLOCK_FILL
-from .styles import INPUT_ALIGN as RIGHT
+from iipeval.excel.styles import INDICATOR_FILL as BLOCK_FILL
+from iipeval.excel.styles import INPUT_ALIGN as RIGHT
+from iipeval.present.atomic import write_atomic
+from iipeval.present.view import place
+from iipeval.present.xlsx import print_a4
 
 POINTS = "0.00"
 

@@ -15,8 +15,7 @@ from typing import Any
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.normalize import fold, show
-
-from .layout import GUIDE, INFO, LISTS, META, Slot
+from iipeval.excel.layout import GUIDE, INFO, LISTS, META, Slot
 
 Grid = Sequence[Sequence[Any]]
 KNOWN_SHEETS = {GUIDE, INFO, LISTS, META}

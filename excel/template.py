@@ -21,10 +21,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.criteria import DataItem, Framework
-from iipeval.present.xlsx import pin_zip, print_a4
-
-from . import constraints, guide, meta, styles
-from .layout import (
+from iipeval.excel import constraints, guide, meta, styles
+from iipeval.excel.layout import (
     DATA,
     DATA_COLUMNS,
     DATA_HEADER_ROW,
@@ -38,7 +36,8 @@ from .layout import (
     item_guidance,
     plan,
 )
-from .measure import row_height
+from iipeval.excel.measure import row_height
+from iipeval.present.xlsx import pin_zip, print_a4
 
 FIXED_TIME = datetime(2023, 1, 1, 0, 0, 0)
 YES_NO = ["是", "否"]

@@ -40,9 +40,8 @@ from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.host import UnknownFramework
 from iipeval.core.normalize import fold, read_item, show
 from iipeval.core.results import Rejected, Result
-
-from . import meta
-from .layout import (
+from iipeval.excel import meta
+from iipeval.excel.layout import (
     DATA,
     DATA_COLUMNS,
     DATA_HEADER_ROW,
@@ -52,10 +51,10 @@ from .layout import (
     META,
     plan,
 )
-from .reader import read_source
-from .session import cell_value, session_evaluator, total_row, use_evaluator
-from .sources import BookSource, GridsSource, book_name, normal_grid, normal_value
-from .structure import column_index, value_at
+from iipeval.excel.reader import read_source
+from iipeval.excel.session import cell_value, session_evaluator, total_row, use_evaluator
+from iipeval.excel.sources import BookSource, GridsSource, book_name, normal_grid, normal_value
+from iipeval.excel.structure import column_index, value_at
 
 ERROR_PREFIX = "错误："
 SINGLE_INDICATOR_APPLICANT = "（单项指标计算）"
@@ -421,7 +420,7 @@ def iipeval_findings(info, data, set_id=None, caller=None):
 @xw.sub
 def iipeval_check_book():
     """校验本表：把问题清单写入“校验结果”表。"""
-    from . import macros
+    from iipeval.excel import macros
 
     macros.check_caller()
 
@@ -429,7 +428,7 @@ def iipeval_check_book():
 @xw.sub
 def iipeval_score_book():
     """计算得分：把得分、计分说明和图表写入“评分结果”表。"""
-    from . import macros
+    from iipeval.excel import macros
 
     macros.score_caller()
 
@@ -437,7 +436,7 @@ def iipeval_score_book():
 @xw.sub
 def iipeval_report_book():
     """生成评分报告：在工作簿旁写出“<名称>_评分报告.xlsx”。"""
-    from . import macros
+    from iipeval.excel import macros
 
     macros.report_caller()
 

@@ -32,12 +32,11 @@ from iipeval.core.params import InputLimits
 from iipeval.core.validation import coerce
 from iipeval.core.verification import Verification, VerifiedValue
 from iipeval.core.verification import shown as shown_value
+from iipeval.excel import styles
+from iipeval.excel.guard import guard
+from iipeval.excel.measure import row_height
+from iipeval.excel.returns import header_row, landscape, save_fixed
 from iipeval.present.cell_text import put
-
-from . import styles
-from .guard import guard
-from .measure import row_height
-from .returns import header_row, landscape, save_fixed
 
 SHEET = "核查表"
 META = "_verify"

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from iipeval.core.findings import Finding, Severity
-
-from .cellxml import Look
-from .layout import DATA, GUIDE, INFO, Slot
-from .structure import KNOWN_SHEETS, Located, Place, column_index, column_letters
+from iipeval.excel.cellxml import Look
+from iipeval.excel.layout import DATA, GUIDE, INFO, Slot
+from iipeval.excel.structure import KNOWN_SHEETS, Located, Place, column_index, column_letters
 
 VISIBLE = (GUIDE, INFO, DATA)
 #: Sheets a macro-enabled (.xlsm) 申报表 adds: the operations sheet, xlwings' config and

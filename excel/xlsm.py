@@ -38,13 +38,12 @@ import openpyxl
 from openpyxl import Workbook
 
 from iipeval.core.criteria import Framework
+from iipeval.excel import styles
+from iipeval.excel.cellxml import _sheet_paths
+from iipeval.excel.layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
+from iipeval.excel.macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
+from iipeval.excel.template import FIXED_TIME, build
 from iipeval.present.xlsx import pin_zip
-
-from . import styles
-from .cellxml import _sheet_paths
-from .layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
-from .macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
-from .template import FIXED_TIME, build
 
 #: ASCII only: xlwings turns the project name into a Python module name.
 QUICKSTART_PROJECT = "iipeval_xlwings"

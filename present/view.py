@@ -17,8 +17,7 @@ if TYPE_CHECKING:  # annotations only: ``validate`` renders without the batch ma
     from iipeval.core.results import PanelDetail, Result
 
 from iipeval.core.text import fmt
-
-from .labels import method_label, set_label
+from iipeval.present.labels import method_label, set_label
 
 
 @dataclass(frozen=True)

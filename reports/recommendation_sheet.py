@@ -11,8 +11,7 @@ from iipeval.core.batch import Batch
 from iipeval.core.outcomes import OUTCOMES, RECOMMEND
 from iipeval.present.labels import set_label
 from iipeval.present.view import Row
-
-from .grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
+from iipeval.reports.grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
 
 SUMMARY = "推荐信息汇总表"
 HEADERS = (

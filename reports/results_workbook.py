@@ -64,8 +64,7 @@ from iipeval.present.view import (
     params_key,
 )
 from iipeval.present.xlsx import zip_time
-
-from .grid import (
+from iipeval.reports.grid import (
     CENTER,
     EXCLUDED_FILL,
     FLAG_FILL,
@@ -85,8 +84,8 @@ from .grid import (
     new_workbook,
     print_setup,
 )
-from .recommendation_sheet import SUMMARY, SummarySheet
-from .verification_sheet import VERIFICATION, VerificationSheet
+from iipeval.reports.recommendation_sheet import SUMMARY, SummarySheet
+from iipeval.reports.verification_sheet import VERIFICATION, VerificationSheet
 
 CHART_MAX_BARS = 30
 
@@ -175,11 +174,11 @@ def build_workbook(
     if copy == "full":
         _close(_parameters_sheet(add_sheet(wb, PARAMETERS), batch, generated_at))
     if robustness is not None:  # a core.robustness.Robustness, when asked for
-        from .robustness_sheet import add_sheets
+        from iipeval.reports.robustness_sheet import add_sheets
 
         add_sheets(wb, robustness, taken)
     if cards:
-        from .score_card import card_sheet
+        from iipeval.reports.score_card import card_sheet
 
         for row in _rows(batch):
             _close(card_sheet(add_sheet(wb, card_names[row.entry.source]), batch, row))

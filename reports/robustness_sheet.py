@@ -27,8 +27,7 @@ from iipeval.core.robustness import GroupRobustness, Robustness
 from iipeval.core.text import display_width, fmt
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import set_label
-
-from .grid import (
+from iipeval.reports.grid import (
     CENTER,
     FLAG_FILL,
     HEAD,
@@ -42,7 +41,7 @@ from .grid import (
     Style,
     add_sheet,
 )
-from .grid import print_setup as _print_setup
+from iipeval.reports.grid import print_setup as _print_setup
 
 SHEET = "稳健性"
 RANK_COLUMNS = 10  # ranks shown one per column; later ranks share one column

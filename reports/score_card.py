@@ -18,8 +18,7 @@ from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.results import Result
 from iipeval.core.text import fmt
 from iipeval.present.view import Row, disagreement_threshold, panel_check_text, place
-
-from .grid import (
+from iipeval.reports.grid import (
     CENTER,
     FLAG_FILL,
     HEAD,

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from iipeval.core.verification import shown
 from iipeval.present.view import Row
-
-from .grid import HEAD, LABEL, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
+from iipeval.reports.grid import (
+    HEAD,
+    LABEL,
+    NOTE,
+    NUM_FORMAT,
+    SECTION,
+    TITLE,
+    Grid,
+    Style,
+    print_setup,
+)
 
 VERIFICATION = "调研核查"
 NUMBER = Style(number_format=NUM_FORMAT)

@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .kit import GOLDEN_ENV, check_plugin, installed_plugins, registered_frameworks
-from .problems import Problem, errors, report
-from .sample import figures
+from iipeval.testing.kit import GOLDEN_ENV, check_plugin, installed_plugins, registered_frameworks
+from iipeval.testing.problems import Problem, errors, report
+from iipeval.testing.sample import figures
 
 
 class ConformanceError(AssertionError):

@@ -29,10 +29,9 @@ from iipeval.core.criteria import Framework
 from iipeval.core.host import Host
 from iipeval.core.loading import FrameworkDataError, read_framework_toml
 from iipeval.core.vocabulary import vocabulary
-
-from .lint import Lint
-from .problems import Problem
-from .runtime import FrameworkChecks, check_golden, example_problems
+from iipeval.testing.lint import Lint
+from iipeval.testing.problems import Problem
+from iipeval.testing.runtime import FrameworkChecks, check_golden, example_problems
 
 GOLDEN_ENV = "IIPEVAL_UPDATE_GOLDEN"
 HOOKS = tuple(

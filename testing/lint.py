@@ -33,8 +33,7 @@ from iipeval.core.inherit import CHANGES, REPLACEABLE, InheritanceError, merge
 from iipeval.core.rules import GRADES, Expert, parse_rule
 from iipeval.core.rules.base import ID_PATTERN
 from iipeval.core.vocabulary import vocabulary as shared_vocabulary
-
-from .problems import Problem
+from iipeval.testing.problems import Problem
 
 PLACEHOLDER = "【待填写】"
 KINDS = ("定量", "定性", "综合")

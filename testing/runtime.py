@@ -18,9 +18,8 @@ from iipeval.core.linear import expert_linear
 from iipeval.core.results import Rejected, Result
 from iipeval.excel.reader import read_workbook
 from iipeval.excel.template import write
-
-from . import sample
-from .problems import Problem
+from iipeval.testing import sample
+from iipeval.testing.problems import Problem
 
 GOLDEN = "golden.json"
 #: the examples' expert scores, one JSON review file per expert or one for all

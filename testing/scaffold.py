@@ -26,10 +26,9 @@ from iipeval.core.criteria import Framework
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.host import Host
 from iipeval.core.loading import read_framework_toml
-
-from . import sample
-from .kit import installed_plugins
-from .runtime import GOLDEN, REVIEWS, score_examples
+from iipeval.testing import sample
+from iipeval.testing.kit import installed_plugins
+from iipeval.testing.runtime import GOLDEN, REVIEWS, score_examples
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_NAME = 40

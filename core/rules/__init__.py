@@ -12,15 +12,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import describe
-from ..hookspecs import hookimpl
-from .base import Answer, PanelScore, Rule, RuleContext
-from .coverage import Checklist, Coverage, Flag
-from .expert import GRADE_RANGES, GRADES, Expert, Rubric, expert_part_id
-from .quantity import Bands, LogScale, PerUnit
-from .ratio import Ratio
-from .total import Sum
-from .weighted import Weighted
+from iipeval.core.errors import describe
+from iipeval.core.hookspecs import hookimpl
+from iipeval.core.rules.base import Answer, PanelScore, Rule, RuleContext
+from iipeval.core.rules.coverage import Checklist, Coverage, Flag
+from iipeval.core.rules.expert import GRADE_RANGES, GRADES, Expert, Rubric, expert_part_id
+from iipeval.core.rules.quantity import Bands, LogScale, PerUnit
+from iipeval.core.rules.ratio import Ratio
+from iipeval.core.rules.total import Sum
+from iipeval.core.rules.weighted import Weighted
 
 BUILTIN_RULE_TYPES: dict[str, type[Rule]] = {
     cls.type_name: cls

@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from ..explain import Explanation
-from ..text import fmt
+from iipeval.core.explain import Explanation
+from iipeval.core.text import fmt
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Rule, RuleContext, as_number, fmt
+from iipeval.core.rules.base import Rule, RuleContext, as_number, fmt
 
 
 class Coverage(Rule):

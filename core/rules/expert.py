@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .base import Rule, RuleContext, fmt
+from iipeval.core.rules.base import Rule, RuleContext, fmt
 
 GRADES = ("优秀", "良好", "一般", "较差")
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Answer, Rule, RuleContext, as_number, fmt
+from iipeval.core.rules.base import Answer, Rule, RuleContext, as_number, fmt
 
 
 class _Summed(Rule):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializeAsAny, ValidationInfo, field_validator, model_validator
 
-from .base import Rule, RuleContext, fmt
+from iipeval.core.rules.base import Rule, RuleContext, fmt
 
 
 class Sum(Rule):
@@ -26,7 +26,9 @@ class Sum(Rule):
     @field_validator("components", mode="before")
     @classmethod
     def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
-        from . import parse_components  # late import: the registry lives in the package
+        from iipeval.core.rules import (
+            parse_components,  # late import: the registry lives in the package
+        )
 
         # each component states its own points; the indicator's full mark is not theirs
         context = {k: v for k, v in (info.context or {}).items() if k != "out_of"}

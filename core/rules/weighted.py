@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializeAsAny, ValidationInfo, field_validator
 
-from .base import Rule, RuleContext, fmt
+from iipeval.core.rules.base import Rule, RuleContext, fmt
 
 
 class Weighted(Rule):
@@ -24,7 +24,9 @@ class Weighted(Rule):
     @field_validator("components", mode="before")
     @classmethod
     def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
-        from . import parse_components  # late import: the registry lives in the package
+        from iipeval.core.rules import (
+            parse_components,  # late import: the registry lives in the package
+        )
 
         return parse_components(value, info.context)
 
