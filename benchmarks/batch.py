@@ -70,7 +70,7 @@ def seeds(folder: Path) -> list[Path]:
     from workbook_helpers import figures, fill
 
     from iipeval.core.api import Evaluator
-    from iipeval.excel import template
+    from iipeval.excel.application import template
 
     ev = Evaluator()
     out = []
@@ -89,7 +89,7 @@ NUMBER = re.compile(rb'(<c r="E\d+"[^>]*><v>)(\d+)(</v>)')
 
 def variant(seed: bytes, n: int, rng: random.Random) -> bytes:
     """The seed with scaled figures and its own applicant name and credit code."""
-    from iipeval.core.validation import credit_code_check_char
+    from iipeval.core.scoring.validation import credit_code_check_char
 
     first17 = f"9143{n:04d}MA4L{n % 100000:05d}"[:17].ljust(17, "0")
     code = first17 + credit_code_check_char(first17)
@@ -137,7 +137,7 @@ def json_corpus(folder: Path, n: int, seed_files: list[Path]) -> Path:
     its own applicant and scaled figures. They score without a workbook to parse, which lets
     the memory check reach a large N within the time budget."""
     from iipeval.core.api import Evaluator
-    from iipeval.core.validation import credit_code_check_char
+    from iipeval.core.scoring.validation import credit_code_check_char
     from iipeval.excel import intake
 
     ev = Evaluator()
@@ -167,7 +167,7 @@ def json_corpus(folder: Path, n: int, seed_files: list[Path]) -> Path:
 def needed_cells() -> dict[str, dict[str, list[tuple[str, str]]]]:
     """framework id → sheet → [(key, cell)], from the template layout the reader uses."""
     from iipeval.core.api import Evaluator
-    from iipeval.excel import layout
+    from iipeval.excel.application import layout
 
     out = {}
     ev = Evaluator()
@@ -208,7 +208,7 @@ def phase_iipeval(files: list[Path]) -> dict:
     """iipeval's own per-file path: guard, reader, validation with located findings,
     scoring with explanations (what each worker of ``score`` does)."""
     from iipeval.core.api import Evaluator
-    from iipeval.core.results import Rejected
+    from iipeval.core.model.results import Rejected
     from iipeval.excel import intake
 
     ev = Evaluator()
@@ -228,7 +228,7 @@ def phase_reference(files: list[Path]) -> dict:
     import pandas as pd
 
     from iipeval.core.api import Evaluator
-    from iipeval.core.application import Application
+    from iipeval.core.model.application import Application
 
     ev = Evaluator()
     cells = {
@@ -287,7 +287,7 @@ def phase_floor(files: list[Path]) -> dict:
     reads (基本信息, 指标数据, _meta), just the needed cells, nothing else."""
     from python_calamine import CalamineWorkbook
 
-    from iipeval.excel.guard import guard
+    from iipeval.core.intake.guard import guard
 
     slots = {
         fw: {s: [_cell_index(c) for _, c in v] for s, v in m.items()}
@@ -316,7 +316,7 @@ def phase_udf(runs: int = 200) -> dict:
     the two sheets as nested lists from A1, floats for numbers, None for empty cells."""
     from python_calamine import CalamineWorkbook
 
-    from iipeval.excel import udfs
+    from iipeval.addin import udfs
 
     with tempfile.TemporaryDirectory() as tmp:
         seed = seeds(Path(tmp))[0]  # national_2023, the largest set

@@ -111,11 +111,11 @@ def write(folder: Path, n: int) -> None:
 
 
 def measure(n: int, draws: int) -> None:
-    from iipeval.core import robustness
+    from iipeval.core.analysis import robustness
     from iipeval.core.api import Evaluator, Loaded
-    from iipeval.core.application import ExpertReview, Submission
-    from iipeval.core.batch import ReviewBundle, score_batch
-    from iipeval.core.params import Parameters, RankingPolicy
+    from iipeval.core.model.application import ExpertReview, Submission
+    from iipeval.core.round.batch import ReviewBundle, score_batch
+    from iipeval.core.scoring.params import Parameters, RankingPolicy
 
     apps, reviews = inputs(n)
     loaded = [Loaded(f"{k:04d}.json", Submission(application=a)) for k, a in enumerate(apps)]

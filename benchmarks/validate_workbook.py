@@ -20,9 +20,9 @@ from pathlib import Path
 import openpyxl
 
 from iipeval.core.api import Evaluator
-from iipeval.core.criteria import Framework
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.core.model.criteria import Framework
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 
 APPLICANT = {
     "applicant.name": "湖南示例工业互联网有限公司",

@@ -18,12 +18,12 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from iipeval.cli.weights_io import isolated  # the sandboxed read the command uses
-from iipeval.core.ahp_round import ExpertJudgements, derive
+from iipeval.core.analysis.ahp_round import ExpertJudgements, derive
 from iipeval.core.api import Evaluator
-from iipeval.core.params import InputLimits
-from iipeval.excel.questionnaire import SCALE_TEXT, build, plan, save
-from iipeval.excel.questionnaire_reader import read_questionnaire
-from iipeval.excel.review_layout import PanelExpert
+from iipeval.core.scoring.params import InputLimits
+from iipeval.excel.questionnaire.reader import read_questionnaire
+from iipeval.excel.questionnaire.workbook import SCALE_TEXT, build, plan, save
+from iipeval.excel.review.layout import PanelExpert
 
 
 def fill(path: Path, rng: random.Random) -> None:

@@ -125,7 +125,7 @@ def cli() -> None:
 def evaluator(params: str | None = None) -> Evaluator:
     from iipeval.cli import render
     from iipeval.core.api import Evaluator
-    from iipeval.core.params import ParamsError, load_parameters
+    from iipeval.core.scoring.params import ParamsError, load_parameters
 
     try:
         ev = Evaluator(params=load_parameters(params))
@@ -188,7 +188,7 @@ def show(framework_id: str, fmt: str) -> None:
 def schema(framework_id: str) -> None:
     """输出该评价体系申报数据的 JSON Schema。"""
     from iipeval.cli import render
-    from iipeval.core.application import application_schema
+    from iipeval.core.model.application import application_schema
 
     rf = registered(evaluator(), framework_id)
     click.echo(render.dumps(application_schema(rf.framework)))
@@ -282,7 +282,7 @@ def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
 
 
 def _failed(results) -> bool:
-    from iipeval.core.results import Rejected
+    from iipeval.core.model.results import Rejected
 
     return any(isinstance(r, Rejected) or not r.accepted for r in results)
 
@@ -304,7 +304,7 @@ def _failed(results) -> bool:
 def validate(files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
     from iipeval.cli import render
-    from iipeval.core.results import Rejected
+    from iipeval.core.model.results import Rejected
     from iipeval.core.voice import item_labels
 
     ev = evaluator()

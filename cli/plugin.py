@@ -115,7 +115,7 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
 def items(framework_id: str | None, fmt: str) -> None:
     """列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。"""
     from iipeval.cli.main import evaluator, registered
-    from iipeval.core.vocabulary import vocabulary
+    from iipeval.core.model.vocabulary import vocabulary
 
     shared = vocabulary()
     if framework_id:

@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from iipeval.core import voice
-from iipeval.core.criteria import Framework
 from iipeval.core.explain import STATUS_LABELS
-from iipeval.core.results import Rejected, Result
+from iipeval.core.model.criteria import Framework
+from iipeval.core.model.results import Rejected, Result
 from iipeval.core.text import cap, display_width, fmt
 from iipeval.present.view import panel_check_text
 

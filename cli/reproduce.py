@@ -23,7 +23,7 @@ import click
 
 from iipeval.cli import inputs
 from iipeval.cli.main import cli, evaluator
-from iipeval.core.panel_record import RECORD_NAME
+from iipeval.core.panel.record import RECORD_NAME
 
 
 def run_time(given: str | None) -> datetime:
@@ -38,7 +38,7 @@ def run_time(given: str | None) -> datetime:
 
 def manifest_target(output: Path, force: bool) -> Path:
     """Where the run's manifest goes; refused up front if it exists (like every output)."""
-    from iipeval.core.manifest import manifest_path
+    from iipeval.core.round.manifest import manifest_path
 
     return manifest_path(Path(output))  # checked with the set's other members (OutputSet)
 
@@ -46,8 +46,8 @@ def manifest_target(output: Path, force: bool) -> Path:
 def input_records(command: dict) -> list:
     """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
     to open, a pipe or an undecodable name, are findings of the run, not inputs)."""
-    from iipeval.core import manifest as m
-    from iipeval.core.sandbox import refusal
+    from iipeval.core.intake.sandbox import refusal
+    from iipeval.core.round import manifest as m
 
     def readable(paths):
         return [p for p in paths if refusal(p) is None]
@@ -72,7 +72,7 @@ def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, 
     file its writer filled, and the manifest records them (the set's one atomic commit puts
     them all in place together, :class:`iipeval.present.atomic.OutputSet`)."""
     from iipeval.core import __version__
-    from iipeval.core import manifest as m
+    from iipeval.core.round import manifest as m
 
     written: dict[Path, m.FileRecord] = {}
 
@@ -193,7 +193,7 @@ def reproduce(manifest_file, keep) -> None:
 
     from iipeval.cli.score import score as score_command
     from iipeval.core import __version__
-    from iipeval.core.manifest import FORMAT, ROLES, Manifest, file_sha256
+    from iipeval.core.round.manifest import FORMAT, ROLES, Manifest, file_sha256
 
     path = Path(manifest_file)
     keep = Path(keep).resolve() if keep else None

@@ -1,7 +1,7 @@
 """``iipeval panel``: one expert scoring workbook (专家评分表) per panel member.
 
 Plumbing only: inputs come through :mod:`.inputs`, the numbers from the core, the files
-from :mod:`iipeval.excel.review_workbook`.
+from :mod:`iipeval.excel.review.workbook`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import click
 
 from iipeval.cli import inputs, render
 from iipeval.cli.main import cli, evaluator, output_set, registered
-from iipeval.core.panel_record import RECORD_NAME, record_bytes
+from iipeval.core.panel.record import RECORD_NAME, record_bytes
 from iipeval.excel import intake
 
 
@@ -82,8 +82,8 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     \b
     iipeval panel submitted/ --panel panel.toml -o reviews/
     """
-    from iipeval.excel.review_layout import PanelError, load_panel
-    from iipeval.excel.review_workbook import PanelGenerationError, generate_panel
+    from iipeval.excel.review.layout import PanelError, load_panel
+    from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
 
     if xlsm and forms == "json":
         raise click.UsageError("--xlsm 只适用于 xlsx 评分表，不能与 --forms json 同时使用")

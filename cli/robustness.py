@@ -2,7 +2,7 @@
 
 Scoring goes through :func:`.score.scored_batch`, the path ``iipeval score`` takes, so
 inputs and expert reviews are admitted or refused exactly as when scoring; the analysis
-is :mod:`iipeval.core.robustness`, the files :mod:`iipeval.reports`.
+is :mod:`iipeval.core.analysis.robustness`, the files :mod:`iipeval.reports`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from iipeval.cli.score import scored_batch
 from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
-    from iipeval.core.robustness import Robustness, RobustnessSettings
+    from iipeval.core.analysis.robustness import Robustness, RobustnessSettings
 
 
 def analyse_or_fail(ev, batch, settings: RobustnessSettings | None = None) -> Robustness:
-    from iipeval.core.robustness import RobustnessError, analyse
+    from iipeval.core.analysis.robustness import RobustnessError, analyse
 
     try:
         return analyse(ev, batch, settings)
@@ -142,7 +142,7 @@ def robustness(
         raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")
     if out.exists() and not force:
         raise click.UsageError(f"输出文件已存在：{out}；如需覆盖，请加 --force")
-    from iipeval.core.robustness import RobustnessSettings
+    from iipeval.core.analysis.robustness import RobustnessSettings
 
     settings = RobustnessSettings(
         draws=draws,

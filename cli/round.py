@@ -17,8 +17,8 @@ import click
 
 from iipeval.cli import inputs
 from iipeval.cli.main import FORMAT, cli, evaluator
-from iipeval.core.params import InputLimits
-from iipeval.core.results import Rejected, Result
+from iipeval.core.model.results import Rejected, Result
+from iipeval.core.scoring.params import InputLimits
 
 
 class IsolationFailed(Exception):
@@ -26,9 +26,9 @@ class IsolationFailed(Exception):
 
 
 def isolated(fn: Callable[..., Any], *args: Any, limits: InputLimits | None = None) -> Any:
-    """Run ``fn(*args)`` on an applicant's file in a sandboxed worker (:mod:`iipeval.core.sandbox`:
+    """Run ``fn(*args)`` on an applicant's file in a sandboxed worker (:mod:`iipeval.core.intake.sandbox`:
     memory limit, deadline, a crash costs only this file); the one place this module calls it."""
-    from iipeval.core import sandbox
+    from iipeval.core.intake import sandbox
 
     job = sandbox.Job(  # the call travels with the forked worker; only its result is sent
         task=lambda _state, _item: ("ok", fn(*args)),
@@ -63,7 +63,7 @@ def write_returns(
 ) -> list[Path]:
     """Write one return per application with errors, and the 补正清单; return the paths.
     ``labels``: criteria set → data-item id → Chinese label, for problems with no cell."""
-    from iipeval.excel import returns
+    from iipeval.excel.application import returns
     from iipeval.present import atomic
 
     folders = {Path(r.source).resolve().parent for r in results}
@@ -122,7 +122,7 @@ def write_returns(
 
 
 def _mark(case, tmp: Path, deadline: date | None, limits: InputLimits | None) -> None:
-    from iipeval.excel import returns
+    from iipeval.excel.application import returns
 
     isolated(
         returns.mark_copy,
@@ -161,8 +161,8 @@ def _read_application(path: Path, ev):
 )
 def verification(files, output) -> None:
     """调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。"""
-    from iipeval.core.batch import application_key
-    from iipeval.excel import verification as sheet
+    from iipeval.core.round.batch import application_key
+    from iipeval.excel.verification import sheet
     from iipeval.present import atomic
 
     ev = evaluator()
@@ -212,9 +212,9 @@ def verification(files, output) -> None:
 
 def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
     """Every 核查表 under ``args``, each read in the sandbox, then admitted by
-    :func:`iipeval.core.verification.admit`: (by application key, findings)."""
-    from iipeval.core.verification import admit
-    from iipeval.excel.verification import read_verification
+    :func:`iipeval.core.round.verification.admit`: (by application key, findings)."""
+    from iipeval.core.round.verification import admit
+    from iipeval.excel.verification.sheet import read_verification
 
     def each():
         for path in inputs.expand(args):
@@ -233,9 +233,9 @@ def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
 
 def unmatched_verifications(by_key: dict, standings) -> list:
     """核查表 for applications that are not in this batch."""
-    from iipeval.core.batch import normal_key
     from iipeval.core.findings import Finding, Severity
-    from iipeval.core.ranking import result_key
+    from iipeval.core.round.batch import normal_key
+    from iipeval.core.round.ranking import result_key
 
     present = {normal_key(result_key(s)) for s in standings}
     return [
@@ -255,8 +255,8 @@ def unmatched_verifications(by_key: dict, standings) -> list:
 
 def _versions(args: Sequence[str], ev) -> list:
     """Every application under ``args``, read in the sandbox and checked as validate does."""
-    from iipeval.core.compare import Version
     from iipeval.core.findings import Finding, Severity
+    from iipeval.core.round.compare import Version
 
     out = []
     for path in inputs.expand(args):
@@ -290,8 +290,8 @@ def compare(old, new, fmt, output, force) -> None:
 
     OLD 与 NEW 为文件或文件夹；同一申报先按统一社会信用代码、再按名称匹配。未被要求补正的数值变化标为需关注。
     """
-    from iipeval.core.compare import compare as run
-    from iipeval.core.compare import comparison_json
+    from iipeval.core.round.compare import compare as run
+    from iipeval.core.round.compare import comparison_json
     from iipeval.present import atomic
     from iipeval.reports import compare_report
 

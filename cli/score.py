@@ -19,9 +19,9 @@ import click
 
 from iipeval.cli import inputs, render
 from iipeval.cli.main import cli, evaluator, output_set, registered
-from iipeval.core.batch import Batch, assemble, index_reviews
-from iipeval.core.panel_record import RECORD_NAME, PanelRecord, RecordError, load_record
-from iipeval.core.spool import ResultSpool
+from iipeval.core.panel.record import RECORD_NAME, PanelRecord, RecordError, load_record
+from iipeval.core.round.batch import Batch, assemble, index_reviews
+from iipeval.core.round.spool import ResultSpool
 from iipeval.excel import intake
 
 
@@ -234,7 +234,7 @@ def score(
     command["robustness"] = robustness
     command["cards"] = cards
     command["reader"] = reader
-    if targets:  # the run's record (core/manifest.py): the last member of the set
+    if targets:  # the run's record (core/round/manifest.py): the last member of the set
         from iipeval.cli.reproduce import input_records, manifest_target, run_time
 
         manifest = manifest_target(targets[0], force)
@@ -312,7 +312,7 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=())
 
     index = index_reviews(bundles, record)
     checks: list = []
-    if verified:  # 调研核查: cli/round.py, core/verification.py
+    if verified:  # 调研核查: cli/round.py, core/round/verification.py
         from iipeval.cli.round import read_verified
 
         index.site_checks, checks = read_verified(verified, ev)

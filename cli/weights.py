@@ -1,9 +1,9 @@
 """``iipeval weights``: weights with a stated origin (AHP questionnaires, one matrix,
 objective weights from the data), written as a parameters file ``score --params`` accepts.
 
-Plumbing only: the numbers come from :mod:`iipeval.core.ahp`, :mod:`~iipeval.core.ahp_round`
-and :mod:`~iipeval.core.objective_weights`; the workbooks from
-:mod:`iipeval.excel.questionnaire`. Every file from outside is read by :func:`isolated`.
+Plumbing only: the numbers come from :mod:`iipeval.core.analysis.ahp`, :mod:`~iipeval.core.analysis.ahp_round`
+and :mod:`~iipeval.core.analysis.objective_weights`; the workbooks from
+:mod:`iipeval.excel.questionnaire.workbook`. Every file from outside is read by :func:`isolated`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from iipeval.cli.weights_io import (
     write_output,
 )
 from iipeval.core import __version__
-from iipeval.core.ahp_scale import (  # the choices only; the numerics load when used
+from iipeval.core.analysis.ahp_scale import (  # the choices only; the numerics load when used
     CR_THRESHOLD,
     DEFAULT_RI,
     GROUP_METHODS,
@@ -37,7 +37,7 @@ from iipeval.core.ahp_scale import (  # the choices only; the numerics load when
     AHPError,
     scale_text,
 )
-from iipeval.core.params import InputLimits
+from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 RI_OPTION = click.option(
@@ -94,8 +94,8 @@ def weights() -> None:
 @click.option("--force", is_flag=True, help="覆盖已存在的调查表")
 def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, force) -> None:
     """为评审组每位专家生成层次分析法（AHP）两两比较调查表（.xlsx，含实时一致性检验）。"""
-    from iipeval.excel.questionnaire import generate
-    from iipeval.excel.review_layout import PanelError, load_panel
+    from iipeval.excel.questionnaire.workbook import generate
+    from iipeval.excel.review.layout import PanelError, load_panel
     from iipeval.present.atomic import OutputExists
 
     fw = registered(evaluator(), framework_id).framework
@@ -121,7 +121,7 @@ def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, forc
         )
     except OutputExists as exc:
         raise click.UsageError(str(exc)) from None
-    from iipeval.core.ahp import comparison_groups
+    from iipeval.core.analysis.ahp import comparison_groups
 
     sheets = len(comparison_groups(fw))
     for path, expert in written:
@@ -136,12 +136,12 @@ def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, forc
 def _judgements(filled, fw):
     """A read questionnaire → (ExpertJudgements, findings): names in every pair row must be
     the set's names for the ids the meta sheet lists, in the set's order."""
-    from iipeval.core.ahp_round import ExpertJudgements
-    from iipeval.excel.questionnaire_reader import error
+    from iipeval.core.analysis.ahp_round import ExpertJudgements
+    from iipeval.excel.questionnaire.reader import error
 
     src = filled.source
     findings = list(filled.findings)
-    from iipeval.core.ahp import comparison_groups
+    from iipeval.core.analysis.ahp import comparison_groups
 
     groups = {g.level: g for g in comparison_groups(fw)}
     levels = {}
@@ -216,10 +216,10 @@ def _judgements(filled, fw):
 @FORMAT
 def derive(questionnaires, output, panel_file, method, aggregation, ri, threshold, force, fmt):
     """读取专家交回的调查表（文件、文件夹或通配符），计算各专家 CR 与群组权重，写出参数文件。"""
-    from iipeval.core.ahp_round import derive as run_round
-    from iipeval.core.ahp_round import origin, repair_text
-    from iipeval.excel.questionnaire_reader import Filled, read_questionnaire
-    from iipeval.excel.review_layout import PanelError, load_panel
+    from iipeval.core.analysis.ahp_round import derive as run_round
+    from iipeval.core.analysis.ahp_round import origin, repair_text
+    from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
+    from iipeval.excel.review.layout import PanelError, load_panel
 
     refuse_existing(output, force)
     ev = evaluator()
@@ -348,7 +348,7 @@ def _agreed(read, key: str, option: str) -> str:
 
 
 def _err(src: str, code: str, message: str):
-    from iipeval.excel.questionnaire_reader import error
+    from iipeval.excel.questionnaire.reader import error
 
     return error(src, code, message)
 
@@ -379,7 +379,7 @@ def ahp(matrix, method, ri, fmt) -> None:
     table, problem = isolated(read_table, path, InputLimits())
     if problem:
         fail(f"{matrix}: {problem}")
-    from iipeval.core.ahp import consistency, most_inconsistent, parse_matrix
+    from iipeval.core.analysis.ahp import consistency, most_inconsistent, parse_matrix
 
     names, a, problems = parse_matrix(table)
     if problems:

@@ -16,12 +16,12 @@ from typing import Any
 import click
 
 from iipeval.core import voice
-from iipeval.core.params import InputLimits, Parameters, apply
+from iipeval.core.scoring.params import InputLimits, Parameters, apply
 
 
 def _guarded(fn: Callable[[str], Any], limits: InputLimits, _state, path: str):
     """In the worker: the guard for a workbook, then the reader."""
-    from iipeval.excel.guard import guard
+    from iipeval.core.intake.guard import guard
 
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         report = guard(path, limits)
@@ -36,9 +36,9 @@ def _failed(path: str, code: str, message: str) -> tuple[None, str]:
 
 def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple[Any, str | None]:
     """``fn(path)`` for an untrusted file: refused unopened if special, else guarded and
-    read in a sandbox worker (:mod:`iipeval.core.sandbox`) with a memory limit and a
+    read in a sandbox worker (:mod:`iipeval.core.intake.sandbox`) with a memory limit and a
     deadline. Returns (value, None) or (None, Chinese message)."""
-    from iipeval.core import sandbox
+    from iipeval.core.intake import sandbox
 
     problem = sandbox.refusal(path)
     if problem:

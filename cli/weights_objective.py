@@ -24,7 +24,7 @@ from iipeval.cli.weights_io import (
     write_output,
 )
 from iipeval.core import __version__
-from iipeval.core.params import InputLimits, Parameters, ParamsError, apply
+from iipeval.core.scoring.params import InputLimits, Parameters, ParamsError, apply
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 # --------------------------------------------------------------------------------------
@@ -66,8 +66,8 @@ def _scored_matrix(ev, files, reviews, panel_record, fw, subtype):
     """Indicator scores of the applications (scored in the sandboxed workers), one row per
     application that has a score for every indicator."""
     from iipeval.cli.score import find_record
-    from iipeval.core.batch import index_reviews
-    from iipeval.core.results import Result
+    from iipeval.core.model.results import Result
+    from iipeval.core.round.batch import index_reviews
     from iipeval.excel import intake
 
     paths = inputs.expand(files)
@@ -150,9 +150,9 @@ def objective(
     fmt,
 ):
     """客观赋权：由一批申报的指标得分（或 --matrix 数据矩阵）计算熵权法或 CRITIC 权重。"""
-    from iipeval.core.objective_weights import ObjectiveError
-    from iipeval.core.objective_weights import combine as mix
-    from iipeval.core.objective_weights import objective as weigh
+    from iipeval.core.analysis.objective_weights import ObjectiveError
+    from iipeval.core.analysis.objective_weights import combine as mix
+    from iipeval.core.analysis.objective_weights import objective as weigh
 
     if bool(files) == bool(matrix_file):
         raise click.UsageError("请给出申报文件，或用 --matrix 给出数据矩阵（二者选一）")
@@ -261,7 +261,7 @@ def _points(fw, weights_by_name: dict[str, float]) -> dict[str, float]:
 
 
 def _load_subjective(path: str | None) -> Parameters:
-    from iipeval.core.params import load_parameters
+    from iipeval.core.scoring.params import load_parameters
 
     try:
         return load_parameters(path)

@@ -1,7 +1,7 @@
 """``iipeval template``: write the application workbook (申报表) of a criteria set.
 
 Reading filled workbooks needs no command of its own: ``iipeval validate`` and
-``iipeval score`` hand ``.xlsx`` files to :func:`iipeval.excel.reader.read_workbook`.
+``iipeval score`` hand ``.xlsx`` files to :func:`iipeval.excel.application.reader.read_workbook`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import click
 
 from iipeval.cli import render
 from iipeval.cli.main import cli, evaluator, output_set, registered
-from iipeval.excel.template import write
+from iipeval.excel.application.template import write
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """iipeval core: the host, the data model and the scoring engine.
 
 Core knows no criteria set. Criteria sets arrive as plugins through the ``iipeval``
-entry-point group (see :mod:`iipeval.core.host`); the engine (:mod:`iipeval.core.engine`)
+entry-point group (see :mod:`iipeval.core.host`); the engine (:mod:`iipeval.core.scoring.engine`)
 scores an application against whichever set it is handed.
 """
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from iipeval.core import __version__, jsonfile
-from iipeval.core.application import Application, ExpertReview, Submission
-from iipeval.core.engine import score as run_engine
+from iipeval.core import __version__
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.host import Host, RegisteredFramework, UnknownFramework
-from iipeval.core.params import Effective, InputLimits, Parameters, ParamsError, apply
-from iipeval.core.results import Provenance, Rejected, Result
+from iipeval.core.intake import jsonfile
+from iipeval.core.model.application import Application, ExpertReview, Submission
+from iipeval.core.model.results import Provenance, Rejected, Result
+from iipeval.core.scoring.engine import score as run_engine
+from iipeval.core.scoring.params import Effective, InputLimits, Parameters, ParamsError, apply
 
 
 class Evaluator:

@@ -25,7 +25,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_frameworks(register):
     """Contribute criteria sets (评价体系).
 
-    Call ``register(framework)`` with a :class:`iipeval.core.criteria.Framework`, a dict
+    Call ``register(framework)`` with a :class:`iipeval.core.model.criteria.Framework`, a dict
     of its data, or a path to its TOML file. The host validates it on the spot: unique
     ids, weights that add up as declared, a rule on every indicator, rules that only read
     data items that exist.
@@ -46,7 +46,7 @@ def register_validators(register):
     """Contribute checks on an application beyond each item's own type and bounds.
 
     Call ``register(framework_id, check, *, items, code, description)``. ``check`` receives
-    an :class:`iipeval.core.validation.ApplicationView` and yields
+    an :class:`iipeval.core.scoring.validation.ApplicationView` and yields
     :class:`iipeval.core.findings.Finding` objects. ``items`` lists the data items it reads;
     the host rejects a validator that names an item the criteria set does not have.
     ``framework_id`` may be ``"*"`` to apply to every set that has all of ``items``.
@@ -58,7 +58,7 @@ def register_exclusions(register):
     """Contribute exclusion rules (否决项) that need code rather than data.
 
     Call ``register(framework_id, check, *, id, name, rationale, items)``. ``check``
-    receives an :class:`iipeval.core.validation.ApplicationView` and returns a reason (a
+    receives an :class:`iipeval.core.scoring.validation.ApplicationView` and returns a reason (a
     Chinese sentence) when the application must not be recommended, else ``None``.
     Simple item-based exclusions belong in the criteria set's data instead.
     """

@@ -25,13 +25,13 @@ from pydantic import ValidationError
 
 from iipeval.core import __version__, hookspecs
 from iipeval.core import rules as core_rules
-from iipeval.core.criteria import Framework
-from iipeval.core.engine import PluginExclusion
 from iipeval.core.errors import describe
-from iipeval.core.inherit import InheritanceError, merge
-from iipeval.core.loading import FrameworkDataError, framework_from_data, read_framework_toml
+from iipeval.core.model.criteria import Framework
+from iipeval.core.model.inherit import InheritanceError, merge
+from iipeval.core.model.loading import FrameworkDataError, framework_from_data, read_framework_toml
 from iipeval.core.rules import Rule
-from iipeval.core.validation import PluginValidator
+from iipeval.core.scoring.engine import PluginExclusion
+from iipeval.core.scoring.validation import PluginValidator
 
 ENV_VAR = "IIPEVAL_PLUGINS"
 CORE_PLUGIN = "iipeval.core"

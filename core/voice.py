@@ -14,7 +14,7 @@ from iipeval.core.findings import SEVERITY_LABELS, Finding, Severity
 from iipeval.core.text import fmt
 
 if TYPE_CHECKING:
-    from iipeval.core.criteria import Framework
+    from iipeval.core.model.criteria import Framework
 
 #: data-item id → its Chinese label (``None``: show the id)
 ItemLabel = Callable[[str], str | None]

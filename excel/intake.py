@@ -2,9 +2,9 @@
 
 Applications (``.xlsx``/``.xlsm`` 申报表, ``.json``) and review files (专家评分表 ``.xlsx``,
 review ``.json``) come from applicants and experts. Each goes through
-:func:`iipeval.core.sandbox.refusal` (no FIFOs, devices, undecodable names), the size cap,
+:func:`iipeval.core.intake.sandbox.refusal` (no FIFOs, devices, undecodable names), the size cap,
 :func:`.guard.guard` for workbooks, and the reader its suffix calls for, inside a worker
-of :mod:`iipeval.core.sandbox` with a memory limit and a deadline. ``validate``, ``panel``,
+of :mod:`iipeval.core.intake.sandbox` with a memory limit and a deadline. ``validate``, ``panel``,
 ``score`` and ``score --reviews`` all read through here, so one hostile file costs only
 itself and becomes a finding.
 """
@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from iipeval.core import sandbox
 from iipeval.core.api import Evaluator, Loaded, load_json
-from iipeval.core.batch import ReviewBundle, ReviewIndex, score_one
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.params import InputLimits, Parameters
-from iipeval.core.ranking import Standing
-from iipeval.core.results import Rejected, Result
-from iipeval.core.spool import ResultSpool
+from iipeval.core.intake import sandbox
+from iipeval.core.model.results import Rejected, Result
+from iipeval.core.round.batch import ReviewBundle, ReviewIndex, score_one
+from iipeval.core.round.ranking import Standing
+from iipeval.core.round.spool import ResultSpool
+from iipeval.core.scoring.params import InputLimits, Parameters
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
@@ -44,7 +44,7 @@ def read_application(path: Path, ev: Evaluator) -> Loaded:
     if suffix == ".json":
         return load_json(path, ev.params.input)  # size, depth, numbers: core.jsonfile
     if suffix in WORKBOOK_SUFFIXES:
-        from iipeval.excel.reader import read_workbook
+        from iipeval.excel.application.reader import read_workbook
 
         return read_workbook(path, ev)
     message = f"不支持的文件类型“{suffix or '无扩展名'}”：请提交 .xlsx 申报表或 .json 数据"
@@ -53,8 +53,8 @@ def read_application(path: Path, ev: Evaluator) -> Loaded:
 
 def read_review(path: Path, limits: InputLimits) -> ReviewBundle:
     """One review file (专家评分表 or JSON), guarded first (run it in a worker)."""
-    from iipeval.excel.guard import guard
-    from iipeval.excel.review_reader import read_reviews
+    from iipeval.core.intake.guard import guard
+    from iipeval.excel.review.reader import read_reviews
 
     path = Path(path)
     src = sandbox.display_name(path)

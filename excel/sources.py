@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from iipeval.excel import cellxml
-from iipeval.excel.structure import column_index, column_letters
+from iipeval.excel.application.structure import column_index, column_letters
 
 Grid = Sequence[Sequence[Any]]
 

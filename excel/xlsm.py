@@ -8,14 +8,14 @@ sheets are joined (openpyxl keeps the project through ``vba_archive``), plus:
 * ``评审操作``: the three buttons (application workbooks) and what each Excel function does;
 * ``校验结果`` and ``评分结果``: empty sheets the buttons write into (the workbook's
   structure stays locked, so the macros cannot add sheets of their own);
-* ``xlwings.conf``: ``UDF Modules`` = ``iipeval.excel.udfs``, nothing else, so every other
+* ``xlwings.conf``: ``UDF Modules`` = ``iipeval.addin.udfs``, nothing else, so every other
   setting (the Python interpreter first of all) comes from the add-in.
 
 openpyxl cannot make form-control buttons, so they are added to the saved package the way
 Excel stores them: a VML drawing with one ``Button`` shape each (``<x:FmlaMacro>`` names
 the macro), one ``ctrlProps`` part each, the sheet's ``<legacyDrawing>`` and ``<controls>``
 elements, and their relationships and content types. A button runs xlwings' ``RunPython``
-with the matching function of :mod:`iipeval.excel.macros`.
+with the matching function of :mod:`iipeval.addin.macros`.
 
 No ``.xlsm`` is committed: they are made on demand from the installed xlwings
 (``iipeval template ID --xlsm``, ``iipeval panel ... --xlsm``).
@@ -37,18 +37,18 @@ from xml.sax.saxutils import escape, quoteattr
 import openpyxl
 from openpyxl import Workbook
 
-from iipeval.core.criteria import Framework
+from iipeval.addin.macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
+from iipeval.core.model.criteria import Framework
 from iipeval.excel import styles
+from iipeval.excel.application.layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
+from iipeval.excel.application.template import FIXED_TIME, build
 from iipeval.excel.cellxml import _sheet_paths
-from iipeval.excel.layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
-from iipeval.excel.macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
-from iipeval.excel.template import FIXED_TIME, build
 from iipeval.present.xlsx import pin_zip
 
 #: ASCII only: xlwings turns the project name into a Python module name.
 QUICKSTART_PROJECT = "iipeval_xlwings"
-UDF_MODULE = "iipeval.excel.udfs"
-MACRO_MODULE = "iipeval.excel.macros"
+UDF_MODULE = "iipeval.addin.udfs"
+MACRO_MODULE = "iipeval.addin.macros"
 CONF_SHEET = "xlwings.conf"
 OPS_SHEET = "评审操作"
 #: The quickstart project's document modules, matched by the sheets' code names.

@@ -8,8 +8,11 @@ What is listed in ``__all__`` keeps its name and meaning across minor versions; 
 modules it comes from (``iipeval.core.*``) are internal and may move.
 """
 
-from iipeval.core.application import Application, ExpertReview, NotApplicable
-from iipeval.core.criteria import (
+from iipeval.core.explain import STATUS_LABELS, Explanation, Status
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.hookspecs import ENTRY_POINT_GROUP, hookimpl
+from iipeval.core.model.application import Application, ExpertReview, NotApplicable
+from iipeval.core.model.criteria import (
     Adjustment,
     AdjustmentItem,
     DataItem,
@@ -20,9 +23,6 @@ from iipeval.core.criteria import (
     WeightGroup,
     WeightNode,
 )
-from iipeval.core.explain import STATUS_LABELS, Explanation, Status
-from iipeval.core.findings import Finding, Severity
-from iipeval.core.hookspecs import ENTRY_POINT_GROUP, hookimpl
 from iipeval.core.rules import (
     Answer,
     Bands,
@@ -41,8 +41,8 @@ from iipeval.core.rules import (
 )
 from iipeval.core.rules.base import ID_PATTERN, as_number, clamp
 from iipeval.core.rules.expert import ExpertGrade
+from iipeval.core.scoring.validation import ApplicationView
 from iipeval.core.text import fmt
-from iipeval.core.validation import ApplicationView
 
 #: Bumped when anything in ``__all__`` changes incompatibly.
 API_VERSION = 1

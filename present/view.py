@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: ``validate`` renders without the batch machinery
-    from iipeval.core.batch import Batch
-    from iipeval.core.ranking import RankEntry, Ranking
-    from iipeval.core.results import PanelDetail, Result
+    from iipeval.core.model.results import PanelDetail, Result
+    from iipeval.core.round.batch import Batch
+    from iipeval.core.round.ranking import RankEntry, Ranking
 
 from iipeval.core.text import fmt
 from iipeval.present.labels import method_label, set_label

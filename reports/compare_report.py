@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from iipeval.core import voice
-from iipeval.core.compare import Comparison
 from iipeval.core.findings import SEVERITY_LABELS, Finding
+from iipeval.core.round.compare import Comparison
 
 
 def dumps(data: Any) -> str:

@@ -24,9 +24,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from iipeval.core.batch import Batch
-from iipeval.core.outcomes import PENDING, RECOMMEND
-from iipeval.core.params import Publication
+from iipeval.core.round.batch import Batch
+from iipeval.core.round.outcomes import PENDING, RECOMMEND
+from iipeval.core.scoring.params import Publication
 from iipeval.core.text import fmt
 from iipeval.present.labels import set_label
 

@@ -7,8 +7,8 @@ first; the 填表人 / 复核人 lines are left for the organiser's signatures.
 
 from __future__ import annotations
 
-from iipeval.core.batch import Batch
-from iipeval.core.outcomes import OUTCOMES, RECOMMEND
+from iipeval.core.round.batch import Batch
+from iipeval.core.round.outcomes import OUTCOMES, RECOMMEND
 from iipeval.present.labels import set_label
 from iipeval.present.view import Row
 from iipeval.reports.grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup

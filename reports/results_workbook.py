@@ -1,5 +1,5 @@
 """The results workbook (评分结果.xlsx): rankings, score cards, disagreements, findings,
-parameters. Rendered from a :class:`~iipeval.core.batch.Batch`; no scoring happens here.
+parameters. Rendered from a :class:`~iipeval.core.round.batch.Batch`; no scoring happens here.
 
 Sheets, in order:
 
@@ -44,12 +44,12 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from iipeval.core.batch import Batch
 from iipeval.core.findings import SEVERITY_LABELS
-from iipeval.core.outcomes import TIE_LABELS
-from iipeval.core.ranking import RankEntry, Ranking
-from iipeval.core.results import DimensionResult, IndicatorResult, Result
-from iipeval.core.spool import view
+from iipeval.core.model.results import DimensionResult, IndicatorResult, Result
+from iipeval.core.round.batch import Batch
+from iipeval.core.round.outcomes import TIE_LABELS
+from iipeval.core.round.ranking import RankEntry, Ranking
+from iipeval.core.round.spool import view
 from iipeval.core.text import display_width, fmt
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import (

@@ -1,5 +1,5 @@
 """The 稳健性 sheet: how robust each ranking is, rendered from a
-:class:`~iipeval.core.robustness.Robustness` (no computing happens here).
+:class:`~iipeval.core.analysis.robustness.Robustness` (no computing happens here).
 
 One sheet per criteria set and sub-type (``稳健性``, or ``稳健性-<体系>`` when there are
 several), four sections:
@@ -23,7 +23,7 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from iipeval.core.robustness import GroupRobustness, Robustness
+from iipeval.core.analysis.robustness import GroupRobustness, Robustness
 from iipeval.core.text import display_width, fmt
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import set_label

@@ -12,10 +12,10 @@ from openpyxl.chart import RadarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from iipeval.core import voice
-from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.findings import SEVERITY_LABELS
-from iipeval.core.results import Result
+from iipeval.core.model.results import Result
+from iipeval.core.round.batch import Batch
 from iipeval.core.text import fmt
 from iipeval.present.view import Row, disagreement_threshold, panel_check_text, place
 from iipeval.reports.grid import (

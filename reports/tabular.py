@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from iipeval.core.batch import Batch
 from iipeval.core.explain import STATUS_LABELS, Explanation
-from iipeval.core.results import AdjustmentResult, IndicatorResult, Result
-from iipeval.core.spool import view
+from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
+from iipeval.core.round.batch import Batch
+from iipeval.core.round.spool import view
 from iipeval.present.cell_text import csv_field
 from iipeval.present.view import panel_check_text, panel_text, place
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_DIRS = ("core", "cli", "excel", "reports", "present", "plugins", "plugin", "testing")
-TOML_FILES = ("core/vocabulary.toml", "plugins/*/criteria.toml")
+TOML_FILES = ("core/model/vocabulary.toml", "plugins/*/criteria.toml")
 # Keys whose text is quoted from the source documents (DOMAIN.md: kept verbatim).
 VERBATIM_KEYS = {"name", "requirement", "description", "intro", "aspect", "document", "issuer"}
 # Keys that hold ids, formulas or file names, not prose.
@@ -170,7 +170,7 @@ FORBIDDEN = {
 #: data-validation list, a code example shown to a plugin author
 CODE = {
     ("reports/results_workbook.py", "(股份有限公司|有限责任公司|有限公司|集团|公司)$"),
-    ("excel/verification.py", '"是,否,不适用"'),
+    ("excel/verification/sheet.py", '"是,否,不适用"'),
 }
 
 

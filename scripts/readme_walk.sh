@@ -41,7 +41,7 @@ python - "$1" "$2" "$3" <<'PY'
 import json, subprocess, sys, tempfile
 from pathlib import Path
 from iipeval.core.api import Evaluator
-from iipeval.excel.template import write
+from iipeval.excel.application.template import write
 from iipeval.testing import sample
 src, dst, wrong = sys.argv[1:]
 fw = Evaluator().framework("hunan_characteristic").framework

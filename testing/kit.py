@@ -25,10 +25,10 @@ from typing import Any
 
 from iipeval.core import hookspecs
 from iipeval.core.api import Evaluator
-from iipeval.core.criteria import Framework
 from iipeval.core.host import Host
-from iipeval.core.loading import FrameworkDataError, read_framework_toml
-from iipeval.core.vocabulary import vocabulary
+from iipeval.core.model.criteria import Framework
+from iipeval.core.model.loading import FrameworkDataError, read_framework_toml
+from iipeval.core.model.vocabulary import vocabulary
 from iipeval.testing.lint import Lint
 from iipeval.testing.problems import Problem
 from iipeval.testing.runtime import FrameworkChecks, check_golden, example_problems

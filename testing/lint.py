@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from iipeval.core.criteria import (
+from iipeval.core.model.criteria import (
     AdjustmentItem,
     Check,
     DataItem,
@@ -29,10 +29,10 @@ from iipeval.core.criteria import (
     Subtype,
     with_set_scale,
 )
-from iipeval.core.inherit import CHANGES, REPLACEABLE, InheritanceError, merge
+from iipeval.core.model.inherit import CHANGES, REPLACEABLE, InheritanceError, merge
+from iipeval.core.model.vocabulary import vocabulary as shared_vocabulary
 from iipeval.core.rules import GRADES, Expert, parse_rule
 from iipeval.core.rules.base import ID_PATTERN
-from iipeval.core.vocabulary import vocabulary as shared_vocabulary
 from iipeval.testing.problems import Problem
 
 PLACEHOLDER = "【待填写】"
@@ -747,7 +747,7 @@ class Lint:
             self.error(
                 f"{name}{part} 的计分规则引用了不存在的数据项 {item}",
                 f"请检查拼写{_close(item, items)}；iipeval 共享数据项的完整列表在 iipeval 的"
-                " core/vocabulary.toml 中（也可运行 iipeval show national_2023 查看常用的），"
+                " core/model/vocabulary.toml 中（也可运行 iipeval show national_2023 查看常用的），"
                 "如确为新的数据项，请在 "
                 f"{self.file} 中用 [[items]] 定义它（id、label、type、unit）",
                 "unknown_item",

@@ -12,12 +12,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from iipeval.core.analysis.linear import expert_linear
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import RegisteredFramework
-from iipeval.core.linear import expert_linear
-from iipeval.core.results import Rejected, Result
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.core.model.results import Rejected, Result
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 from iipeval.testing import sample
 from iipeval.testing.problems import Problem
 
@@ -254,8 +254,8 @@ def summary(r: Result | Rejected) -> dict[str, Any]:
 def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
     """Score the plugin's example applications with the expert scores in ``reviews/``
     (the author's own fictional scores: taken as they are, no panel record)."""
-    from iipeval.core.batch import index_reviews, score_one
-    from iipeval.excel.review_reader import read_review_json
+    from iipeval.core.round.batch import index_reviews, score_one
+    from iipeval.excel.review.reader import read_review_json
 
     index = index_reviews(read_review_json(p) for p in sorted((folder / REVIEWS).glob("*.json")))
     out = {}

@@ -14,9 +14,9 @@ from typing import Any
 
 import openpyxl
 
-from iipeval.core.application import Applicant, Application, ExpertReview
-from iipeval.core.criteria import Framework
-from iipeval.core.validation import credit_code_check_char
+from iipeval.core.model.application import Applicant, Application, ExpertReview
+from iipeval.core.model.criteria import Framework
+from iipeval.core.scoring.validation import credit_code_check_char
 
 EXPERT_SCORES = (82, 76, 88)
 EXPERTS = ("专家A", "专家B", "专家C")

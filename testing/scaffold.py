@@ -22,10 +22,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from iipeval.core.api import Evaluator
-from iipeval.core.criteria import Framework
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.host import Host
-from iipeval.core.loading import read_framework_toml
+from iipeval.core.model.criteria import Framework
+from iipeval.core.model.loading import read_framework_toml
 from iipeval.testing import sample
 from iipeval.testing.kit import installed_plugins
 from iipeval.testing.runtime import GOLDEN, REVIEWS, score_examples

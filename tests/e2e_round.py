@@ -32,11 +32,11 @@ from workbook_helpers import fill as fill_application
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.core.application import Application, ExpertReview
-from iipeval.core.criteria import Framework
-from iipeval.core.params import DEFAULT_GRADE_SCORES
-from iipeval.core.validation import credit_code_check_char
-from iipeval.excel.review_layout import FIRST_ROW, SCORES, file_name, score_columns
+from iipeval.core.model.application import Application, ExpertReview
+from iipeval.core.model.criteria import Framework
+from iipeval.core.scoring.params import DEFAULT_GRADE_SCORES
+from iipeval.core.scoring.validation import credit_code_check_char
+from iipeval.excel.review.layout import FIRST_ROW, SCORES, file_name, score_columns
 
 NATIONAL, HUNAN = "national_2023", "hunan_characteristic"
 SUBTYPE_NAMES = {"industry": "行业级", "regional": "区域级"}

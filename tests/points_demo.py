@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import Application, ExpertReview
 from iipeval.core.host import Host
+from iipeval.core.model.application import Application, ExpertReview
 
 HOME = Path(__file__).parent / "fixtures" / "points_plugin"
 

@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 
 from iipeval.core.api import Evaluator, Loaded, load_json
-from iipeval.core.application import ExpertReview, Submission
-from iipeval.core.batch import Batch, ReviewBundle, application_key, normal_key, score_batch
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.params import Parameters, RankingPolicy
-from iipeval.core.validation import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
-from iipeval.excel.review_reader import read_review_json
+from iipeval.core.model.application import ExpertReview, Submission
+from iipeval.core.round.batch import Batch, ReviewBundle, application_key, normal_key, score_batch
+from iipeval.core.scoring.params import Parameters, RankingPolicy
+from iipeval.core.scoring.validation import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
+from iipeval.excel.review.reader import read_review_json
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "applications"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from support import framework_plugin, mini_host
 
 from iipeval.core.api import Evaluator, Loaded
-from iipeval.core.application import Application, ExpertReview, Submission
-from iipeval.core.batch import ReviewBundle, score_batch
 from iipeval.core.host import Host
-from iipeval.core.params import Parameters, RankingPolicy
+from iipeval.core.model.application import Application, ExpertReview, Submission
+from iipeval.core.round.batch import ReviewBundle, score_batch
+from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 RUBRIC = {"优秀": "优", "良好": "良", "一般": "中", "较差": "差"}
 

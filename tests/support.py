@@ -7,9 +7,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import Application, ExpertReview
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.host import Host
+from iipeval.core.model.application import Application, ExpertReview
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -69,8 +69,8 @@ EXAMPLE_ROUND = REPO / "examples" / "reviews"
 
 def example_reviews(app: Application) -> list[ExpertReview]:
     """The example round's expert scores for ``app`` (read from its signed JSON forms)."""
-    from iipeval.core.batch import application_key, normal_key
-    from iipeval.excel.review_reader import read_review_json
+    from iipeval.core.round.batch import application_key, normal_key
+    from iipeval.excel.review.reader import read_review_json
 
     key = normal_key(application_key(app))
     return [

@@ -3,9 +3,9 @@
 import pytest
 from support import application, mini_evaluator, reviews
 
-from iipeval.core.aggregation import aggregate
-from iipeval.core.application import ExpertReview
-from iipeval.core.params import AggregationPolicy
+from iipeval.core.model.application import ExpertReview
+from iipeval.core.scoring.aggregation import aggregate
+from iipeval.core.scoring.params import AggregationPolicy
 
 POLICY = AggregationPolicy()
 PART = [("p", "技术·专家评价")]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iipeval.core.ahp import (
+from iipeval.core.analysis.ahp import (
     RI_TABLES,
     SCALE,
     AHPError,
@@ -206,7 +206,7 @@ def test_a_matrix_that_is_not_square_is_refused():
 
 
 def test_global_weights_multiply_down_the_hierarchy_and_an_only_child_takes_all():
-    from iipeval.core.ahp import comparison_groups, global_weights
+    from iipeval.core.analysis.ahp import comparison_groups, global_weights
     from iipeval.core.api import Evaluator
 
     fw = Evaluator().framework("hunan_professional").framework

@@ -3,9 +3,9 @@
 from support import application, mini_evaluator
 
 from iipeval.core.api import Loaded
-from iipeval.core.application import ExpertReview, Submission
-from iipeval.core.batch import ReviewBundle, score_batch
-from iipeval.core.params import Parameters, RankingPolicy
+from iipeval.core.model.application import ExpertReview, Submission
+from iipeval.core.round.batch import ReviewBundle, score_batch
+from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 
 def loaded(name, **items):

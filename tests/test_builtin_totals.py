@@ -8,7 +8,7 @@ scores yet (provisional: only the points already secured).
 import pytest
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import NotApplicable
+from iipeval.core.model.application import NotApplicable
 from iipeval.testing import sample
 
 #: key → (total, secured)

@@ -18,10 +18,10 @@ from workbook_helpers import figures, fill
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel import template
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.review_layout import SCORES
-from iipeval.excel.review_reader import read_review_workbook
+from iipeval.excel.application import template
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.review.layout import SCORES
+from iipeval.excel.review.reader import read_review_workbook
 
 EV = Evaluator()
 

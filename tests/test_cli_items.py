@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from iipeval.cli.main import cli
-from iipeval.core.vocabulary import vocabulary
+from iipeval.core.model.vocabulary import vocabulary
 
 
 def run(*args, code=0):

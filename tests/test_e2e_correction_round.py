@@ -32,9 +32,9 @@ from workbook_helpers import APPLICANT, figures, fill
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel.returns import NOTICE
-from iipeval.excel.review_layout import SCORES, file_name, score_columns
-from iipeval.excel.verification import SHEET
+from iipeval.excel.application.returns import NOTICE
+from iipeval.excel.review.layout import SCORES, file_name, score_columns
+from iipeval.excel.verification.sheet import SHEET
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "workbooks" / "national_2023.xlsx"

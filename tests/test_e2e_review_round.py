@@ -47,9 +47,9 @@ from e2e_round import (
 )
 
 from iipeval.core.api import Evaluator
-from iipeval.core.panel_record import RECORD_NAME
-from iipeval.core.results import Result
-from iipeval.excel.review_layout import FIRST_ROW, SCORES, file_name
+from iipeval.core.model.results import Result
+from iipeval.core.panel.record import RECORD_NAME
+from iipeval.excel.review.layout import FIRST_ROW, SCORES, file_name
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

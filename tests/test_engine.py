@@ -5,7 +5,7 @@ import json
 import pytest
 from support import application, mini_evaluator, reviews
 
-from iipeval.core.application import NotApplicable
+from iipeval.core.model.application import NotApplicable
 
 
 def indicator(r, id_):

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import Application, ExpertReview, NotApplicable
-from iipeval.core.results import Result
+from iipeval.core.model.application import Application, ExpertReview, NotApplicable
+from iipeval.core.model.results import Result
 
 EV = Evaluator()
 FRAMEWORKS = {rf.framework.id: rf.framework for rf in EV.frameworks()}

@@ -19,11 +19,12 @@ from openpyxl.cell.cell import MergedCell
 from workbook_helpers import figures, fill
 
 from iipeval.core.api import Evaluator, Loaded
-from iipeval.core.batch import ReviewIndex
-from iipeval.core.params import InputLimits, Parameters
-from iipeval.core.results import Rejected, Result
-from iipeval.excel import intake, template
-from iipeval.excel.reader import read_workbook
+from iipeval.core.model.results import Rejected, Result
+from iipeval.core.round.batch import ReviewIndex
+from iipeval.core.scoring.params import InputLimits, Parameters
+from iipeval.excel import intake
+from iipeval.excel.application import template
+from iipeval.excel.application.reader import read_workbook
 
 EV = Evaluator()
 

@@ -10,10 +10,10 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from iipeval.core.params import AggregationPolicy, RankingPolicy
-from iipeval.core.robustness import WeightTree, totals
-from iipeval.core.robustness_data import Group
-from iipeval.core.robustness_weights import intervals
+from iipeval.core.analysis.robustness import WeightTree, totals
+from iipeval.core.analysis.robustness_data import Group
+from iipeval.core.analysis.robustness_weights import intervals
+from iipeval.core.scoring.params import AggregationPolicy, RankingPolicy
 
 
 @st.composite

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from iipeval.excel.guard import GuardLimits, guard
+from iipeval.core.intake.guard import GuardLimits, guard
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.corpus.make_corpus import EXPECTED, NOTICES, make
@@ -16,7 +16,7 @@ def good_workbook(tmp_path_factory):
     from workbook_helpers import figures, fill
 
     from iipeval.core.api import Evaluator
-    from iipeval.excel import template
+    from iipeval.excel.application import template
 
     fw = Evaluator().framework("national_2023").framework
     path = tmp_path_factory.mktemp("good") / "national_2023.xlsx"
@@ -60,8 +60,8 @@ def test_encrypted_message_tells_what_to_do(corpus):
 
 def test_limits_come_from_the_parameters_file(tmp_path, good_workbook):
     from iipeval.core.api import Evaluator
-    from iipeval.core.params import load_parameters
-    from iipeval.excel.reader import read_workbook
+    from iipeval.core.scoring.params import load_parameters
+    from iipeval.excel.application.reader import read_workbook
 
     params = tmp_path / "p.toml"
     params.write_text("[input]\nmax_file_bytes = 1000\n", "utf-8")

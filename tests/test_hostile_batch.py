@@ -16,8 +16,8 @@ import pytest
 from workbook_helpers import figures, fill
 
 from iipeval.core.api import Evaluator
-from iipeval.core.validation import credit_code_check_char
-from iipeval.excel import template
+from iipeval.core.scoring.validation import credit_code_check_char
+from iipeval.excel.application import template
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from measure_cli import parse

@@ -7,7 +7,7 @@ from support import REPO, example_reviews, framework_plugin, plugin
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import Host
-from iipeval.core.validation import credit_code_check_char
+from iipeval.core.scoring.validation import credit_code_check_char
 
 CHILD = {
     "id": "changsha_test",

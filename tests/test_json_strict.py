@@ -16,8 +16,8 @@ from support import REPO
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator, load_json
-from iipeval.core.application import NotApplicable
-from iipeval.core.params import InputLimits
+from iipeval.core.model.application import NotApplicable
+from iipeval.core.scoring.params import InputLimits
 
 EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
 
@@ -188,7 +188,7 @@ def test_limits_come_from_the_parameters_file(tmp_path):
 
 
 def test_input_limits_do_not_change_the_parameters_hash():
-    from iipeval.core.params import Parameters
+    from iipeval.core.scoring.params import Parameters
 
     tight = Evaluator(params=Parameters(input=InputLimits(max_text_chars=5, max_json_depth=8)))
     assert tight.effective("national_2023").hash() == Evaluator().effective("national_2023").hash()

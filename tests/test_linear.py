@@ -3,8 +3,8 @@
 import pytest
 from support import application, mini_evaluator, reviews
 
-from iipeval.core.application import NotApplicable
-from iipeval.core.linear import expert_linear
+from iipeval.core.analysis.linear import expert_linear
+from iipeval.core.model.application import NotApplicable
 
 
 @pytest.mark.parametrize("score", [0, 37.5, 80, 100])
@@ -29,7 +29,7 @@ def test_each_part_keeps_its_own_coefficient_in_the_built_in_sets(framework):
     from support import REPO
 
     from iipeval.core.api import Evaluator, load_json
-    from iipeval.core.application import ExpertReview
+    from iipeval.core.model.application import ExpertReview
 
     ev = Evaluator()
     app = load_json(REPO / "examples" / "applications" / f"{framework}.json").submission.application

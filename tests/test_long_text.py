@@ -19,10 +19,10 @@ from workbook_helpers import APPLICANT, figures, fill
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.findings import Finding
-from iipeval.core.params import InputLimits
+from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import cap, visible
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write as write_template
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write as write_template
 from iipeval.present.cell_text import csv_field
 
 HUGE = "长" * 1_000_000

@@ -16,12 +16,12 @@ import pytest
 from fake_excel import FakeBook
 from workbook_helpers import APPLICANT, figures, fill, slot_cells
 
+from iipeval.addin import macros
+from iipeval.addin.udfs import session_evaluator
 from iipeval.core import voice
-from iipeval.excel import macros
-from iipeval.excel.reader import read_workbook
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 from iipeval.excel.sources import BookSource
-from iipeval.excel.template import write
-from iipeval.excel.udfs import session_evaluator
 from iipeval.excel.xlsm import write_application_xlsm
 
 NATIONAL = "national_2023"
@@ -209,11 +209,11 @@ def test_score_of_a_complete_application_is_final(ev, fw, xlsm_template, tmp_pat
     book = open_filled(xlsm_template, tmp_path, figures(fw))
     loaded = macros.load_book(book, ev)
     parts = {pid: 80 for pid, _, _ in fw.expert_parts()}
-    from iipeval.core.application import ExpertReview
+    from iipeval.core.model.application import ExpertReview
 
     final = ev.score(loaded.submission.application, [ExpertReview(expert="E1", scores=parts)])
     assert not final.provisional  # the engine's view; the sheet shows the same
-    from iipeval.excel.udfs import total_row
+    from iipeval.addin.udfs import total_row
 
     assert total_row(final)[0] == "总分" and total_row(final)[1] == final.total
 

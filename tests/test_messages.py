@@ -84,9 +84,9 @@ def test_no_message_in_the_code_reads_wrong(found):
 
 
 def test_a_bad_message_put_back_into_the_code_is_caught(found):
-    planted = messages.Message("excel/returns.py", 41, "str", "修改要求")
+    planted = messages.Message("excel/application/returns.py", 41, "str", "修改要求")
     assert messages.inventory_problems([*found, planted]) == [
-        "excel/returns.py:41: variant '修改要求' (use 补正要求): 修改要求"
+        "excel/application/returns.py:41: variant '修改要求' (use 补正要求): 修改要求"
     ]
 
 

@@ -14,10 +14,11 @@ import pytest
 from workbook_helpers import figures, fill
 
 from iipeval.core.api import Evaluator
-from iipeval.excel import cellxml, meta
-from iipeval.excel.layout import META
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.excel import cellxml
+from iipeval.excel.application import meta
+from iipeval.excel.application.layout import META
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,9 @@ from test_batch import bundle, loaded
 from workbook_helpers import small_data, small_evaluator
 
 from iipeval.cli.main import cli
-from iipeval.core.batch import score_batch
-from iipeval.core.outcomes import resolve_ranking
-from iipeval.core.params import Parameters, ParamsError, Publication, RankingPolicy
+from iipeval.core.round.batch import score_batch
+from iipeval.core.round.outcomes import resolve_ranking
+from iipeval.core.scoring.params import Parameters, ParamsError, Publication, RankingPolicy
 from iipeval.reports.publication import write_publication
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,8 +53,8 @@ def test_the_stated_tie_break_order_decides_who_takes_the_only_place():
 def test_expert_total_breaks_a_tie_the_dimensions_cannot():
     from dataclasses import replace
 
-    from iipeval.core.outcomes import decide, tie_keys
-    from iipeval.core.ranking import Standing, rank
+    from iipeval.core.round.outcomes import decide, tie_keys
+    from iipeval.core.round.ranking import Standing, rank
 
     batch = tied_pair(RankingPolicy())
     result = next(r for r in batch.results if r.applicant == "甲")

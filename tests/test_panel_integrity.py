@@ -19,9 +19,9 @@ from support import EXAMPLE_APPS
 from test_review_recalc import SOFFICE, recalc
 
 from iipeval.cli.main import cli
-from iipeval.core.panel_record import RECORD_NAME
-from iipeval.excel.review_layout import FIRST_ROW, META, SCORES
-from iipeval.excel.review_workbook import fingerprint
+from iipeval.core.panel.record import RECORD_NAME
+from iipeval.excel.review.layout import FIRST_ROW, META, SCORES
+from iipeval.excel.review.workbook import fingerprint
 
 STRONG, WEAK = "91110108MA01K7Q36G", credit_code("91310115MA1K4B2C3")
 EXPERTS = ("E01", "E02", "E03")

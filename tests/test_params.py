@@ -3,7 +3,7 @@
 import pytest
 from support import application, mini_evaluator, reviews
 
-from iipeval.core.params import ParamsError, load_parameters
+from iipeval.core.scoring.params import ParamsError, load_parameters
 
 
 def write(tmp_path, text):

@@ -6,8 +6,8 @@ import pytest
 from support import REPO, framework_plugin, mini_data, plugin
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import Application, NotApplicable
 from iipeval.core.host import Host
+from iipeval.core.model.application import Application, NotApplicable
 from iipeval.testing import check_plugin
 
 

@@ -10,10 +10,10 @@ import pytest
 from support import example_reviews
 
 from iipeval.core.api import Evaluator, load_json
-from iipeval.core.application import Application, NotApplicable
 from iipeval.core.findings import Severity
 from iipeval.core.host import Host
-from iipeval.core.validation import credit_code_problem
+from iipeval.core.model.application import Application, NotApplicable
+from iipeval.core.scoring.validation import credit_code_problem
 
 COMPREHENSIVE, CHARACTERISTIC, PROFESSIONAL = (
     "hunan_comprehensive",

@@ -25,11 +25,11 @@ from support import FIXTURES, REPO, framework_plugin, mini_data, plugin
 from workbook_helpers import application_json, figures, fill
 
 from iipeval.core.api import Evaluator, load_json
-from iipeval.core.application import Application
 from iipeval.core.host import Host
+from iipeval.core.model.application import Application
 from iipeval.core.rules import Rule
-from iipeval.core.validation import credit_code_check_char
-from iipeval.excel.review_reader import read_review_json
+from iipeval.core.scoring.validation import credit_code_check_char
+from iipeval.excel.review.reader import read_review_json
 from iipeval.testing import (
     ConformanceError,
     assert_conformant,

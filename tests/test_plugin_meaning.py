@@ -9,7 +9,7 @@ from points_demo import HOME, points_module
 from support import framework_plugin, mini_data, plugin
 
 from iipeval.core.host import Host
-from iipeval.core.vocabulary import vocabulary
+from iipeval.core.model.vocabulary import vocabulary
 from iipeval.plugin import Explanation, Rule
 from iipeval.testing import check_plugin
 from iipeval.testing.lint import Lint

@@ -10,9 +10,9 @@ import pytest
 from support import example_reviews
 
 from iipeval.core.api import Evaluator, load_json
-from iipeval.core.application import Application, NotApplicable
 from iipeval.core.findings import Severity
 from iipeval.core.host import Host
+from iipeval.core.model.application import Application, NotApplicable
 
 FRAMEWORK = "national_2023"
 REPO = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ import openpyxl
 from points_demo import APPLICANTS, application, points_evaluator, reviews
 
 from iipeval.core.api import Loaded
-from iipeval.core.application import Submission
-from iipeval.core.batch import ReviewBundle, score_batch
+from iipeval.core.model.application import Submission
+from iipeval.core.round.batch import ReviewBundle, score_batch
 from iipeval.reports.results_workbook import write_results_workbook
 from iipeval.reports.tabular import csv_rows
 

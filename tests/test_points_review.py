@@ -14,10 +14,10 @@ from test_review_recalc import SOFFICE, recalc, totals
 from test_review_workbook import fill, score_letters, write
 
 from iipeval.core.api import Loaded
-from iipeval.core.application import ExpertReview, Submission
-from iipeval.excel.review_layout import CALC, FIRST_ROW, PanelExpert
-from iipeval.excel.review_reader import read_review_workbook
-from iipeval.excel.review_workbook import NOT_LINEAR
+from iipeval.core.model.application import ExpertReview, Submission
+from iipeval.excel.review.layout import CALC, FIRST_ROW, PanelExpert
+from iipeval.excel.review.reader import read_review_workbook
+from iipeval.excel.review.workbook import NOT_LINEAR
 
 NAMES = ["（示例）中游平台", "（示例）满格科技", "（示例）起步工场"]
 ENTRIES = [17, "较好", 3]  # points within 0-20, a grade of the set's own scale
@@ -84,7 +84,7 @@ def test_live_total_is_the_engines_or_says_it_is_not_available(ev, workbook):
 
 
 def test_quantitative_sheet_shows_levels_bonus_and_deduction(workbook):
-    from iipeval.excel.review_layout import QUANT
+    from iipeval.excel.review.layout import QUANT
 
     _, path, _ = workbook
     ws = openpyxl.load_workbook(path)[QUANT]

@@ -13,8 +13,8 @@ from points_demo import APPLICANTS, HOME, application, points_evaluator, reviews
 from support import framework_plugin
 
 from iipeval.core.api import Evaluator
-from iipeval.core.application import NotApplicable
 from iipeval.core.host import Host
+from iipeval.core.model.application import NotApplicable
 
 
 def points_module_dir():
@@ -206,7 +206,7 @@ def test_weight_groups_walk_the_hierarchy(ev):
 
 @pytest.mark.parametrize(("lowest", "grade"), [(54, "甲"), (54.01, "乙"), (53.99, "甲")])
 def test_total_grade_boundary_is_inclusive(lowest, grade):
-    from iipeval.core.params import FrameworkOverrides, Parameters
+    from iipeval.core.scoring.params import FrameworkOverrides, Parameters
 
     bands = [{"name": "甲", "min": lowest}, {"name": "乙", "min": 0}]
     params = Parameters(frameworks={"points_demo": FrameworkOverrides(grades=bands)})
@@ -267,7 +267,7 @@ def test_a_set_wide_expert_scale_applies_to_parts_without_their_own():
 
 
 def test_a_parameters_file_can_reweight_a_group():
-    from iipeval.core.params import FrameworkOverrides, Parameters
+    from iipeval.core.scoring.params import FrameworkOverrides, Parameters
 
     params = Parameters(frameworks={"points_demo": FrameworkOverrides(weights={"connect": 40})})
     eff = points_evaluator(params).effective("points_demo", None)

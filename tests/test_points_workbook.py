@@ -6,10 +6,10 @@ Names keep their exact characters on the way: "（示例）" stays full-width.
 import pytest
 from points_demo import APPLICANTS, BASE, points_evaluator, reviews
 
-from iipeval.core.criteria import DataItem
-from iipeval.core.normalize import read_plain_text, read_text
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.core.model.criteria import DataItem
+from iipeval.core.scoring.normalize import read_plain_text, read_text
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 from iipeval.testing import sample
 
 
@@ -52,7 +52,7 @@ def test_free_text_keeps_its_characters_but_loses_invisible_ones():
 
 
 def test_template_shows_the_levels_and_the_bonus_and_deduction_parts(ev):
-    from iipeval.excel.layout import plan
+    from iipeval.excel.application.layout import plan
 
     rows = [(r.kind, r.number, r.title) for r in plan(ev.framework("points_demo").framework).data]
     assert rows[:3] == [

@@ -1,7 +1,7 @@
 """Worker isolation: a file that crashes, hangs or balloons its reader costs only itself.
 
 Every command reads outside files through :mod:`iipeval.excel.intake`, which runs the
-readers in :mod:`iipeval.core.sandbox` workers; special files are refused unopened.
+readers in :mod:`iipeval.core.intake.sandbox` workers; special files are refused unopened.
 """
 
 import json
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from support import REPO
 
-from iipeval.core import sandbox
-from iipeval.core.batch import ReviewIndex
-from iipeval.core.params import InputLimits, Parameters
-from iipeval.core.results import Rejected, Result
+from iipeval.core.intake import sandbox
+from iipeval.core.model.results import Rejected, Result
+from iipeval.core.round.batch import ReviewIndex
+from iipeval.core.scoring.params import InputLimits, Parameters
 from iipeval.excel import intake
 
 GOOD = [

@@ -1,7 +1,7 @@
 """Ties are decided by the scores, never by floating-point noise in how they were summed."""
 
-from iipeval.core.params import RankingPolicy
-from iipeval.core.ranking import Standing, rank
+from iipeval.core.round.ranking import Standing, rank
+from iipeval.core.scoring.params import RankingPolicy
 
 
 def standing(name, total, **points):

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from reports_batch import GENERATED_AT, demo_batch
 
-from iipeval.core.batch import Batch
+from iipeval.core.round.batch import Batch
 from iipeval.reports.results_workbook import write_results_workbook
 from iipeval.reports.tabular import CSV_COLUMNS, RUN_COLUMN, write_csv, write_json
 

@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from reports_batch import GENERATED_AT, demo_batch
 
 from iipeval.core.api import Evaluator
-from iipeval.core.batch import assemble, index_reviews
-from iipeval.core.ranking import Standing
-from iipeval.core.results import Result
-from iipeval.core.spool import ResultSpool
+from iipeval.core.model.results import Result
+from iipeval.core.round.batch import assemble, index_reviews
+from iipeval.core.round.ranking import Standing
+from iipeval.core.round.spool import ResultSpool
 from iipeval.reports import results_workbook, tabular
 from iipeval.reports.results_workbook import (
     NO_CARDS_NOTE,

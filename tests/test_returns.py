@@ -21,9 +21,9 @@ from iipeval.cli.main import cli
 from iipeval.cli.round import IsolationFailed, isolated
 from iipeval.core.api import Evaluator
 from iipeval.core.findings import Severity
-from iipeval.excel.layout import META
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.returns import CHECKLIST, NOTICE, NOTICE_HEADERS
+from iipeval.excel.application.layout import META
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.returns import CHECKLIST, NOTICE, NOTICE_HEADERS
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "workbooks" / "national_2023.xlsx"

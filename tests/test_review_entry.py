@@ -2,7 +2,7 @@
 
 The signed JSON form and the expert workbook both record each part's own scale (its full
 mark and grade names, issue 13) and are read with one check
-(:func:`iipeval.core.review_entry.check_entry`): the same value gives the same finding in
+(:func:`iipeval.core.panel.entry.check_entry`): the same value gives the same finding in
 both, a set's own grades count in both, and points beyond a part's full mark count in
 neither, also when the expert widens the scale the form records.
 
@@ -21,13 +21,13 @@ from points_demo import application, points_evaluator
 from test_panel_integrity import meta_rows
 
 from iipeval.core.api import Loaded
-from iipeval.core.application import Submission
-from iipeval.core.batch import score_batch
-from iipeval.core.panel_record import RecordError, load_record, sign
-from iipeval.core.review_entry import PartScale, check_entry
-from iipeval.excel.review_layout import META, SCORES, Panel, PanelExpert
-from iipeval.excel.review_reader import read_reviews
-from iipeval.excel.review_workbook import generate_panel
+from iipeval.core.model.application import Submission
+from iipeval.core.panel.entry import PartScale, check_entry
+from iipeval.core.panel.record import RecordError, load_record, sign
+from iipeval.core.round.batch import score_batch
+from iipeval.excel.review.layout import META, SCORES, Panel, PanelExpert
+from iipeval.excel.review.reader import read_reviews
+from iipeval.excel.review.workbook import generate_panel
 
 NAMES = ["（示例）中游平台", "（示例）满格科技"]
 PART = "advanced"
@@ -293,7 +293,7 @@ def test_a_damaged_form_or_record_names_the_key_of_its_first_problem(rounds, tmp
 
 def test_an_oversized_review_file_is_refused_unread(tmp_path):
     """A review JSON is held to the applications' size limit before any parsing."""
-    from iipeval.core.params import InputLimits
+    from iipeval.core.scoring.params import InputLimits
     from iipeval.excel.intake import read_review
 
     path = tmp_path / "review_big.json"

@@ -27,7 +27,7 @@ from test_panel_integrity import (
 )
 from test_typed_in_libreoffice import SYSTEM_PYTHON, TYPIST, pytestmark  # noqa: F401
 
-from iipeval.excel.review_layout import SCORES
+from iipeval.excel.review.layout import SCORES
 
 OUTLIER = "E02"
 

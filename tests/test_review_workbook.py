@@ -14,11 +14,11 @@ from support import REPO
 from xlsx_parts import parts
 
 from iipeval.cli.main import cli
+from iipeval.core.analysis.linear import expert_linear
 from iipeval.core.api import Evaluator, Loaded, load_json
-from iipeval.core.application import ExpertReview, Submission
-from iipeval.core.batch import score_batch
-from iipeval.core.linear import expert_linear
-from iipeval.excel.review_layout import (
+from iipeval.core.model.application import ExpertReview, Submission
+from iipeval.core.round.batch import score_batch
+from iipeval.excel.review.layout import (
     FIRST_ROW,
     HEADER_ROW,
     QUANT,
@@ -29,8 +29,8 @@ from iipeval.excel.review_layout import (
     load_panel,
     score_columns,
 )
-from iipeval.excel.review_reader import read_review_json, read_review_workbook, read_reviews
-from iipeval.excel.review_workbook import (
+from iipeval.excel.review.reader import read_review_json, read_review_workbook, read_reviews
+from iipeval.excel.review.workbook import (
     ReviewSet,
     build_workbook,
     generate_panel,
@@ -363,7 +363,7 @@ def test_grade_words_follow_the_parameters_file(tmp_path):
     params.write_text(
         '[aggregation.grade_scores]\n"优秀" = 93\n"良好" = 80\n"一般" = 65\n"较差" = 40\n', "utf-8"
     )
-    from iipeval.core.params import load_parameters
+    from iipeval.core.scoring.params import load_parameters
 
     ev = Evaluator(params=load_parameters(params))
     path = write(ev, [load_json(EXAMPLES / "hunan_professional.json")], tmp_path)

@@ -6,10 +6,10 @@ import pytest
 from robustness_support import app_loaded, duo_batch, duo_evaluator, mini_ev, panel
 from support import FULL, mini_host
 
-from iipeval.core import robustness as R
+from iipeval.core.analysis import robustness as R
 from iipeval.core.api import Evaluator
-from iipeval.core.batch import score_batch
-from iipeval.core.params import Parameters, RankingPolicy
+from iipeval.core.round.batch import score_batch
+from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 NA = {"na": True}
 
@@ -428,7 +428,7 @@ def test_long_rankings_count_later_ranks_together_but_keep_exact_mean_rank(monke
     ev, batch = mini_batch()
     full = analyse(ev, batch, draws=500, spread=0.8)
     monkeypatch.setattr(R, "MAX_RANKS", 2)
-    monkeypatch.setattr("iipeval.core.robustness_weights.MAX_RANKS", 2)
+    monkeypatch.setattr("iipeval.core.analysis.robustness_weights.MAX_RANKS", 2)
     cut = analyse(ev, batch, draws=500, spread=0.8)
     for a, b in zip(full.applicants, cut.applicants, strict=True):
         assert set(b.shares) <= {1, 2} and a.beyond is None

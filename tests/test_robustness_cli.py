@@ -11,7 +11,7 @@ from robustness_support import duo_batch, duo_evaluator
 from support import REPO
 
 from iipeval.cli.main import cli
-from iipeval.core import robustness as R
+from iipeval.core.analysis import robustness as R
 from iipeval.reports.results_workbook import build_workbook, save_deterministic
 from iipeval.reports.robustness_sheet import add_sheets
 

@@ -20,14 +20,15 @@ from click.testing import CliRunner
 from fake_excel import FakeBook
 from workbook_helpers import figures, fill, slot_cells, soffice, soffice_convert
 
+from iipeval.addin import macros
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel import cellxml, macros
+from iipeval.excel import cellxml
+from iipeval.excel.application.layout import fingerprint
+from iipeval.excel.application.meta import parse as parse_meta
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 from iipeval.excel.cellxml import look_sheet
-from iipeval.excel.layout import fingerprint
-from iipeval.excel.meta import parse as parse_meta
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
 
 FORGED = 99999999
 ITEM, SHEET, CELL = "devices_operating", "指标数据", "E7"
@@ -519,7 +520,7 @@ def test_the_sheets_a_macro_workbook_adds_are_the_generators_own():
 
 
 def plan_slots(ev):
-    from iipeval.excel.layout import plan
+    from iipeval.excel.application.layout import plan
 
     return plan(ev.framework("national_2023").framework, None).slots
 

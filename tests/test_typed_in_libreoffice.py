@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel.template import write
+from iipeval.excel.application.template import write
 from iipeval.testing import sample
 
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin")

@@ -20,10 +20,10 @@ import pytest
 from fake_excel import FakeBook, FakeCaller
 from workbook_helpers import figures, fill
 
-from iipeval.core.application import Applicant, Application
-from iipeval.excel import udfs
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.addin import udfs
+from iipeval.core.model.application import Applicant, Application
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 
 NATIONAL = "national_2023"
 DEVICES = ["devices_operating", "devices_processing", "devices_mobile", "devices_other"]
@@ -308,9 +308,9 @@ def test_windows_decorators_accept_every_function_and_make_the_vba_wrappers(monk
         ("sub", xu.xlsub),
     ):
         monkeypatch.setattr(xw, short, real)
-    spec = importlib.util.find_spec("iipeval.excel.udfs")
+    spec = importlib.util.find_spec("iipeval.addin.udfs")
     windows = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "iipeval.excel.udfs", windows)
+    monkeypatch.setitem(sys.modules, "iipeval.addin.udfs", windows)
     spec.loader.exec_module(windows)
     monkeypatch.delitem(sys.modules, "xlwings.udfs")
 
@@ -324,7 +324,7 @@ def test_windows_decorators_accept_every_function_and_make_the_vba_wrappers(monk
         Name = "national_2023.xlsm"
 
     vba = io.StringIO()
-    xu.generate_vba_wrapper("iipeval.excel.udfs", windows, vba, Workbook())
+    xu.generate_vba_wrapper("iipeval.addin.udfs", windows, vba, Workbook())
     text = vba.getvalue()
     assert "Function iipeval_score(info, data, Optional set_id)" in text
     assert "Array(info, data, set_id, Nothing)" in text  # caller filled in by xlwings

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from iipeval.cli.main import cli
-from iipeval.excel.verification import META, SHEET
+from iipeval.excel.verification.sheet import META, SHEET
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "applications" / "national_2023.json"
@@ -177,9 +177,9 @@ def test_a_verified_figure_moves_a_deduction_and_the_report_says_so():
     from points_demo import APPLICANTS, application, points_evaluator, reviews
 
     from iipeval.core.api import Loaded
-    from iipeval.core.application import Submission
-    from iipeval.core.verification import Verification, VerifiedValue
-    from iipeval.core.verification import apply as verify
+    from iipeval.core.model.application import Submission
+    from iipeval.core.round.verification import Verification, VerifiedValue
+    from iipeval.core.round.verification import apply as verify
 
     ev = points_evaluator()
     name = next(iter(APPLICANTS))

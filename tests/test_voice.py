@@ -10,7 +10,7 @@ from support import REPO
 from iipeval.cli.main import cli
 from iipeval.core import voice
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.validation import credit_code_check_char
+from iipeval.core.scoring.validation import credit_code_check_char
 
 EXAMPLES = REPO / "examples" / "applications"
 REVIEWS = REPO / "examples" / "reviews"
@@ -168,8 +168,8 @@ def test_repeated_warnings_are_grouped_errors_never():
 def test_the_provisional_total_is_worded_alike_in_every_front_end(tmp_path):
     """The terminal, the Excel function ``iipeval_score`` and the results workbook print
     a provisional total in the same words (they all take them from :mod:`voice`)."""
+    from iipeval.addin.udfs import total_row
     from iipeval.core.api import Evaluator
-    from iipeval.excel.udfs import total_row
 
     path = EXAMPLES / "national_2023.json"  # no reviews: the qualitative parts are pending
     from iipeval.excel.intake import read_application
@@ -214,12 +214,12 @@ def test_the_same_number_reads_the_same_in_every_front_end(tmp_path):
     from fake_excel import FakeBook, FakeCaller
     from workbook_helpers import fill
 
+    from iipeval.addin import macros, udfs
+    from iipeval.addin.session import use_evaluator
     from iipeval.core.api import Evaluator
-    from iipeval.core.params import load_parameters
+    from iipeval.core.scoring.params import load_parameters
     from iipeval.core.text import fmt
-    from iipeval.excel import macros, udfs
     from iipeval.excel.intake import read_application
-    from iipeval.excel.session import use_evaluator
     from iipeval.excel.xlsm import write_application_xlsm
 
     params = tmp_path / "weights.toml"
@@ -286,7 +286,7 @@ def test_the_panel_file_examples_in_readme_and_help_load(tmp_path):
     import re
     import textwrap
 
-    from iipeval.excel.review_layout import load_panel
+    from iipeval.excel.review.layout import load_panel
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"`panel.toml` names the panel.*?```toml\n(.*?)```", readme, re.S)
@@ -315,8 +315,8 @@ def test_the_same_text_reads_the_same_in_json_and_in_a_workbook(tmp_path):
     from workbook_helpers import application_json, figures, fill
 
     from iipeval.core.api import Evaluator
+    from iipeval.excel.application.template import write
     from iipeval.excel.intake import read_application
-    from iipeval.excel.template import write
 
     ev = Evaluator()
     fw = ev.framework("national_2023").framework

@@ -17,7 +17,7 @@ from test_weights_questionnaire import consistent_judgement, fill, inconsistent_
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.core.params import load_parameters
+from iipeval.core.scoring.params import load_parameters
 
 EXAMPLES = REPO / "examples" / "applications"
 PANEL = """id = "第一评审组"
@@ -353,7 +353,7 @@ def _balloon(path: str) -> bytes:
 
 def test_a_reader_that_hangs_or_balloons_costs_only_its_file(tmp_path):
     from iipeval.cli.weights_io import isolated
-    from iipeval.core.params import InputLimits
+    from iipeval.core.scoring.params import InputLimits
 
     path = tmp_path / "m.csv"
     path.write_text("x", "utf-8")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iipeval.core.objective_weights import ObjectiveError, combine, critic, entropy, objective
+from iipeval.core.analysis.objective_weights import (
+    ObjectiveError,
+    combine,
+    critic,
+    entropy,
+    objective,
+)
 
 pymcdm = pytest.importorskip("pymcdm.weights")
 

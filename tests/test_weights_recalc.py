@@ -3,7 +3,7 @@
 An expert sees weights, λmax, CI, CR and 通过/请调整 computed by Excel/WPS/LibreOffice
 formulas, never by Python. Questionnaires are filled (consistent, inconsistent, random,
 partly blank, a 2×2 sheet), recalculated by LibreOffice headless in a throwaway profile,
-and every sheet's live numbers are compared with :mod:`iipeval.core.ahp` to 1e-9.
+and every sheet's live numbers are compared with :mod:`iipeval.core.analysis.ahp` to 1e-9.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from test_weights_questionnaire import (
     questionnaire,
 )
 
-from iipeval.core.ahp import SCALE, build, consistency, most_inconsistent
-from iipeval.excel.questionnaire import ADJUST, NO_CR, PASS, STATUS_ROW, plan
-from iipeval.excel.questionnaire_reader import read_questionnaire
+from iipeval.core.analysis.ahp import SCALE, build, consistency, most_inconsistent
+from iipeval.excel.questionnaire.reader import read_questionnaire
+from iipeval.excel.questionnaire.workbook import ADJUST, NO_CR, PASS, STATUS_ROW, plan
 
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 

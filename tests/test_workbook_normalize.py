@@ -1,4 +1,4 @@
-"""What applicants type, and what it is read as (core/normalize.py)."""
+"""What applicants type, and what it is read as (core/scoring/normalize.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iipeval.core.application import NotApplicable
-from iipeval.core.criteria import DataItem
-from iipeval.core.normalize import (
+from iipeval.core.model.application import NotApplicable
+from iipeval.core.model.criteria import DataItem
+from iipeval.core.scoring.normalize import (
     read_bool,
     read_credit_code,
     read_item,

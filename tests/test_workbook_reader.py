@@ -27,9 +27,9 @@ from workbook_helpers import (
     soffice_convert,
 )
 
-from iipeval.core.application import NotApplicable
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.core.model.application import NotApplicable
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,9 @@ from workbook_helpers import (
 )
 
 from iipeval.cli.main import cli
-from iipeval.core.application import Application
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.template import write
+from iipeval.core.model.application import Application
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.application.template import write
 
 BUILTIN = builtin_frameworks()
 

@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from workbook_helpers import builtin_frameworks, small_data, small_evaluator, snapshot
 
-from iipeval.excel import meta
-from iipeval.excel.layout import TEMPLATE_VERSION, plan
-from iipeval.excel.template import write
+from iipeval.excel.application import meta
+from iipeval.excel.application.layout import TEMPLATE_VERSION, plan
+from iipeval.excel.application.template import write
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOKS = ROOT / "workbooks"

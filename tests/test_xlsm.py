@@ -22,11 +22,12 @@ from click.testing import CliRunner
 from defusedxml import ElementTree
 from workbook_helpers import soffice, soffice_convert
 
+from iipeval.addin import macros
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel import macros, xlsm
-from iipeval.excel.reader import read_workbook
-from iipeval.excel.review_reader import read_review_workbook
+from iipeval.excel import xlsm
+from iipeval.excel.application.reader import read_workbook
+from iipeval.excel.review.reader import read_review_workbook
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -144,7 +145,7 @@ def test_config_sheet_points_udf_modules_at_the_functions(made, fw_id):
     pkg = Package(made[fw_id])
     part = pkg.sheets()[xlsm.CONF_SHEET]
     cells = pkg.cells(part)
-    assert cells["A1"] == "UDF Modules" and cells["B1"] == "iipeval.excel.udfs"
+    assert cells["A1"] == "UDF Modules" and cells["B1"] == "iipeval.addin.udfs"
     # xlwings reads A1 downwards to the first empty cell: nothing else is a setting
     assert not cells.get("A2") and not cells.get("A3")
     assert pkg.xml(part).find(f"{MAIN}sheetPr").get("codeName") == "Sheet2"
@@ -176,7 +177,7 @@ def test_buttons_are_wired_as_excel_stores_form_buttons(made, fw_id):
     expected = {caption: xlsm.runpython_macro(fn) for caption, fn in macros.BUTTONS}
     assert {c: m for c, m, _ in shapes.values()} == expected
     assert expected["校验本表"] == (
-        "'RunPython \"import iipeval.excel.macros as m; m.check_caller()\"'"
+        "'RunPython \"import iipeval.addin.macros as m; m.check_caller()\"'"
     )
 
     controls = list(sheet.iter(f"{MAIN}control"))
@@ -246,7 +247,7 @@ def test_expert_workbooks_as_xlsm_keep_their_formulas_and_read_back(tmp_path, qu
     assert made.suffix == ".xlsm" and made.name.isascii()
     pkg = Package(made)
     assert pkg.parts["xl/vbaProject.bin"] == quickstart_vba
-    assert pkg.cells(pkg.sheets()[xlsm.CONF_SHEET])["B1"] == "iipeval.excel.udfs"
+    assert pkg.cells(pkg.sheets()[xlsm.CONF_SHEET])["B1"] == "iipeval.addin.udfs"
     assert not [n for n in pkg.parts if n.endswith(".vml")]  # no buttons on expert workbooks
     assert {"说明", "评分", xlsm.OPS_SHEET} <= set(pkg.sheets())
     assert macros.CHECK_SHEET not in pkg.sheets()

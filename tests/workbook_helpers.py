@@ -18,11 +18,11 @@ from typing import Any
 import openpyxl
 
 from iipeval.core.api import Evaluator
-from iipeval.core.criteria import Framework
 from iipeval.core.hookspecs import hookimpl
 from iipeval.core.host import Host
-from iipeval.excel import meta as meta_sheet
-from iipeval.excel.layout import META
+from iipeval.core.model.criteria import Framework
+from iipeval.excel.application import meta as meta_sheet
+from iipeval.excel.application.layout import META
 
 DEVICES = ["devices_operating", "devices_processing", "devices_mobile", "devices_other"]
 RUBRIC = {"优秀": "生态活跃", "良好": "较活跃", "一般": "一般", "较差": "不活跃"}

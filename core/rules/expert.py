@@ -1,6 +1,6 @@
 """Qualitative parts scored by the expert panel against a rubric.
 
-The rule itself does not aggregate: :mod:`iipeval.core.aggregation` combines the panel's
+The rule itself does not aggregate: :mod:`iipeval.core.scoring.aggregation` combines the panel's
 scores once per part, and the rule reads the result. A part nobody has scored yet is
 ``pending`` (待专家评分), never zero.
 """

@@ -1,0 +1,1 @@
+"""The xlwings front end: worksheet functions (UDFs), the buttons' macros, and what they share."""

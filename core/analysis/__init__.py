@@ -1,0 +1,1 @@
+"""What a committee asks of a ranking: AHP and objective weights, robustness, expert-score dependence."""

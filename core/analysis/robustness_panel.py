@@ -1,0 +1,246 @@
+"""Robustness, the panel: other aggregation policies, leave-one-expert-out, calibration.
+
+With the figures fixed an indicator's score is affine in its expert parts' panel scores
+(:mod:`.linear`), so a new panel score shifts the total by slope × change; the rankings
+themselves come from :func:`.ranking.rank`, so ties, quota and 推荐最低总分 behave as in
+scoring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from pydantic import BaseModel
+
+from iipeval.core.analysis.robustness_data import Group, RobustnessSettings
+from iipeval.core.round.ranking import Standing, rank
+from iipeval.core.scoring.params import AggregationPolicy
+from iipeval.core.text import fmt
+
+POLICY_LABELS: dict[str, str] = {
+    "current": "现行规则",
+    "mean": "算术平均",
+    "trimmed_mean": "去掉一个最高分和一个最低分后取平均（≥3位专家）",
+    "median": "中位数",
+    "zscore": "z分数校准后按现行规则",
+}
+
+
+def combine(raw: np.ndarray, how: str, policy: AggregationPolicy) -> np.ndarray:
+    """Panel score of every (application, part) from raw (A, P, E); NaN where nobody scored."""
+    n = np.sum(~np.isnan(raw), axis=2)
+    has = n > 0
+    total = np.nan_to_num(raw, nan=0.0).sum(axis=2)
+    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=has)
+    if how == "mean" or (how in ("current", "zscore") and policy.method == "mean"):
+        return mean
+    if how == "median":
+        out = np.full(n.shape, np.nan)
+        if has.any():
+            out[has] = np.nanmedian(raw[has], axis=1)
+        return out
+    threshold = 3 if how == "trimmed_mean" else policy.trim_min_experts
+    hi = np.max(np.where(np.isnan(raw), -np.inf, raw), axis=2)
+    lo = np.min(np.where(np.isnan(raw), np.inf, raw), axis=2)
+    hi, lo = np.where(has, hi, 0.0), np.where(has, lo, 0.0)
+    trimmed = np.divide(total - hi - lo, n - 2, out=mean.copy(), where=n >= max(threshold, 3))
+    return np.where(n >= threshold, trimmed, mean)
+
+
+def calibrated(raw: np.ndarray, min_scores: int) -> tuple[np.ndarray, list[bool]]:
+    """Each expert's scores rescaled to the panel's mean and spread (z-scores), for experts
+    with at least ``min_scores`` scores and some spread; the others are kept as given."""
+    values = raw[~np.isnan(raw)]
+    out = raw.copy()
+    done = []
+    if values.size < 2:
+        return out, [False] * raw.shape[2]
+    mu, sd = float(values.mean()), float(values.std())
+    for e in range(raw.shape[2]):
+        mine = raw[:, :, e]
+        got = mine[~np.isnan(mine)]
+        ok = got.size >= min_scores and got.std() > 0
+        if ok:
+            out[:, :, e] = np.clip(mu + sd * (mine - got.mean()) / got.std(), 0, 100)
+        done.append(bool(ok))
+    return out, done
+
+
+class Scenario(BaseModel):
+    """The ranking under one panel policy, or without one expert."""
+
+    id: str
+    label: str
+    ranks: list[int | None]  # aligned with ``GroupRobustness.applicants``
+    recommended: list[bool]
+    changes: list[str]  # what crosses the line, in Chinese
+    moved: int  # applications whose rank changed
+    note: str = ""
+
+
+class ExpertDiagnostics(BaseModel):
+    expert: str
+    count: int
+    compared: int  # scores with at least one other expert on the same part
+    offset: float | None
+    spread: float | None
+    spread_ratio: float | None
+    correlation: float | None
+    calibrated: bool
+    flags: list[str]
+    note: str = ""
+
+
+# -- panel scenarios -------------------------------------------------------------------------
+
+
+def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
+    """The set's standings with ranked applications' totals shifted to ``panel`` (A, P)."""
+    delta = np.where(np.isnan(panel) | np.isnan(g.panel), 0.0, panel - g.panel) * g.slope
+    move = np.zeros_like(g.scores)
+    np.add.at(move.T, g.part_indicator, delta.T)
+    points = g.engine_weights * move / 100
+    dims = points @ g.tree.membership
+    lost = np.any(np.isnan(panel) & ~np.isnan(g.panel) & (g.slope != 0), axis=1)
+    by_source = {s: k for k, s in enumerate(g.sources)}
+    ind_index = {iid: i for i, (iid, _) in enumerate(g.tree.indicators)}
+    dim_index = {did: d for d, (did, _) in enumerate(g.tree.dimensions)}
+    out = []
+    for s in g.standings:
+        k = by_source.get(s.source)
+        if k is None:
+            out.append(s)
+            continue
+        if lost[k]:
+            out.append(dataclasses.replace(s, total=None, provisional=True))
+            continue
+        pts = dict(s.points)
+        for tid in g.tie_break:  # only tie-breaks read points
+            if tid in ind_index:
+                pts[tid] = pts.get(tid, 0.0) + float(points[k, ind_index[tid]])
+            elif tid in dim_index:
+                pts[tid] = pts.get(tid, 0.0) + float(dims[k, dim_index[tid]])
+        out.append(dataclasses.replace(s, total=s.total + float(points[k].sum()), points=pts))
+    return out
+
+
+def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario | None) -> Scenario:
+    entries, _ = rank(_scenario_standings(g, panel), g.tie_break, g.ranking)
+    by_source = {e.source: e for e in entries}
+    ranks = [by_source[s].rank for s in g.sources]
+    rec = [by_source[s].recommendation == "推荐" for s in g.sources]
+    changes, moved = [], 0
+    if base is not None:
+        for k, name in enumerate(g.names):
+            was, now = base.ranks[k], ranks[k]
+            moved += was != now
+            if now is None:
+                changes.append(f"{name}缺少专家评分，无法排名")
+            elif rec[k] != base.recommended[k]:
+                word = "进入推荐名单" if rec[k] else "落出推荐名单"
+                changes.append(f"{name}由第{was}名变为第{now}名，{word}")
+    return Scenario(id=sid, label=label, ranks=ranks, recommended=rec, changes=changes, moved=moved)
+
+
+def panel_scenarios(
+    g: Group, settings: RobustnessSettings
+) -> tuple[list[Scenario], list[Scenario]]:
+    """Rankings under each panel policy, and without each expert in turn."""
+    base = _scenario(g, "current", POLICY_LABELS["current"], g.panel, None)
+    policies = [base.model_copy(update={"moved": 0})]
+    if not g.experts:
+        return policies, []
+    cal, done = calibrated(g.raw, settings.calibration_min_scores)
+    for how in ("mean", "trimmed_mean", "median", "zscore"):
+        panel = combine(cal if how == "zscore" else g.raw, how, g.policy)
+        sc = _scenario(g, how, POLICY_LABELS[how], panel, base)
+        if how == "zscore":
+            skipped = [e for e, ok in zip(g.experts, done, strict=True) if not ok]
+            if skipped:
+                sc.note = f"{'、'.join(skipped)}评分少于{settings.calibration_min_scores}个或无差异，未校准"
+        policies.append(sc)
+    loo = []
+    for e, name in enumerate(g.experts):
+        raw = g.raw.copy()
+        raw[:, :, e] = np.nan
+        loo.append(
+            _scenario(g, f"without:{name}", f"去掉{name}", combine(raw, "current", g.policy), base)
+        )
+    return policies, loo
+
+
+# -- expert calibration diagnostics ----------------------------------------------------------
+
+
+def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostics]:
+    """Per expert: count, mean offset from the others on the same parts, spread, correlation
+    with the others; flagged beyond the thresholds, stating the numbers and nothing more."""
+    _, done = calibrated(g.raw, settings.calibration_min_scores)
+    out = []
+    for e, name in enumerate(g.experts):
+        mine = g.raw[:, :, e]
+        others = np.delete(g.raw, e, axis=2)
+        n_o = np.sum(~np.isnan(others), axis=2)
+        rest = np.divide(
+            np.nansum(np.nan_to_num(others, nan=0.0), axis=2),
+            n_o,
+            out=np.full(n_o.shape, np.nan),
+            where=n_o > 0,
+        )
+        seen = ~np.isnan(mine)
+        pair = seen & (n_o > 0)
+        x, y = mine[pair], rest[pair]
+        count, compared = int(seen.sum()), int(pair.sum())
+        offset = float(np.mean(x - y)) if compared else None
+        spread = float(np.std(mine[seen])) if count else None
+        ratio = _spread_ratio(mine, others)
+        corr = None
+        if compared >= settings.calibration_min_scores and x.std() > 0 and y.std() > 0:
+            corr = float(np.corrcoef(x, y)[0, 1])
+        flags, note = [], ""
+        if compared < settings.calibration_min_scores:
+            offset_ok = False
+            note = (
+                f"与其他专家共同评分{compared}个，少于{settings.calibration_min_scores}个，不作提示"
+            )
+        else:
+            offset_ok = offset is not None
+        if offset_ok and abs(offset) > settings.offset_threshold:
+            word = "高" if offset > 0 else "低"
+            flags.append(
+                f"平均比其他专家{word}{fmt(abs(offset), 1)}分，超过±{fmt(settings.offset_threshold)}分"
+            )
+        if corr is not None and corr < settings.min_correlation:
+            flags.append(
+                f"与其他专家评分的相关系数为{fmt(corr, 2)}，低于{fmt(settings.min_correlation)}"
+            )
+        lo, hi = settings.spread_ratio
+        if offset_ok and ratio is not None and not lo <= ratio <= hi:
+            flags.append(f"评分标准差为其他专家的{fmt(ratio, 2)}倍，不在{fmt(lo)}～{fmt(hi)}倍之间")
+        out.append(
+            ExpertDiagnostics(
+                expert=name,
+                count=count,
+                compared=compared,
+                offset=offset,
+                spread=spread,
+                spread_ratio=ratio,
+                correlation=corr,
+                calibrated=done[e],
+                flags=flags,
+                note=note,
+            )
+        )
+    return out
+
+
+def _spread_ratio(mine: np.ndarray, others: np.ndarray) -> float | None:
+    """This expert's standard deviation over the mean of each other expert's, every one
+    taken on the parts both scored (so a colleague's offset does not count as spread)."""
+    ratios = []
+    for f in range(others.shape[2]):
+        both = ~np.isnan(mine) & ~np.isnan(others[:, :, f])
+        if both.sum() >= 2 and np.std(others[:, :, f][both]) > 0:
+            ratios.append(np.std(mine[both]) / np.std(others[:, :, f][both]))
+    return float(np.mean(ratios)) if ratios else None

@@ -1,0 +1,235 @@
+"""Run a reader on untrusted files in worker processes, each under a memory limit and a clock.
+
+One bad file must never take a command down: python-calamine aborts the whole process on
+some hostile files, and a crafted file can hang or balloon a parser. Each worker sets an
+address-space limit on itself; the parent gives each task a wall-clock deadline. A worker
+that dies, runs out of memory or overruns is replaced, and its file gets a failure
+(``worker_crashed``, ``timeout``, ``memory``, ``reader_error``) through the caller's
+``fail``; the other files go on. ``setup`` runs once per worker (load plugins once, not
+once per file).
+
+The runner knows no file format: the caller passes the reader (``task``). Front ends map
+suffixes to readers (``iipeval.excel.intake``). :func:`refusal` refuses, before anything
+opens it, a path that is not a regular file (a FIFO hangs a reader, ``/dev/zero`` never
+ends) or whose name cannot be shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import multiprocessing as mp
+import os
+import signal
+import stat
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from iipeval.core.scoring.params import InputLimits
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no rlimits, the timeout still applies
+    resource = None
+
+#: What a worker says about a file it could not finish, by failure code.
+MESSAGES = {
+    "memory": "读取该文件所需内存超过上限，文件可能被恶意构造，已跳过",
+    "worker_crashed": "读取该文件时处理进程异常退出（文件可能损坏或被恶意构造），已跳过",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits for a worker. Both far above what a real 申报表 needs."""
+
+    memory_bytes: int = 1536 * 2**20
+    seconds: float = 30.0
+
+    @classmethod
+    def of(cls, limits: InputLimits) -> Limits:
+        return cls(limits.worker_memory_mb * 2**20, limits.worker_seconds)
+
+
+def display_name(path: str | Path) -> str:
+    """``path`` as text that can always be printed and written (undecodable bytes → U+FFFD)."""
+    raw = os.fsencode(str(path))
+    return raw.decode("utf-8", "replace")
+
+
+def refusal(path: str | Path) -> tuple[str, str] | None:
+    """``(code, message)`` if ``path`` must not be opened at all, else ``None``.
+
+    Only ``stat`` is called: a FIFO, a device or a socket is refused before any reader
+    could block on it or read it forever. Symbolic links are followed, so a link to
+    ``/dev/zero`` is refused too.
+    """
+    if display_name(path) != str(path):
+        return (
+            "bad_file_name",
+            "文件名含无法识别的字符（不是 UTF-8 编码，常见于解压时文件名乱码），请重命名后重新提交",
+        )
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "not_found", "文件不存在"
+    except OSError as exc:
+        return "unreadable", f"无法读取文件：{exc.strerror}"
+    if stat.S_ISDIR(st.st_mode):
+        return "not_a_file", "这是一个文件夹，不是文件"
+    if not stat.S_ISREG(st.st_mode):
+        return (
+            "special_file",
+            "不是普通文件（可能是管道、设备或套接字），已拒绝读取：请提交普通的 .xlsx 或 .json 文件",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker runs: ``setup()`` once, then ``task(state, item)`` per item.
+
+    ``fail(item, code, message)`` builds the outcome for an item the worker could not
+    finish. With the ``fork`` start method (Linux) these may be any callables; with
+    ``spawn`` they must be picklable (module-level functions or ``functools.partial``).
+    """
+
+    task: Callable[[Any, Any], Any]
+    fail: Callable[[Any, str, str], Any]
+    setup: Callable[[], Any] = lambda: None
+    limits: Limits = Limits()
+
+
+def _die_with_parent() -> None:
+    """Linux: if the parent is killed mid-batch, take the worker down too (no orphans)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _worker(conn: Connection, job: Job) -> None:  # runs in the child
+    _die_with_parent()
+    faulthandler.disable()  # a parser abort is reported as a finding, not a stack dump
+    if resource is not None:
+        limit = job.limits.memory_bytes
+        with contextlib.suppress(ValueError, OSError):  # never above the hard limit
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    state = job.setup()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone (interrupted): stop quietly
+            return
+        if task is None:
+            return
+        idx, item = task
+        try:
+            out = job.task(state, item)
+        except MemoryError:
+            out = job.fail(item, "memory", MESSAGES["memory"])
+        except Exception as exc:  # a reader bug must become a finding, not a dead batch
+            out = job.fail(item, "reader_error", f"读取该文件时出错：{exc!r}")
+        conn.send((idx, out))
+
+
+class _Slot:
+    def __init__(self, ctx, job: Job) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, job), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: tuple[int, Any] | None = None
+        self.deadline = 0.0
+
+    def give(self, task: tuple[int, Any], seconds: float) -> None:
+        self.task, self.deadline = task, time.monotonic() + seconds
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+
+
+def _collect(s: _Slot, ready: list, job: Job) -> tuple[Any, bool, bool]:
+    """``(outcome, done, broken)``: the slot's outcome if it has one, and whether the
+    worker must be replaced."""
+    if s.conn in ready:
+        try:
+            return s.conn.recv()[1], True, False
+        except (EOFError, OSError):
+            pass
+    item = s.task[1]
+    if s.conn in ready or s.proc.sentinel in ready:
+        return job.fail(item, "worker_crashed", MESSAGES["worker_crashed"]), True, True
+    if time.monotonic() >= s.deadline:
+        seconds = job.limits.seconds
+        message = f"读取该文件超过{seconds:g}秒仍未完成（文件可能被恶意构造），已跳过"
+        return job.fail(item, "timeout", message), True, True
+    return None, False, False
+
+
+def run_in_workers(
+    items: Sequence[Any],
+    job: Job,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, outcome)`` for every item, in completion order, from workers."""
+    if not items:
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(items)))
+    todo = list(enumerate(items))[::-1]
+    slots = [_Slot(ctx, job) for _ in range(jobs)]
+    seconds = job.limits.seconds
+    try:
+        for s in slots:
+            if todo:
+                s.give(todo.pop(), seconds)
+        while any(s.task for s in slots):
+            busy = [s for s in slots if s.task]
+            timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
+            ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout)
+            for i, s in enumerate(slots):
+                if not s.task:
+                    continue
+                outcome, done, broken = _collect(s, ready, job)
+                if not done:
+                    continue
+                idx = s.task[0]
+                if broken:
+                    s.kill()
+                    slots[i] = s = _Slot(ctx, job)
+                s.task = None
+                if progress:
+                    progress(1)
+                yield idx, outcome
+                if todo:
+                    s.give(todo.pop(), seconds)
+    finally:
+        for s in slots:
+            if s.proc.is_alive():
+                with contextlib.suppress(OSError):
+                    s.conn.send(None)
+        for s in slots:
+            s.proc.join(timeout=1)
+            if s.proc.is_alive():
+                s.kill()
+
+
+def in_order(outcomes: Iterator[tuple[int, Any]]) -> Iterator[Any]:
+    """Outcomes in the order of their items, each as soon as all before it are in."""
+    held: dict[int, Any] = {}
+    nxt = 0
+    for idx, out in outcomes:
+        held[idx] = out
+        while nxt in held:
+            yield held.pop(nxt)
+            nxt += 1

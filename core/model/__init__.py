@@ -1,0 +1,1 @@
+"""The data model: criteria sets, applications, results, and where a set's data comes from."""

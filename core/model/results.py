@@ -1,0 +1,159 @@
+"""Results: every score with its explanation and the provenance that reproduces it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from iipeval.core.explain import Explanation, Status
+from iipeval.core.findings import Finding
+from iipeval.core.round.verification import VerificationReport
+
+
+class IndicatorResult(BaseModel):
+    id: str
+    name: str
+    dimension: str
+    group: str | None = None
+    kind: str
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+    explanation: str
+    trace: Explanation
+
+
+class DimensionResult(BaseModel):
+    id: str
+    name: str
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+
+
+class GroupResult(BaseModel):
+    """A 方面 between a dimension and its indicators (sets deeper than two levels)."""
+
+    id: str
+    name: str
+    dimension: str
+    parent: str  # the dimension's or the enclosing group's id
+    weight: float
+    score: float | None
+    points: float | None
+    status: Status
+
+
+class AdjustmentResult(BaseModel):
+    """One 加分项 or 扣分项 and the points it gave (before the part's cap)."""
+
+    id: str
+    name: str
+    kind: Literal["bonus", "deduction"]
+    cap: float
+    points: float | None
+    status: Status
+    explanation: str
+    trace: Explanation
+
+
+class ExclusionHit(BaseModel):
+    id: str
+    name: str
+    reason: str
+    plugin: str
+
+
+class PanelDetail(BaseModel):
+    part: str
+    indicator: str
+    label: str
+    method: str
+    score: float
+    experts: dict[str, float]
+    kept: list[str]
+    spread: float
+    disagreement: bool
+    #: The part's full mark when experts score it in points (scores above are then points).
+    out_of: float | None = None
+
+
+class RefusedReview(BaseModel):
+    """An expert's scores for this application that were not counted, and why."""
+
+    expert: str
+    file: str
+    reason: str
+
+
+class PanelCheck(BaseModel):
+    """Whose scores count in this result: verified against the panel's record or not."""
+
+    verified: bool
+    counted: list[str] = []
+    refused: list[RefusedReview] = []
+
+
+class Provenance(BaseModel):
+    framework: str
+    framework_version: str
+    plugin: str
+    plugin_version: str
+    tool_version: str
+    source_document: str
+    parameters: dict[str, Any]
+    parameters_hash: str
+    parameters_file: str | None = None
+    parameters_file_sha256: str | None = None
+    #: one line on where the weights came from (``[origin].summary`` of the parameters
+    #: file); the full record is in the batch's ``parameters_origin``
+    weights_origin: str | None = None
+    notices: list[str] = []
+
+
+class Result(BaseModel):
+    """One application scored against one criteria set."""
+
+    source: str
+    framework: str
+    framework_name: str
+    framework_short_name: str = ""
+    subtype: str | None = None
+    subtype_name: str | None = None
+    applicant: str
+    credit_code: str | None = None
+    platform_name: str | None = None  # for the 推荐信息汇总表 and the 公示名单
+    region: str | None = None
+    fictional: bool = False
+    total: float | None
+    #: For sets with 加分项/扣分项: base points, bonus and deduction (each after its cap);
+    #: total = base + bonus − deduction, kept within the set's bounds.
+    base: float | None = None
+    bonus: float | None = None
+    deduction: float | None = None
+    adjustments: list[AdjustmentResult] = []
+    provisional: bool
+    secured: float
+    pending_points: float
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    exclusions: list[ExclusionHit] = []
+    dimensions: list[DimensionResult]
+    groups: list[GroupResult] = []
+    indicators: list[IndicatorResult]
+    panels: list[PanelDetail] = []
+    panel_check: PanelCheck | None = None
+    findings: list[Finding]
+    provenance: Provenance
+    verification: VerificationReport | None = None  # 调研核查 (core/round/verification.py)
+
+
+class Rejected(BaseModel):
+    """An input that could not be scored at all (unreadable, wrong set...)."""
+
+    source: str
+    findings: list[Finding]

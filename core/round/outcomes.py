@@ -1,0 +1,104 @@
+"""Recommendation outcomes: 拟推荐 / 候补 / 不予推荐 (or 待定), each with its reason.
+
+The organiser's 推荐名额 are data (``[ranking]`` in the parameters): one quota per set, or
+per sub-type (``quotas = { industry = 1, regional = 2 }``), a number of 候补 after the quota,
+a minimum total, and the order in which equal totals are compared (``tie_break``:
+``total`` first, then dimension or indicator ids, ``expert_total`` for the sum of the
+panel's aggregated scores over the expert parts). Ranking itself (:mod:`.ranking`) orders and ranks; this module resolves
+the policy for one (set, sub-type) and turns each ranked entry into the outcome that goes
+on the 推荐信息汇总表 and the 公示名单.
+
+An application never gets 拟推荐 by file order: a tie across the quota line that the
+stated order cannot break is 待定 for the organiser to settle.
+"""
+
+from __future__ import annotations
+
+from iipeval.core.model.criteria import Framework
+from iipeval.core.round.ranking import EPS, RankEntry
+from iipeval.core.scoring.params import ParamsError, RankingPolicy
+
+TOTAL = "total"
+EXPERT_TOTAL = "expert_total"
+RECOMMEND, RESERVE, DECLINE, PENDING = "拟推荐", "候补", "不予推荐", "待定"
+OUTCOMES = (RECOMMEND, RESERVE, DECLINE, PENDING)
+TIE_LABELS = {TOTAL: "总分", EXPERT_TOTAL: "专家评分合计（各专家评分项的汇总分之和）"}
+
+
+def resolve_ranking(
+    framework: Framework, policy: RankingPolicy, subtype: str | None, where: str
+) -> RankingPolicy:
+    """The policy in force for one (set, sub-type), its names checked against the set."""
+    subtypes = {s.id for s in framework.subtypes}
+    bad = sorted(set(policy.quotas) - subtypes)
+    if bad:
+        known = "、".join(sorted(subtypes)) or "（该评价体系不区分申报类型）"
+        raise ParamsError(f"{where}.ranking.quotas: 没有申报类型 {bad}；可选：{known}")
+    if any(n < 1 for n in policy.quotas.values()):
+        raise ParamsError(f"{where}.ranking.quotas: 推荐名额须为正整数")
+    names = policy.tie_break or []
+    ids = {d.id for d in framework.dimensions} | {i.id for _, i in framework.indicators()}
+    for k, name in enumerate(names):
+        if name == TOTAL and k != 0:
+            raise ParamsError(f"{where}.ranking.tie_break: total（总分）只能排在第一位")
+        if name not in ids | {TOTAL, EXPERT_TOTAL}:
+            raise ParamsError(
+                f"{where}.ranking.tie_break: {name!r} 不是维度或指标 id，也不是 total、expert_total"
+            )
+    if len(set(names)) != len(names):
+        raise ParamsError(f"{where}.ranking.tie_break: 有重复的比较项")
+    if subtype in policy.quotas:
+        return policy.model_copy(update={"quota": policy.quotas[subtype]})
+    return policy
+
+
+def tie_keys(framework: Framework, policy: RankingPolicy) -> list[str]:
+    """What equal totals are compared on, in order (after the total itself).
+
+    ``expert_total`` is in each standing's points (:meth:`Standing.of`): the sum of the
+    panel's aggregated scores over every expert part.
+    """
+    if policy.tie_break is None:
+        return list(framework.tie_break)
+    return [t for t in policy.tie_break if t != TOTAL]
+
+
+def decide(entries: list[RankEntry], policy: RankingPolicy) -> list[RankEntry]:
+    """Each entry with its outcome and the reason, in the same order."""
+    quota, reserve = policy.quota, policy.reserve
+
+    def above_min(e: RankEntry) -> bool:
+        return policy.min_total is None or (e.total or 0) >= policy.min_total - EPS
+
+    ranked = [e for e in entries if e.rank is not None and above_min(e)]
+    inside = [e for e in ranked if quota is None or e.rank <= quota]
+    line_tied = quota is not None and len(inside) > quota
+    boundary = max((e.rank for e in inside), default=None)
+    reserves = 0
+    out = []
+    for e in entries:
+        if not e.accepted:
+            outcome, reason = DECLINE, "未通过符合性审查（存在错误，需补正）"
+        elif e.excluded:
+            outcome, reason = DECLINE, e.reason or "触及否决项"
+        elif e.rank is None:
+            outcome, reason = PENDING, e.reason or "定性指标尚无评分，暂不排名"
+        elif not above_min(e):
+            outcome, reason = DECLINE, f"总分低于推荐最低分{policy.min_total:g}分"
+        elif quota is None:
+            outcome, reason = RECOMMEND, f"第{e.rank}名（未设推荐名额）"
+        elif e.rank <= quota and not (line_tied and e.rank == boundary):
+            outcome, reason = RECOMMEND, f"第{e.rank}名，在推荐名额（{quota}个）内"
+        elif e.rank <= quota:
+            outcome = PENDING
+            reason = f"与他人在推荐名额（{quota}个）边界同分，按比较顺序仍无法区分，需组织方裁定"
+        elif reserves < reserve:
+            reserves += 1
+            outcome, reason = (
+                RESERVE,
+                f"第{e.rank}名，超出推荐名额（{quota}个），列第{reserves}候补",
+            )
+        else:
+            outcome, reason = DECLINE, f"第{e.rank}名，超出推荐名额（{quota}个）"
+        out.append(e.model_copy(update={"outcome": outcome, "outcome_reason": reason}))
+    return out

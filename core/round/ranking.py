@@ -1,0 +1,227 @@
+"""Ranking and recommendation within one criteria set (and sub-type).
+
+Only complete, accepted, non-excluded applications are ranked. Equal totals are broken
+by the order of dimensions/indicators the plugin declares (``tie_break``); applications
+still equal after that share a rank, and a tie across the quota line is flagged for the
+organiser instead of being settled by file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cmp_to_key
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+from iipeval.core import voice
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.model.results import Result
+from iipeval.core.scoring.params import RankingPolicy
+
+EPS = 1e-9
+
+
+class RankEntry(BaseModel):
+    rank: int | None
+    applicant: str
+    key: str
+    source: str
+    framework: str
+    subtype: str | None
+    total: float | None
+    secured: float
+    provisional: bool
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    recommendation: str
+    reason: str = ""
+    dimensions: dict[str, float | None]
+    outcome: str = ""  # 拟推荐 / 候补 / 不予推荐 / 待定 (core/round/outcomes.py)
+    outcome_reason: str = ""
+
+
+class Ranking(BaseModel):
+    framework: str
+    framework_name: str
+    framework_short_name: str = ""
+    subtype: str | None
+    subtype_name: str | None = None
+    tie_break: list[str]
+    policy: RankingPolicy
+    entries: list[RankEntry]
+    findings: list[Finding] = []
+
+
+def result_key(result: Result | Standing) -> str:
+    """The identity of an application across files: its credit code, else its name."""
+    return (result.credit_code or "").strip().upper() or result.applicant.strip()
+
+
+class Hit(NamedTuple):
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What ranking and the batch checks need of one result, and nothing else.
+
+    A full result carries every explanation and a parameter snapshot; a batch of
+    thousands keeps these small records in memory and the full results on disk.
+    """
+
+    source: str
+    framework: str
+    subtype: str | None
+    applicant: str
+    credit_code: str | None
+    total: float | None
+    secured: float
+    provisional: bool
+    grade: str | None
+    accepted: bool
+    excluded: bool
+    exclusions: tuple[Hit, ...]
+    dimension_scores: tuple[tuple[str, float | None], ...]
+    points: dict[str, float]  # dimension and indicator id → points, for tie-breaks
+    pending: tuple[str, ...]  # names of indicators waiting for experts
+    experts: frozenset[str]  # experts whose scores counted
+    findings: int
+    #: how many of ``findings`` are errors and warnings (the terminal summary counts them)
+    errors: int = 0
+    warnings: int = 0
+
+    @classmethod
+    def of(cls, r: Result) -> Standing:
+        points = {d.id: d.points or 0.0 for d in r.dimensions}
+        points |= {i.id: i.points or 0.0 for i in r.indicators}
+        points["expert_total"] = sum(
+            p.score for p in r.panels
+        )  # a tie-break (core/round/outcomes.py)
+        return cls(
+            source=r.source,
+            framework=r.framework,
+            subtype=r.subtype,
+            applicant=r.applicant,
+            credit_code=r.credit_code,
+            total=r.total,
+            secured=r.secured,
+            provisional=r.provisional,
+            grade=r.grade,
+            accepted=r.accepted,
+            excluded=r.excluded,
+            exclusions=tuple(Hit(h.name, h.reason) for h in r.exclusions),
+            dimension_scores=tuple((d.id, d.score) for d in r.dimensions),
+            points=points,
+            pending=tuple(i.name for i in r.indicators if i.status == "pending"),
+            experts=frozenset(e for p in r.panels for e in p.experts),
+            findings=len(r.findings),
+            errors=sum(f.severity is Severity.error for f in r.findings),
+            warnings=sum(f.severity is Severity.warning for f in r.findings),
+        )
+
+
+def _tie_values(r: Standing, tie_break: list[str]) -> tuple[float, ...]:
+    return tuple(r.points.get(t, 0.0) for t in tie_break)
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal up to floating-point noise (sums taken in a different order differ by ~1e-14).
+
+    Rounding both to a fixed number of digits is not enough: two totals 1e-15 apart can
+    round to different digits when they straddle a rounding boundary.
+    """
+    return abs(a - b) <= EPS * max(1.0, abs(a), abs(b))
+
+
+def _standing_order(a: Standing, b: Standing, tie_break: list[str]) -> int:
+    """Compare two rankable results: total, then the tie-break scores; 0 if tied."""
+    for x, y in zip(
+        (a.total, *_tie_values(a, tie_break)), (b.total, *_tie_values(b, tie_break)), strict=True
+    ):
+        if not _same(x, y):
+            return -1 if x > y else 1
+    return 0
+
+
+def rank(
+    results: Iterable[Standing], tie_break: list[str], policy: RankingPolicy
+) -> tuple[list[RankEntry], list[Finding]]:
+    results = list(results)
+    findings: list[Finding] = []
+
+    def standing(r: Standing) -> tuple[str, str]:
+        if not r.accepted:
+            return voice.NEEDS_FIX, voice.NEEDS_FIX_REASON
+        if r.excluded:
+            return voice.EXCLUDED, voice.excluded_reason(r.exclusions)
+        if r.provisional:
+            return voice.PENDING, voice.PENDING_REASON
+        return "", ""
+
+    eligible = [r for r in results if not standing(r)[0]]
+
+    def order(a: Standing, b: Standing) -> int:
+        return _standing_order(a, b, tie_break) or (
+            (a.applicant, a.source) > (b.applicant, b.source)
+        ) - ((a.applicant, a.source) < (b.applicant, b.source))
+
+    eligible.sort(key=cmp_to_key(order))
+    entries: list[RankEntry] = []
+    ranks: list[int] = []
+    for pos, r in enumerate(eligible, start=1):
+        tied = pos > 1 and _standing_order(eligible[pos - 2], r, tie_break) == 0
+        ranks.append(ranks[-1] if tied else pos)
+    in_quota = 0
+    for r, rk in zip(eligible, ranks, strict=True):
+        rec, reason = "推荐", ""
+        if policy.min_total is not None and r.total < policy.min_total - EPS:
+            rec, reason = "未达推荐分数线", f"总分低于{policy.min_total:g}分"
+        elif policy.quota is not None and rk > policy.quota:
+            rec, reason = "未进入推荐名额", f"推荐名额{policy.quota}个"
+        if rec == "推荐":
+            in_quota += 1
+        entries.append(_entry(r, rk, rec, reason))
+    if policy.quota is not None and in_quota > policy.quota:
+        tied = [
+            e.applicant
+            for e in entries
+            if e.recommendation == "推荐"
+            and e.rank == max(x.rank for x in entries if x.recommendation == "推荐")
+        ]
+        findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="quota_tie",
+                message=f"推荐名额{policy.quota}个，但{'、'.join(tied)}在名额边界同分（比较{'、'.join(tie_break) or '总分'}后仍相同），需组织方裁定",
+            )
+        )
+    rest = [r for r in results if standing(r)[0]]
+    rest.sort(key=lambda r: (standing(r)[0], -(r.secured), r.applicant, r.source))
+    for r in rest:
+        rec, reason = standing(r)
+        entries.append(_entry(r, None, rec, reason))
+    return entries, findings
+
+
+def _entry(r: Standing, rk: int | None, rec: str, reason: str) -> RankEntry:
+    return RankEntry(
+        rank=rk,
+        applicant=r.applicant,
+        key=result_key(r),
+        source=r.source,
+        framework=r.framework,
+        subtype=r.subtype,
+        total=r.total,
+        secured=r.secured,
+        provisional=r.provisional,
+        grade=r.grade,
+        accepted=r.accepted,
+        excluded=r.excluded,
+        recommendation=rec,
+        reason=reason,
+        dimensions=dict(r.dimension_scores),
+    )

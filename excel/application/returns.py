@@ -1,0 +1,284 @@
+"""补正 returns: the applicant's own workbook back, with every problem marked on it.
+
+The organiser's 符合性审查 finds problems with file, sheet and cell; this module turns them
+into what is sent back: a copy of the applicant's workbook in which each problem cell is
+highlighted and carries a comment (the problem and how to fix it), with a first sheet
+补正通知 that lists them all. Nothing else in the copy changes: the hidden ``_meta`` sheet,
+protection and data validation stay as they were, so the corrected copy is read back
+exactly like a fresh submission. For a JSON application there is no workbook to mark,
+so the 补正通知 alone is written; and the organiser gets a 补正清单 of every applicant.
+
+Only the pure drawing lives here; opening an applicant's file is done in a sandboxed
+worker by the caller (:mod:`iipeval.cli.round`).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from iipeval.core.findings import Finding, Severity
+from iipeval.excel import styles
+from iipeval.excel.application.template import FIXED_TIME
+from iipeval.excel.measure import row_height
+from iipeval.present.cell_text import put
+from iipeval.present.xlsx import pin_zip
+
+NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
+CHECKLIST = "补正清单"
+CHECKLIST_WIDTHS = (6, 28, 22, 24, 10, 8, 70, 30)
+NOTICE_HEADERS = ("序号", "位置", "问题", "补正要求")
+NOTICE_WIDTHS = (6, 18, 56, 44)
+ERROR_FILL = PatternFill("solid", fgColor="FF9999")
+WARNING_FILL = PatternFill("solid", fgColor="FFD966")
+AUTHOR = "iipeval 符合性审查"
+
+#: How to fix a problem, by finding code (the message says what is wrong).
+FIXES = {
+    "missing": "请填写该项；确实没有的填0，不适用的填“不适用”（仅限允许不适用的项）",
+    "not_number": "请只填写数字，不要带单位或文字；需要说明的，写在佐证材料栏",
+    "not_integer": "请填写整数",
+    "not_bool": "请从下拉列表中选择“是”或“否”",
+    "bad_choice": "请从下拉列表中选择",
+    "below_min": "请核对后填写不小于下限的数值",
+    "above_max": "请核对后填写不超过上限的数值",
+    "na_not_allowed": "该项不能填“不适用”，请填写实际数值（没有的填0）",
+    "credit_code": "请按营业执照上的18位统一社会信用代码填写（以文本格式，勿用科学计数法）",
+    "subtype": "请从下拉列表中选择申报类型",
+    "formula_no_value": "请直接填写数值，或在表格软件中重新计算并保存后再提交",
+    "percent_fraction": "请核对该比例：35%应填35（或35%）",
+    "exclusion_undecided": "请如实选择“是”或“否”",
+}
+GENERIC_FIX = "请按问题说明核对并修改"
+WARNING_FIX = "请核实；如数据无误可不修改，并在佐证材料栏说明"
+
+
+def fix_for(f: Finding) -> str:
+    """What the applicant must do about one finding, in plain words."""
+    if f.severity is not Severity.error:
+        return WARNING_FIX
+    if f.code.startswith("inconsistent."):
+        return "请核对相关数据项，使其相互一致，并在佐证材料栏说明口径"
+    return FIXES.get(f.code, GENERIC_FIX)
+
+
+def to_fix(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings an applicant is asked about: errors first, then warnings; no notices."""
+    out = [f for f in findings if f.severity is not Severity.notice]
+    return sorted(out, key=lambda f: f.severity is not Severity.error)
+
+
+def place(f: Finding, labels: dict[str, str] | None = None) -> str:
+    """Where in the returned workbook (the file is the one returned): Finding.where, else
+    the data item by its Chinese name (``labels``), else the workbook as a whole."""
+    here = f.where(with_file=False, with_item=False)
+    if here:
+        return here
+    return f"数据项 {(labels or {}).get(f.item, f.item)}" if f.item else "整个申报表"
+
+
+@dataclass
+class Case:
+    """One application as the organiser's 符合性审查 left it."""
+
+    source: str
+    applicant: str
+    credit_code: str | None
+    findings: list[Finding]
+    returned: str | None = None  # the file sent back, if any
+    readable: bool = True
+    notes: list[str] = field(default_factory=list)
+    #: data-item id → Chinese label, for problems that have no cell to point at
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[Finding]:
+        return to_fix(self.findings)
+
+    @property
+    def needs_return(self) -> bool:
+        return any(f.severity is Severity.error for f in self.findings)
+
+
+def header_row(ws: Worksheet, row: int, headers) -> None:
+    for col, text in enumerate(headers, 1):
+        c = ws.cell(row, col, text)
+        c.font, c.fill, c.alignment, c.border = (
+            styles.BOLD,
+            styles.HEADER_FILL,
+            styles.CENTER,
+            styles.GRID,
+        )
+
+
+def landscape(ws: Worksheet, title_rows: str) -> None:
+    """A4 landscape, one page wide, the header row repeated on every printed page."""
+    ws.print_title_rows = title_rows
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _deadline_text(deadline: date | None) -> str:
+    return f"{deadline:%Y年%m月%d日}" if deadline else "（组织方填写）"
+
+
+def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy: bool) -> None:
+    ws.sheet_properties.tabColor = "C00000"
+    ws["A1"] = f"补正通知：{case.applicant}"
+    ws["A1"].font = styles.TITLE
+    ws.merge_cells("A1:D1")
+    how = (
+        "本表之后的各工作表即贵单位提交的申报表，问题单元格已标红并附批注；请直接在原位置修改，"
+        "不要增删工作表或行列，改好后按原格式保存。"
+        if with_copy
+        else "请按下表的补正要求逐项修改申报数据。"
+    )
+    ws["A2"] = f"请于{_deadline_text(deadline)}前完成补正并重新提交。{how}"
+    ws["A2"].font = styles.NOTE
+    ws["A2"].alignment = styles.WRAP
+    ws.merge_cells("A2:D2")
+    ws.row_dimensions[2].height = row_height([(ws["A2"].value, sum(NOTICE_WIDTHS), 10)])
+    header_row(ws, 3, NOTICE_HEADERS)
+    for n, f in enumerate(case.problems, 1):
+        row = (n, place(f, case.labels), f.message, fix_for(f))
+        for col, value in enumerate(row, 1):
+            c = put(ws.cell(3 + n, col), value)
+            c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
+        cells = [(str(v), w) for v, w in zip(row, NOTICE_WIDTHS, strict=True)]
+        ws.row_dimensions[3 + n].height = row_height(cells)
+    for col, width in zip("ABCD", NOTICE_WIDTHS, strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A4"
+    landscape(ws, "3:3")
+    ws.protection.sheet = True  # a notice, not a form: the applicant edits the sheets after it
+
+
+def mark_copy(
+    source: Path, target: Path, case: Case, deadline: date | None, keep_vba: bool = False
+) -> None:
+    """Write the applicant's workbook to ``target`` with every problem marked on it.
+
+    The copy keeps every sheet, protection, data validation and the very hidden ``_meta``
+    sheet as openpyxl read them; only problem cells get a fill and a comment, and the
+    補正通知 sheet goes first. Cell protection is not touched, so a locked cell stays
+    locked and an input cell stays open for the correction.
+    """
+    wb = openpyxl.load_workbook(source, keep_vba=keep_vba)
+    _clear_earlier_round(wb)
+    for f in case.problems:
+        if not (f.sheet and f.cell) or f.sheet not in wb.sheetnames:
+            continue
+        c = wb[f.sheet][f.cell]
+        c.fill = ERROR_FILL if f.severity is Severity.error else WARNING_FILL
+        text = f"问题：{f.message}\n补正要求：{fix_for(f)}"
+        if c.comment is not None and c.comment.author == AUTHOR:
+            text = f"{c.comment.text}\n{text}"
+        c.comment = Comment(text, AUTHOR, height=160, width=320)
+    ws = wb.create_sheet(NOTICE, 0)
+    _notice_sheet(ws, case, deadline, with_copy=True)
+    for sheet in wb.worksheets:  # only the notice is selected when the copy opens
+        sheet.sheet_view.tabSelected = sheet is ws
+    wb.active = 0
+    save_fixed(wb, target)
+
+
+def _clear_earlier_round(wb: Workbook) -> None:
+    """A copy returned once and resubmitted carries the last round's notice and marks:
+    they go, so that only what is still wrong is marked. A marked cell is an input cell,
+    and gets the input fill back."""
+    if NOTICE in wb.sheetnames:
+        wb.remove(wb[NOTICE])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.comment is not None and c.comment.author == AUTHOR:
+                    c.comment = None
+                    if c.fill in (ERROR_FILL, WARNING_FILL):
+                        c.fill = styles.INPUT_FILL
+
+
+def notice_only(target: Path, case: Case, deadline: date | None) -> None:
+    """The 补正通知 alone: for a JSON application, or one whose file could not be read."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = NOTICE
+    _notice_sheet(ws, case, deadline, with_copy=False)
+    save_fixed(wb, target)
+
+
+def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> None:
+    """The organiser's 补正清单: every applicant, whether and what to fix, by when."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = CHECKLIST
+    ws["A1"] = f"补正清单（补正截止：{_deadline_text(deadline)}）"
+    ws["A1"].font = styles.TITLE
+    ws.merge_cells("A1:H1")
+    headers = (
+        "序号",
+        "申报单位",
+        "统一社会信用代码",
+        "申报文件",
+        "结论",
+        "问题数",
+        "须补正内容",
+        "退回文件",
+    )
+    header_row(ws, 2, headers)
+    for n, case in enumerate(cases, 1):
+        errors = [f for f in case.problems if f.severity is Severity.error]
+        what = "\n".join(f"{place(f, case.labels)}：{f.message}" for f in errors[:30])
+        if len(errors) > 30:
+            what += f"\n……另有{len(errors) - 30}条，见退回文件"
+        row = (
+            n,
+            case.applicant,
+            case.credit_code or "",
+            Path(case.source).name,
+            "需补正" if case.needs_return else "通过",
+            len(errors),
+            what or "无",
+            Path(case.returned).name if case.returned else "",
+        )
+        for col, value in enumerate(row, 1):
+            c = put(ws.cell(2 + n, col), value)
+            c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
+            c.number_format = "@"
+        ws.row_dimensions[2 + n].height = row_height(
+            [(str(v), w) for v, w in zip(row, CHECKLIST_WIDTHS, strict=True)]
+        )
+    for col, width in zip("ABCDEFGH", CHECKLIST_WIDTHS, strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:H{2 + len(cases)}"
+    landscape(ws, "2:2")
+    save_fixed(wb, target)
+
+
+FIXED = datetime(2023, 1, 1)
+
+
+def save_fixed(wb: Workbook, target: Path) -> None:
+    """Same findings, same bytes: the document time and zip entry times are pinned."""
+    wb.properties.created = wb.properties.modified = FIXED
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    if target.suffix.lower() == ".xlsm":  # keep the macro part as it came
+        target.write_bytes(data)
+        return
+    with zipfile.ZipFile(io.BytesIO(data)):  # a broken save must fail here, not at the user
+        pass
+    target.write_bytes(pin_zip(data, FIXED_TIME))

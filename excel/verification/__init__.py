@@ -1,0 +1,1 @@
+"""The 核查表 (on-site verification sheet): written per application, read back for scoring."""

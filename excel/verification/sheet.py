@@ -1,0 +1,295 @@
+"""The 核查表 (on-site verification sheet): written per application, read back for scoring.
+
+One sheet lists every data item with the value the applicant declared; the verifiers fill
+in, per item they checked, the verified value, their evidence, a note, their name and the
+date. Only those five columns are open; the rest is locked, and a very hidden ``_verify``
+sheet records which application and which file (with its SHA-256) the sheet was made
+for, and the item of every row, so a row moved or an id retyped is caught, not misread.
+
+Reading goes through the guard like any file from outside; values go through
+:mod:`iipeval.core.scoring.normalize`, so ``1.2万`` and ``35%`` read as they do in a 申报表. A value
+without a verifier and a date is reported and not used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
+
+from iipeval.core.api import Evaluator
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.intake.guard import guard
+from iipeval.core.model.application import Application
+from iipeval.core.model.criteria import Framework
+from iipeval.core.round.verification import Verification, VerifiedValue
+from iipeval.core.round.verification import shown as shown_value
+from iipeval.core.scoring.normalize import fold, read_item, show
+from iipeval.core.scoring.params import InputLimits
+from iipeval.core.scoring.validation import coerce
+from iipeval.excel import styles
+from iipeval.excel.application.returns import header_row, landscape, save_fixed
+from iipeval.excel.measure import row_height
+from iipeval.present.cell_text import put
+
+SHEET = "核查表"
+META = "_verify"
+FORMAT = "iipeval.verification"
+VERSION = 1
+FIRST_ROW = 5
+HEADERS = (
+    ("序号", 6),
+    ("数据项编号", 30),
+    ("数据项", 34),
+    ("单位", 9),
+    ("申报值", 16),
+    ("核查值", 16),
+    ("核查依据（佐证）", 30),
+    ("备注", 24),
+    ("核查人", 12),
+    ("核查日期", 13),
+)
+OPEN_COLUMNS = "FGHIJ"  # the five the verifiers fill in
+
+
+def file_name(source: Path) -> str:
+    return f"{source.stem}_核查表.xlsx"
+
+
+def write_sheet(
+    target: Path,
+    fw: Framework,
+    app: Application,
+    key: str,
+    source: str,
+    source_sha256: str,
+) -> None:
+    """Write the 核查表 of one application (callers wrap this in ``write_atomic``)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    last = "J"
+    ws["A1"] = f"调研核查表：{app.applicant.name}"
+    ws["A1"].font = styles.TITLE
+    ws.merge_cells(f"A1:{last}1")
+    ws["A2"] = (
+        f"统一社会信用代码：{app.applicant.credit_code or '（未填写）'}　评价体系：{fw.name}"
+        f"　申报文件：{Path(source).name}（SHA-256 {source_sha256[:16]}…）"
+    )
+    ws["A2"].font = styles.NOTE
+    ws.merge_cells(f"A2:{last}2")
+    ws["A3"] = (
+        "在“核查值”列填写现场核实的数值（与申报值一致的可留空）；填写了核查值的行须同时填写核查人"
+        "和核查日期，否则不予采用。不适用的填“不适用”。请勿增删行列或修改灰色部分。"
+    )
+    ws["A3"].font, ws["A3"].alignment = styles.NOTE, styles.WRAP
+    ws.merge_cells(f"A3:{last}3")
+    ws.row_dimensions[3].height = row_height([(ws["A3"].value, sum(w for _, w in HEADERS), 10)])
+    header_row(ws, FIRST_ROW - 1, [text for text, _ in HEADERS])
+    for col, (_, width) in enumerate(HEADERS, 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    yes_no = DataValidation(type="list", formula1='"是,否,不适用"', allow_blank=True)
+    dates = DataValidation(
+        type="date",
+        operator="between",
+        formula1="DATE(2000,1,1)",
+        formula2="DATE(2100,12,31)",
+        allow_blank=True,
+        error="请填写日期，例如 2026-12-01",
+        errorTitle="核查日期",
+        showErrorMessage=True,
+    )
+    ws.add_data_validation(yes_no)
+    ws.add_data_validation(dates)
+    items = [i for i in fw.items]
+    for n, item in enumerate(items, 1):
+        r = FIRST_ROW - 1 + n
+        values = (n, item.id, item.label, item.unit or "", shown_value(app.items.get(item.id)))
+        for col, value in enumerate(values, 1):
+            c = put(ws.cell(r, col), value)
+            c.font, c.border, c.alignment = styles.BODY, styles.GRID, styles.WRAP
+            c.fill = styles.FIXED_FILL
+            c.number_format = "@" if col > 1 else "General"
+        ws.cell(r, 1).alignment = styles.CENTER
+        ws.cell(r, 2).alignment = Alignment(vertical="center")  # an id: one line, never wrapped
+        for col in OPEN_COLUMNS:
+            c = ws[f"{col}{r}"]
+            c.font, c.border, c.fill = styles.BODY, styles.GRID, styles.INPUT_FILL
+            c.protection = styles.UNLOCKED
+            c.alignment = styles.TEXT_INPUT_ALIGN
+        ws[f"J{r}"].number_format = "yyyy-mm-dd"
+        if item.type == "bool":
+            yes_no.add(f"F{r}")
+        dates.add(f"J{r}")
+        ws.row_dimensions[r].height = row_height([(item.label, 34)])
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    landscape(ws, f"{FIRST_ROW - 1}:{FIRST_ROW - 1}")
+    ws.protection.sheet = True
+    meta = wb.create_sheet(META)
+    rows = [
+        ("format", FORMAT),
+        ("version", VERSION),
+        ("framework", fw.id),
+        ("key", key),
+        ("applicant", app.applicant.name),
+        ("source", Path(source).name),
+        ("source_sha256", source_sha256),
+        *(("item", i.id) for i in items),
+    ]
+    for row in rows:
+        meta.append(list(row))
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    save_fixed(wb, target)
+
+
+def _error(src: str, code: str, message: str, cell: str | None = None) -> Finding:
+    return Finding(
+        severity=Severity.error,
+        code=code,
+        message=message,
+        file=src,
+        sheet=SHEET if cell else None,
+        cell=cell,
+    )
+
+
+def _date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        text = fold(raw).replace("/", "-").replace(".", "-")
+        for fmt in ("%Y-%m-%d", "%Y年%m月%d日"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def read_verification(
+    path: str | Path, ev: Evaluator | None = None, limits: InputLimits | None = None
+) -> Verification:
+    """Read one filled 核查表. Never raises for bad input: problems become findings."""
+    src = str(path)
+    checked = guard(path, limits or (ev.params.input if ev else InputLimits()))
+    if checked.problem:
+        return Verification(
+            source=src, findings=[_error(src, checked.code or "refused", checked.problem)]
+        )
+    try:
+        wb = CalamineWorkbook.from_path(src)
+        names = list(wb.sheet_names)
+        if SHEET not in names or META not in names:
+            return Verification(
+                source=src,
+                findings=[
+                    _error(
+                        src,
+                        "not_verification",
+                        "不是由 iipeval 生成的核查表（缺少核查表或隐藏的结构信息）",
+                    )
+                ],
+            )
+        meta_rows = wb.get_sheet_by_name(META).to_python()
+        grid = wb.get_sheet_by_name(SHEET).to_python()
+    except Exception as exc:  # calamine raises its own error types for broken files
+        return Verification(
+            source=src, findings=[_error(src, "unreadable", f"无法读取核查表：{exc}")]
+        )
+    finally:
+        if "wb" in locals():
+            wb.close()
+    meta: dict[str, Any] = {}
+    items: list[str] = []
+    for row in meta_rows:
+        if len(row) >= 2 and row[0] == "item":
+            items.append(str(row[1]))
+        elif len(row) >= 2 and row[0]:
+            meta[str(row[0])] = row[1]
+    out = Verification(
+        source=src,
+        source_sha256=str(meta.get("source_sha256") or ""),
+        framework=str(meta.get("framework") or ""),
+        key=str(meta.get("key") or ""),
+        applicant=str(meta.get("applicant") or ""),
+    )
+    if meta.get("format") != FORMAT:
+        out.findings.append(_error(src, "not_verification", "核查表的结构信息已损坏，无法读取"))
+        return out
+    ev = ev or Evaluator()
+    try:
+        fw = ev.framework(out.framework).framework
+    except Exception:
+        out.findings.append(
+            _error(src, "framework_unknown", f"核查表对应的评价体系 {out.framework} 未加载")
+        )
+        return out
+    known = fw.item_map()
+    for n, item_id in enumerate(items):
+        r = FIRST_ROW - 1 + n  # 0-based row in the grid
+        row = list(grid[r]) if r < len(grid) else []
+        row += [None] * (len(HEADERS) - len(row))
+        if fold(show(row[1])) != item_id:
+            out.findings.append(
+                _error(
+                    src,
+                    "verification_layout",
+                    f"第{r + 1}行的数据项编号应为 {item_id}，现为“{show(row[1])}”：核查表的行已被改动，"
+                    "请使用原核查表重新填写",
+                    f"B{r + 1}",
+                )
+            )
+            out.values = []  # refused whole: no value of a sheet whose rows moved is used
+            return out
+        raw = row[5]
+        if raw is None or (isinstance(raw, str) and not fold(raw)):
+            continue
+        item = known.get(item_id)
+        if item is None:
+            continue
+        cell = f"F{r + 1}"
+        reading = read_item(item, raw)
+        if reading.error:
+            out.findings.append(_error(src, reading.code or "bad_value", reading.error, cell))
+            continue
+        problem = coerce(item, reading.value)[1]  # the item's own rules: range, 不适用
+        if problem:
+            out.findings.append(_error(src, problem[0].code, problem[0].message, cell))
+            continue
+        verifier = fold(show(row[8])) if row[8] is not None else ""
+        when = _date(row[9])
+        if not verifier or when is None:
+            out.findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="verification_unsigned",
+                    message=f"{item.label}填写了核查值，但缺少核查人或核查日期，未采用",
+                    file=src,
+                    sheet=SHEET,
+                    cell=cell,
+                )
+            )
+            continue
+        out.values.append(
+            VerifiedValue(
+                item=item_id,
+                label=item.label,
+                declared=row[4],
+                verified=reading.value,
+                evidence=fold(show(row[6])) if row[6] is not None else "",
+                note=fold(show(row[7])) if row[7] is not None else "",
+                verifier=verifier,
+                date=when,
+                cell=cell,
+            )
+        )
+    return out
