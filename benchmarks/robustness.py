@@ -114,7 +114,8 @@ def measure(n: int, draws: int) -> None:
     from iipeval.core.analysis import robustness
     from iipeval.core.api import Evaluator, Loaded
     from iipeval.core.model.application import ExpertReview, Submission
-    from iipeval.core.round.batch import ReviewBundle, score_batch
+    from iipeval.core.panel.bundle import ReviewBundle
+    from iipeval.core.round.batch import score_batch
     from iipeval.core.scoring.params import Parameters, RankingPolicy
 
     apps, reviews = inputs(n)

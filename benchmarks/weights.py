@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from iipeval.cli.weights_io import isolated  # the sandboxed read the command uses
+from iipeval.cli.weights.io import isolated  # the sandboxed read the command uses
 from iipeval.core.analysis.ahp_round import ExpertJudgements, derive
 from iipeval.core.api import Evaluator
 from iipeval.core.scoring.params import InputLimits

@@ -11,7 +11,7 @@ import sys
 import click
 
 from iipeval.cli import render
-from iipeval.cli.main import FORMAT, cli
+from iipeval.cli.app import FORMAT, cli
 
 
 @cli.group()
@@ -114,7 +114,7 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
 @FORMAT
 def items(framework_id: str | None, fmt: str) -> None:
     """列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。"""
-    from iipeval.cli.main import evaluator, registered
+    from iipeval.cli.app import evaluator, registered
     from iipeval.core.model.vocabulary import vocabulary
 
     shared = vocabulary()

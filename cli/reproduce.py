@@ -16,113 +16,11 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from iipeval.cli import inputs
-from iipeval.cli.main import cli, evaluator
-from iipeval.core.panel.record import RECORD_NAME
-
-
-def run_time(given: str | None) -> datetime:
-    """The time a run's outputs carry: now, or the recorded one when reproducing."""
-    if not given:
-        return datetime.now().astimezone().replace(microsecond=0)
-    try:
-        return datetime.fromisoformat(given)
-    except ValueError:
-        raise click.BadParameter(f"无法识别的时间：{given}", param_hint="--generated-at") from None
-
-
-def manifest_target(output: Path, force: bool) -> Path:
-    """Where the run's manifest goes; refused up front if it exists (like every output)."""
-    from iipeval.core.round.manifest import manifest_path
-
-    return manifest_path(Path(output))  # checked with the set's other members (OutputSet)
-
-
-def input_records(command: dict) -> list:
-    """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
-    to open, a pipe or an undecodable name, are findings of the run, not inputs)."""
-    from iipeval.core.intake.sandbox import refusal
-    from iipeval.core.round import manifest as m
-
-    def readable(paths):
-        return [p for p in paths if refusal(p) is None]
-
-    records = [m.record(p, "application") for p in readable(inputs.expand(command["files"]))]
-    reviews = readable(inputs.expand(command["reviews"]))
-    records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
-    if record_path := used_record(command["panel_record"], command["reviews"]):
-        records.append(m.record(record_path, "panel_record"))
-    records += [
-        m.record(p, "verification")
-        for p in readable(inputs.expand(command["verified"]))
-        if p.suffix.lower() == ".xlsx"
-    ]
-    if command["params"]:
-        records.append(m.record(Path(command["params"]), "parameters"))
-    return records
-
-
-def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, records: list):
-    """``writers`` with the manifest added last: each output's SHA-256 is taken from the
-    file its writer filled, and the manifest records them (the set's one atomic commit puts
-    them all in place together, :class:`iipeval.present.atomic.OutputSet`)."""
-    from iipeval.core import __version__
-    from iipeval.core.round import manifest as m
-
-    written: dict[Path, m.FileRecord] = {}
-
-    def hashed(path: Path, write):
-        def run(tmp: Path) -> None:
-            write(tmp)
-            written[path] = m.FileRecord(
-                path=str(path), sha256=m.file_sha256(tmp), bytes=tmp.stat().st_size
-            )
-
-        return run
-
-    def manifest(tmp: Path) -> None:
-        after = {r.path: r for r in input_records(command)}
-        changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
-        if changed:  # the record keeps what was read; a re-run would read something else
-            click.echo(
-                f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
-                "运行记录按评分开始时的内容记录，该次结果可能无法复现",
-                err=True,
-            )
-        record = m.Manifest(
-            run_id=batch.run_id or m.run_id(now, records),
-            generated_at=now,
-            cwd=str(Path.cwd()),
-            tool_version=__version__,
-            plugins={p.name: p.version for p in ev.host.plugins()},
-            frameworks={rf.framework.id: rf.framework.version for rf in ev.frameworks()},
-            command=m.Command(
-                **{k: list(v) if isinstance(v, tuple) else v for k, v in command.items()}
-            ),
-            inputs=records,
-            parameters_file_sha256=ev.params.source_sha256,
-            parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
-            outputs=[written[p] for p in writers],
-        )
-        tmp.write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
-
-    return {**{p: hashed(p, w) for p, w in writers.items()}, target: manifest}
-
-
-def used_record(given: str | None, reviews) -> Path | None:
-    """The panel record the run used: the one named, else the one beside the reviews."""
-    if given:
-        return Path(given)
-    for arg in reviews:
-        folder = Path(arg) if Path(arg).is_dir() else Path(arg).parent
-        if (folder / RECORD_NAME).is_file():
-            return folder / RECORD_NAME
-    return None
+from iipeval.cli.app import cli, evaluator
 
 
 def first_difference(expected: Path, actual: Path) -> str:

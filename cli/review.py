@@ -16,7 +16,7 @@ from tempfile import TemporaryDirectory
 import click
 
 from iipeval.cli import inputs, render
-from iipeval.cli.main import cli, evaluator, output_set, registered
+from iipeval.cli.app import cli, evaluator, output_set, registered
 from iipeval.core.panel.record import RECORD_NAME, record_bytes
 from iipeval.excel import intake
 

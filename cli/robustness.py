@@ -15,21 +15,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iipeval.cli.main import cli, evaluator
-from iipeval.cli.score import scored_batch
+from iipeval.cli.app import cli, evaluator
+from iipeval.cli.scoring import analyse_or_fail, scored_batch
 from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
-    from iipeval.core.analysis.robustness import Robustness, RobustnessSettings
-
-
-def analyse_or_fail(ev, batch, settings: RobustnessSettings | None = None) -> Robustness:
-    from iipeval.core.analysis.robustness import RobustnessError, analyse
-
-    try:
-        return analyse(ev, batch, settings)
-    except RobustnessError as exc:
-        raise click.ClickException(str(exc)) from None
+    from iipeval.core.analysis.robustness import Robustness
 
 
 def write_json(analysis: Robustness, path: Path) -> None:

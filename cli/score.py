@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import sys
 from datetime import datetime
 from functools import partial
@@ -18,41 +17,10 @@ from pathlib import Path
 import click
 
 from iipeval.cli import inputs, render
-from iipeval.cli.main import cli, evaluator, output_set, registered
-from iipeval.core.panel.record import RECORD_NAME, PanelRecord, RecordError, load_record
-from iipeval.core.round.batch import Batch, assemble, index_reviews
-from iipeval.core.round.spool import ResultSpool
-from iipeval.excel import intake
-
-
-def _progress_wanted() -> bool:
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
-def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord | None:
-    """The panel's record: ``--panel-record``, else the one beside the reviews (if any)."""
-    if given:
-        candidates = [Path(given)]
-    else:
-        found = set()
-        for arg in review_args:
-            p = Path(arg)
-            folder = p if p.is_dir() else p.parent
-            if (folder / RECORD_NAME).is_file():
-                found.add((folder / RECORD_NAME).resolve())
-        if len(found) > 1:
-            raise click.BadParameter(
-                f"评分表旁有多份评审组登记：{'、'.join(sorted(map(str, found)))}；"
-                "请用 --panel-record 指定本轮的登记",
-                param_hint="--panel-record",
-            )
-        candidates = sorted(found)
-    if not candidates:
-        return None
-    try:
-        return load_record(candidates[0])
-    except RecordError as exc:
-        raise click.BadParameter(str(exc), param_hint="--panel-record") from None
+from iipeval.cli.app import cli, evaluator, output_set
+from iipeval.cli.scoring import scored_batch
+from iipeval.core.panel.record import RECORD_NAME
+from iipeval.core.round.batch import Batch
 
 
 def _write_xlsx(
@@ -235,7 +203,7 @@ def score(
     command["cards"] = cards
     command["reader"] = reader
     if targets:  # the run's record (core/round/manifest.py): the last member of the set
-        from iipeval.cli.reproduce import input_records, manifest_target, run_time
+        from iipeval.cli.record import input_records, manifest_target, run_time
 
         manifest = manifest_target(targets[0], force)
         now = run_time(generated_at)
@@ -247,13 +215,13 @@ def score(
         batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
         analysis = None
         if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
-            from iipeval.cli.robustness import analyse_or_fail
+            from iipeval.cli.scoring import analyse_or_fail
 
             analysis = analyse_or_fail(ev, batch)
         elif robustness:
             click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
         if out is not None:
-            from iipeval.cli.reproduce import manifest_writer
+            from iipeval.cli.record import manifest_writer
 
             batch.run_id = run_id(batch)
             writers = {}
@@ -297,48 +265,3 @@ def score(
     else:
         render.echo(render.batch_text(batch))
     sys.exit(1 if batch.failed else 0)
-
-
-def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=()) -> Batch:
-    """Inputs and reviews read, admitted, scored in sandboxed workers and ranked: the one
-    path every command that scores takes, so reviews are admitted or refused the same way."""
-    if framework:
-        registered(ev, framework)
-    paths = inputs.expand(files)
-    if not paths:
-        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    record = find_record(panel_record, reviews)
-    bundles = intake.reviews(inputs.expand(reviews), limits=ev.params.input, jobs=jobs)
-
-    index = index_reviews(bundles, record)
-    checks: list = []
-    if verified:  # 调研核查: cli/round.py, core/round/verification.py
-        from iipeval.cli.round import read_verified
-
-        index.site_checks, checks = read_verified(verified, ev)
-    spool = ResultSpool()
-
-    def outcomes(progress=None):
-        return intake.score(
-            paths,
-            params=ev.params,
-            index=index,
-            framework=framework,
-            jobs=jobs,
-            progress=progress,
-            spool=spool,
-            loaded=ev,
-        )
-
-    if _progress_wanted():
-        with click.progressbar(length=len(paths), label="评分中", file=sys.stderr) as bar:
-            batch = assemble(ev, outcomes(bar.update), bundles, index, spool)
-    else:
-        batch = assemble(ev, outcomes(), bundles, index, spool)
-    if verified:
-        from iipeval.cli.round import unmatched_verifications
-
-        batch.findings.extend(
-            [*checks, *unmatched_verifications(index.site_checks, batch.standings)]
-        )
-    return batch

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from iipeval.cli import render
-from iipeval.cli.main import cli, evaluator, output_set, registered
+from iipeval.cli.app import cli, evaluator, output_set, registered
 from iipeval.excel.application.template import write
 
 

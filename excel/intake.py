@@ -20,7 +20,8 @@ from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.intake import sandbox
 from iipeval.core.model.results import Rejected, Result
-from iipeval.core.round.batch import ReviewBundle, ReviewIndex, score_one
+from iipeval.core.panel.bundle import ReviewBundle
+from iipeval.core.round.batch import ReviewIndex, score_one
 from iipeval.core.round.ranking import Standing
 from iipeval.core.round.spool import ResultSpool
 from iipeval.core.scoring.params import InputLimits, Parameters

@@ -7,7 +7,7 @@ written when the run used 核查表 (``score --verified``).
 
 from __future__ import annotations
 
-from iipeval.core.round.verification import shown
+from iipeval.core.model.verified import shown
 from iipeval.present.view import Row
 from iipeval.reports.grid import (
     HEAD,

@@ -19,7 +19,8 @@ from pathlib import Path
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.model.application import ExpertReview, Submission
-from iipeval.core.round.batch import Batch, ReviewBundle, application_key, normal_key, score_batch
+from iipeval.core.panel.bundle import ReviewBundle, application_key
+from iipeval.core.round.batch import Batch, normal_key, score_batch
 from iipeval.core.scoring.params import Parameters, RankingPolicy
 from iipeval.core.scoring.validation import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS
 from iipeval.excel.review.reader import read_review_json

@@ -8,7 +8,8 @@ from support import framework_plugin, mini_host
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.host import Host
 from iipeval.core.model.application import Application, ExpertReview, Submission
-from iipeval.core.round.batch import ReviewBundle, score_batch
+from iipeval.core.panel.bundle import ReviewBundle
+from iipeval.core.round.batch import score_batch
 from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 RUBRIC = {"优秀": "优", "良好": "良", "一般": "中", "较差": "差"}

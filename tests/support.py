@@ -69,7 +69,8 @@ EXAMPLE_ROUND = REPO / "examples" / "reviews"
 
 def example_reviews(app: Application) -> list[ExpertReview]:
     """The example round's expert scores for ``app`` (read from its signed JSON forms)."""
-    from iipeval.core.round.batch import application_key, normal_key
+    from iipeval.core.panel.bundle import application_key
+    from iipeval.core.round.batch import normal_key
     from iipeval.excel.review.reader import read_review_json
 
     key = normal_key(application_key(app))

@@ -4,7 +4,8 @@ from support import application, mini_evaluator
 
 from iipeval.core.api import Loaded
 from iipeval.core.model.application import ExpertReview, Submission
-from iipeval.core.round.batch import ReviewBundle, score_batch
+from iipeval.core.panel.bundle import ReviewBundle
+from iipeval.core.round.batch import score_batch
 from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 

@@ -191,7 +191,7 @@ def test_usage_error_exit_code():
 def test_help_lists_every_command_with_its_own_line_without_importing_it():
     """``iipeval --help`` names the commands kept in their own modules from a table, so
     that it starts without them; the table must say what each command says of itself."""
-    from iipeval.cli.main import LAZY_COMMANDS
+    from iipeval.cli.app import LAZY_COMMANDS
 
     code = (
         "import sys; from click.testing import CliRunner; from iipeval.cli.main import cli;"

@@ -135,7 +135,7 @@ def test_a_broken_manifest_is_a_usage_error(tmp_path):
 def test_an_input_changed_during_the_run_is_reported_and_the_record_keeps_what_was_read(
     tmp_path, monkeypatch
 ):
-    import iipeval.cli.score as score_module
+    import iipeval.cli.scoring as score_module
 
     monkeypatch.chdir(tmp_path)
     shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")

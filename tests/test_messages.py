@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from iipeval.cli.main import LAZY_COMMANDS, cli
+from iipeval.cli.app import LAZY_COMMANDS, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

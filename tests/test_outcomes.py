@@ -18,8 +18,13 @@ from workbook_helpers import small_data, small_evaluator
 
 from iipeval.cli.main import cli
 from iipeval.core.round.batch import score_batch
-from iipeval.core.round.outcomes import resolve_ranking
-from iipeval.core.scoring.params import Parameters, ParamsError, Publication, RankingPolicy
+from iipeval.core.scoring.params import (
+    Parameters,
+    ParamsError,
+    Publication,
+    RankingPolicy,
+    resolve_ranking,
+)
 from iipeval.reports.publication import write_publication
 
 REPO = Path(__file__).resolve().parents[1]

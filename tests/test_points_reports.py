@@ -5,7 +5,8 @@ from points_demo import APPLICANTS, application, points_evaluator, reviews
 
 from iipeval.core.api import Loaded
 from iipeval.core.model.application import Submission
-from iipeval.core.round.batch import ReviewBundle, score_batch
+from iipeval.core.panel.bundle import ReviewBundle
+from iipeval.core.round.batch import score_batch
 from iipeval.reports.results_workbook import write_results_workbook
 from iipeval.reports.tabular import csv_rows
 

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from workbook_helpers import APPLICANT, figures, fill, soffice, soffice_convert
 
 from iipeval.cli.main import cli
-from iipeval.cli.round import IsolationFailed, isolated
 from iipeval.core.api import Evaluator
 from iipeval.core.findings import Severity
+from iipeval.core.intake.sandbox import IsolationFailed, isolated
 from iipeval.excel.application.layout import META
 from iipeval.excel.application.reader import read_workbook
 from iipeval.excel.application.returns import CHECKLIST, NOTICE, NOTICE_HEADERS

@@ -178,7 +178,7 @@ def test_a_verified_figure_moves_a_deduction_and_the_report_says_so():
 
     from iipeval.core.api import Loaded
     from iipeval.core.model.application import Submission
-    from iipeval.core.round.verification import Verification, VerifiedValue
+    from iipeval.core.model.verified import Verification, VerifiedValue
     from iipeval.core.round.verification import apply as verify
 
     ev = points_evaluator()

@@ -352,7 +352,7 @@ def _balloon(path: str) -> bytes:
 
 
 def test_a_reader_that_hangs_or_balloons_costs_only_its_file(tmp_path):
-    from iipeval.cli.weights_io import isolated
+    from iipeval.cli.weights.io import isolated
     from iipeval.core.scoring.params import InputLimits
 
     path = tmp_path / "m.csv"

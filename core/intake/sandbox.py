@@ -233,3 +233,44 @@ def in_order(outcomes: Iterator[tuple[int, Any]]) -> Iterator[Any]:
         while nxt in held:
             yield held.pop(nxt)
             nxt += 1
+
+
+class IsolationFailed(Exception):
+    """The worker died, overran or ran out of memory; the message is for the user."""
+
+
+def isolated(fn: Callable[..., Any], *args: Any, limits: InputLimits | None = None) -> Any:
+    """``fn(*args)`` in one sandboxed worker (memory limit, deadline; a crash costs only this
+    call), for a command that opens one outside file at a time. Raises :class:`IsolationFailed`."""
+    job = Job(  # the call travels with the forked worker; only its result is sent
+        task=lambda _state, _item: ("ok", fn(*args)),
+        fail=lambda _item, _code, message: ("error", message),
+        limits=Limits.of(limits or InputLimits()),
+    )
+    [(_, (status, value))] = list(run_in_workers([0], job, jobs=1))
+    if status != "ok":
+        raise IsolationFailed(value)
+    return value
+
+
+def _guarded(fn: Callable[[str], Any], limits: InputLimits, path: str) -> tuple[str, Any]:
+    """In the worker: the guard for a workbook, then the reader."""
+    from iipeval.core.intake.guard import guard
+
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        report = guard(path, limits)
+        if report.problem:
+            return "refused", report.problem
+    return "ok", fn(path)
+
+
+def read_isolated(fn: Callable[[str], Any], path: str | Path, limits: InputLimits) -> Any:
+    """``fn(path)`` for an untrusted file: refused unopened if special, a workbook checked by
+    the guard, then read in a sandboxed worker. Raises :class:`IsolationFailed`."""
+    problem = refusal(path)
+    if problem:
+        raise IsolationFailed(problem[1])
+    status, value = isolated(_guarded, fn, limits, str(path), limits=limits)
+    if status != "ok":
+        raise IsolationFailed(value)
+    return value

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from iipeval.core.explain import Explanation, Status
 from iipeval.core.findings import Finding
-from iipeval.core.round.verification import VerificationReport
+from iipeval.core.model.verified import VerificationReport
 
 
 class IndicatorResult(BaseModel):

@@ -1,6 +1,6 @@
 """Which returned review forms count: only the panel's experts, only what they were issued.
 
-Every form read back (:class:`~iipeval.core.round.batch.ReviewBundle`) is checked against the
+Every form read back (:class:`~iipeval.core.panel.bundle.ReviewBundle`) is checked against the
 panel's record (:mod:`.panel_record`) before any of its scores reach the index the engine
 draws from. A refused form or row is an error finding naming its file (and cell), and the
 scores in it are not counted: a copy renamed for another expert, a form from another round,
@@ -20,7 +20,7 @@ from iipeval.core.model.results import RefusedReview
 from iipeval.core.panel.record import PanelRecord, normal_key, signature_valid
 
 if TYPE_CHECKING:
-    from iipeval.core.round.batch import ReviewBundle
+    from iipeval.core.panel.bundle import ReviewBundle
 
 
 @dataclass

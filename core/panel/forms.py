@@ -130,7 +130,7 @@ def _form_part(pid: str, label: str, scale: PartScale | None) -> FormPart:
 
 def read_form(data: dict[str, Any], src: str):
     """A parsed form → a review bundle (scores that are not on the form are findings)."""
-    from iipeval.core.round.batch import ReviewBundle
+    from iipeval.core.panel.bundle import ReviewBundle
 
     bundle = ReviewBundle(src)
     try:

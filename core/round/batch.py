@@ -25,39 +25,15 @@ from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.model.application import Application, ExpertReview
 from iipeval.core.model.results import PanelCheck, RefusedReview, Rejected, Result
+from iipeval.core.model.verified import Verification
 from iipeval.core.panel.admission import admit
+from iipeval.core.panel.bundle import ReviewBundle, application_key
 from iipeval.core.panel.record import PanelRecord, application_sha256, normal_key
 from iipeval.core.round import outcomes as recommend
 from iipeval.core.round.ranking import Ranking, Standing, rank, result_key
 from iipeval.core.round.spool import ResultSpool
-from iipeval.core.round.verification import Verification
 from iipeval.core.round.verification import apply as verify
 from iipeval.core.voice import item_labels
-
-
-@dataclass
-class ReviewBundle:
-    """The reviews one file holds (typically one expert's 专家评分表)."""
-
-    source: str
-    reviews: list[ExpertReview] = field(default_factory=list)
-    expert: str | None = None
-    framework: str | None = None
-    conflicts: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    parameters_hash: str | None = None  # parameters the workbook's figures were made with
-    panel_experts: list[str] = field(default_factory=list)  # whole panel for this set
-    round: str | None = None
-    panel: str | None = None
-    #: what the form says about itself, as read back: checked against its signature
-    claims: dict | None = None
-    signature: str | None = None
-    #: application key → where its row is (``sheet``, ``cell``), for findings on a row
-    row_where: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-def application_key(app: Application) -> str:
-    return normal_key(app.applicant.credit_code) or app.applicant.name.strip()
 
 
 @dataclass

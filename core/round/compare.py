@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.model.application import Applicant, Application
 from iipeval.core.model.criteria import Framework
-from iipeval.core.round.verification import shown
+from iipeval.core.model.verified import shown
 from iipeval.core.voice import item_labels
 
 APPLICANT_LABELS = {

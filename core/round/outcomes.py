@@ -16,40 +16,11 @@ from __future__ import annotations
 
 from iipeval.core.model.criteria import Framework
 from iipeval.core.round.ranking import EPS, RankEntry
-from iipeval.core.scoring.params import ParamsError, RankingPolicy
+from iipeval.core.scoring.params import EXPERT_TOTAL, TOTAL, RankingPolicy
 
-TOTAL = "total"
-EXPERT_TOTAL = "expert_total"
 RECOMMEND, RESERVE, DECLINE, PENDING = "拟推荐", "候补", "不予推荐", "待定"
 OUTCOMES = (RECOMMEND, RESERVE, DECLINE, PENDING)
 TIE_LABELS = {TOTAL: "总分", EXPERT_TOTAL: "专家评分合计（各专家评分项的汇总分之和）"}
-
-
-def resolve_ranking(
-    framework: Framework, policy: RankingPolicy, subtype: str | None, where: str
-) -> RankingPolicy:
-    """The policy in force for one (set, sub-type), its names checked against the set."""
-    subtypes = {s.id for s in framework.subtypes}
-    bad = sorted(set(policy.quotas) - subtypes)
-    if bad:
-        known = "、".join(sorted(subtypes)) or "（该评价体系不区分申报类型）"
-        raise ParamsError(f"{where}.ranking.quotas: 没有申报类型 {bad}；可选：{known}")
-    if any(n < 1 for n in policy.quotas.values()):
-        raise ParamsError(f"{where}.ranking.quotas: 推荐名额须为正整数")
-    names = policy.tie_break or []
-    ids = {d.id for d in framework.dimensions} | {i.id for _, i in framework.indicators()}
-    for k, name in enumerate(names):
-        if name == TOTAL and k != 0:
-            raise ParamsError(f"{where}.ranking.tie_break: total（总分）只能排在第一位")
-        if name not in ids | {TOTAL, EXPERT_TOTAL}:
-            raise ParamsError(
-                f"{where}.ranking.tie_break: {name!r} 不是维度或指标 id，也不是 total、expert_total"
-            )
-    if len(set(names)) != len(names):
-        raise ParamsError(f"{where}.ranking.tie_break: 有重复的比较项")
-    if subtype in policy.quotas:
-        return policy.model_copy(update={"quota": policy.quotas[subtype]})
-    return policy
 
 
 def tie_keys(framework: Framework, policy: RankingPolicy) -> list[str]:

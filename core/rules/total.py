@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, SerializeAsAny, ValidationInfo, field_validator, model_validator
 
 from iipeval.core.rules.base import Rule, RuleContext, fmt
+from iipeval.core.rules.parse import parse_components
 
 
 class Sum(Rule):
@@ -26,10 +27,6 @@ class Sum(Rule):
     @field_validator("components", mode="before")
     @classmethod
     def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
-        from iipeval.core.rules import (
-            parse_components,  # late import: the registry lives in the package
-        )
-
         # each component states its own points; the indicator's full mark is not theirs
         context = {k: v for k, v in (info.context or {}).items() if k != "out_of"}
         return parse_components(value, context)

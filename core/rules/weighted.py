@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, SerializeAsAny, ValidationInfo, field_validator
 
 from iipeval.core.rules.base import Rule, RuleContext, fmt
+from iipeval.core.rules.parse import parse_components
 
 
 class Weighted(Rule):
@@ -24,10 +25,6 @@ class Weighted(Rule):
     @field_validator("components", mode="before")
     @classmethod
     def _parse(cls, value: Any, info: ValidationInfo) -> list[Rule]:
-        from iipeval.core.rules import (
-            parse_components,  # late import: the registry lives in the package
-        )
-
         return parse_components(value, info.context)
 
     def item_ids(self) -> list[str]:

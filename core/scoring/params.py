@@ -76,6 +76,10 @@ class AggregationPolicy(BaseModel):
         return self
 
 
+#: tie-break names that are not a dimension or indicator id
+TOTAL, EXPERT_TOTAL = "total", "expert_total"
+
+
 class RankingPolicy(BaseModel):
     """Who may be recommended: an optional quota and an optional minimum total.
 
@@ -398,9 +402,6 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
     except ValidationError as exc:
         raise ParamsError(f"{where}: {_describe(exc)}") from None
     grades = o.grades or framework.grades
-    from iipeval.core.round.outcomes import (
-        resolve_ranking,  # quotas per sub-type, tie-break names checked
-    )
 
     ranking = resolve_ranking(framework, ranking, st.id if st else None, where)
     return Effective(
@@ -460,3 +461,30 @@ def _override(rule: Rule, sub: str, update: dict[str, Any], where: str) -> Rule:
         return type(rule).model_validate(data)
     except ValidationError as exc:
         raise ParamsError(f"{where}: {_describe(exc)}") from None
+
+
+def resolve_ranking(
+    framework: Framework, policy: RankingPolicy, subtype: str | None, where: str
+) -> RankingPolicy:
+    """The policy in force for one (set, sub-type), its names checked against the set."""
+    subtypes = {s.id for s in framework.subtypes}
+    bad = sorted(set(policy.quotas) - subtypes)
+    if bad:
+        known = "、".join(sorted(subtypes)) or "（该评价体系不区分申报类型）"
+        raise ParamsError(f"{where}.ranking.quotas: 没有申报类型 {bad}；可选：{known}")
+    if any(n < 1 for n in policy.quotas.values()):
+        raise ParamsError(f"{where}.ranking.quotas: 推荐名额须为正整数")
+    names = policy.tie_break or []
+    ids = {d.id for d in framework.dimensions} | {i.id for _, i in framework.indicators()}
+    for k, name in enumerate(names):
+        if name == TOTAL and k != 0:
+            raise ParamsError(f"{where}.ranking.tie_break: total（总分）只能排在第一位")
+        if name not in ids | {TOTAL, EXPERT_TOTAL}:
+            raise ParamsError(
+                f"{where}.ranking.tie_break: {name!r} 不是维度或指标 id，也不是 total、expert_total"
+            )
+    if len(set(names)) != len(names):
+        raise ParamsError(f"{where}.ranking.tie_break: 有重复的比较项")
+    if subtype in policy.quotas:
+        return policy.model_copy(update={"quota": policy.quotas[subtype]})
+    return policy

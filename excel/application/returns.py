@@ -9,7 +9,7 @@ exactly like a fresh submission. For a JSON application there is no workbook to 
 so the 补正通知 alone is written; and the organiser gets a 补正清单 of every applicant.
 
 Only the pure drawing lives here; opening an applicant's file is done in a sandboxed
-worker by the caller (:mod:`iipeval.cli.round`).
+worker by the caller (:mod:`iipeval.cli.returns`).
 """
 
 from __future__ import annotations

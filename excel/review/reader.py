@@ -23,10 +23,10 @@ from python_calamine import CalamineError, CalamineWorkbook
 from iipeval.core.findings import Finding
 from iipeval.core.intake import jsonfile
 from iipeval.core.model.application import ExpertReview
+from iipeval.core.panel.bundle import ReviewBundle
 from iipeval.core.panel.entry import PartScale, checked_scores, form_error, form_review
 from iipeval.core.panel.forms import FORM_FORMAT, read_form
 from iipeval.core.panel.record import form_claims, normal_key
-from iipeval.core.round.batch import ReviewBundle
 from iipeval.core.rules import GRADES
 from iipeval.core.scoring.params import InputLimits
 from iipeval.excel.review.layout import FORMAT, META, SCORES, WORKBOOK_VERSION

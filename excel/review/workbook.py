@@ -36,6 +36,7 @@ from iipeval.core.findings import Severity
 from iipeval.core.model.application import Application
 from iipeval.core.model.criteria import Framework
 from iipeval.core.model.results import Rejected, Result
+from iipeval.core.panel.bundle import application_key
 from iipeval.core.panel.entry import part_scales
 from iipeval.core.panel.forms import issue_form
 from iipeval.core.panel.record import (
@@ -48,7 +49,6 @@ from iipeval.core.panel.record import (
     new_key,
     sign,
 )
-from iipeval.core.round.batch import application_key
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt

@@ -28,8 +28,8 @@ from iipeval.core.findings import Finding, Severity
 from iipeval.core.intake.guard import guard
 from iipeval.core.model.application import Application
 from iipeval.core.model.criteria import Framework
-from iipeval.core.round.verification import Verification, VerifiedValue
-from iipeval.core.round.verification import shown as shown_value
+from iipeval.core.model.verified import Verification, VerifiedValue
+from iipeval.core.model.verified import shown as shown_value
 from iipeval.core.scoring.normalize import fold, read_item, show
 from iipeval.core.scoring.params import InputLimits
 from iipeval.core.scoring.validation import coerce

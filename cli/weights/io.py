@@ -9,7 +9,6 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,35 +18,15 @@ from iipeval.core import voice
 from iipeval.core.scoring.params import InputLimits, Parameters, apply
 
 
-def _guarded(fn: Callable[[str], Any], limits: InputLimits, _state, path: str):
-    """In the worker: the guard for a workbook, then the reader."""
-    from iipeval.core.intake.guard import guard
-
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        report = guard(path, limits)
-        if report.problem:
-            return None, report.problem
-    return fn(path), None
-
-
-def _failed(path: str, code: str, message: str) -> tuple[None, str]:
-    return None, message
-
-
 def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple[Any, str | None]:
-    """``fn(path)`` for an untrusted file: refused unopened if special, else guarded and
-    read in a sandbox worker (:mod:`iipeval.core.intake.sandbox`) with a memory limit and a
-    deadline. Returns (value, None) or (None, Chinese message)."""
-    from iipeval.core.intake import sandbox
+    """``fn(path)`` read the one safe way (:func:`iipeval.core.intake.sandbox.read_isolated`):
+    (value, None), or (None, the reason in Chinese)."""
+    from iipeval.core.intake.sandbox import IsolationFailed, read_isolated
 
-    problem = sandbox.refusal(path)
-    if problem:
-        return None, problem[1]
-    job = sandbox.Job(
-        task=partial(_guarded, fn, limits), fail=_failed, limits=sandbox.Limits.of(limits)
-    )
-    [(_, outcome)] = list(sandbox.run_in_workers([str(path)], job))
-    return outcome
+    try:
+        return read_isolated(fn, path, limits), None
+    except IsolationFailed as exc:
+        return None, str(exc)
 
 
 def fail(message: str, code: int = 1) -> None:

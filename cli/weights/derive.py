@@ -1,136 +1,30 @@
-"""``iipeval weights``: weights with a stated origin (AHP questionnaires, one matrix,
-objective weights from the data), written as a parameters file ``score --params`` accepts.
-
-Plumbing only: the numbers come from :mod:`iipeval.core.analysis.ahp`, :mod:`~iipeval.core.analysis.ahp_round`
-and :mod:`~iipeval.core.analysis.objective_weights`; the workbooks from
-:mod:`iipeval.excel.questionnaire.workbook`. Every file from outside is read by :func:`isolated`.
-"""
+"""``iipeval weights derive``: the experts' filled questionnaires → each CR → the group's weights."""
 
 from __future__ import annotations
 
 import math
 import sys
-from pathlib import Path
 
 import click
 
 from iipeval.cli import inputs, render
-from iipeval.cli.main import FORMAT, cli, evaluator, registered
-from iipeval.cli.weights_io import (
-    cell_name,
+from iipeval.cli.app import FORMAT, evaluator, registered
+from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, weights
+from iipeval.cli.weights.io import (
     check_parameters,
     fail,
     isolated,
     parameters_text,
-    read_table,
     refuse_existing,
-    subtype_id,
     write_output,
 )
 from iipeval.core import __version__
-from iipeval.core.analysis.ahp_scale import (  # the choices only; the numerics load when used
-    CR_THRESHOLD,
-    DEFAULT_RI,
+from iipeval.core.analysis.ahp_scale import (
     GROUP_METHODS,
-    METHODS,
     RI_TABLES,
     AHPError,
-    scale_text,
 )
-from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
-
-RI_OPTION = click.option(
-    "--ri",
-    type=click.Choice(sorted(RI_TABLES)),
-    default=None,
-    help=f"随机一致性指标表（默认 {DEFAULT_RI}：Saaty 1980；汇总时默认取调查表生成时的设置）",
-)
-METHOD_OPTION = click.option(
-    "--method",
-    type=click.Choice(METHODS),
-    default="geometric",
-    show_default=True,
-    help="权重计算方法：行几何平均（调查表实时公式所用）或主特征向量",
-)
-THRESHOLD_OPTION = click.option(
-    "--threshold",
-    type=click.FloatRange(min=0, min_open=True, max=1),
-    default=CR_THRESHOLD,
-    show_default=True,
-    help="一致性比率 CR 的通过阈值（CR 小于该值为通过）",
-)
-
-
-@cli.group()
-def weights() -> None:
-    """权重的来源：层次分析法调查表、单个判断矩阵、客观赋权（熵权法、CRITIC）。"""
-
-
-# --------------------------------------------------------------------------------------
-# iipeval weights questionnaire
-
-
-@weights.command()
-@click.argument("framework_id", metavar="ID")
-@click.option("--subtype", help="子类型 id 或名称（如 特色型的 行业级 / 区域级）")
-@click.option(
-    "--panel",
-    "panel_file",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="评审组文件（TOML），与 iipeval panel 相同",
-)
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="调查表输出文件夹",
-)
-@RI_OPTION
-@THRESHOLD_OPTION
-@click.option("--force", is_flag=True, help="覆盖已存在的调查表")
-def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, force) -> None:
-    """为评审组每位专家生成层次分析法（AHP）两两比较调查表（.xlsx，含实时一致性检验）。"""
-    from iipeval.excel.questionnaire.workbook import generate
-    from iipeval.excel.review.layout import PanelError, load_panel
-    from iipeval.present.atomic import OutputExists
-
-    fw = registered(evaluator(), framework_id).framework
-    st = subtype_id(fw, subtype)
-    try:
-        panel = load_panel(panel_file)
-    except PanelError as exc:
-        raise click.BadParameter(str(exc), param_hint="--panel") from None
-    if panel.framework and panel.framework != fw.id:
-        raise click.BadParameter(
-            f"{panel_file}: 评审组限定评价体系 {panel.framework}，与 {fw.id} 不符",
-            param_hint="--panel",
-        )
-    try:
-        written = generate(
-            fw,
-            panel,
-            Path(outdir),
-            subtype=st,
-            ri=ri or DEFAULT_RI,
-            threshold=threshold,
-            force=force,
-        )
-    except OutputExists as exc:
-        raise click.UsageError(str(exc)) from None
-    from iipeval.core.analysis.ahp import comparison_groups
-
-    sheets = len(comparison_groups(fw))
-    for path, expert in written:
-        who = f"{expert.id} {expert.name}".strip()
-        click.echo(f"已生成 {path}（专家 {who}，{sheets}张比较表）")
-
-
-# --------------------------------------------------------------------------------------
-# iipeval weights derive
 
 
 def _judgements(filled, fw):
@@ -358,79 +252,3 @@ def _report_findings(findings) -> None:
 
     for line in voice.finding_lines(findings):
         click.echo(line, err=True)
-
-
-# --------------------------------------------------------------------------------------
-# iipeval weights ahp
-
-
-@weights.command()
-@click.argument("matrix", type=click.Path(dir_okay=False))
-@METHOD_OPTION
-@RI_OPTION
-@FORMAT
-def ahp(matrix, method, ri, fmt) -> None:
-    """计算一个判断矩阵（.csv 或 .xlsx，首行、首列为名称）的权重、λmax、CI 与 CR。"""
-    path = Path(matrix)
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise click.BadParameter("判断矩阵须为 .csv 或 .xlsx 文件", param_hint="MATRIX")
-    if not path.exists():
-        fail(f"{matrix}: 文件不存在", 2)
-    table, problem = isolated(read_table, path, InputLimits())
-    if problem:
-        fail(f"{matrix}: {problem}")
-    from iipeval.core.analysis.ahp import consistency, most_inconsistent, parse_matrix
-
-    names, a, problems = parse_matrix(table)
-    if problems:
-        for p in problems:
-            click.echo(f"错误：{matrix} {cell_name(p.row, p.col)}：{p.message}", err=True)
-        raise SystemExit(1)
-    try:
-        res = consistency(a, method, ri or DEFAULT_RI)
-    except AHPError as exc:
-        fail(str(exc), 2)
-    repair = None if res.passes() else most_inconsistent(a, method, ri or DEFAULT_RI)
-    data = {
-        "weights": dict(zip(names, res.weights, strict=True)),
-        "lambda_max": res.lambda_max,
-        "ci": res.ci,
-        "cr": res.cr,
-        "ri": res.ri,
-        "ri_table": res.ri_table,
-        "method": res.method,
-        "consistent": res.passes(),
-    }
-    if repair:
-        data["most_inconsistent"] = {
-            "row": names[repair.row],
-            "column": names[repair.col],
-            "cell": cell_name(repair.row + 1, repair.col + 1),
-            "current": repair.current,
-            "suggested": repair.suggested,
-            "cr_after": repair.cr_after,
-        }
-    if fmt == "json":
-        click.echo(render.dumps(data))
-        return
-    for name, w in data["weights"].items():
-        click.echo(f"{name}\t{fmt_number(w, 6, grouped=False)}")
-    click.echo(f"λmax={fmt_number(res.lambda_max, 6)}  CI={fmt_number(res.ci, 6)}")
-    if res.cr is None:
-        click.echo("仅两项，无需一致性检验")
-    else:
-        mark = "通过" if res.passes() else "请调整"
-        click.echo(
-            f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={fmt_number(res.cr, 6)}  {mark}"
-        )
-    if repair:
-        cell = data["most_inconsistent"]["cell"]
-        click.echo(
-            f"最不一致的判断：{cell}（“{names[repair.row]}”比“{names[repair.col]}”）"
-            f"当前为 {scale_text(repair.current)}，建议改为 {scale_text(repair.suggested)}"
-            f"（改后 CR={fmt_number(repair.cr_after, 4)}）"
-        )
-
-
-# The objective command lives in its own module and registers itself on ``weights``.
-from iipeval.cli import weights_objective  # noqa: E402, F401

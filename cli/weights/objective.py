@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from iipeval.cli import inputs, render
-from iipeval.cli.main import evaluator, registered
-from iipeval.cli.weights import FORMAT, weights
-from iipeval.cli.weights_io import (
+from iipeval.cli.app import FORMAT, evaluator, registered
+from iipeval.cli.weights.group import weights
+from iipeval.cli.weights.io import (
     cell_name,
     check_parameters,
     fail,
@@ -65,7 +65,7 @@ def _matrix_csv(path: str) -> tuple[list[str], list[str], list[list[float]]]:
 def _scored_matrix(ev, files, reviews, panel_record, fw, subtype):
     """Indicator scores of the applications (scored in the sandboxed workers), one row per
     application that has a score for every indicator."""
-    from iipeval.cli.score import find_record
+    from iipeval.cli.scoring import find_record
     from iipeval.core.model.results import Result
     from iipeval.core.round.batch import index_reviews
     from iipeval.excel import intake

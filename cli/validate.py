@@ -1,0 +1,88 @@
+"""``iipeval validate``: 符合性审查, every problem with its file, sheet and cell; with
+``--return-to``, the 补正 returns (:mod:`.returns`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from iipeval.cli.app import FORMAT, cli, evaluator, registered
+from iipeval.core.api import Evaluator
+
+
+def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
+    from iipeval.cli import inputs
+    from iipeval.excel import intake
+
+    if framework:
+        registered(ev, framework)
+    paths = inputs.expand(files)
+    if not paths:
+        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
+    return intake.validate(paths, params=ev.params, framework=framework, loaded=ev)
+
+
+def _failed(results) -> bool:
+    from iipeval.core.model.results import Rejected
+
+    return any(isinstance(r, Rejected) or not r.accepted for r in results)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
+@FORMAT
+@click.option(
+    "--return-to",
+    type=click.Path(file_okay=False),
+    help="补正：把有错误的申报表逐一标注后写入该文件夹，并写出补正清单",
+)
+@click.option(
+    "--deadline",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="补正截止日期（YYYY-MM-DD），写入补正通知与补正清单",
+)
+def validate(files, framework, fmt, return_to, deadline) -> None:
+    """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
+    from iipeval.cli import render
+    from iipeval.core.model.results import Rejected
+    from iipeval.core.voice import item_labels
+
+    ev = evaluator()
+    results = _score_all(ev, files, framework)
+    sets = {r.framework for r in results if not isinstance(r, Rejected)}
+    labels = {fw: item_labels(ev.effective(fw).framework) for fw in sorted(sets)}
+    rows = []
+    for r in results:
+        ok = not isinstance(r, Rejected) and r.accepted
+        hits = [] if isinstance(r, Rejected) else r.exclusions
+        rows.append(
+            {
+                "file": r.source,
+                "framework": None if isinstance(r, Rejected) else r.framework,
+                "valid": ok,
+                "exclusions": [h.model_dump(mode="json") for h in hits],
+                "findings": [
+                    f.model_dump(
+                        mode="json",
+                        include={"file", "sheet", "cell", "item", "severity", "code", "message"},
+                    )
+                    for f in r.findings
+                ],
+            }
+        )
+    if fmt == "json":
+        click.echo(render.dumps({"files": rows}))
+    else:
+        for r in results:
+            fw = None if isinstance(r, Rejected) else r.framework
+            render.echo(render.validation_text(r, labels.get(fw, {}).get))
+    if return_to:  # 补正 returns: cli/returns.py
+        from iipeval.cli.returns import write_returns
+
+        day = deadline.date() if deadline else None
+        written = write_returns(results, Path(return_to), day, ev.params.input, labels)
+        click.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
+    sys.exit(1 if _failed(results) else 0)

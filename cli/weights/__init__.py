@@ -1,0 +1,1 @@
+"""``iipeval weights``: the group (:mod:`.group`) and one module per subcommand."""
