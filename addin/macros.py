@@ -37,21 +37,14 @@ from iipeval.core.round.batch import score_batch
 from iipeval.core.text import fmt
 from iipeval.excel.application.reader import read_source
 from iipeval.excel.sources import BookSource, book_name
-from iipeval.present import outputs
+from iipeval.excel.xlsm import BUTTONS, CHECK_SHEET, SCORE_SHEET
 from iipeval.present.atomic import OutputError, write_atomic
+from iipeval.reports.results_workbook import write_results_workbook
 
-CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
 REPORT_SUFFIX = "_评分报告.xlsx"
 TITLE = "iipeval"
 SCORE_FORMAT = "0.00"
 CHART_NAME = "维度得分"
-
-#: Button captions, in the order they appear, with the function each one runs.
-BUTTONS = (
-    ("校验本表", "check_caller"),
-    ("计算得分", "score_caller"),
-    ("生成评分报告", "report_caller"),
-)
 
 
 class MacroError(Exception):
@@ -274,8 +267,7 @@ def report_book(
     """生成评分报告: the results workbook of this application, written atomically beside
     the workbook. An existing report is replaced only when ``overwrite`` is true, or when
     ``overwrite`` is ``None`` and the user answers 是 in Excel's message box. The
-    workbook is the one :mod:`iipeval.reports` writes, found through
-    :mod:`iipeval.present.outputs` (excel does not import the reports)."""
+    workbook is the one ``iipeval score`` writes (:mod:`iipeval.reports.results_workbook`)."""
     ev = ev or session_evaluator()
     target = report_path(book)
     if target.exists():
@@ -289,11 +281,12 @@ def report_book(
     batch = score_batch(ev, [load_book(book, ev)])
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
     try:
-        write = outputs.writer(outputs.RESULTS_WORKBOOK)
         write_atomic(
-            target, lambda tmp: write(batch, tmp, generated_at=when), force=bool(overwrite)
+            target,
+            lambda tmp: write_results_workbook(batch, tmp, generated_at=when),
+            force=bool(overwrite),
         )
-    except (OutputError, outputs.NoWriter) as exc:
+    except OutputError as exc:
         raise MacroError(str(exc)) from None
     findings = [f for r in [*batch.results, *batch.rejected] for f in r.findings]
     return Outcome(f"已生成评分报告：{target}", path=target, findings=findings)

@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 from iipeval.cli.weights.io import isolated  # the sandboxed read the command uses
 from iipeval.core.analysis.ahp_round import ExpertJudgements, derive
 from iipeval.core.api import Evaluator
+from iipeval.core.panel.roster import PanelExpert
 from iipeval.core.scoring.params import InputLimits
 from iipeval.excel.questionnaire.reader import read_questionnaire
 from iipeval.excel.questionnaire.workbook import SCALE_TEXT, build, plan, save
-from iipeval.excel.review.layout import PanelExpert
 
 
 def fill(path: Path, rng: random.Random) -> None:

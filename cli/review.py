@@ -82,7 +82,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     \b
     iipeval panel submitted/ --panel panel.toml -o reviews/
     """
-    from iipeval.excel.review.layout import PanelError, load_panel
+    from iipeval.core.panel.roster import PanelError, load_panel
     from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
 
     if xlsm and forms == "json":

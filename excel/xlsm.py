@@ -37,7 +37,6 @@ from xml.sax.saxutils import escape, quoteattr
 import openpyxl
 from openpyxl import Workbook
 
-from iipeval.addin.macros import BUTTONS, CHECK_SHEET, SCORE_SHEET
 from iipeval.core.model.criteria import Framework
 from iipeval.excel import styles
 from iipeval.excel.application.layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
@@ -47,6 +46,15 @@ from iipeval.present.xlsx import pin_zip
 
 #: ASCII only: xlwings turns the project name into a Python module name.
 QUICKSTART_PROJECT = "iipeval_xlwings"
+#: the sheets the buttons write their results to
+CHECK_SHEET, SCORE_SHEET = "校验结果", "评分结果"
+#: Button captions, in the order they appear, with the function each one runs.
+BUTTONS = (
+    ("校验本表", "check_caller"),
+    ("计算得分", "score_caller"),
+    ("生成评分报告", "report_caller"),
+)
+
 UDF_MODULE = "iipeval.addin.udfs"
 MACRO_MODULE = "iipeval.addin.macros"
 CONF_SHEET = "xlwings.conf"

@@ -34,9 +34,10 @@ from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
 from iipeval.core.model.application import Application, ExpertReview
 from iipeval.core.model.criteria import Framework
+from iipeval.core.panel.roster import file_name
 from iipeval.core.scoring.params import DEFAULT_GRADE_SCORES
 from iipeval.core.scoring.validation import credit_code_check_char
-from iipeval.excel.review.layout import FIRST_ROW, SCORES, file_name, score_columns
+from iipeval.excel.review.layout import FIRST_ROW, SCORES, score_columns
 
 NATIONAL, HUNAN = "national_2023", "hunan_characteristic"
 SUBTYPE_NAMES = {"industry": "行业级", "regional": "区域级"}

@@ -32,8 +32,9 @@ from workbook_helpers import APPLICANT, figures, fill
 
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
+from iipeval.core.panel.roster import file_name
 from iipeval.excel.application.returns import NOTICE
-from iipeval.excel.review.layout import SCORES, file_name, score_columns
+from iipeval.excel.review.layout import SCORES, score_columns
 from iipeval.excel.verification.sheet import SHEET
 
 REPO = Path(__file__).resolve().parents[1]

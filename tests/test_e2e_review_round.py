@@ -49,7 +49,8 @@ from e2e_round import (
 from iipeval.core.api import Evaluator
 from iipeval.core.model.results import Result
 from iipeval.core.panel.record import RECORD_NAME
-from iipeval.excel.review.layout import FIRST_ROW, SCORES, file_name
+from iipeval.core.panel.roster import file_name
+from iipeval.excel.review.layout import FIRST_ROW, SCORES
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

@@ -15,7 +15,8 @@ from test_review_workbook import fill, score_letters, write
 
 from iipeval.core.api import Loaded
 from iipeval.core.model.application import ExpertReview, Submission
-from iipeval.excel.review.layout import CALC, FIRST_ROW, PanelExpert
+from iipeval.core.panel.roster import PanelExpert
+from iipeval.excel.review.layout import CALC, FIRST_ROW
 from iipeval.excel.review.reader import read_review_workbook
 from iipeval.excel.review.workbook import NOT_LINEAR
 

@@ -24,8 +24,9 @@ from iipeval.core.api import Loaded
 from iipeval.core.model.application import Submission
 from iipeval.core.panel.entry import PartScale, check_entry
 from iipeval.core.panel.record import RecordError, load_record, sign
+from iipeval.core.panel.roster import Panel, PanelExpert
 from iipeval.core.round.batch import score_batch
-from iipeval.excel.review.layout import META, SCORES, Panel, PanelExpert
+from iipeval.excel.review.layout import META, SCORES
 from iipeval.excel.review.reader import read_reviews
 from iipeval.excel.review.workbook import generate_panel
 

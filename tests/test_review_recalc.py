@@ -27,8 +27,9 @@ from test_review_workbook import (
 
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.model.application import ExpertReview
+from iipeval.core.panel.roster import PanelExpert
 from iipeval.core.scoring.params import load_parameters
-from iipeval.excel.review.layout import FIRST_ROW, SCORES, PanelExpert
+from iipeval.excel.review.layout import FIRST_ROW, SCORES
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(

@@ -17,18 +17,9 @@ from iipeval.cli.main import cli
 from iipeval.core.analysis.linear import expert_linear
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.model.application import ExpertReview, Submission
+from iipeval.core.panel.roster import PanelError, PanelExpert, file_name, load_panel
 from iipeval.core.round.batch import score_batch
-from iipeval.excel.review.layout import (
-    FIRST_ROW,
-    HEADER_ROW,
-    QUANT,
-    SCORES,
-    PanelError,
-    PanelExpert,
-    file_name,
-    load_panel,
-    score_columns,
-)
+from iipeval.excel.review.layout import FIRST_ROW, HEADER_ROW, QUANT, SCORES, score_columns
 from iipeval.excel.review.reader import read_review_json, read_review_workbook, read_reviews
 from iipeval.excel.review.workbook import (
     ReviewSet,

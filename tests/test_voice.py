@@ -286,7 +286,7 @@ def test_the_panel_file_examples_in_readme_and_help_load(tmp_path):
     import re
     import textwrap
 
-    from iipeval.excel.review.layout import load_panel
+    from iipeval.core.panel.roster import load_panel
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"`panel.toml` names the panel.*?```toml\n(.*?)```", readme, re.S)

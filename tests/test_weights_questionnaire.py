@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from iipeval.core.analysis.ahp import comparison_groups
 from iipeval.core.api import Evaluator
+from iipeval.core.panel.roster import PanelExpert
 from iipeval.excel.questionnaire.reader import read_questionnaire
 from iipeval.excel.questionnaire.workbook import SCALE_TEXT, build, plan, save
-from iipeval.excel.review.layout import PanelExpert
 
 #: Weights whose ratios all lie on Saaty's scale (1, 2, 4, 8): a perfectly consistent filling.
 CONSISTENT = (8, 4, 2, 1, 1, 2, 4)

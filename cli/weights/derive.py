@@ -112,8 +112,8 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
     """读取专家交回的调查表（文件、文件夹或通配符），计算各专家 CR 与群组权重，写出参数文件。"""
     from iipeval.core.analysis.ahp_round import derive as run_round
     from iipeval.core.analysis.ahp_round import origin, repair_text
+    from iipeval.core.panel.roster import PanelError, load_panel
     from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
-    from iipeval.excel.review.layout import PanelError, load_panel
 
     refuse_existing(output, force)
     ev = evaluator()

@@ -39,8 +39,8 @@ from iipeval.core.analysis.ahp_scale import (
 @click.option("--force", is_flag=True, help="覆盖已存在的调查表")
 def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, force) -> None:
     """为评审组每位专家生成层次分析法（AHP）两两比较调查表（.xlsx，含实时一致性检验）。"""
+    from iipeval.core.panel.roster import PanelError, load_panel
     from iipeval.excel.questionnaire.workbook import generate
-    from iipeval.excel.review.layout import PanelError, load_panel
     from iipeval.present.atomic import OutputExists
 
     fw = registered(evaluator(), framework_id).framework

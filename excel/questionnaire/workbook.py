@@ -27,9 +27,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from iipeval.core import __version__
 from iipeval.core.analysis.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
 from iipeval.core.model.criteria import Framework
+from iipeval.core.panel.roster import Panel, PanelExpert, safe_name
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` names a cell format here
 from iipeval.excel.application.template import FIXED_TIME, _default_font
-from iipeval.excel.review.layout import Panel, PanelExpert, safe_name
 from iipeval.excel.review.workbook import _print
 from iipeval.excel.review.workbook import _sheet_cell as _styled_cell
 from iipeval.excel.styles import (

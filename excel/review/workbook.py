@@ -49,6 +49,7 @@ from iipeval.core.panel.record import (
     new_key,
     sign,
 )
+from iipeval.core.panel.roster import Panel, PanelExpert, file_name
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
@@ -70,10 +71,7 @@ from iipeval.excel.review.layout import (
     TITLE_ROW,
     WORKBOOK_VERSION,
     CalcColumns,
-    Panel,
-    PanelExpert,
     ScoreColumns,
-    file_name,
     score_columns,
 )
 from iipeval.excel.sheetwrite import Book, Rows, Style, styled_cell
