@@ -36,7 +36,7 @@ from iipeval.core.model.results import Rejected, Result
 from iipeval.core.round.batch import score_batch
 from iipeval.core.text import fmt
 from iipeval.excel.application.reader import read_source
-from iipeval.excel.sources import BookSource, book_name
+from iipeval.excel.cells.sources import BookSource, book_name
 from iipeval.excel.xlsm import BUTTONS, CHECK_SHEET, SCORE_SHEET
 from iipeval.present.atomic import OutputError, write_atomic
 from iipeval.reports.results_workbook import write_results_workbook

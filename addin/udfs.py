@@ -53,8 +53,15 @@ from iipeval.excel.application.layout import (
     plan,
 )
 from iipeval.excel.application.reader import read_source
-from iipeval.excel.application.structure import column_index, value_at
-from iipeval.excel.sources import BookSource, GridsSource, book_name, normal_grid, normal_value
+from iipeval.excel.application.structure import value_at
+from iipeval.excel.cells.refs import column_index
+from iipeval.excel.cells.sources import (
+    BookSource,
+    GridsSource,
+    book_name,
+    normal_grid,
+    normal_value,
+)
 
 ERROR_PREFIX = "错误："
 SINGLE_INDICATOR_APPLICANT = "（单项指标计算）"

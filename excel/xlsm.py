@@ -38,10 +38,11 @@ import openpyxl
 from openpyxl import Workbook
 
 from iipeval.core.model.criteria import Framework
-from iipeval.excel import styles
 from iipeval.excel.application.layout import DATA, DATA_COLUMNS, INFO, INFO_COLUMNS, Plan
-from iipeval.excel.application.template import FIXED_TIME, build
-from iipeval.excel.cellxml import _sheet_paths
+from iipeval.excel.application.template import build
+from iipeval.excel.cells import styles
+from iipeval.excel.cells.book import FIXED_TIME
+from iipeval.excel.cells.cellxml import _sheet_paths
 from iipeval.present.xlsx import pin_zip
 
 #: ASCII only: xlwings turns the project name into a Python module name.

@@ -21,7 +21,7 @@ from iipeval.addin.udfs import session_evaluator
 from iipeval.core import voice
 from iipeval.excel.application.reader import read_workbook
 from iipeval.excel.application.template import write
-from iipeval.excel.sources import BookSource
+from iipeval.excel.cells.sources import BookSource
 from iipeval.excel.xlsm import write_application_xlsm
 
 NATIONAL = "national_2023"

@@ -14,11 +14,11 @@ import pytest
 from workbook_helpers import figures, fill
 
 from iipeval.core.api import Evaluator
-from iipeval.excel import cellxml
 from iipeval.excel.application import meta
 from iipeval.excel.application.layout import META
 from iipeval.excel.application.reader import read_workbook
 from iipeval.excel.application.template import write
+from iipeval.excel.cells import cellxml
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.model.application import ExpertReview, Submission
 from iipeval.core.panel.roster import PanelError, PanelExpert, file_name, load_panel
 from iipeval.core.round.batch import score_batch
+from iipeval.excel.cells.sheetwrite import Rows
 from iipeval.excel.review.layout import FIRST_ROW, HEADER_ROW, QUANT, SCORES, score_columns
 from iipeval.excel.review.reader import read_review_json, read_review_workbook, read_reviews
 from iipeval.excel.review.workbook import (
@@ -29,7 +30,6 @@ from iipeval.excel.review.workbook import (
     prepare_row,
     save_atomic,
 )
-from iipeval.excel.sheetwrite import Rows
 
 EXAMPLES = REPO / "examples" / "applications"
 

@@ -23,12 +23,12 @@ from workbook_helpers import figures, fill, slot_cells, soffice, soffice_convert
 from iipeval.addin import macros
 from iipeval.cli.main import cli
 from iipeval.core.api import Evaluator
-from iipeval.excel import cellxml
 from iipeval.excel.application.layout import fingerprint
 from iipeval.excel.application.meta import parse as parse_meta
 from iipeval.excel.application.reader import read_workbook
 from iipeval.excel.application.template import write
-from iipeval.excel.cellxml import look_sheet
+from iipeval.excel.cells import cellxml
+from iipeval.excel.cells.cellxml import look_sheet
 
 FORGED = 99999999
 ITEM, SHEET, CELL = "devices_operating", "指标数据", "E7"
@@ -513,7 +513,8 @@ def test_score_json_output_of_a_forged_workbook(copy):
 
 
 def test_the_sheets_a_macro_workbook_adds_are_the_generators_own():
-    from iipeval.excel import visible, xlsm
+    from iipeval.excel import xlsm
+    from iipeval.excel.application import visible
 
     made = {xlsm.OPS_SHEET, xlsm.CONF_SHEET, macros.CHECK_SHEET, macros.SCORE_SHEET}
     assert made == visible.XLSM_SHEETS

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from xlsx_parts import parts
 
-from iipeval.excel.sheetwrite import Book, Rows
+from iipeval.excel.cells.sheetwrite import Book, Rows
 
 
 def saved(wb) -> bytes:

@@ -37,8 +37,7 @@ from iipeval.core.scoring.normalize import (
     read_plain_text,
     show,
 )
-from iipeval.excel import cellxml, visible
-from iipeval.excel.application import meta, structure
+from iipeval.excel.application import meta, structure, visible
 from iipeval.excel.application.layout import (
     APPLICANT_FIELDS,
     EVIDENCE_PREFIX,
@@ -48,7 +47,8 @@ from iipeval.excel.application.layout import (
     Slot,
     plan,
 )
-from iipeval.excel.sources import CalamineSource, GridSource, SheetUnreadable
+from iipeval.excel.cells import cellxml
+from iipeval.excel.cells.sources import CalamineSource, GridSource, SheetUnreadable
 
 MISSING_NAME = "（未填写申报单位名称）"
 

@@ -14,11 +14,9 @@ worker by the caller (:mod:`iipeval.cli.returns`).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -28,11 +26,10 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.findings import Finding, Severity
-from iipeval.excel import styles
-from iipeval.excel.application.template import FIXED_TIME
-from iipeval.excel.measure import row_height
+from iipeval.excel.cells import styles
+from iipeval.excel.cells.book import header_row, landscape, save_fixed
+from iipeval.excel.cells.measure import row_height
 from iipeval.present.cell_text import put
-from iipeval.present.xlsx import pin_zip
 
 NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"
@@ -108,26 +105,6 @@ class Case:
     @property
     def needs_return(self) -> bool:
         return any(f.severity is Severity.error for f in self.findings)
-
-
-def header_row(ws: Worksheet, row: int, headers) -> None:
-    for col, text in enumerate(headers, 1):
-        c = ws.cell(row, col, text)
-        c.font, c.fill, c.alignment, c.border = (
-            styles.BOLD,
-            styles.HEADER_FILL,
-            styles.CENTER,
-            styles.GRID,
-        )
-
-
-def landscape(ws: Worksheet, title_rows: str) -> None:
-    """A4 landscape, one page wide, the header row repeated on every printed page."""
-    ws.print_title_rows = title_rows
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _deadline_text(deadline: date | None) -> str:
@@ -265,20 +242,3 @@ def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> Non
     ws.auto_filter.ref = f"A2:H{2 + len(cases)}"
     landscape(ws, "2:2")
     save_fixed(wb, target)
-
-
-FIXED = datetime(2023, 1, 1)
-
-
-def save_fixed(wb: Workbook, target: Path) -> None:
-    """Same findings, same bytes: the document time and zip entry times are pinned."""
-    wb.properties.created = wb.properties.modified = FIXED
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if target.suffix.lower() == ".xlsm":  # keep the macro part as it came
-        target.write_bytes(data)
-        return
-    with zipfile.ZipFile(io.BytesIO(data)):  # a broken save must fail here, not at the user
-        pass
-    target.write_bytes(pin_zip(data, FIXED_TIME))

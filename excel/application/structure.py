@@ -16,26 +16,10 @@ from typing import Any
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.scoring.normalize import fold, show
 from iipeval.excel.application.layout import GUIDE, INFO, LISTS, META, Slot
+from iipeval.excel.cells.refs import column_index
 
 Grid = Sequence[Sequence[Any]]
 KNOWN_SHEETS = {GUIDE, INFO, LISTS, META}
-
-
-def column_index(column: str) -> int:
-    """``A`` → 1, ``AA`` → 27 (the reader imports no openpyxl)."""
-    n = 0
-    for ch in column.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(column: int) -> str:
-    """1 → ``A``, 27 → ``AA``."""
-    out = ""
-    while column > 0:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def value_at(grid: Grid, row: int, column: str) -> Any:

@@ -10,18 +10,15 @@ criteria or the layout change.
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core.model.criteria import DataItem, Framework
-from iipeval.excel import styles
 from iipeval.excel.application import constraints, guide, meta
 from iipeval.excel.application.layout import (
     DATA,
@@ -37,10 +34,11 @@ from iipeval.excel.application.layout import (
     item_guidance,
     plan,
 )
-from iipeval.excel.measure import row_height
+from iipeval.excel.cells import styles
+from iipeval.excel.cells.book import FIXED_TIME, default_font
+from iipeval.excel.cells.measure import row_height
 from iipeval.present.xlsx import pin_zip, print_a4
 
-FIXED_TIME = datetime(2023, 1, 1, 0, 0, 0)
 YES_NO = ["是", "否"]
 NA = "不适用"
 INPUT_ROW_HEIGHT = 24.0
@@ -89,7 +87,7 @@ def build(fw: Framework, subtype: str | None = None) -> tuple[Workbook, Plan]:
     """Build the workbook in memory; returns it with the plan it was drawn from."""
     p = plan(fw, subtype)
     wb = Workbook()
-    _default_font(wb)
+    default_font(wb)
     ws_guide = wb.active
     ws_guide.title = GUIDE
     ws_info = wb.create_sheet(INFO)
@@ -115,17 +113,6 @@ def build(fw: Framework, subtype: str | None = None) -> tuple[Workbook, Plan]:
     props.keywords = f"iipeval; {fw.id}; {fw.version}"
     props.created = props.modified = FIXED_TIME
     return wb, p
-
-
-def _default_font(wb: Workbook) -> None:
-    """Make 宋体 the workbook's Normal font.
-
-    Column widths are measured in the Normal font's digit width, so with 宋体 as Normal a
-    CJK glyph is two units wide in Excel, WPS and LibreOffice alike and the widths chosen
-    in :mod:`.measure` hold everywhere (openpyxl offers no public setter for this).
-    """
-    wb._fonts = IndexedList([styles.BODY])
-    wb._named_styles["Normal"].font = styles.BODY
 
 
 def write(fw: Framework, path: str | Path, subtype: str | None = None) -> Plan:

@@ -17,6 +17,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.panel.entry import form_error as error
+from iipeval.excel.cells.book import cell_text
 from iipeval.excel.questionnaire.workbook import (
     COL_A,
     COL_B,
@@ -27,7 +28,6 @@ from iipeval.excel.questionnaire.workbook import (
     SCALE_TEXT,
     VERSION,
 )
-from iipeval.excel.review.reader import _text
 
 
 @dataclass
@@ -82,13 +82,13 @@ def read_questionnaire(path: str | Path) -> Filled:
     plan: list[list[Any]] = []
     section = None
     for row in meta[1:]:
-        head = _text(row[0]) if row else ""
+        head = cell_text(row[0]) if row else ""
         if head.startswith("["):
             section = head
             continue
         if section is None and head:
-            out.facts[head] = _text(row[1]) if len(row) > 1 else ""
-        elif section == "[sheets]" and len(row) >= 5 and _text(row[1]):
+            out.facts[head] = cell_text(row[1]) if len(row) > 1 else ""
+        elif section == "[sheets]" and len(row) >= 5 and cell_text(row[1]):
             plan.append(row[1:5])
     if out.fact("format") != FORMAT or out.fact("version") != str(VERSION):
         out.findings.append(
@@ -100,7 +100,7 @@ def read_questionnaire(path: str | Path) -> Filled:
         )
         return out
     for name, level, first, ids in plan:
-        name = _text(name)
+        name = cell_text(name)
         if name not in names:
             out.findings.append(error(src, "missing_sheet", f"缺少工作表“{name}”", sheet=name))
             continue
@@ -109,7 +109,7 @@ def read_questionnaire(path: str | Path) -> Filled:
         except (TypeError, ValueError):
             out.findings.append(error(src, "bad_meta", "_meta 表已被修改，无法核对", sheet=META))
             return out
-        sheet = FilledSheet(name, _text(level), tuple(_text(ids).split(",")))
+        sheet = FilledSheet(name, cell_text(level), tuple(cell_text(ids).split(",")))
         _read_sheet(out, sheet, wb.get_sheet_by_name(name).to_python(), first_row)
         out.sheets.append(sheet)
     return out
@@ -122,7 +122,7 @@ def _read_sheet(out: Filled, sheet: FilledSheet, rows: list[list[Any]], first: i
         r = first + k
         row = rows[r - 1] if len(rows) >= r else []
         a, b, which, degree = (
-            _text(row[col - 1]) if len(row) >= col else ""
+            cell_text(row[col - 1]) if len(row) >= col else ""
             for col in (COL_A, COL_B, COL_WHICH, COL_DEGREE)
         )
         wc, dc = f"C{r}", f"D{r}"

@@ -29,10 +29,8 @@ from iipeval.core.analysis.ahp import CR_THRESHOLD, Group, comparison_groups, ri
 from iipeval.core.model.criteria import Framework
 from iipeval.core.panel.roster import Panel, PanelExpert, safe_name
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` names a cell format here
-from iipeval.excel.application.template import FIXED_TIME, _default_font
-from iipeval.excel.review.workbook import _print
-from iipeval.excel.review.workbook import _sheet_cell as _styled_cell
-from iipeval.excel.styles import (
+from iipeval.excel.cells.book import FIXED_TIME, default_font, sheet_cell
+from iipeval.excel.cells.styles import (
     BODY,
     BOLD,
     CENTER,
@@ -45,7 +43,7 @@ from iipeval.excel.styles import (
 )
 from iipeval.present.atomic import write_atomic
 from iipeval.present.cell_text import put
-from iipeval.present.xlsx import pin_zip
+from iipeval.present.xlsx import pin_zip, print_a4
 
 FORMAT = "iipeval.ahp-questionnaire"
 VERSION = 1
@@ -87,7 +85,7 @@ def _cell(*args, text=False, **kwargs):
     """The expert workbook's cell helper, where a string is a formula unless ``text``:
     every text from outside here (names of dimensions, indicators, the panel) passes
     ``text=True``; the rest are this module's own formulas and labels."""
-    return _styled_cell(*args, formula=not text, **kwargs)
+    return sheet_cell(*args, formula=not text, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -384,7 +382,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     for col, width in widths.items():
         ws.column_dimensions[_L(col)].width = width
     ws.freeze_panes = f"A{FIRST_PAIR}"
-    _print(ws)
+    print_a4(ws, header_footer=0.25)
 
 
 def _verdict_colours(ws: Worksheet, target: str) -> None:
@@ -402,7 +400,7 @@ def _guide_sheet(
     table = ri_table(ri_id)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
-    _print(ws)
+    print_a4(ws, header_footer=0.25)
     ws.page_setup.orientation = "portrait"
     ws.merge_cells("A1:B1")
     _cell(ws, 1, 1, "层次分析法（AHP）权重调查表", font=TITLE, align=CENTER, border=False)
@@ -485,7 +483,7 @@ def build(
     """One expert's questionnaire for ``fw`` (and ``subtype``)."""
     plans = plan(fw)
     wb = Workbook()
-    _default_font(wb)
+    default_font(wb)
     wb.remove(wb.active)
     guide = wb.create_sheet(GUIDE)
     for sp in plans:

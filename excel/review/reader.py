@@ -29,9 +29,10 @@ from iipeval.core.panel.forms import FORM_FORMAT, read_form
 from iipeval.core.panel.record import form_claims, normal_key
 from iipeval.core.rules import GRADES
 from iipeval.core.scoring.params import InputLimits
+from iipeval.excel.cells.book import cell_text
+from iipeval.excel.cells.sources import SheetUnreadable, sheet_values
 from iipeval.excel.review.layout import FORMAT, META, SCORES, WORKBOOK_VERSION
 from iipeval.excel.review.workbook import fingerprint
-from iipeval.excel.sources import SheetUnreadable, sheet_values
 
 
 def _int(value: Any) -> int | None:
@@ -44,14 +45,6 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 class _Meta:
     """The parsed ``_meta`` sheet."""
 
@@ -62,7 +55,7 @@ class _Meta:
         self.conflicts: list[list[Any]] = []
         section = None
         for row in rows[1:]:
-            head = _text(row[0]) if row else ""
+            head = cell_text(row[0]) if row else ""
             if head.startswith("["):
                 section = head
                 continue
@@ -70,7 +63,7 @@ class _Meta:
                 if head:
                     self.facts[head] = row[1] if len(row) > 1 else None
                 continue
-            body = [_text(v) if not isinstance(v, int | float) else v for v in row[1:]]
+            body = [cell_text(v) if not isinstance(v, int | float) else v for v in row[1:]]
             if not any(v not in ("", None) for v in body):
                 continue
             {"[parts]": self.parts, "[rows]": self.rows, "[conflicts]": self.conflicts}.get(
@@ -78,7 +71,7 @@ class _Meta:
             ).append(body)
 
     def fact(self, key: str) -> str:
-        return _text(self.facts.get(key))
+        return cell_text(self.facts.get(key))
 
 
 def _sheet(wb: CalamineWorkbook, name: str) -> list[list[Any]]:
@@ -236,8 +229,8 @@ def _identify(bundle: ReviewBundle, meta: _Meta) -> None:
     conflicts: list[str] = []
     for c in meta.conflicts:
         for v in c[:2]:
-            if _text(v) and _text(v) not in conflicts:
-                conflicts.append(_text(v))
+            if cell_text(v) and cell_text(v) not in conflicts:
+                conflicts.append(cell_text(v))
     bundle.conflicts = conflicts
 
 
@@ -247,10 +240,10 @@ def _plan(meta: _Meta) -> _Plan:
         header_row=_int(meta.facts.get("header_row")),
         key_col=_int(meta.facts.get("key_col")),
         parts=[
-            _Part(_text(p[0]), _text(p[1]), _int(p[3]), _int(p[4]), _part_scale(p))
+            _Part(cell_text(p[0]), cell_text(p[1]), _int(p[3]), _int(p[4]), _part_scale(p))
             for p in meta.parts
         ],
-        rows=[_Row(_int(r[0]), _text(r[1]), _text(r[2])) for r in meta.rows],
+        rows=[_Row(_int(r[0]), cell_text(r[1]), cell_text(r[2])) for r in meta.rows],
     )
 
 
@@ -266,7 +259,9 @@ def _claims(meta: _Meta, version: int, plan: _Plan) -> dict[str, Any]:
         parameters_hash=meta.fact("parameters_hash"),
         layout={"sheet": plan.sheet, "header_row": plan.header_row, "key_col": plan.key_col},
         parts=[_part_claim(p, version) for p in plan.parts],
-        rows=[[_int(r[0]), _text(r[1]), _text(r[6]) if len(r) > 6 else ""] for r in meta.rows],
+        rows=[
+            [_int(r[0]), cell_text(r[1]), cell_text(r[6]) if len(r) > 6 else ""] for r in meta.rows
+        ],
     )
 
 
@@ -296,7 +291,7 @@ def _scores_grid(
         )
     grid = _sheet(wb, plan.sheet)
     for p in plan.parts:
-        found = _text(_at(grid, plan.header_row, p.score_col))
+        found = cell_text(_at(grid, plan.header_row, p.score_col))
         if found != p.label:
             raise _Refused(
                 src,
@@ -318,7 +313,7 @@ def _read_row(
 ) -> tuple[ExpertReview | None, list[Finding]]:
     """One application's scores and comments, when its key cell still holds its key."""
     r = row.row
-    found = _text(_at(grid, r, plan.key_col))
+    found = cell_text(_at(grid, r, plan.key_col))
     if found != row.key:
         return None, [
             form_error(
@@ -340,7 +335,7 @@ def _read_row(
         for p in plan.parts
     ]
     scores, findings = checked_scores(src, row.applicant, entries)
-    comments = {p.id: c for p in plan.parts if (c := _text(_at(grid, r, p.comment_col)))}
+    comments = {p.id: c for p in plan.parts if (c := cell_text(_at(grid, r, p.comment_col)))}
     return form_review(bundle.expert, bundle.panel, row.key, scores, comments), findings
 
 

@@ -53,7 +53,28 @@ from iipeval.core.panel.roster import Panel, PanelExpert, file_name
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
-from iipeval.excel.measure import row_height
+from iipeval.excel.cells.book import cell_style
+from iipeval.excel.cells.measure import row_height
+from iipeval.excel.cells.sheetwrite import Book, Rows, Style
+
+# --------------------------------------------------------------------------------------
+# styles (yellow = type here, grey = computed, as in the application workbook)
+from iipeval.excel.cells.styles import (
+    BODY,
+    BOLD,
+    CENTER,
+    FIXED_FILL,
+    FONT_NAME,
+    HEADER_FILL,
+    INPUT_FILL,
+    NOTE,
+    TITLE,
+    UNLOCKED,
+    WRAP,
+    WRAP_TOP,
+)
+from iipeval.excel.cells.styles import INDICATOR_FILL as BLOCK_FILL
+from iipeval.excel.cells.styles import INPUT_ALIGN as RIGHT
 from iipeval.excel.review.layout import (
     CALC,
     FIRST_ROW,
@@ -74,27 +95,6 @@ from iipeval.excel.review.layout import (
     ScoreColumns,
     score_columns,
 )
-from iipeval.excel.sheetwrite import Book, Rows, Style, styled_cell
-
-# --------------------------------------------------------------------------------------
-# styles (yellow = type here, grey = computed, as in the application workbook)
-from iipeval.excel.styles import (
-    BODY,
-    BOLD,
-    CENTER,
-    FIXED_FILL,
-    FONT_NAME,
-    GRID,
-    HEADER_FILL,
-    INPUT_FILL,
-    NOTE,
-    TITLE,
-    UNLOCKED,
-    WRAP,
-    WRAP_TOP,
-)
-from iipeval.excel.styles import INDICATOR_FILL as BLOCK_FILL
-from iipeval.excel.styles import INPUT_ALIGN as RIGHT
 from iipeval.present.atomic import write_atomic
 from iipeval.present.view import place
 from iipeval.present.xlsx import print_a4
@@ -386,21 +386,12 @@ def build_workbook(
     return wb
 
 
-def _style(font=BODY, fill=None, align=WRAP, border=True, fmt_=None, protection=None) -> Style:
-    return (font, align, fill, GRID if border else None, fmt_, protection)
-
-
 def _cell(out: Rows, row: int, col: int, value=None, *, formula=False, **style) -> None:
     """Write and style one cell (see :func:`_style`). Every string is stored as text, even
     one that starts with "=" and whatever panel.toml or an application put in it (no
     formula injection; characters XML cannot hold are replaced visibly); only
     ``formula=True`` writes a formula, for the program's own."""
-    out.put(row, col, value, _style(**style), formula=formula)
-
-
-def _sheet_cell(ws: Worksheet, row: int, col: int, value=None, *, formula=False, **style):
-    """:func:`_cell` on an ordinary openpyxl sheet (the AHP questionnaire's); returns the cell."""
-    return styled_cell(ws, row, col, value, _style(**style), formula=formula)
+    out.put(row, col, value, cell_style(**style), formula=formula)
 
 
 #: a title or a line of text on its own, not in the grid

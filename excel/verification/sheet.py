@@ -33,9 +33,9 @@ from iipeval.core.model.verified import shown as shown_value
 from iipeval.core.scoring.normalize import fold, read_item, show
 from iipeval.core.scoring.params import InputLimits
 from iipeval.core.scoring.validation import coerce
-from iipeval.excel import styles
-from iipeval.excel.application.returns import header_row, landscape, save_fixed
-from iipeval.excel.measure import row_height
+from iipeval.excel.cells import styles
+from iipeval.excel.cells.book import header_row, landscape, save_fixed
+from iipeval.excel.cells.measure import row_height
 from iipeval.present.cell_text import put
 
 SHEET = "核查表"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
-from iipeval.excel.application.structure import column_index
+from iipeval.excel.cells.refs import column_index
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

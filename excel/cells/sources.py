@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from iipeval.excel import cellxml
-from iipeval.excel.application.structure import column_index, column_letters
+from iipeval.excel.cells import cellxml
+from iipeval.excel.cells.refs import column_index, column_letters
 
 Grid = Sequence[Sequence[Any]]
 

@@ -15,14 +15,9 @@ from collections.abc import Iterable
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.excel.application.layout import DATA, GUIDE, INFO, Slot
-from iipeval.excel.application.structure import (
-    KNOWN_SHEETS,
-    Located,
-    Place,
-    column_index,
-    column_letters,
-)
-from iipeval.excel.cellxml import Look
+from iipeval.excel.application.structure import KNOWN_SHEETS, Located, Place
+from iipeval.excel.cells.cellxml import Look
+from iipeval.excel.cells.refs import column_index, column_letters
 
 VISIBLE = (GUIDE, INFO, DATA)
 #: Sheets a macro-enabled (.xlsm) 申报表 adds: the operations sheet, xlwings' config and
