@@ -207,6 +207,15 @@ def test_help_lists_every_command_with_its_own_line_without_importing_it():
     assert run("--help").strip() == lazy_help.strip()  # every command imported by now
 
 
+def test_weights_lists_its_subcommands_by_their_own_lines():
+    from iipeval.cli.weights.group import COMMANDS, weights
+
+    listed = run("weights", "--help")
+    for name, (_module, line) in COMMANDS.items():
+        assert weights.get_command(None, name).get_short_help_str(1000) == line
+        assert name in listed
+
+
 def test_cards_flag_adds_score_cards_and_no_cards_leaves_them_out(tmp_path):
     import openpyxl
 

@@ -416,59 +416,10 @@ def _top_level_imports(path):
 
 
 def test_excel_functions_and_macros_do_not_import_each_other():
-    udfs = _top_level_imports(REPO / "excel" / "udfs.py")
-    macros = _top_level_imports(REPO / "excel" / "macros.py")
+    udfs = _top_level_imports(REPO / "addin" / "udfs.py")
+    macros = _top_level_imports(REPO / "addin" / "macros.py")
     assert not any("macros" in n for n in udfs), udfs
     assert not any("udfs" in n for n in macros), macros
-
-
-#: package → the iipeval packages it must never import, at any level (a call-time import
-#: is still a dependency). cli is the top: it may use every front end, none may use it.
-FORBIDDEN = {
-    "core": {"cli", "excel", "reports", "present", "plugins"},
-    "present": {"cli", "excel", "reports"},
-    "excel": {"cli", "reports"},
-    "reports": {"cli", "excel"},
-}
-
-
-def _imported_packages(path, package):
-    """The iipeval packages a module imports anywhere in it (relative imports resolved)."""
-    import ast
-
-    out = set()
-    parts = path.relative_to(REPO).with_suffix("").parts  # ("core", "rules", "base")
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = list(parts[: len(parts) - node.level])
-                names = [".".join(["iipeval", *base, *([node.module] if node.module else [])])]
-                if not node.module:  # ``from .. import reports``
-                    names = [f"{names[0]}.{a.name}" for a in node.names]
-            else:
-                names = [node.module or ""]
-        else:
-            continue
-        for name in names:
-            bits = name.split(".")
-            if bits[0] == "iipeval" and len(bits) > 1:
-                out.add(bits[1])
-    return out - {package}
-
-
-def test_no_front_end_imports_another():
-    """cli, excel and reports are front ends; present and core are what they share. excel
-    and reports never import each other or the CLI, and present and core import no front
-    end, so the Excel functions, the buttons and the reports each work on their own."""
-    offenders = []
-    for package, banned in FORBIDDEN.items():
-        for path in sorted((REPO / package).rglob("*.py")):
-            bad = _imported_packages(path, package) & banned
-            if bad:
-                offenders.append(f"{path.relative_to(REPO)} → {sorted(bad)}")
-    assert offenders == []
 
 
 def test_a_location_is_written_in_one_place():

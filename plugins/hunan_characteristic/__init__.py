@@ -7,8 +7,7 @@ nothing from the other Hunan plugins on purpose: each plugin stands alone.
 
 from pathlib import Path
 
-from iipeval.core.findings import Finding, Severity
-from iipeval.core.hookspecs import hookimpl
+from iipeval.plugin import Finding, Severity, hookimpl
 
 FRAMEWORK = "hunan_characteristic"
 CRITERIA = Path(__file__).with_name("criteria.toml")

@@ -6,7 +6,7 @@ consistency checks; this module only hands the file to the host.
 
 from pathlib import Path
 
-from iipeval.core.hookspecs import hookimpl
+from iipeval.plugin import hookimpl
 
 CRITERIA = Path(__file__).with_name("criteria.toml")
 

@@ -8,9 +8,7 @@ is zero while another is not.
 
 from pathlib import Path
 
-from iipeval.core.findings import Finding, Severity
-from iipeval.core.hookspecs import hookimpl
-from iipeval.core.text import fmt
+from iipeval.plugin import Finding, Severity, fmt, hookimpl
 
 FRAMEWORK = "national_2023"
 CRITERIA = Path(__file__).with_name("criteria.toml")
