@@ -5,6 +5,7 @@ map (README tour, docs/architecture.md) that names every room."""
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 from pathlib import Path
 
@@ -120,3 +121,19 @@ def test_every_function_fits_on_a_screen_or_says_why_not():
     }
     assert unexplained == set()
     assert set(PENDING_SPLITS) - set(long) == set(), "split: take it off PENDING_SPLITS"
+
+
+def test_the_map_names_every_room_and_every_path_it_names_exists():
+    tour = (REPO / "README.md").read_text(encoding="utf-8")
+    tour = tour[tour.index("## Architecture tour") :]
+    guide = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    leaves = {r.rpartition(".")[2] for layer in architecture.LAYERS for r in layer}
+    for text in (tour, guide):
+        assert {leaf for leaf in leaves if not re.search(rf"\b{leaf}(/|\.py)", text)} == set()
+    named = set()
+    for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        named |= set(
+            re.findall(r"\b(?:core|excel|cli|reports|present|testing|addin)/[\w/]*\.py\b", text)
+        )
+    assert {p for p in named if not (REPO / p).exists()} == set()
