@@ -10,6 +10,7 @@ indicators it adds) and then as merged with its parent (weights, ids, items).
 from __future__ import annotations
 
 import difflib
+import itertools
 import keyword
 import math
 import re
@@ -194,22 +195,7 @@ class Lint:
             added = []
         for ind in added:
             self._indicator(ind, items, table="add_indicators", extra={"dimension"})
-        weights = data.get("weights", {})
-        if not isinstance(weights, Mapping):
-            self.error(
-                "weights 应为表",
-                "请写成 [weights] 下一行一个 “id = 权重”，如 devices = 10",
-                "bad_field",
-            )
-        else:
-            for key, w in weights.items():
-                if not _is_number(w) or w <= 0:
-                    self.error(
-                        f"[weights] 中 {key} 的权重 {w!r} 不是正数",
-                        "权重须为大于 0 的数字，如 devices = 10",
-                        "weights",
-                        key,
-                    )
+        self._weight_changes(data.get("weights", {}))
         parent = self.frameworks.get(parent_id) if isinstance(parent_id, str) else None
         if parent is None:
             known = "、".join(sorted(self.frameworks)) or "（无）"
@@ -230,6 +216,24 @@ class Lint:
         except Exception:  # malformed tables, already reported above
             return
         self._structure(merged, items, inherited=True)
+
+    def _weight_changes(self, weights: Any) -> None:
+        """``[weights]`` of a set that extends another: id = a positive new weight."""
+        if not isinstance(weights, Mapping):
+            self.error(
+                "weights 应为表",
+                "请写成 [weights] 下一行一个 “id = 权重”，如 devices = 10",
+                "bad_field",
+            )
+            return
+        for key, w in weights.items():
+            if not _is_number(w) or w <= 0:
+                self.error(
+                    f"[weights] 中 {key} 的权重 {w!r} 不是正数",
+                    "权重须为大于 0 的数字，如 devices = 10",
+                    "weights",
+                    key,
+                )
 
     def _inherit_fix(self, message: str, parent: str) -> str:
         if message.startswith("add_indicators"):
@@ -455,7 +459,7 @@ class Lint:
         if unknown:
             self._unknown_items(name, ind_id, unknown, items)
         else:
-            self._meaning(parsed, name, ind_id, items)
+            self._meaning(parsed, name, ind_id, ind.get("description"))
         if ind.get("kind") in KINDS:
             self._kind_matches_rule(parsed, ind["kind"], name, ind_id)
 
@@ -520,6 +524,8 @@ class Lint:
         table: str,
         top: bool = False,
     ) -> None:
+        """One rule (or component) as written: its type, its parameters, the items it reads,
+        and what its kind needs (an expert's rubric, a weighted rule's components)."""
         if not isinstance(rule, Mapping):
             self.error(
                 f"{name} 的计分规则写法不对",
@@ -540,11 +546,23 @@ class Lint:
                 ind_id,
             )
             return
+        self._rule_parameters(rule, cls, f"{name}{part}", ind_id)
+        missing = [i for i in _items_read(rule) if i not in items]
+        if missing:
+            self._unknown_items(name, ind_id, missing, items, part)
+        if kind == "expert":
+            self._expert(rule, name, ind_id, table, part)
+        elif kind in ("weighted", "sum"):
+            self._components(rule, name, ind_id, items, table)
+
+    def _rule_parameters(self, rule: Mapping, cls: type, where: str, ind_id) -> None:
+        """Every parameter is one the rule type knows, and a component's id is well formed."""
+        kind = rule.get("type")
         known = _fields(cls)
         for key in rule:
             if key not in known:
                 self.error(
-                    f"{name}{part} 的 {kind} 规则中有无法识别的参数 {key}{_close(key, known)}",
+                    f"{where} 的 {kind} 规则中有无法识别的参数 {key}{_close(key, known)}",
                     f"{kind} 规则可用的参数：{'、'.join(sorted(known - {'type'}))}",
                     "unknown_field",
                     ind_id,
@@ -552,40 +570,31 @@ class Lint:
         if "id" in rule and not (
             isinstance(rule["id"], str) and re.fullmatch(ID_PATTERN, rule["id"])
         ):
-            self.error(f"{name}{part} 的 id 写法不对", ID_HELP, "bad_id", ind_id)
-        used = []
-        for key in ITEM_KEYS:
-            value = rule.get(key)
-            if isinstance(value, str):
-                used.append(value)
-            elif isinstance(value, list):
-                used += [v for v in value if isinstance(v, str)]
-        missing = [i for i in dict.fromkeys(used) if i not in items]
-        if missing:
-            self._unknown_items(name, ind_id, missing, items, part)
-        if kind == "expert":
-            self._expert(rule, name, ind_id, table, part)
-        elif kind in ("weighted", "sum"):
-            comps = rule.get("components")
-            if not isinstance(comps, list) or len(comps) < 2:
-                self.error(
-                    f"{name} 的 {kind} 规则至少要有两个组成部分",
-                    f"请在其下加入两个或以上的 [[{table}.components]]；只有一个部分时直接写该部分的规则即可",
-                    "rule",
-                    ind_id,
-                )
-                return
-            ids = [c.get("id") for c in comps if isinstance(c, Mapping)]
-            dupes = sorted({str(i) for i in ids if ids.count(i) > 1})
-            if dupes or None in ids:
-                self.error(
-                    f"{name} 的组成部分 id 缺失或重复：{dupes or '未写 id'}",
-                    f'每个 [[{table}.components]] 都要有各不相同的 id，如 id = "scale"',
-                    "bad_id",
-                    ind_id,
-                )
-            for c in comps:
-                self._rule(c, name, ind_id, items, f"{table}.components")
+            self.error(f"{where} 的 id 写法不对", ID_HELP, "bad_id", ind_id)
+
+    def _components(self, rule: Mapping, name: str, ind_id, items: set[str], table: str) -> None:
+        """A weighted or sum rule: two or more components, each with its own id, each a rule."""
+        kind = rule.get("type")
+        comps = rule.get("components")
+        if not isinstance(comps, list) or len(comps) < 2:
+            self.error(
+                f"{name} 的 {kind} 规则至少要有两个组成部分",
+                f"请在其下加入两个或以上的 [[{table}.components]]；只有一个部分时直接写该部分的规则即可",
+                "rule",
+                ind_id,
+            )
+            return
+        ids = [c.get("id") for c in comps if isinstance(c, Mapping)]
+        dupes = sorted({str(i) for i in ids if ids.count(i) > 1})
+        if dupes or None in ids:
+            self.error(
+                f"{name} 的组成部分 id 缺失或重复：{dupes or '未写 id'}",
+                f'每个 [[{table}.components]] 都要有各不相同的 id，如 id = "scale"',
+                "bad_id",
+                ind_id,
+            )
+        for c in comps:
+            self._rule(c, name, ind_id, items, f"{table}.components")
 
     def _expert(self, rule: Mapping, name: str, ind_id, table: str, part: str) -> None:
         aspect = rule.get("aspect")
@@ -602,19 +611,7 @@ class Lint:
         if rubric is None and self.set_scale and not rule.get("grades"):
             return  # the set's own expert_grades apply
         if rubric is None and isinstance(rule.get("grades"), list):
-            empty = [
-                g.get("name")
-                for g in rule["grades"]
-                if isinstance(g, Mapping) and not _text(g.get("rubric"))
-            ]
-            if empty:
-                self.warn(
-                    f"{name}中由专家评分的部分{what}的等级 {empty} 没有评价标准 rubric",
-                    "请为每个等级写一句 rubric（专家评分表会印给专家看）",
-                    "rubric",
-                    ind_id,
-                )
-            return
+            return  # the document's own scale: rubric texts only where the document has them
         if not isinstance(rubric, Mapping):
             self.error(
                 f"{name}中由专家评分的部分{what}没有评分细则（rubric）",
@@ -642,6 +639,7 @@ class Lint:
             )
 
     def _adjustments(self, data: Mapping[str, Any], items: set[str]) -> None:
+        """加分项 and 扣分项: each part states its cap, each item its own cap and rule."""
         for key, word in (("bonus", "加分项"), ("deduction", "扣分项")):
             part = data.get(key)
             if part is None:
@@ -654,100 +652,180 @@ class Lint:
                 )
                 continue
             for a in part["items"]:
-                if not isinstance(a, Mapping):
-                    continue
-                name = self._named(word, a)
-                known = _fields(AdjustmentItem)
-                for k in a:
-                    if k not in known:
-                        self.error(
-                            f"{name} 中有无法识别的设置 {k}{_close(k, known)}",
-                            f"可用的设置：{'、'.join(sorted(known))}",
-                            "unknown_field",
-                        )
-                if not _is_number(a.get("cap")) or a["cap"] <= 0:
-                    self.error(
-                        f"{name} 缺少本项最高分 cap",
-                        "请按原文写 cap = 本项最多加（扣）的分数",
-                        "weights",
-                    )
-                    continue
-                rule = a.get("rule")
-                before = len(self.problems)
-                self._rule(rule, name, a.get("id"), items, f"{key}.items.rule", top=True)
-                if len(self.problems) > before:
-                    continue
-                try:
-                    parsed = parse_rule(rule, {"rule_types": self.rule_types, "out_of": a["cap"]})
-                except ValueError as exc:
-                    self.error(f"{name} 的计分规则参数有误：{exc}", "", "rule", a.get("id"))
-                    continue
-                self._meaning(parsed, name, a.get("id"), items, word)
+                if isinstance(a, Mapping):
+                    self._adjustment_item(a, key, word, items)
+            self._part_cap(data, part, key, word)
 
-    def _meaning(self, rule, name: str, ind_id, items, what: str = "指标") -> None:
-        """What the rule means against the items it reads and the points it may give."""
-        types = self.item_types
-        for path, r in rule.walk():
-            part = "" if r is rule else f"的组成部分 {path}"
-            read = [i for i in r.item_ids() if i in types]
-            if r.type == "flag" and read and types[read[0]] in NUMERIC:
+    def _part_cap(self, data: Mapping[str, Any], part: Mapping, key: str, word: str) -> None:
+        """A part without ``cap`` adds (or takes) its items' caps together: say how far."""
+        if part.get("cap") is not None:
+            return
+        caps = [a.get("cap") for a in part["items"] if isinstance(a, Mapping)]
+        if not caps or not all(_is_number(c) for c in caps):
+            return  # an item without a cap is reported where it is written
+        most = sum(caps)
+        verb = "加" if key == "bonus" else "扣"
+        if key == "bonus":
+            base = data.get("total_weight", 100)
+            top = data.get("total_max")
+            reach = (
+                f"，总分最高可达 {_g(base + most)} 分" if top is None and _is_number(base) else ""
+            )
+        else:
+            reach = f"，总分最多被扣 {_g(most)} 分"
+        self.error(
+            f"[{key}]（{word}）没有写本部分的上限 cap：各项合计最多{verb} {_g(most)} 分{reach}",
+            f"请按原文在 [{key}] 下写 cap = 本部分最多{verb}的分数（如“{word}最高5分”写 cap = 5）；"
+            f"原文确实没有总上限时写 cap = {_g(most)}，以示确认",
+            "adjustment_cap",
+        )
+
+    def _adjustment_item(self, a: Mapping, key: str, word: str, items: set[str]) -> None:
+        """One 加分/扣分项: known settings, its cap, a data rule within that cap."""
+        name = self._named(word, a)
+        known = _fields(AdjustmentItem)
+        for k in a:
+            if k == "kind":
                 self.error(
-                    f"{name}{part} 用 flag（是/否）规则读取数量型数据项 {read[0]}",
-                    "flag 只看“是/否”（数量大于0即算“是”）；按数量计分请用 bands、per_unit 或 log_scale",
+                    f"{name} 写了 kind",
+                    f"{word}只按数据计分，不分定量、定性，不需要 kind；请删除该行",
+                    "unknown_field",
+                )
+            elif k not in known:
+                self.error(
+                    f"{name} 中有无法识别的设置 {k}{_close(k, known)}",
+                    f"可用的设置：{'、'.join(sorted(known))}",
+                    "unknown_field",
+                )
+        if not _is_number(a.get("cap")) or a["cap"] <= 0:
+            self.error(
+                f"{name} 缺少本项最高分 cap",
+                "请按原文写 cap = 本项最多加（扣）的分数",
+                "weights",
+            )
+            return
+        rule = a.get("rule")
+        before = len(self.problems)
+        self._rule(rule, name, a.get("id"), items, f"{key}.items.rule", top=True)
+        if len(self.problems) > before:
+            return
+        try:
+            parsed = parse_rule(rule, {"rule_types": self.rule_types, "out_of": a["cap"]})
+        except ValueError as exc:
+            self.error(f"{name} 的计分规则参数有误：{exc}", "", "rule", a.get("id"))
+            return
+        self._meaning(parsed, name, a.get("id"), a.get("description"), word)
+
+    def _meaning(self, rule, name: str, ind_id, text: Any, what: str = "指标") -> None:
+        """What the rule means against the items it reads and the points it may give;
+        ``text`` is the verbatim 评价内容, which may state a cap the rule applies."""
+        for path, r in rule.walk():
+            where = name if r is rule else f"{name}的组成部分 {path}"
+            self._item_kinds(r, where, ind_id)
+            self._points_reach(r, where, ind_id, what, text if _text(text) else "")
+            if getattr(r, "grades", None):
+                self._grade_gaps(r, where, ind_id)
+
+    def _item_kinds(self, r, where: str, ind_id) -> None:
+        """A yes/no rule on a count, or a count rule on a yes/no item, is a slip."""
+        types = self.item_types
+        read = [i for i in r.item_ids() if i in types]
+        if r.type == "flag" and read and types[read[0]] in NUMERIC:
+            self.error(
+                f"{where} 用 flag（是/否）规则读取数量型数据项 {read[0]}",
+                "flag 只看“是/否”（数量大于0即算“是”）；按数量计分请用 bands、per_unit 或 log_scale",
+                "rule_meaning",
+                ind_id,
+            )
+        if r.type in SCALE_RULES:
+            yes_no = [i for i in read if types[i] in ("bool", "text", "choice")]
+            if yes_no:
+                self.error(
+                    f"{where} 用 {r.type} 规则读取非数量型数据项 {yes_no}",
+                    f"{r.type} 按数量计分；是/否类数据项请用 flag 或 checklist",
                     "rule_meaning",
                     ind_id,
                 )
-            if r.type in SCALE_RULES:
-                yes_no = [i for i in read if types[i] in ("bool", "text", "choice")]
-                if yes_no:
-                    self.error(
-                        f"{name}{part} 用 {r.type} 规则读取非数量型数据项 {yes_no}",
-                        f"{r.type} 按数量计分；是/否类数据项请用 flag 或 checklist",
-                        "rule_meaning",
-                        ind_id,
-                    )
-            if r.type == "checklist":
-                numeric = [i for i in read if types[i] in NUMERIC]
-                if numeric:
-                    self.warn(
-                        f"{name}{part} 的 checklist 读取数量型数据项 {numeric}（大于0即计分）",
-                        "如需按数量计分请用 per_unit 或 bands",
-                        "rule_meaning",
-                        ind_id,
-                    )
-            reach = r.reachable()
-            if r.out_of is None or reach is None:
-                continue
-            _, high = reach
-            if high < r.out_of - 1e-9:
-                self.error(
-                    f"{name}{part} 的计分规则最多只能得 {_g(high)} 分，达不到{what}的满分 {_g(r.out_of)} 分",
-                    "请对照原文核对分档或单项分值（是否漏了最高一档？）；如原文确实如此，请把满分改为可得的最高分",
-                    "points_unreachable",
-                    ind_id,
-                )
-            elif getattr(r, "cap", None) is not None and r.cap > r.out_of + 1e-9:
-                self.error(
-                    f"{name}{part} 的上限 cap = {_g(r.cap)} 超过{what}的满分 {_g(r.out_of)} 分",
-                    f"请按原文核对：最高分应不超过 {_g(r.out_of)}（cap = {_g(r.out_of)}）",
-                    "points_exceed",
-                    ind_id,
-                )
-            elif high > r.out_of + 1e-9 and not math.isinf(high):
+        if r.type == "checklist":
+            numeric = [i for i in read if types[i] in NUMERIC]
+            if numeric:
                 self.warn(
-                    f"{name}{part} 的各项分值合计最高 {_g(high)} 分，超过{what}的满分 "
-                    f"{_g(r.out_of)} 分，计分时按满分 {_g(r.out_of)} 分封顶",
-                    f"如原文即“最高{_g(r.out_of)}分”，可写 cap = {_g(r.out_of)} 以示明确；否则请核对分值",
-                    "points_capped",
+                    f"{where} 的 checklist 读取数量型数据项 {numeric}（大于0即计分）",
+                    "如需按数量计分请用 per_unit 或 bands",
+                    "rule_meaning",
                     ind_id,
                 )
+
+    def _points_reach(self, r, where: str, ind_id, what: str, text: str) -> None:
+        """The most the rule gives against its full mark: short of it, a cap above it, or
+        parts that add past the cap when the 评价内容 states no such cap."""
+        reach = r.reachable()
+        if r.out_of is None or reach is None:
+            return
+        _, high = reach
+        if high < r.out_of - 1e-9:
+            self.error(
+                f"{where} 的计分规则最多只能得 {_g(high)} 分，达不到{what}的满分 {_g(r.out_of)} 分",
+                "请对照原文核对分档或单项分值（是否漏了最高一档？）；如原文确实如此，请把满分改为可得的最高分",
+                "points_unreachable",
+                ind_id,
+            )
+            return
+        cap = getattr(r, "cap", None)
+        if cap is not None and cap > r.out_of + 1e-9:
+            self.error(
+                f"{where} 的上限 cap = {_g(cap)} 超过{what}的满分 {_g(r.out_of)} 分",
+                f"请按原文核对：最高分应不超过 {_g(r.out_of)}（cap = {_g(r.out_of)}）",
+                "points_exceed",
+                ind_id,
+            )
+            return
+        parts = _parts_top(r)
+        limit = min(cap, r.out_of) if cap is not None else r.out_of
+        if parts is None or parts <= limit + 1e-9 or _states_cap(text, limit):
+            return
+        said = (
+            f"所写上限 cap = {_g(cap)} 分" if cap is not None else f"{what}的满分 {_g(r.out_of)} 分"
+        )
+        self.warn(
+            f"{where} 的各项分值合计最高 {_g(parts)} 分，超过{said}，计分时按 {_g(limit)} 分封顶；"
+            f"而评价内容原文中没有写明“最高{_g(limit)}分”",
+            f"请对照原文核对各项分值；如原文确有此上限，请把“最高{_g(limit)}分”照录进 description"
+            "（写明后不再提示），否则请改正分值",
+            "points_capped",
+            ind_id,
+        )
+
+    def _grade_gaps(self, r, where: str, ind_id) -> None:
+        """Grades whose ranges leave whole points out: a score there takes the grade below."""
+        spans = sorted((low, high, name) for name, low, high, _ in r.scale())
+        if spans and spans[0][0] > 1e-9:
+            low, _, name = spans[0]
+            self.error(
+                f"{where} 的最低等级“{name}”从 {_g(low)} 分起，低于 {_g(low)} 分的评分不属于任何等级",
+                f"请对照原文核对“{name}”的分数区间（通常从 0 分起，min = 0）",
+                "grade_gap",
+                ind_id,
+            )
+        for (lo_a, hi_a, a), (lo_b, _, b) in itertools.pairwise(spans):
+            inside = [n for n in range(math.floor(hi_a) + 1, math.ceil(lo_b)) if hi_a < n < lo_b]
+            if not inside:
+                continue
+            shown = "、".join(_g(n) for n in inside[:3]) + ("等" if len(inside) > 3 else "")
+            self.error(
+                f"{where} 的等级“{a}”（{_g(lo_a)}–{_g(hi_a)}分）与“{b}”（{_g(lo_b)}分起）之间有空档："
+                f"专家评 {shown} 分时不属于任何等级，将按“{a}”计",
+                f"请对照原文核对两档的分数区间（例如“{a}”是否应为 {_g(lo_a)}–{_g(lo_b - 1)} 分）",
+                "grade_gap",
+                ind_id,
+            )
 
     def _unknown_items(self, name, ind_id, missing, items, part: str = "") -> None:
         for item in missing:
             self.error(
                 f"{name}{part} 的计分规则引用了不存在的数据项 {item}",
-                f"请检查拼写{_close(item, items)}；iipeval 共享数据项的完整列表在 iipeval 的"
-                " core/model/vocabulary.toml 中（也可运行 iipeval show national_2023 查看常用的），"
+                f"请检查拼写{_close(item, items)}；运行 iipeval items 可列出全部共享数据项"
+                "（id、名称、类型、单位、填报口径），"
                 "如确为新的数据项，请在 "
                 f"{self.file} 中用 [[items]] 定义它（id、label、type、unit）",
                 "unknown_item",
@@ -777,11 +855,12 @@ class Lint:
                 "verbatim",
             )
 
-    def _weight_fix(self, table: str, inherited: bool) -> str:
-        """Where to change a weight: the parent's weights are changed in [weights]."""
+    def _where_to_fix(self, tables: str, key: str, inherited: bool) -> str:
+        """Where to change a weight or points: in the tables the author wrote them, or, for
+        a set that extends another, in its [weights]."""
         if inherited:
             return "请在 [weights] 中调整（只写要改的 id = 新权重）"
-        return f"请修改 {self.file} 中各 {table} 的 weight"
+        return f"请修改 {self.file} 中各 {tables} 的 {key}"
 
     def _dimension_total(
         self, data: Mapping[str, Any], dims: list[Mapping[str, Any]], inherited: bool
@@ -794,33 +873,44 @@ class Lint:
         s = sum(w for _, _, w in dim_w)
         if not math.isclose(s, total, abs_tol=1e-6):
             parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in dim_w)
+            points = any(d.get("points") is not None for d in dims)
+            word, key = ("分值", "points") if points else ("权重", "weight")
+            fix = self._where_to_fix("[[dimensions]]", key, inherited)
             self.error(
-                f"各维度权重合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
-                f"{self._weight_fix('[[dimensions]]', inherited)}，使各维度权重合计为 {_g(total)}",
+                f"各维度{word}合计为 {_g(s)}（{parts}），应为总分 {_g(total)}，{_off(s, total)}",
+                f"{fix}，使各维度{word}合计为 {_g(total)}（或改顶层的 total_weight）",
                 "weights",
             )
 
     def _children_sums(self, dims: list[Mapping[str, Any]], inherited: bool) -> None:
-        """Under every dimension and group, the weights (or points) add up to its own."""
-        for node, what in _weighted_nodes(dims):
+        """Under every dimension and group, the weights (or points) add up to its own; the
+        message speaks of what the author wrote (points or weight) and where."""
+        for node, what, table in _weighted_nodes(dims):
             kids = [
-                *(g for g in node.get("groups", []) or [] if isinstance(g, Mapping)),
-                *(i for i in node.get("indicators", []) or [] if isinstance(i, Mapping)),
+                *((g, f"{table}.groups") for g in node.get("groups", []) or []),
+                *((i, f"{table}.indicators") for i in node.get("indicators", []) or []),
             ]
-            ws = [(i.get("id"), i.get("name"), _w(i)) for i in kids]
+            kids = [(k, t) for k, t in kids if isinstance(k, Mapping)]
+            ws = [(k.get("id"), k.get("name"), _w(k)) for k, _ in kids]
             dw = _w(node)
             if not _is_number(dw) or not all(_is_number(w) for _, _, w in ws) or not ws:
                 continue
             s = sum(w for _, _, w in ws)
-            if not math.isclose(s, dw, abs_tol=1e-6):
-                parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in ws)
-                self.error(
-                    f"{what} {node.get('id')}（{node.get('name')}）下各项权重合计为 {_g(s)}"
-                    f"（{parts}），应等于该{what}的权重 {_g(dw)}，{_off(s, dw)}",
-                    f"{self._weight_fix('[[dimensions.indicators]]', inherited)}，"
-                    f"使这些指标的权重合计等于{what}权重（或改{what}权重）",
-                    "weights",
-                )
+            if math.isclose(s, dw, abs_tol=1e-6):
+                continue
+            parts = "、".join(f"{i} {n} {_g(w)}" for i, n, w in ws)
+            points = node.get("points") is not None or any(
+                k.get("points") is not None for k, _ in kids
+            )
+            word, key = ("分值", "points") if points else ("权重", "weight")
+            where = "、".join(f"[[{t}]]" for t in dict.fromkeys(t for _, t in kids))
+            fix = self._where_to_fix(where, key, inherited)
+            self.error(
+                f"{what} {node.get('id')}（{node.get('name')}）下各项{word}合计为 {_g(s)}"
+                f"（{parts}），应等于该{what}的{word} {_g(dw)}，{_off(s, dw)}",
+                f"{fix}，使其合计等于{what}的{word}（或改{what}的 {key}）",
+                "weights",
+            )
 
     def _general_items(self, data: Mapping[str, Any], items: set[str]) -> None:
         """general_items (read by 否决项 and checks, not by a rule) must exist."""
@@ -963,6 +1053,38 @@ class Lint:
             )
 
 
+def _parts_top(rule) -> float | None:
+    """What a rule's parts add up to before any cap: a checklist's item points, a sum's
+    components; ``None`` for rules without parts to add."""
+    if rule.type == "checklist":
+        return float(sum(rule.item_points.values()))
+    if rule.type == "sum":
+        return float(sum(c.out_of or 0.0 for c in rule.components))
+    return None
+
+
+#: How a document states a cap: 最高10分, 最多扣10分, 累计不超过10分, 封顶10分, 上限为10分.
+CAP_WORDS = r"(?:最高|最多|至多|封顶|上限为?|不超过|不得超过)"
+
+
+def _states_cap(text: str, cap: float) -> bool:
+    """The verbatim 评价内容 says the cap (``最高9分``), so a rule cut to it is intended."""
+    number = re.escape(_g(cap))
+    return re.search(rf"{CAP_WORDS}[^，。；;]{{0,6}}?(?<![\d.]){number}分", text) is not None
+
+
+def _items_read(rule: Mapping[str, Any]) -> list[str]:
+    """The data items a rule written as data names (``items``, ``item``, ``numerator``…)."""
+    used: list[str] = []
+    for key in ITEM_KEYS:
+        value = rule.get(key)
+        if isinstance(value, str):
+            used.append(value)
+        elif isinstance(value, list):
+            used += [v for v in value if isinstance(v, str)]
+    return list(dict.fromkeys(used))
+
+
 def _w(node: Mapping[str, Any]) -> Any:
     return node.get("weight", node.get("points"))
 
@@ -992,12 +1114,15 @@ def _node_ids(dims: list[Mapping[str, Any]]) -> set[Any]:
     return known
 
 
-def _weighted_nodes(dims: list[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], str]]:
+def _weighted_nodes(
+    dims: list[Mapping[str, Any]],
+) -> Iterator[tuple[Mapping[str, Any], str, str]]:
+    """Every dimension and group with its Chinese word and the table it is written in."""
     for d in dims:
-        yield d, "维度"
-        for g, _ in _groups(d, ""):
+        yield d, "维度", "dimensions"
+        for g, table in _groups(d, "dimensions"):
             if isinstance(g, Mapping):
-                yield g, "方面"
+                yield g, "方面", table
 
 
 def _off(actual: float, wanted: float) -> str:

@@ -25,6 +25,8 @@ GOLDEN = "golden.json"
 #: the examples' expert scores, one JSON review file per expert or one for all
 REVIEWS = "reviews"
 DIGITS = 4
+#: a failing example's errors quoted in its problem (the count says how many more)
+SHOWN_ERRORS = 3
 TOLERANCE = 1e-6
 REPORT_TO_IIPEVAL = (
     "如果插件的数据项定义没有问题，这可能是 iipeval 本身的缺陷，请把这条提示发给 iipeval 维护者"
@@ -276,13 +278,16 @@ def example_problems(plugin: str, ev: Evaluator, folder: Path | None) -> list[Pr
             continue
         r = ev.score_loaded(load_json(path))
         errors = [f for f in r.findings if f.severity == "error"]
-        if isinstance(r, Rejected) or errors:
-            said = "；".join(f.message for f in errors[:3]) or "无法读取"
+        if errors or isinstance(r, Rejected):
+            said = "；".join(f.message for f in errors[:SHOWN_ERRORS]) or "无法读取"
+            if len(errors) > SHOWN_ERRORS:
+                said += f"；……共 {len(errors)} 个错误，以上为前 {SHOWN_ERRORS} 个"
             problems.append(
                 Problem(
                     plugin,
                     f"示例 {path.name} 未通过校验：{said}",
-                    "示例是申报单位和其他插件作者填写时参照的样本，请改正示例中的数据（或评价体系的数据项定义）",
+                    f"运行 iipeval validate {path} 可列出全部问题；示例是申报单位和其他插件作者"
+                    "填写时参照的样本，请改正示例中的数据（或评价体系的数据项定义）",
                     "example_invalid",
                 )
             )
