@@ -36,12 +36,13 @@ def frameworks(fmt: str) -> None:
 def show(framework_id: str, fmt: str) -> None:
     """显示评价体系的维度、指标（原文）与数据项。"""
     from iipeval.cli import render
+    from iipeval.cli.criteria_text import framework_text
 
     rf = registered(evaluator(), framework_id)
     if fmt == "json":
         click.echo(render.dumps(render.framework_json(rf.framework, rf.plugin)))
     else:
-        click.echo(render.framework_text(rf.framework, rf.plugin))
+        click.echo(framework_text(rf.framework, rf.plugin, rf.exclusions))
 
 
 @cli.command()

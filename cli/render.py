@@ -17,8 +17,6 @@ from iipeval.present.view import panel_check_text
 
 ItemLabel = voice.ItemLabel
 
-CN_NUMERALS = "一二三四五六七八九十"
-
 #: Characters a terminal acts on instead of showing (ESC starts colour and cursor control,
 #: CR overwrites the line, NUL, BEL, C1 controls, DEL), and lone surrogates (undecodable
 #: names) which cannot be printed at all. Newline and tab stay as they are.
@@ -101,99 +99,15 @@ def _hierarchy_json(fw: Framework) -> dict[str, Any]:
     return out
 
 
-def framework_text(fw: Framework, plugin: str) -> str:
-    items = fw.item_map()
-    src = fw.source
-    lines = [
-        f"{fw.name}（{fw.id}，版本 {fw.version}，插件 {plugin}）",
-        f"依据：{src.issuer}《{src.document}》{src.attachment}（{src.year}年）",
-    ]
-    if src.url:
-        lines.append(f"原文链接：{src.url}")
-    for e in fw.inherited:
-        whose = []
-        if e.dimensions:
-            whose.append(f"维度 {'、'.join(e.dimensions)}")
-        if e.indicators:
-            whose.append(f"指标 {'、'.join(e.indicators)}")
-        if e.intro:
-            whose.append("总体要求")
-        lines.append(
-            f"继承自 {e.framework}：{e.source.issuer}《{e.source.document}》（{e.source.year}年）"
-            f"——{'，'.join(whose) or '无'}的原文出自该文件"
-        )
-    if src.year_note:
-        lines.append(f"年份说明：{src.year_note}")
-    for c in src.corrections:
-        lines.append(f"勘误：原转录“{c.transcribed}”按官方用语作“{c.official}”")
-    if fw.subtypes:
-        lines.append("申报类型：" + "、".join(f"{s.name}（{s.id}）" for s in fw.subtypes))
-    c = fw.counts()
-    lines.append(f"共{c['dimensions']}个维度、{c['indicators']}项指标、{c['items']}个数据项")
-    lines.append(f"注：{fw.weights_note}")
-    n = 0
-
-    def indicator(ind, indent: str) -> None:
-        nonlocal n
-        n += 1
-        lines.append(f"{indent}{n}. {ind.name}（{fmt(ind.weight)}分，{ind.kind}）")
-        lines.append(f"{indent}   评价内容：{ind.description}")
-        labels = "、".join(items[x].label for x in ind.item_ids())
-        if labels:
-            lines.append(f"{indent}   数据项：{labels}")
-        for pid, r in ind.expert_parts():
-            lines.append(f"{indent}   专家评分项 {pid}：{r.aspect}")
-            for name, low, high, text in r.scale() if r.grades else []:
-                span = fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
-                lines.append(f"{indent}     {name}（{span}分）：{text}")
-
-    def group(d, g, indent: str, k: int) -> None:
-        lines.append(f"{indent}（{CN_NUMERALS[k]}）{g.name}（{fmt(g.weight)}分）")
-        for j, sub in enumerate(g.groups):
-            group(d, sub, indent + "  ", j)
-        for ind in (i for i in d.indicators if i.group == g.id):
-            indicator(ind, indent + "  ")
-
-    for k, d in enumerate(fw.dimensions):
-        lines.append("")
-        lines.append(f"{CN_NUMERALS[k]}、{d.name}（{fmt(d.weight)}分）")
-        if d.requirement:
-            lines.append(f"  能力要求：{d.requirement}")
-        for j, g in enumerate(d.groups):
-            group(d, g, "  ", j)
-        for ind in (i for i in d.indicators if i.group is None):
-            indicator(ind, "  ")
-    for part in (fw.bonus, fw.deduction):
-        if part is None:
-            continue
-        lines.append("")
-        cap = f"（最高{fmt(part.cap)}分）" if part.cap is not None else ""
-        lines.append(f"{part.name}{cap}")
-        for a in part.items:
-            lines.append(f"  · {a.name}（最高{fmt(a.cap)}分）：{a.description}")
-    if fw.bonus or fw.deduction:
-        lo, hi = fw.total_bounds()
-        lines.append("")
-        lines.append(f"总分 = 基础分 + 加分 − 扣分，不低于{fmt(lo)}分、不高于{fmt(hi)}分")
-    return "\n".join(lines)
-
-
-def result_text(r: Result, label: ItemLabel | None = None) -> str:
-    """One application's score card; ``label`` names data items in Chinese."""
+def result_text(r: Result, label: ItemLabel | None = None, in_points: bool = False) -> str:
+    """One application's score card; ``label`` names data items in Chinese; ``in_points``:
+    the set is a points table, so every level reads in the document's points (计分)."""
     lines = [f"━━ {cap(r.applicant)} ━━", f"来源：{r.source}", f"评价体系：{r.framework_name}"]
     if r.subtype:
         lines[-1] += f"（{r.subtype_name}）"
     if r.fictional:
         lines.append("（示例数据，非真实申报）")
-    if r.total is not None:
-        lines.append(f"总分：{fmt(r.total)}（{r.grade}）")
-    else:
-        lines.append(f"总分：{voice.pending_total(r.secured, r.pending_points)}")
-    if r.bonus is not None or r.deduction is not None:
-        base = fmt(r.base) if r.base is not None else "待专家评分"
-        lines.append(f"  其中：基础分{base}，加分{fmt(r.bonus or 0)}，扣分{fmt(r.deduction or 0)}")
-    if r.excluded:
-        lines.append("否决：" + voice.exclusion_text(r.exclusions))
+    lines += _total_lines(r)
     if not r.accepted:
         lines.append(f"状态：{voice.NEEDS_FIX_STATUS}")
     check = panel_check_text(r)
@@ -201,33 +115,8 @@ def result_text(r: Result, label: ItemLabel | None = None) -> str:
         lines.append(f"专家评分：{check}")
     lines.append("")
     for d in r.dimensions:
-        score = fmt(d.score) if d.score is not None else STATUS_LABELS[d.status]
-        lines.append(f"■ {d.name}：{score}（权重{fmt(d.weight)}分）")
-        shown: set[str] = set()
-        for i in (x for x in r.indicators if x.dimension == d.id):
-            if i.group and i.group not in shown:
-                for g in _group_chain(r, i.group):
-                    if g.id in shown:
-                        continue
-                    shown.add(g.id)
-                    got = (
-                        f"{fmt(g.points)}/{fmt(g.weight)}分"
-                        if g.points is not None
-                        else (STATUS_LABELS[g.status])
-                    )
-                    lines.append(f"  ▸ {g.name}：{got}")
-            s = f"{fmt(i.score)}分" if i.score is not None else STATUS_LABELS[i.status]
-            pts = f"，计{fmt(i.points)}/{fmt(i.weight)}分" if i.points is not None else ""
-            lines.append(f"  · {i.name}：{s}{pts}")
-            lines.append(f"      {i.explanation}")
-    for kind, word, value in (("bonus", "加分项", r.bonus), ("deduction", "扣分项", r.deduction)):
-        if value is None:
-            continue
-        lines.append(f"■ {word}：{fmt(value)}分")
-        for a in (x for x in r.adjustments if x.kind == kind):
-            got = fmt(a.points) if a.points is not None else STATUS_LABELS[a.status]
-            lines.append(f"  · {a.name}：{got}分（本项最高{fmt(a.cap)}分）")
-            lines.append(f"      {a.explanation}")
+        lines += _dimension_lines(r, d, in_points)
+    lines += _adjustment_lines(r)
     if r.findings:
         lines.append("")
         lines.append("问题清单：")
@@ -235,6 +124,72 @@ def result_text(r: Result, label: ItemLabel | None = None) -> str:
     lines.append("")
     lines.append(f"参数哈希：{r.provenance.parameters_hash}")
     return "\n".join(lines)
+
+
+def _total_lines(r: Result) -> list[str]:
+    """The total, its grade when the set has grades, base/bonus/deduction; a vetoed
+    application says so first, and its total is marked as not counting."""
+    lines = []
+    if r.excluded:
+        lines.append(f"否决：{voice.exclusion_text(r.exclusions)}，{voice.EXCLUDED}")
+    if r.total is not None:
+        grade = f"（{r.grade}）" if r.grade else ""
+        veto = f"（已否决，{voice.EXCLUDED}，总分不参与排名）" if r.excluded else ""
+        lines.append(f"总分：{fmt(r.total)}分{grade}{veto}")
+    else:
+        lines.append(f"总分：{voice.pending_total(r.secured, r.pending_points)}")
+    if r.bonus is not None or r.deduction is not None:
+        base = f"{fmt(r.base)}分" if r.base is not None else "待专家评分"
+        lines.append(
+            f"  其中：基础分{base}，加分{fmt(r.bonus or 0)}分，扣分{fmt(r.deduction or 0)}分"
+        )
+    return lines
+
+
+def _got(points: float | None, full: float, status: str) -> str:
+    """``14分（满分20分）``: points of a full mark, or the status while there are none."""
+    return f"{fmt(points)}分（满分{fmt(full)}分）" if points is not None else STATUS_LABELS[status]
+
+
+def _dimension_lines(r: Result, d, in_points: bool) -> list[str]:
+    """A dimension, its groups and indicators; a points table speaks in points only."""
+    if in_points:
+        lines = [f"■ {d.name}：{_got(d.points, d.weight, d.status)}"]
+    else:
+        score = fmt(d.score) if d.score is not None else STATUS_LABELS[d.status]
+        lines = [f"■ {d.name}：{score}（权重{fmt(d.weight)}分）"]
+    shown: set[str] = set()
+    for i in (x for x in r.indicators if x.dimension == d.id):
+        for g in _group_chain(r, i.group) if i.group else []:
+            if g.id not in shown:
+                shown.add(g.id)
+                lines.append(f"  ▸ {g.name}：{_got(g.points, g.weight, g.status)}")
+        if in_points:
+            lines.append(f"  · {i.name}：{_got(i.points, i.weight, i.status)}")
+        else:
+            s = f"{fmt(i.score)}分" if i.score is not None else STATUS_LABELS[i.status]
+            pts = f"，计{fmt(i.points)}/{fmt(i.weight)}分" if i.points is not None else ""
+            lines.append(f"  · {i.name}：{s}{pts}")
+        lines.append(f"      {i.explanation}")
+    return lines
+
+
+def _adjustment_lines(r: Result) -> list[str]:
+    """加分项 add points and 扣分项 take them: each says which."""
+    lines = []
+    for kind, word, value in (("bonus", "加分项", r.bonus), ("deduction", "扣分项", r.deduction)):
+        if value is None:
+            continue
+        verb = "加" if kind == "bonus" else "扣"
+        items = [x for x in r.adjustments if x.kind == kind]
+        added = sum(x.points or 0.0 for x in items)
+        capped = f"（各项合计{fmt(added)}分，按本部分上限计）" if added > value + 1e-9 else ""
+        lines.append(f"■ {word}：{verb}{fmt(value)}分{capped}")
+        for a in items:
+            got = f"{verb}{fmt(a.points)}分" if a.points is not None else STATUS_LABELS[a.status]
+            lines.append(f"  · {a.name}：{got}（本项最多{verb}{fmt(a.cap)}分）")
+            lines.append(f"      {a.explanation}")
+    return lines
 
 
 def _group_chain(r: Result, group_id: str) -> list:
@@ -273,7 +228,7 @@ def batch_text(batch) -> str:
     blocks = []
     if len(batch.standings) == 1:
         r = batch.result(batch.standings[0].source)
-        blocks.append(result_text(r, _labels(batch, r.framework)))
+        blocks.append(result_text(r, _labels(batch, r.framework), batch.in_points(r.framework)))
     else:
         for ranking in batch.rankings:
             blocks.append(ranking_text(ranking))

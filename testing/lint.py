@@ -1064,13 +1064,14 @@ def _parts_top(rule) -> float | None:
 
 
 #: How a document states a cap: 最高10分, 最多扣10分, 累计不超过10分, 封顶10分, 上限为10分.
-CAP_WORDS = r"(?:最高|最多|至多|封顶|上限为?|不超过|不得超过)"
+CAP_WORDS = ("最高", "最多", "至多", "封顶", "上限", "上限为", "不超过", "不得超过")
 
 
 def _states_cap(text: str, cap: float) -> bool:
     """The verbatim 评价内容 says the cap (``最高9分``), so a rule cut to it is intended."""
     number = re.escape(_g(cap))
-    return re.search(rf"{CAP_WORDS}[^，。；;]{{0,6}}?(?<![\d.]){number}分", text) is not None
+    words = "|".join(CAP_WORDS)
+    return re.search(rf"(?:{words})[^，。；;]{{0,6}}?(?<![\d.]){number}分", text) is not None
 
 
 def _items_read(rule: Mapping[str, Any]) -> list[str]:

@@ -33,13 +33,9 @@ PENDING_SPLITS = {
     "iipeval.excel.verification.sheet:write_sheet",  # 85
     "iipeval.reports.compare_report:write_xlsx",  # 82
     "iipeval.core.round.batch:_assemble",  # 81
-    "iipeval.excel.application.layout:_data_sheet",  # 78
     "iipeval.excel.application.visible:check",  # 78
-    "iipeval.excel.application.guide:sections",  # 77
     "iipeval.testing.runtime:round_trip",  # 77
-    "iipeval.testing.lint:_rule",  # 75
     "iipeval.testing.runtime:check_golden",  # 75
-    "iipeval.cli.render:framework_text",  # 75
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.core.analysis.robustness:analyse_group",  # 72
     "iipeval.cli.reproduce:reproduce",  # 72
@@ -47,13 +43,11 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
     "iipeval.reports.publication:build",  # 66
     "iipeval.reports.results_workbook:_origin_rows",  # 66
-    "iipeval.testing.lint:_child",  # 66
     "iipeval.cli.workbook:template",  # 66
     "iipeval.cli.returns:write_returns",  # 65
     "iipeval.core.round.verification:apply",  # 64
     "iipeval.core.scoring.validation:coerce",  # 62
     "iipeval.core.analysis.ahp_round:origin",  # 61
-    "iipeval.core.model.inherit:merge",  # 61
     "iipeval.testing.runtime:scoring",  # 61
     "iipeval.cli.weights.ahp:ahp",  # 61
 }

@@ -77,7 +77,7 @@ def test_explanations_speak_the_documents_terms(ev):
     assert "合计7分，最高10分，得7分" in text["safety"]
     assert "得14分（满分20分）（较好）" in text["advanced"]
     deduct = next(a for a in r.adjustments if a.id == "deduct_incidents")
-    assert "近三年一般网络安全事件1起，每起5分，最高10分，得5分" in deduct.explanation
+    assert "近三年一般网络安全事件1起，每起扣5分，最多扣10分，扣5分" in deduct.explanation
 
 
 def test_three_levels_are_scored_at_every_level(ev):
@@ -217,22 +217,23 @@ def test_total_grade_boundary_is_inclusive(lowest, grade):
 
 def test_show_and_score_card_render_the_hierarchy_and_adjustments(ev):
     from iipeval.cli import render
+    from iipeval.cli.criteria_text import framework_text
 
     rf = ev.framework("points_demo")
-    text = render.framework_text(rf.framework, rf.plugin)
+    text = framework_text(rf.framework, rf.plugin)
     assert (
         "一、平台能力（60分）\n  （一）连接能力（30分）\n    1. 设备连接规模（20分，定量）" in text
     )
     assert "较好（11–15分）：核心技术基本自主" in text
-    assert "扣分项（最高10分）\n  · 网络安全事件（最高10分）：每起扣5分，最多扣10分" in text
+    assert "扣分项（最多扣10分）\n  1. 网络安全事件（最多扣10分）：每起扣5分，最多扣10分" in text
     assert "不低于0分、不高于105分" in text and "原文链接：https://example.invalid" in text
     data = render.framework_json(rf.framework, rf.plugin)
     assert data["indicator_groups"]["devices"] == "connect" and data["bonus"]["cap"] == 5
     name = "（示例）中游平台"
-    card = render.result_text(ev.score(application(name), reviews(name)))
-    assert "总分：54（较差）\n  其中：基础分57，加分2，扣分5" in card
-    assert "  ▸ 服务成效：14/30分" in card
-    assert "■ 扣分项：5分\n  · 网络安全事件：5分（本项最高10分）" in card
+    card = render.result_text(ev.score(application(name), reviews(name)), in_points=True)
+    assert "总分：54分\n  其中：基础分57分，加分2分，扣分5分" in card
+    assert "  ▸ 服务成效：14分（满分30分）" in card
+    assert "■ 扣分项：扣5分\n  · 网络安全事件：扣5分（本项最多扣10分）" in card
 
 
 def test_panel_details_and_disagreement_speak_in_the_parts_points(ev):

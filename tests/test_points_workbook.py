@@ -60,6 +60,7 @@ def test_template_shows_the_levels_and_the_bonus_and_deduction_parts(ev):
         ("group", "（一）", "连接能力"),
         ("indicator", "1.1", "设备连接规模"),
     ]
-    assert ("dimension", "三", "加分项（最高5分）") in rows
-    assert ("indicator", "4.1", "网络安全事件") in rows
-    assert ("item", "4.1.1", "近三年一般网络安全事件") in rows
+    # 加分项 and 扣分项 are parts of their own, not dimensions 三 and 四
+    assert ("dimension", "", "加分项（最多加5分）") in rows
+    assert ("indicator", "扣1", "网络安全事件") in rows
+    assert ("item", "扣1.1", "近三年一般网络安全事件") in rows

@@ -124,6 +124,9 @@ class Indicator(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
+    number: str = Field(
+        default="", description="序号（原文），如 （三）、5.；不写时按 numbering 编排"
+    )
     description: str = Field(min_length=1, description="评价内容（原文）")
     points: float | None = Field(default=None, gt=0, description="分值（满分）")
     weight: float = Field(gt=0)
@@ -177,6 +180,9 @@ class Group(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
+    number: str = Field(
+        default="", description="序号（原文），如 （三）、5.；不写时按 numbering 编排"
+    )
     description: str = Field(default="", description="说明（原文）")
     points: float | None = Field(default=None, gt=0, description="分值")
     weight: float = Field(gt=0)
@@ -220,6 +226,9 @@ class Dimension(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
+    number: str = Field(
+        default="", description="序号（原文），如 （三）、5.；不写时按 numbering 编排"
+    )
     requirement: str = Field(default="", description="能力要求（原文）")
     points: float | None = Field(default=None, gt=0, description="分值")
     weight: float = Field(gt=0)
@@ -250,6 +259,9 @@ class AdjustmentItem(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
+    number: str = Field(
+        default="", description="序号（原文），如 （三）、5.；不写时按 numbering 编排"
+    )
     description: str = Field(default="", description="内容（原文）")
     cap: float = Field(gt=0, description="本项最高分")
     rule: SerializeAsAny[Rule]
@@ -276,6 +288,7 @@ class Adjustment(_Strict):
     """加分项 or 扣分项: a part of the set outside the base points, with its own cap."""
 
     name: str = Field(min_length=1)
+    number: str = Field(default="", description="序号（原文），如 三、；不写时不编号")
     description: str = Field(default="", description="说明（原文）")
     cap: float | None = Field(default=None, gt=0, description="本部分最高分")
     items: list[AdjustmentItem] = Field(min_length=1)
@@ -341,6 +354,28 @@ class Exclusion(_Strict):
 class GradeBand(_Strict):
     name: str
     min: float = Field(ge=0)
+
+
+#: What the weights of a set written in weights are: iipeval's (or the author's) proposals.
+PROPOSED_NOTE = (
+    "权重、标杆值与计分规则均为 iipeval 提出的建议值，原文件未公布；组织方可通过参数文件调整。"
+)
+#: What the points of a set written in points are: the document's own.
+POINTS_NOTE = (
+    "各项分值与计分规则照录原文件；原文件未写明之处为插件作者提出的建议值，"
+    "组织方可通过参数文件调整。"
+)
+
+
+def _note_by_style(data: Any) -> Any:
+    """A points table copied from a document says its points are the document's."""
+    if not isinstance(data, Mapping) or data.get("weights_note") is not None:
+        return data
+    dims = data.get("dimensions")
+    if not isinstance(dims, list) or not dims:
+        return data
+    points = all(isinstance(d, Mapping) and d.get("points") is not None for d in dims)
+    return {**data, "weights_note": POINTS_NOTE if points else PROPOSED_NOTE}
 
 
 DEFAULT_GRADES = [
@@ -420,20 +455,29 @@ class Framework(_Strict):
     subtypes: list[Subtype] = []
     checks: list[Check] = []
     exclusions: list[Exclusion] = []
-    grades: list[GradeBand] = Field(default_factory=lambda: list(DEFAULT_GRADES))
+    grades: list[GradeBand] | None = Field(
+        default=None,
+        description="总分等级；不写时按权重写的体系用 iipeval 的默认等级，按分值写的体系不评等级",
+    )
+    numbering: Literal["restart", "continuous"] = Field(
+        default="restart",
+        description="没有写 number 的方面和指标如何编号：restart 在每个维度内从（一）、1. 起，"
+        "continuous 全表连续编号",
+    )
     expert_grades: list[ExpertGrade] | None = Field(
         default=None,
         description="本体系统一的专家评分等级（按百分制写），用于未自带 rubric 或 grades 的专家评分项",
     )
     tie_break: list[str] = Field(default_factory=list, description="同分时依次比较的维度/指标")
     weights_note: str = Field(
-        default="权重、标杆值与计分规则均为 iipeval 提出的建议值，原文件未公布；组织方可通过参数文件调整。",
+        default=PROPOSED_NOTE,
+        description="权重说明；不写时按体系的写法取 PROPOSED_NOTE 或 POINTS_NOTE",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _set_scale(cls, data: Any) -> Any:
-        return with_set_scale(data)
+        return _note_by_style(with_set_scale(data))
 
     @model_validator(mode="after")
     def _validate(self):
@@ -464,8 +508,8 @@ class Framework(_Strict):
             yield "total_max 必须大于 total_min"
         yield from self._unknown_item_references(items)
         yield from self._unknown_node_references(set(ids))
-        grade_mins = [g.min for g in self.grades]
-        if grade_mins != sorted(grade_mins, reverse=True) or not grade_mins or grade_mins[-1] != 0:
+        grade_mins = [g.min for g in self.grades or []]
+        if grade_mins and (grade_mins != sorted(grade_mins, reverse=True) or grade_mins[-1] != 0):
             yield "grades 必须按下限从高到低排列，且最后一档下限为0"
 
     def _node_ids(self) -> list[str]:
@@ -519,6 +563,18 @@ class Framework(_Strict):
             if part is not None:
                 for a in part.items:
                     yield kind, a  # type: ignore[misc]
+
+    @property
+    def written_in_points(self) -> bool:
+        """Every dimension carries the document's own points (分值): a points table."""
+        return all(d.points is not None for d in self.dimensions)
+
+    def total_grades(self) -> list[GradeBand]:
+        """The grades a total is given: the set's own, else iipeval's default for a set
+        written in weights, and none for a points table whose document gives none."""
+        if self.grades is not None:
+            return list(self.grades)
+        return [] if self.written_in_points else list(DEFAULT_GRADES)
 
     def total_bounds(self) -> tuple[float, float]:
         """The lowest and highest total the set allows (base + 加分 − 扣分, bounded)."""

@@ -44,6 +44,7 @@ REPLACEABLE = {
     "intro",
     "subtypes",
     "grades",
+    "numbering",
     "tie_break",
     "weights_note",
     "total_weight",
@@ -77,13 +78,35 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
     for required in ("id", "name", "version", "source"):
         if required not in child:
             raise InheritanceError(f"继承 {parent.id} 的评价体系必须给出自己的 {required}")
-    data = parent.model_dump(mode="python", exclude={"items"})
-    data = copy.deepcopy(data)
+    data = copy.deepcopy(parent.model_dump(mode="python", exclude={"items"}))
+    # the parent's grades as they apply to it: a re-weighted points parent keeps its own
+    data["grades"] = [g.model_dump() for g in parent.total_grades()]
     for key in REPLACEABLE & set(child):
         data[key] = copy.deepcopy(child[key])
     own_text = {i.get("id") for i in child.get("add_indicators", []) if isinstance(i, Mapping)}
-
     dims = {d["id"]: d for d in data["dimensions"]}
+    where = _indicators_changed(parent, child, data, dims)
+    _reweigh(parent, child, data, dims, where)
+    for list_key, drop_key in (("exclusions", "drop_exclusions"), ("checks", "drop_checks")):
+        dropped = set(child.get(drop_key, []))
+        missing = dropped - {x["id"] for x in data[list_key]}
+        if missing:
+            raise InheritanceError(f"{drop_key}：{parent.id} 没有 {sorted(missing)}")
+        data[list_key] = [x for x in data[list_key] if x["id"] not in dropped]
+        data[list_key].extend(copy.deepcopy(child.get(list_key, [])))
+    # the parent's own items (not from the shared vocabulary) come along; the child's add;
+    # items are re-resolved from the vocabulary for what the merged set uses
+    shared = vocabulary()
+    data["items"] = [
+        i.model_dump(exclude_defaults=True) for i in parent.items if i.id not in shared
+    ] + copy.deepcopy(list(child.get("items", [])))
+    data["tie_break"] = [t for t in data["tie_break"] if t in dims or t in where]
+    data["inherited"] = [*data.get("inherited", []), _inherited(parent, data, own_text, child)]
+    return data
+
+
+def _indicators_changed(parent: Framework, child: Mapping, data: dict, dims: dict) -> dict:
+    """``drop_indicators`` and ``add_indicators`` applied; indicator id → its dimension."""
     where = {i["id"]: d for d in data["dimensions"] for i in d["indicators"]}
     for ind_id in child.get("drop_indicators", []):
         if ind_id not in where:
@@ -99,6 +122,11 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
             )
         dims[dim_id]["indicators"].append(new)
         where[new.get("id")] = dims[dim_id]
+    return where
+
+
+def _reweigh(parent: Framework, child: Mapping, data: dict, dims: dict, where: dict) -> None:
+    """``[weights]``: a new weight for a dimension, group or indicator of the parent."""
     groups = {g["id"]: g for d in data["dimensions"] for g in _groups(d)}
     for key, weight in child.get("weights", {}).items():
         if key in dims:
@@ -111,22 +139,6 @@ def merge(parent: Framework, child: Mapping[str, Any]) -> dict[str, Any]:
             raise InheritanceError(f"weights：{parent.id} 没有 id 为 {key!r} 的维度、方面或指标")
         node["weight"] = weight
         node.pop("points", None)  # the new weight is the node's; a points rule keeps its out_of
-    for list_key, drop_key in (("exclusions", "drop_exclusions"), ("checks", "drop_checks")):
-        dropped = set(child.get(drop_key, []))
-        missing = dropped - {x["id"] for x in data[list_key]}
-        if missing:
-            raise InheritanceError(f"{drop_key}：{parent.id} 没有 {sorted(missing)}")
-        data[list_key] = [x for x in data[list_key] if x["id"] not in dropped]
-        data[list_key].extend(copy.deepcopy(child.get(list_key, [])))
-    # the parent's own items (not from the shared vocabulary) come along; the child's add
-    shared = vocabulary()
-    data["items"] = [
-        i.model_dump(exclude_defaults=True) for i in parent.items if i.id not in shared
-    ] + copy.deepcopy(list(child.get("items", [])))
-    data["tie_break"] = [t for t in data["tie_break"] if t in dims or t in where]
-    data["inherited"] = [*data.get("inherited", []), _inherited(parent, data, own_text, child)]
-    # items are re-resolved from the vocabulary for what the merged set uses
-    return data
 
 
 def _groups(node: Mapping[str, Any]):

@@ -153,6 +153,12 @@ class Batch(BaseModel):
     _by_source: dict[str, Result] = PrivateAttr(default_factory=dict)
     #: criteria set id → data-item id → its Chinese label, for outputs a person reads
     _item_labels: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+    #: criteria sets written in points (a document's table): their cards speak in points
+    _points_sets: set[str] = PrivateAttr(default_factory=set)
+
+    def in_points(self, framework: str) -> bool:
+        """Whether ``framework`` is a points table, whose results read in its own points."""
+        return framework in self._points_sets
 
     def item_label(self, framework: str | None, item: str | None) -> str | None:
         """The Chinese label of a data item (``devices_mobile`` → 行走设备连接数量); the id
@@ -310,7 +316,10 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         parameters_origin=ev.params.origin,
     )
     for fw_id in {fw for fw, _ in groups}:
-        batch._item_labels[fw_id] = item_labels(ev.effective(fw_id, None).framework)
+        fw = ev.effective(fw_id, None).framework
+        batch._item_labels[fw_id] = item_labels(fw)
+        if fw.written_in_points:
+            batch._points_sets.add(fw_id)
     return batch
 
 

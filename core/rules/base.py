@@ -67,6 +67,8 @@ class RuleContext:
     labels: Mapping[str, str]
     panels: Mapping[str, PanelScore] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+    #: how the rule's points read: 得 for an indicator, 加 for a 加分项, 扣 for a 扣分项
+    verb: str = "得"
 
     def answer(self, item: str) -> Answer:
         return self.answers.get(item, MISSING)
@@ -178,11 +180,13 @@ class Rule(BaseModel):
         got = clamp(got, 0.0, self.out_of)
         return self._explain(path, 100 * got / self.out_of, "scored", text, points=got, **kw)
 
-    def _mark(self, got: float) -> str:
-        """How a rule's result reads: "得6分" in points, "得60分" on the 0-100 scale."""
+    def _mark(self, got: float, verb: str = "得") -> str:
+        """How a rule's result reads: "得6分" in points, "得60分" on the 0-100 scale; under a
+        扣分项 "扣3分（最多扣3分）"."""
         if self.out_of is None:
-            return f"得{fmt(got)}分"
-        return f"得{fmt(got)}分（满分{fmt(self.out_of)}分）"
+            return f"{verb}{fmt(got)}分"
+        most = "满分" if verb == "得" else f"最多{verb}"
+        return f"{verb}{fmt(got)}分（{most}{fmt(self.out_of)}分）"
 
 
 def clamp(x: float, lo: float = 0.0, hi: float = 100.0) -> float:

@@ -69,7 +69,7 @@ class Coverage(Rule):
             return self._explain(path, None, "na", "各类别均为不适用，本项不计分", inputs=inputs)
         got = self._curve_at(len(covered) / applicable)
         which = "、".join(covered) if covered else "无"
-        text = f"覆盖{len(covered)}/{applicable}类（{which}），{self._mark(got)}"
+        text = f"覆盖{len(covered)}/{applicable}类（{which}），{self._mark(got, ctx.verb)}"
         return self._got(path, got, text, inputs=inputs)
 
 
@@ -105,7 +105,7 @@ class Flag(Rule):
         has = a.usable and as_number(a) > 0
         got = self.yes if has else self.no
         word = "是" if has else ("否" if a.usable else f"{a.display()}，按否计")
-        text = f"{ctx.label(self.item)}：{word}，{self._mark(got)}"
+        text = f"{ctx.label(self.item)}：{word}，{self._mark(got, ctx.verb)}"
         return self._got(path, got, text, inputs=inputs)
 
 
@@ -154,12 +154,15 @@ class Checklist(Rule):
             applicable += 1
             if a.usable and as_number(a) > 0:
                 raw += self.item_points[item]
-                parts.append(f"{ctx.label(item)}：是，{fmt(self.item_points[item])}分")
+                v = "" if ctx.verb == "得" else ctx.verb
+                parts.append(f"{ctx.label(item)}：是，{v}{fmt(self.item_points[item])}分")
             else:
                 parts.append(f"{ctx.label(item)}：{'否' if a.usable else a.display() + '，按否计'}")
         if not applicable:
             return self._explain(path, None, "na", "各项均为不适用，本项不计分", inputs=inputs)
         cap = min(self.cap if self.cap is not None else self.full, self.full)
         got = min(raw, cap)
-        text = "；".join(parts) + f"；合计{fmt(raw)}分，最高{fmt(cap)}分，得{fmt(got)}分"
+        v = ctx.verb
+        most = "最高" if v == "得" else f"最多{v}"
+        text = "；".join(parts) + f"；合计{fmt(raw)}分，{most}{fmt(cap)}分，{v}{fmt(got)}分"
         return self._got(path, got, text, inputs=inputs)

@@ -132,21 +132,27 @@ class Bands(_Summed):
         low = steps[0][1] if steps[0][0] <= 0 else 0.0
         return low, steps[-1][1]
 
+    def band_of(self, x: float) -> tuple[float, str]:
+        """The score ``x`` reaches and the band in words: "达到“≥5,000”档"; a band from 0
+        (``[0, 1]``: "＜200家得1分") reads "属“＜200”档"; below the lowest band, 0."""
+        steps = self.steps()
+        got, k = 0.0, None
+        for n, (threshold, band_score) in enumerate(steps):
+            if x >= threshold:
+                got, k = band_score, n
+        if k is None:
+            return 0.0, f"低于最低档“≥{fmt(steps[0][0])}”"
+        threshold = steps[k][0]
+        if threshold <= 0 and k + 1 < len(steps):
+            return got, f"属“＜{fmt(steps[k + 1][0])}”档"
+        return got, f"达到“≥{fmt(threshold)}”档"
+
     def evaluate(self, ctx: RuleContext, path: str = ""):
         x, inputs, notes = self._sum(ctx)
         if x is None:
             return self._explain(path, None, "na", "数据项均为不适用，本项不计分", inputs=inputs)
-        steps = self.steps()
-        got, reached = 0.0, None
-        for threshold, band_score in steps:
-            if x >= threshold:
-                got, reached = band_score, threshold
-        band = (
-            f"达到“≥{fmt(reached)}”档"
-            if reached is not None
-            else f"低于最低档“≥{fmt(steps[0][0])}”"
-        )
-        text = f"{self._describe_sum(ctx, x)}，{band}，{self._mark(got)}"
+        got, band = self.band_of(x)
+        text = f"{self._describe_sum(ctx, x)}，{band}，{self._mark(got, ctx.verb)}"
         if notes:
             text += "（" + "；".join(notes) + "）"
         return self._got(path, got, text, inputs=inputs)
@@ -187,16 +193,18 @@ class PerUnit(_Summed):
             what = f"{ctx.label(self.items[0])}{fmt(x)}{unit}"
         else:
             what = self._describe_sum(ctx, x)
+        v = ctx.verb
         if self.per == 1:
-            how = f"每{unit or '个'}{fmt(self.points)}分"
+            how = f"每{unit or '个'}{'' if v == '得' else v}{fmt(self.points)}分"
         else:
-            how = f"每{fmt(self.per)}{unit or '个'}得{fmt(self.points)}分"
+            how = f"每{fmt(self.per)}{unit or '个'}{v}{fmt(self.points)}分"
             if self.rounding == "floor":
                 how += f"（按整{fmt(self.per)}{unit or '个'}计，计{fmt(units)}个单位）"
-        text = f"{what}，{how}，最高{fmt(cap)}分"
+        most = "最高" if v == "得" else f"最多{v}"
+        text = f"{what}，{how}，{most}{fmt(cap)}分"
         if raw > cap:
             text += f"（按件计{fmt(raw)}分，超过上限）"
-        text += f"，得{fmt(got)}分"
+        text += f"，{v}{fmt(got)}分"
         if notes:
             text += "（" + "；".join(notes) + "）"
         return self._got(path, got, text, inputs=inputs)

@@ -224,7 +224,7 @@ def _grade(eff: Effective, total: float | None) -> str | None:
     """The grade band (优秀/良好/...) a final total falls in; none while provisional."""
     if total is None:
         return None
-    return next(g.name for g in eff.grades if total >= g.min - 1e-9)
+    return next((g.name for g in eff.grades if total >= g.min - 1e-9), None)
 
 
 #: How far outside 0-100 a rule's score may stray by rounding before it is reported.
@@ -246,9 +246,9 @@ class _Rules:
         self.panels = panels
         self.findings = findings
 
-    def evaluate(self, rule_id: str) -> Explanation:
+    def evaluate(self, rule_id: str, verb: str = "得") -> Explanation:
         rule = self.eff.rules[rule_id]
-        ctx = RuleContext(rule_id, self.answers, self.labels, self.panels, self.units)
+        ctx = RuleContext(rule_id, self.answers, self.labels, self.panels, self.units, verb)
         t = _run_rule(rule, rule_id, ctx, self.findings)
         if t is None:
             return Explanation(
@@ -259,7 +259,7 @@ class _Rules:
 
     def adjust(self, kind, a) -> AdjustmentResult:
         """One 加分项 or 扣分项: its rule's points, never above the item's cap."""
-        t = self.evaluate(a.id)
+        t = self.evaluate(a.id, "加" if kind == "bonus" else "扣")
         points = None if t.score is None else _points(t, a.cap)
         if points is not None:
             points = min(points, a.cap)

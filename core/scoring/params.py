@@ -401,7 +401,7 @@ def apply(framework: Framework, params: Parameters, subtype: str | None = None) 
         ranking = params.ranking_for(framework.id)
     except ValidationError as exc:
         raise ParamsError(f"{where}: {_describe(exc)}") from None
-    grades = o.grades or framework.grades
+    grades = o.grades or framework.total_grades()
 
     ranking = resolve_ranking(framework, ranking, st.id if st else None, where)
     return Effective(

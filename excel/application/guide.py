@@ -38,9 +38,6 @@ def _units(fw: Framework) -> str:
 def sections(p: Plan) -> list[tuple[str, str]]:
     """(heading, text) pairs, in reading order."""
     fw = p.framework
-    items = fw.items
-    required = sum(1 for i in items if i.required)
-    na_items = [i.label for i in items if i.allow_na]
     rows: list[tuple[str, str]] = [
         ("评价体系", fw.name),
         ("体系编号", f"{fw.id}，版本 {fw.version}"),
@@ -59,7 +56,29 @@ def sections(p: Plan) -> list[tuple[str, str]]:
         rows.append(("申报类型", f"{kinds}。{how}"))
     if fw.intro:
         rows.append(("总体要求", fw.intro))
+    rows += _how_to_fill(fw)
     rows += [
+        _required(fw),
+        (
+            "定性指标",
+            "标有“专家评价”的行由专家按评分细则评分，申报单位无需填写，可在"
+            "“佐证材料”栏列明支撑材料。",
+        ),
+        ("权重说明", f"{fw.weights_note}本申报表不含权重与分值，不影响填报。"),
+        (
+            "模板信息",
+            f"由 iipeval 按评价体系 {fw.id}（版本 {fw.version}）生成，模板版本 "
+            f"{TEMPLATE_VERSION}，结构指纹 {p.fingerprint()[7:19]}。工作表已保护（无密码），"
+            "仅黄色单元格可填写。",
+        ),
+    ]
+    return rows
+
+
+def _how_to_fill(fw: Framework) -> list[tuple[str, str]]:
+    """The steps, and the answers people confuse: empty, 0 and 不适用; numbers and units."""
+    na_items = [i.label for i in fw.items if i.allow_na]
+    return [
         (
             "填报步骤",
             f"1. 在“{INFO}”表填写申报单位信息，并如实填写声明事项。\n"
@@ -93,22 +112,18 @@ def sections(p: Plan) -> list[tuple[str, str]]:
             "18位，按营业执照抄录。该单元格已设为文本格式；如从其他表格粘贴，请使用"
             "“选择性粘贴—数值”，并确认没有变成“9.14301E+17”之类的科学计数法。",
         ),
-        (
-            "必填与选填",
-            f"共{len(items)}个数据项，其中必填{required}个（“必填”栏标注）。选填项留空不影响"
-            "受理，但可能影响相应指标的得分。",
-        ),
-        (
-            "定性指标",
-            "标有“专家评价”的行由专家按评分细则评分，申报单位无需填写，可在"
-            "“佐证材料”栏列明支撑材料。",
-        ),
-        ("权重说明", f"{fw.weights_note}本申报表不含权重与分值，不影响填报。"),
-        (
-            "模板信息",
-            f"由 iipeval 按评价体系 {fw.id}（版本 {fw.version}）生成，模板版本 "
-            f"{TEMPLATE_VERSION}，结构指纹 {p.fingerprint()[7:19]}。工作表已保护（无密码），"
-            "仅黄色单元格可填写。",
-        ),
     ]
-    return rows
+
+
+def _required(fw: Framework) -> tuple[str, str]:
+    """How many items must be filled in; a set with 加分项 or 扣分项 says their items too."""
+    items = fw.items
+    required = sum(1 for i in items if i.required)
+    text = (
+        f"共{len(items)}个数据项，其中必填{required}个（“必填”栏标注）。选填项留空不影响"
+        "受理，但可能影响相应指标的得分。"
+    )
+    if fw.adjustments():
+        names = "、".join(label for label, _ in fw.adjustments())
+        text += f"{names}的数据项同样必填：没有的请填0或“否”，不要留空。"
+    return ("必填与选填", text)

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from iipeval.core.model.criteria import DataItem, Framework, Indicator, Subtype
+from iipeval.core.model.criteria import DataItem, Dimension, Framework, Group, Indicator, Subtype
+from iipeval.core.model.numbering import numbers, short
 from iipeval.core.text import fmt
 
 #: Bump when the placement of cells or the meta sheet changes in a way an old reader
@@ -48,7 +49,6 @@ INFO_LABEL, INFO_INPUT = "A", "B"
 INFO_HEADER_ROW = 2
 
 EVIDENCE_PREFIX = "evidence:"
-CN_NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -218,84 +218,105 @@ def plan(fw: Framework, subtype: str | None = None) -> Plan:
     return p
 
 
-def _data_sheet(p: Plan) -> set[str]:
-    """Dimensions, their groups (方面, any depth) and indicators in document order, then
-    the 加分项 and 扣分项 with the items they read."""
-    fw = p.framework
-    items = fw.item_map()
-    row = DATA_HEADER_ROW
-    placed: dict[str, int] = {}
+class _DataSheet:
+    """Draws the 指标数据 sheet's rows into a plan: each data item once, at the first
+    indicator that reads it, numbered as the document numbers its parts."""
 
-    def indicator(number: str, name: str, text: str, item_ids, experts) -> None:
-        nonlocal row
-        row += 1
-        p.data.append(DataRow(row, "indicator", number, name, text))
+    def __init__(self, p: Plan) -> None:
+        self.p = p
+        self.items = p.framework.item_map()
+        self.nums = numbers(p.framework)
+        self.row = DATA_HEADER_ROW
+        self.placed: dict[str, int] = {}
+
+    def add(self, kind: RowKind, number: str = "", title: str = "", text: str = "", **kw) -> int:
+        self.row += 1
+        self.p.data.append(DataRow(self.row, kind, number, title, text, **kw))
+        return self.row
+
+    def indicator(self, number: str, name: str, text: str, item_ids, experts) -> None:
+        """An indicator (or 加分/扣分项) row, then its items and expert parts below it."""
+        self.add("indicator", number, name, text)
         k = 0
-        again = [x for x in dict.fromkeys(item_ids) if x in placed]
+        again = [x for x in dict.fromkeys(item_ids) if x in self.placed]
         for item_id in dict.fromkeys(item_ids):
-            if item_id in placed:
+            if item_id in self.placed:
                 continue
-            item = items[item_id]
-            row += 1
+            item = self.items[item_id]
             k += 1
-            placed[item_id] = row
-            p.data.append(DataRow(row, "item", f"{number}.{k}", item.label, item=item))
-            p.slots.append(Slot(item.id, DATA, row, DATA_INPUT, item.label, DATA_LABEL))
-            p.slots.append(
+            row = self.add("item", f"{number}.{k}", item.label, item=item)
+            self.placed[item_id] = row
+            self.p.slots.append(Slot(item.id, DATA, row, DATA_INPUT, item.label, DATA_LABEL))
+            self.p.slots.append(
                 Slot(EVIDENCE_PREFIX + item.id, DATA, row, DATA_EVIDENCE, item.label, DATA_LABEL)
             )
         for part_id, expert in experts:
-            row += 1
             k += 1
             title = f"专家评价：{expert.aspect}"
-            p.data.append(DataRow(row, "expert", f"{number}.{k}", title, part_id=part_id))
-            p.slots.append(
+            row = self.add("expert", f"{number}.{k}", title, part_id=part_id)
+            self.p.slots.append(
                 Slot(EVIDENCE_PREFIX + part_id, DATA, row, DATA_EVIDENCE, title, DATA_LABEL)
             )
         if again:
-            row += 1
-            refs = "、".join(f"{items[x].label}（第{placed[x]}行）" for x in again)
-            p.data.append(DataRow(row, "note", "", "", f"本指标同时使用上文已填报的：{refs}"))
+            refs = "、".join(f"{self.items[x].label}（第{self.placed[x]}行）" for x in again)
+            self.add("note", text=f"本指标同时使用上文已填报的：{refs}")
 
-    for d_no, d in enumerate(fw.dimensions, 1):
-        row += 1
-        p.data.append(DataRow(row, "dimension", _cn(d_no), d.name))
+    def dimension(self, d_no: int, d: Dimension) -> None:
+        self.add("dimension", short(self.nums[d.id]), d.name)
         if d.requirement:
-            row += 1
-            p.data.append(DataRow(row, "requirement", "", "能力要求", d.requirement))
-        count = 0
+            self.add("requirement", "", "能力要求", d.requirement)
+        self.under(d_no, d, None)
 
-        def under(group: str | None, d=d, d_no=d_no) -> None:
-            nonlocal row, count
-            for k, g in enumerate(d.children(group)):
-                if isinstance(g, Indicator):
-                    continue
-                row += 1
-                p.data.append(DataRow(row, "group", f"（{_cn(k + 1)}）", g.name, g.description))
-                under(g.id, d, d_no)
-            for ind in (i for i in d.indicators if i.group == group):
-                count += 1
-                kind = f"（{ind.kind}指标）"
-                indicator(
-                    f"{d_no}.{count}",
-                    ind.name,
-                    ind.description + kind,
-                    ind.item_ids(),
-                    list(ind.expert_parts()),
-                )
+    def under(self, d_no: int, d: Dimension, group: str | None) -> None:
+        """The groups under ``group`` (each with what it holds), then its indicators."""
+        for g in d.children(group):
+            if isinstance(g, Group):
+                self.add("group", self.nums[g.id], g.name, g.description)
+                self.under(d_no, d, g.id)
+        for ind in (i for i in d.indicators if i.group == group):
+            self.indicator(
+                self.indicator_number(d_no, ind),
+                ind.name,
+                ind.description + f"（{ind.kind}指标）",
+                ind.item_ids(),
+                list(ind.expert_parts()),
+            )
 
-        under(None)
-    for n, (label, part) in enumerate(fw.adjustments(), len(fw.dimensions) + 1):
-        row += 1
-        cap = f"（最高{fmt(part.cap)}分）" if part.cap is not None else ""
-        p.data.append(DataRow(row, "dimension", _cn(n), f"{label}{cap}"))
-        if part.description:
-            row += 1
-            p.data.append(DataRow(row, "requirement", "", "说明", part.description))
-        for k, a in enumerate(part.items, 1):
-            text = f"{a.description}（本项最高{fmt(a.cap)}分）"
-            indicator(f"{n}.{k}", a.name, text, a.item_ids(), [])
-    return set(placed)
+    def indicator_number(self, d_no: int, ind: Indicator) -> str:
+        """The document's number (``5``); numbers that restart in every dimension are
+        prefixed with it (``2.1``), so no two indicators share a number."""
+        number = short(self.nums[ind.id])
+        if ind.number or self.nums.continuous:
+            return number
+        return f"{d_no}.{number}"
+
+    def adjustments(self) -> None:
+        """加分项 and 扣分项 under their own names (not numbered as dimensions)."""
+        fw = self.p.framework
+        for (label, part), kind in zip(fw.adjustments(), _kinds(fw), strict=True):
+            verb = "加" if kind == "bonus" else "扣"
+            cap = f"（最多{verb}{fmt(part.cap)}分）" if part.cap is not None else ""
+            self.add("dimension", short(self.nums[kind]), f"{label}{cap}")
+            if part.description:
+                self.add("requirement", "", "说明", part.description)
+            for a in part.items:
+                text = f"{a.description}（本项最多{verb}{fmt(a.cap)}分）"
+                number = f"{verb}{short(self.nums[a.id])}" if not a.number else short(a.number)
+                self.indicator(number, a.name, text, a.item_ids(), [])
+
+
+def _kinds(fw: Framework) -> list[str]:
+    return [k for k, part in (("bonus", fw.bonus), ("deduction", fw.deduction)) if part]
+
+
+def _data_sheet(p: Plan) -> set[str]:
+    """Dimensions, their groups (方面, any depth) and indicators in document order, then
+    the 加分项 and 扣分项 with the items they read."""
+    sheet = _DataSheet(p)
+    for d_no, d in enumerate(p.framework.dimensions, 1):
+        sheet.dimension(d_no, d)
+    sheet.adjustments()
+    return set(sheet.placed)
 
 
 def _info_sheet(p: Plan, indicator_items: set[str]) -> None:
@@ -339,7 +360,3 @@ def _info_sheet(p: Plan, indicator_items: set[str]) -> None:
             note = f"否决项：填“{word}”的不予推荐。" + note
         p.info.append(InfoRow(row, "item", item.label, note, item.id, item, item.required))
         p.slots.append(Slot(item.id, INFO, row, INFO_INPUT, item.label, INFO_LABEL))
-
-
-def _cn(n: int) -> str:
-    return CN_NUMERALS[n - 1] if n <= len(CN_NUMERALS) else str(n)
