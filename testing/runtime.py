@@ -16,6 +16,7 @@ from iipeval.core.analysis.linear import expert_linear
 from iipeval.core.api import Evaluator, load_json
 from iipeval.core.host import RegisteredFramework
 from iipeval.core.model.results import Rejected, Result
+from iipeval.core.text import fmt
 from iipeval.excel.application.reader import read_workbook
 from iipeval.excel.application.template import write
 from iipeval.testing import sample
@@ -127,9 +128,14 @@ class FrameworkChecks:
                 + REPORT_TO_IIPEVAL,
                 "roundtrip",
             )
-        if loaded.submission is None:
-            return
-        app = loaded.submission.application
+        if loaded.submission is not None:
+            app = loaded.submission.application
+            self._read_back(what, app, values, who, subtype)
+            self._scored_alike(what, app, values, subtype)
+
+    def _read_back(self, what: str, app, values: dict, who: dict, subtype: str | None) -> None:
+        """The workbook gives back every figure, the name and the set exactly as typed."""
+        fw = self.fw
         if app.applicant.name != who["name"]:
             self.error(
                 f"{what}往返后申报单位名称变了：填入“{who['name']}”，读回为“{app.applicant.name}”",
@@ -150,6 +156,10 @@ class FrameworkChecks:
                 REPORT_TO_IIPEVAL,
                 "roundtrip",
             )
+
+    def _scored_alike(self, what: str, app, values: dict, subtype: str | None) -> None:
+        """Read back from the workbook, the figures score exactly as typed straight in."""
+        fw = self.fw
         reviews = sample.reviews(fw)
         direct = self.ev.score(sample.application(fw, subtype, values), reviews)
         via = self.ev.score(app, reviews)
@@ -172,34 +182,15 @@ class FrameworkChecks:
     # scoring ---------------------------------------------------------------------------------
 
     def scoring(self, subtype: str | None) -> None:
+        """The sample scores the same every time, explains every indicator, and no rule or
+        plugin code failed on it."""
         fw = self.fw
         values = sample.figures(fw)
         reviews = sample.reviews(fw)
         first = self.ev.score(sample.application(fw, subtype, values), reviews)
         if isinstance(first, Rejected):
             return  # already reported by the round trip
-        again = self.ev.score(sample.application(fw, subtype, values), reviews)
-        reordered = dict(reversed(list(values.items())))
-        shuffled = self.ev.score(sample.application(fw, subtype, reordered), reviews)
-        fresh = Evaluator(self.ev.host, self.ev.params).score(
-            sample.application(fw, subtype, values), reviews
-        )
-        base = first.model_dump(mode="json")
-        for other in (again, shuffled, fresh):
-            if other.model_dump(mode="json") != base:
-                differ = [
-                    i.id
-                    for i, j in zip(first.indicators, other.indicators, strict=False)
-                    if i.model_dump() != j.model_dump()
-                ]
-                self.error(
-                    f"同一份申报数据评分多次，结果不同（总分 {first.total} 与 {other.total}；"
-                    f"不同的指标：{'、'.join(differ) or '无'}）",
-                    "计分不得依赖随机数、当前时间或数据项的排列顺序；请检查插件自定义的计分规则"
-                    "（register_rule_types）、校验（register_validators）和否决项（register_exclusions）代码",
-                    "deterministic",
-                )
-                break
+        self._deterministic(first, values, subtype)
         names = {i.id: i.name for _, i in fw.indicators()}
         for ind in first.indicators:
             if not ind.explanation.strip():
@@ -233,24 +224,59 @@ class FrameworkChecks:
                 "total",
             )
 
+    def _deterministic(self, first: Result, values: dict, subtype: str | None) -> None:
+        """Scored again, with the figures in another order, by a fresh evaluator: the same."""
+        fw = self.fw
+        reviews = sample.reviews(fw)
+        again = self.ev.score(sample.application(fw, subtype, values), reviews)
+        reordered = dict(reversed(list(values.items())))
+        shuffled = self.ev.score(sample.application(fw, subtype, reordered), reviews)
+        fresh = Evaluator(self.ev.host, self.ev.params).score(
+            sample.application(fw, subtype, values), reviews
+        )
+        base = first.model_dump(mode="json")
+        for other in (again, shuffled, fresh):
+            if other.model_dump(mode="json") != base:
+                differ = [
+                    i.id
+                    for i, j in zip(first.indicators, other.indicators, strict=False)
+                    if i.model_dump() != j.model_dump()
+                ]
+                self.error(
+                    f"同一份申报数据评分多次，结果不同（总分 {first.total} 与 {other.total}；"
+                    f"不同的指标：{'、'.join(differ) or '无'}）",
+                    "计分不得依赖随机数、当前时间或数据项的排列顺序；请检查插件自定义的计分规则"
+                    "（register_rule_types）、校验（register_validators）和否决项（register_exclusions）代码",
+                    "deterministic",
+                )
+                return
+
 
 # golden files ----------------------------------------------------------------------------------
 
 
-def summary(r: Result | Rejected) -> dict[str, Any]:
-    """What a golden file records of one example: total, grade, exclusion, every indicator."""
+def summary(r: Result | Rejected, in_points: bool = False) -> dict[str, Any]:
+    """What a golden file records of one example: total, grade, exclusion, every indicator;
+    for a set with 加分项/扣分项 the base, the bonus, the deduction and each item's points;
+    for a set written in points each indicator's points."""
     if isinstance(r, Rejected):
         return {"rejected": [f.message for f in r.findings]}
 
     def rnd(x: float | None) -> float | None:
         return None if x is None else round(x, DIGITS)
 
-    return {
+    out: dict[str, Any] = {
         "total": rnd(r.total),
         "grade": r.grade,
         "excluded": r.excluded,
         "indicators": {i.id: rnd(i.score) for i in r.indicators},
     }
+    if in_points:
+        out["points"] = {i.id: rnd(i.points) for i in r.indicators}
+    if r.adjustments:
+        out |= {"base": rnd(r.base), "bonus": rnd(r.bonus), "deduction": rnd(r.deduction)}
+        out["adjustments"] = {a.id: rnd(a.points) for a in r.adjustments}
+    return out
 
 
 def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
@@ -264,7 +290,9 @@ def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
     for path in sorted(folder.glob("*.json")):
         if path.name == GOLDEN:
             continue
-        out[path.name] = summary(score_one(ev, load_json(path), index))
+        r = score_one(ev, load_json(path), index)
+        points = isinstance(r, Result) and ev.framework(r.framework).framework.written_in_points
+        out[path.name] = summary(r, points)
     return out
 
 
@@ -302,6 +330,10 @@ def _differs(a: Any, b: Any) -> bool:
     return a != b
 
 
+#: what a golden entry says of each part, for the message naming what changed
+GOLDEN_PARTS = {"base": "基础分", "bonus": "加分", "deduction": "扣分"}
+
+
 def check_golden(
     plugin: str, ev: Evaluator, folder: Path | None, *, update: bool, name: str
 ) -> list[Problem]:
@@ -312,10 +344,6 @@ def check_golden(
     results = score_examples(ev, folder)
     if not results:
         return []
-    how = (
-        f"若这是有意的修改（如调整了权重或标杆值），请运行 iipeval plugin check {name} --update-golden"
-        "（或 IIPEVAL_UPDATE_GOLDEN=1 python -m pytest）重写 golden.json，核对改动后提交"
-    )
     if update:
         text = json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         golden.write_text(text, encoding="utf-8")
@@ -338,34 +366,44 @@ def check_golden(
                 severity="warning",
             )
         ]
+    how = (
+        f"若这是有意的修改（如调整了权重或标杆值），请运行 iipeval plugin check {name} --update-golden"
+        "（或 IIPEVAL_UPDATE_GOLDEN=1 python -m pytest）重写 golden.json，核对改动后提交"
+    )
     try:
         expected = json.loads(golden.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         return [Problem(plugin, f"无法读取 {golden}：{exc}", how, "golden")]
+    return _compare_golden(plugin, expected, results, how, name)
+
+
+def _compare_golden(plugin: str, expected: dict, results: dict, how: str, name: str):
+    """Each example against its recorded entry; an entry written before golden files kept
+    base, bonus and deduction is compared on what it has, and its author told to rewrite it."""
     problems = []
+    older = []
     for example, got in results.items():
         want = expected.get(example)
-        if want is None:
+        if not isinstance(want, dict):
             problems.append(
                 Problem(plugin, f"golden.json 中没有示例 {example} 的预期结果", how, "golden")
             )
-        elif _differs(want, got):
-            changed = [
-                k
-                for k in sorted(set(want.get("indicators", {})) | set(got.get("indicators", {})))
-                if _differs(want.get("indicators", {}).get(k), got.get("indicators", {}).get(k))
-            ]
-            detail = f"；分数变化的指标：{'、'.join(changed)}" if changed else ""
-            problems.append(
-                Problem(
-                    plugin,
-                    f"示例 {example} 的评分结果与 golden.json 记录的不同：总分 {got.get('total')}"
-                    f"（记录为 {want.get('total')}），等级 {got.get('grade')}（记录为 {want.get('grade')}）"
-                    f"{detail}",
-                    how,
-                    "golden",
-                )
+            continue
+        if set(got) - set(want):
+            older.append(example)
+        recorded = {k: v for k, v in got.items() if k in want}
+        if _differs(want, recorded):
+            problems.append(Problem(plugin, _golden_change(example, want, got), how, "golden"))
+    if older:
+        problems.append(
+            Problem(
+                plugin,
+                f"golden.json 中示例 {'、'.join(older)} 的记录没有基础分、加分、扣分或各项分值",
+                f"请运行 iipeval plugin check {name} --update-golden 重写，核对后提交",
+                "golden_incomplete",
+                severity="warning",
             )
+        )
     for example in sorted(set(expected) - set(results)):
         problems.append(
             Problem(
@@ -377,3 +415,33 @@ def check_golden(
             )
         )
     return problems
+
+
+def _golden_change(example: str, want: dict, got: dict) -> str:
+    """Which of an example's recorded figures changed, in the words of its score card."""
+    changed = []
+    for key in ("indicators", "points", "adjustments"):
+        a, b = want.get(key, {}), got.get(key, {})
+        if key in want:
+            changed += [k for k in sorted(set(a) | set(b)) if _differs(a.get(k), b.get(k))]
+    parts = [
+        f"{word} {_shown(got.get(k))}（记录为 {_shown(want.get(k))}）"
+        for k, word in GOLDEN_PARTS.items()
+        if k in want and _differs(want.get(k), got.get(k))
+    ]
+    detail = f"；分数变化的指标：{'、'.join(dict.fromkeys(changed))}" if changed else ""
+    detail += f"；{'，'.join(parts)}" if parts else ""
+    return (
+        f"示例 {example} 的评分结果与 golden.json 记录的不同：总分 {_shown(got.get('total'))}"
+        f"（记录为 {_shown(want.get('total'))}），等级 {_shown(got.get('grade'))}"
+        f"（记录为 {_shown(want.get('grade'))}）{detail}"
+    )
+
+
+def _shown(x: Any) -> str:
+    """A recorded figure as a person reads it: 54, not 54.0; 无 for none."""
+    if x is None:
+        return "无"
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return fmt(x)
+    return str(x)

@@ -199,3 +199,69 @@ def test_a_failing_example_says_how_many_errors_it_has(tmp_path):
     assert len(errors) > 3
     assert f"……共 {len(errors)} 个错误，以上为前 3 个" in str(p)
     assert f"iipeval validate {examples / 'bad.json'}" in str(p)
+
+
+# golden.json keeps the base, the bonus and the deduction -----------------------------------
+
+
+def points_examples(tmp_path):
+    """The points set's 中游平台 as a plugin example, with its three experts' scores."""
+    from points_demo import APPLICANTS, BASE
+
+    name = "（示例）中游平台"
+    figures, entries = APPLICANTS[name][0], APPLICANTS[name][1]
+    examples = tmp_path / "examples"
+    (examples / "reviews").mkdir(parents=True)
+    app = {"framework": "points_demo", "applicant": {"name": name}, "items": BASE | figures}
+    (examples / "mid.json").write_text(json.dumps({"application": app}, ensure_ascii=False))
+    reviews = [
+        {"expert": f"专家{k + 1}", "application": name, "scores": {"advanced": v}}
+        for k, v in enumerate(entries)
+    ]
+    (examples / "reviews" / "experts.json").write_text(json.dumps(reviews, ensure_ascii=False))
+    return examples
+
+
+def kit(examples, update=False):
+    return check_plugin(
+        "points_demo", plugin=points_module(), examples=examples, update_golden=update
+    )
+
+
+def test_golden_records_base_bonus_deduction_and_each_items_points(tmp_path):
+    examples = points_examples(tmp_path)
+    kit(examples, update=True)
+    golden = json.loads((examples / "golden.json").read_text("utf-8"))["mid.json"]
+    assert (golden["total"], golden["base"], golden["bonus"], golden["deduction"]) == (
+        54,
+        57,
+        2,
+        5,
+    )
+    assert golden["points"]["devices"] == 14 and golden["adjustments"]["deduct_incidents"] == 5
+    assert [str(p) for p in kit(examples)] == []
+
+
+def test_a_changed_deduction_alone_fails_against_golden(tmp_path):
+    examples = points_examples(tmp_path)
+    kit(examples, update=True)
+    path = examples / "golden.json"
+    golden = json.loads(path.read_text("utf-8"))
+    golden["mid.json"]["deduction"] = 3  # as if the document's 扣分 had been 3
+    golden["mid.json"]["adjustments"]["deduct_incidents"] = 3
+    path.write_text(json.dumps(golden, ensure_ascii=False), "utf-8")
+    [p] = problems_with("golden", kit(examples))
+    assert "扣分 5（记录为 3）" in str(p) and "deduct_incidents" in str(p)
+
+
+def test_a_golden_file_from_before_is_compared_on_what_it_has_and_flagged(tmp_path):
+    examples = points_examples(tmp_path)
+    kit(examples, update=True)
+    path = examples / "golden.json"
+    golden = json.loads(path.read_text("utf-8"))
+    old = {k: golden["mid.json"][k] for k in ("total", "grade", "excluded", "indicators")}
+    path.write_text(json.dumps({"mid.json": old}, ensure_ascii=False), "utf-8")
+    problems = kit(examples)
+    assert problems_with("golden", problems) == []
+    [p] = problems_with("golden_incomplete", problems)
+    assert not p.is_error and "--update-golden" in str(p)

@@ -271,7 +271,7 @@ def test_golden_change_is_reported_then_rewritten_on_request(province, monkeypat
     problems = check_plugin("hunan_changsha", plugin=mod, update_golden=False)
     [p] = errors(problems)
     assert p.code == "golden" and "changsha_example.json" in str(p)
-    assert "记录为 50.0" in str(p) and "green" in str(p) and "--update-golden" in str(p)
+    assert "记录为 50）" in str(p) and "green" in str(p) and "--update-golden" in str(p)
     monkeypatch.setenv("IIPEVAL_UPDATE_GOLDEN", "1")
     updated = check_plugin("hunan_changsha", plugin=mod)
     assert errors(updated) == [] and [p.code for p in updated] == ["golden_updated"]
