@@ -160,7 +160,7 @@ def _exclusions(fw: Framework, in_code: list) -> list[str]:
         if e.item is not None:
             when = e.when if isinstance(e.when, str) else ("是" if e.when else "否")
             label = items[e.item].label
-            rule = f"{'申报' if label == e.name else label}填“{when}”的不予推荐"
+            rule = f"{'申报表中' if label == e.name else label}填“{when}”的不予推荐"
         else:
             where = e.region_name or f"行政区划{e.credit_code_region}"
             rule = f"统一社会信用代码显示申报单位不在{where}登记（代码第3–8位不以{e.credit_code_region}开头）"

@@ -16,7 +16,7 @@ from iipeval.cli.app import FORMAT, cli
 
 @cli.group()
 def plugin() -> None:
-    """编写评价体系插件：生成插件骨架（new）、检查已安装的插件（check）。"""
+    """编写评价体系插件：生成插件骨架（new）、复制完整示例（example）、检查已安装的插件（check）。"""
 
 
 @plugin.command("new")
@@ -28,15 +28,22 @@ def plugin() -> None:
     help="继承已有的评价体系（如 hunan_comprehensive），只写与它不同的地方",
 )
 @click.option(
+    "--points",
+    is_flag=True,
+    help="从一张按分值写的评分表（评分细则）起步：三级、分档、加分项、扣分项、等级、一票否决",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(file_okay=False),
     help="新建的插件文件夹（默认 ./iipeval-NAME，不能已存在）",
 )
-def new(name: str, parent: str | None, output: str | None) -> None:
+def new(name: str, parent: str | None, points: bool, output: str | None) -> None:
     """生成一个独立的评价体系插件包（NAME：小写英文字母、数字、下划线）。
 
     \b
+    iipeval plugin new hunan_changsha                 按权重写（原文未公布分值）
+    iipeval plugin new hunan_changsha --points        按原文分值写（评分细则）
     iipeval plugin new hunan_changsha --from hunan_comprehensive
     cd iipeval-hunan-changsha && python -m pip install -e .
     iipeval plugin check hunan_changsha
@@ -44,13 +51,15 @@ def new(name: str, parent: str | None, output: str | None) -> None:
     from iipeval.testing.scaffold import ScaffoldError, create
 
     try:
-        folder = create(name, output, parent=parent)
+        folder = create(name, output, parent=parent, points=points)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"无法写入 {output or name}：{exc.strerror}") from None
     module = f"iipeval_{name}"
     how = f"继承 {parent}，只写与它不同的地方" if parent else "起步模板，请按申报文件替换【待填写】"
+    if points:
+        how = "按分值写的评分表起步模板，请按评分细则替换分值和【待填写】"
     click.echo(f"已生成插件 {name}：{folder}（{how}）")
     click.echo(f"  评价体系：{folder / module / 'criteria.toml'}")
     click.echo("下一步：")
@@ -58,6 +67,46 @@ def new(name: str, parent: str | None, output: str | None) -> None:
     click.echo("  python -m pip install -e .")
     click.echo(f"  iipeval plugin check {name}")
     click.echo("  python -m pytest")
+
+
+@plugin.command("example")
+@click.argument("name", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    help="复制到的文件夹（默认 ./iipeval-NAME，不能已存在）",
+)
+def example(name: str | None, output: str | None) -> None:
+    """列出或复制 iipeval 自带的完整示例插件（不带 NAME 时列出）。
+
+    \b
+    iipeval plugin example                      列出示例及其所在位置
+    iipeval plugin example points_demo          复制到 ./iipeval-points-demo
+    cd iipeval-points-demo && python -m pip install -e .
+    """
+    from iipeval.testing import scaffold
+
+    if name is None:
+        for key, what in scaffold.EXAMPLES.items():
+            click.echo(f"{key:<16} {what}")
+            click.echo(f"{'':<16} 位置：{scaffold.example_folder(key)}")
+        click.echo("iipeval 自带的评价体系（按权重写的完整体系，只供阅读参照）：")
+        for path in scaffold.builtin_sets():
+            click.echo(f"  {path}")
+        click.echo("复制一份示例插件：iipeval plugin example 名称 [-o 文件夹]")
+        return
+    try:
+        folder = scaffold.copy_example(name, output)
+    except scaffold.ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {output or name}：{exc.strerror}") from None
+    click.echo(f"已复制示例插件 {name}：{folder}")
+    click.echo("下一步：")
+    click.echo(f"  cd {folder}")
+    click.echo("  python -m pip install -e .")
+    click.echo(f"  iipeval plugin check {name}")
 
 
 @plugin.command("check")

@@ -120,13 +120,21 @@ def _parent_dist(ev: Evaluator, parent: str) -> str | None:
     return None if dist in (None, "iipeval") else dist
 
 
-def render(name: str, parent: str | None = None, ev: Evaluator | None = None) -> dict[str, str]:
-    """The new plugin's files (path → text), examples and golden results not yet included."""
+def render(
+    name: str, parent: str | None = None, ev: Evaluator | None = None, *, points: bool = False
+) -> dict[str, str]:
+    """The new plugin's files (path → text), examples and golden results not yet included;
+    ``points``: a points table (评分细则) instead of a set written in weights."""
     ev = ev or Evaluator()
     year = datetime.date.today().year
     module = _module(name)
     deps = ['"iipeval"']
-    if parent:
+    if points:
+        criteria = _template("points.toml").substitute(name=name, year=year)
+        title = f"{name} 评分细则"
+        what = "一张按分值写的评分表（评分细则）"
+        from_option = " --points"
+    elif parent:
         fw = ev.framework(parent).framework
         extra = _parent_dist(ev, parent)
         if extra:
@@ -185,13 +193,20 @@ def create(
     *,
     parent: str | None = None,
     ev: Evaluator | None = None,
+    points: bool = False,
 ) -> Path:
-    """Write the new plugin package into ``folder`` (default ``./iipeval-<name>``).
+    """Write the new plugin package into ``folder`` (default ``./iipeval-<name>``);
+    ``points``: start from a points table (评分细则) rather than weights.
 
     Refuses an existing folder, a bad name, a name already installed and an unknown
     parent, all with a Chinese message; nothing is written unless everything succeeds.
     """
     check_name(name)
+    if points and parent is not None:
+        raise ScaffoldError(
+            "--points 与 --from 不能同时使用：--from 继承已有体系（沿用其写法），"
+            "--points 从一张按分值写的评分表起步；请只选其一"
+        )
     target = Path(folder) if folder is not None else default_folder(name)
     if target.exists():
         raise ScaffoldError(
@@ -208,33 +223,38 @@ def create(
     if parent is not None and parent not in ev.host.frameworks:
         known = "、".join(ev.host.frameworks) or "（无）"
         raise ScaffoldError(f"--from 指定的评价体系 {parent!r} 未加载；已加载的评价体系：{known}")
-    texts = render(name, parent, ev)
-    module = _module(name)
+    texts = render(name, parent, ev, points=points)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        for rel, text in texts.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        criteria = staging / module / "criteria.toml"
-        read_framework_toml(criteria)  # a template slip shows here, not after install
-        draft_ev, fw = _build(name, criteria)
-        examples = staging / module / "examples"
-        examples.mkdir()
-        example = _example(fw)
-        (examples / "example.json").write_text(_dumps(example), encoding="utf-8")
-        (examples / REVIEWS).mkdir()
-        (examples / REVIEWS / "experts.json").write_text(
-            _dumps(sample.reviews_json(fw)), encoding="utf-8"
-        )
-        golden = score_examples(draft_ev, examples)
-        (examples / GOLDEN).write_text(_dumps(golden, sort_keys=True), encoding="utf-8")
+        _write_package(staging, name, texts)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _write_package(staging: Path, name: str, texts: dict[str, str]) -> None:
+    """The files, then the example application, its experts' scores and its golden results,
+    scored by the new set exactly as the host will load it."""
+    module = _module(name)
+    for rel, text in texts.items():
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    criteria = staging / module / "criteria.toml"
+    read_framework_toml(criteria)  # a template slip shows here, not after install
+    draft_ev, fw = _build(name, criteria)
+    examples = staging / module / "examples"
+    examples.mkdir()
+    (examples / "example.json").write_text(_dumps(_example(fw)), encoding="utf-8")
+    (examples / REVIEWS).mkdir()
+    (examples / REVIEWS / "experts.json").write_text(
+        _dumps(sample.reviews_json(fw)), encoding="utf-8"
+    )
+    golden = score_examples(draft_ev, examples)
+    (examples / GOLDEN).write_text(_dumps(golden, sort_keys=True), encoding="utf-8")
 
 
 def _example(fw: Framework) -> dict[str, Any]:
@@ -247,3 +267,52 @@ def _example(fw: Framework) -> dict[str, Any]:
 
 def _dumps(data: Mapping[str, Any], sort_keys: bool = False) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=sort_keys) + "\n"
+
+
+#: The complete example plugins shipped with iipeval (``testing/examples/``): what each is.
+EXAMPLES = {
+    "points_demo": "按分值写的评分细则：三级、分档、按件计分、专家等级、加分项、扣分项、一票否决，"
+    "附三家手算得分的示例申报",
+    "hunan_changsha": "按权重写、继承湖南省综合型：只改两项权重，新增一个指标和一个按注册地的否决项",
+}
+
+
+def example_folder(name: str) -> Path:
+    """Where an example plugin lies inside the installed iipeval (read it there, or copy it)."""
+    return Path(str(files(__package__).joinpath("examples", name)))
+
+
+def builtin_sets() -> list[Path]:
+    """The built-in criteria sets' ``criteria.toml`` files: complete sets written in weights."""
+    root = files("iipeval.plugins")
+    return sorted(
+        Path(str(d.joinpath("criteria.toml")))
+        for d in root.iterdir()
+        if d.is_dir() and d.joinpath("criteria.toml").is_file()
+    )
+
+
+def copy_example(name: str, folder: str | Path | None = None) -> Path:
+    """Copy example plugin ``name`` into ``folder`` (default ``./iipeval-<name>``), whole or
+    not at all; an existing folder is refused and left untouched."""
+    if name not in EXAMPLES:
+        raise ScaffoldError(f"没有名为 {name!r} 的示例插件；可选：{'、'.join(EXAMPLES)}")
+    target = Path(folder) if folder is not None else default_folder(name)
+    if target.exists():
+        raise ScaffoldError(
+            f"文件夹 {target} 已存在。为避免覆盖其中的文件，没有做任何改动；请用 -o 指定一个新的文件夹"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        shutil.copytree(
+            example_folder(name),
+            staging,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"),
+        )
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

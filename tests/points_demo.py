@@ -1,4 +1,4 @@
-"""The points-style test set (tests/fixtures/points_plugin) and its hand-computed applicants.
+"""The points-style example (testing/examples/points_demo) and its hand-computed applicants.
 
 Each applicant's figures come with the points the printed table gives them, worked out
 by hand from the table (see the comments), never by running the engine.
@@ -13,7 +13,7 @@ from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import Application, ExpertReview
 
-HOME = Path(__file__).parent / "fixtures" / "points_plugin"
+HOME = Path(__file__).resolve().parents[1] / "testing" / "examples" / "points_demo"
 
 
 def points_module():

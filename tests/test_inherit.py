@@ -201,7 +201,7 @@ def test_child_lists_both_documents_and_which_text_is_whose():
 def test_child_of_a_points_set_reweights_a_group():
     import sys
 
-    sys.path.insert(0, str(REPO / "tests" / "fixtures" / "points_plugin"))
+    sys.path.insert(0, str(REPO / "testing" / "examples" / "points_demo"))
     import iipeval_points_demo
 
     child = {

@@ -41,7 +41,7 @@ from iipeval.testing import (
 from iipeval.testing.scaffold import ScaffoldError, create
 
 BUILTIN = ["hunan_characteristic", "hunan_comprehensive", "hunan_professional", "national_2023"]
-PROVINCE = FIXTURES / "province_plugin"
+PROVINCE = REPO / "testing" / "examples" / "hunan_changsha"
 BROKEN = FIXTURES / "broken_plugin"
 
 
@@ -627,11 +627,15 @@ def test_fixture_plugins_installed_pass_and_fail_the_kit_from_the_cli(tmp_path):
     site = tmp_path / "site"
     province = copy_plugin(PROVINCE, tmp_path)
     broken = copy_plugin(BROKEN, tmp_path)
-    pip_install(site, province, broken)
+    points = tmp_path / "points"
+    copied = cli("plugin", "example", "points_demo", "-o", str(points), site=None, cwd=tmp_path)
+    assert copied.returncode == 0, copied.stderr
+    pip_install(site, province, broken, points)
 
-    ok = cli("plugin", "check", "hunan_changsha", site=site, cwd=tmp_path)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.splitlines()[0] == "插件 hunan_changsha 通过插件检查。"
+    for name in ("hunan_changsha", "points_demo"):
+        ok = cli("plugin", "check", name, site=site, cwd=tmp_path)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert ok.stdout.splitlines()[0] == f"插件 {name} 通过插件检查。"
 
     bad = cli("plugin", "check", "broken_demo", site=site, cwd=tmp_path)
     assert bad.returncode == 1
@@ -648,9 +652,10 @@ def test_fixture_plugins_installed_pass_and_fail_the_kit_from_the_cli(tmp_path):
     assert "hunan_changsha" in listed.stdout and "broken_demo" not in listed.stdout
     assert "警告：插件 broken_demo" in listed.stderr
 
-    own = run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], site=site, cwd=province)
-    assert own.returncode == 0, own.stdout + own.stderr
-    assert "2 passed" in own.stdout
+    for folder in (province, points):
+        own = run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], site=site, cwd=folder)
+        assert own.returncode == 0, own.stdout + own.stderr
+        assert "2 passed" in own.stdout
     assert repo_state() == before
 
 

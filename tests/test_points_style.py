@@ -1,6 +1,6 @@
 """A set written in points, as provinces publish 评分细则: the engine gives the table's points.
 
-The test set (tests/fixtures/points_plugin) has three levels, a step table printed
+The example set (testing/examples/points_demo) has three levels, a step table printed
 top-down, per-unit points with caps, yes/no points adding up to a cap, an expert grade
 scale with point ranges, 加分项 and 扣分项 with caps, and 一票否决. Expected points are
 worked out by hand in tests/points_demo.py.
