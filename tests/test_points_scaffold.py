@@ -97,7 +97,16 @@ def test_the_shipped_points_example_is_where_plugin_example_says(tmp_path):
     assert "national_2023/criteria.toml" in listed.output
 
 
-def test_plugin_example_copies_whole_and_refuses_an_existing_folder(tmp_path):
+def test_plugin_example_copies_whole_and_refuses_an_existing_folder(tmp_path, monkeypatch):
+    import shutil
+
+    from iipeval.testing import scaffold
+
+    source = tmp_path / "installed"
+    shutil.copytree(HOME, source)
+    (source / "iipeval_points_demo" / "__pycache__").mkdir(exist_ok=True)
+    (source / "iipeval_points_demo" / "__pycache__" / "x.pyc").write_bytes(b"")
+    monkeypatch.setattr(scaffold, "example_folder", lambda name: source)
     folder = copy_example("points_demo", tmp_path / "copy")
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert "iipeval_points_demo/criteria.toml" in names and "pyproject.toml" in names
