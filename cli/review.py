@@ -54,12 +54,20 @@ from iipeval.excel import intake
     help="评分表形式：xlsx 为专家评分表；json 为签名的 JSON 评分表（供其他评分系统填写）",
 )
 @click.option(
+    "--meeting",
+    is_flag=True,
+    help="会议评审：评审组开会合议，只生成一份评审组会议评审汇总表（每个评价体系一份），"
+    "由秘书为每个申报的每个评分项填一个合议分，签名核验同专家评分表",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     help="同时生成评分表的进程数（默认：全部 CPU 核心）",
 )
-def panel(applications, panel_file, outdir, framework, params, force, xlsm, forms, jobs) -> None:
+def panel(
+    applications, panel_file, outdir, framework, params, force, xlsm, forms, meeting, jobs
+) -> None:
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
@@ -81,6 +89,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
 
     \b
     iipeval panel submitted/ --panel panel.toml -o reviews/
+    iipeval panel submitted/ --panel panel.toml --meeting -o reviews/   # 会议评审汇总表
     """
     from iipeval.core.panel.roster import PanelError, load_panel
     from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
@@ -127,6 +136,7 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
                 forms=forms,
                 jobs=jobs or os.cpu_count() or 1,
                 staged=True,
+                meeting=meeting,
             )
         except PanelGenerationError as exc:
             click.echo(f"错误：{exc}", err=True)
@@ -147,9 +157,9 @@ def panel(applications, panel_file, outdir, framework, params, force, xlsm, form
     for note in notes:
         render.echo(f"提示：{note}", err=True)
     for w in final:
-        who = f"{w.expert.id} {w.expert.name}".strip()
+        who = "评审组会议评审汇总表" if meeting else f"专家 {w.expert.id} {w.expert.name}".strip()
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
-        render.echo(f"已生成 {w.path}（专家 {who}，{w.framework}，{w.rows}份申报{extra}）")
+        render.echo(f"已生成 {w.path}（{who}，{w.framework}，{w.rows}份申报{extra}）")
     click.echo(
         f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
         "切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 --reviews 评分表 "

@@ -15,7 +15,7 @@ __all__ = [
     "set_label",
 ]
 
-METHOD_LABELS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}
+METHOD_LABELS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均", "consensus": "会议合议"}
 
 RULE_LABELS = {
     "log_scale": "对数刻度",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # annotations only: ``validate`` renders without the batch ma
     from iipeval.core.round.batch import Batch
     from iipeval.core.round.ranking import RankEntry, Ranking
 
+from iipeval.core.model.application import SUMMARY_ID
 from iipeval.core.text import fmt
 from iipeval.present.labels import method_label, set_label
 
@@ -80,8 +81,10 @@ def panel_check_text(r: Result) -> str | None:
     if check is None:
         return None
     head = "已按评审组登记核验" if check.verified else "评审组未核验（未提供评审组登记）"
-    counted = "、".join(check.counted) or "无"
-    text = f"{head}；计入专家：{counted}"
+    if check.counted == [SUMMARY_ID]:
+        text = f"{head}；评审组会议评审汇总表（合议评分）"
+    else:
+        text = f"{head}；计入专家：{'、'.join(check.counted) or '无'}"
     if check.refused:
         refused = "、".join(sorted({x.expert or "未标明" for x in check.refused}))
         text += f"；未计入：{refused}（见问题清单）"

@@ -41,7 +41,7 @@ EXPLAIN_SPAN = 10  # H:Q
 EXPERT_WIDTH = 8.5
 CHART_MIN_CM = 7.5
 PT_TO_CM = 2.54 / 72
-METHODS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均"}
+METHODS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均", "consensus": "会议合议"}
 
 
 class _Card:

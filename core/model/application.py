@@ -95,6 +95,11 @@ assert tuple(GradeName.__args__) == GRADES  # one list of grades, two spellings
 OwnGrade = Annotated[str, Field(min_length=1, max_length=20)]
 
 
+#: Who a 会议评审 summary's scores belong to: the panel as a whole, its agreed figure
+#: (one per part per applicant, recorded by its secretary), never one expert among others.
+SUMMARY_ID = "评审组合议"
+
+
 class ExpertReview(BaseModel):
     """One expert's scores for one application: part id → 0-100 score or grade band."""
 

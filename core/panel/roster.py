@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from iipeval.core.errors import describe, read_toml
+from iipeval.core.model.application import SUMMARY_ID
 
 
 class PanelError(ValueError):
@@ -79,6 +80,8 @@ class Panel(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self):
+        if any(e.id == SUMMARY_ID for e in self.experts):
+            raise ValueError(f"专家编号“{SUMMARY_ID}”留给会议评审汇总表，请给该专家换一个编号")
         ids = [e.id for e in self.experts]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -132,7 +135,15 @@ def safe_name(text: str) -> str:
     return f"{slug}-{digest}" if slug else digest
 
 
+def summary_expert() -> PanelExpert:
+    """The panel as the one who fills in its 会议评审 summary: its agreed figures."""
+    return PanelExpert(id=SUMMARY_ID, name="会议评审汇总表（秘书按合议结果填写）")
+
+
 def file_name(panel: str, expert: str, framework: str | None = None) -> str:
+    if expert == SUMMARY_ID:  # the panel's summary form, not an expert's
+        parts = ["summary", safe_name(panel)] + ([safe_name(framework)] if framework else [])
+        return "_".join(parts) + ".xlsx"
     parts = ["review", safe_name(panel), safe_name(expert)]
     if framework:
         parts.append(safe_name(framework))

@@ -193,10 +193,13 @@ class Expert(Rule):
         if panel is None:
             return self._explain(path, None, "pending", f"{self.aspect}：待专家评分")
         f = self.full / 100
-        scores = "、".join(fmt(s * f) for _, s in panel.experts)
-        how = "去掉一个最高分和一个最低分后取平均" if panel.method == "trimmed_mean" else "取平均"
         got = panel.score * f
         grade = f"（{self.grade_of(got)}）" if self.grades else ""
+        if panel.method == "consensus":  # 会议评审: the panel's one agreed figure
+            text = f"{self.aspect}：评审组会议评审合议评分，{self._mark(got)}{grade}"
+            return self._explain(path, panel.score, "scored", text, inputs={"合议": got})
+        scores = "、".join(fmt(s * f) for _, s in panel.experts)
+        how = "去掉一个最高分和一个最低分后取平均" if panel.method == "trimmed_mean" else "取平均"
         text = f"{self.aspect}：{len(panel.experts)}位专家评分（{scores}），{how}，{self._mark(got)}{grade}"
         if panel.disagreement:
             text += f"；极差{fmt(panel.spread)}分，需复议"

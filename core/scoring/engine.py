@@ -27,6 +27,7 @@ from iipeval.core.model.results import (
     Result,
 )
 from iipeval.core.rules import PanelScore, RuleContext
+from iipeval.core.scoring import consensus
 from iipeval.core.scoring.aggregation import aggregate
 from iipeval.core.scoring.params import Effective
 from iipeval.core.scoring.validation import (
@@ -122,10 +123,15 @@ class _Panel:
 
 
 def _aggregate_panel(fw, reviews, policy, findings: list[Finding]) -> _Panel:
-    """Combine the experts' scores per part under the panel policy (mean, trimmed mean)."""
+    """Combine the experts' scores per part under the panel policy (mean, trimmed mean), or
+    take the panel's agreed figure where its 会议评审 summary scored the application."""
     parts = [(pid, f"{ind.name}·{r.label}", r) for pid, ind, r in fw.expert_parts()]
-    scores, said = aggregate(parts, reviews, policy)
-    findings.extend(said)
+    summary, experts = consensus.split(reviews)
+    if summary is not None:  # 会议评审: the panel's agreed figure is its score
+        scores = consensus.agreed_scores(parts, summary, experts, policy, findings)
+    else:
+        scores, said = aggregate(parts, experts, policy)
+        findings.extend(said)
     return _Panel(
         scores=scores,
         labels={pid: label for pid, label, _ in parts},

@@ -49,7 +49,7 @@ from iipeval.core.panel.record import (
     new_key,
     sign,
 )
-from iipeval.core.panel.roster import Panel, PanelExpert, file_name
+from iipeval.core.panel.roster import Panel, PanelExpert, file_name, summary_expert
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
@@ -75,6 +75,7 @@ from iipeval.excel.cells.styles import (
 )
 from iipeval.excel.cells.styles import INDICATOR_FILL as BLOCK_FILL
 from iipeval.excel.cells.styles import INPUT_ALIGN as RIGHT
+from iipeval.excel.review import meeting
 from iipeval.excel.review.layout import (
     CALC,
     FIRST_ROW,
@@ -457,13 +458,21 @@ def _guide_sheet(
     out = Rows()
     _widths(ws, {1: 18, 2: 96})
     out.merge("A1:B1")
-    _cell(out, 1, 1, f"专家评分表：{fw.name}", font=TITLE, align=CENTER, border=False)
+    _cell(
+        out,
+        1,
+        1,
+        f"{meeting.form_title(expert)}：{fw.name}",
+        font=TITLE,
+        align=CENTER,
+        border=False,
+    )
     out.height(1, 28)
     facts = [
         ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）"),
         ("依据文件", f"{fw.source.issuer}《{fw.source.document}》{fw.source.attachment}"),
         ("评审组", panel_id),
-        ("专家", f"{expert.id}　{expert.name}".strip()),
+        meeting.who(expert),
         ("本表申报数", f"{len(rows)}份；每份有{n}个专家评分项"),
     ]
     if excluded:
@@ -509,7 +518,7 @@ def _guide_sheet(
         facts.append(("参数文件", rs.parameters_file))
     facts.append(("参数哈希", rs.parameters_hash))
     r = 3
-    for label, text in [*facts, ("", ""), *steps]:
+    for label, text in [*facts, ("", ""), *meeting.steps(expert, steps)]:
         if not label:
             r += 1
             continue
@@ -541,8 +550,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
     # title and note span the columns that stay frozen on screen and repeat on paper
     head = get_column_letter(cols.total)
     head_w = sum(w for c, w in widths.items() if c <= cols.total)
-    who = f"{expert.id} {expert.name}".strip()
-    title = f"专家评分表　{fw.name}\n评审组：{panel_id}　专家：{who}"
+    title = meeting.scores_title(expert, fw.name, panel_id)
     out.merge(f"A{TITLE_ROW}:{head}{TITLE_ROW}")
     _cell(out, TITLE_ROW, 1, title, font=TITLE, align=WRAP, border=False)
     out.height(TITLE_ROW, row_height([(title, head_w, 14)]))
@@ -561,6 +569,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         note += "标红的申报已触及否决项，将不予推荐：" + "；".join(
             f"{r.applicant}——{voice.exclusion_text(r.pending.exclusions)}" for r in rejected
         )
+    note = meeting.scores_note(expert, note)
     _cell(out, NOTE_ROW, 1, note, font=NOTE, align=WRAP, border=False)
     out.height(NOTE_ROW, row_height([(note, head_w, 10)]))
 
@@ -693,7 +702,7 @@ def _scores_sheet(ws, rs: ReviewSet, panel_id, expert: PanelExpert, rows, cols: 
         _cell(out, FIRST_ROW, 1, "本表没有需要您评分的申报。", align=MIDDLE, border=False)
         sign = FIRST_ROW + 2
     out.merge(f"A{sign}:{last}{sign}")
-    signature = "专家签名：____________________　　　日期：______年____月____日"
+    signature = meeting.signature_line(expert)
     _cell(out, sign, 1, signature, align=MIDDLE, border=False)
     out.height(sign, 30)
     out.attach(ws)
@@ -1156,6 +1165,7 @@ def generate_panel(
     forms: str = "xlsx",
     jobs: int = 1,
     staged: bool = False,
+    meeting: bool = False,
 ) -> tuple[list[Written], list[str], PanelRecord]:
     """Write one signed workbook per expert into ``outdir``; return what was written, notes,
     and the round's record (with its new key), which the caller keeps for the organiser.
@@ -1167,13 +1177,15 @@ def generate_panel(
     ``jobs`` > 1 builds the workbooks in that many processes (the same bytes either way).
     ``staged``: ``outdir`` is a scratch folder whose files the caller commits as a set
     (``iipeval panel``'s output set), so each workbook is saved as is, not synced to disk
-    and renamed into place on its own.
+    and renamed into place on its own. ``meeting``: a 会议评审, one summary form per set for
+    the panel's agreed figures (:mod:`.meeting`) instead of a form per expert.
     """
     outdir = Path(outdir)
     sets = prepare(ev, loaded, framework, jobs)
     if not sets:
         raise PanelGenerationError("没有可用的申报")
-    plan = plan_panel(sets, panel, outdir, panel.framework)
+    issuing = panel.model_copy(update={"experts": [summary_expert()]}) if meeting else panel
+    plan = plan_panel(sets, issuing, outdir, panel.framework)
     if forms == "json":
         plan.outputs = [(p.with_suffix(".json"), *rest) for p, *rest in plan.outputs]
         issued_suffix = ".json"
@@ -1228,7 +1240,7 @@ def generate_panel(
             RecordExpert(
                 id=e.id, name=e.name, conflicts=list(e.conflicts), forms=issued.get(e.id, [])
             )
-            for e in panel.experts
+            for e in [*panel.experts, *(issuing.experts if meeting else [])]
         ],
     )
     notes = list(plan.notes)
