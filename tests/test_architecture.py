@@ -44,7 +44,6 @@ PENDING_SPLITS = {
     "iipeval.cli.workbook:template",  # 66
     "iipeval.cli.returns:write_returns",  # 65
     "iipeval.core.round.verification:apply",  # 64
-    "iipeval.core.scoring.validation:coerce",  # 62
     "iipeval.core.analysis.ahp_round:origin",  # 61
     "iipeval.cli.weights.ahp:ahp",  # 61
 }

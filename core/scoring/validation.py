@@ -129,6 +129,15 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
                 item.id,
             )
         ]
+    if item.type in ("bool", "text", "choice"):
+        return _words(item, raw)
+    if isinstance(raw, str):
+        return _number_text(item, raw)
+    return _number(item, raw)
+
+
+def _words(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
+    """是/否, a text, or one of the item's choices."""
     if item.type == "bool":
         if isinstance(raw, bool):
             return Answer("value", raw), []
@@ -137,18 +146,18 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
         return Answer("invalid"), [
             _error("not_bool", f"{item.label}应填“是”或“否”，现为{raw!r}", item.id)
         ]
-    if item.type in ("text", "choice"):
-        if not isinstance(raw, str):
-            raw = str(raw)
-        if item.type == "choice" and raw not in (item.choices or []):
-            choices = "、".join(item.choices or [])
-            return Answer("invalid"), [
-                _error("bad_choice", f"{item.label}应为以下之一：{choices}，现为“{raw}”", item.id)
-            ]
-        return Answer("value", raw), []
-    # numeric
-    if isinstance(raw, str):
-        return _number_text(item, raw)
+    if not isinstance(raw, str):
+        raw = str(raw)
+    if item.type == "choice" and raw not in (item.choices or []):
+        choices = "、".join(item.choices or [])
+        return Answer("invalid"), [
+            _error("bad_choice", f"{item.label}应为以下之一：{choices}，现为“{raw}”", item.id)
+        ]
+    return Answer("value", raw), []
+
+
+def _number(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
+    """A number as typed (not text): finite, whole where the item counts, within bounds."""
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         expected = "整数" if item.type == "integer" else "数值"
         return Answer("invalid"), [
@@ -157,7 +166,6 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
     value = float(raw)
     if not math.isfinite(value):
         return Answer("invalid"), [_error("not_number", f"{item.label}不是有效数值", item.id)]
-    findings = []
     if item.type == "integer" and not value.is_integer():
         return Answer("invalid"), [
             _error("not_integer", f"{item.label}应为整数，现为{fmt(value, 4)}", item.id)
@@ -174,7 +182,7 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
         return Answer("invalid"), [
             _error("above_max", f"{item.label}不能大于{fmt(hi)}{unit}，现为{fmt(value)}", item.id)
         ]
-    return Answer("value", int(value) if item.type == "integer" else value), findings
+    return Answer("value", int(value) if item.type == "integer" else value), []
 
 
 def validate(
