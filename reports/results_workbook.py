@@ -330,7 +330,12 @@ def _ranking_sheet(
     ncol = len(headers)
     g = _ranking_grid(rk, dims, ncol)
     g.put(1, 1, f"{set_label(rk.framework_name, rk.subtype_name)}　排名", TITLE)
-    g.put(2, 1, _ranking_note(rk, {**TIE_LABELS, **_names(sample)}, params_ref), NOTE, span=ncol)
+    note = _ranking_note(rk, {**TIE_LABELS, **_names(sample)}, params_ref)
+    if batch.in_points(rk.framework):  # a points table: its total and points are the document's
+        note = note.replace("总分为百分制", "总分按原文分值计（含加分、扣分）").replace(
+            "权重与计分规则为建议值", "分值与计分规则照录原文件"
+        )
+    g.put(2, 1, note, NOTE, span=ncol)
     g.line(3, 1, headers, HEAD)
     r = 4
     for e in mine:

@@ -139,6 +139,8 @@ def _dimensions(c: _Card, r: int) -> tuple[int, int, int]:
     g.put(r, 7, "待专家评分" if res.provisional else "已评分", CENTER)
     r += 1
     note = "得分为0-100分；计分＝得分×满分÷100；合计为百分制总分。"
+    if c.batch.in_points(res.framework):  # a points table: 计分 is the document's own points
+        note = "计分为按原文分值所得的分，得分为计分占满分的百分比（0-100）；合计为总分。"
     if any(d.score is None and d.status == "pending" for d in res.dimensions):
         note += "待专家评分的维度暂无得分，雷达图中空缺。"
     g.put(r, 1, note, NOTE, span=7)

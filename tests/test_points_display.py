@@ -214,3 +214,39 @@ def test_a_band_written_from_zero_reads_below_the_next_threshold(count, said, po
     patents = next(i for i in r.indicators if i.id == "patents")
     assert said in patents.explanation and patents.points == points
     assert "≥0" not in patents.explanation
+
+
+def test_the_results_workbook_of_a_points_table_says_its_points_are_the_documents(tmp_path):
+    from datetime import UTC, datetime
+
+    import openpyxl
+    from test_points_reports import batch
+
+    from iipeval.reports.results_workbook import write_results_workbook
+
+    path = tmp_path / "results.xlsx"
+    write_results_workbook(batch(), path, generated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    wb = openpyxl.load_workbook(path)
+    note = wb.worksheets[0]["A2"].value
+    assert "分值与计分规则照录原文件" in note and "总分按原文分值计（含加分、扣分）" in note
+    assert "建议值" not in note and "百分制" not in note
+    card = next(ws for ws in wb.worksheets if "中游平台" in str(ws["A1"].value))
+    texts = [c.value for row in card.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "计分为按原文分值所得的分，得分为计分占满分的百分比（0-100）；合计为总分。" in texts
+    assert not [t for t in texts if "合计为百分制总分" in t]
+
+
+def test_an_expert_form_of_a_points_table_explains_its_own_scale(tmp_path):
+    import openpyxl
+    from points_demo import points_evaluator
+    from test_review_workbook import write
+
+    from iipeval.core.api import Loaded
+    from iipeval.core.model.application import Submission
+
+    loaded = [Loaded("a.json", Submission(application=application("（示例）中游平台")))]
+    path = write(points_evaluator(), loaded, tmp_path)
+    guide = openpyxl.load_workbook(path)["说明"]
+    how = next(row[1].value for row in guide.iter_rows() if row[0].value == "如何评分")
+    assert "技术先进性·专家评价填0-20的分数，或等级：好16-20、较好11-15" in how
+    assert "优秀" not in how

@@ -438,6 +438,11 @@ def _prompt(rule: Expert | None, policy: AggregationPolicy) -> str:
     return rule.scale_text(policy.grade_scores)
 
 
+def _labelled_parts(fw) -> list[tuple[str, str, Expert]]:
+    """Every expert part with the name a reviewer knows it by (指标·评分项)."""
+    return [(pid, f"{ind.name}·{r.label}", r) for pid, ind, r in fw.expert_parts()]
+
+
 def _method(policy: AggregationPolicy) -> str:
     if policy.method == "trimmed_mean":
         return (
@@ -478,11 +483,21 @@ def _guide_sheet(
     if excluded:
         names = "、".join(e.row.applicant for e in excluded)
         facts.append(("回避", f"按您申报的回避关系，以下{len(excluded)}份申报未列入本表：{names}"))
+    how = (
+        "填写0-100的分数（可带小数），或填写一个等级："
+        + _grade_help(rs.policy)
+        + "。等级按括号中的分数计入总分。"
+    )
+    if any(r.grades or r.out_of for _, _, r in fw.expert_parts()):  # the set's own scales
+        how = (
+            "按该项的分值或等级评分："
+            + "；".join(f"{label}{_prompt(r, rs.policy)}" for _, label, r in _labelled_parts(fw))
+            + "。"
+        )
     steps = [
         (
             "如何评分",
-            f"在“{SCORES}”表中，每个申报单位占一行。对每个评分项在黄色“评分”格中填写0-100的分数（可带小数），"
-            "或填写一个等级：" + _grade_help(rs.policy) + "。等级按括号中的分数计入总分。",
+            f"在“{SCORES}”表中，每个申报单位占一行。对每个评分项在黄色“评分”格中{how}",
         ),
         ("评分依据", f"各评分项的评价要点和各等级的评价标准见“{RUBRIC}”表。"),
         ("空白", "留空表示尚未评分，不按0分计；如需给0分，请填写数字0。评语格可选填。"),
