@@ -44,7 +44,10 @@ LAZY_COMMANDS = {
         "review",
         "为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。",
     ),
-    "plugin": ("plugin", "编写评价体系插件：生成插件骨架（new）、检查已安装的插件（check）。"),
+    "plugin": (
+        "plugin",
+        "编写评价体系插件：生成插件骨架（new）、复制完整示例（example）、检查已安装的插件（check）。",
+    ),
     "score": (
         "score",
         "对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。",

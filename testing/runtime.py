@@ -297,10 +297,11 @@ def score_examples(ev: Evaluator, folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def example_problems(plugin: str, ev: Evaluator, folder: Path | None) -> list[Problem]:
-    """The plugin's own examples must pass validation: they are what authors copy."""
+    """The plugin's own examples must pass validation, and their experts score parts the
+    set has: they are what authors copy, and a changed table leaves them behind."""
     if folder is None or not folder.is_dir():
         return []
-    problems = []
+    problems = _review_parts(plugin, ev, folder)
     for path in sorted(folder.glob("*.json")):
         if path.name == GOLDEN:
             continue
@@ -317,6 +318,36 @@ def example_problems(plugin: str, ev: Evaluator, folder: Path | None) -> list[Pr
                     f"运行 iipeval validate {path} 可列出全部问题；示例是申报单位和其他插件作者"
                     "填写时参照的样本，请改正示例中的数据（或评价体系的数据项定义）",
                     "example_invalid",
+                )
+            )
+    return problems
+
+
+def _review_parts(plugin: str, ev: Evaluator, folder: Path) -> list[Problem]:
+    """Expert scores in ``reviews/`` for a part no set of the plugin has (a part renamed or
+    dropped since the scaffold wrote them) would be ignored without a word."""
+    from iipeval.excel.review.reader import read_review_json
+
+    parts = {
+        pid: rf.framework.id
+        for rf in ev.host.frameworks.values()
+        if rf.plugin == plugin
+        for pid, _, _ in rf.framework.expert_parts()
+    }
+    problems = []
+    for path in sorted((folder / REVIEWS).glob("*.json")):
+        named = {p for r in read_review_json(path).reviews for p in r.scores}
+        unknown = sorted(named - set(parts))
+        if unknown:
+            known = "、".join(parts) or "（无）"
+            problems.append(
+                Problem(
+                    plugin,
+                    f"示例专家评分 {path.name} 中的评分项 {'、'.join(unknown)} 不存在，"
+                    f"这些评分不会计入（本插件的专家评分项：{known}）",
+                    "请按 iipeval show 列出的“专家评分项”改正 examples/reviews/ 中的评分项 id，"
+                    "然后运行 iipeval plugin check 插件名 --update-golden",
+                    "example_reviews",
                 )
             )
     return problems

@@ -265,3 +265,16 @@ def test_a_golden_file_from_before_is_compared_on_what_it_has_and_flagged(tmp_pa
     assert problems_with("golden", problems) == []
     [p] = problems_with("golden_incomplete", problems)
     assert not p.is_error and "--update-golden" in str(p)
+
+
+def test_example_reviews_for_a_part_the_set_no_longer_has_are_named(tmp_path):
+    examples = points_examples(tmp_path)
+    kit(examples, update=True)
+    path = examples / "reviews" / "experts.json"
+    reviews = json.loads(path.read_text("utf-8"))
+    for r in reviews:
+        r["scores"] = {"advance": r["scores"]["advanced"]}  # renamed in the table, not here
+    path.write_text(json.dumps(reviews, ensure_ascii=False), "utf-8")
+    [p] = problems_with("example_reviews", kit(examples))
+    assert p.is_error
+    assert "评分项 advance 不存在" in str(p) and "本插件的专家评分项：advanced" in str(p)
