@@ -140,10 +140,12 @@ class Evaluator:
             )
         sub = loaded.submission
         out = self.score(sub.application, reviews, source=loaded.source, framework=framework)
+        spoken = {f.item for f in loaded.findings}
         own = [
             f
             for f in out.findings
             if f.item not in loaded.rejected  # the reader said it, in its own words
+            and not (f.code == "percent_fraction" and f.item in spoken)  # a cell it read
         ]
         findings = [loaded.locate(f) for f in [*loaded.findings, *own]]
         if isinstance(out, Rejected):

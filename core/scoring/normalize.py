@@ -178,7 +178,7 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
             return _reject(show(raw), "not_number", f"{label}不是有效数值")
         if not shown_as_percent:
             value = _as_number(Decimal(repr(raw))) if isinstance(raw, float) else raw
-            warning = _fraction_warning(item, value)
+            warning = fraction_warning(item, value)
             return Reading(
                 value, warning=warning, code="percent_fraction" if warning else "normalised"
             )
@@ -193,7 +193,7 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
     return _read_number_text(item, str(raw))
 
 
-def _fraction_warning(item: DataItem, value: float) -> str | None:
+def fraction_warning(item: DataItem, value: float) -> str | None:
     """A percent item between 0 and 1 is often a share typed as a fraction (0.35 for 35%)."""
     if not _is_percent_item(item) or not 0 < abs(value) < 1:
         return None
@@ -296,7 +296,7 @@ def _apply_suffix(item: DataItem, text: str, s: str, value: Decimal, rest: str) 
         )
     number = _as_number(read_as)
     note = f"{label}填写的“{text.strip()}”已读取为{show(number)}"
-    warning = None if rest == "%" else _fraction_warning(item, number)
+    warning = None if rest == "%" else fraction_warning(item, number)
     if warning:
         return Reading(number, warning=warning, code="percent_fraction")
     return Reading(number, note=note)

@@ -16,7 +16,7 @@ from iipeval.core.model.application import Applicant, Application, NotApplicable
 from iipeval.core.model.criteria import DataItem, Framework
 from iipeval.core.rules import Answer
 from iipeval.core.rules.base import MISSING
-from iipeval.core.scoring.normalize import read_number
+from iipeval.core.scoring.normalize import fraction_warning, read_number
 from iipeval.core.text import fmt
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -109,12 +109,13 @@ def _number_text(item: DataItem, raw: str) -> tuple[Answer, list[Finding]]:
     said = reading.finding(item.id)
     if reading.error:
         return Answer("invalid"), [said]
-    answer, findings = coerce(item, reading.value)
+    answer, findings = coerce(item, reading.value, read=True)
     return answer, ([said] if said else []) + findings
 
 
-def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
-    """Check one raw answer against its item definition."""
+def coerce(item: DataItem, raw: Any, *, read: bool = False) -> tuple[Answer, list[Finding]]:
+    """Check one raw answer against its item definition (``read``: a text already read by
+    :func:`read_number`, which said what it had to say of it)."""
     if raw is None:
         if item.required:
             return MISSING, [_error("missing", f"{item.label}为必填项，尚未填写", item.id)]
@@ -133,7 +134,11 @@ def coerce(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
         return _words(item, raw)
     if isinstance(raw, str):
         return _number_text(item, raw)
-    return _number(item, raw)
+    answer, findings = _number(item, raw)
+    said = None if read or answer.state != "value" else fraction_warning(item, answer.value)
+    if said:  # 0.35 for 35%: a JSON number is questioned as a workbook cell is
+        findings.append(_error("percent_fraction", said, item.id, Severity.warning))
+    return answer, findings
 
 
 def _words(item: DataItem, raw: Any) -> tuple[Answer, list[Finding]]:
