@@ -15,7 +15,12 @@ __all__ = [
     "set_label",
 ]
 
-METHOD_LABELS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均", "consensus": "会议合议"}
+METHOD_LABELS = {
+    "mean": "平均",
+    "trimmed_mean": "去掉最高最低后平均",
+    "median": "中位数",
+    "consensus": "会议合议",
+}
 
 RULE_LABELS = {
     "log_scale": "对数刻度",
@@ -46,7 +51,8 @@ PARAM_LABELS = {
     "rounding": "单位取整方式",
     "item_points": "各项分值",
     "method": "汇总方式",
-    "trim_min_experts": "去掉最高最低分的最少专家人数",
+    "trim": "每端去掉的评分比例",
+    "trim_min_experts": "去掉最高最低分的最少专家人数（旧规则）",
     "disagreement_spread": "需复议的极差阈值（分）",
     "min_experts": "最少专家人数",
     "grade_scores": "等级折算分",

@@ -63,20 +63,31 @@ def disagreement_threshold(batch: Batch, framework: str, subtype: str | None) ->
 
 
 def experts_text(p: PanelDetail) -> str:
-    """``专家A 88、专家B 84（去掉）…``: every expert's score, the dropped ones marked."""
-    return "、".join(
-        f"{e} {fmt(s)}" + ("" if e in p.kept else "（去掉）") for e, s in p.experts.items()
-    )
+    """``专家A 88、专家B 84（去掉）、专家C 70（计入20%）…``: every expert's score, those the
+    rule set aside marked, and those on its boundary with the share they count for."""
+    full = max(p.weights.values(), default=0.0)
+
+    def mark(e: str) -> str:
+        if e not in p.kept:
+            return "（去掉）"
+        w = p.weights.get(e)
+        if w is None or full <= 0 or w >= full - 1e-12:
+            return ""
+        return f"（计入{fmt(100 * w / full)}%）"
+
+    return "、".join(f"{e} {fmt(s)}{mark(e)}" for e, s in p.experts.items())
 
 
 def panel_text(p: PanelDetail) -> str:
-    """``专家A 88、专家B 84（去掉）…；去掉最高最低后平均 85.33，极差 11``."""
-    text = f"{experts_text(p)}；{method_label(p.method)} {fmt(p.score)}，极差 {fmt(p.spread)}"
+    """``专家A 88、专家B 84（去掉）…；去掉最高、最低各20%后平均 85.33，极差 11``."""
+    how = p.rule or method_label(p.method)
+    text = f"{experts_text(p)}；{how} {fmt(p.score)}，极差 {fmt(p.spread)}"
     return text + ("，需复议" if p.disagreement else "")
 
 
 def panel_check_text(r: Result) -> str | None:
-    """Whose expert scores count in a result, in one line (``None``: no review forms given)."""
+    """Whose expert scores count in a result, in one line (``None``: no review forms given):
+    who counted, who recused, who is missing, who was refused, and the rule."""
     check = r.panel_check
     if check is None:
         return None
@@ -85,7 +96,13 @@ def panel_check_text(r: Result) -> str | None:
         text = f"{head}；评审组会议评审汇总表（合议评分）"
     else:
         text = f"{head}；计入专家：{'、'.join(check.counted) or '无'}"
+    if check.recused:
+        text += f"；回避：{'、'.join(check.recused)}"
+    if check.missing:
+        text += f"；缺评：{'、'.join(check.missing)}"
     if check.refused:
         refused = "、".join(sorted({x.expert or "未标明" for x in check.refused}))
         text += f"；未计入：{refused}（见问题清单）"
+    if check.rule:
+        text += f"；汇总规则：{check.rule}"
     return text

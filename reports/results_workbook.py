@@ -50,6 +50,8 @@ from iipeval.core.round.batch import Batch
 from iipeval.core.round.outcomes import TIE_LABELS
 from iipeval.core.round.ranking import RankEntry, Ranking
 from iipeval.core.round.spool import view
+from iipeval.core.scoring.aggregation import rule_text
+from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import display_width, fmt
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import (
@@ -887,13 +889,23 @@ def _parameter_names(sample: Result | None) -> dict[str, str]:
     return names
 
 
+def _rule_text(agg: dict[str, Any]) -> str | None:
+    """The round's panel rule in a sentence, from the recorded parameters."""
+    if agg.get("trim_min_experts") is not None:  # the old rule: ``trim`` plays no part
+        agg = {k: v for k, v in agg.items() if k != "trim"}
+    try:
+        return rule_text(AggregationPolicy.model_validate(agg))
+    except ValueError:
+        return None
+
+
 def _policy_rows(values: dict[str, Any], names: dict[str, str]) -> Iterable[tuple[str, str, str]]:
     agg = values.get("aggregation", {})
-    methods = {"mean": "平均", "trimmed_mean": "去掉一个最高分和一个最低分后取平均"}
+    rule = _rule_text(agg)
     for k, v in agg.items():
-        text = methods.get(v, v) if k == "method" else _param_text(v)
-        if k == "method" and v == "trimmed_mean":
-            text += f"（专家不少于{_param_text(agg.get('trim_min_experts'))}人时；人数更少时平均）"
+        if k in ("trim", "trim_min_experts") and rule is not None:
+            continue  # said in words with the method, one sentence for the rule
+        text = (rule or str(v)) if k == "method" else _param_text(v)
         yield f"专家分汇总：{PARAM_LABELS.get(k, k)}", f"aggregation.{k}", text
     ranking = values.get("ranking", {})
     quota, min_total = ranking.get("quota"), ranking.get("min_total")

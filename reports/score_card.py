@@ -9,6 +9,7 @@ and returns the row after it.
 from __future__ import annotations
 
 from openpyxl.chart import RadarChart, Reference
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from iipeval.core import voice
@@ -41,7 +42,13 @@ EXPLAIN_SPAN = 10  # H:Q
 EXPERT_WIDTH = 8.5
 CHART_MIN_CM = 7.5
 PT_TO_CM = 2.54 / 72
-METHODS = {"mean": "平均", "trimmed_mean": "去掉最高最低后平均", "consensus": "会议合议"}
+METHODS = {
+    "mean": "平均",
+    "trimmed_mean": "去掉最高最低后平均",
+    "median": "中位数",
+    "consensus": "会议合议",
+}
+PARTIAL_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 class _Card:
@@ -209,23 +216,35 @@ def _panels(c: _Card, r: int) -> int:
     for p in res.panels:
         flag = FLAG_FILL if p.disagreement else None
         g.put(r, 1, p.label, TEXT, span=2)
-        g.put(r, 3, METHODS.get(p.method, p.method), CENTER)
+        g.put(r, 3, p.rule or METHODS.get(p.method, p.method), CENTER)
         g.line(r, 4, [p.score, p.spread, threshold], NUM)
         again = Style(horizontal="center", fill=flag, bold=p.disagreement)
         g.put(r, 7, "需复议" if p.disagreement else "", again)
         for k, name in enumerate(c.experts):
             score = p.experts.get(name)
-            dropped = score is not None and name not in p.kept
-            style = Style(
-                number_format=NUM_FORMAT, strike=dropped, color="808080" if dropped else None
-            )
-            g.put(r, EXPERT_COL + k, score, style)
+            g.put(r, EXPERT_COL + k, score, _expert_style(p, name, score))
         r += 1
     return r
 
 
+def _expert_style(p, name: str, score: float | None) -> Style:
+    """Struck through: set aside by the rule; shaded: on its boundary, counted in part."""
+    dropped = score is not None and name not in p.kept
+    full = max(p.weights.values(), default=0.0)
+    partial = not dropped and score is not None and p.weights.get(name, full) < full - 1e-12
+    return Style(
+        number_format=NUM_FORMAT,
+        strike=dropped,
+        color="808080" if dropped else None,
+        fill=PARTIAL_FILL if partial else None,
+    )
+
+
 def _panel_note(res: Result, threshold: float | None) -> str:
-    note = "各专家分为0-100分（等级已按参数折算）；删除线为按汇总方式去掉的最高/最低分"
+    note = (
+        "各专家分为0-100分（等级已按参数折算）；删除线为按汇总规则去掉的最高/最低分，"
+        "浅蓝底为处在边界、按比例部分计入的评分"
+    )
     if any(p.out_of is not None for p in res.panels):
         note = note.replace("为0-100分", "为0-100分或该项原文分值（等级已按等级表折算）", 1)
     if threshold is not None:

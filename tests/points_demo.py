@@ -12,6 +12,7 @@ from pathlib import Path
 from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import Application, ExpertReview
+from iipeval.core.scoring.params import AggregationPolicy, Parameters
 
 HOME = Path(__file__).resolve().parents[1] / "testing" / "examples" / "points_demo"
 
@@ -29,6 +30,11 @@ def points_host() -> Host:
 
 
 def points_evaluator(params=None) -> Evaluator:
+    """The hand-computed tables below take the plain mean of the three experts: the
+    panel's rule is a parameter, set here to the one the tables were worked with."""
+    params = params or Parameters()
+    if "aggregation" not in params.model_fields_set:
+        params = params.model_copy(update={"aggregation": AggregationPolicy(method="mean")})
     return Evaluator(points_host(), params)
 
 

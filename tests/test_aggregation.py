@@ -1,4 +1,5 @@
-"""Expert panel aggregation with 1, 4, 5 and 9 experts, grade bands and disagreement."""
+"""Expert panel aggregation with 1, 4, 5 and 9 experts, grade bands and disagreement: one
+rule for every applicant, whatever the number of experts who scored it."""
 
 import pytest
 from support import application, mini_evaluator, reviews
@@ -19,23 +20,36 @@ def panel(*scores, policy=POLICY):
 
 def test_one_expert_is_the_score():
     p, findings = panel(70)
-    assert (p.score, p.method) == (70, "mean") and findings == []
+    assert p.score == 70 and p.weights == (("E0", 1.0),) and findings == []
 
 
-def test_four_experts_plain_mean():
+def test_four_experts_count_the_highest_and_lowest_at_a_fifth():
+    # trim 0.2 × 4 experts = 0.8 set aside at each end: 60 and 90 each count 0.2
     p, _ = panel(60, 70, 80, 90)
-    assert (p.score, p.method, len(p.kept)) == (75, "mean", 4)
+    assert p.score == pytest.approx((0.2 * 60 + 70 + 80 + 0.2 * 90) / 2.4)
+    assert dict(p.weights) == pytest.approx(
+        {"E0": 0.2 / 2.4, "E1": 1 / 2.4, "E2": 1 / 2.4, "E3": 0.2 / 2.4}
+    )
+    assert p.applied == "最高、最低分各计入20%" and p.kept == ("E0", "E1", "E2", "E3")
 
 
 def test_five_experts_drop_highest_and_lowest():
     p, _ = panel(60, 70, 80, 90, 100)
     assert (p.score, p.method) == (80, "trimmed_mean")
-    assert p.kept == ("E1", "E2", "E3")
+    assert p.kept == ("E1", "E2", "E3") and p.applied == "最高、最低分各去掉1个"
+
+
+def test_seven_experts_drop_one_and_part_of_the_next():
+    # 0.2 × 7 = 1.4 at each end: 10 and 99 out, 60 and 90 count 0.6
+    p, _ = panel(10, 60, 70, 75, 80, 90, 99)
+    assert p.score == pytest.approx((0.6 * 60 + 70 + 75 + 80 + 0.6 * 90) / 4.2)
+    assert p.applied == "最高、最低分各去掉1个，其次的各计入60%"
 
 
 def test_nine_experts_trimmed_and_flagged():
+    # 0.2 × 9 = 1.8: 40 and 99 out, 70 and 82 count 0.2
     p, findings = panel(40, 70, 72, 74, 76, 78, 80, 82, 99)
-    assert p.score == pytest.approx(76)
+    assert p.score == pytest.approx((0.2 * 70 + 72 + 74 + 76 + 78 + 80 + 0.2 * 82) / 5.4)
     assert p.spread == 59 and p.disagreement
     [f] = findings
     assert f.code == "disagreement" and "需复议" in f.message and "59" in f.message
@@ -46,16 +60,50 @@ def test_equal_scores_trim_one_of_each():
     assert p.score == 80 and len(p.kept) == 3
 
 
-def test_threshold_is_a_parameter():
+def test_the_rule_changes_smoothly_with_the_number_of_experts():
+    """Dropping one expert moves the weight of the remaining extremes by a fifth, never from
+    0 to full as the old threshold rule did (trimmed from 5, plain mean at 4)."""
+    harsh = [80, 82, 84, 86, 40]
+    full, _ = panel(*harsh)
+    four, _ = panel(*harsh[1:])  # the first expert recused
+    old = AggregationPolicy(trim_min_experts=5)
+    four_old, findings = panel(*harsh[1:], policy=old)
+    assert full.score == 82  # 40 and 86 set aside
+    assert four.score == pytest.approx((0.2 * 40 + 82 + 84 + 0.2 * 86) / 2.4)  # 80.5
+    assert four_old.score == 73  # the harsh 40 in full
+    assert [f.code for f in findings] == ["rule_switched", "disagreement"]
+    assert "trim_min_experts" in findings[0].message
+
+
+def test_old_threshold_rule_is_a_parameter():
     p, _ = panel(60, 70, 80, 90, policy=AggregationPolicy(trim_min_experts=4))
     assert (p.score, p.method) == (75, "trimmed_mean")
     p, _ = panel(60, 70, 80, 90, 100, policy=AggregationPolicy(method="mean"))
     assert p.score == 80 and p.method == "mean" and len(p.kept) == 5
 
 
+def test_median_is_the_middle_or_the_mean_of_the_middle_two():
+    median = AggregationPolicy(method="median")
+    assert panel(60, 70, 80, 90, 100, policy=median)[0].score == 80
+    assert panel(60, 70, 80, 90, policy=median)[0].score == 75
+
+
+@pytest.mark.parametrize(
+    ("given", "word"),
+    [
+        ({"method": "mean", "trim": 0.1}, "只用于"),
+        ({"trim": 0.1, "trim_min_experts": 5}, "只能设置其一"),
+        ({"trim": 0.5}, "trim"),
+    ],
+)
+def test_a_rule_that_says_two_things_is_refused(given, word):
+    with pytest.raises(ValueError, match=word):
+        AggregationPolicy(**given)
+
+
 def test_grade_bands_convert_with_policy_scores():
-    p, _ = panel("优秀", "良好", "一般")
-    assert p.score == pytest.approx((95 + 82 + 67) / 3)
+    p, _ = panel("优秀", "良好", "一般")  # 3 experts: 0.6 set aside at each end
+    assert p.score == pytest.approx((0.4 * 95 + 82 + 0.4 * 67) / 1.8)
     custom = AggregationPolicy(grade_scores={"优秀": 100, "良好": 80, "一般": 60, "较差": 40})
     p, _ = panel("优秀", "较差", policy=custom)
     assert p.score == 70
@@ -115,6 +163,6 @@ def test_engine_uses_the_panel_and_explains_it():
     tech = next(i for i in r.indicators if i.id == "tech")
     judged = tech.trace.components[0]
     assert judged.score == 80
-    assert "去掉一个最高分和一个最低分" in judged.text
+    assert "去掉最高、最低各20%后平均（最高、最低分各去掉1个）" in judged.text
     [p] = r.panels
     assert p.kept == ["专家02", "专家03", "专家04"]

@@ -217,6 +217,15 @@ def test_excluded_application_is_listed_unranked_and_not_recommended(rnd: Round,
     assert r["excluded"] and [h["id"] for h in r["exclusions"]] == ["safety"]
 
 
+def trimmed_by_copies(scores: list[float], share: float) -> float:
+    """The round's trimmed mean done the schoolbook way: every score written 100 times,
+    the lowest and highest ``share`` of the copies struck out, the rest averaged."""
+    copies = sorted(s for s in scores for _ in range(100))
+    cut = round(share * len(copies))
+    kept = copies[cut : len(copies) - cut]
+    return sum(kept) / len(kept)
+
+
 def test_panel_scores_are_trimmed_means_of_what_the_experts_typed(rnd: Round, runs, engine):
     for spec in rnd.specs:
         r = result_of(runs.batch, spec.key)
@@ -228,7 +237,7 @@ def test_panel_scores_are_trimmed_means_of_what_the_experts_typed(rnd: Round, ru
             assert p["experts"] == scores
             ordered = sorted(scores.values())
             assert len(ordered) >= 5 and p["method"] == "trimmed_mean"
-            assert p["score"] == pytest.approx(sum(ordered[1:-1]) / (len(ordered) - 2), abs=1e-12)
+            assert p["score"] == pytest.approx(trimmed_by_copies(ordered, 0.2), abs=1e-12)
             assert p["spread"] == pytest.approx(ordered[-1] - ordered[0], abs=1e-12)
         engine_panels = {p.part: p.score for p in engine[spec.key].panels}
         assert {p["part"]: p["score"] for p in r["panels"]} == pytest.approx(engine_panels)
@@ -250,7 +259,11 @@ def test_the_split_part_is_flagged_for_reconsideration(rnd: Round, runs):
     assert SPLIT_SCORES["E06"] == "良好"
     assert split["method"] == "trimmed_mean"
     assert split["kept"] == ["E02", "E03", "E04", "E06"]
-    assert split["score"] == 73.0  # (92 + 30 + 88 + 82) / 4
+    # 6 × 0.2 = 1.2 set aside at each end: 95 and 25 out, 92 and 30 count 0.8
+    assert split["score"] == pytest.approx((0.8 * 92 + 0.8 * 30 + 88 + 82) / 3.6)
+    assert split["weights"] == pytest.approx(
+        {"E01": 0, "E02": 0.8 / 3.6, "E03": 0.8 / 3.6, "E04": 1 / 3.6, "E05": 0, "E06": 1 / 3.6}
+    )
     assert split["spread"] == 70.0
     assert split["disagreement"] is True
     flagged = [
@@ -311,6 +324,21 @@ def test_an_expert_who_never_returns_a_workbook_is_reported_missing(runs):
         f"专家“{ABSENT}”的评分表（{file_name(PANEL_ID, ABSENT, HUNAN)}）未交回，其评分未计入本次结果",
         f"专家“{ABSENT}”的评分表（{file_name(PANEL_ID, ABSENT, NATIONAL)}）未交回，其评分未计入本次结果",
     ]
+
+
+def test_every_result_says_who_counted_recused_or_is_missing_and_the_rule(rnd: Round, runs):
+    """The conflicted application: E03 recused, E07 missing; the blank one: E06 and E07
+    missing; every other one: E07 missing. The rule is the same sentence on each."""
+    checks = {r["credit_code"]: r["panel_check"] for r in runs.batch["results"]}
+    conflicted, blank = rnd.spec(CONFLICT_APP).key, rnd.spec(BLANK_APP).key
+    assert checks[conflicted]["recused"] == [CONFLICTED]
+    assert checks[conflicted]["missing"] == [ABSENT]
+    assert CONFLICTED not in checks[conflicted]["counted"]
+    assert checks[blank]["missing"] == sorted([BLANK_EXPERT, ABSENT])
+    for key, check in checks.items():
+        assert check["rule"] == "去掉最高、最低各20%后平均"
+        if key not in (conflicted, blank):
+            assert (check["recused"], check["missing"]) == ([], [ABSENT])
 
 
 # ---------------------------------------------------------------------------------------
@@ -392,12 +420,12 @@ def test_results_workbook(rnd: Round, runs, engine):
         rnd.spec(SPLIT_APP).name,
         "2023年跨行业跨领域工业互联网平台",
         "平台技术创新能力·技术创新能力评价",
-        "E01 95（去掉）、E02 92、E03 30、E04 88、E05 25（去掉）、E06 82",
+        "E01 95（去掉）、E02 92（计入80%）、E03 30（计入80%）、E04 88、E05 25（去掉）、E06 82",
         95,
         25,
         70,
         30,
-        73,
+        pytest.approx((0.8 * 92 + 0.8 * 30 + 88 + 82) / 3.6),
         "需复议",
     ]
     assert all(c.value is None for c in ws[5])

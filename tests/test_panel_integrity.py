@@ -152,7 +152,14 @@ def test_clean_round_verifies_with_no_finding_and_says_whose_scores_count(json_r
     assert [f for f in data["findings"] if f["severity"] != "notice"] == []
     assert ranks(data) == {STRONG: 1, WEAK: 2}
     for r in data["results"]:
-        assert r["panel_check"] == {"verified": True, "counted": list(EXPERTS), "refused": []}
+        assert r["panel_check"] == {
+            "verified": True,
+            "counted": list(EXPERTS),
+            "refused": [],
+            "recused": [],
+            "missing": [],
+            "rule": "去掉最高、最低各20%后平均",
+        }
         assert not r["provisional"]
     assert data["review_panel"]["verified"] is True
     assert data["review_panel"]["round"] == "第一轮"
@@ -424,4 +431,7 @@ def test_a_workbook_filled_and_saved_by_libreoffice_still_verifies(xlsx_round, t
         "verified": True,
         "counted": list(EXPERTS),
         "refused": [],
+        "recused": [],
+        "missing": [],
+        "rule": "去掉最高、最低各20%后平均",
     }

@@ -15,6 +15,7 @@ from support import framework_plugin
 from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import NotApplicable
+from iipeval.core.scoring.params import AggregationPolicy, Parameters
 
 
 def points_module_dir():
@@ -159,7 +160,7 @@ def _na_capable_evaluator():
     ]
     host = Host(entry_points=False, plugins=[("p", framework_plugin(data))])
     assert host.problems == []
-    return Evaluator(host)
+    return Evaluator(host, Parameters(aggregation=AggregationPolicy(method="mean")))
 
 
 def test_wholly_not_applicable_group_and_dimension_are_renormalised():

@@ -77,6 +77,11 @@ class PanelDetail(BaseModel):
     kept: list[str]
     spread: float
     disagreement: bool
+    #: each expert's share of the panel score (sums to 1): 0 for a score set aside, a
+    #: fraction for one on the boundary of the round's trimmed mean
+    weights: dict[str, float] = {}
+    rule: str = ""  # the round's rule in a few words
+    applied: str = ""  # what the rule did with these scores (各去掉1个…), "" for none
     #: The part's full mark when experts score it in points (scores above are then points).
     out_of: float | None = None
 
@@ -90,11 +95,17 @@ class RefusedReview(BaseModel):
 
 
 class PanelCheck(BaseModel):
-    """Whose scores count in this result: verified against the panel's record or not."""
+    """Whose scores count in this result, verified against the panel's record or not: who
+    counted, who recused (回避), who was expected and gave no score, and the rule used."""
 
     verified: bool
     counted: list[str] = []
     refused: list[RefusedReview] = []
+    recused: list[str] = []
+    #: experts the record assigned (or, unverified, on the forms' roster) with no score
+    #: here and no refusal: a form not returned, or this application left blank
+    missing: list[str] = []
+    rule: str = ""  # the round's aggregation rule, in a sentence
 
 
 class Provenance(BaseModel):

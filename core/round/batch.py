@@ -33,6 +33,7 @@ from iipeval.core.round import outcomes as recommend
 from iipeval.core.round.ranking import Ranking, Standing, rank, result_key
 from iipeval.core.round.spool import ResultSpool
 from iipeval.core.round.verification import apply as verify
+from iipeval.core.scoring.aggregation import rule_label
 from iipeval.core.voice import item_labels
 
 
@@ -53,6 +54,10 @@ class ReviewIndex:
     admitted: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
     #: 调研核查 tables by normalised application key (core/round/verification.py)
     site_checks: dict[str, Verification] = field(default_factory=dict)
+    #: application key → experts who recused from it (the record's, or unsigned files')
+    recused: dict[str, list[str]] = field(default_factory=dict)
+    #: criteria set → the experts of its panel (the record's, or the forms' roster)
+    rosters: dict[str | None, list[str]] = field(default_factory=dict)
 
     def for_key(self, key: str) -> list[ExpertReview]:
         return [r for _, r in self.by_key.get(normal_key(key), [])]
@@ -75,6 +80,7 @@ def index_reviews(
         for fw in {b.framework for b in admission.bundles}:
             for expert, a in record.assigned(fw):
                 shown[normal_key(a.key)][expert.id] = a.application_sha256
+    recused, rosters = _who_recused(bundles, record)
     return ReviewIndex(
         dict(by_key),
         verified=admission.verified if bundles else None,
@@ -83,7 +89,30 @@ def index_reviews(
         findings=admission.findings,
         record=record,
         admitted={(b.expert, b.framework): b.source for b in admission.bundles},
+        recused=recused,
+        rosters=rosters,
     )
+
+
+def _who_recused(
+    bundles: list[ReviewBundle], record: PanelRecord | None
+) -> tuple[dict[str, list[str]], dict[str | None, list[str]]]:
+    """Who recused from each application, and each set's panel: from the record when there
+    is one (what the organiser issued), else from what the forms say of themselves."""
+    recused: dict[str, set[str]] = defaultdict(set)
+    rosters: dict[str | None, dict[str, None]] = defaultdict(dict)
+    if record is not None:
+        for e in record.experts:
+            for form in e.forms:
+                rosters[form.framework][e.id] = None
+                for a in form.recused:
+                    recused[normal_key(a.key)].add(e.id)
+    else:
+        for b in bundles:
+            rosters[b.framework].update(dict.fromkeys(b.panel_experts))
+            for c in b.conflicts if b.expert else ():
+                recused[normal_key(c)].add(b.expert)
+    return {k: sorted(v) for k, v in recused.items()}, {k: list(v) for k, v in rosters.items()}
 
 
 def score_one(
@@ -102,13 +131,35 @@ def score_one(
         result = ev.score_loaded(loaded, framework, reviews)
     if isinstance(result, Rejected) or index.verified is None:
         return result
-    counted = sorted({e for p in result.panels for e in p.experts})
-    check = PanelCheck(verified=index.verified, counted=counted, refused=index.refused.get(key, []))
+    check = _panel_check(ev, result, index, key)
+    counted = check.counted
     changed = _shown_other_data(app, counted, index.shown.get(key, {}), loaded.source)
     update: dict = {"panel_check": check}
     if changed:
         update["findings"] = [*result.findings, changed]
     return result.model_copy(update=update)
+
+
+def _panel_check(ev: Evaluator, result: Result, index: ReviewIndex, key: str) -> PanelCheck:
+    """Who counted, who recused, who is missing (assigned, or on the roster, with no score
+    and no refusal), and the rule: said alike on every result."""
+    counted = sorted({e for p in result.panels for e in p.experts})
+    refused = index.refused.get(key, [])
+    recused = [e for e in index.recused.get(key, []) if e not in counted]
+    if index.record is not None:
+        expected = list(index.shown.get(key, {}))
+    else:
+        expected = index.rosters.get(result.framework) or index.rosters.get(None) or []
+    gone = set(counted) | set(recused) | {r.expert for r in refused}
+    expert_parts = any(True for _ in ev.framework(result.framework).framework.expert_parts())
+    return PanelCheck(
+        verified=index.verified,
+        counted=counted,
+        refused=refused,
+        recused=recused,
+        missing=sorted(e for e in dict.fromkeys(expected) if e not in gone),
+        rule=rule_label(ev.params.policy_for(result.framework)) if expert_parts else "",
+    )
 
 
 def _shown_other_data(

@@ -56,6 +56,10 @@ class PanelScore:
     kept: tuple[str, ...]
     spread: float
     disagreement: bool
+    #: each expert's share of the score (sums to 1; 0 for a score set aside)
+    weights: tuple[tuple[str, float], ...] = ()
+    rule: str = ""  # the round's rule in a few words
+    applied: str = ""  # what it did with these scores: 各去掉1个, 最高、最低分各计入20%
 
 
 @dataclass(slots=True)

@@ -199,7 +199,11 @@ class Expert(Rule):
             text = f"{self.aspect}：评审组会议评审合议评分，{self._mark(got)}{grade}"
             return self._explain(path, panel.score, "scored", text, inputs={"合议": got})
         scores = "、".join(fmt(s * f) for _, s in panel.experts)
-        how = "去掉一个最高分和一个最低分后取平均" if panel.method == "trimmed_mean" else "取平均"
+        how = panel.rule or (
+            "去掉一个最高分和一个最低分后取平均" if panel.method == "trimmed_mean" else "取平均"
+        )
+        if panel.applied:
+            how += f"（{panel.applied}）"
         text = f"{self.aspect}：{len(panel.experts)}位专家评分（{scores}），{how}，{self._mark(got)}{grade}"
         if panel.disagreement:
             text += f"；极差{fmt(panel.spread)}分，需复议"

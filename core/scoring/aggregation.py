@@ -1,8 +1,13 @@
-"""Combine the expert panel's scores for each qualitative part.
+"""Combine the expert panel's scores for each qualitative part, by one rule for the round.
 
-Policy (see :class:`iipeval.core.scoring.params.AggregationPolicy`): plain mean for small panels,
-trimmed mean (drop one highest and one lowest) from ``trim_min_experts`` experts on.
-Reviews are taken in expert-id order so the outcome never depends on file order.
+Policy (see :class:`iipeval.core.scoring.params.AggregationPolicy`): every rule is a
+trimmed mean that sets aside ``g`` scores at each end of the ``n`` given, a fraction of a
+score at the boundary counting in part. ``mean`` is g = 0, ``median`` g = (n−1)/2, the
+round's ``trimmed_mean`` g = trim·n, so the same rule holds for an applicant scored by 4
+experts (one recused) as for one scored by 5, and it changes smoothly with n. The old
+threshold rule (``trim_min_experts``: g = 1 from that many experts on, else 0) is kept for
+organisers whose published rules say so, and every applicant it treats differently is
+named. Reviews are taken in expert-id order so the outcome never depends on file order.
 """
 
 from __future__ import annotations
@@ -26,14 +31,93 @@ def to_score(value: float | str, policy: AggregationPolicy, rule: Expert | None 
     return float(value)
 
 
-def combine(scores: list[float], policy: AggregationPolicy) -> tuple[float, str, list[int]]:
-    """Return (score, method, indices kept) for one part's expert scores."""
+def trim_count(n: int, policy: AggregationPolicy) -> float:
+    """How many of ``n`` scores the round's rule sets aside at each end (may be fractional)."""
+    if n <= 0 or policy.method == "mean":
+        return 0.0
+    if policy.method == "median":
+        return (n - 1) / 2
+    if policy.trim_min_experts is not None:  # the old threshold rule
+        return 1.0 if n >= policy.trim_min_experts else 0.0
+    return round(policy.trim * n, 12)  # 0.2 × 15 is 3, not 3.0000000000000004
+
+
+def order_weights(n: int, g: float) -> list[float]:
+    """The weight of each of ``n`` sorted scores when ``g`` are set aside at each end: the
+    length of [i−1, i] ∩ [g, n−g], so a score on the boundary counts in part."""
+    return [max(0.0, round(min(i, n - g) - max(i - 1, g), 12)) for i in range(1, n + 1)]
+
+
+def combine(
+    scores: list[float], policy: AggregationPolicy, g: float | None = None
+) -> tuple[float, str, list[float]]:
+    """(score, method, each score's weight) for one part's expert scores, in their order;
+    weights sum to 1. ``g``: the count to set aside at each end (default: the rule's)."""
     n = len(scores)
-    if policy.method == "trimmed_mean" and n >= policy.trim_min_experts:
-        order = sorted(range(n), key=lambda i: (scores[i], i))
-        kept = sorted(order[1:-1])
-        return sum(scores[i] for i in kept) / len(kept), "trimmed_mean", kept
-    return sum(scores) / n, "mean", list(range(n))
+    g = trim_count(n, policy) if g is None else g
+    order = sorted(range(n), key=lambda i: (scores[i], i))
+    w = [0.0] * n
+    for rank, weight in zip(order, order_weights(n, g), strict=True):
+        w[rank] = weight
+    total = sum(w)
+    counted = [s for wi, s in zip(w, scores, strict=True) if wi]
+    if len({wi for wi in w if wi}) == 1:  # all that count, alike: their plain mean, exactly
+        score = sum(counted) / len(counted)
+    else:
+        score = sum(wi * s for wi, s in zip(w, scores, strict=True) if wi) / total
+    method = "mean" if g == 0 else policy.method
+    return score, method, [wi / total for wi in w]
+
+
+def rule_label(policy: AggregationPolicy) -> str:
+    """The round's rule in a few words (the 汇总方式 column, every explanation)."""
+    if policy.method == "mean":
+        return "算术平均"
+    if policy.method == "median":
+        return "取中位数"
+    if policy.trim_min_experts is not None:
+        return (
+            f"{policy.trim_min_experts}位及以上专家去掉一个最高分和一个最低分后平均，不足时算术平均"
+        )
+    if policy.trim == 0:
+        return "算术平均"
+    return f"去掉最高、最低各{_percent(policy.trim)}后平均"
+
+
+def rule_text(policy: AggregationPolicy) -> str:
+    """The round's rule in a sentence a committee member reads (results, guide, forms)."""
+    if policy.method != "trimmed_mean" or policy.trim == 0:
+        return f"每个评分项{rule_label(policy)}，对每份申报相同，不论几位专家评分"
+    if policy.trim_min_experts is not None:
+        return (
+            f"评审组专家达到{policy.trim_min_experts}人时，每个评分项去掉一个最高分和一个最低分后"
+            f"取平均；不足{policy.trim_min_experts}人时取平均（旧规则：有专家回避或缺评的申报规则不同）"
+        )
+    examples = "、".join(f"{n}位专家{fmt(trim_count(n, policy))}个" for n in (4, 5, 7))
+    return (
+        f"每个评分项去掉最高和最低各{_percent(policy.trim)}的评分后取平均，对每份申报相同，"
+        f"不论几位专家评分：每端去掉的评分个数＝人数×{fmt(policy.trim, 4)}（{examples}），"
+        "不足一个的部分按比例少计边界上的评分"
+    )
+
+
+def applied_text(n: int, policy: AggregationPolicy) -> str:
+    """What the rule did with ``n`` scores: 各去掉1个 / 最高、最低分各计入20% / ""."""
+    g = trim_count(n, policy)
+    if g == 0 or policy.method == "median" or n <= 2:  # two or one: every score counts alike
+        return ""
+    whole = int(g + 1e-9)
+    part = round(g - whole, 9)
+    if part == 0:
+        return f"最高、最低分各去掉{whole}个"
+    share = _percent(1 - part)
+    if whole == 0:
+        return f"最高、最低分各计入{share}"
+    return f"最高、最低分各去掉{whole}个，其次的各计入{share}"
+
+
+def _percent(x: float) -> str:
+    return f"{fmt(100 * x)}%"
 
 
 def aggregate(
@@ -123,7 +207,9 @@ def _part(pid, label, rule, ordered, policy, findings: list[Finding]) -> PanelSc
             )
         )
     values = [s for _, s in scored]
-    score, method, kept = combine(values, policy)
+    score, method, weights = combine(values, policy)
+    if policy.trim_min_experts is not None and len(values) < policy.trim_min_experts:
+        findings.append(_switched(pid, label, len(values), policy))
     spread = max(values) - min(values)
     flagged = spread > policy.disagreement_spread
     if flagged:
@@ -133,9 +219,23 @@ def _part(pid, label, rule, ordered, policy, findings: list[Finding]) -> PanelSc
         score=score,
         method=method,
         experts=tuple(scored),
-        kept=tuple(scored[i][0] for i in kept),
+        kept=tuple(e for (e, _), w in zip(scored, weights, strict=True) if w > 0),
         spread=spread,
         disagreement=flagged,
+        weights=tuple((e, w) for (e, _), w in zip(scored, weights, strict=True)),
+        rule=rule_label(policy),
+        applied=applied_text(len(values), policy),
+    )
+
+
+def _switched(pid: str, label: str, n: int, policy: AggregationPolicy) -> Finding:
+    """The old threshold rule treats this applicant differently from a full panel's."""
+    m = policy.trim_min_experts
+    return _warning(
+        "rule_switched",
+        pid,
+        f"{label}：仅{n}位专家评分，按参数 trim_min_experts = {m} 改用算术平均，"
+        f"与{m}位专家评分的申报（去掉最高最低分）规则不同；按比例去掉最高最低分（trim）可对每份申报适用同一规则",
     )
 
 

@@ -7,7 +7,7 @@ effective parameters and their hash so that a score can always be reproduced.
 File layout::
 
     [aggregation]                      # expert panel policy (all sets)
-    trim_min_experts = 5
+    trim = 0.2                         # share set aside at each end (5 experts: 1 each)
 
     [input]                            # limits for untrusted files (no effect on scores)
     max_file_bytes = 20971520
@@ -50,17 +50,27 @@ DEFAULT_GRADE_SCORES = {"优秀": 95.0, "良好": 82.0, "一般": 67.0, "较差"
 
 
 class AggregationPolicy(BaseModel):
-    """How one indicator's expert scores become the panel's score.
+    """How one part's expert scores become the panel's score: one rule for the round.
 
-    Defaults follow common practice (DOMAIN.md): a plain mean for small panels; with 5 or
-    more experts, drop one highest and one lowest and average the rest. A spread (max-min)
-    above ``disagreement_spread`` points is flagged 需复议.
+    The rule is applied alike to every applicant whatever the number of experts who
+    scored it (an expert who recuses, or a form that is missing, must not change the rule
+    for one applicant): ``trimmed_mean`` sets aside the highest and the lowest ``trim`` share
+    of the scores at each end, a fraction of a score at the boundary counting in part
+    (5 experts at 0.2: one highest and one lowest dropped; 4 experts: each counts 20%), so
+    the rule changes smoothly with the number of experts, never at a threshold.
+    ``mean`` and ``median`` are the same for every number too. ``trim_min_experts`` keeps
+    the old threshold rule (trimmed from that many experts on, plain mean below) for an
+    organiser whose published rules say so; every applicant it treats differently is
+    named. A spread (max-min) above ``disagreement_spread`` points is flagged 需复议.
     """
 
     model_config = STRICT
 
-    method: Literal["mean", "trimmed_mean"] = "trimmed_mean"
-    trim_min_experts: int = Field(default=5, ge=3)
+    method: Literal["mean", "trimmed_mean", "median"] = "trimmed_mean"
+    trim: float = Field(default=0.2, ge=0, lt=0.5, description="每端去掉的评分比例")
+    trim_min_experts: int | None = Field(
+        default=None, ge=3, description="旧规则：达到该人数才去掉最高最低分，人数不足时平均"
+    )
     disagreement_spread: float = Field(default=30.0, gt=0, le=100)
     min_experts: int = Field(default=1, ge=1, description="少于该人数视为评审不完整")
     grade_scores: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADE_SCORES))
@@ -73,6 +83,17 @@ class AggregationPolicy(BaseModel):
             raise ValueError(f"grade_scores 必须且只能包含 {list(GRADES)}")
         if any(not 0 <= v <= 100 for v in self.grade_scores.values()):
             raise ValueError("grade_scores 的分值必须在0-100之间")
+        return self
+
+    @model_validator(mode="after")
+    def _one_rule(self):
+        given = self.model_fields_set
+        if self.method != "trimmed_mean" and ("trim" in given or self.trim_min_experts is not None):
+            raise ValueError('trim 与 trim_min_experts 只用于 method = "trimmed_mean"')
+        if self.trim_min_experts is not None and "trim" in given:
+            raise ValueError(
+                "trim（按比例去掉最高最低分）与 trim_min_experts（旧的人数门槛规则）只能设置其一"
+            )
         return self
 
 
@@ -198,7 +219,9 @@ class Parameters(BaseModel):
     def policy_for(self, framework_id: str) -> AggregationPolicy:
         o = self.frameworks.get(framework_id)
         if o and o.aggregation:
-            merged = {**self.aggregation.model_dump(), **o.aggregation}
+            # only what the organiser set: the set's own choice of rule must not collide
+            # with a default it never wrote
+            merged = {**self.aggregation.model_dump(exclude_unset=True), **o.aggregation}
             return AggregationPolicy.model_validate(merged)
         return self.aggregation
 

@@ -444,12 +444,9 @@ def _labelled_parts(fw) -> list[tuple[str, str, Expert]]:
 
 
 def _method(policy: AggregationPolicy) -> str:
-    if policy.method == "trimmed_mean":
-        return (
-            f"评审组专家达到{policy.trim_min_experts}人时，每个评分项去掉一个最高分和一个最低分后"
-            f"取平均；不足{policy.trim_min_experts}人时取平均"
-        )
-    return "每个评分项取评审组全部专家评分的平均"
+    from iipeval.core.scoring.aggregation import rule_text
+
+    return rule_text(policy)
 
 
 # 说明 --------------------------------------------------------------------------------------
