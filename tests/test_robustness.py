@@ -450,3 +450,54 @@ def test_minimum_total_is_a_line_too():
     y = g.intervals[1]
     assert abs(y.high - 55) < 1e-9 and y.high_change == "乙升至推荐最低总分62分"
     assert g.applicants[1].in_quota > 0 and g.set_unchanged < 1
+
+
+# -- leave-one-out keeps the rule; a rule change is said apart ------------------------------
+
+
+def _harsh_on_two(**policy):
+    """甲 and 乙 on x (y is 80 for both), five experts; 专家5 is harsh, harder on 乙."""
+    ev = duo_evaluator(quota=1, **policy)
+    x = {
+        "专家1": (80, 81),
+        "专家2": (82, 83),
+        "专家3": (84, 85),
+        "专家4": (86, 87),
+        "专家5": (62, 50),
+    }
+    scores = {e: {"甲": {"x0": a, "y0": 80}, "乙": {"x0": b, "y0": 80}} for e, (a, b) in x.items()}
+    batch = score_batch(ev, [app_loaded("甲"), app_loaded("乙")], panel(scores))
+    return analyse(ev, batch, draws=10)
+
+
+def test_leaving_one_out_keeps_the_old_threshold_rule_and_names_the_rule_change_apart():
+    """The issue's case: under "trimmed from 5 experts, plain mean below", leaving out any of
+    专家1–4 made the report blame them, when the cause was 专家5's 50 counted in full."""
+    g = _harsh_on_two(trim_min_experts=5)
+    # full panel, 50 + x/2 (y is 80 → 40 points): 乙 (81+83+85)/3 = 83 → 81.5, 甲 82 → 81
+    assert [a.applicant for a in g.applicants] == ["乙", "甲"]
+    assert [a.total for a in g.applicants] == pytest.approx([81.5, 81])
+    loo = {s.label: s for s in g.leave_one_out}
+    # without 专家1, still one set aside at each end of 4: 乙 (83+85)/2 = 84, 甲 (82+84)/2 = 83
+    assert loo["去掉专家1"].totals == pytest.approx([84 / 2 + 40, 83 / 2 + 40])
+    swap = ["乙由第1名变为第2名，落出推荐名单", "甲由第2名变为第1名，进入推荐名单"]
+    for e in ("专家1", "专家2", "专家3", "专家4"):
+        assert loo[f"去掉{e}"].changes == []  # not their doing
+        # the plain mean of 4 (乙 (83+85+87+50)/4 = 76.25, 甲 78.5) swaps the two
+        assert loo[f"去掉{e}"].rule_changes == swap
+    # without 专家5: 乙 (83+85)/2 = 84, 甲 (82+84)/2 = 83; the plain mean of 4 agrees
+    assert loo["去掉专家5"].totals == pytest.approx([82, 81.5])
+    assert loo["去掉专家5"].changes == [] and loo["去掉专家5"].rule_changes == []
+
+
+def test_leaving_one_out_under_the_proportional_rule_says_what_the_fewer_experts_change():
+    g = _harsh_on_two()
+    assert [a.total for a in g.applicants] == pytest.approx([81.5, 81])  # 5 experts: 1 each
+    without = {s.label: s for s in g.leave_one_out}["去掉专家1"]
+    assert without.changes == []
+    # afresh, 0.8 set aside at each end of 4: 乙 (0.2·50+83+85+0.2·87)/2.4 = 81.417,
+    # 甲 (0.2·62+82+84+0.2·86)/2.4 = 81.5: 专家5's 50 counts a fifth, and 甲 moves ahead
+    assert without.rule_changes == [
+        "乙由第1名变为第2名，落出推荐名单",
+        "甲由第2名变为第1名，进入推荐名单",
+    ]

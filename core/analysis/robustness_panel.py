@@ -27,25 +27,49 @@ POLICY_LABELS: dict[str, str] = {
 }
 
 
-def combine(raw: np.ndarray, how: str, policy: AggregationPolicy) -> np.ndarray:
-    """Panel score of every (application, part) from raw (A, P, E); NaN where nobody scored."""
-    n = np.sum(~np.isnan(raw), axis=2)
-    has = n > 0
-    total = np.nan_to_num(raw, nan=0.0).sum(axis=2)
-    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=has)
-    if how == "mean" or (how in ("current", "zscore") and policy.method == "mean"):
-        return mean
-    if how == "median":
-        out = np.full(n.shape, np.nan)
-        if has.any():
-            out[has] = np.nanmedian(raw[has], axis=1)
-        return out
-    threshold = 3 if how == "trimmed_mean" else policy.trim_min_experts
-    hi = np.max(np.where(np.isnan(raw), -np.inf, raw), axis=2)
-    lo = np.min(np.where(np.isnan(raw), np.inf, raw), axis=2)
-    hi, lo = np.where(has, hi, 0.0), np.where(has, lo, 0.0)
-    trimmed = np.divide(total - hi - lo, n - 2, out=mean.copy(), where=n >= max(threshold, 3))
-    return np.where(n >= threshold, trimmed, mean)
+def trim_counts(n: np.ndarray, policy: AggregationPolicy) -> np.ndarray:
+    """:func:`iipeval.core.scoring.aggregation.trim_count` for an array of counts."""
+    n = np.asarray(n, dtype=float)
+    if policy.method == "mean":
+        return np.zeros_like(n)
+    if policy.method == "median":
+        return np.maximum(n - 1, 0) / 2
+    if policy.trim_min_experts is not None:
+        return np.where(n >= policy.trim_min_experts, 1.0, 0.0)
+    return np.round(policy.trim * n, 12)
+
+
+def trimmed(raw: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The trimmed mean of each row of ``raw`` (..., E), NaN where none, with ``g`` (...)
+    scores set aside at each end, a score on the boundary counting in part: the engine's
+    rule (:func:`iipeval.core.scoring.aggregation.order_weights`), vectorised."""
+    n = np.sum(~np.isnan(raw), axis=-1)
+    x = np.nan_to_num(np.sort(raw, axis=-1), nan=0.0)  # NaN sorts last
+    i = np.arange(1, raw.shape[-1] + 1, dtype=float)
+    g = np.asarray(g, dtype=float)[..., None]
+    hi = np.minimum(i, n[..., None] - g)
+    w = np.maximum(np.round(hi - np.maximum(i - 1, g), 12), 0.0)
+    den = w.sum(axis=-1)
+    return np.divide((w * x).sum(axis=-1), den, out=np.full(n.shape, np.nan), where=n > 0)
+
+
+def combine(
+    raw: np.ndarray, how: str, policy: AggregationPolicy, g: np.ndarray | None = None
+) -> np.ndarray:
+    """Panel score of every (application, part) from raw (A, P, E); NaN where nobody
+    scored. ``g`` overrides the count set aside at each end (leave-one-out keeps the
+    full panel's)."""
+    n = np.sum(~np.isnan(raw), axis=-1)
+    if g is None:
+        if how in ("current", "zscore"):
+            g = trim_counts(n, policy)
+        elif how == "mean":
+            g = np.zeros(n.shape)
+        elif how == "median":
+            g = np.maximum(n - 1, 0) / 2
+        else:  # the common practice: one of each end from 3 experts on
+            g = np.where(n >= 3, 1.0, 0.0)
+    return trimmed(raw, g)
 
 
 def calibrated(raw: np.ndarray, min_scores: int) -> tuple[np.ndarray, list[bool]]:
@@ -73,10 +97,14 @@ class Scenario(BaseModel):
     id: str
     label: str
     ranks: list[int | None]  # aligned with ``GroupRobustness.applicants``
+    totals: list[float | None] = []  # the totals this ranking comes from (None: unranked)
     recommended: list[bool]
     changes: list[str]  # what crosses the line, in Chinese
     moved: int  # applications whose rank changed
     note: str = ""
+    #: leave-one-out: what changes on top when the round's rule is applied afresh to the
+    #: fewer experts left (the share set aside follows their number) rather than kept
+    rule_changes: list[str] = []
 
 
 class ExpertDiagnostics(BaseModel):
@@ -126,8 +154,10 @@ def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
 
 
 def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario | None) -> Scenario:
-    entries, _ = rank(_scenario_standings(g, panel), g.tie_break, g.ranking)
+    standings = _scenario_standings(g, panel)
+    entries, _ = rank(standings, g.tie_break, g.ranking)
     by_source = {e.source: e for e in entries}
+    total = {s.source: s.total for s in standings}
     ranks = [by_source[s].rank for s in g.sources]
     rec = [by_source[s].recommendation == "推荐" for s in g.sources]
     changes, moved = [], 0
@@ -140,7 +170,15 @@ def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario 
             elif rec[k] != base.recommended[k]:
                 word = "进入推荐名单" if rec[k] else "落出推荐名单"
                 changes.append(f"{name}由第{was}名变为第{now}名，{word}")
-    return Scenario(id=sid, label=label, ranks=ranks, recommended=rec, changes=changes, moved=moved)
+    return Scenario(
+        id=sid,
+        label=label,
+        ranks=ranks,
+        totals=[total[s] for s in g.sources],
+        recommended=rec,
+        changes=changes,
+        moved=moved,
+    )
 
 
 def panel_scenarios(
@@ -160,14 +198,28 @@ def panel_scenarios(
             if skipped:
                 sc.note = f"{'、'.join(skipped)}评分少于{settings.calibration_min_scores}个或无差异，未校准"
         policies.append(sc)
-    loo = []
-    for e, name in enumerate(g.experts):
-        raw = g.raw.copy()
-        raw[:, :, e] = np.nan
-        loo.append(
-            _scenario(g, f"without:{name}", f"去掉{name}", combine(raw, "current", g.policy), base)
-        )
+    loo = [_without(g, e, name, base) for e, name in enumerate(g.experts)]
     return policies, loo
+
+
+def _without(g: Group, e: int, name: str, base: Scenario) -> Scenario:
+    """The ranking without expert ``e``, the rule kept as the full panel applied it (the
+    same count set aside at each end), so a change is the expert's doing; where the
+    round's rule, applied afresh to the fewer experts left, moves the list otherwise, that
+    is said separately (``rule_changes``)."""
+    n_full = np.sum(~np.isnan(g.raw), axis=2)
+    raw = g.raw.copy()
+    raw[:, :, e] = np.nan
+    n = np.sum(~np.isnan(raw), axis=2)
+    fixed = np.minimum(trim_counts(n_full, g.policy), np.maximum(n - 1, 0) / 2)
+    sc = _scenario(
+        g, f"without:{name}", f"去掉{name}", combine(raw, "current", g.policy, fixed), base
+    )
+    afresh = combine(raw, "current", g.policy)
+    if not np.allclose(afresh, combine(raw, "current", g.policy, fixed), equal_nan=True):
+        again = _scenario(g, "", "", afresh, sc)
+        sc.rule_changes = again.changes
+    return sc
 
 
 # -- expert calibration diagnostics ----------------------------------------------------------
