@@ -51,6 +51,22 @@ def test_a_constant_column_gets_weight_zero_and_is_named():
         assert sum(res.weights) == pytest.approx(1)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_a_constant_column_changes_no_other_critic_weight(seed):
+    """The others' weights are CRITIC of the matrix without the constant column (checked
+    against pymcdm there): a constant column is out of the conflict sums, not a column of
+    "no correlation" adding 1 to each of them."""
+    rng = np.random.default_rng(seed)
+    m, n = int(rng.integers(4, 30)), int(rng.integers(2, 8))
+    x = rng.uniform(0.5, 100, (m, n))
+    at = int(rng.integers(0, n + 1))
+    with_constant = np.insert(x, at, 7.0, axis=1)
+    w = critic(with_constant).weights
+    assert w[at] == 0
+    others = np.delete(np.array(w), at)
+    np.testing.assert_allclose(others, pymcdm.critic_weights(x), atol=1e-12)
+
+
 def test_entropy_handles_zeros_as_zero_information_terms():
     """0·ln 0 = 0: a column with a zero is not treated as perfectly informative."""
     x = np.array([[0.0, 5, 3], [2, 6, 4], [3, 5, 8], [9, 4, 1]])

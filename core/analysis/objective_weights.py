@@ -16,7 +16,8 @@ positive benefit matrices, where the definitions agree.
   r_jk the Pearson correlation; weight ∝ C_j.
 
 A column whose values are all equal carries no information: both methods give it weight 0
-and name it in ``notes``.
+and name it in ``notes``; CRITIC leaves it out of the other criteria's conflict sums too,
+so a constant column changes no other weight.
 """
 
 from __future__ import annotations
@@ -90,11 +91,15 @@ def critic(data: Sequence[Sequence[float]], types: Sequence[str] | None = None) 
     r = np.where(_costs(types, n), (hi - x) / safe, (x - lo) / safe)
     sigma = r.std(axis=0, ddof=1)
     live = [j for j in range(n) if j not in constant]
-    corr = np.zeros((n, n))
-    if live:
-        corr[np.ix_(live, live)] = np.corrcoef(r[:, live], rowvar=False)
-    c = sigma * (1.0 - corr).sum(axis=0)
-    c[list(constant)] = 0.0
+    c = np.zeros(n)
+    if len(live) == 1:  # the one criterion that tells the applications apart
+        c[live] = 1.0
+    elif live:
+        # conflict with the other informative criteria only: a constant one has no
+        # correlation with anything, and counting it as "no correlation" (1 − 0) would add
+        # the same 1 to every other sum and shift every weight
+        corr = np.atleast_2d(np.corrcoef(r[:, live], rowvar=False))
+        c[live] = sigma[live] * (1.0 - corr).sum(axis=0)
     return _finish(c, "critic", m, constant)
 
 
