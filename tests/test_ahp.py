@@ -8,6 +8,7 @@ is known exactly (perfectly consistent ones).
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -22,10 +23,12 @@ from iipeval.core.analysis.ahp import (
     aggregate_priorities,
     build,
     consistency,
-    most_inconsistent,
+    deviations,
     parse_matrix,
     scale_value,
+    smallest_repair,
 )
+from iipeval.core.analysis.ahp_scale import cr_limit
 
 pymcdm_ahp = pytest.importorskip("pymcdm.weights.subjective").AHP
 
@@ -79,7 +82,7 @@ def test_a_perfectly_consistent_matrix_has_cr_zero_and_the_exact_weights(method,
     assert res.cr == 0.0
     assert res.ci == 0.0
     np.testing.assert_allclose(res.weights, v / v.sum(), rtol=0, atol=1e-12)
-    assert most_inconsistent(a, method) is not None  # defined, and changes nothing needed
+    assert smallest_repair(a, method) is not None  # defined, and changes nothing needed
 
 
 def test_geometric_and_eigenvector_differ_only_for_inconsistent_matrices():
@@ -117,7 +120,8 @@ def test_unknown_table_and_matrix_beyond_the_table_are_errors():
 @pytest.mark.parametrize("seed", range(10))
 def test_the_most_inconsistent_judgement_is_the_one_changed(seed):
     """Break one judgement of a consistent matrix: that pair is named, and the repair
-    suggested is its original value, which brings CR back to 0."""
+    suggested is the value nearest the broken one that passes: never further than the
+    original value, which brings CR back to 0."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(4, 8))
     v = rng.choice([1.0, 2.0, 4.0, 8.0], size=n)
@@ -129,11 +133,77 @@ def test_the_most_inconsistent_judgement_is_the_one_changed(seed):
     broken = dict(upper)
     broken[(i, j)] = 9.0 if original < 1 else 1 / 9
     a = build(n, broken)
-    assert consistency(a).cr > 0.01
-    repair = most_inconsistent(a)
-    assert (repair.row, repair.col) == (i, j)
-    assert repair.suggested == pytest.approx(original)
-    assert repair.cr_after == pytest.approx(0.0, abs=1e-12)
+    limit = min(0.1, consistency(a).cr / 2)  # a limit the broken matrix fails
+    repair = smallest_repair(a, limit=limit)
+    assert (repair.row, repair.col) == (i, j) == repair.worst and not repair.shared
+    assert repair.passes and repair.cr_after < limit
+    step = abs(math.log(repair.suggested / repair.current))
+    assert step <= abs(math.log(original / repair.current)) + 1e-12
+    for s in SCALE:  # no value nearer the broken one passes
+        if abs(math.log(float(s) / repair.current)) < step - 1e-9:
+            trial = a.copy()
+            trial[i, j], trial[j, i] = float(s), 1 / float(s)
+            assert consistency(trial).cr >= limit
+
+
+def test_three_by_three_repair_is_the_smallest_change_that_passes_and_blames_no_one():
+    """The issue's sheet: 1/3, 3, 1/5. All three judgements deviate alike (ln 45 / 3 each),
+    so no single one is to blame; 1/3 → 6 passes (CR 0.081) and is a smaller change than
+    1/3 → 9 (the lowest CR, 0.025), which the old hint gave."""
+    a = build(3, {(0, 1): 1 / 3, (0, 2): 3.0, (1, 2): 1 / 5})
+    dev = deviations(a)
+    assert set(np.round(list(dev.values()), 12)) == {round(math.log(45) / 3, 12)}
+    r = smallest_repair(a)
+    assert (r.row, r.col, r.suggested) == (0, 1, 6.0) and r.shared and r.passes
+    assert r.cr_after == pytest.approx(0.08105, abs=5e-5)
+    for smaller in (1 / 2, 1, 2, 3, 4, 5):  # nearer to 1/3, none passes
+        trial = build(3, {(0, 1): smaller, (0, 2): 3.0, (1, 2): 1 / 5})
+        assert consistency(trial).cr >= 0.1
+    # with Saaty's limit for 3 items (0.05), 6 and 7 (CR 0.056) are not enough: 8 is
+    strict = smallest_repair(a, limit=cr_limit(3, saaty=True))
+    assert strict.suggested == 8.0 and strict.cr_after == pytest.approx(0.038, abs=1e-3)
+
+
+def test_consistency_boundary_cr_equal_to_the_threshold_does_not_pass():
+    """CR < threshold passes; CR == threshold does not (a ``<=`` would let it through)."""
+    a = build(3, {(0, 1): 2.0, (0, 2): 9.0, (1, 2): 1 / 2})
+    c = consistency(a)
+    assert c.cr > 0
+    assert c.passes(c.cr + 1e-12) and not c.passes(c.cr)
+    assert c.passes(0.1) is (c.cr < 0.1)
+
+
+def test_gci_is_the_mean_squared_log_deviation_and_matches_cr_for_three_items():
+    """GCI = 2/((n−1)(n−2)) Σ ln²(a_ij w_j/w_i); for 3 items it is (ln ε)²/3 · 2/2 with
+    ln ε the triad's inconsistency, whatever its orientation; given for the geometric
+    method only."""
+    a = build(3, {(0, 1): 1 / 3, (0, 2): 3.0, (1, 2): 1 / 5})
+    c = consistency(a)
+    assert c.gci == pytest.approx(3 * (math.log(45) / 3) ** 2)
+    assert c.gci_limit() == 0.3147
+    assert consistency(a, "eigenvector").gci is None
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(3, 9))
+        m = build(n, {p: float(rng.choice(SCALE)) for p in itertools.combinations(range(n), 2)})
+        w = np.exp(np.log(m).mean(axis=1))
+        e = np.log(m * np.outer(1 / w, w))
+        expected = 2 / ((n - 1) * (n - 2)) * np.sum(np.triu(e, 1) ** 2)
+        assert consistency(m).gci == pytest.approx(expected, abs=1e-12)
+
+
+def test_aij_and_aip_coincide_under_the_geometric_method_only():
+    rng = np.random.default_rng(11)
+    mats = [
+        build(4, {p: float(rng.choice(SCALE)) for p in itertools.combinations(range(4), 2)})
+        for _ in range(5)
+    ]
+    aij = consistency(aggregate_judgements(mats)).weights
+    aip = aggregate_priorities([consistency(m).weights for m in mats])
+    assert aij == pytest.approx(aip, abs=1e-12)
+    aij_e = consistency(aggregate_judgements(mats), "eigenvector").weights
+    aip_e = aggregate_priorities([consistency(m, "eigenvector").weights for m in mats])
+    assert max(abs(x - y) for x, y in zip(aij_e, aip_e, strict=True)) > 1e-6
 
 
 def test_aij_is_the_element_wise_geometric_mean_and_stays_reciprocal():

@@ -17,11 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: Functions still longer than a screen, to be split; the list only shrinks. A function that
 #: must stay long says why in its docstring ("long because ...") instead of being listed.
 PENDING_SPLITS = {
-    "iipeval.excel.questionnaire.workbook:_comparison_sheet",  # 197
     "iipeval.excel.review.workbook:_scores_sheet",  # 176
     "iipeval.reports.robustness_sheet:_sheet",  # 154
     "iipeval.excel.review.workbook:_quant_rows",  # 130
-    "iipeval.cli.weights.derive:derive",  # 120
     "iipeval.excel.verification.sheet:read_verification",  # 118
     "iipeval.cli.weights.objective:objective",  # 113
     "iipeval.core.analysis.robustness_data:build_group",  # 99
@@ -44,8 +42,6 @@ PENDING_SPLITS = {
     "iipeval.cli.workbook:template",  # 66
     "iipeval.cli.returns:write_returns",  # 65
     "iipeval.core.round.verification:apply",  # 64
-    "iipeval.core.analysis.ahp_round:origin",  # 61
-    "iipeval.cli.weights.ahp:ahp",  # 61
 }
 
 

@@ -233,7 +233,27 @@ def test_ahp_reads_xlsx_and_names_the_worst_judgement(tmp_path):
         ws.append(r)
     wb.save(tmp_path / "m.xlsx")
     text = run("weights", "ahp", tmp_path / "m.xlsx").output
-    assert "请调整" in text and "最不一致的判断" in text and "建议改为" in text
+    # a cycle (甲 > 乙 > 丙 > 甲): every judgement deviates alike, and no single change is
+    # enough; the change with the lowest CR is given and says so
+    assert "请调整" in text and "多个判断偏离程度相同，不能归咎于某一个判断" in text
+    assert "建议改为" in text and "仍需复核其他判断" in text and "GCI=" in text
+
+
+def test_ahp_names_one_judgement_when_one_is_to_blame_and_offers_saaty_limits(tmp_path):
+    """Four items, one judgement broken (甲:丁 should be 8): it is named, with the smallest
+    change that passes; Saaty's limit for 4 items (0.08) asks for more."""
+    v = [8.0, 4.0, 2.0, 1.0]
+    m = [[v[i] / v[j] for j in range(4)] for i in range(4)]
+    m[0][3], m[3][0] = 1 / 2, 2.0
+    path = matrix_csv(tmp_path / "m.csv", m, names=("甲", "乙", "丙", "丁"))
+    flat = json.loads(run("weights", "ahp", path, "--format", "json").stdout)
+    strict = json.loads(run("weights", "ahp", path, "--format", "json", "--saaty-limits").stdout)
+    assert flat["cr_limit"] == 0.1 and strict["cr_limit"] == 0.08
+    for data, limit in ((flat, 0.1), (strict, 0.08)):
+        fix = data["most_inconsistent"]
+        assert (fix["row"], fix["column"]) == ("甲", "丁") and not fix["no_single_judgement"]
+        assert fix["passes"] and fix["cr_after"] < limit
+    assert flat["gci"] is not None and flat["gci_limit"] == 0.3526
 
 
 def test_ahp_two_by_two_has_no_cr(tmp_path):

@@ -8,7 +8,7 @@ import click
 
 from iipeval.cli import render
 from iipeval.cli.app import FORMAT
-from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, weights
+from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, SAATY_OPTION, weights
 from iipeval.cli.weights.io import (
     cell_name,
     fail,
@@ -29,8 +29,9 @@ from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format optio
 @click.argument("matrix", type=click.Path(dir_okay=False))
 @METHOD_OPTION
 @RI_OPTION
+@SAATY_OPTION
 @FORMAT
-def ahp(matrix, method, ri, fmt) -> None:
+def ahp(matrix, method, ri, saaty, fmt) -> None:
     """计算一个判断矩阵（.csv 或 .xlsx，首行、首列为名称）的权重、λmax、CI 与 CR。"""
     path = Path(matrix)
     if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -40,7 +41,8 @@ def ahp(matrix, method, ri, fmt) -> None:
     table, problem = isolated(read_table, path, InputLimits())
     if problem:
         fail(f"{matrix}: {problem}")
-    from iipeval.core.analysis.ahp import consistency, most_inconsistent, parse_matrix
+    from iipeval.core.analysis.ahp import consistency, parse_matrix, smallest_repair
+    from iipeval.core.analysis.ahp_scale import cr_limit
 
     names, a, problems = parse_matrix(table)
     if problems:
@@ -51,7 +53,10 @@ def ahp(matrix, method, ri, fmt) -> None:
         res = consistency(a, method, ri or DEFAULT_RI)
     except AHPError as exc:
         fail(str(exc), 2)
-    repair = None if res.passes() else most_inconsistent(a, method, ri or DEFAULT_RI)
+    saaty = bool(saaty)
+    limit = cr_limit(len(names), saaty=saaty)
+    ok = res.passes(saaty=saaty)
+    repair = None if ok else smallest_repair(a, method, ri or DEFAULT_RI, limit)
     data = {
         "weights": dict(zip(names, res.weights, strict=True)),
         "lambda_max": res.lambda_max,
@@ -59,8 +64,11 @@ def ahp(matrix, method, ri, fmt) -> None:
         "cr": res.cr,
         "ri": res.ri,
         "ri_table": res.ri_table,
+        "cr_limit": None if res.cr is None else limit,
+        "gci": res.gci,
+        "gci_limit": res.gci_limit() if res.cr is not None else None,
         "method": res.method,
-        "consistent": res.passes(),
+        "consistent": ok,
     }
     if repair:
         data["most_inconsistent"] = {
@@ -70,24 +78,41 @@ def ahp(matrix, method, ri, fmt) -> None:
             "current": repair.current,
             "suggested": repair.suggested,
             "cr_after": repair.cr_after,
+            "passes": repair.passes,
+            "no_single_judgement": repair.shared,
         }
     if fmt == "json":
         click.echo(render.dumps(data))
         return
+    _print_text(data, names, res, limit, repair)
+
+
+def _print_text(data, names, res, limit, repair) -> None:
     for name, w in data["weights"].items():
         click.echo(f"{name}\t{fmt_number(w, 6, grouped=False)}")
     click.echo(f"λmax={fmt_number(res.lambda_max, 6)}  CI={fmt_number(res.ci, 6)}")
     if res.cr is None:
         click.echo("仅两项，无需一致性检验")
-    else:
-        mark = "通过" if res.passes() else "请调整"
+        return
+    mark = "通过" if data["consistent"] else "请调整"
+    click.echo(
+        f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={fmt_number(res.cr, 6)}"
+        f"（CR < {fmt_number(limit, 4)} 为通过）  {mark}"
+    )
+    if res.gci is not None:
         click.echo(
-            f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={fmt_number(res.cr, 6)}  {mark}"
+            f"GCI={fmt_number(res.gci, 6)}（几何一致性指标，Aguarón 与 Moreno-Jiménez 2003；"
+            f"与 CR 0.1 相当的阈值 {fmt_number(res.gci_limit(), 4)}）"
         )
     if repair:
         cell = data["most_inconsistent"]["cell"]
-        click.echo(
-            f"最不一致的判断：{cell}（“{names[repair.row]}”比“{names[repair.col]}”）"
-            f"当前为 {scale_text(repair.current)}，建议改为 {scale_text(repair.suggested)}"
-            f"（改后 CR={fmt_number(repair.cr_after, 4)}）"
+        change = (
+            f"{cell}（“{names[repair.row]}”比“{names[repair.col]}”）当前为 {scale_text(repair.current)}，"
+            f"建议改为 {scale_text(repair.suggested)}（改后 CR={fmt_number(repair.cr_after, 4)}"
+            + ("" if repair.passes else "，仍需复核其他判断")
+            + "）"
         )
+        if repair.shared:
+            click.echo(f"多个判断偏离程度相同，不能归咎于某一个判断；改动最小的一处：{change}")
+        else:
+            click.echo(f"最不一致的判断：{change}")

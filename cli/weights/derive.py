@@ -9,7 +9,7 @@ import click
 
 from iipeval.cli import inputs, render
 from iipeval.cli.app import FORMAT, evaluator, registered
-from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, weights
+from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, SAATY_OPTION, weights
 from iipeval.cli.weights.io import (
     check_parameters,
     fail,
@@ -25,55 +25,6 @@ from iipeval.core.analysis.ahp_scale import (
     AHPError,
 )
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
-
-
-def _judgements(filled, fw):
-    """A read questionnaire → (ExpertJudgements, findings): names in every pair row must be
-    the set's names for the ids the meta sheet lists, in the set's order."""
-    from iipeval.core.analysis.ahp_round import ExpertJudgements
-    from iipeval.excel.questionnaire.reader import error
-
-    src = filled.source
-    findings = list(filled.findings)
-    from iipeval.core.analysis.ahp import comparison_groups
-
-    groups = {g.level: g for g in comparison_groups(fw)}
-    levels = {}
-    seen = set()
-    for sheet in filled.sheets:
-        g = groups.get(sheet.level)
-        ids = tuple(i for i, _ in g.members) if g else ()
-        if g is None or sheet.ids != ids:
-            findings.append(
-                error(
-                    src,
-                    "stale",
-                    "比较对象与当前评价体系不一致（调查表可能来自旧版本）",
-                    sheet=sheet.name,
-                )
-            )
-            continue
-        seen.add(sheet.level)
-        names = [n for _, n in g.members]
-        for (i, j), (a, b) in sheet.names.items():
-            if (a, b) != (names[i], names[j]):
-                findings.append(
-                    error(
-                        src,
-                        "moved",
-                        f"此行应比较“{names[i]}”与“{names[j]}”，表格内容已被改动",
-                        sheet=sheet.name,
-                        cell=f"A{sheet.cells[(i, j)][0][1:]}",
-                    )
-                )
-        levels[sheet.level] = sheet.judgements
-    for level, g in groups.items():
-        if level not in seen:
-            findings.append(error(src, "missing_sheet", f"缺少“{g.title}”的比较表"))
-    je = ExpertJudgements(
-        filled.fact("expert"), filled.fact("expert_name"), src, filled.sha256, levels
-    )
-    return je, findings
 
 
 @weights.command()
@@ -100,6 +51,7 @@ def _judgements(filled, fw):
     help="群组汇总：AIJ 判断矩阵几何平均；AIP 权重向量几何平均",
 )
 @RI_OPTION
+@SAATY_OPTION
 @click.option(
     "--threshold",
     type=click.FloatRange(min=0, min_open=True, max=1),
@@ -108,37 +60,76 @@ def _judgements(filled, fw):
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的参数文件")
 @FORMAT
-def derive(questionnaires, output, panel_file, method, aggregation, ri, threshold, force, fmt):
+def derive(
+    questionnaires, output, panel_file, method, aggregation, ri, threshold, saaty, force, fmt
+):
     """读取专家交回的调查表（文件、文件夹或通配符），计算各专家 CR 与群组权重，写出参数文件。"""
+    from iipeval.core.analysis.ahp_round import admit, origin
     from iipeval.core.analysis.ahp_round import derive as run_round
-    from iipeval.core.analysis.ahp_round import origin, repair_text
-    from iipeval.core.panel.roster import PanelError, load_panel
-    from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
+    from iipeval.excel.questionnaire.reader import judgements
 
     refuse_existing(output, force)
     ev = evaluator()
-    roster = None
-    if panel_file:
-        try:
-            roster = {e.id for e in load_panel(panel_file).experts}
-        except PanelError as exc:
-            raise click.BadParameter(str(exc), param_hint="--panel") from None
+    read = _read_all(questionnaires, ev)
+    fw, st = _one_set(read, ev)
+    ri, threshold, saaty = _settings(read, ri, threshold, saaty)
+    roster = _roster(panel_file, read)
+    done = admit([(f.source, *judgements(f, fw)) for f in read], roster)
+    _report_findings(done.findings)
+    if done.missing:
+        click.echo(f"未交回可用调查表的专家：{'、'.join(done.missing)}", err=True)
+    if not done.usable:
+        fail("没有可用的调查表：请按上面列出的单元格补正后重新汇总")
+    settings = dict(method=method, aggregation=aggregation, ri=ri, threshold=threshold)
+    try:
+        result = run_round(fw, done.usable, saaty=saaty, **settings)
+    except AHPError as exc:
+        fail(str(exc), 2)
+    _say_excluded(result, threshold, saaty)
+    if result.problems:
+        for p in result.problems:
+            click.echo(f"错误：{p}", err=True)
+        raise SystemExit(1)
+    prov = origin(
+        fw,
+        result,
+        done.usable,
+        subtype=st or None,
+        rejected=done.rejected,
+        tool_version=__version__,
+        saaty=saaty,
+        missing=done.missing,
+        **settings,
+    )
+    headline = f"{fw.name}{'（' + st + '）' if st else ''}：层次分析法群组权重"
+    text = parameters_text(fw.id, result.points, st or None, prov, headline)
+    check_parameters(text, fw, st or None)
+    write_output(output, text, force)
+    _print_result(result, prov, output, fmt)
+    sys.exit(1 if done.rejected else 0)
+
+
+def _read_all(questionnaires, ev) -> list:
+    """Every questionnaire read in the sandbox; a file that cannot be read is a finding."""
+    from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
+
     paths = [p for p in inputs.expand(questionnaires) if p.suffix.lower() != ".json"]
     if not paths:
         raise click.UsageError("没有找到调查表（.xlsx）")
-    read: list[Filled] = []
+    read = []
     for p in paths:
         if not p.exists():
             read.append(Filled(str(p), findings=[_err(str(p), "not_found", "文件不存在")]))
             continue
         value, problem = isolated(read_questionnaire, p, ev.params.input)
-        read.append(
-            value
-            if value is not None
-            else Filled(str(p), findings=[_err(str(p), "unreadable", problem)])
-        )
+        if value is None:
+            value = Filled(str(p), findings=[_err(str(p), "unreadable", problem)])
+        read.append(value)
+    return read
 
-    # which set: the one the questionnaires name (they must agree)
+
+def _one_set(read, ev):
+    """The criteria set (and sub-type) the questionnaires name: they must agree."""
     sets = {(f.fact("framework"), f.fact("subtype")) for f in read if f.ok}
     if len(sets) > 1:
         listed = "、".join(f"{a}{'/' + b if b else ''}" for a, b in sorted(sets))
@@ -150,6 +141,12 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
     fw = registered(ev, fw_id).framework
     if st and fw.subtype(st) is None:
         fail(f"调查表记录的子类型“{st}”不属于 {fw.id}（_meta 可能被改动）")
+    return fw, st
+
+
+def _settings(read, ri, threshold, saaty):
+    """RI table, threshold and limits: as given, else as the questionnaires were issued
+    (what their experts saw live)."""
     ri = ri or _agreed(read, "ri_table", "--ri")
     if threshold is None:
         try:
@@ -158,76 +155,57 @@ def derive(questionnaires, output, panel_file, method, aggregation, ri, threshol
             threshold = math.nan
     if ri not in RI_TABLES or not 0 < threshold <= 1:
         fail("调查表中记录的 RI 表或阈值无效（_meta 可能被改动）；请用 --ri 与 --threshold 指定", 2)
+    if saaty is None:  # questionnaires issued before the option have the flat limit
+        limits = {f.fact("cr_limits") or "flat" for f in read if f.facts}
+        if len(limits) > 1:
+            fail("调查表生成时的一致性限值不一致；请用 --saaty-limits 或 --flat-limit 指定", 2)
+        saaty = limits == {"saaty"}
+    return ri, threshold, saaty
 
-    usable, rejected, findings, by_expert = [], [], [], {}
-    for f in read:
-        je, fs = _judgements(f, fw) if f.facts else (None, list(f.findings))
-        findings += fs
-        if je is not None and roster is not None and je.expert not in roster:
-            fs = [*fs, _err(f.source, "not_on_panel", f"专家编号“{je.expert}”不在评审组名单中")]
-            findings.append(fs[-1])
-        if any(x.severity.value == "error" for x in fs):
-            rejected.append({"file": f.source, "reason": fs[0].message})
-            continue
-        by_expert.setdefault(je.expert, []).append(je)
-    for expert, copies in sorted(by_expert.items()):
-        if len(copies) > 1:  # one expert, one voice: never count a copy twice
-            files = "、".join(c.source for c in copies)
-            for c in copies:
-                msg = f"专家“{expert}”交回了多份调查表（{files}），均不采用，请确认后只保留一份"
-                findings.append(_err(c.source, "duplicate_expert", msg))
-                rejected.append({"file": c.source, "reason": msg})
-        else:
-            usable.append(copies[0])
-    _report_findings(findings)
-    if not usable:
-        fail("没有可用的调查表：请按上面列出的单元格补正后重新汇总")
-    try:
-        result = run_round(
-            fw, usable, method=method, aggregation=aggregation, ri=ri, threshold=threshold
-        )
-    except AHPError as exc:
-        fail(str(exc), 2)
+
+def _roster(panel_file, read) -> list[str] | None:
+    """The panel's experts: the --panel file's, else as the questionnaires record them."""
+    from iipeval.core.panel.roster import PanelError, load_panel
+    from iipeval.excel.questionnaire.reader import roster
+
+    if panel_file:
+        try:
+            return [e.id for e in load_panel(panel_file).experts]
+        except PanelError as exc:
+            raise click.BadParameter(str(exc), param_hint="--panel") from None
+    recorded = {e for f in read for e in roster(f)}
+    return sorted(recorded) or None
+
+
+def _say_excluded(result, threshold, saaty) -> None:
+    from iipeval.core.analysis.ahp_round import repair_text
+    from iipeval.core.analysis.ahp_scale import cr_limit
+
     for g in result.groups:
         where = "维度" if not g.level else f"维度“{g.title}”下的指标"
         for v in g.excluded:
+            gci = f"，GCI={fmt_number(v.result.gci, 4)}" if v.result.gci is not None else ""
             click.echo(
-                f"需调整：{where}，专家 {v.expert} 的 CR={fmt_number(v.result.cr, 4)}"
-                f"（≥{fmt_number(threshold, 4)}），未计入；{repair_text(g, v, threshold)}",
+                f"需调整：{where}，专家 {v.expert} 的 CR={fmt_number(v.result.cr, 4)}{gci}"
+                f"（≥{fmt_number(cr_limit(v.result.n, threshold, saaty), 4)}），未计入；"
+                f"{repair_text(g, v, threshold)}",
                 err=True,
             )
-    if result.problems:
-        for p in result.problems:
-            click.echo(f"错误：{p}", err=True)
-        raise SystemExit(1)
-    prov = origin(
-        fw,
-        result,
-        usable,
-        subtype=st or None,
-        method=method,
-        aggregation=aggregation,
-        ri=ri,
-        threshold=threshold,
-        rejected=rejected,
-        tool_version=__version__,
-    )
-    headline = f"{fw.name}{'（' + st + '）' if st else ''}：层次分析法群组权重"
-    text = parameters_text(fw.id, result.points, st or None, prov, headline)
-    check_parameters(text, fw, st or None)
-    write_output(output, text, force)
+
+
+def _print_result(result, prov, output, fmt) -> None:
     if fmt == "json":
         click.echo(render.dumps({"weights": result.points, "origin": prov}))
-    else:
-        for g in result.groups:
-            where = "维度" if not g.level else g.title
-            cr = g.group.cr if g.group else None
-            crs = fmt_number(cr, 4)
-            click.echo(
-                f"{where}：{len(g.included)}位专家计入，{len(g.excluded)}位未计入，群组 CR={crs}"
-            )
-        click.echo(f"已写出 {output}（可用于 iipeval score --params {output}）", err=True)
-    sys.exit(1 if rejected else 0)
+        return
+    for g in result.groups:
+        where = "维度" if not g.level else g.title
+        c = g.group
+        crs = fmt_number(c.cr if c else None, 4)
+        gci = f"，GCI={fmt_number(c.gci, 4)}" if c is not None and c.gci is not None else ""
+        click.echo(
+            f"{where}：{len(g.included)}位专家计入，{len(g.excluded)}位未计入，群组 CR={crs}{gci}"
+        )
+    click.echo(f"已写出 {output}（可用于 iipeval score --params {output}）", err=True)
 
 
 def _agreed(read, key: str, option: str) -> str:

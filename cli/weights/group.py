@@ -32,6 +32,13 @@ METHOD_OPTION = click.option(
     show_default=True,
     help="权重计算方法：行几何平均（调查表实时公式所用）或主特征向量",
 )
+SAATY_OPTION = click.option(
+    "--saaty-limits/--flat-limit",
+    "saaty",
+    default=None,
+    help="采用 Saaty 对小矩阵的较严限值（3项 CR<0.05、4项 CR<0.08、5项及以上按阈值）；"
+    "汇总时默认取调查表生成时的设置",
+)
 THRESHOLD_OPTION = click.option(
     "--threshold",
     type=click.FloatRange(min=0, min_open=True, max=1),

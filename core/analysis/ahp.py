@@ -11,12 +11,18 @@ The two weighting methods an organiser may choose:
 
 CI = (λmax − n)/(n − 1) and CR = CI/RI(n). Published random-index tables differ (DOMAIN.md),
 so CR depends on the table: every table here has a name, and results carry that name.
-A 1×1 or 2×2 matrix is always consistent; it has no RI and no CR.
+A 1×1 or 2×2 matrix is always consistent; it has no RI and no CR. For the geometric method
+Aguarón and Moreno-Jiménez's geometric consistency index (GCI) is reported beside CR, with
+their thresholds; Saaty's stricter CR limits for 3 and 4 items are an option
+(:func:`~.ahp_scale.cr_limit`).
 
 Group decisions (Forman & Peniwati 1998): ``AIJ`` aggregates the individual judgements by
 their element-wise geometric mean (which keeps the matrix reciprocal) and weighs the group
 matrix; ``AIP`` aggregates the individual priority vectors by their normalised geometric
-mean. Both report the group matrix's CR.
+mean. Both report the group matrix's CR. Under the geometric method the two coincide: the row
+geometric mean of the element-wise geometric mean of the matrices is the geometric mean
+of each expert's row geometric means, so AIJ and AIP give the same weights (they differ
+under the eigenvector method).
 
 numpy is used for the linear algebra; pymcdm (MIT) is used only by the tests, as an
 independent implementation to check against: it pulls in pandas, scipy and matplotlib,
@@ -34,6 +40,8 @@ import numpy as np
 from iipeval.core.analysis.ahp_scale import (
     CR_THRESHOLD,
     DEFAULT_RI,
+    GCI_LIMIT,
+    GCI_LIMITS,
     GROUP_METHODS,
     METHODS,
     RI_TABLES,
@@ -41,6 +49,7 @@ from iipeval.core.analysis.ahp_scale import (
     AHPError,
     Method,
     RITable,
+    cr_limit,
     ri_table,
     scale_text,
     scale_value,
@@ -49,7 +58,9 @@ from iipeval.core.analysis.ahp_scale import (
 
 @dataclass(frozen=True)
 class Consistency:
-    """Weights and consistency of one matrix. ``cr`` and ``ri`` are None for n ≤ 2."""
+    """Weights and consistency of one matrix. ``cr`` and ``ri`` are None for n ≤ 2;
+    ``gci`` (Aguarón & Moreno-Jiménez's geometric consistency index) is given for the
+    geometric method only, the one it is defined for."""
 
     weights: tuple[float, ...]
     lambda_max: float
@@ -58,9 +69,33 @@ class Consistency:
     cr: float | None
     method: str
     ri_table: str
+    gci: float | None = None
 
-    def passes(self, threshold: float = CR_THRESHOLD) -> bool:
-        return self.cr is None or self.cr < threshold
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    def passes(self, threshold: float = CR_THRESHOLD, saaty: bool = False) -> bool:
+        """CR strictly under the limit: a CR equal to it does not pass."""
+        return self.cr is None or self.cr < cr_limit(self.n, threshold, saaty)
+
+    def gci_limit(self) -> float | None:
+        if self.gci is None:
+            return None
+        return GCI_LIMITS.get(self.n, GCI_LIMIT)
+
+
+def gci(matrix: np.ndarray) -> float | None:
+    """GCI = 2/((n−1)(n−2)) Σ_{i<j} ln²(a_ij·w_j/w_i), w the row geometric means
+    (Aguarón & Moreno-Jiménez 2003); None for n ≤ 2."""
+    a = np.asarray(matrix, dtype=float)
+    n = a.shape[0]
+    if n <= 2:
+        return None
+    w, _ = weights_of(a, "geometric")
+    e = np.log(a * np.outer(1 / w, w))[np.triu_indices(n, 1)]
+    value = float(2 * np.sum(e * e) / ((n - 1) * (n - 2)))
+    return 0.0 if value < 1e-24 else value
 
 
 def weights_of(matrix: np.ndarray, method: Method = "geometric") -> tuple[np.ndarray, float]:
@@ -93,7 +128,8 @@ def consistency(
     ci = (lam - n) / (n - 1) if n > 1 else 0.0
     ci = 0.0 if abs(ci) < 1e-12 else ci  # a consistent matrix: exactly 0, not rounding noise
     cr = None if r is None else ci / r
-    return Consistency(tuple(float(x) for x in w), lam, ci, r, cr, method, table.id)
+    g = gci(a) if method == "geometric" else None
+    return Consistency(tuple(float(x) for x in w), lam, ci, r, cr, method, table.id, g)
 
 
 def build(n: int, upper: dict[tuple[int, int], float]) -> np.ndarray:
@@ -106,43 +142,79 @@ def build(n: int, upper: dict[tuple[int, int], float]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Repair:
-    """The judgement that most breaks consistency and the scale value that repairs it best."""
+    """The smallest change of one judgement that brings CR under the limit.
+
+    ``row``/``col`` is the pair to change, ``worst`` the pair that deviates most from the
+    weights it produced; ``shared`` when no single judgement is to blame (several deviate
+    equally, as all three always do in a 3×3 matrix); ``passes`` False when no single
+    change is enough (the value given then lowers CR most)."""
 
     row: int
     col: int
     current: float
     suggested: float
     cr_after: float | None
+    passes: bool = True
+    shared: bool = False
+    worst: tuple[int, int] = (0, 1)
 
 
-def most_inconsistent(
-    matrix: np.ndarray, method: Method = "geometric", ri: str = DEFAULT_RI
+def deviations(matrix: np.ndarray, method: Method = "geometric") -> dict[tuple[int, int], float]:
+    """|ln ε_ij|, ε_ij = a_ij·w_j/w_i, for every pair i < j (Saaty 2003, "Decision-making
+    with the AHP: why is the principal eigenvector necessary", EJOR 145)."""
+    a = np.asarray(matrix, dtype=float)
+    w, _ = weights_of(a, method)
+    n = a.shape[0]
+    return {(i, j): abs(math.log(a[i, j] * w[j] / w[i])) for i in range(n) for j in range(i + 1, n)}
+
+
+def smallest_repair(
+    matrix: np.ndarray,
+    method: Method = "geometric",
+    ri: str = DEFAULT_RI,
+    limit: float = CR_THRESHOLD,
 ) -> Repair | None:
-    """The pair (i < j) whose judgement deviates most from the weights it produced,
-    ε_ij = a_ij·w_j/w_i furthest from 1 on a log scale (Saaty 2003, "Decision-making
-    with the AHP: why is the principal eigenvector necessary", EJOR 145), and the value on
-    Saaty's scale that, put in its place, gives the lowest CR."""
+    """The judgement to change and the value on Saaty's scale closest to it (on a log
+    scale) that brings CR under ``limit``: among the most deviating judgements first,
+    then any; with none enough on its own, the most deviating one's value with the lowest
+    CR. None for n ≤ 2."""
     a = np.asarray(matrix, dtype=float)
     n = a.shape[0]
     if n <= 2:
         return None
-    w, _ = weights_of(a, method)
-    worst, where = -1.0, (0, 1)
-    for i in range(n):
-        for j in range(i + 1, n):
-            dev = abs(math.log(a[i, j] * w[j] / w[i]))
-            if dev > worst + 1e-12:
-                worst, where = dev, (i, j)
-    i, j = where
-    best: tuple[float, float] | None = None
-    for s in SCALE:
-        trial = a.copy()
-        trial[i, j], trial[j, i] = float(s), float(1 / s)
-        cr = consistency(trial, method, ri).cr
-        if cr is not None and (best is None or cr < best[1] - 1e-12):
-            best = (float(s), cr)
-    assert best is not None
-    return Repair(i, j, float(a[i, j]), best[0], best[1])
+    dev = deviations(a, method)
+    top = max(dev.values())
+    worst = [p for p, d in dev.items() if d >= top - 1e-9]
+    shared = len(worst) > 1
+    now = consistency(a, method, ri).cr
+    if now is not None and now < limit:
+        i, j = worst[0]
+        return Repair(i, j, float(a[i, j]), float(a[i, j]), now, True, shared, worst[0])
+    options = _options(a, worst, method, ri)
+    passing = [o for o in options if o[1] < limit]
+    if not passing:
+        others = [p for p in dev if p not in worst]
+        passing = [o for o in _options(a, others, method, ri) if o[1] < limit]
+    if passing:
+        _, cr, (i, j), s = min(passing, key=lambda o: (o[0], o[1], o[2]))
+    else:
+        _, cr, (i, j), s = min(options, key=lambda o: (o[1], o[0], o[2]))
+    return Repair(i, j, float(a[i, j]), s, cr, cr < limit, shared, worst[0])
+
+
+def _options(a, pairs, method, ri) -> list[tuple[float, float, tuple[int, int], float]]:
+    """(distance on a log scale, CR after, pair, value) of every other scale value."""
+    out = []
+    for i, j in pairs:
+        for s in SCALE:
+            v = float(s)
+            if abs(v - a[i, j]) < 1e-12:
+                continue
+            trial = a.copy()
+            trial[i, j], trial[j, i] = v, 1 / v
+            cr = consistency(trial, method, ri).cr
+            out.append((round(abs(math.log(v / a[i, j])), 12), float(cr), (i, j), v))
+    return out
 
 
 def aggregate_judgements(matrices: Sequence[np.ndarray]) -> np.ndarray:
@@ -325,12 +397,14 @@ __all__ = [
     "build",
     "comparison_groups",
     "consistency",
+    "deviations",
+    "gci",
     "global_weights",
-    "most_inconsistent",
     "parse_matrix",
     "ri_table",
     "scale_text",
     "scale_value",
     "sibling_groups",
+    "smallest_repair",
     "weights_of",
 ]

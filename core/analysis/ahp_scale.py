@@ -16,6 +16,31 @@ GROUP_METHODS: tuple[str, ...] = ("AIJ", "AIP")
 #: The usual acceptance threshold: a matrix is consistent enough when CR < 0.10.
 CR_THRESHOLD = 0.10
 
+#: Saaty's stricter limits for small matrices (T. L. Saaty, Fundamentals of Decision
+#: Making and Priority Theory, RWS 1994): CR < 0.05 for 3 items, < 0.08 for 4; from 5 on
+#: the usual threshold.
+SAATY_LIMITS: dict[int, float] = {3: 0.05, 4: 0.08}
+
+#: Aguarón & Moreno-Jiménez (2003), "The geometric consistency index: approximated
+#: thresholds", EJOR 147(1): GCI thresholds matching CR 0.10 (0.370 from 5 items on).
+GCI_LIMITS: dict[int, float] = {3: 0.3147, 4: 0.3526}
+GCI_LIMIT = 0.370
+
+
+def cr_limit(n: int, threshold: float = CR_THRESHOLD, saaty: bool = False) -> float:
+    """The CR a matrix of ``n`` items must stay under: ``threshold``, or with Saaty's
+    stricter limits the smaller of it and 0.05 (3 items) / 0.08 (4 items)."""
+    return min(threshold, SAATY_LIMITS.get(n, threshold)) if saaty else threshold
+
+
+def limits_text(threshold: float, saaty: bool) -> str:
+    """The acceptance rule in words: CR < 0.1, or Saaty's by size."""
+    if not saaty:
+        return f"CR < {threshold:g}"
+    three, four = (cr_limit(k, threshold, True) for k in (3, 4))
+    return f"CR < {three:g}（3项）、< {four:g}（4项）、< {threshold:g}（5项及以上，Saaty 1994）"
+
+
 #: The values of Saaty's 1–9 scale and their reciprocals.
 SCALE: tuple[Fraction, ...] = tuple(
     sorted({Fraction(k) for k in range(1, 10)} | {Fraction(1, k) for k in range(2, 10)})

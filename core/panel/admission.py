@@ -12,8 +12,9 @@ and every result says the panel could not be verified.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.model.results import RefusedReview
@@ -21,6 +22,9 @@ from iipeval.core.panel.record import PanelRecord, normal_key, signature_valid
 
 if TYPE_CHECKING:
     from iipeval.core.panel.bundle import ReviewBundle
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -62,10 +66,7 @@ def admit(bundles: list[ReviewBundle], record: PanelRecord | None) -> Admission:
             continue
         candidates.append(b)
 
-    by_expert: dict[tuple[str | None, str | None], list[ReviewBundle]] = defaultdict(list)
-    for b in candidates:
-        by_expert[(b.expert, b.framework)].append(b)
-    for (expert, _), same in by_expert.items():
+    for (expert, _), same in one_voice(candidates, lambda b: (b.expert, b.framework)):
         if len(same) > 1:
             files = "、".join(b.source for b in same)
             for b in same:
@@ -79,6 +80,16 @@ def admit(bundles: list[ReviewBundle], record: PanelRecord | None) -> Admission:
         out.bundles.append(_assigned_only(same[0], record, out.findings, refused))
     out.refused = dict(refused)
     return out
+
+
+def one_voice(items: Iterable[T], key: Callable[[T], K]) -> list[tuple[K, list[T]]]:
+    """One expert, one voice: every expert's items, in the order experts first appear. An
+    expert with one counts; an expert with several has none counted, since which is final
+    is not ours to guess (review forms here, AHP questionnaires in ``weights derive``)."""
+    groups: dict[K, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return list(groups.items())
 
 
 def _unverified(bundles: list[ReviewBundle]) -> Admission:

@@ -15,6 +15,8 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from iipeval.core.analysis.ahp import comparison_groups
+from iipeval.core.analysis.ahp_round import ExpertJudgements
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.panel.entry import form_error as error
 from iipeval.excel.cells.book import cell_text
@@ -157,3 +159,46 @@ def _read_sheet(out: Filled, sheet: FilledSheet, rows: list[list[Any]], first: i
             out.findings.append(
                 error(src, "blank", f"“{a}”与“{b}”中更重要的一方{what}", cell=wc, **where)
             )
+
+
+def judgements(filled: Filled, framework) -> tuple[ExpertJudgements | None, list[Finding]]:
+    """A read questionnaire → (its expert's judgements, findings): each sheet must compare
+    the ids the set's group has now, and the names in every pair row must be the set's
+    names for them, in the set's order (a moved or edited row is reported, not misread)."""
+    src = filled.source
+    findings = list(filled.findings)
+    if not filled.facts:
+        return None, findings
+    groups = {g.level: g for g in comparison_groups(framework)}
+    levels = {}
+    for sheet in filled.sheets:
+        g = groups.get(sheet.level)
+        if g is None or sheet.ids != tuple(i for i, _ in g.members):
+            message = "比较对象与当前评价体系不一致（调查表可能来自旧版本）"
+            findings.append(error(src, "stale", message, sheet=sheet.name))
+            continue
+        names = [n for _, n in g.members]
+        for (i, j), pair in sheet.names.items():
+            if pair != (names[i], names[j]):
+                findings.append(
+                    error(
+                        src,
+                        "moved",
+                        f"此行应比较“{names[i]}”与“{names[j]}”，表格内容已被改动",
+                        sheet=sheet.name,
+                        cell=f"A{sheet.cells[(i, j)][0][1:]}",
+                    )
+                )
+        levels[sheet.level] = sheet.judgements
+    for level, g in groups.items():
+        if level not in levels:
+            findings.append(error(src, "missing_sheet", f"缺少“{g.title}”的比较表"))
+    je = ExpertJudgements(
+        filled.fact("expert"), filled.fact("expert_name"), src, filled.sha256, levels
+    )
+    return je, findings
+
+
+def roster(filled: Filled) -> list[str]:
+    """The panel's expert ids as the questionnaire records them ([] for older ones)."""
+    return [e for e in filled.fact("panel_experts").split(",") if e]

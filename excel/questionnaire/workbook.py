@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from iipeval.core import __version__
 from iipeval.core.analysis.ahp import CR_THRESHOLD, Group, comparison_groups, ri_table
+from iipeval.core.analysis.ahp_scale import GCI_LIMIT, GCI_LIMITS, cr_limit, limits_text
 from iipeval.core.model.criteria import Framework
 from iipeval.core.panel.roster import Panel, PanelExpert, safe_name
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` names a cell format here
@@ -79,6 +80,7 @@ COL_A, COL_B, COL_WHICH, COL_DEGREE, COL_VALUE, COL_DEVIATION = 1, 2, 3, 4, 5, 6
 LEGEND_COL = 7  # G: the scale texts (the dropdown's source), H: their meaning
 
 PASS, ADJUST, NO_CR = "通过", "请调整", "无需检验（仅两项）"
+SHARED = "多个判断偏离相同：不是某一个判断的问题，请整体复核"
 
 
 def _cell(*args, text=False, **kwargs):
@@ -145,7 +147,7 @@ class SheetPlan:
 
     def summary(self, key: str) -> str:
         """Address of a summary value: done, lambda, ci, ri, cr, status."""
-        order = ["done", "lambda", "ci", "ri", "cr", "status", "worst"]
+        order = ["done", "lambda", "ci", "ri", "cr", "status", "worst", "gci"]
         if self.n <= 2:
             order = ["done", "status"]
         return f"$B${self.summary_row + order.index(key)}"
@@ -186,21 +188,51 @@ def _L(col: int) -> str:
     return get_column_letter(col)
 
 
-def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float) -> None:
-    n, pairs = sp.n, sp.pairs
-    names = [name for _, name in sp.group.members]
+@dataclass(frozen=True)
+class Check:
+    """How a questionnaire checks consistency: the RI table, the CR threshold, and whether
+    Saaty's stricter limits for 3 and 4 items apply (the limit each sheet shows live)."""
+
+    ri: str = "saaty"
+    threshold: float = CR_THRESHOLD
+    saaty: bool = False
+
+    def limit(self, n: int) -> float:
+        return cr_limit(n, self.threshold, self.saaty)
+
+
+def _comparison_sheet(ws: Worksheet, sp: SheetPlan, check: Check) -> None:
+    """One comparison sheet: heading, the pairs the expert fills, the live matrix, each
+    judgement's deviation and the summary (λmax, CI, CR, GCI, verdict)."""
+    _heading(ws, sp)
+    legend = _legend(ws)
+    _pair_rows(ws, sp, legend)
+    _matrix(ws, sp)
+    if sp.n > 2:
+        _deviations(ws, sp)
+    _summary(ws, sp, check)
+    for target in (sp.summary("status").replace("$", ""), f"B{STATUS_ROW}"):
+        _verdict_colours(ws, target)
+    widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 16, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
+    for col in range(6, sp.ratio_col + 1):
+        widths.setdefault(col, 12)
+    for col, width in widths.items():
+        ws.column_dimensions[_L(col)].width = width
+    ws.freeze_panes = f"A{FIRST_PAIR}"
+    print_a4(ws, header_footer=0.25)
+
+
+def _guard(sp: SheetPlan) -> str:
+    """True while some pair is still blank: the live figures stay empty until then."""
+    return f"{sp.summary('done')}<{len(sp.pairs)}"
+
+
+def _heading(ws: Worksheet, sp: SheetPlan) -> None:
     last = _L(max(sp.ratio_col, LEGEND_COL + 1))
     what = "各维度" if not sp.group.level else f"维度“{sp.group.title}”下各指标"
     ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    _cell(
-        ws,
-        TITLE_ROW,
-        1,
-        f"两两比较：{what}的相对重要性",
-        font=TITLE,
-        border=False,
-        align=Alignment(vertical="center"),
-    )
+    title = f"两两比较：{what}的相对重要性"
+    _cell(ws, TITLE_ROW, 1, title, font=TITLE, border=False, align=Alignment(vertical="center"))
     ws.row_dimensions[TITLE_ROW].height = 26
     note = (
         "每一行比较甲、乙两项：先在“更重要的一方”选出更重要的一项，再在“重要程度”选出重要多少"
@@ -213,20 +245,28 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
     _cell(ws, STATUS_ROW, 1, "一致性检验结论", font=BOLD)
     ws.merge_cells(f"B{STATUS_ROW}:D{STATUS_ROW}")
     _cell(ws, STATUS_ROW, 2, f"={sp.summary('status')}", font=BOLD, align=CENTER)
-
     heads = ["甲", "乙", "更重要的一方", "重要程度", "判断值（甲比乙）"]
-    if n > 2:
+    if sp.n > 2:
         heads.append("偏离度")
     for k, h in enumerate(heads, start=1):
         _cell(ws, HEADER_ROW, k, h, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    ws.row_dimensions[HEADER_ROW].height = 32
+
+
+def _legend(ws: Worksheet) -> str:
+    """Saaty's scale beside the pairs (the dropdown's source); returns its range."""
     _cell(ws, HEADER_ROW, LEGEND_COL, "重要程度（标度）", font=BOLD, fill=HEADER_FILL, align=CENTER)
     _cell(ws, HEADER_ROW, LEGEND_COL + 1, "含义", font=BOLD, fill=HEADER_FILL, align=CENTER)
-    ws.row_dimensions[HEADER_ROW].height = 32
-    legend = f"${_L(LEGEND_COL)}${FIRST_PAIR}:${_L(LEGEND_COL)}${FIRST_PAIR + len(SCALE_TEXT) - 1}"
     for k, (t, m) in enumerate(zip(SCALE_TEXT, SCALE_MEANING, strict=True)):
         _cell(ws, FIRST_PAIR + k, LEGEND_COL, t, fill=FIXED_FILL, text=True)
         _cell(ws, FIRST_PAIR + k, LEGEND_COL + 1, m or "相邻判断的中间值", font=NOTE, text=True)
+    col = _L(LEGEND_COL)
+    return f"${col}${FIRST_PAIR}:${col}${FIRST_PAIR + len(SCALE_TEXT) - 1}"
 
+
+def _pair_rows(ws: Worksheet, sp: SheetPlan, legend: str) -> None:
+    """One row per pair: the two names, the two dropdowns, the judgement they make."""
+    names = [name for _, name in sp.group.members]
     degree_dv = DataValidation(
         type="list",
         formula1=legend,
@@ -236,7 +276,7 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         error="请从下拉列表中选择 1–9 的重要程度",
     )
     ws.add_data_validation(degree_dv)
-    for k, (i, j) in enumerate(pairs):
+    for k, (i, j) in enumerate(sp.pairs):
         r = sp.pair_row(k)
         _cell(ws, r, COL_A, names[i], fill=FIXED_FILL, text=True)
         _cell(ws, r, COL_B, names[j], fill=FIXED_FILL, text=True)
@@ -259,25 +299,23 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
         formula = f'=IFERROR(IF({k_}=1,1,IF({c}={a},{k_},IF({c}={b},1/{k_},""))),"")'
         _cell(ws, r, COL_VALUE, formula, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
 
-    done = sp.summary("done")
-    total = len(pairs)
-    guard = f"{done}<{total}"
-    # the judgement matrix
+
+def _matrix(ws: Worksheet, sp: SheetPlan) -> None:
+    """The judgement matrix (its lower half the reciprocals), the row geometric means, the
+    weights, and what λmax is taken from."""
+    n, names, guard = sp.n, [name for _, name in sp.group.members], _guard(sp)
     m0 = sp.matrix_row
     _cell(ws, m0, 1, "判断矩阵（行比列）", font=BOLD, fill=HEADER_FILL, align=CENTER)
     ws.row_dimensions[m0].height = 32
     for j, name in enumerate(names):
         _cell(ws, m0, sp.m_col(j), name, font=BOLD, fill=HEADER_FILL, align=CENTER, text=True)
-    for col, h in (
-        (sp.gm_col, "几何平均"),
-        (sp.w_col, "权重"),
-        (sp.aw_col, "加权和"),
-        (sp.ratio_col, "加权和÷权重"),
-    ):
+    heads = ((sp.gm_col, "几何平均"), (sp.w_col, "权重"), (sp.aw_col, "加权和"))
+    for col, h in (*heads, (sp.ratio_col, "加权和÷权重")):
         _cell(ws, m0, col, h, font=BOLD, fill=HEADER_FILL, align=CENTER)
-    index = {pair: k for k, pair in enumerate(pairs)}
+    index = {pair: k for k, pair in enumerate(sp.pairs)}
     first, lastc = _L(sp.m_col(0)), _L(sp.m_col(n - 1))
     t_range = f"${first}${sp.t_row}:${lastc}${sp.t_row}"
+    gm_range = f"${_L(sp.gm_col)}${sp.m_row(0)}:${_L(sp.gm_col)}${sp.m_row(n - 1)}"
     for i in range(n):
         r = sp.m_row(i)
         _cell(ws, r, 1, names[i], font=BOLD, fill=HEADER_FILL, text=True)
@@ -289,100 +327,101 @@ def _comparison_sheet(ws: Worksheet, sp: SheetPlan, ri_id: str, threshold: float
                 value = f'=IF({v}="","",{v})' if i < j else f'=IF({v}="","",1/{v})'
             _cell(ws, r, sp.m_col(j), value, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
         row_range = f"{first}{r}:{lastc}{r}"
-        gm, w = f"{_L(sp.gm_col)}{r}", f"{_L(sp.w_col)}{r}"
-        gm_range = f"${_L(sp.gm_col)}${sp.m_row(0)}:${_L(sp.gm_col)}${sp.m_row(n - 1)}"
-        aw = f"{_L(sp.aw_col)}{r}"
+        gm, w, aw = (f"{_L(c)}{r}" for c in (sp.gm_col, sp.w_col, sp.aw_col))
         cells = [
-            (sp.gm_col, f'=IF({guard},"",GEOMEAN({row_range}))', "0.0000"),
-            (sp.w_col, f'=IF({guard},"",{gm}/SUM({gm_range}))', "0.0000"),
-            (sp.aw_col, f'=IF({guard},"",SUMPRODUCT({row_range},{t_range}))', "0.0000"),
-            (sp.ratio_col, f'=IF({guard},"",{aw}/{w})', "0.0000"),
+            (sp.gm_col, f'=IF({guard},"",GEOMEAN({row_range}))'),
+            (sp.w_col, f'=IF({guard},"",{gm}/SUM({gm_range}))'),
+            (sp.aw_col, f'=IF({guard},"",SUMPRODUCT({row_range},{t_range}))'),
+            (sp.ratio_col, f'=IF({guard},"",{aw}/{w})'),
         ]
-        for col, formula, fmt in cells:
+        for col, formula in cells:
             bold = BOLD if col == sp.w_col else BODY
-            _cell(ws, r, col, formula, font=bold, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
+            _cell(ws, r, col, formula, font=bold, fill=FIXED_FILL, fmt_="0.0000", align=CENTER)
     _cell(ws, sp.t_row, 1, "权重（横排，供计算）", font=NOTE)
     for j in range(n):
-        ref = f"{_L(sp.w_col)}{sp.m_row(j)}"
-        _cell(
-            ws,
-            sp.t_row,
-            sp.m_col(j),
-            f'=IF({guard},"",{ref})',
-            font=NOTE,
-            fmt_="0.0000",
-            align=CENTER,
-        )
+        formula = f'=IF({guard},"",{_L(sp.w_col)}{sp.m_row(j)})'
+        _cell(ws, sp.t_row, sp.m_col(j), formula, font=NOTE, fmt_="0.0000", align=CENTER)
 
-    # how far each judgement is from the ratio of the weights it produced: |ln(a_ij·w_j/w_i)|
-    # (Saaty 2003); the largest names the judgement to reconsider first
-    if n > 2:
-        for k, (i, j) in enumerate(pairs):
-            r = sp.pair_row(k)
-            wi, wj = (f"${_L(sp.w_col)}${sp.m_row(x)}" for x in (i, j))
-            formula = f'=IF({guard},"",ABS(LN(E{r}*{wj}/{wi})))'
-            _cell(ws, r, COL_DEVIATION, formula, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
 
-    # summary
-    r0 = sp.summary_row
-    ratio_range = f"{_L(sp.ratio_col)}{sp.m_row(0)}:{_L(sp.ratio_col)}{sp.m_row(n - 1)}"
+def _deviations(ws: Worksheet, sp: SheetPlan) -> None:
+    """How far each judgement is from the ratio of the weights it produced,
+    |ln(a_ij·w_j/w_i)| (Saaty 2003); the largest names the judgement to reconsider first."""
+    guard = _guard(sp)
+    for k, (i, j) in enumerate(sp.pairs):
+        r = sp.pair_row(k)
+        wi, wj = (f"${_L(sp.w_col)}${sp.m_row(x)}" for x in (i, j))
+        formula = f'=IF({guard},"",ABS(LN(E{r}*{wj}/{wi})))'
+        _cell(ws, r, COL_DEVIATION, formula, fill=FIXED_FILL, fmt_="0.000", align=CENTER)
+
+
+def _summary(ws: Worksheet, sp: SheetPlan, check: Check) -> None:
+    """The summary under the matrix: judgements done, λmax, CI, RI, CR, the verdict against
+    this sheet's limit, the judgement to reconsider, and GCI."""
+    total, _done, guard = len(sp.pairs), sp.summary("done"), _guard(sp)
     value_range = f"E{FIRST_PAIR}:E{sp.last_pair_row}"
     rows: list[tuple[str, object, str | None, str]] = [
         ("已完成的判断", f"=COUNT({value_range})", "0", f"共{total}项"),
     ]
-    if n > 2:
-        table = ri_table(ri_id)
-        lam, ci, cr = sp.summary("lambda"), sp.summary("ci"), sp.summary("cr")
-        last = sp.last_pair_row
-        names_a, names_b = f"$A${FIRST_PAIR}:$A${last}", f"$B${FIRST_PAIR}:$B${last}"
-        deviations = f"$F${FIRST_PAIR}:$F${last}"
-        rows += [
-            (
-                "最大特征根 λmax",
-                f'=IF({guard},"",AVERAGE({ratio_range}))',
-                "0.0000",
-                "各行“加权和÷权重”的平均",
-            ),
-            (
-                "一致性指标 CI",
-                f'=IF({guard},"",({lam}-{n})/({n}-1))',
-                "0.0000",
-                "CI =（λmax − n）/（n − 1）",
-            ),
-            ("随机一致性指标 RI", table.ri(n), "0.00##", f"{table.label}，n = {n}"),
-            ("一致性比率 CR", f'=IF({guard},"",{ci}/{sp.summary("ri")})', "0.0000", "CR = CI / RI"),
-            (
-                "结论",
-                f'=IF({guard},"尚有"&({total}-{done})&"项未填",'
-                f'IF({cr}<{threshold!r},"{PASS}","{ADJUST}"))',
-                None,
-                f"CR < {fmt_number(threshold, 4)} 为通过",
-            ),
-            (
-                "最不一致的判断",
-                f'=IF({guard},"",IF({cr}<{threshold!r},"—",'
-                f'INDEX({names_a},MATCH(MAX({deviations}),{deviations},0))&" 与 "&'
-                f"INDEX({names_b},MATCH(MAX({deviations}),{deviations},0))))",
-                None,
-                "请调整时，先复核这一行（偏离度最大）",
-            ),
-        ]
+    if sp.n > 2:
+        rows += _consistency_rows(sp, check)
     else:
         rows.append(("结论", f'=IF({guard},"尚未填写","{NO_CR}")', None, "仅两项，判断必然一致"))
     plain = Alignment(vertical="center")
+    r0 = sp.summary_row
     for k, (label, value, fmt, note) in enumerate(rows):
         _cell(ws, r0 + k, 1, label, font=BOLD)
         _cell(ws, r0 + k, 2, value, font=BOLD, fill=FIXED_FILL, fmt_=fmt, align=CENTER)
         _cell(ws, r0 + k, 3, note, font=NOTE, align=plain, border=False)
-    for target in (sp.summary("status").replace("$", ""), f"B{STATUS_ROW}"):
-        _verdict_colours(ws, target)
-    widths = {1: 30, 2: 30, 3: 24, 4: 22, 5: 16, 6: 12, LEGEND_COL: 20, LEGEND_COL + 1: 34}
-    for col in range(6, sp.ratio_col + 1):
-        widths.setdefault(col, 12)
-    for col, width in widths.items():
-        ws.column_dimensions[_L(col)].width = width
-    ws.freeze_panes = f"A{FIRST_PAIR}"
-    print_a4(ws, header_footer=0.25)
+
+
+def _consistency_rows(sp: SheetPlan, check: Check) -> list[tuple[str, object, str | None, str]]:
+    n, total, done, guard = sp.n, len(sp.pairs), sp.summary("done"), _guard(sp)
+    table = ri_table(check.ri)
+    limit = check.limit(n)
+    lam, ci, cr = sp.summary("lambda"), sp.summary("ci"), sp.summary("cr")
+    last = sp.last_pair_row
+    ratios = f"{_L(sp.ratio_col)}{sp.m_row(0)}:{_L(sp.ratio_col)}{sp.m_row(n - 1)}"
+    names_a, names_b = f"$A${FIRST_PAIR}:$A${last}", f"$B${FIRST_PAIR}:$B${last}"
+    dev = f"$F${FIRST_PAIR}:$F${last}"
+    at = f"MATCH(MAX({dev}),{dev},0)"
+    tied = f'COUNTIF({dev},">="&(MAX({dev})-0.000000001))>1'
+    saaty = "（Saaty 对3、4项的较严限值）" if check.saaty and limit < check.threshold else ""
+    gci_limit = GCI_LIMITS.get(n, GCI_LIMIT)
+    return [
+        (
+            "最大特征根 λmax",
+            f'=IF({guard},"",AVERAGE({ratios}))',
+            "0.0000",
+            "各行“加权和÷权重”的平均",
+        ),
+        (
+            "一致性指标 CI",
+            f'=IF({guard},"",({lam}-{n})/({n}-1))',
+            "0.0000",
+            "CI =（λmax − n）/（n − 1）",
+        ),
+        ("随机一致性指标 RI", table.ri(n), "0.00##", f"{table.label}，n = {n}"),
+        ("一致性比率 CR", f'=IF({guard},"",{ci}/{sp.summary("ri")})', "0.0000", "CR = CI / RI"),
+        (
+            "结论",
+            f'=IF({guard},"尚有"&({total}-{done})&"项未填",IF({cr}<{limit!r},"{PASS}","{ADJUST}"))',
+            None,
+            f"CR < {fmt_number(limit, 4)} 为通过{saaty}",
+        ),
+        (
+            "最不一致的判断",
+            f'=IF({guard},"",IF({cr}<{limit!r},"—",IF({tied},"{SHARED}",'
+            f'INDEX({names_a},{at})&" 与 "&INDEX({names_b},{at}))))',
+            None,
+            "请调整时，先复核这一行（偏离度最大）；偏离度相同的判断有多个时，不是某一个判断的问题",
+        ),
+        (
+            "几何一致性指标 GCI",
+            f'=IF({guard},"",SUMSQ({dev})*2/(({n}-1)*({n}-2)))',
+            "0.0000",
+            f"Aguarón 与 Moreno-Jiménez（2003）；与 CR 0.1 相当的阈值为 {fmt_number(gci_limit, 4)}",
+        ),
+    ]
 
 
 def _verdict_colours(ws: Worksheet, target: str) -> None:
@@ -394,10 +433,8 @@ def _verdict_colours(ws: Worksheet, target: str) -> None:
     ws.conditional_formatting.add(target, rule)
 
 
-def _guide_sheet(
-    ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plans, ri_id, threshold
-) -> None:
-    table = ri_table(ri_id)
+def _guide_sheet(ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plans, check) -> None:
+    table = ri_table(check.ri)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
     print_a4(ws, header_footer=0.25)
@@ -412,7 +449,7 @@ def _guide_sheet(
         ("专家", f"{expert.id} {expert.name}".strip()),
         (
             "一致性检验",
-            f"CR < {fmt_number(threshold, 4)} 为通过；随机一致性指标 RI 取自{table.label}",
+            f"{limits_text(check.threshold, check.saaty)} 为通过；随机一致性指标 RI 取自{table.label}",
         ),
     ]
     r = 3
@@ -442,7 +479,7 @@ def _guide_sheet(
 
 
 def _meta_sheet(
-    ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plans, ri_id, threshold
+    ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plans, check, roster=()
 ) -> None:
     facts = [
         ("format", FORMAT),
@@ -454,8 +491,10 @@ def _meta_sheet(
         ("panel", panel_id),
         ("expert", expert.id),
         ("expert_name", expert.name),
-        ("ri_table", ri_id),
-        ("cr_threshold", threshold),
+        ("ri_table", check.ri),
+        ("cr_threshold", check.threshold),
+        ("cr_limits", "saaty" if check.saaty else "flat"),
+        ("panel_experts", ",".join(roster)),
     ]
     ws.append(["iipeval 层次分析法调查表元数据：供程序核对，请勿修改"])
     for k, v in facts:
@@ -479,18 +518,22 @@ def build(
     subtype: str | None = None,
     ri: str = "saaty",
     threshold: float = CR_THRESHOLD,
+    saaty: bool = False,
+    roster: tuple[str, ...] = (),
 ) -> Workbook:
-    """One expert's questionnaire for ``fw`` (and ``subtype``)."""
+    """One expert's questionnaire for ``fw`` (and ``subtype``); ``roster``: the panel's
+    expert ids, recorded so ``weights derive`` can name who returned none."""
     plans = plan(fw)
+    check = Check(ri, threshold, saaty)
     wb = Workbook()
     default_font(wb)
     wb.remove(wb.active)
     guide = wb.create_sheet(GUIDE)
     for sp in plans:
-        _comparison_sheet(wb.create_sheet(sp.name), sp, ri, threshold)
+        _comparison_sheet(wb.create_sheet(sp.name), sp, check)
     meta = wb.create_sheet(META)
-    _guide_sheet(guide, fw, subtype, panel_id, expert, plans, ri, threshold)
-    _meta_sheet(meta, fw, subtype, panel_id, expert, plans, ri, threshold)
+    _guide_sheet(guide, fw, subtype, panel_id, expert, plans, check)
+    _meta_sheet(meta, fw, subtype, panel_id, expert, plans, check, roster)
     meta.sheet_state = "hidden"
     for ws in wb.worksheets:
         ws.protection.sheet = True
@@ -522,6 +565,7 @@ def generate(
     subtype: str | None = None,
     ri: str = "saaty",
     threshold: float = CR_THRESHOLD,
+    saaty: bool = False,
     force: bool = False,
 ) -> list[tuple[Path, PanelExpert]]:
     """One questionnaire per panel expert in ``outdir``; refuses to overwrite without force."""
@@ -535,6 +579,8 @@ def generate(
 
             raise OutputExists(f"调查表已存在：{'、'.join(existing)}；如需覆盖，请加 --force")
     outdir.mkdir(parents=True, exist_ok=True)
+    roster = tuple(e.id for e in panel.experts)
     for path, expert in targets:
-        save(build(fw, panel.id, expert, subtype, ri, threshold), path, force=True)
+        wb = build(fw, panel.id, expert, subtype, ri, threshold, saaty, roster)
+        save(wb, path, force=True)
     return targets
