@@ -22,7 +22,6 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_quant_rows",  # 130
     "iipeval.excel.verification.sheet:read_verification",  # 118
     "iipeval.cli.weights.objective:objective",  # 113
-    "iipeval.core.analysis.robustness_data:build_group",  # 99
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.cli.review:panel",  # 96
     "iipeval.cli.score:score",  # 96
@@ -33,7 +32,6 @@ PENDING_SPLITS = {
     "iipeval.core.round.batch:_assemble",  # 81
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
-    "iipeval.core.analysis.robustness:analyse_group",  # 72
     "iipeval.cli.reproduce:reproduce",  # 72
     "iipeval.core.analysis.ahp:parse_matrix",  # 70
     "iipeval.excel.review.workbook:_guide_sheet",  # 70

@@ -59,7 +59,7 @@ def group(tree, scores, live, quota):
         framework="f", framework_name="f", framework_short_name="f", subtype=None, subtype_name=None, tree=tree,
         policy=AggregationPolicy(), ranking=RankingPolicy(quota=quota), quota_source="",
         tie_break=[], standings=[], sources=names, names=names, keys=names, engine_totals=t,
-        scores=scores, live=live, engine_weights=np.zeros_like(scores), parts=[],
+        scores=scores, live=live, engine_weights=np.zeros_like(scores), parts=[], part_labels={},
         part_indicator=np.zeros(0, int), experts=[], raw=np.zeros((len(t), 0, 0)),
         panel=np.zeros((len(t), 0)), slope=np.zeros((len(t), 0)), notes=[],
     )  # fmt: skip

@@ -159,7 +159,8 @@ def test_no_change_within_the_range_is_reported_as_the_whole_range():
         (0, 100, "", ""),
         (0, 100, "", ""),
     ]
-    assert g.set_unchanged == 1.0
+    assert g.set_unchanged.value == 1.0 and g.set_unchanged.method == "rule_of_three"
+    assert g.set_unchanged.low == pytest.approx(1 - 3 / 10)  # nothing changed in 10 draws
 
 
 # -- Monte Carlo -----------------------------------------------------------------------------
@@ -172,9 +173,11 @@ def test_monte_carlo_reversal_probability_within_its_standard_error():
     batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
     g = analyse(ev, batch, draws=20000, spread=0.5, seed=0)
     p = 1 - 0.30625
-    assert abs(g.set_unchanged - p) <= g.set_unchanged_se
-    assert g.applicants[0].in_quota == g.set_unchanged
-    assert g.applicants[1].shares == {1: 1 - g.set_unchanged, 2: g.set_unchanged}
+    got = g.set_unchanged
+    assert got.low <= p <= got.high and got.method == "wilson" and got.trials == 20000
+    assert abs(got.value - p) <= np.sqrt(got.value * (1 - got.value) / got.trials)
+    assert g.applicants[0].in_quota == got
+    assert g.applicants[1].shares == {1: 1 - got.value, 2: got.value}
 
 
 def test_monte_carlo_estimate_is_unbiased_across_seeds():
@@ -185,7 +188,8 @@ def test_monte_carlo_estimate_is_unbiased_across_seeds():
     z = []
     for seed in range(40):
         g = analyse(ev, batch, draws=20000, spread=0.5, seed=seed)
-        z.append((g.set_unchanged - (1 - 0.30625)) / g.set_unchanged_se)
+        got = g.set_unchanged.value
+        z.append((got - (1 - 0.30625)) / np.sqrt(got * (1 - got) / 20000))
     assert abs(np.mean(z)) < 0.5
     assert 0.5 <= np.mean(np.abs(z) <= 1) <= 0.85
 
@@ -353,9 +357,39 @@ def test_low_correlation_and_narrow_spread_are_flagged():
     ev = mini_ev(quota=1)
     batch = score_batch(ev, [app_loaded(n, "mini", **FULL) for n in names], panel(scores))
     e3 = analyse(ev, batch, draws=10).experts[2]
-    assert any(f.startswith("与其他专家评分的相关系数为") for f in e3.flags)
+    assert any(f.startswith("与其他专家评分的相关系数（两两相关的中位数）为") for f in e3.flags)
     assert any(f.startswith("评分标准差为其他专家的0.") for f in e3.flags)
     assert not any("平均比其他专家" in f for f in e3.flags)
+
+
+def test_one_erratic_expert_is_flagged_and_the_sound_ones_are_not():
+    """Four experts track the applicants' quality; 专家05 scores against it, widely. The
+    mean of "the others" holds 专家05 at a quarter and its spread dominates: against it,
+    each sound expert correlates negatively. The median of the pairwise correlations
+    (three near 1, one near −1) leaves them alone and flags 专家05 only."""
+    names = [f"申报{k}" for k in range(8)]
+    quality = [62, 66, 70, 74, 78, 82, 86, 90]
+    noise = [[1, -1, 0, 2, -2, 1, 0, -1], [0, 1, -1, 1, 0, -2, 2, 0], [-1, 0, 2, -1, 1, 0, -1, 1]]
+    scores = {"专家01": {n: {"tech.judged": q} for n, q in zip(names, quality, strict=True)}}
+    for k, e in enumerate(noise, start=2):
+        scores[f"专家0{k}"] = {
+            n: {"tech.judged": q + d} for n, q, d in zip(names, quality, e, strict=True)
+        }
+    scores["专家05"] = {
+        n: {"tech.judged": 100 - 3 * (q - 60)} for n, q in zip(names, quality, strict=True)
+    }
+    ev = mini_ev(quota=2)
+    batch = score_batch(ev, [app_loaded(n, "mini", **FULL) for n in names], panel(scores))
+    experts = {e.expert: e for e in analyse(ev, batch, draws=10).experts}
+    for e in ("专家01", "专家02", "专家03", "专家04"):
+        assert experts[e].correlation > 0.9
+        assert not any("相关系数" in f for f in experts[e].flags), experts[e].flags
+    assert experts["专家05"].correlation == pytest.approx(-1, abs=0.1)
+    assert any("相关系数" in f for f in experts["专家05"].flags)
+    # independently: the median of 专家01's four pairwise correlations (numpy)
+    col = [[scores[e][n]["tech.judged"] for n in names] for e in sorted(scores)]
+    pairwise = [np.corrcoef(col[0], c)[0, 1] for c in col[1:]]
+    assert experts["专家01"].correlation == pytest.approx(float(np.median(pairwise)))
 
 
 def test_rank_shares_follow_each_draws_order_with_three_applicants():
@@ -371,7 +405,7 @@ def test_rank_shares_follow_each_draws_order_with_three_applicants():
     assert 0 < c[1] < 1 and c[1] == a[2] and 1 not in b and 3 not in a
     for k in (1, 2, 3):
         assert sum(s.get(k, 0) for s in (a, b, c)) == pytest.approx(1)
-    assert g.applicants[2].in_quota == c[1] and g.set_unchanged == a[1]
+    assert g.applicants[2].in_quota.value == c[1] and g.set_unchanged.value == a[1]
 
 
 def test_totals_depend_only_on_proportions_within_each_level():
@@ -393,9 +427,28 @@ def test_dirichlet_draws_centre_on_the_weights_with_the_stated_spread():
     assert np.allclose(d.sum(axis=1), 100) and np.allclose(i @ tree.membership, d)
     assert np.allclose(d.mean(axis=0), tree.dimension_points, rtol=0.01)
     assert np.allclose(i.mean(axis=0), tree.indicator_points, rtol=0.01)
-    # the three equal indicator shares of x: relative standard deviation S/√3
+    # three equal shares: the uniform draws' total variance (S²/3)·(2/9) gives κ + 1 = 3/(S²/3)
+    # and each share a relative standard deviation of (S/√3)·√(2/3)
     shares = i[:, :3] / d[:, [0]]
-    assert np.allclose(shares.std(axis=0) / shares.mean(axis=0), 0.3 / np.sqrt(3), rtol=0.03)
+    expected = 0.3 / np.sqrt(3) * np.sqrt(2 / 3)
+    assert np.allclose(shares.std(axis=0) / shares.mean(axis=0), expected, rtol=0.03)
+
+
+@pytest.mark.parametrize(
+    "points", [(60, 25, 10, 5), (40, 30, 20, 10), (70, 10, 10, 10), (91, 3, 3, 3)]
+)
+def test_dirichlet_and_uniform_move_the_weights_as_much_overall_at_the_same_spread(points):
+    """The same S means the same total variance of the shares under both methods (within
+    Monte Carlo error and the delta method's second order); small shares move more under
+    the Dirichlet, which the run reports as each level's relative standard deviations."""
+    dims = tuple((f"d{k}", p, 1) for k, p in enumerate(points))
+    tree = R.weight_tree(duo_evaluator(dims=dims).effective("duo"))
+    spread = {}
+    for method in ("uniform", "dirichlet"):
+        settings = R.RobustnessSettings(draws=40000, spread=0.2, method=method)
+        d, _ = R.draw_weights(tree, settings, np.random.default_rng(1))
+        spread[method] = (d / 100).var(axis=0).sum()
+    assert spread["dirichlet"] == pytest.approx(spread["uniform"], rel=0.04)
 
 
 def test_quota_tie_at_the_line_is_stated():
@@ -403,6 +456,48 @@ def test_quota_tie_at_the_line_is_stated():
     batch = duo_batch(ev, {"甲": {"x0": 80, "y0": 60}, "乙": {"x0": 80, "y0": 60}})
     g = analyse(ev, batch, draws=10)
     assert any("在名额边界总分相同" in n for n in g.notes)
+
+
+def test_identical_applicants_on_the_quota_line_share_the_in_quota_probability():
+    """Twins tied on the line: neither is in by file order. With one place, each is in
+    half the time; with 丙 sometimes ahead of both and two places, the twins still share
+    alike, and the shares add up to the places."""
+    ev = duo_evaluator(quota=1)
+    twins = {"甲": {"x0": 80, "y0": 60}, "乙": {"x0": 80, "y0": 60}}
+    g = analyse(ev, duo_batch(ev, twins), draws=500, spread=0.4)
+    assert [a.in_quota.value for a in g.applicants] == [0.5, 0.5]
+    ev = duo_evaluator(quota=2)
+    three = {**twins, "丙": {"x0": 95, "y0": 40}}  # 67.5 against the twins' 70
+    g = analyse(ev, duo_batch(ev, three), draws=2000, spread=0.4)
+    p = {a.applicant: a.in_quota.value for a in g.applicants}
+    assert p["甲"] == p["乙"] and 0.5 < p["甲"] < 1 and 0 < p["丙"] < 1
+    assert p["甲"] + p["乙"] + p["丙"] == pytest.approx(2)
+
+
+def test_every_probability_carries_an_interval_and_its_unit():
+    """2 of 100,000 draws change the list: it reads 99.998%, never 100% with an error of
+    0; no change at all: the rule of three bounds it."""
+    from iipeval.core.analysis.robustness_stats import percent, probability
+
+    p = probability(99_998, 100_000, "次权重抽样")
+    assert p.method == "wilson" and percent(p.value) == "99.998%"
+    assert p.low < p.value < p.high < 1
+    assert p.text().startswith("99.998%（95%区间 99.99") and "100,000次权重抽样" in p.text()
+    none = probability(100_000, 100_000, "次权重抽样")
+    assert (none.method, none.low, none.high) == ("rule_of_three", 1 - 3 / 100_000, 1.0)
+    assert percent(0.4) == "40%" and percent(2e-5) == "0.002%" and percent(0) == "0%"
+
+
+def test_wilson_interval_matches_the_textbook_formula():
+    """Against Wilson (1927) as Newcombe (1998) writes it, for a few shares."""
+    from iipeval.core.analysis.robustness_stats import Z95, probability
+
+    for k, n in ((1, 10), (30, 100), (999, 1000), (5, 2000)):
+        p, z = k / n, Z95
+        centre = (2 * n * p + z * z) / (2 * (n + z * z))
+        half = z * np.sqrt(z * z + 4 * n * p * (1 - p)) / (2 * (n + z * z))
+        got = probability(k, n, "次")
+        assert (got.low, got.high) == pytest.approx((centre - half, centre + half), abs=1e-12)
 
 
 def test_identical_applications_keep_their_baseline_order_in_every_draw():
@@ -449,7 +544,7 @@ def test_minimum_total_is_a_line_too():
     assert x.high == 100 and x.high_change == ""
     y = g.intervals[1]
     assert abs(y.high - 55) < 1e-9 and y.high_change == "乙升至推荐最低总分62分"
-    assert g.applicants[1].in_quota > 0 and g.set_unchanged < 1
+    assert g.applicants[1].in_quota.value > 0 and g.set_unchanged.value < 1
 
 
 # -- leave-one-out keeps the rule; a rule change is said apart ------------------------------
@@ -501,3 +596,153 @@ def test_leaving_one_out_under_the_proportional_rule_says_what_the_fewer_experts
         "乙由第1名变为第2名，落出推荐名单",
         "甲由第2名变为第1名，进入推荐名单",
     ]
+
+
+# -- what a reviewer asks next: the line, the panel resampled, agreement --------------------
+
+
+def test_quota_line_names_the_pair_its_winning_index_and_the_smallest_weight_change():
+    """甲 (90, 40) is in, 乙 (40, 80) out, by 65 − 60 = 5 points. With x at t points 甲 has
+    (90t + 40(100 − t))/100 and 乙 (40t + 80(100 − t))/100: equal at t = 400/9, so x
+    moving from 50 to 44.44 (−11.1%) moves the line; y symmetrically from 50 to 55.56."""
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    g = analyse(ev, batch, draws=20000, spread=0.5, seed=0)
+    line = g.quota_line
+    assert (line.last_in, line.first_out, line.gap) == ("甲", "乙", pytest.approx(5))
+    # with two applicants the winning index is the chance the list holds: 1 − 0.30625
+    assert line.winning_index.value == g.set_unchanged.value
+    assert line.winning_index.low <= 1 - 0.30625 <= line.winning_index.high
+    change = line.smallest_change
+    assert (change.level, change.name) == ("维度", "维度x")
+    assert change.to == pytest.approx(400 / 9) and change.relative == pytest.approx(1 / 9)
+    assert change.change == "乙超过甲（乙进入推荐名单）"
+
+
+def _exact_bootstrap(scores: dict[str, dict[str, dict[str, float]]]) -> dict[str, float]:
+    """P(first place) of each applicant over every ordered resample of the experts, each
+    equally likely, aggregated by the engine's own scalar rule (not the vectorised one)."""
+    import itertools
+
+    from iipeval.core.scoring.aggregation import combine
+    from iipeval.core.scoring.params import AggregationPolicy
+
+    experts = sorted(scores)
+    apps = sorted({a for e in experts for a in scores[e]})
+    wins = dict.fromkeys(apps, 0.0)
+    draws = list(itertools.product(experts, repeat=len(experts)))
+    for draw in draws:
+        total = {}
+        for a in apps:
+            parts = []
+            for part in ("x0", "y0"):
+                given = [scores[e][a][part] for e in draw if a in scores[e]]
+                parts.append(combine(given, AggregationPolicy())[0])
+            total[a] = sum(parts) / 2
+        best = max(total.values())
+        first = [a for a in apps if abs(total[a] - best) < 1e-9]
+        for a in first:
+            wins[a] += 1 / len(first)
+    return {a: w / len(draws) for a, w in wins.items()}
+
+
+def test_bootstrap_over_experts_estimates_the_exact_resampling_probability():
+    """Three experts; 专家3 alone puts 甲 ahead. Over all 27 ordered resamples (exact),
+    and over 4,000 drawn ones (the analysis), P(甲 in the one place) agree within the
+    interval the analysis states."""
+    scores = {
+        "专家1": {"甲": {"x0": 80, "y0": 80}, "乙": {"x0": 85, "y0": 80}},
+        "专家2": {"甲": {"x0": 81, "y0": 80}, "乙": {"x0": 84, "y0": 80}},
+        "专家3": {"甲": {"x0": 99, "y0": 80}, "乙": {"x0": 60, "y0": 80}},
+    }
+    ev = duo_evaluator(quota=1)
+    batch = score_batch(ev, [app_loaded("甲"), app_loaded("乙")], panel(scores))
+    g = analyse(ev, batch, draws=10, resamples=4000)
+    exact = _exact_bootstrap(scores)
+    names = [a.applicant for a in g.applicants]
+    for a, p in zip(names, g.bootstrap.in_quota, strict=True):
+        assert p.unit == "次专家重抽样" and p.trials == 4000
+        assert p.low <= exact[a] <= p.high, (a, p, exact[a])
+    assert 0.2 < exact["甲"] < 0.8  # the panel's draw matters here
+
+
+def test_bootstrap_is_off_without_a_line_or_when_asked():
+    ev = duo_evaluator()
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    assert analyse(ev, batch, draws=10).bootstrap is None  # no quota, no line
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    assert analyse(ev, batch, draws=10, resamples=0).bootstrap is None
+
+
+def test_kendalls_w_and_its_p_value_agree_with_scipy_friedman():
+    """W = χ²_F / (k(n − 1)) with Friedman's χ² corrected for ties (scipy), on random
+    score tables with ties; the p-value is scipy's χ² survival function."""
+    stats = pytest.importorskip("scipy.stats")
+    from iipeval.core.analysis.robustness_stats import chi2_sf, kendall_w
+
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        n, k = int(rng.integers(3, 15)), int(rng.integers(2, 8))
+        x = rng.integers(60, 70, (n, k)).astype(float)  # few values: many ties
+        if np.all(x == x[0]):
+            continue
+        w, chi2, df, p = kendall_w(x)
+        friedman = stats.friedmanchisquare(*x)  # each application a treatment, experts blocks
+        assert chi2 == pytest.approx(friedman.statistic, rel=1e-9)
+        assert w == pytest.approx(friedman.statistic / (k * (n - 1)), rel=1e-9)
+        assert p == pytest.approx(friedman.pvalue, rel=1e-7, abs=1e-12)
+    for df in (1, 2, 5, 13, 40):
+        for x in (0.01, 0.5, 1, 3, 10, 25, 80, 200):
+            assert chi2_sf(x, df) == pytest.approx(stats.chi2.sf(x, df), rel=1e-9, abs=1e-300)
+
+
+def test_agreement_per_part_is_named_and_flags_a_part_the_panel_ranks_apart():
+    """On x the three experts rank five applications alike (W = 1); on y 专家3 reverses
+    the others (W = 1/9 by hand: rank sums 7, 8, 9, 10, 11 → S = 10, 12·10 / (3²·(5³ − 5))),
+    so y is flagged and x is not."""
+    names = ["甲", "乙", "丙", "丁", "戊"]
+    scores = {}
+    for e, flip in (("专家1", False), ("专家2", False), ("专家3", True)):
+        scores[e] = {
+            n: {"x0": 60 + 5 * k, "y0": (80 - 5 * k) if flip else (60 + 5 * k)}
+            for k, n in enumerate(names)
+        }
+    ev = duo_evaluator(quota=2)
+    batch = score_batch(ev, [app_loaded(n) for n in names], panel(scores))
+    by = {a.part: a for a in analyse(ev, batch, draws=10).agreement}
+    assert by["x0"].w == pytest.approx(1) and not by["x0"].flagged
+    assert by["y0"].w == pytest.approx(1 / 9) and by["y0"].flagged
+    assert by["x0"].measure.startswith("Kendall's W") and by["x0"].label == "指标x0·专家评价"
+    assert by["y0"].note == "申报少于7份，χ²检验仅供参考"
+
+
+def test_weights_drawn_from_the_panels_ahp_judgements_follow_their_spread():
+    """Three experts judge x against y as 3, 1 and 1/3 (the pooled judgement 1: 50/50, the
+    weights in force). 甲 (90, 40) beats 乙 (40, 80) while x's share w > 4/9, i.e. while the
+    drawn experts' geometric mean judgement exceeds 0.8: exactly when the resample holds
+    at least as many 3s as 1/3s. P = (enumerated over the 27 ordered resamples) 17/27."""
+    import itertools
+
+    from iipeval.core.analysis.ahp_round import ExpertJudgements
+    from iipeval.core.analysis.ahp_spread import spread_of
+
+    ev = duo_evaluator(quota=1)
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    judged = [
+        ExpertJudgements(e, e, f"{e}.xlsx", "", {"": {(0, 1): v}})
+        for e, v in (("E1", 3.0), ("E2", 1.0), ("E3", 1 / 3))
+    ]
+    spread = spread_of(ev.framework("duo").framework, None, judged)
+    settings = R.RobustnessSettings(draws=8000, method="ahp", resamples=0)
+    g = R.analyse(ev, batch, settings, spreads=[spread]).groups[0]
+    exact = np.mean(
+        [d.count("E1") >= d.count("E3") for d in itertools.product("E1 E2 E3".split(), repeat=3)]
+    )
+    assert exact == pytest.approx(17 / 27)
+    held = g.applicants[0].in_quota
+    assert held.low <= exact <= held.high
+    assert "按3位专家的层次分析法调查表重抽样专家" in g.weights_source
+    # without this set's questionnaires the draws fall back to ±S, and say so
+    other = R.analyse(ev, batch, settings, spreads=[]).groups[0]
+    assert any("改按 ±S 均匀扰动" in n for n in other.notes)

@@ -36,10 +36,20 @@ class RobustnessSettings(BaseModel):
     draws: int = Field(default=2000, ge=1, le=100_000, description="蒙特卡洛抽样次数")
     spread: float = Field(default=0.2, gt=0, lt=1, description="权重相对扰动幅度（±）")
     seed: int = Field(default=0, ge=0, description="随机数种子")
-    method: Literal["uniform", "dirichlet"] = Field(
+    method: Literal["uniform", "dirichlet", "ahp"] = Field(
         default="uniform",
         description="uniform：每个权重乘以 (1+U(−S,S)) 后在其层级内归一；"
-        "dirichlet：每一层的占比取自以现行占比为中心的狄利克雷分布，平均占比的相对标准差为 S/√3",
+        "dirichlet：每一层的占比取自以现行占比为中心的狄利克雷分布，集中度使各占比的总方差与同一S的"
+        "uniform相同；ahp：按专家的层次分析法调查表重抽样专家，权重随专家判断的离散程度变化（不用S）",
+    )
+    resamples: int = Field(
+        default=1000, ge=0, le=100_000, description="专家重抽样（bootstrap）次数，0 为不做"
+    )
+    agreement_min: float = Field(
+        default=0.5, ge=0, le=1, description="肯德尔和谐系数 W 低于该值提示专家意见不一致"
+    )
+    agreement_alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="W 的 χ² 检验 p 值不低于该值提示一致性不显著"
     )
     quota: int | None = Field(
         default=None, ge=1, description="参数文件未设推荐名额时使用的推荐名额"
@@ -161,6 +171,7 @@ class Group:
     live: np.ndarray  # (A, I) 1.0 where not 不适用
     engine_weights: np.ndarray  # (A, I) the engine's per-application indicator points
     parts: list[str]
+    part_labels: dict[str, str]  # part id → 指标·评分项, as results name it
     part_indicator: np.ndarray  # part index → indicator index
     experts: list[str]
     raw: np.ndarray  # (A, P, E) each expert's score, NaN where none
@@ -210,68 +221,17 @@ def build_group(
     """Arrays of one ranking's applications, checked against the engine's totals."""
     eff = ev.effective(ranking.framework, ranking.subtype)
     tree = weight_tree(eff)
-    quota, source = eff.ranking.quota, "参数文件"
-    if quota is None and settings.quota is not None:
-        quota, source = settings.quota, "命令行 --quota"
-    elif quota is None:
-        source = "未设"
-    policy = eff.ranking.model_copy(update={"quota": quota})
+    policy, source = _quota(eff.ranking, settings)
     here = (ranking.framework, ranking.subtype)
     mine = [s for s in batch.standings if (s.framework, s.subtype) == here]
     entries, _ = rank(mine, ranking.tie_break, policy)
     by_source = {s.source: s for s in mine}
     ranked = [by_source[e.source] for e in entries if e.rank is not None]
-    get = results or batch.result
-
-    ind_index = {iid: k for k, (iid, _) in enumerate(tree.indicators)}
-    parts = [pid for pid, _, _ in eff.framework.expert_parts()]
-    judged = {ind.id for _, ind, _ in eff.framework.expert_parts()}
-    part_index = {p: k for k, p in enumerate(parts)}
-    a, n_i, n_p = len(ranked), len(tree.indicators), len(parts)
-    scores, live, weights = np.zeros((a, n_i)), np.zeros((a, n_i)), np.zeros((a, n_i))
-    panel, slope = np.full((a, n_p), np.nan), np.zeros((a, n_p))
-    raw_rows: list[dict[tuple[int, str], float]] = []
-    experts: set[str] = set()
-    notes: list[str] = []
-    nonlinear: set[str] = set()
-    for row, st in enumerate(ranked):
-        r = get(st.source)
-        given: dict[tuple[int, str], float] = {}
-        for ind in r.indicators:
-            k = ind_index[ind.id]
-            weights[row, k] = ind.weight
-            if ind.status != "na":
-                live[row, k] = 1.0
-                scores[row, k] = ind.score or 0.0
-                if ind.id not in judged:  # no expert part: the panel cannot move it
-                    continue
-                s = _slopes(ind.id, ind.trace)
-                if s is None:
-                    nonlinear.add(ind.name)
-                    continue
-                for pid, v in s.items():
-                    slope[row, part_index[pid]] = v
-        for p in r.panels:
-            if p.part not in part_index:
-                continue
-            panel[row, part_index[p.part]] = p.score
-            for e, v in p.experts.items():
-                given[(part_index[p.part], e)] = float(v)
-                experts.add(e)
-        raw_rows.append(given)
-    ordered = sorted(experts)
-    e_index = {e: k for k, e in enumerate(ordered)}
-    raw = np.full((a, n_p, len(ordered)), np.nan)
-    for row, given in enumerate(raw_rows):
-        for (p, e), v in given.items():
-            raw[row, p, e_index[e]] = v
-    if nonlinear:
-        notes.append(
-            f"指标{'、'.join(sorted(nonlinear))}的计分规则不是专家评分的加权组合，"
-            "专家影响分析未包含这些指标中的专家评分"
-        )
+    labelled = [(pid, f"{ind.name}·{r.label}") for pid, ind, r in eff.framework.expert_parts()]
+    parts = [pid for pid, _ in labelled]
+    arrays = _arrays(eff, tree, parts, ranked, results or batch.result)
     st_name = eff.framework.subtype(ranking.subtype)
-    group = Group(
+    return Group(
         framework=ranking.framework,
         framework_name=ranking.framework_name,
         framework_short_name=ranking.framework_short_name or ranking.framework_name,
@@ -287,15 +247,83 @@ def build_group(
         names=[s.applicant for s in ranked],
         keys=[result_key(s) for s in ranked],
         engine_totals=np.array([s.total for s in ranked], dtype=float),
-        scores=scores,
-        live=live,
-        engine_weights=weights,
         parts=parts,
-        part_indicator=np.array([ind_index[p.split(".")[0]] for p in parts], dtype=int).reshape(-1),
-        experts=ordered,
-        raw=raw,
-        panel=panel,
-        slope=slope,
-        notes=notes,
+        part_labels=dict(labelled),
+        part_indicator=np.array(
+            [
+                dict((iid, k) for k, (iid, _) in enumerate(tree.indicators))[p.split(".")[0]]
+                for p in parts
+            ],
+            dtype=int,
+        ).reshape(-1),
+        **arrays,
     )
-    return group
+
+
+def _quota(ranking: RankingPolicy, settings: RobustnessSettings) -> tuple[RankingPolicy, str]:
+    """The ranking policy with its quota: the parameters file's, else ``--quota``."""
+    quota, source = ranking.quota, "参数文件"
+    if quota is None and settings.quota is not None:
+        quota, source = settings.quota, "命令行 --quota"
+    elif quota is None:
+        source = "未设"
+    return ranking.model_copy(update={"quota": quota}), source
+
+
+def _arrays(eff, tree: WeightTree, parts, ranked, get) -> dict:
+    """Scores, 不适用 status, the engine's weights, panel scores, slopes and each expert's
+    raw score, read from every ranked application's result."""
+    ind_index = {iid: k for k, (iid, _) in enumerate(tree.indicators)}
+    judged = {ind.id for _, ind, _ in eff.framework.expert_parts()}
+    part_index = {p: k for k, p in enumerate(parts)}
+    a, n_i, n_p = len(ranked), len(tree.indicators), len(parts)
+    out = {
+        "scores": np.zeros((a, n_i)),
+        "live": np.zeros((a, n_i)),
+        "engine_weights": np.zeros((a, n_i)),
+        "panel": np.full((a, n_p), np.nan),
+        "slope": np.zeros((a, n_p)),
+    }
+    raw_rows: list[dict[tuple[int, str], float]] = []
+    nonlinear: set[str] = set()
+    for row, st in enumerate(ranked):
+        r = get(st.source)
+        _indicators(r, row, out, ind_index, part_index, judged, nonlinear)
+        given: dict[tuple[int, str], float] = {}
+        for p in r.panels:
+            if p.part in part_index:
+                out["panel"][row, part_index[p.part]] = p.score
+                given |= {(part_index[p.part], e): float(v) for e, v in p.experts.items()}
+        raw_rows.append(given)
+    experts = sorted({e for given in raw_rows for _, e in given})
+    e_index = {e: k for k, e in enumerate(experts)}
+    raw = np.full((a, n_p, len(experts)), np.nan)
+    for row, given in enumerate(raw_rows):
+        for (p, e), v in given.items():
+            raw[row, p, e_index[e]] = v
+    notes = []
+    if nonlinear:
+        notes.append(
+            f"指标{'、'.join(sorted(nonlinear))}的计分规则不是专家评分的加权组合，"
+            "专家影响分析未包含这些指标中的专家评分"
+        )
+    return {**out, "experts": experts, "raw": raw, "notes": notes}
+
+
+def _indicators(r: Result, row: int, out: dict, ind_index, part_index, judged, nonlinear) -> None:
+    """One application's indicator scores, status and weights, and its parts' slopes."""
+    for ind in r.indicators:
+        k = ind_index[ind.id]
+        out["engine_weights"][row, k] = ind.weight
+        if ind.status == "na":
+            continue
+        out["live"][row, k] = 1.0
+        out["scores"][row, k] = ind.score or 0.0
+        if ind.id not in judged:  # no expert part: the panel cannot move it
+            continue
+        s = _slopes(ind.id, ind.trace)
+        if s is None:
+            nonlinear.add(ind.name)
+            continue
+        for pid, v in s.items():
+            out["slope"][row, part_index[pid]] = v

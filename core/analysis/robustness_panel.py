@@ -226,8 +226,9 @@ def _without(g: Group, e: int, name: str, base: Scenario) -> Scenario:
 
 
 def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostics]:
-    """Per expert: count, mean offset from the others on the same parts, spread, correlation
-    with the others; flagged beyond the thresholds, stating the numbers and nothing more."""
+    """Per expert: count, mean offset from the others on the same parts, spread, the median
+    of the correlations with each colleague; flagged beyond the thresholds, stating the
+    numbers and nothing more, and nothing at all on fewer common scores than stated."""
     _, done = calibrated(g.raw, settings.calibration_min_scores)
     out = []
     for e, name in enumerate(g.experts):
@@ -242,49 +243,59 @@ def diagnostics(g: Group, settings: RobustnessSettings) -> list[ExpertDiagnostic
         )
         seen = ~np.isnan(mine)
         pair = seen & (n_o > 0)
-        x, y = mine[pair], rest[pair]
         count, compared = int(seen.sum()), int(pair.sum())
-        offset = float(np.mean(x - y)) if compared else None
-        spread = float(np.std(mine[seen])) if count else None
-        ratio = _spread_ratio(mine, others)
-        corr = None
-        if compared >= settings.calibration_min_scores and x.std() > 0 and y.std() > 0:
-            corr = float(np.corrcoef(x, y)[0, 1])
-        flags, note = [], ""
-        if compared < settings.calibration_min_scores:
-            offset_ok = False
-            note = (
-                f"与其他专家共同评分{compared}个，少于{settings.calibration_min_scores}个，不作提示"
-            )
-        else:
-            offset_ok = offset is not None
-        if offset_ok and abs(offset) > settings.offset_threshold:
-            word = "高" if offset > 0 else "低"
-            flags.append(
-                f"平均比其他专家{word}{fmt(abs(offset), 1)}分，超过±{fmt(settings.offset_threshold)}分"
-            )
-        if corr is not None and corr < settings.min_correlation:
-            flags.append(
-                f"与其他专家评分的相关系数为{fmt(corr, 2)}，低于{fmt(settings.min_correlation)}"
-            )
-        lo, hi = settings.spread_ratio
-        if offset_ok and ratio is not None and not lo <= ratio <= hi:
-            flags.append(f"评分标准差为其他专家的{fmt(ratio, 2)}倍，不在{fmt(lo)}～{fmt(hi)}倍之间")
-        out.append(
-            ExpertDiagnostics(
-                expert=name,
-                count=count,
-                compared=compared,
-                offset=offset,
-                spread=spread,
-                spread_ratio=ratio,
-                correlation=corr,
-                calibrated=done[e],
-                flags=flags,
-                note=note,
-            )
+        least = settings.calibration_min_scores
+        d = ExpertDiagnostics(
+            expert=name,
+            count=count,
+            compared=compared,
+            offset=float(np.mean(mine[pair] - rest[pair])) if compared else None,
+            spread=float(np.std(mine[seen])) if count else None,
+            spread_ratio=_spread_ratio(mine, others),
+            correlation=_median_correlation(mine, others, least) if compared >= least else None,
+            calibrated=done[e],
+            flags=[],
         )
+        if compared < least:
+            d.note = f"与其他专家共同评分{compared}个，少于{least}个，不作提示"
+        else:
+            d.flags = _flags(d, settings)
+        out.append(d)
     return out
+
+
+def _flags(d: ExpertDiagnostics, settings: RobustnessSettings) -> list[str]:
+    """The thresholds this expert's numbers exceed, each with its numbers."""
+    flags = []
+    if d.offset is not None and abs(d.offset) > settings.offset_threshold:
+        word = "高" if d.offset > 0 else "低"
+        flags.append(
+            f"平均比其他专家{word}{fmt(abs(d.offset), 1)}分，超过±{fmt(settings.offset_threshold)}分"
+        )
+    if d.correlation is not None and d.correlation < settings.min_correlation:
+        flags.append(
+            f"与其他专家评分的相关系数（两两相关的中位数）为{fmt(d.correlation, 2)}，"
+            f"低于{fmt(settings.min_correlation)}"
+        )
+    lo, hi = settings.spread_ratio
+    if d.offset is not None and d.spread_ratio is not None and not lo <= d.spread_ratio <= hi:
+        flags.append(
+            f"评分标准差为其他专家的{fmt(d.spread_ratio, 2)}倍，不在{fmt(lo)}～{fmt(hi)}倍之间"
+        )
+    return flags
+
+
+def _median_correlation(mine: np.ndarray, others: np.ndarray, least: int) -> float | None:
+    """The median of this expert's correlations with each colleague, each on the parts both
+    scored (at least ``least`` of them). Not the correlation with the others' mean: one
+    erratic colleague in that mean would make every sound expert look out of step."""
+    found = []
+    for f in range(others.shape[2]):
+        both = ~np.isnan(mine) & ~np.isnan(others[:, :, f])
+        x, y = mine[both], others[:, :, f][both]
+        if both.sum() >= least and x.std() > 0 and y.std() > 0:
+            found.append(float(np.corrcoef(x, y)[0, 1]))
+    return float(np.median(found)) if found else None
 
 
 def _spread_ratio(mine: np.ndarray, others: np.ndarray) -> float | None:

@@ -8,6 +8,7 @@ found exactly, and each candidate is confirmed by the recommended list just beyo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,20 +36,31 @@ class Interval(BaseModel):
     low_change: str  # what changes first below ``low`` ("" when nothing does)
     high_change: str
     note: str = ""
+    #: where someone first enters or leaves the recommended list (None: not in range)
+    line_low: float | None = None
+    line_high: float | None = None
+    line_low_change: str = ""
+    line_high_change: str = ""
 
 
 # -- Monte Carlo -----------------------------------------------------------------------------
 
 
 def draw_weights(
-    tree: WeightTree, settings: RobustnessSettings, rng: np.random.Generator
+    tree: WeightTree,
+    settings: RobustnessSettings,
+    rng: np.random.Generator,
+    factors: Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(K, D) dimension and (K, I) indicator points, each level summing to its parent.
 
     ``uniform``: each weight × (1+U(−S,S)), then renormalised within its level.
     ``dirichlet``: each level's shares drawn from a Dirichlet centred on the current ones,
-    its concentration set so that a share of average size varies as much as under
-    ``uniform`` (relative standard deviation S/√3).
+    its concentration set so that the shares' total variance equals the uniform draws' at
+    the same S (to first order): the two move the weights as much overall, the Dirichlet
+    moving small shares relatively more and large ones less.
+    ``ahp``: ``factors(K, rng)`` gives each weight's multiplier, drawn from the panel's own
+    spread of AHP judgements (:mod:`.ahp_spread`), then renormalised as for uniform.
     """
     k, s = settings.draws, settings.spread
     if settings.method == "dirichlet":
@@ -58,20 +70,59 @@ def draw_weights(
             mine = tree.parent == e
             i[:, mine] = _dirichlet(rng, tree.indicator_points[mine], s, k) * d[:, [e]]
         return d, i
-    d = tree.dimension_points * (1 + rng.uniform(-s, s, (k, len(tree.dimensions))))
+    if factors is not None:
+        fd, fi = factors(k, rng)
+    else:
+        fd = 1 + rng.uniform(-s, s, (k, len(tree.dimensions)))
+        fi = 1 + rng.uniform(-s, s, (k, len(tree.indicators)))
+    d = tree.dimension_points * fd
     d *= tree.total / d.sum(axis=1, keepdims=True)
-    i = tree.indicator_points * (1 + rng.uniform(-s, s, (k, len(tree.indicators))))
+    i = tree.indicator_points * fi
     sums = i @ tree.membership  # (K, D)
     i *= (d / sums)[:, tree.parent]
     return d, i
+
+
+#: draws of a fixed stream that measure the uniform draws' spread for the Dirichlet
+CALIBRATION_DRAWS = 50_000
+
+
+def dirichlet_concentration(weights: np.ndarray, s: float) -> float:
+    """κ such that the Dirichlet's Σ Var(p_i) = (1 − Σp²)/(κ+1) equals the uniform draws'
+    at the same S, measured on 50,000 draws of a fixed stream (the delta method's first
+    order, (S²/3) Σ p_i²((1 − p_i)² + Σ_{j≠i} p_j²), is 5% off for a level with one large
+    share), so the two methods move a level's weights as much overall."""
+    p = weights / weights.sum()
+    u = np.random.default_rng(20260426).uniform(-s, s, (CALIBRATION_DRAWS, len(p)))
+    drawn = p * (1 + u)
+    drawn /= drawn.sum(axis=1, keepdims=True)
+    return (1 - float(np.sum(p * p))) / float(drawn.var(axis=0).sum()) - 1
 
 
 def _dirichlet(rng: np.random.Generator, weights: np.ndarray, s: float, k: int) -> np.ndarray:
     n = len(weights)
     if n == 1:
         return np.ones((k, 1))
-    concentration = 3 * (n - 1) / s**2 - 1  # Var(p)/p² = (1−p)/(p(κ+1)) at p = 1/n
-    return rng.dirichlet(concentration * weights / weights.sum(), size=k)
+    return rng.dirichlet(dirichlet_concentration(weights, s) * weights / weights.sum(), size=k)
+
+
+def share_spread(tree: WeightTree, dw: np.ndarray, iw: np.ndarray) -> dict[str, list[float]]:
+    """The smallest and largest relative standard deviation of the shares the draws gave:
+    each dimension's share of the total, each indicator's of its dimension (levels with one
+    member, whose share cannot move, are left out)."""
+    out: dict[str, list[float]] = {}
+    if len(tree.dimensions) > 1:
+        sd = dw / dw.sum(axis=1, keepdims=True)
+        out["维度"] = _range(sd.std(axis=0) / sd.mean(axis=0))
+    peers = np.bincount(tree.parent, minlength=len(tree.dimensions))[tree.parent] > 1
+    if peers.any():
+        si = (iw / dw[:, tree.parent])[:, peers]
+        out["指标"] = _range(si.std(axis=0) / si.mean(axis=0))
+    return out
+
+
+def _range(x: np.ndarray) -> list[float]:
+    return [float(np.min(x)), float(np.max(x))]
 
 
 def _sorted(t: np.ndarray) -> np.ndarray:
@@ -106,48 +157,98 @@ def _recommended(t: np.ndarray, pos: np.ndarray, rk: RankingPolicy) -> np.ndarra
     return inside
 
 
-def monte_carlo(g: Group, settings: RobustnessSettings):
+@dataclass
+class Tally:
+    """What the draws (or resamples) gave: rank counts, sums of ranks, in-list counts
+    (fractional where applicants tie on the line), the draws that kept the list and its
+    order, and the draws where the last one in stayed ahead of the first one out."""
+
+    counts: np.ndarray
+    rank_sum: np.ndarray
+    inside: np.ndarray
+    same_set: int = 0
+    same_order: int = 0
+    line_held: float = 0.0
+
+
+def monte_carlo(g: Group, settings: RobustnessSettings, factors=None):
     """Rank counts (A, R) for ranks 1…R (R = min(A, MAX_RANKS), plus one column for every
-    later rank when A is larger), sums of ranks (A,), in-list counts (A,), and the draws
-    that kept the list / the list and its order.
+    later rank when A is larger), sums of ranks (A,), in-list counts (A,), the draws that
+    kept the list / the list and its order, and the share of weights each level drew.
 
     Works on each draw's order (who is at each position) rather than on positions: the
     recommended list is a prefix of it, the baseline list is positions 0…m−1.
     """
     rng = np.random.default_rng(settings.seed)
-    dw, iw = draw_weights(g.tree, settings, rng)
+    dw, iw = draw_weights(g.tree, settings, rng, factors)
     a = g.size
     cols = min(a, MAX_RANKS) + (a > MAX_RANKS)
     column = np.minimum(np.arange(a), cols - 1)  # position → column of the counts
-    counts = np.zeros(a * cols, dtype=np.int64)
-    rank_sum = np.zeros(a, dtype=np.int64)
-    inside = np.zeros(a, dtype=np.int64)
-    same_set = same_order = 0
+    tally = Tally(np.zeros(a * cols, dtype=np.int64), np.zeros(a, np.int64), np.zeros(a))
+    for start in range(0, settings.draws, DRAW_CHUNK):
+        chunk = slice(start, start + DRAW_CHUNK)
+        t = totals(g.tree, g.scores, g.live, dw[chunk], iw[chunk])
+        order = _sorted(t)
+        tally.counts += np.bincount((order * cols + column).ravel(), minlength=a * cols)
+        ranks = np.broadcast_to(np.arange(1, a + 1, dtype=float), order.shape).ravel()
+        tally.rank_sum += np.bincount(order.ravel(), weights=ranks, minlength=a).astype(np.int64)
+        count_line(g, t, order, tally)
+    tally.counts = tally.counts.reshape(a, cols)
+    return tally, share_spread(g.tree, dw, iw)
+
+
+def count_line(g: Group, t: np.ndarray, order: np.ndarray, tally: Tally) -> None:
+    """Add one chunk of totals (K, A) and their orders to the in-list counts: applicants
+    tied with the last place inside share the places left as much as each other, never by
+    file order; and whether the list, its order and the pair at the line held."""
     rk = g.ranking
-    line = rk.quota is not None or rk.min_total is not None
+    if rk.quota is None and rk.min_total is None:
+        return
+    a, k = g.size, len(order)
     q = min(rk.quota or a, a)
     m = len(_base_list(g))
-    for start in range(0, settings.draws, DRAW_CHUNK):
-        t = totals(
-            g.tree, g.scores, g.live, dw[start : start + DRAW_CHUNK], iw[start : start + DRAW_CHUNK]
-        )
-        order = _sorted(t)
-        k = len(order)
-        counts += np.bincount((order * cols + column).ravel(), minlength=a * cols)
-        ranks = np.broadcast_to(np.arange(1, a + 1, dtype=float), order.shape).ravel()
-        rank_sum += np.bincount(order.ravel(), weights=ranks, minlength=a).astype(np.int64)
-        if not line:
-            continue
-        top = order[:, :q]
-        n_in = np.full(k, q)
-        if rk.min_total is not None:  # those above the line are a prefix of the top q
-            n_in = (np.take_along_axis(t, top, axis=1) >= rk.min_total - 1e-9).sum(axis=1)
-        inside += np.bincount(top[np.arange(q)[None] < n_in[:, None]], minlength=a)
-        head = order[:, :m]
-        same = (n_in == m) & np.all(np.sort(head, axis=1) == np.arange(m), axis=1)
-        same_set += int(same.sum())
-        same_order += int((same & np.all(head == np.arange(m), axis=1)).sum())
-    return counts.reshape(a, cols), rank_sum, inside, same_set, same_order
+    top = order[:, :q]
+    n_in = np.full(k, q)
+    if rk.min_total is not None:  # those above the line are a prefix of the top q
+        n_in = (np.take_along_axis(t, top, axis=1) >= rk.min_total - 1e-9).sum(axis=1)
+    member = np.zeros((k, a))
+    rows = np.arange(k)[:, None].repeat(q, axis=1)
+    keep = np.arange(q)[None] < n_in[:, None]
+    member[rows[keep], top[keep]] = 1.0
+    if q < a:
+        _share_ties(t, order, member, (n_in == q) & (q > 0))
+    tally.inside += member.sum(axis=0)
+    head = order[:, :m]
+    same = (n_in == m) & np.all(np.sort(head, axis=1) == np.arange(m), axis=1)
+    tally.same_set += int(same.sum())
+    tally.same_order += int((same & np.all(head == np.arange(m), axis=1)).sum())
+    if 0 < m < a:
+        x, y = t[:, m - 1], t[:, m]  # the last one in and the first one out, at baseline
+        tied = np.abs(x - y) <= TIE_TOL * np.maximum(1.0, np.abs(x))
+        tally.line_held += float(np.sum(np.where(tied, 0.5, x > y)))
+
+
+#: totals this close (relative) are the same total: equal applications computed in
+#: another order differ by 1e-14
+TIE_TOL = 1e-9
+
+
+def _share_ties(t: np.ndarray, order: np.ndarray, member: np.ndarray, bound: np.ndarray) -> None:
+    """Where the quota binds and the first one out ties with the last one in, every tied
+    applicant gets the same share of the places the tie holds (in place, on ``member``).
+    Only draws with such a tie are looked at closely."""
+    k = len(order)
+    width = member.sum(axis=1).astype(int)  # places taken in each draw
+    every = np.arange(k)
+    edge = t[every, order[every, np.maximum(width - 1, 0)]]
+    after = t[every, order[every, np.minimum(width, order.shape[1] - 1)]]
+    scale = TIE_TOL * np.maximum(1.0, np.abs(edge))
+    rows = np.flatnonzero(bound & (width < order.shape[1]) & (np.abs(edge - after) <= scale))
+    if rows.size == 0:
+        return
+    near = np.abs(t[rows] - edge[rows, None]) <= scale[rows, None]
+    inside = (member[rows] * near).sum(axis=1)
+    member[rows] = np.where(near, (inside / near.sum(axis=1))[:, None], member[rows])
 
 
 # -- one at a time ---------------------------------------------------------------------------
@@ -308,9 +409,14 @@ def _list_at(g: Group, mob, tied: np.ndarray, t: float) -> list[int]:
     return sorted((k for k in range(g.size) if rec[k]), key=lambda k: pos[k])
 
 
-def _first_change(g: Group, mob, tied, t0: float, end: float, events: list[_Event]):
-    """The nearest event towards ``end`` after which the recommended list differs."""
+def _first_change(
+    g: Group, mob, tied, t0: float, end: float, events: list[_Event], members: bool = False
+):
+    """The nearest event towards ``end`` after which the recommended list differs (with
+    ``members``, after which someone enters or leaves it: the quota line moves)."""
     base = _base_list(g)
+    if members:
+        base = sorted(base)
     sign = 1 if end > t0 else -1
     ahead = sorted(
         (e for e in events if (e.t - t0) * sign >= -1e-12), key=lambda e: (e.t - t0) * sign
@@ -324,13 +430,18 @@ def _first_change(g: Group, mob, tied, t0: float, end: float, events: list[_Even
         {round(e.t, 12) for e in ahead if (end - e.t) * sign > room},
         key=lambda t: (t - t0) * sign,
     )
+
+    def at(t: float) -> list[int]:
+        got = _list_at(g, mob, tied, t)
+        return sorted(got) if members else got
+
     first = times[0] if times else end
-    if abs(first - t0) > 1e-12 and _list_at(g, mob, tied, (t0 + first) / 2) != base:
+    if abs(first - t0) > 1e-12 and at((t0 + first) / 2) != base:
         return t0, "基准权重下已有同分，稍有变化即改变次序"
     for k, t in enumerate(times):
         nxt = times[k + 1] if k + 1 < len(times) else end
         probe = (t + nxt) / 2
-        if _list_at(g, mob, tied, probe) != base:
+        if at(probe) != base:
             at = sorted(
                 (e for e in ahead if abs(round(e.t, 12) - t) < 1e-12), key=lambda e: e.first
             )
@@ -385,7 +496,14 @@ def _interval(g, mob, level, wid, name, dname, t0, floor, ceiling) -> Interval:
     tied = _always_tied(mob)  # once per weight, not once per probe
     low = _first_change(g, mob, tied, t0, floor, events)
     high = _first_change(g, mob, tied, t0, ceiling, events)
+    line: dict = {}
+    if g.ranking.quota is not None or g.ranking.min_total is not None:
+        for side, end in (("low", floor), ("high", ceiling)):
+            hit = _first_change(g, mob, tied, t0, end, events, members=True)
+            if hit is not None:
+                line[f"line_{side}"], line[f"line_{side}_change"] = hit
     return Interval(
+        **line,
         level=level,
         id=wid,
         name=name,
