@@ -108,8 +108,40 @@ def test_derive_methods_give_valid_parameter_files(round_dir):
         run("weights", "derive", qdir, "-o", path, *extra)
         outs[tuple(extra)] = load_parameters(path).frameworks["national_2023"].weights
     a, b, c = outs.values()
-    assert a != b and a != c  # the choice matters and is honoured
+    # under the geometric method AIJ and AIP are the same weights (the docs say so); the
+    # eigenvector method and another RI table are honoured
+    assert b == pytest.approx(a, rel=1e-9) and a != c
     assert load_parameters(path).origin["ri_table"] == "cn"
+    assert "行几何平均下AIJ与AIP结果相同" in load_parameters(tmp / "w0.toml").origin["summary"]
+
+
+def test_derive_names_the_experts_who_returned_no_questionnaire(round_dir):
+    """E2's questionnaire never came back: named, from --panel or, without it, from the
+    roster every questionnaire records; the weights come from those returned."""
+    tmp, panel, qdir, files = round_dir
+    files["E2"].unlink()
+    for extra in (["--panel", panel], []):
+        out = tmp / f"w{len(extra)}.toml"
+        res = run("weights", "derive", qdir, "-o", out, *extra)
+        assert "未交回可用调查表的专家：E2" in res.output
+        assert load_parameters(out).origin["not_returned"] == ["E2"]
+
+
+def test_derive_reports_gci_and_applies_saaty_limits_recorded_in_the_questionnaires(tmp_path):
+    panel = tmp_path / "panel.toml"
+    panel.write_text(PANEL, "utf-8")
+    q = tmp_path / "q"
+    run("weights", "questionnaire", "national_2023", "--panel", panel, "-o", q, "--saaty-limits")
+    for p in q.glob("*.xlsx"):
+        fill(p, mild)
+    meta = CalamineWorkbook.from_path(str(next(q.glob("*.xlsx")))).get_sheet_by_name("_meta")
+    facts = {r[0]: r[1] for r in meta.to_python() if r and r[0]}
+    assert facts["cr_limits"] == "saaty" and facts["panel_experts"] == "E1,E2,E3"
+    res = run("weights", "derive", q, "-o", tmp_path / "w.toml", "--format", "json")
+    origin = json.loads(res.stdout)["origin"]
+    assert origin["cr_limits"] == "saaty" and "Saaty 1994" in origin["summary"]
+    group = origin["groups"][0]
+    assert {"expert", "cr", "gci"} <= set(group["included"][0]) and "group_gci" in group
 
 
 def test_an_inconsistent_panel_gives_no_weights(tmp_path):

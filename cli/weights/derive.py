@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 import click
 
-from iipeval.cli import inputs, render
-from iipeval.cli.app import FORMAT, evaluator, registered
+from iipeval.cli import render
+from iipeval.cli.app import FORMAT, evaluator
 from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, SAATY_OPTION, weights
 from iipeval.cli.weights.io import (
     check_parameters,
     fail,
-    isolated,
     parameters_text,
+    questionnaire_roster,
+    questionnaire_set,
+    questionnaire_settings,
+    read_questionnaires,
     refuse_existing,
+    report_findings,
     write_output,
 )
 from iipeval.core import __version__
 from iipeval.core.analysis.ahp_scale import (
     GROUP_METHODS,
-    RI_TABLES,
     AHPError,
 )
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
@@ -70,12 +72,12 @@ def derive(
 
     refuse_existing(output, force)
     ev = evaluator()
-    read = _read_all(questionnaires, ev)
-    fw, st = _one_set(read, ev)
-    ri, threshold, saaty = _settings(read, ri, threshold, saaty)
-    roster = _roster(panel_file, read)
+    read = read_questionnaires(questionnaires, ev)
+    fw, st = questionnaire_set(read, ev)
+    ri, threshold, saaty = questionnaire_settings(read, ri, threshold, saaty)
+    roster = questionnaire_roster(panel_file, read)
     done = admit([(f.source, *judgements(f, fw)) for f in read], roster)
-    _report_findings(done.findings)
+    report_findings(done.findings)
     if done.missing:
         click.echo(f"未交回可用调查表的专家：{'、'.join(done.missing)}", err=True)
     if not done.usable:
@@ -109,74 +111,6 @@ def derive(
     sys.exit(1 if done.rejected else 0)
 
 
-def _read_all(questionnaires, ev) -> list:
-    """Every questionnaire read in the sandbox; a file that cannot be read is a finding."""
-    from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
-
-    paths = [p for p in inputs.expand(questionnaires) if p.suffix.lower() != ".json"]
-    if not paths:
-        raise click.UsageError("没有找到调查表（.xlsx）")
-    read = []
-    for p in paths:
-        if not p.exists():
-            read.append(Filled(str(p), findings=[_err(str(p), "not_found", "文件不存在")]))
-            continue
-        value, problem = isolated(read_questionnaire, p, ev.params.input)
-        if value is None:
-            value = Filled(str(p), findings=[_err(str(p), "unreadable", problem)])
-        read.append(value)
-    return read
-
-
-def _one_set(read, ev):
-    """The criteria set (and sub-type) the questionnaires name: they must agree."""
-    sets = {(f.fact("framework"), f.fact("subtype")) for f in read if f.ok}
-    if len(sets) > 1:
-        listed = "、".join(f"{a}{'/' + b if b else ''}" for a, b in sorted(sets))
-        fail(f"调查表分属不同的评价体系或子类型：{listed}；请分别汇总")
-    if not sets:
-        _report_findings([x for f in read for x in f.findings])
-        fail("没有可用的调查表")
-    fw_id, st = next(iter(sets))
-    fw = registered(ev, fw_id).framework
-    if st and fw.subtype(st) is None:
-        fail(f"调查表记录的子类型“{st}”不属于 {fw.id}（_meta 可能被改动）")
-    return fw, st
-
-
-def _settings(read, ri, threshold, saaty):
-    """RI table, threshold and limits: as given, else as the questionnaires were issued
-    (what their experts saw live)."""
-    ri = ri or _agreed(read, "ri_table", "--ri")
-    if threshold is None:
-        try:
-            threshold = float(_agreed(read, "cr_threshold", "--threshold"))
-        except ValueError:
-            threshold = math.nan
-    if ri not in RI_TABLES or not 0 < threshold <= 1:
-        fail("调查表中记录的 RI 表或阈值无效（_meta 可能被改动）；请用 --ri 与 --threshold 指定", 2)
-    if saaty is None:  # questionnaires issued before the option have the flat limit
-        limits = {f.fact("cr_limits") or "flat" for f in read if f.facts}
-        if len(limits) > 1:
-            fail("调查表生成时的一致性限值不一致；请用 --saaty-limits 或 --flat-limit 指定", 2)
-        saaty = limits == {"saaty"}
-    return ri, threshold, saaty
-
-
-def _roster(panel_file, read) -> list[str] | None:
-    """The panel's experts: the --panel file's, else as the questionnaires record them."""
-    from iipeval.core.panel.roster import PanelError, load_panel
-    from iipeval.excel.questionnaire.reader import roster
-
-    if panel_file:
-        try:
-            return [e.id for e in load_panel(panel_file).experts]
-        except PanelError as exc:
-            raise click.BadParameter(str(exc), param_hint="--panel") from None
-    recorded = {e for f in read for e in roster(f)}
-    return sorted(recorded) or None
-
-
 def _say_excluded(result, threshold, saaty) -> None:
     from iipeval.core.analysis.ahp_round import repair_text
     from iipeval.core.analysis.ahp_scale import cr_limit
@@ -206,27 +140,3 @@ def _print_result(result, prov, output, fmt) -> None:
             f"{where}：{len(g.included)}位专家计入，{len(g.excluded)}位未计入，群组 CR={crs}{gci}"
         )
     click.echo(f"已写出 {output}（可用于 iipeval score --params {output}）", err=True)
-
-
-def _agreed(read, key: str, option: str) -> str:
-    """The setting every questionnaire was generated with (what its experts saw live).
-    Questionnaires that disagree must not let the first file's setting win silently."""
-    values = {f.fact(key) for f in read if f.facts}
-    if len(values) > 1:
-        fail(
-            f"调查表生成时的设置不一致（{key}：{'、'.join(sorted(values))}）；请用 {option} 指定", 2
-        )
-    return values.pop() if values else ""
-
-
-def _err(src: str, code: str, message: str):
-    from iipeval.excel.questionnaire.reader import error
-
-    return error(src, code, message)
-
-
-def _report_findings(findings) -> None:
-    from iipeval.core import voice
-
-    for line in voice.finding_lines(findings):
-        click.echo(line, err=True)

@@ -14,7 +14,10 @@ from typing import Any
 
 import click
 
+from iipeval.cli import inputs
+from iipeval.cli.app import registered
 from iipeval.core import voice
+from iipeval.core.analysis.ahp_scale import RI_TABLES
 from iipeval.core.scoring.params import InputLimits, Parameters, apply
 
 
@@ -137,3 +140,97 @@ def cell_name(row: int, col: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return f"{get_column_letter(col + 1)}{row + 1}"
+
+
+# --------------------------------------------------------------------------------------
+# AHP questionnaires read back (weights derive, robustness --ahp)
+
+
+def read_questionnaires(questionnaires, ev) -> list:
+    """Every questionnaire read in the sandbox; a file that cannot be read is a finding."""
+    from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
+
+    paths = [p for p in inputs.expand(questionnaires) if p.suffix.lower() != ".json"]
+    if not paths:
+        raise click.UsageError("没有找到调查表（.xlsx）")
+    read = []
+    for p in paths:
+        if not p.exists():
+            read.append(Filled(str(p), findings=[_err(str(p), "not_found", "文件不存在")]))
+            continue
+        value, problem = isolated(read_questionnaire, p, ev.params.input)
+        if value is None:
+            value = Filled(str(p), findings=[_err(str(p), "unreadable", problem)])
+        read.append(value)
+    return read
+
+
+def questionnaire_set(read, ev):
+    """The criteria set (and sub-type) the questionnaires name: they must agree."""
+    sets = {(f.fact("framework"), f.fact("subtype")) for f in read if f.ok}
+    if len(sets) > 1:
+        listed = "、".join(f"{a}{'/' + b if b else ''}" for a, b in sorted(sets))
+        fail(f"调查表分属不同的评价体系或子类型：{listed}；请分别汇总")
+    if not sets:
+        report_findings([x for f in read for x in f.findings])
+        fail("没有可用的调查表")
+    fw_id, st = next(iter(sets))
+    fw = registered(ev, fw_id).framework
+    if st and fw.subtype(st) is None:
+        fail(f"调查表记录的子类型“{st}”不属于 {fw.id}（_meta 可能被改动）")
+    return fw, st
+
+
+def questionnaire_settings(read, ri, threshold, saaty):
+    """RI table, threshold and limits: as given, else as the questionnaires were issued
+    (what their experts saw live)."""
+    ri = ri or _agreed(read, "ri_table", "--ri")
+    if threshold is None:
+        try:
+            threshold = float(_agreed(read, "cr_threshold", "--threshold"))
+        except ValueError:
+            threshold = math.nan
+    if ri not in RI_TABLES or not 0 < threshold <= 1:
+        fail("调查表中记录的 RI 表或阈值无效（_meta 可能被改动）；请用 --ri 与 --threshold 指定", 2)
+    if saaty is None:  # questionnaires issued before the option have the flat limit
+        limits = {f.fact("cr_limits") or "flat" for f in read if f.facts}
+        if len(limits) > 1:
+            fail("调查表生成时的一致性限值不一致；请用 --saaty-limits 或 --flat-limit 指定", 2)
+        saaty = limits == {"saaty"}
+    return ri, threshold, saaty
+
+
+def questionnaire_roster(panel_file, read) -> list[str] | None:
+    """The panel's experts: the --panel file's, else as the questionnaires record them."""
+    from iipeval.core.panel.roster import PanelError, load_panel
+    from iipeval.excel.questionnaire.reader import roster
+
+    if panel_file:
+        try:
+            return [e.id for e in load_panel(panel_file).experts]
+        except PanelError as exc:
+            raise click.BadParameter(str(exc), param_hint="--panel") from None
+    recorded = {e for f in read for e in roster(f)}
+    return sorted(recorded) or None
+
+
+def _agreed(read, key: str, option: str) -> str:
+    """The setting every questionnaire was generated with (what its experts saw live).
+    Questionnaires that disagree must not let the first file's setting win silently."""
+    values = {f.fact(key) for f in read if f.facts}
+    if len(values) > 1:
+        fail(
+            f"调查表生成时的设置不一致（{key}：{'、'.join(sorted(values))}）；请用 {option} 指定", 2
+        )
+    return values.pop() if values else ""
+
+
+def _err(src: str, code: str, message: str):
+    from iipeval.excel.questionnaire.reader import error
+
+    return error(src, code, message)
+
+
+def report_findings(findings) -> None:
+    for line in voice.finding_lines(findings):
+        click.echo(line, err=True)

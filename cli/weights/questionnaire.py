@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from iipeval.cli.app import evaluator, registered
-from iipeval.cli.weights.group import RI_OPTION, THRESHOLD_OPTION, weights
+from iipeval.cli.weights.group import RI_OPTION, SAATY_OPTION, THRESHOLD_OPTION, weights
 from iipeval.cli.weights.io import (
     subtype_id,
 )
@@ -36,8 +36,9 @@ from iipeval.core.analysis.ahp_scale import (
 )
 @RI_OPTION
 @THRESHOLD_OPTION
+@SAATY_OPTION
 @click.option("--force", is_flag=True, help="覆盖已存在的调查表")
-def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, force) -> None:
+def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, saaty, force) -> None:
     """为评审组每位专家生成层次分析法（AHP）两两比较调查表（.xlsx，含实时一致性检验）。"""
     from iipeval.core.panel.roster import PanelError, load_panel
     from iipeval.excel.questionnaire.workbook import generate
@@ -62,6 +63,7 @@ def questionnaire(framework_id, subtype, panel_file, outdir, ri, threshold, forc
             subtype=st,
             ri=ri or DEFAULT_RI,
             threshold=threshold,
+            saaty=bool(saaty),
             force=force,
         )
     except OutputExists as exc:
