@@ -51,10 +51,15 @@ def input_records(command: dict) -> list:
     ]
     if command["params"]:
         records.append(m.record(Path(command["params"]), "parameters"))
+    records += [
+        m.record(p, "questionnaire") for p in readable(inputs.expand(command.get("ahp", ())))
+    ]
     return records
 
 
-def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, records: list):
+def manifest_writer(
+    ev, batch, now, writers: dict, target: Path, command: dict, records: list, robustness=None
+):
     """``writers`` with the manifest added last: each output's SHA-256 is taken from the
     file its writer filled, and the manifest records them (the set's one atomic commit puts
     them all in place together, :class:`iipeval.present.atomic.OutputSet`)."""
@@ -95,10 +100,25 @@ def manifest_writer(ev, batch, now, writers: dict, target: Path, command: dict, 
             parameters_file_sha256=ev.params.source_sha256,
             parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
             outputs=[written[p] for p in writers],
+            robustness=_analysis_record(robustness),
         )
         tmp.write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
 
     return {**{p: hashed(p, w) for p, w in writers.items()}, target: manifest}
+
+
+def _analysis_record(analysis) -> dict | None:
+    """What a robustness analysis ran with: its settings (seed, method…) and versions."""
+    if analysis is None:
+        return None
+    return {
+        "settings": analysis.settings.model_dump(mode="json"),
+        "versions": analysis.versions.model_dump(mode="json"),
+        "weights": {
+            f"{g.framework}/{g.subtype}" if g.subtype else g.framework: g.weights_source
+            for g in analysis.groups
+        },
+    }
 
 
 def used_record(given: str | None, reviews) -> Path | None:

@@ -1,4 +1,5 @@
-"""The run's record (``*.manifest.json``, written by ``score -o``) and ``iipeval reproduce``.
+"""The run's record (``*.manifest.json``, written by ``score -o`` and ``robustness -o``) and
+``iipeval reproduce``.
 
 ``reproduce`` checks every recorded input against its SHA-256, runs ``score`` again with
 the recorded arguments, in the recorded working directory, with the recorded time (the
@@ -57,6 +58,34 @@ def _first_line(a: bytes, b: bytes) -> str:
     return f"行数不同：原有{len(la)}行，现有{len(lb)}行"
 
 
+def _analysis_args(c) -> list[str]:
+    """The robustness analysis's options as recorded (``score --robustness``, ``robustness``)."""
+    args = []
+    for key, value in (c.analysis or {}).items():
+        if value is not None:
+            args += [f"--{key.replace('_', '-')}", str(value)]
+    for q in c.ahp:
+        args += ["--ahp", q]
+    return args
+
+
+def _robustness_args(m, work: Path) -> list[str]:
+    c = m.command
+    args = [*c.files]
+    for flag, values in (("--reviews", c.reviews), ("--verified", c.verified)):
+        for v in values:
+            args += [flag, v]
+    for flag, value in (
+        ("--panel-record", c.panel_record),
+        ("--framework", c.framework),
+        ("--params", c.params),
+    ):
+        if value:
+            args += [flag, value]
+    args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
+    return args + _analysis_args(c)
+
+
 def _score_args(m, work: Path) -> list[str]:
     c = m.command
     args = [*c.files]
@@ -74,7 +103,7 @@ def _score_args(m, work: Path) -> list[str]:
     if c.publish:
         args += ["--publish", str(work / Path(c.publish).name)]
     if c.robustness:
-        args += ["--robustness"]
+        args += ["--robustness", *_analysis_args(c)]
     if c.cards is not None:
         args += ["--cards" if c.cards else "--no-cards"]
     if c.reader != "organiser":
@@ -89,6 +118,7 @@ def reproduce(manifest_file, keep) -> None:
     """按运行记录（*.manifest.json）重新评分，逐字节核对每个输出，并指出第一处不同。"""
     from pydantic import ValidationError
 
+    from iipeval.cli.robustness import robustness as robustness_command
     from iipeval.cli.score import score as score_command
     from iipeval.core import __version__
     from iipeval.core.round.manifest import FORMAT, ROLES, Manifest, file_sha256
@@ -126,7 +156,11 @@ def reproduce(manifest_file, keep) -> None:
         quiet = io.StringIO()
         with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             try:
-                score_command.main(_score_args(m, work), "iipeval score", standalone_mode=False)
+                if m.command.kind == "robustness":
+                    args = _robustness_args(m, work)
+                    robustness_command.main(args, "iipeval robustness", standalone_mode=False)
+                else:
+                    score_command.main(_score_args(m, work), "iipeval score", standalone_mode=False)
             except SystemExit:
                 pass  # exit 1 only says some input needs 补正; the outputs are what counts
             except click.ClickException as exc:

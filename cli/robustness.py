@@ -1,8 +1,11 @@
 """``iipeval robustness``: how robust each ranking is, as JSON or as a workbook.
 
-Scoring goes through :func:`.score.scored_batch`, the path ``iipeval score`` takes, so
-inputs and expert reviews are admitted or refused exactly as when scoring; the analysis
-is :mod:`iipeval.core.analysis.robustness`, the files :mod:`iipeval.reports`.
+Scoring goes through :func:`.scoring.scored_batch`, the path ``iipeval score`` takes, so
+inputs, expert reviews and 核查表 are admitted or refused exactly as when scoring; the
+analysis is :mod:`iipeval.core.analysis.robustness`, the files :mod:`iipeval.reports`.
+``score --robustness`` takes the same options (:func:`analysis_options`), and both record
+the inputs and parameters by hash, the seed, the method and the library versions in the
+analysis and in the run's manifest.
 """
 
 from __future__ import annotations
@@ -11,16 +14,137 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from iipeval.cli.app import cli, evaluator
+from iipeval.cli import inputs
+from iipeval.cli.app import cli, evaluator, output_set
 from iipeval.cli.scoring import analyse_or_fail, scored_batch
-from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
-    from iipeval.core.analysis.robustness import Robustness
+    from iipeval.core.analysis.robustness import Robustness, RobustnessSettings
+
+#: the analysis's options, as ``score --robustness`` and ``robustness`` both take them
+ANALYSIS_KEYS = ("draws", "spread", "seed", "method", "quota", "min_scores", "resamples")
+
+_OPTIONS = [
+    click.option(
+        "--draws",
+        type=click.IntRange(1, 100_000),
+        default=2000,
+        show_default=True,
+        help="权重抽样次数",
+    ),
+    click.option(
+        "--spread",
+        type=click.FloatRange(0, 1, min_open=True, max_open=True),
+        default=0.2,
+        show_default=True,
+        help="每个权重的相对扰动幅度 S（0.2 即 ±20%；--method ahp 时不用）",
+    ),
+    click.option(
+        "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="随机数种子"
+    ),
+    click.option(
+        "--method",
+        type=click.Choice(["uniform", "dirichlet", "ahp"]),
+        default=None,
+        help="权重扰动方式：uniform（每个权重 ±S 均匀扰动后归一，默认）、dirichlet（以现行占比为中心，"
+        "总方差与同一S的uniform相同）或 ahp（按 --ahp 给出的专家调查表重抽样专家；给出 --ahp 时的默认）",
+    ),
+    click.option(
+        "--ahp",
+        "ahp",
+        multiple=True,
+        help="专家交回的层次分析法调查表（文件、文件夹或通配符）：权重按专家判断的离散程度抽样",
+    ),
+    click.option(
+        "--quota", type=click.IntRange(min=1), help="参数文件未设推荐名额时使用的推荐名额"
+    ),
+    click.option(
+        "--min-scores",
+        type=click.IntRange(min=2),
+        default=5,
+        show_default=True,
+        help="专家至少有多少个共同评分，才对其做 z 分数校准与比较提示",
+    ),
+    click.option(
+        "--resamples",
+        type=click.IntRange(0, 100_000),
+        default=1000,
+        show_default=True,
+        help="专家重抽样（bootstrap）次数，0 为不做",
+    ),
+]
+
+
+def analysis_options(f):
+    """The analysis's options on a command (``robustness`` and ``score``)."""
+    for option in reversed(_OPTIONS):
+        f = option(f)
+    return f
+
+
+def settings_of(options: dict[str, Any], ahp: tuple[str, ...]) -> RobustnessSettings:
+    """The analysis's settings from the options; ``--ahp`` makes ``ahp`` the default."""
+    from iipeval.core.analysis.robustness import RobustnessSettings
+
+    method = options.get("method") or ("ahp" if ahp else "uniform")
+    if method == "ahp" and not ahp:
+        raise click.UsageError("--method ahp 需要用 --ahp 给出专家交回的层次分析法调查表")
+    return RobustnessSettings(
+        draws=options["draws"],
+        spread=options["spread"],
+        seed=options["seed"],
+        method=method,
+        quota=options.get("quota"),
+        calibration_min_scores=options["min_scores"],
+        resamples=options["resamples"],
+    )
+
+
+def read_spreads(ahp: tuple[str, ...], ev) -> list:
+    """The panel's AHP judgements from its questionnaires, as ``weights derive`` admits them."""
+    if not ahp:
+        return []
+    from iipeval.cli.weights.io import (
+        questionnaire_roster,
+        questionnaire_set,
+        questionnaire_settings,
+        read_questionnaires,
+        report_findings,
+    )
+    from iipeval.core.analysis.ahp_round import admit
+    from iipeval.core.analysis.ahp_spread import spread_of
+    from iipeval.excel.questionnaire.reader import judgements
+
+    read = read_questionnaires(ahp, ev)
+    fw, st = questionnaire_set(read, ev)
+    ri, threshold, saaty = questionnaire_settings(read, None, None, None)
+    done = admit([(f.source, *judgements(f, fw)) for f in read], questionnaire_roster(None, read))
+    report_findings(done.findings)
+    if not done.usable:
+        raise click.UsageError("--ahp：没有可用的调查表")
+    return [spread_of(fw, st or None, done.usable, ri=ri, threshold=threshold, saaty=saaty)]
+
+
+def analysed(ev, batch, options: dict[str, Any], ahp: tuple[str, ...], records=()) -> Robustness:
+    """The analysis of ``batch`` with its provenance: inputs and parameters by hash."""
+    from iipeval.core.analysis.robustness import Provenance
+
+    settings = settings_of(options, ahp)
+    spreads = read_spreads(ahp, ev) if settings.method == "ahp" else []
+    analysis = analyse_or_fail(ev, batch, settings, spreads)
+    analysis.provenance = Provenance(
+        inputs=[r.model_dump() for r in records],
+        parameters_file_sha256=ev.params.source_sha256,
+        parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
+        questionnaires=[
+            {"expert": e, "file": f, "sha256": h} for s in spreads for e, f, h in s.sources
+        ],
+    )
+    return analysis
 
 
 def write_json(analysis: Robustness, path: Path) -> None:
@@ -39,22 +163,38 @@ def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> 
 
 def summary(analysis: Robustness, out: Path) -> str:
     """A few lines for the terminal: per ranking, the headline figures."""
+    from iipeval.core.text import fmt
+
     s = analysis.settings
     lines = []
     for g in analysis.groups:
         head = g.framework_name + (f"（{g.subtype_name}）" if g.subtype_name else "")
+        p = "未设推荐名额"
         if g.set_unchanged is not None:
-            p = f"推荐名单不变的概率 {fmt(100 * g.set_unchanged, 1)}%（标准误 {fmt(100 * g.set_unchanged_se)}）"
-        else:
-            p = "未设推荐名额"
+            p = f"推荐名单不变的概率 {g.set_unchanged.text()}"
         crossing = [x.label for x in g.leave_one_out if any("推荐名单" in c for c in x.changes)]
         loo = f"；{'、'.join(crossing)}后推荐名单改变" if crossing else ""
+        rule = [x.label for x in g.leave_one_out if any("推荐名单" in c for c in x.rule_changes)]
+        if rule:
+            loo += f"；按本轮规则对剩余专家重新汇总时（{'、'.join(rule)}），名单另有变化"
         flagged = [e.expert for e in g.experts if e.flags]
         cal = f"；评分提示：{'、'.join(flagged)}" if flagged else ""
         lines.append(f"{head}：{len(g.applicants)} 份参与排名，{p}{loo}{cal}")
-    how = "均匀" if s.method == "uniform" else "狄利克雷"
+        if g.quota_line is not None:
+            q = g.quota_line
+            lines.append(
+                f"  名额边界：{q.last_in}（最后一名入选）与{q.first_out}（第一名未入选）相差"
+                f"{fmt(q.gap)}分，前者保持在前的概率 {q.winning_index.text()}"
+            )
+        if g.bootstrap is not None and g.bootstrap.set_unchanged is not None:
+            lines.append(f"  专家重抽样：推荐名单不变的概率 {g.bootstrap.set_unchanged.text()}")
+        weak = [a.label for a in g.agreement if a.flagged]
+        if weak:
+            lines.append(f"  专家意见一致性不足（Kendall's W）：{'、'.join(weak)}")
+    how = {"uniform": "均匀", "dirichlet": "狄利克雷", "ahp": "按专家调查表"}[s.method]
     lines.append(
-        f"抽样 {s.draws:,} 次（{how}），扰动 S={fmt(s.spread, 3)}，种子 {s.seed}；已写出：{out}"
+        f"抽样 {s.draws:,} 次（{how}），扰动 S={fmt(s.spread, 3)}，种子 {s.seed}，"
+        f"专家重抽样 {s.resamples:,} 次；已写出：{out}"
     )
     return "\n".join(lines)
 
@@ -67,96 +207,62 @@ def summary(analysis: Robustness, out: Path) -> str:
     type=click.Path(dir_okay=False),
     help="评审组登记（iipeval panel 生成），默认取评分表所在文件夹中的登记；与 iipeval score 相同",
 )
+@click.option(
+    "--verified",
+    multiple=True,
+    help="调研核查表（iipeval verification 生成并填写）：按核查值计分后再分析，与 iipeval score 相同",
+)
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @click.option("--params", type=click.Path(dir_okay=False), help="参数文件（TOML）")
-@click.option(
-    "--draws",
-    type=click.IntRange(1, 100_000),
-    default=2000,
-    show_default=True,
-    help="权重抽样次数",
-)
-@click.option(
-    "--spread",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.2,
-    show_default=True,
-    help="每个权重的相对扰动幅度 S（0.2 即 ±20%）",
-)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="随机数种子")
-@click.option(
-    "--method",
-    type=click.Choice(["uniform", "dirichlet"]),
-    default="uniform",
-    show_default=True,
-    help="权重扰动方式：uniform（每个权重 ±S 均匀扰动后归一）或 dirichlet（以现行占比为中心）",
-)
-@click.option("--quota", type=click.IntRange(min=1), help="参数文件未设推荐名额时使用的推荐名额")
-@click.option(
-    "--min-scores",
-    type=click.IntRange(min=2),
-    default=5,
-    show_default=True,
-    help="专家至少有多少个评分，才对其做 z 分数校准与比较提示",
-)
+@analysis_options
 @click.option(
     "-o",
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="结果文件：.json 或 .xlsx",
+    help="结果文件：.json 或 .xlsx（同时写出运行记录 .manifest.json）",
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
+@click.option("--generated-at", hidden=True, help="结果记录的生成时间（供 iipeval reproduce 使用）")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行处理的进程数")
 def robustness(
     files,
     reviews,
     panel_record,
+    verified,
     framework,
     params,
-    draws,
-    spread,
-    seed,
-    method,
-    quota,
-    min_scores,
+    ahp,
     output,
     force,
+    generated_at,
     jobs,
+    **options,
 ) -> None:
-    """分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。"""
-    from iipeval.present import atomic
+    """分析排名的稳健性：权重扰动、单项权重区间、名额边界、专家组影响、专家重抽样与评分一致性。"""
+    from iipeval.cli.record import input_records, manifest_target, manifest_writer, run_time
 
     out = Path(output)
-    suffix = out.suffix.lower()
-    if suffix not in (".json", ".xlsx"):
+    if out.suffix.lower() not in (".json", ".xlsx"):
         raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")
-    if out.exists() and not force:
-        raise click.UsageError(f"输出文件已存在：{out}；如需覆盖，请加 --force")
-    from iipeval.core.analysis.robustness import RobustnessSettings
-
-    settings = RobustnessSettings(
-        draws=draws,
-        spread=spread,
-        seed=seed,
-        method=method,
-        quota=quota,
-        calibration_min_scores=min_scores,
-    )
+    settings_of(options, ahp)  # a bad combination stops before any work
+    manifest = manifest_target(out, force)
+    command = dict(kind="robustness", files=files, reviews=reviews, verified=verified, ahp=ahp)
+    command |= dict(panel_record=panel_record, framework=framework, params=params)
+    command |= dict(output=output, analysis={k: options.get(k) for k in ANALYSIS_KEYS})
+    now = run_time(generated_at)
+    read = input_records(command)
     ev = evaluator(params)
-    batch = scored_batch(ev, files, reviews, panel_record, framework, jobs)
-    analysis = analyse_or_fail(ev, batch, settings)
-    now = datetime.now().astimezone().replace(microsecond=0)
-    write = (
-        (lambda p: write_json(analysis, p))
-        if suffix == ".json"
-        else (lambda p: write_workbook(analysis, p, now))
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with atomic.sigterm_raises():
-            atomic.write_atomic(out, write, force=force)
-    except atomic.OutputError as exc:
-        raise click.ClickException(str(exc)) from None
+    given = [*inputs.expand(files), *inputs.expand(reviews), *inputs.expand(ahp)]
+    with output_set([out, manifest], [*files, *reviews, *ahp], given, force) as outs:
+        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
+        analysis = analysed(ev, batch, options, ahp, read)
+        write = (
+            (lambda p: write_json(analysis, p))
+            if out.suffix.lower() == ".json"
+            else (lambda p: write_workbook(analysis, p, now))
+        )
+        writers = manifest_writer(ev, batch, now, {out: write}, manifest, command, read, analysis)
+        outs.commit(writers)
     click.echo(summary(analysis, out), err=True)
     sys.exit(1 if batch.failed else 0)

@@ -18,6 +18,7 @@ import click
 
 from iipeval.cli import inputs, render
 from iipeval.cli.app import cli, evaluator, output_set
+from iipeval.cli.robustness import ANALYSIS_KEYS, analysis_options
 from iipeval.cli.scoring import scored_batch
 from iipeval.core.panel.record import RECORD_NAME
 from iipeval.core.round.batch import Batch
@@ -44,7 +45,7 @@ def _write_publication(batch: Batch, publication, generated_at, path: Path) -> N
 def _write_json(batch: Batch, path: Path, robustness=None) -> None:
     from iipeval.reports import tabular
 
-    tabular.write_json(batch, path)
+    tabular.write_json(batch, path, robustness)
 
 
 def _write_csv(batch: Batch, path: Path, robustness=None) -> None:
@@ -99,6 +100,18 @@ def run_id(batch: Batch) -> str:
         )
         h.update(row.encode("utf-8", "replace"))
     return h.hexdigest()[:12]
+
+
+def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
+    """An analysis option given without --robustness would silently do nothing: refused."""
+    ctx = click.get_current_context()
+    given = [
+        f"--{k.replace('_', '-')}"
+        for k in (*ANALYSIS_KEYS, "ahp")
+        if ctx.get_parameter_source(k) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given and not robustness:
+        raise click.UsageError(f"{'、'.join(given)} 只在加 --robustness 时使用")
 
 
 @cli.command()
@@ -158,8 +171,9 @@ def run_id(batch: Batch) -> str:
 @click.option(
     "--robustness",
     is_flag=True,
-    help="在结果工作簿中加入“稳健性”表（默认抽样设置，见 iipeval robustness）",
+    help="在结果工作簿中加入“稳健性”表；抽样设置与 iipeval robustness 相同（下列选项）",
 )
+@analysis_options
 @click.option(
     "--for",
     "reader",
@@ -185,8 +199,11 @@ def score(
     fmt,
     robustness,
     reader,
+    ahp,
+    **options,
 ) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
+    _analysis_options_need_robustness(robustness, ahp)
     ev = evaluator(params)
     targets = output_paths(output, reader) if output else []
     if publish:  # 公示名单: reports/publication.py, a member of the output set
@@ -202,22 +219,27 @@ def score(
     command["robustness"] = robustness
     command["cards"] = cards
     command["reader"] = reader
+    if robustness:
+        from iipeval.cli.robustness import settings_of
+
+        settings_of(options, ahp)  # a bad combination stops before any work
+        command |= dict(analysis={k: options.get(k) for k in ANALYSIS_KEYS}, ahp=ahp)
     if targets:  # the run's record (core/round/manifest.py): the last member of the set
         from iipeval.cli.record import input_records, manifest_target, run_time
 
         manifest = manifest_target(targets[0], force)
         now = run_time(generated_at)
         read = input_records(command)  # hashed before scoring: what this run reads
-    given = [*inputs.expand(files), *inputs.expand(reviews)]
+    given = [*inputs.expand(files), *inputs.expand(reviews), *inputs.expand(ahp)]
     with output_set(
-        [*targets, *([manifest] if targets else [])], [*files, *reviews], given, force
+        [*targets, *([manifest] if targets else [])], [*files, *reviews, *ahp], given, force
     ) as out:
         batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
         analysis = None
         if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
-            from iipeval.cli.scoring import analyse_or_fail
+            from iipeval.cli.robustness import analysed
 
-            analysis = analyse_or_fail(ev, batch)
+            analysis = analysed(ev, batch, options, ahp, read)
         elif robustness:
             click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
         if out is not None:
@@ -240,7 +262,7 @@ def score(
                 else:
                     writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
             # --- manifest: the record of this run, the last member of its output set ---
-            writers = manifest_writer(ev, batch, now, writers, manifest, command, read)
+            writers = manifest_writer(ev, batch, now, writers, manifest, command, read, analysis)
             out.commit(writers)
             targets.append(manifest)
     if publish:

@@ -97,10 +97,12 @@ def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=())
     return batch
 
 
-def analyse_or_fail(ev, batch, settings: RobustnessSettings | None = None) -> Robustness:
+def analyse_or_fail(
+    ev, batch, settings: RobustnessSettings | None = None, spreads=()
+) -> Robustness:
     from iipeval.core.analysis.robustness import RobustnessError, analyse
 
     try:
-        return analyse(ev, batch, settings)
+        return analyse(ev, batch, settings, spreads=spreads)
     except RobustnessError as exc:
         raise click.ClickException(str(exc)) from None

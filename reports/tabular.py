@@ -20,7 +20,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from iipeval.core.explain import STATUS_LABELS, Explanation
 from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
@@ -80,7 +80,7 @@ Shown = view(
 )
 
 
-def dump_json(batch: Batch, out: TextIO) -> None:
+def dump_json(batch: Batch, out: TextIO, robustness: Any = None) -> None:
     """The batch as JSON, results streamed one at a time (one compact line each).
 
     Everything but the results is small and written as one indented document; the results
@@ -90,6 +90,8 @@ def dump_json(batch: Batch, out: TextIO) -> None:
     """
     head = batch.model_dump(mode="json", exclude={"results"})
     head = {"tool_version": head.pop("tool_version"), "results": MARK, **head}
+    if robustness is not None:  # score --robustness: what the 稳健性 sheet was made with
+        head["robustness"] = robustness_record(robustness)
     before, after = json.dumps(head, ensure_ascii=False, indent=2).split(json.dumps(MARK))
     out.write(before + "[")
     for n, text in enumerate(batch.iter_result_json()):
@@ -97,9 +99,21 @@ def dump_json(batch: Batch, out: TextIO) -> None:
     out.write("\n  ]" + after + "\n")
 
 
-def write_json(batch: Batch, path: Path) -> None:
+def write_json(batch: Batch, path: Path, robustness: Any = None) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        dump_json(batch, fh)
+        dump_json(batch, fh, robustness)
+
+
+def robustness_record(analysis) -> dict[str, Any]:
+    """A robustness analysis's record without its tables: settings (seed, method…), the
+    library versions, the inputs and parameters by hash, how each set's weights were drawn."""
+    data = analysis.model_dump(mode="json", include={"settings", "versions", "provenance"})
+    data["method_note"] = analysis.method_note
+    data["weights"] = {
+        f"{g.framework}/{g.subtype}" if g.subtype else g.framework: g.weights_source
+        for g in analysis.groups
+    }
+    return data
 
 
 def csv_rows(batch: Batch) -> Iterator[list[object]]:

@@ -18,7 +18,6 @@ REPO = Path(__file__).resolve().parents[1]
 #: must stay long says why in its docstring ("long because ...") instead of being listed.
 PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_scores_sheet",  # 176
-    "iipeval.reports.robustness_sheet:_sheet",  # 154
     "iipeval.excel.review.workbook:_quant_rows",  # 130
     "iipeval.excel.verification.sheet:read_verification",  # 118
     "iipeval.cli.weights.objective:objective",  # 113

@@ -128,3 +128,25 @@ def test_intervals_are_exact(case):
                 assert listed(g, iv, end + step * 1e-7) != base, (iv, end)
             else:
                 assert end == limit
+
+
+@given(cases())
+def test_quota_line_ends_are_where_someone_first_enters_or_leaves(case):
+    """The line's ends (``line_low``/``line_high``) are exact too: the members are the
+    same across the range up to them, and differ just beyond, even when the order inside
+    the list changed earlier (the baseline's last one in is then not the one passed)."""
+    g = group(*case)
+    if g.ranking.quota is None or g.ranking.quota >= g.size:
+        return
+    base = sorted(base_list(g))
+    for iv in intervals(g):
+        if iv.note:
+            continue
+        for end, step, limit in ((iv.line_low, -1, iv.floor), (iv.line_high, 1, iv.ceiling)):
+            stop = limit if end is None else end
+            for t in np.linspace(iv.points, stop, 23)[1:-1]:
+                assert sorted(listed(g, iv, t)) == base, (iv, t)
+            if end is not None:
+                assert abs(end - limit) > 1e-7
+                assert sorted(listed(g, iv, end - step * 1e-7)) == base, (iv, end)
+                assert sorted(listed(g, iv, end + step * 1e-7)) != base, (iv, end)

@@ -737,7 +737,7 @@ def test_weights_drawn_from_the_panels_ahp_judgements_follow_their_spread():
     settings = R.RobustnessSettings(draws=8000, method="ahp", resamples=0)
     g = R.analyse(ev, batch, settings, spreads=[spread]).groups[0]
     exact = np.mean(
-        [d.count("E1") >= d.count("E3") for d in itertools.product("E1 E2 E3".split(), repeat=3)]
+        [d.count("E1") >= d.count("E3") for d in itertools.product(["E1", "E2", "E3"], repeat=3)]
     )
     assert exact == pytest.approx(17 / 27)
     held = g.applicants[0].in_quota

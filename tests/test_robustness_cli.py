@@ -100,12 +100,16 @@ def test_workbook_has_the_sheet_with_heat_map_chart_and_tables(demo, tmp_path):
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     for heading in (
         "一、权重扰动下的名次分布",
-        "二、单项权重的稳定区间",
-        "三、专家组的影响",
-        "四、专家评分校准诊断",
+        "二、名额边界",
+        "三、单项权重的稳定区间",
+        "四、专家组的影响",
+        "五、专家评分的一致性",
+        "六、专家评分校准诊断",
     ):
         assert any(t.startswith(heading) for t in texts), heading
-    assert "进入推荐名单概率" in texts and "去掉E05" in texts and "平均偏差" in texts
+    assert "入选概率（权重）" in texts and "入选概率（专家）" in texts and "胜出指数" in texts
+    assert "去掉E05" in texts and "平均偏差" in texts and "最小单项权重改变" in texts
+    assert any(t.startswith("推荐名单不变的概率：") and "95%区间" in t for t in texts)
     assert len(ws.conditional_formatting) == 1  # the heat map
     assert len(ws._charts) == 1
 
@@ -196,3 +200,79 @@ def test_a_forged_form_is_refused_as_in_scoring(demo, tmp_path):
     [g] = json.loads(out.read_text("utf-8"))["groups"]
     assert [s["label"] for s in g["leave_one_out"]] == [f"去掉E0{k}" for k in range(1, 8)]
     assert all(e["expert"] != "E99" for e in g["experts"])
+
+
+def test_score_robustness_takes_the_same_options_and_records_them(demo, tmp_path):
+    """--draws, --seed, --method… as in ``robustness``; the results JSON and the run's
+    manifest record them, the library versions and the inputs by hash; reproduce replays."""
+    out = tmp_path / "out" / "results.xlsx"
+    common = [demo / "apps", "--reviews", demo / "reviews", "--jobs", "1", "--quota", "2"]
+    run(
+        "score",
+        *common,
+        "--robustness",
+        "--draws",
+        "300",
+        "--seed",
+        "9",
+        "--method",
+        "dirichlet",
+        "--resamples",
+        "200",
+        "-o",
+        out,
+    )
+    data = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    record = data["robustness"]
+    assert record["settings"]["draws"] == 300 and record["settings"]["seed"] == 9
+    assert record["settings"]["method"] == "dirichlet" and record["settings"]["resamples"] == 200
+    assert {"iipeval", "python", "numpy"} <= set(record["versions"])
+    assert record["provenance"]["parameters_hashes"] == {
+        k: v["hash"] for k, v in data["parameters"].items()
+    }
+    assert {r["role"] for r in record["provenance"]["inputs"]} >= {"application", "review"}
+    manifest = json.loads((out.parent / "results.manifest.json").read_text("utf-8"))
+    assert manifest["robustness"]["settings"]["seed"] == 9
+    assert manifest["command"]["analysis"]["draws"] == 300
+    assert "一致" in run("reproduce", out.parent / "results.manifest.json")
+
+
+def test_analysis_options_without_robustness_are_refused(demo, tmp_path):
+    said = run("score", demo / "apps", "--draws", "300", "-o", tmp_path / "r.xlsx", code=2)
+    assert "--draws 只在加 --robustness 时使用" in said
+    said = run("robustness", demo / "apps", "--method", "ahp", "-o", tmp_path / "r.json", code=2)
+    assert "--method ahp 需要用 --ahp" in said
+
+
+def test_robustness_writes_its_manifest_takes_verified_and_reproduces(demo, tmp_path):
+    out = tmp_path / "r.json"
+    verified = tmp_path / "核查表"
+    verified.mkdir()
+    args = ["robustness", demo / "apps", "--reviews", demo / "reviews", "--quota", "2"]
+    run(
+        *args,
+        "--draws",
+        "200",
+        "--resamples",
+        "100",
+        "--jobs",
+        "1",
+        "--verified",
+        verified,
+        "-o",
+        out,
+    )
+    data = json.loads(out.read_text("utf-8"))
+    assert data["settings"]["resamples"] == 100 and data["versions"]["numpy"]
+    assert (
+        len(data["provenance"]["inputs"])
+        == len(list((demo / "apps").iterdir()))
+        + len([p for p in (demo / "reviews").iterdir() if p.name != "panel-record.json"])
+        + 1
+    )  # the panel record
+    [g] = data["groups"]
+    assert g["quota_line"]["winning_index"]["unit"] == "次权重抽样"
+    assert g["bootstrap"]["resamples"] == 100 and g["agreement"]
+    manifest = tmp_path / "r.manifest.json"
+    assert json.loads(manifest.read_text("utf-8"))["command"]["kind"] == "robustness"
+    assert "一致" in run("reproduce", manifest)

@@ -37,6 +37,7 @@ class AhpSpread:
     subtype: str | None
     experts: tuple[str, ...]
     groups: tuple[SpreadGroup, ...]
+    sources: tuple[tuple[str, str, str], ...] = ()  # (expert, file, SHA-256) drawn from
 
     def describe(self) -> str:
         return (
@@ -64,7 +65,8 @@ def spread_of(
         who = tuple(names.index(v.expert) for v in g.included)
         logs = [np.log(build(n, by_id[names[k]].levels[g.level])).mean(axis=1) for k in who]
         groups.append(SpreadGroup(g.level, g.ids, who, np.array(logs).reshape(len(who), n)))
-    return AhpSpread(framework.id, subtype, names, tuple(groups))
+    sources = tuple((e.expert, e.source, e.sha256) for e in experts)
+    return AhpSpread(framework.id, subtype, names, tuple(groups), sources)
 
 
 def factors(

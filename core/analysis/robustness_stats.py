@@ -75,13 +75,16 @@ def probability(hits: float, trials: int, unit: str) -> Probability:
 
 
 def percent(p: float) -> str:
-    """A probability as a percentage that never reads 100% unless it is 1, nor 0% unless
-    it is 0: one decimal, more where rounding would say otherwise."""
-    for digits in range(1, 7):
-        x = round(100 * p, digits)
-        if (x < 100 or p >= 1) and (x > 0 or p <= 0):
-            return f"{fmt(x, digits)}%"
-    return f"{fmt(100 * p, 6)}%"
+    """A probability as a percentage: one decimal, more near 0% or 100% until what is left
+    shows two significant digits, so 99.85% never reads 99.9% nor 0.2% read 0%, and a
+    share that is not 1 never reads 100%."""
+    if p <= 0 or p >= 1:
+        return f"{fmt(100 * min(max(p, 0.0), 1.0))}%"
+    rest = 100 * min(p, 1 - p)
+    digits = 1
+    while digits < 6 and round(rest, digits) < 10 ** (1 - digits):
+        digits += 1
+    return f"{fmt(round(100 * p, digits), digits)}%"
 
 
 # -- Kendall's W -------------------------------------------------------------------------------

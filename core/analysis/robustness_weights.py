@@ -323,13 +323,18 @@ class _Event:
     first: int  # baseline position of the higher-ranked application involved
 
 
-def _events(g: Group, mob, lo: float, hi: float) -> list[_Event]:
+def _events(g: Group, mob, lo: float, hi: float, members: bool = False) -> list[_Event]:
     """Every time in (lo, hi) where a pair that guards the recommended list, or a member and
-    the 推荐最低总分, could change places."""
+    the 推荐最低总分, could change places. With ``members``, every member against every
+    one outside: the first such crossing is where someone enters (the order inside may
+    have changed before it, so the baseline's last one in is not enough)."""
     big_p, big_q, big_r, big_u = mob
     base = _base_list(g)
     n = g.size
-    if g.ranking.quota is None and g.ranking.min_total is None:
+    if members:
+        inside = set(base)
+        pairs = [(a, b) for a in base for b in range(n) if b not in inside]
+    elif g.ranking.quota is None and g.ranking.min_total is None:
         pairs = [(k, k + 1) for k in range(n - 1)]
     else:
         pairs = [(k, k + 1) for k in range(len(base) - 1)]
@@ -498,8 +503,9 @@ def _interval(g, mob, level, wid, name, dname, t0, floor, ceiling) -> Interval:
     high = _first_change(g, mob, tied, t0, ceiling, events)
     line: dict = {}
     if g.ranking.quota is not None or g.ranking.min_total is not None:
+        crossings = _events(g, mob, floor, ceiling, members=True)
         for side, end in (("low", floor), ("high", ceiling)):
-            hit = _first_change(g, mob, tied, t0, end, events, members=True)
+            hit = _first_change(g, mob, tied, t0, end, crossings, members=True)
             if hit is not None:
                 line[f"line_{side}"], line[f"line_{side}_change"] = hit
     return Interval(

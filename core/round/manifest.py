@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +25,7 @@ ROLES = {
     "verification": "核查表",
     "panel_record": "评审组登记",
     "parameters": "参数文件",
+    "questionnaire": "AHP调查表",
 }
 
 
@@ -45,10 +47,11 @@ class FileRecord(BaseModel):
 
 
 class Command(BaseModel):
-    """The ``score`` invocation, enough to run it again."""
+    """The ``score`` (or ``robustness``) invocation, enough to run it again."""
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["score", "robustness"] = "score"
     files: list[str]
     reviews: list[str] = []
     panel_record: str | None = None
@@ -60,6 +63,10 @@ class Command(BaseModel):
     robustness: bool = False
     cards: bool | None = None  # --cards / --no-cards (None: by batch size)
     reader: str = "organiser"  # --for: organiser (whole record) or committee copy
+    #: the robustness analysis's options as given (draws, spread, seed, method, quota,
+    #: min_scores, resamples), and the AHP questionnaires its weight draws came from
+    analysis: dict[str, Any] | None = None
+    ahp: list[str] = []
 
 
 class Manifest(BaseModel):
@@ -78,6 +85,8 @@ class Manifest(BaseModel):
     parameters_file_sha256: str | None = None
     parameters_hashes: dict[str, str]  # set[/subtype] → hash of the effective parameters
     outputs: list[FileRecord]
+    #: a robustness analysis's settings (seed, method…) and the library versions it ran on
+    robustness: dict[str, Any] | None = None
 
 
 def record(path: Path, role: str = "") -> FileRecord:
