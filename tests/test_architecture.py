@@ -20,7 +20,6 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_scores_sheet",  # 176
     "iipeval.excel.review.workbook:_quant_rows",  # 130
     "iipeval.excel.verification.sheet:read_verification",  # 118
-    "iipeval.cli.weights.objective:objective",  # 113
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.cli.review:panel",  # 96
     "iipeval.cli.score:score",  # 96
@@ -28,11 +27,9 @@ PENDING_SPLITS = {
     "iipeval.reports.tabular:_csv_rows",  # 88
     "iipeval.excel.verification.sheet:write_sheet",  # 85
     "iipeval.reports.compare_report:write_xlsx",  # 82
-    "iipeval.core.round.batch:_assemble",  # 81
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.cli.reproduce:reproduce",  # 72
-    "iipeval.core.analysis.ahp:parse_matrix",  # 70
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
     "iipeval.reports.publication:build",  # 66
     "iipeval.reports.results_workbook:_origin_rows",  # 66

@@ -151,7 +151,6 @@ def objective(
 ):
     """客观赋权：由一批申报的指标得分（或 --matrix 数据矩阵）计算熵权法或 CRITIC 权重。"""
     from iipeval.core.analysis.objective_weights import ObjectiveError
-    from iipeval.core.analysis.objective_weights import combine as mix
     from iipeval.core.analysis.objective_weights import objective as weigh
 
     if bool(files) == bool(matrix_file):
@@ -162,102 +161,88 @@ def objective(
     ev = evaluator()
     fw = registered(ev, framework_id).framework if framework_id else None
     st = subtype_id(fw, subtype) if fw else None
-    used, skipped, sources = [], [], []
-    if matrix_file:
-        names, types, data = _matrix_csv(matrix_file)
-        sources = [{"file": matrix_file, "sha256": _sha(matrix_file)}]
-    else:
-        if fw is None:
-            raise click.UsageError("由申报计算指标得分时须给出 --framework")
-        names, data, used, skipped = _scored_matrix(ev, files, reviews, panel_record, fw, st)
-        types = ["benefit"] * len(names)
-        for src, why in skipped:
-            click.echo(f"提示：{src} 未计入（{why}）", err=True)
+    names, types, data, used, skipped, sources = _data(
+        ev, fw, st, files, reviews, panel_record, matrix_file
+    )
     try:
         res = weigh(method, data, types)
     except ObjectiveError as exc:
         fail(f"{exc}（可用数据 {len(data)} 行）")
-    w = list(res.weights)
-    sub_origin = None
-    if combine:
-        sub_params = _load_subjective(subjective)
-        if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
-            fail("组合主观权重时，数据的列名须为该评价体系的指标 id（请给出 --framework）")
-        eff = apply(fw, sub_params, st)
-        s = [eff.indicator_points[n] for n in names]
-        try:
-            w = list(mix(s, w, combine, alpha))
-        except ObjectiveError as exc:
-            fail(str(exc))
-        sub_origin = {
-            "file": subjective or "",
-            "sha256": _sha(subjective) if subjective else "",
-            "how": combine,
-            "alpha": alpha if combine == "linear" else None,
-        }
+    w, mixed = _combined(fw, st, names, list(res.weights), subjective, combine, alpha)
     weights_by_name = dict(zip(names, w, strict=True))
     constant = [names[j] for j in res.constant]
     for name in constant:
         click.echo(f"提示：{name} 的数值全部相同，不提供区分信息，客观权重为 0", err=True)
     if output:
-        if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
-            fail("写参数文件需要 --framework，且数据的列名须为该评价体系的指标 id", 2)
-        zero = [n for n, x in weights_by_name.items() if x <= 0]
-        if zero:
-            fail(
-                f"指标 {'、'.join(zero)} 的权重为 0，参数文件要求权重为正数；"
-                "可改用 --combine linear 与主观权重组合"
-            )
-        points = _points(fw, weights_by_name)
-        labels = {"entropy": "熵权法", "critic": "CRITIC（Diakoulaki 1995）"}
-        prov = {
-            "method": method,
-            "summary": f"客观赋权：{labels[method]}，依据 {res.rows} 份申报的指标得分"
-            + (
-                f"；与主观权重{'乘积归一' if combine == 'product' else f'线性组合（主观占 {fmt_number(alpha, 4)}）'}"
-                if combine
-                else ""
-            ),
-            "framework": fw.id,
-            "framework_version": fw.version,
-            "subtype": st or "",
-            "rows": res.rows,
-            "applications": used,
-            "skipped": [{"file": s_, "reason": why} for s_, why in skipped],
-            "matrix": sources,
-            "constant": constant,
-            "objective_weights": dict(zip(names, res.weights, strict=True)),
-            "tool_version": __version__,
-        }
-        if sub_origin:
-            prov["combined_with"] = {k: v for k, v in sub_origin.items() if v is not None}
-        headline = f"{fw.name}：客观赋权（{labels[method]}）"
-        text = parameters_text(fw.id, points, st, prov, headline)
-        check_parameters(text, fw, st)
-        write_output(output, text, force)
-        click.echo(f"已写出 {output}", err=True)
-    data_out = {
-        "method": method,
-        "rows": res.rows,
-        "weights": weights_by_name,
-        "constant": constant,
-    }
+        provenance = dict(used=used, skipped=skipped, matrix=sources, combined_with=mixed)
+        _write(output, force, fw, st, res, names, weights_by_name, provenance)
     if fmt == "json":
-        click.echo(render.dumps(data_out))
+        data_out = {"method": method, "rows": res.rows, "weights": weights_by_name}
+        click.echo(render.dumps({**data_out, "constant": constant}))
     else:
         for name, x in weights_by_name.items():
             click.echo(f"{name}\t{fmt_number(x, 6, grouped=False)}")
 
 
-def _points(fw, weights_by_name: dict[str, float]) -> dict[str, float]:
-    """Global indicator weights → points per dimension (their sum) and indicator."""
-    total = sum(weights_by_name.values())
-    out: dict[str, float] = {}
-    for d in fw.dimensions:
-        out[d.id] = sum(fw.total_weight * weights_by_name[i.id] / total for i in d.indicators)
-        for i in d.indicators:
-            out[i.id] = fw.total_weight * weights_by_name[i.id] / total
-    return out
+def _write(output, force, fw, st, res, names, weights_by_name, provenance) -> None:
+    """The parameters file: the weights as points, with their origin recorded in core."""
+    from iipeval.core.analysis.objective_weights import LABELS, origin, points
+
+    _check_writable(fw, names, weights_by_name)
+    prov = origin(fw, res, names, subtype=st, tool_version=__version__, **provenance)
+    headline = f"{fw.name}：客观赋权（{LABELS[res.method]}）"
+    text = parameters_text(fw.id, points(fw, weights_by_name), st, prov, headline)
+    check_parameters(text, fw, st)
+    write_output(output, text, force)
+    click.echo(f"已写出 {output}", err=True)
+
+
+def _data(ev, fw, st, files, reviews, panel_record, matrix_file):
+    """(names, types, rows, applications used, skipped, matrix file record): from the
+    --matrix file, or from the applications' indicator scores."""
+    if matrix_file:
+        names, types, data = _matrix_csv(matrix_file)
+        return names, types, data, [], [], [{"file": matrix_file, "sha256": _sha(matrix_file)}]
+    if fw is None:
+        raise click.UsageError("由申报计算指标得分时须给出 --framework")
+    names, data, used, skipped = _scored_matrix(ev, files, reviews, panel_record, fw, st)
+    for src, why in skipped:
+        click.echo(f"提示：{src} 未计入（{why}）", err=True)
+    return names, ["benefit"] * len(names), data, used, skipped, []
+
+
+def _combined(fw, st, names, w, subjective, combine, alpha):
+    """The weights combined with the subjective ones when asked, and what with."""
+    from iipeval.core.analysis.objective_weights import ObjectiveError
+    from iipeval.core.analysis.objective_weights import combine as mix
+
+    if not combine:
+        return w, None
+    sub_params = _load_subjective(subjective)
+    if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
+        fail("组合主观权重时，数据的列名须为该评价体系的指标 id（请给出 --framework）")
+    eff = apply(fw, sub_params, st)
+    try:
+        w = list(mix([eff.indicator_points[n] for n in names], w, combine, alpha))
+    except ObjectiveError as exc:
+        fail(str(exc))
+    return w, {
+        "file": subjective or "",
+        "sha256": _sha(subjective) if subjective else "",
+        "how": combine,
+        "alpha": alpha if combine == "linear" else None,
+    }
+
+
+def _check_writable(fw, names, weights_by_name) -> None:
+    if fw is None or any(n not in {i.id for _, i in fw.indicators()} for n in names):
+        fail("写参数文件需要 --framework，且数据的列名须为该评价体系的指标 id", 2)
+    zero = [n for n, x in weights_by_name.items() if x <= 0]
+    if zero:
+        fail(
+            f"指标 {'、'.join(zero)} 的权重为 0，参数文件要求权重为正数；"
+            "可改用 --combine linear 与主观权重组合"
+        )
 
 
 def _load_subjective(path: str | None) -> Parameters:

@@ -317,65 +317,57 @@ def parse_matrix(
         return [], None, [MatrixProblem(0, 0, "empty", "矩阵为空")]
     names = [str(v).strip() for v in rows[0][1:] if v is not None and str(v).strip()]
     n = len(names)
-    problems: list[MatrixProblem] = []
     if n < 2 or len(rows) != n + 1:
         msg = f"矩阵须为方阵：首行有 {n} 个名称，下面有 {len(rows) - 1} 行"
         return names, None, [MatrixProblem(0, 0, "not_square", msg)]
-    if len(set(names)) != n:
-        problems.append(MatrixProblem(0, 1, "duplicate_name", "首行的名称有重复"))
-    for i in range(n):
-        label = str(rows[i + 1][0]).strip() if rows[i + 1] and rows[i + 1][0] is not None else ""
-        if label != names[i]:
-            problems.append(
-                MatrixProblem(
-                    i + 1,
-                    0,
-                    "name_mismatch",
-                    f"首列第{i + 1}个名称“{label}”与首行“{names[i]}”不一致",
-                )
-            )
-    values: list[list[float | None]] = []
-    for i in range(n):
-        row = rows[i + 1][1 : n + 1]
-        row = row + [None] * (n - len(row))
-        out = []
-        for j, raw in enumerate(row):
-            if raw is None or str(raw).strip() == "":
-                problems.append(MatrixProblem(i + 1, j + 1, "blank", "单元格为空"))
-                out.append(None)
-                continue
-            v = _number(raw)
-            s = None if v is None else (1.0 if i == j and v == 1 else scale_value(v))
-            if v is None:
-                problems.append(MatrixProblem(i + 1, j + 1, "not_number", f"“{raw}”不是数值"))
-            elif i == j and v != 1:
-                problems.append(
-                    MatrixProblem(i + 1, j + 1, "diagonal", f"对角线须为 1，现为 {raw}")
-                )
-                s = None
-            elif s is None:
-                problems.append(
-                    MatrixProblem(
-                        i + 1, j + 1, "off_scale", f"{raw} 不在 1–9 标度内（应为 1–9 或 1/2–1/9）"
-                    )
-                )
-            out.append(s)
-        values.append(out)
+    problems = _name_problems(rows, names)
+    values = [_row_values(rows[i + 1][1 : n + 1], i, n, problems) for i in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
             a, b = values[i][j], values[j][i]
             if a is not None and b is not None and abs(a * b - 1) > 1e-9:
-                problems.append(
-                    MatrixProblem(
-                        j + 1,
-                        i + 1,
-                        "not_reciprocal",
-                        f"与对称位置不互为倒数：{scale_text(b)} × {scale_text(a)} ≠ 1",
-                    )
-                )
+                text = f"与对称位置不互为倒数：{scale_text(b)} × {scale_text(a)} ≠ 1"
+                problems.append(MatrixProblem(j + 1, i + 1, "not_reciprocal", text))
     if problems:
         return names, None, problems
     return names, build(n, {(i, j): values[i][j] for i in range(n) for j in range(i + 1, n)}), []
+
+
+def _name_problems(rows: list[list[object]], names: list[str]) -> list[MatrixProblem]:
+    """The first row's names must be unique and the first column's the same, in order."""
+    problems = []
+    if len(set(names)) != len(names):
+        problems.append(MatrixProblem(0, 1, "duplicate_name", "首行的名称有重复"))
+    for i, name in enumerate(names):
+        row = rows[i + 1]
+        label = str(row[0]).strip() if row and row[0] is not None else ""
+        if label != name:
+            text = f"首列第{i + 1}个名称“{label}”与首行“{name}”不一致"
+            problems.append(MatrixProblem(i + 1, 0, "name_mismatch", text))
+    return problems
+
+
+def _row_values(row: list[object], i: int, n: int, problems: list) -> list[float | None]:
+    """Row ``i``'s judgements as scale values (None where the cell is a problem, said)."""
+    row = row + [None] * (n - len(row))
+    out: list[float | None] = []
+    for j, raw in enumerate(row):
+        if raw is None or str(raw).strip() == "":
+            problems.append(MatrixProblem(i + 1, j + 1, "blank", "单元格为空"))
+            out.append(None)
+            continue
+        v = _number(raw)
+        s = None if v is None else (1.0 if i == j and v == 1 else scale_value(v))
+        if v is None:
+            problems.append(MatrixProblem(i + 1, j + 1, "not_number", f"“{raw}”不是数值"))
+        elif i == j and v != 1:
+            problems.append(MatrixProblem(i + 1, j + 1, "diagonal", f"对角线须为 1，现为 {raw}"))
+            s = None
+        elif s is None:
+            text = f"{raw} 不在 1–9 标度内（应为 1–9 或 1/2–1/9）"
+            problems.append(MatrixProblem(i + 1, j + 1, "off_scale", text))
+        out.append(s)
+    return out
 
 
 __all__ = [

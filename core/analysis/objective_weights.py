@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from iipeval.core.text import fmt
 
 OBJECTIVE_METHODS: tuple[str, ...] = ("entropy", "critic")
 COMBINATIONS: tuple[str, ...] = ("product", "linear")
@@ -146,3 +149,58 @@ def combine(
             raise ObjectiveError(f"线性组合系数须在 0 到 1 之间，现为 {alpha!r}")
         return tuple(float(v) for v in alpha * s + (1 - alpha) * o)
     raise ObjectiveError(f"未知的组合方式“{how}”；可选：{'、'.join(COMBINATIONS)}")
+
+
+LABELS = {"entropy": "熵权法", "critic": "CRITIC（Diakoulaki 1995）"}
+
+
+def points(framework, weights_by_id: dict[str, float]) -> dict[str, float]:
+    """Global indicator weights → points per dimension (their sum) and per indicator, out
+    of the set's total."""
+    total = sum(weights_by_id.values())
+    out: dict[str, float] = {}
+    for d in framework.dimensions:
+        share = [framework.total_weight * weights_by_id[i.id] / total for i in d.indicators]
+        out[d.id] = sum(share)
+        out |= {i.id: x for i, x in zip(d.indicators, share, strict=True)}
+    return out
+
+
+def origin(
+    framework,
+    result: ObjectiveWeights,
+    names: Sequence[str],
+    *,
+    subtype: str | None,
+    used: Sequence[str],
+    skipped: Sequence[tuple[str, str]],
+    matrix: Sequence[dict[str, str]],
+    combined_with: dict[str, Any] | None,
+    tool_version: str,
+) -> dict[str, Any]:
+    """The provenance recorded in the parameters file (``[origin]``) and every result:
+    method, data (applications used and skipped, or the matrix file), constant columns,
+    the objective weights, and what they were combined with."""
+    summary = f"客观赋权：{LABELS[result.method]}，依据 {result.rows} 份申报的指标得分"
+    if combined_with:
+        how = combined_with["how"]
+        alpha = combined_with.get("alpha")
+        mix = "乘积归一" if how == "product" else f"线性组合（主观占 {fmt(alpha, 4)}）"
+        summary += f"；与主观权重{mix}"
+    record: dict[str, Any] = {
+        "method": result.method,
+        "summary": summary,
+        "framework": framework.id,
+        "framework_version": framework.version,
+        "subtype": subtype or "",
+        "rows": result.rows,
+        "applications": list(used),
+        "skipped": [{"file": s, "reason": why} for s, why in skipped],
+        "matrix": list(matrix),
+        "constant": [names[j] for j in result.constant],
+        "objective_weights": dict(zip(names, result.weights, strict=True)),
+        "tool_version": tool_version,
+    }
+    if combined_with:
+        record["combined_with"] = {k: v for k, v in combined_with.items() if v is not None}
+    return record

@@ -289,6 +289,43 @@ def assemble(
 
 
 def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
+    """The batch: what the reviews and the standings say, then one ranking per set."""
+    findings = _round_findings(ev, standings, bundles, index)
+    groups: dict[tuple[str, str | None], list[Standing]] = defaultdict(list)
+    for r in standings:
+        groups[(r.framework, r.subtype)].append(r)
+    rankings, params = [], {}
+    for (fw_id, subtype), group in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+    ):
+        ranking, record = _ranking(ev, fw_id, subtype, group)
+        rankings.append(ranking)
+        findings.extend(ranking.findings)
+        params[f"{fw_id}/{subtype}" if subtype else fw_id] = record
+    batch = Batch(
+        tool_version=__version__,
+        results=results,
+        rejected=rejected,
+        rankings=rankings,
+        findings=findings,
+        parameters=params,
+        parameters_file=ev.params.source,
+        parameters_file_sha256=ev.params.source_sha256,
+        review_panel=_panel_summary(index),
+        parameters_origin=ev.params.origin,
+    )
+    for fw_id in {fw for fw, _ in groups}:
+        fw = ev.effective(fw_id, None).framework
+        batch._item_labels[fw_id] = item_labels(fw)
+        if fw.written_in_points:
+            batch._points_sets.add(fw_id)
+    return batch
+
+
+def _round_findings(ev, standings, bundles, index) -> list[Finding]:
+    """What the forms and the standings say of the round: each form's own findings, the
+    admission's, stale or unreturned forms, applications in two files, reviews for
+    applications not in the batch, and what each application lacks."""
     findings: list[Finding] = [f for b in bundles for f in b.findings]
     findings.extend(index.findings)
     findings.extend(_stale_bundles(ev, bundles))
@@ -309,69 +346,47 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
                 )
             )
     for key, reviews in sorted(index.by_key.items()):
-        if key not in by_key:
-            for source, r in reviews:
-                findings.append(
-                    Finding(
-                        severity=Severity.warning,
-                        code="review_unknown_application",
-                        file=source,
-                        message=f"专家“{r.expert}”评分的申报“{r.application}”不在本批申报中，已忽略",
-                    )
+        if key in by_key:
+            continue
+        for source, r in reviews:
+            findings.append(
+                Finding(
+                    severity=Severity.warning,
+                    code="review_unknown_application",
+                    file=source,
+                    message=f"专家“{r.expert}”评分的申报“{r.application}”不在本批申报中，已忽略",
                 )
+            )
     for r in standings:
         findings.extend(_unscored(r, index) if index.record else _missing_reviews(r, bundles))
+    return findings
 
-    rankings, params = [], {}
-    groups: dict[tuple[str, str | None], list[Standing]] = defaultdict(list)
-    for r in standings:
-        groups[(r.framework, r.subtype)].append(r)
-    for (fw_id, subtype), group in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-    ):
-        eff = ev.effective(fw_id, subtype)
-        tie_break = recommend.tie_keys(eff.framework, eff.ranking)
-        entries, rank_findings = rank(group, tie_break, eff.ranking)
-        entries = recommend.decide(entries, eff.ranking)
-        st = eff.framework.subtype(subtype)
-        rankings.append(
-            Ranking(
-                framework=fw_id,
-                framework_name=eff.framework.name,
-                framework_short_name=eff.framework.short_name or eff.framework.name,
-                subtype=subtype,
-                subtype_name=st.name if st else None,
-                tie_break=tie_break,
-                policy=eff.ranking,
-                entries=entries,
-                findings=rank_findings,
-            )
-        )
-        findings.extend(rank_findings)
-        params[f"{fw_id}/{subtype}" if subtype else fw_id] = {
-            "hash": eff.hash(),
-            "framework_version": eff.framework.version,
-            "weights_note": eff.framework.weights_note,
-            "values": eff.snapshot(),
-        }
-    batch = Batch(
-        tool_version=__version__,
-        results=results,
-        rejected=rejected,
-        rankings=rankings,
-        findings=findings,
-        parameters=params,
-        parameters_file=ev.params.source,
-        parameters_file_sha256=ev.params.source_sha256,
-        review_panel=_panel_summary(index),
-        parameters_origin=ev.params.origin,
+
+def _ranking(ev, fw_id: str, subtype: str | None, group: list[Standing]) -> tuple[Ranking, dict]:
+    """One set's (and sub-type's) ranking with its outcomes, and its parameters' record."""
+    eff = ev.effective(fw_id, subtype)
+    tie_break = recommend.tie_keys(eff.framework, eff.ranking)
+    entries, rank_findings = rank(group, tie_break, eff.ranking)
+    entries = recommend.decide(entries, eff.ranking)
+    st = eff.framework.subtype(subtype)
+    ranking = Ranking(
+        framework=fw_id,
+        framework_name=eff.framework.name,
+        framework_short_name=eff.framework.short_name or eff.framework.name,
+        subtype=subtype,
+        subtype_name=st.name if st else None,
+        tie_break=tie_break,
+        policy=eff.ranking,
+        entries=entries,
+        findings=rank_findings,
     )
-    for fw_id in {fw for fw, _ in groups}:
-        fw = ev.effective(fw_id, None).framework
-        batch._item_labels[fw_id] = item_labels(fw)
-        if fw.written_in_points:
-            batch._points_sets.add(fw_id)
-    return batch
+    record = {
+        "hash": eff.hash(),
+        "framework_version": eff.framework.version,
+        "weights_note": eff.framework.weights_note,
+        "values": eff.snapshot(),
+    }
+    return ranking, record
 
 
 def _panel_summary(index: ReviewIndex) -> dict | None:
