@@ -121,7 +121,12 @@ def read_spreads(ahp: tuple[str, ...], ev) -> list:
 
     read = read_questionnaires(ahp, ev)
     fw, st = questionnaire_set(read, ev)
-    ri, threshold, saaty = questionnaire_settings(read, None, None, None)
+    origin = ev.params.origin or {}
+    if origin.get("method") == "AHP":  # the weights in force came from them: the same check
+        given = (origin.get("ri_table"), origin.get("cr_threshold"), origin.get("cr_limits"))
+        ri, threshold, saaty = questionnaire_settings(read, given[0], given[1], given[2] == "saaty")
+    else:
+        ri, threshold, saaty = questionnaire_settings(read, None, None, None)
     done = admit([(f.source, *judgements(f, fw)) for f in read], questionnaire_roster(None, read))
     report_findings(done.findings)
     if not done.usable:

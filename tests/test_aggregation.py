@@ -166,3 +166,36 @@ def test_engine_uses_the_panel_and_explains_it():
     assert "去掉最高、最低各20%后平均（最高、最低分各去掉1个）" in judged.text
     [p] = r.panels
     assert p.kept == ["专家02", "专家03", "专家04"]
+
+
+def test_the_guides_recusal_case_by_hand():
+    """docs/round-guide.zh.md §六: 甲 scored 80, 82, 84, 86, 62 by five experts; on 乙
+    专家一 recused and the other four gave 83, 85, 87, 63. On a part worth 18 points of the
+    total (the other part, 82 points, alike for both), the old threshold rule puts 乙
+    behind 甲; the round's rule keeps 乙 ahead."""
+    from robustness_support import app_loaded, duo_evaluator, panel
+
+    from iipeval.core.round.batch import score_batch
+
+    jia = [80, 82, 84, 86, 62]
+    yi = {"专家2": 83, "专家3": 85, "专家4": 87, "专家5": 63}  # 专家1 recused
+    scores = {f"专家{k + 1}": {"甲": {"x0": s, "y0": 70}} for k, s in enumerate(jia)}
+    for e, s in yi.items():
+        scores[e]["乙"] = {"x0": s, "y0": 70}
+    totals = {}
+    for rule, policy in (("old", {"trim_min_experts": 5}), ("new", {})):
+        ev = duo_evaluator(quota=1, dims=(("x", 18, 1), ("y", 82, 1)), **policy)
+        batch = score_batch(ev, [app_loaded("甲"), app_loaded("乙")], panel(scores))
+        [ranking] = batch.rankings
+        totals[rule] = {e.applicant: e.total for e in ranking.entries}
+        totals[rule]["first"] = ranking.entries[0].applicant
+    same = 0.82 * 70
+    # 甲: 62 and 86 set aside under both rules → 82
+    assert totals["old"]["甲"] == totals["new"]["甲"] == pytest.approx(0.18 * 82 + same)
+    # 乙, old: (83+85+87+63)/4 = 79.5; new: (0.2·63 + 83 + 85 + 0.2·87)/2.4 = 82.5
+    assert totals["old"]["乙"] == pytest.approx(0.18 * 79.5 + same)
+    assert totals["new"]["乙"] == pytest.approx(0.18 * 82.5 + same)
+    # against 83, the five-expert score 乙 would have had: 0.63 points lost, against 0.09
+    assert pytest.approx(0.63) == 0.18 * (83 - 79.5)
+    assert pytest.approx(0.09) == 0.18 * (83 - 82.5)
+    assert (totals["old"]["first"], totals["new"]["first"]) == ("甲", "乙")

@@ -276,3 +276,49 @@ def test_robustness_writes_its_manifest_takes_verified_and_reproduces(demo, tmp_
     manifest = tmp_path / "r.manifest.json"
     assert json.loads(manifest.read_text("utf-8"))["command"]["kind"] == "robustness"
     assert "一致" in run("reproduce", manifest)
+
+
+def test_weights_drawn_from_the_panels_questionnaires_end_to_end(demo, tmp_path):
+    """Questionnaires issued to the demo panel, filled with judgements that differ from
+    expert to expert, derived into weights; ``robustness --ahp`` then draws the weights
+    from those judgements (not ±S), says so, and records the questionnaires by hash."""
+    import random
+
+    from test_weights_questionnaire import fill
+
+    from iipeval.core.analysis.ahp import SCALE
+
+    q = tmp_path / "q"
+    run("weights", "questionnaire", "national_2023", "--panel", demo / "panel.toml", "-o", q)
+    near = [float(s) for s in SCALE if 1 / 3 <= s <= 3]
+    for k, path in enumerate(sorted(q.glob("*.xlsx"))):
+        rng = random.Random(k)
+        fill(path, lambda i, j, n, rng=rng: rng.choice(near) if n > 2 else 2.0)
+    weights = tmp_path / "w.toml"
+    run("weights", "derive", q, "-o", weights, "--threshold", "0.3")
+    out = tmp_path / "r.json"
+    common = [demo / "apps", "--reviews", demo / "reviews", "--params", weights, "--quota", "2"]
+    said = run(
+        "robustness",
+        *common,
+        "--ahp",
+        q,
+        "--draws",
+        "300",
+        "--resamples",
+        "50",
+        "--jobs",
+        "1",
+        "-o",
+        out,
+    )
+    data = json.loads(out.read_text("utf-8"))
+    assert data["settings"]["method"] == "ahp" and "按专家调查表" in said
+    [g] = data["groups"]
+    assert (
+        g["weights_source"].startswith("按") and "层次分析法调查表重抽样专家" in g["weights_source"]
+    )
+    assert len(data["provenance"]["questionnaires"]) == len(list(q.glob("*.xlsx")))
+    roles = {r["role"] for r in data["provenance"]["inputs"]}
+    assert {"questionnaire", "parameters", "application", "review"} <= roles
+    assert 0 < g["set_unchanged"]["value"] <= 1

@@ -119,10 +119,10 @@ def _say_excluded(result, threshold, saaty) -> None:
         where = "维度" if not g.level else f"维度“{g.title}”下的指标"
         for v in g.excluded:
             gci = f"，GCI={fmt_number(v.result.gci, 4)}" if v.result.gci is not None else ""
+            limit = fmt_number(cr_limit(v.result.n, threshold, saaty), 4)
             click.echo(
-                f"需调整：{where}，专家 {v.expert} 的 CR={fmt_number(v.result.cr, 4)}{gci}"
-                f"（≥{fmt_number(cr_limit(v.result.n, threshold, saaty), 4)}），未计入；"
-                f"{repair_text(g, v, threshold)}",
+                f"需调整：{where}，专家 {v.expert} 的 CR={fmt_number(v.result.cr, 4)}（≥{limit}）"
+                f"{gci}，未计入；{repair_text(g, v, threshold)}",
                 err=True,
             )
 
