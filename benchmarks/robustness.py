@@ -145,13 +145,18 @@ def measure(n: int, draws: int) -> None:
     print(
         f"| {'scoring':<10} | {'validate, engine per application with its panel, aggregate, rank':<78} | {scoring:8.2f} |"
     )
-    print(
-        f"| {'analysis':<10} | {f'results→arrays+check, {draws:,} draws, {len(g.intervals)} intervals, 5 policies, {len(g.leave_one_out)} leave-one-out, calibration':<78} | {extra:8.2f} |"
+    what = (
+        f"results→arrays+check, {draws:,} draws, {len(g.intervals)} intervals, 5 policies, "
+        f"{len(g.leave_one_out)} leave-one-out, {settings.resamples:,} expert resamples, "
+        "Kendall's W, calibration"
     )
+    print(f"| {'analysis':<10} | {what:<78} | {extra:8.2f} |")
     print()
     verdict = "within" if extra <= scoring / 2 else "OVER"
     print(f"analysis / scoring = {extra / scoring:.2f} ({verdict} the 0.5 budget)")
-    print(f"P(recommended set unchanged) = {g.set_unchanged:.4f} ± {g.set_unchanged_se:.4f}")
+    print(f"P(recommended set unchanged) = {g.set_unchanged.text()}")
+    if g.bootstrap is not None:
+        print(f"P(set unchanged, experts resampled) = {g.bootstrap.set_unchanged.text()}")
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ LAZY_COMMANDS = {
     "template": ("workbook", "生成评价体系的申报表模板（.xlsx；加 --xlsm 为启用宏的 .xlsm）。"),
     "robustness": (
         "robustness",
-        "分析排名的稳健性：权重扰动、单项权重区间、专家组影响与专家评分校准。",
+        "分析排名的稳健性：权重扰动、单项权重区间、名额边界、专家组影响、专家重抽样与评分一致性。",
     ),
     "weights": (
         "weights.group",
