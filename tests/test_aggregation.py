@@ -199,3 +199,35 @@ def test_the_guides_recusal_case_by_hand():
     assert pytest.approx(0.63) == 0.18 * (83 - 79.5)
     assert pytest.approx(0.09) == 0.18 * (83 - 82.5)
     assert (totals["old"]["first"], totals["new"]["first"]) == ("甲", "乙")
+
+
+def test_without_a_record_the_forms_say_who_recused_and_who_is_on_the_panel():
+    """Unverified forms still say who counted, who recused (their own conflicts) and who of
+    the roster they record gave no score; and the rule."""
+    from robustness_support import app_loaded, duo_evaluator
+
+    from iipeval.core.panel.bundle import ReviewBundle
+    from iipeval.core.round.batch import score_batch
+
+    roster = ["专家1", "专家2", "专家3"]
+    bundles = [
+        ReviewBundle(
+            source=f"{e}.json",
+            expert=e,
+            panel_experts=roster,
+            conflicts=["乙"] if e == "专家2" else [],
+            reviews=[
+                ExpertReview(expert=e, application=a, scores={"x0": 80, "y0": 80})
+                for a in ("甲", "乙")
+                if not (e == "专家2" and a == "乙")
+            ],
+        )
+        for e in ("专家1", "专家2")  # 专家3 never returned a form
+    ]
+    ev = duo_evaluator(quota=1)
+    batch = score_batch(ev, [app_loaded("甲"), app_loaded("乙")], bundles)
+    checks = {r.applicant: r.panel_check for r in batch.results}
+    assert checks["乙"].verified is False and checks["乙"].counted == ["专家1"]
+    assert (checks["乙"].recused, checks["乙"].missing) == (["专家2"], ["专家3"])
+    assert (checks["甲"].recused, checks["甲"].missing) == ([], ["专家3"])
+    assert checks["甲"].rule == "去掉最高、最低各20%后平均"

@@ -619,6 +619,20 @@ def test_quota_line_names_the_pair_its_winning_index_and_the_smallest_weight_cha
     assert change.change == "乙超过甲（乙进入推荐名单）"
 
 
+def test_the_smallest_single_weight_change_is_the_smallest_relative_one():
+    """x at 60 and y at 40 points: 甲 = 40 + t/2 and 乙 = 80 − 0.4t with x at t, equal at
+    t = 400/9: x moving down 25.9% moves the line, y would have to move up 38.9%."""
+    ev = duo_evaluator(quota=1, dims=(("x", 60, 1), ("y", 40, 1)))
+    batch = duo_batch(ev, {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}})
+    g = analyse(ev, batch, draws=100)
+    assert g.quota_line.gap == pytest.approx(14)
+    x, y = g.intervals[:2]
+    assert x.line_low == pytest.approx(400 / 9) and y.line_high == pytest.approx(100 - 400 / 9)
+    change = g.quota_line.smallest_change
+    assert (change.name, change.to) == ("维度x", pytest.approx(400 / 9))
+    assert change.relative == pytest.approx((60 - 400 / 9) / 60)
+
+
 def _exact_bootstrap(scores: dict[str, dict[str, dict[str, float]]]) -> dict[str, float]:
     """P(first place) of each applicant over every ordered resample of the experts, each
     equally likely, aggregated by the engine's own scalar rule (not the vectorised one)."""

@@ -105,3 +105,9 @@ def test_combinations():
         combine(s, o, "linear", 1.5)
     with pytest.raises(ObjectiveError, match="没有共同的非零指标"):
         combine((1, 0), (0, 1), "product")
+
+
+def test_critic_with_one_informative_criterion_gives_it_all_the_weight():
+    """The others constant: nothing to conflict with, and it alone tells the rows apart."""
+    res = critic([[1.0, 5, 2], [2, 5, 2], [4, 5, 2]])
+    assert res.weights == (1.0, 0.0, 0.0) and res.constant == (1, 2)
