@@ -25,6 +25,16 @@ from iipeval.excel.review.workbook import fingerprint
 
 STRONG, WEAK = "91110108MA01K7Q36G", credit_code("91310115MA1K4B2C3")
 EXPERTS = ("E01", "E02", "E03")
+#: what a result of a clean round says of its panel: all three counted, nobody recused
+#: or missing, and the round's rule
+CLEAN_CHECK = {
+    "verified": True,
+    "counted": list(EXPERTS),
+    "refused": [],
+    "recused": [],
+    "missing": [],
+    "rule": "去掉最高、最低各20%后平均",
+}
 #: per expert: the strong applicant's and the weak one's score on every part
 GIVEN = {"E01": (90, 60), "E02": (88, 62), "E03": (86, 58)}
 
@@ -152,14 +162,7 @@ def test_clean_round_verifies_with_no_finding_and_says_whose_scores_count(json_r
     assert [f for f in data["findings"] if f["severity"] != "notice"] == []
     assert ranks(data) == {STRONG: 1, WEAK: 2}
     for r in data["results"]:
-        assert r["panel_check"] == {
-            "verified": True,
-            "counted": list(EXPERTS),
-            "refused": [],
-            "recused": [],
-            "missing": [],
-            "rule": "去掉最高、最低各20%后平均",
-        }
+        assert r["panel_check"] == CLEAN_CHECK
         assert not r["provisional"]
     assert data["review_panel"]["verified"] is True
     assert data["review_panel"]["round"] == "第一轮"
@@ -427,11 +430,4 @@ def test_a_workbook_filled_and_saved_by_libreoffice_still_verifies(xlsx_round, t
         shutil.copy(p, reviews / p.name)
     data = score(apps, reviews, code=0)
     assert not [f for f in data["findings"] if f["severity"] == "error"]
-    assert by_key(data)[STRONG]["panel_check"] == {
-        "verified": True,
-        "counted": list(EXPERTS),
-        "refused": [],
-        "recused": [],
-        "missing": [],
-        "rule": "去掉最高、最低各20%后平均",
-    }
+    assert by_key(data)[STRONG]["panel_check"] == CLEAN_CHECK
