@@ -93,6 +93,10 @@ def settings_of(options: dict[str, Any], ahp: tuple[str, ...]) -> RobustnessSett
     method = options.get("method") or ("ahp" if ahp else "uniform")
     if method == "ahp" and not ahp:
         raise click.UsageError("--method ahp 需要用 --ahp 给出专家交回的层次分析法调查表")
+    if ahp and method != "ahp":
+        raise click.UsageError(
+            f"给出了 --ahp 调查表，却指定 --method {method}：调查表不会被使用；请去掉其一"
+        )
     return RobustnessSettings(
         draws=options["draws"],
         spread=options["spread"],

@@ -242,6 +242,9 @@ def test_analysis_options_without_robustness_are_refused(demo, tmp_path):
     assert "--draws 只在加 --robustness 时使用" in said
     said = run("robustness", demo / "apps", "--method", "ahp", "-o", tmp_path / "r.json", code=2)
     assert "--method ahp 需要用 --ahp" in said
+    args = ["robustness", demo / "apps", "--method", "dirichlet", "--ahp", demo / "apps"]
+    said = run(*args, "-o", tmp_path / "r.json", code=2)
+    assert "调查表不会被使用" in said and not (tmp_path / "r.json").exists()
 
 
 def test_robustness_writes_its_manifest_takes_verified_and_reproduces(demo, tmp_path):
