@@ -73,6 +73,8 @@ def test_the_agreed_figures_are_the_panels_scores_verified_by_the_record(tmp_pat
     assert "位专家评分" not in advanced.explanation and "取平均" not in advanced.explanation
     assert middle.total == 53  # 57 − 14 + 13
     assert middle.panel_check.verified and middle.panel_check.counted == [SUMMARY_ID]
+    assert middle.panel_check.rule.startswith("评审组会议合议评分")
+    assert (middle.panel_check.recused, middle.panel_check.missing) == ([], [])
     [detail] = middle.panels
     assert detail.method == "consensus" and detail.spread == 0
     codes = {f.code for r in batch.results for f in r.findings} | {f.code for f in batch.findings}

@@ -760,3 +760,18 @@ def test_weights_drawn_from_the_panels_ahp_judgements_follow_their_spread():
     # without this set's questionnaires the draws fall back to ±S, and say so
     other = R.analyse(ev, batch, settings, spreads=[]).groups[0]
     assert any("改按 ±S 均匀扰动" in n for n in other.notes)
+
+
+def test_a_meeting_round_is_analysed_for_its_weights_not_for_a_panel_it_does_not_have():
+    """会议评审: one agreed figure per part; the weights still move, but there are no
+    experts to leave out, resample or compare."""
+    from iipeval.core.model.application import SUMMARY_ID
+
+    ev = duo_evaluator(quota=1)
+    agreed = {"甲": {"x0": 90, "y0": 40}, "乙": {"x0": 40, "y0": 80}, "丙": {"x0": 60, "y0": 60}}
+    batch = score_batch(ev, [app_loaded(n) for n in agreed], panel({SUMMARY_ID: agreed}))
+    g = analyse(ev, batch, draws=50)
+    assert [a.applicant for a in g.applicants] == ["甲", "丙", "乙"]  # 65, 60, 60 (丙 ahead)
+    assert g.set_unchanged is not None and g.quota_line is not None
+    assert (g.leave_one_out, g.bootstrap, g.agreement, g.experts) == ([], None, [], [])
+    assert any(n.startswith("会议评审（评审组合议评分）") for n in g.notes)

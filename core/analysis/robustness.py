@@ -64,6 +64,7 @@ from iipeval.core.analysis.robustness_weights import (
     monte_carlo,
 )
 from iipeval.core.api import Evaluator
+from iipeval.core.model.application import SUMMARY_ID
 from iipeval.core.round.batch import Batch
 from iipeval.core.round.ranking import Ranking
 from iipeval.core.text import fmt
@@ -320,7 +321,12 @@ def analyse_group(
             set_p = probability(tally.same_set, settings.draws, UNIT)
             order_p = probability(tally.same_order, settings.draws, UNIT)
             quota_line = _quota_line(g, tally, settings.draws, ivs)
-    policies, loo = panel_scenarios(g, settings) if g.size else ([], [])
+    experts = g.size and g.experts != [SUMMARY_ID]  # 会议评审: one agreed figure, no panel
+    if g.size and not experts:
+        notes.append(
+            "会议评审（评审组合议评分）：没有各专家的评分，不做专家组影响、重抽样与一致性分析"
+        )
+    policies, loo = panel_scenarios(g, settings) if experts else ([], [])
     if policies:
         for a, r in zip(apps, policies[0].ranks, strict=True):
             a.rank = r or a.rank
@@ -342,9 +348,9 @@ def analyse_group(
         intervals=ivs,
         policies=policies,
         leave_one_out=loo,
-        bootstrap=bootstrap(g, settings) if g.size else None,
-        agreement=_agreement(g, settings) if g.size else [],
-        experts=diagnostics(g, settings) if g.size else [],
+        bootstrap=bootstrap(g, settings) if experts else None,
+        agreement=_agreement(g, settings) if experts else [],
+        experts=diagnostics(g, settings) if experts else [],
         unranked=len(g.standings) - g.size,
         notes=notes,
     )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, PrivateAttr
 from iipeval.core import __version__
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.findings import Finding, Severity
-from iipeval.core.model.application import Application, ExpertReview
+from iipeval.core.model.application import SUMMARY_ID, Application, ExpertReview
 from iipeval.core.model.results import PanelCheck, RefusedReview, Rejected, Result
 from iipeval.core.model.verified import Verification
 from iipeval.core.panel.admission import admit
@@ -35,6 +35,9 @@ from iipeval.core.round.spool import ResultSpool
 from iipeval.core.round.verification import apply as verify
 from iipeval.core.scoring.aggregation import rule_label
 from iipeval.core.voice import item_labels
+
+#: the rule a 会议评审 result says it was aggregated by
+CONSENSUS_RULE = "评审组会议合议评分（一个合议分，不平均、不去掉最高最低）"
 
 
 @dataclass
@@ -152,13 +155,16 @@ def _panel_check(ev: Evaluator, result: Result, index: ReviewIndex, key: str) ->
         expected = index.rosters.get(result.framework) or index.rosters.get(None) or []
     gone = set(counted) | set(recused) | {r.expert for r in refused}
     expert_parts = any(True for _ in ev.framework(result.framework).framework.expert_parts())
+    rule = rule_label(ev.params.policy_for(result.framework)) if expert_parts else ""
+    if counted == [SUMMARY_ID]:  # 会议评审: the panel's one agreed figure per part
+        rule = CONSENSUS_RULE
     return PanelCheck(
         verified=index.verified,
         counted=counted,
         refused=refused,
         recused=recused,
         missing=sorted(e for e in dict.fromkeys(expected) if e not in gone),
-        rule=rule_label(ev.params.policy_for(result.framework)) if expert_parts else "",
+        rule=rule,
     )
 
 
