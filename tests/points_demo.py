@@ -12,7 +12,6 @@ from pathlib import Path
 from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import Application, ExpertReview
-from iipeval.core.scoring.params import AggregationPolicy, Parameters
 
 HOME = Path(__file__).resolve().parents[1] / "testing" / "examples" / "points_demo"
 
@@ -30,11 +29,9 @@ def points_host() -> Host:
 
 
 def points_evaluator(params=None) -> Evaluator:
-    """The hand-computed tables below take the plain mean of the three experts: the
-    panel's rule is a parameter, set here to the one the tables were worked with."""
-    params = params or Parameters()
-    if "aggregation" not in params.model_fields_set:
-        params = params.model_copy(update={"aggregation": AggregationPolicy(method="mean")})
+    """The hand-computed applicants below have three experts' scores spread evenly about
+    their middle one (13, 14, 15), so the mean, the median and the round's trimmed mean
+    agree: their totals hold under any panel rule."""
     return Evaluator(points_host(), params)
 
 
@@ -88,7 +85,7 @@ APPLICANTS = {
             "security_incidents": 3,  # 15 → cap 10
             "credit_record": True,  # 3; deduction 10 + 3 = 13 → part cap 10
         },
-        [20, 20, "好"],  # 好 = 18 (middle of 16–20): (20+20+18)/3 = 19.333… → see below
+        [20, 19, "好"],  # 好 = 18 (middle of 16–20): 18, 19, 20 → 19 under any panel rule
         {
             "devices": 20,
             "models": 10,
@@ -118,7 +115,7 @@ APPLICANTS = {
             "standards_national_led": 1,  # 2
             "security_incidents": 1,  # 5
         },
-        [17, 12, "较好"],  # 较好 = 13: (17+12+13)/3 = 14
+        [15, 14, "较好"],  # 较好 = 13: 13, 14, 15 → 14 under any panel rule
         {
             "devices": 14,
             "models": 2,

@@ -15,7 +15,6 @@ from support import framework_plugin
 from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import NotApplicable
-from iipeval.core.scoring.params import AggregationPolicy, Parameters
 
 
 def points_module_dir():
@@ -50,7 +49,7 @@ def test_the_applicant_hitting_every_cap(ev):
     for k, v in APPLICANTS[name][2].items():
         assert got[k] == v, k
     # (20 + 20 + 18) / 3 on a 20-point part
-    assert got["advanced"] == pytest.approx(58 / 3, abs=1e-12)
+    assert got["advanced"] == pytest.approx(19, abs=1e-12)
     assert (r.bonus, r.deduction) == (5, 10)
     items = {a.id: a.points for a in r.adjustments}
     assert items == {
@@ -59,7 +58,7 @@ def test_the_applicant_hitting_every_cap(ev):
         "deduct_incidents": 10,
         "deduct_credit": 3,
     }
-    assert r.total == pytest.approx(80 + 58 / 3 + 5 - 10, abs=1e-12)
+    assert r.total == pytest.approx(80 + 19 + 5 - 10, abs=1e-12)
 
 
 def test_total_is_never_above_the_base_plus_bonus_cap(ev):
@@ -160,7 +159,7 @@ def _na_capable_evaluator():
     ]
     host = Host(entry_points=False, plugins=[("p", framework_plugin(data))])
     assert host.problems == []
-    return Evaluator(host, Parameters(aggregation=AggregationPolicy(method="mean")))
+    return Evaluator(host)
 
 
 def test_wholly_not_applicable_group_and_dimension_are_renormalised():
@@ -245,7 +244,8 @@ def test_panel_details_and_disagreement_speak_in_the_parts_points(ev):
     r = ev.score(application(name), revs)
     [panel] = r.panels
     assert panel.experts == {"专家1": 20, "专家2": 2, "专家3": 13} and panel.out_of == 20
-    assert panel.spread == 18 and panel.score == pytest.approx(35 / 3)
+    # 2, 13, 20: the round's rule sets aside 0.6 of each end → (0.4·2 + 13 + 0.4·20) / 1.8
+    assert panel.spread == 18 and panel.score == pytest.approx((0.8 + 13 + 8) / 1.8)
     [f] = [f for f in r.findings if f.code == "disagreement"]
     assert "极差18分（最高20，最低2），超过6分" in f.message
 
