@@ -1,14 +1,12 @@
-"""The ``iipeval`` command group and what every command shares: the options, the evaluator,
-the output set. Each command lives in a module of its own, imported when it runs
-(:data:`LAZY_COMMANDS`); the entry point that turns failures into exit codes is :mod:`.main`.
+"""The ``iipeval`` command group and what every command shares: the options and the
+evaluator. Each command lives in a module of its own, imported when it runs
+(:data:`LAZY_COMMANDS`), and runs through the one door (:mod:`.door`: inputs, outputs,
+signals, exit codes); the entry point is :mod:`.main`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -17,7 +15,6 @@ from iipeval.cli import click_zh
 
 if TYPE_CHECKING:
     from iipeval.core.api import Evaluator
-    from iipeval.present import atomic
 
 click_zh.install()  # click's own words (用法, 选项, 错误) in Chinese, whatever the locale
 
@@ -103,10 +100,6 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-#: Exit status of an unexpected error (a bug), and of outputs that could not be written.
-EXIT_INTERNAL = 3
-EXIT_OUTPUT = 4
-
 FORMAT = click.option(
     "--format",
     "fmt",
@@ -150,49 +143,3 @@ def registered(ev: Evaluator, framework_id: str):
         return ev.framework(framework_id)
     except UnknownFramework as exc:
         raise click.BadParameter(str(exc), param_hint="ID") from None
-
-
-class OutputFailed(click.ClickException):
-    """The work is done but its outputs could not be put in place."""
-
-    exit_code = EXIT_OUTPUT
-
-
-@contextlib.contextmanager
-def output_set(
-    targets: Sequence[Path],
-    input_args: Sequence[str],
-    input_paths: Sequence[Path],
-    force: bool,
-    directory: Path | None = None,
-) -> Iterator[atomic.OutputSet | None]:
-    """The locked output set of a command, checked before any work (``None`` if no output).
-
-    Problems found before the work (an output on or in an input, one that exists, a folder
-    another run is writing, one that cannot be written) are usage errors, exit 2; a write
-    that fails afterwards (disk full) exits 4. The previous outputs stay as they were.
-    ``directory`` is the output folder when the targets' names are known only later.
-    """
-    from iipeval.cli import inputs
-    from iipeval.present import atomic
-
-    if directory is None and not targets:
-        yield None
-        return
-    directory = directory or targets[0].parent
-    problem = inputs.overlap([*targets, directory], input_args, input_paths)
-    if problem:
-        raise click.UsageError(problem)
-    try:
-        out = atomic.OutputSet(directory, targets, force=force).__enter__()
-    except atomic.OutputError as exc:
-        raise click.UsageError(str(exc)) from None
-    try:
-        with atomic.sigterm_raises():  # SIGTERM unwinds: temporary files and lock removed
-            yield out
-    except atomic.OutputExists as exc:
-        raise click.UsageError(str(exc)) from None
-    except atomic.OutputError as exc:
-        raise OutputFailed(str(exc)) from None
-    finally:
-        out.__exit__(None, None, None)

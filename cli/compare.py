@@ -1,5 +1,5 @@
 """``iipeval compare``: 补正 resubmissions against the originals (fixed, still open, new, every
-changed value). Every applicant's file is opened in a sandboxed worker."""
+changed value). Every applicant's file is read in the sandbox through the door."""
 
 from __future__ import annotations
 
@@ -9,78 +9,64 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import inputs
+from iipeval.cli import door, render
 from iipeval.cli.app import FORMAT, cli, evaluator
-from iipeval.cli.verification import _read_application
-from iipeval.core.intake.sandbox import IsolationFailed, isolated
+
+#: the report's forms, by suffix
+SUFFIXES = (".xlsx", ".json")
 
 
-def _versions(args: Sequence[str], ev) -> list:
-    """Every application under ``args``, read in the sandbox and checked as validate does."""
-    from iipeval.core.findings import Finding, Severity
+def _versions(paths: Sequence[Path], ev) -> list:
+    """Every application in ``paths``, read in the sandbox and checked as validate does."""
     from iipeval.core.round.compare import Version
+    from iipeval.excel import intake
 
     out = []
-    for path in inputs.expand(args):
-        try:
-            loaded = isolated(_read_application, path, ev, limits=ev.params.input)
-        except IsolationFailed as exc:
-            failure = Finding(
-                severity=Severity.error, code="unreadable", message=str(exc), file=str(path)
-            )
-            out.append(Version(str(path), None, None, [failure]))
-            continue
+    for path, loaded in zip(
+        paths, intake.applications(paths, params=ev.params, loaded=ev), strict=True
+    ):
         result = ev.score_loaded(loaded)
         app = loaded.submission.application if loaded.submission else None
         fw = None
         if app is not None and app.framework in ev.host.frameworks:
             fw = ev.framework(app.framework).framework
-        out.append(Version(str(path), app, fw, list(result.findings)))
+        out.append(Version(door.shown(path), app, fw, list(result.findings)))
     return out
 
 
-@cli.command()
-@click.argument("old", nargs=1)
-@click.argument("new", nargs=1)
+@door.command(cli)
+@click.argument("old", nargs=1, type=door.InputArgs())
+@click.argument("new", nargs=1, type=door.InputArgs())
 @FORMAT
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="比对报告：.xlsx 或 .json 文件"
-)
+@click.option("-o", "--output", type=door.OutputPath(), help="比对报告：.xlsx 或 .json 文件")
 @click.option("--force", is_flag=True, help="覆盖已存在的报告")
-def compare(old, new, fmt, output, force) -> None:
+def compare(run: door.Door, old, new, fmt, output, force) -> None:
     """补正比对：新旧两批申报中已改正、仍未改正和新出现的问题，以及全部数值变化。
 
     OLD 与 NEW 为文件或文件夹；同一申报先按统一社会信用代码、再按名称匹配。未被要求补正的数值变化标为需关注。
     """
-    from iipeval.core.round.compare import compare as run
+    from iipeval.core.round.compare import compare as run_compare
     from iipeval.core.round.compare import comparison_json
-    from iipeval.present import atomic
     from iipeval.reports import compare_report
 
+    target = Path(output) if output else None
+    if target is not None:
+        if target.suffix.lower() not in SUFFIXES:
+            raise click.BadParameter("比对报告须以 .xlsx 或 .json 结尾", param_hint="-o")
+        run.outputs([target])  # before any work: existing, locked, on an input
     ev = evaluator()
-    before, after = _versions([old], ev), _versions([new], ev)
+    before, after = _versions(run.expand([old]), ev), _versions(run.expand([new]), ev)
     if not before or not after:
         raise click.UsageError("OLD 与 NEW 中都须有可读取的输入文件（.json、.xlsx）")
-    result = run(before, after)
-    if output:
-        target = Path(output)
-        suffix = target.suffix.lower()
-        if suffix not in (".xlsx", ".json"):
-            raise click.BadParameter("比对报告须以 .xlsx 或 .json 结尾", param_hint="-o")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        writer = (
-            (lambda tmp: compare_report.write_xlsx(result, tmp))
-            if suffix == ".xlsx"
-            else (
-                lambda tmp: tmp.write_text(compare_report.dumps(comparison_json(result)), "utf-8")
-            )
-        )
-        try:
-            atomic.write_atomic(target, writer, force=force)
-        except atomic.OutputError as exc:
-            raise click.UsageError(str(exc)) from None
+    result = run_compare(before, after)
+    if target is not None:
+        if target.suffix.lower() == ".xlsx":
+            writer = lambda tmp: compare_report.write_xlsx(result, tmp)  # noqa: E731
+        else:
+            writer = door.text_writer(compare_report.dumps(comparison_json(result)))
+        run.commit({target: writer})
     if fmt == "json":
-        click.echo(compare_report.dumps(comparison_json(result)))
+        render.echo(compare_report.dumps(comparison_json(result)))
     else:
-        click.echo(compare_report.text(result))
+        render.echo(compare_report.text(result))
     sys.exit(0 if result.resolved else 1)

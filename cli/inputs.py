@@ -63,3 +63,16 @@ def overlap(outputs: Iterable[Path], args: Iterable[str], found: Iterable[Path])
             if target == root or root in target.parents:
                 return f"输出 {out} 与输入 {root} 重合或位于其中：输入文件不得被覆盖，输出也不得混入输入，请另选输出位置"
     return None
+
+
+def mixed_in(folders: Iterable[Path], found: Iterable[Path]) -> str | None:
+    """A Chinese sentence if an output folder is the folder an input file lies in: outputs
+    written there would be read back as inputs by the next run over that folder."""
+    homes = {_real(p).parent for p in found}
+    for folder in folders:
+        if _real(folder) in homes:
+            return (
+                f"输出文件夹 {folder} 是输入文件所在的文件夹：输出不得与输入混在一起，"
+                "请另建一个文件夹"
+            )
+    return None

@@ -1,12 +1,13 @@
-"""The ``iipeval`` entry point: run the command group, and turn an unexpected error into a
-short Chinese message with exit 3 (the traceback goes to a log file).
+"""The ``iipeval`` entry point: run the command group; an error outside any command's door
+(:mod:`.door`, which handles everything inside a command) still ends as a short Chinese
+message with exit 3, the traceback in a log file.
 
 Exit codes: 0 all inputs fine, 1 at least one input rejected (unreadable, or with errors
 that need 补正), 2 usage error (bad option, unknown criteria set, bad parameters file, an
 output that exists, is locked by another run, lies in an input or cannot be written), 3
 an unexpected internal error (the traceback goes to a log file whose path is printed), 4
 the outputs could not be written after the work (disk full, permissions); the previous
-outputs are left as they were.
+outputs are left as they were. 130 and 143: interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,28 +15,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-import traceback
-from datetime import datetime
-from pathlib import Path
 
-import click
-
-from iipeval.cli.app import EXIT_INTERNAL, cli
+from iipeval.cli.app import cli
 
 __all__ = ["cli", "main"]
-
-
-def _crash_log(text: str) -> Path | None:
-    """Write the traceback of an unexpected error where a user can find and send it."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f"iipeval-error-{stamp}-", suffix=".log")
-        with open(fd, "w", encoding="utf-8", errors="replace") as fh:
-            fh.write(text)
-    except OSError:
-        return None
-    return Path(name)
 
 
 def main() -> None:
@@ -47,8 +30,13 @@ def main() -> None:
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
         sys.exit(1)
+    except KeyboardInterrupt:  # before a command's door was open: nothing was written
+        from iipeval.cli import render
+
+        render.echo("已中断。", err=True)
+        sys.exit(130)
     except Exception:
-        log = _crash_log(traceback.format_exc())
-        where = f"详细信息已写入 {log}，请将该文件发给技术支持" if log else "且无法写入错误日志"
-        click.echo(f"错误：iipeval 内部出错，已停止（{where}）。此前的输出文件未被改动。", err=True)
+        from iipeval.cli.door import EXIT_INTERNAL, crash
+
+        crash()
         sys.exit(EXIT_INTERNAL)

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from iipeval.cli import render
+from iipeval.cli import door, render
 from iipeval.cli.app import FORMAT, cli
 
 
@@ -19,7 +19,7 @@ def plugin() -> None:
     """编写评价体系插件：生成插件骨架（new）、复制完整示例（example）、检查已安装的插件（check）。"""
 
 
-@plugin.command("new")
+@door.command(plugin, "new")
 @click.argument("name")
 @click.option(
     "--from",
@@ -35,10 +35,10 @@ def plugin() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False),
+    type=door.OutputPath(folder=True),
     help="新建的插件文件夹（默认 ./iipeval-NAME，不能已存在）",
 )
-def new(name: str, parent: str | None, points: bool, output: str | None) -> None:
+def new(run: door.Door, name: str, parent: str | None, points: bool, output: str | None) -> None:
     """生成一个独立的评价体系插件包（NAME：小写英文字母、数字、下划线）。
 
     \b
@@ -60,24 +60,24 @@ def new(name: str, parent: str | None, points: bool, output: str | None) -> None
     how = f"继承 {parent}，只写与它不同的地方" if parent else "起步模板，请按申报文件替换【待填写】"
     if points:
         how = "按分值写的评分表起步模板，请按评分细则替换分值和【待填写】"
-    click.echo(f"已生成插件 {name}：{folder}（{how}）")
-    click.echo(f"  评价体系：{folder / module / 'criteria.toml'}")
-    click.echo("下一步：")
-    click.echo(f"  cd {folder}")
-    click.echo("  python -m pip install -e .")
-    click.echo(f"  iipeval plugin check {name}")
-    click.echo("  python -m pytest")
+    render.echo(f"已生成插件 {name}：{folder}（{how}）")
+    render.echo(f"  评价体系：{folder / module / 'criteria.toml'}")
+    render.echo("下一步：")
+    render.echo(f"  cd {folder}")
+    render.echo("  python -m pip install -e .")
+    render.echo(f"  iipeval plugin check {name}")
+    render.echo("  python -m pytest")
 
 
-@plugin.command("example")
+@door.command(plugin, "example")
 @click.argument("name", required=False)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(file_okay=False),
+    type=door.OutputPath(folder=True),
     help="复制到的文件夹（默认 ./iipeval-NAME，不能已存在）",
 )
-def example(name: str | None, output: str | None) -> None:
+def example(run: door.Door, name: str | None, output: str | None) -> None:
     """列出或复制 iipeval 自带的完整示例插件（不带 NAME 时列出）。
 
     \b
@@ -89,12 +89,12 @@ def example(name: str | None, output: str | None) -> None:
 
     if name is None:
         for key, what in scaffold.EXAMPLES.items():
-            click.echo(f"{key:<16} {what}")
-            click.echo(f"{'':<16} 位置：{scaffold.example_folder(key)}")
-        click.echo("iipeval 自带的评价体系（按权重写的完整体系，只供阅读参照）：")
+            render.echo(f"{key:<16} {what}")
+            render.echo(f"{'':<16} 位置：{scaffold.example_folder(key)}")
+        render.echo("iipeval 自带的评价体系（按权重写的完整体系，只供阅读参照）：")
         for path in scaffold.builtin_sets():
-            click.echo(f"  {path}")
-        click.echo("复制一份示例插件：iipeval plugin example 名称 [-o 文件夹]")
+            render.echo(f"  {path}")
+        render.echo("复制一份示例插件：iipeval plugin example 名称 [-o 文件夹]")
         return
     try:
         folder = scaffold.copy_example(name, output)
@@ -102,14 +102,14 @@ def example(name: str | None, output: str | None) -> None:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"无法写入 {output or name}：{exc.strerror}") from None
-    click.echo(f"已复制示例插件 {name}：{folder}")
-    click.echo("下一步：")
-    click.echo(f"  cd {folder}")
-    click.echo("  python -m pip install -e .")
-    click.echo(f"  iipeval plugin check {name}")
+    render.echo(f"已复制示例插件 {name}：{folder}")
+    render.echo("下一步：")
+    render.echo(f"  cd {folder}")
+    render.echo("  python -m pip install -e .")
+    render.echo(f"  iipeval plugin check {name}")
 
 
-@plugin.command("check")
+@door.command(plugin, "check")
 @click.argument("name")
 @click.option(
     "--update-golden",
@@ -117,7 +117,7 @@ def example(name: str | None, output: str | None) -> None:
     help="按当前评分结果重写插件 examples/golden.json（有意修改权重或规则后使用）",
 )
 @FORMAT
-def check(name: str, update_golden: bool, fmt: str) -> None:
+def check(run: door.Door, name: str, update_golden: bool, fmt: str) -> None:
     """检查插件：NAME 为已安装插件的名称（iipeval plugins 可列出）。
 
     \b
@@ -130,7 +130,7 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
     problems = check_plugin(name, update_golden=update_golden or None)
     failed = bool(errors(problems))
     if fmt == "json":
-        click.echo(
+        render.echo(
             render.dumps(
                 {
                     "plugin": name,
@@ -150,18 +150,18 @@ def check(name: str, update_golden: bool, fmt: str) -> None:
             )
         )
     else:
-        click.echo(report(name, problems))
+        render.echo(report(name, problems))
         if not failed:
             sets = registered_frameworks(name)
             if sets:
-                click.echo(f"已检查的评价体系：{'、'.join(sets)}")
+                render.echo(f"已检查的评价体系：{'、'.join(sets)}")
     sys.exit(1 if failed else 0)
 
 
-@cli.command()
+@door.command(cli)
 @click.option("--framework", "framework_id", metavar="ID", help="只列出该评价体系用到的数据项")
 @FORMAT
-def items(framework_id: str | None, fmt: str) -> None:
+def items(run: door.Door, framework_id: str | None, fmt: str) -> None:
     """列出共享数据项（id、名称、类型、单位、填报口径），供编写评价体系时直接引用。"""
     from iipeval.cli.app import evaluator, registered
     from iipeval.core.model.vocabulary import vocabulary
@@ -186,15 +186,15 @@ def items(framework_id: str | None, fmt: str) -> None:
         for i in chosen
     ]
     if fmt == "json":
-        click.echo(render.dumps(rows))
+        render.echo(render.dumps(rows))
         return
     kinds = {"integer": "整数", "number": "数值", "percent": "百分比", "bool": "是/否"}
     kinds |= {"text": "文本", "choice": "选项"}
     for r in rows:
         own = "" if r["shared"] else "（本体系自定义）"
         unit = f"，单位：{r['unit']}" if r["unit"] else ""
-        click.echo(f"{r['id']:<32} {r['label']}{own}［{kinds[r['type']]}{unit}］")
+        render.echo(f"{r['id']:<32} {r['label']}{own}［{kinds[r['type']]}{unit}］")
         if r["help"]:
-            click.echo(f"{'':<32} 填报口径：{r['help']}")
+            render.echo(f"{'':<32} 填报口径：{r['help']}")
     where = f"评价体系 {framework_id} 用到" if framework_id else "共享词表中"
-    click.echo(f"（{where}的数据项共 {len(rows)} 个）")
+    render.echo(f"（{where}的数据项共 {len(rows)} 个）")

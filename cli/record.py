@@ -4,12 +4,14 @@ reproduce`` (:mod:`.reproduce`) reads it back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from iipeval.cli import inputs
+from iipeval.cli import door, render
+from iipeval.cli.door import Door
 from iipeval.core.panel.record import RECORD_NAME
 
 
@@ -30,35 +32,45 @@ def manifest_target(output: Path, force: bool) -> Path:
     return manifest_path(Path(output))  # checked with the set's other members (OutputSet)
 
 
-def input_records(command: dict) -> list:
+def input_records(files_of: Callable[[Iterable[str]], list[Path]], command: dict) -> list:
     """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
-    to open, a pipe or an undecodable name, are findings of the run, not inputs)."""
+    to open, a pipe or an undecodable name, are findings of the run, not inputs). ``files_of``
+    is the door's (:meth:`iipeval.cli.door.Door.expand`)."""
+    from iipeval.cli.verification import SHEET_SUFFIXES
     from iipeval.core.intake.sandbox import refusal
     from iipeval.core.round import manifest as m
 
     def readable(paths):
         return [p for p in paths if refusal(p) is None]
 
-    records = [m.record(p, "application") for p in readable(inputs.expand(command["files"]))]
-    reviews = readable(inputs.expand(command["reviews"]))
+    records = [m.record(p, "application") for p in readable(files_of(command["files"]))]
+    reviews = readable(files_of(command["reviews"]))
     records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
     if record_path := used_record(command["panel_record"], command["reviews"]):
         records.append(m.record(record_path, "panel_record"))
     records += [
         m.record(p, "verification")
-        for p in readable(inputs.expand(command["verified"]))
-        if p.suffix.lower() == ".xlsx"
+        for p in readable(files_of(command["verified"]))
+        if p.suffix.lower() in SHEET_SUFFIXES
     ]
     if command["params"]:
         records.append(m.record(Path(command["params"]), "parameters"))
     records += [
-        m.record(p, "questionnaire") for p in readable(inputs.expand(command.get("ahp", ())))
+        m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))
     ]
     return records
 
 
 def manifest_writer(
-    ev, batch, now, writers: dict, target: Path, command: dict, records: list, robustness=None
+    run: Door,
+    ev,
+    batch,
+    now,
+    writers: dict,
+    target: Path,
+    command: dict,
+    records: list,
+    robustness=None,
 ):
     """``writers`` with the manifest added last: each output's SHA-256 is taken from the
     file its writer filled, and the manifest records them (the set's one atomic commit puts
@@ -78,10 +90,10 @@ def manifest_writer(
         return run
 
     def manifest(tmp: Path) -> None:
-        after = {r.path: r for r in input_records(command)}
+        after = {r.path: r for r in input_records(run.expand_again, command)}
         changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
         if changed:  # the record keeps what was read; a re-run would read something else
-            click.echo(
+            render.echo(
                 f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
                 "运行记录按评分开始时的内容记录，该次结果可能无法复现",
                 err=True,
@@ -102,7 +114,7 @@ def manifest_writer(
             outputs=[written[p] for p in writers],
             robustness=_analysis_record(robustness),
         )
-        tmp.write_text(record.model_dump_json(indent=2) + "\n", "utf-8")
+        door.text_writer(record.model_dump_json(indent=2) + "\n")(tmp)
 
     return {**{p: hashed(p, w) for p, w in writers.items()}, target: manifest}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import click
@@ -12,27 +11,22 @@ from iipeval.core import voice
 from iipeval.core.explain import STATUS_LABELS
 from iipeval.core.model.criteria import Framework
 from iipeval.core.model.results import Rejected, Result
-from iipeval.core.text import cap, display_width, fmt
+from iipeval.core.text import cap, display_width, fmt, printable
 from iipeval.present.view import panel_check_text
 
 ItemLabel = voice.ItemLabel
 
-#: Characters a terminal acts on instead of showing (ESC starts colour and cursor control,
-#: CR overwrites the line, NUL, BEL, C1 controls, DEL), and lone surrogates (undecodable
-#: names) which cannot be printed at all. Newline and tab stay as they are.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
 
 def terminal(text: str) -> str:
-    """``text`` safe to print: every control character shown as a visible escape (``\\x1b``)."""
-    return _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "\ufffd", text
-    )
+    """``text`` safe to print (:func:`iipeval.core.text.printable`)."""
+    return printable(text)
 
 
-def echo(text: str, err: bool = False) -> None:
-    """Print text that may hold applicants' or files' strings."""
-    click.echo(terminal(text), err=err)
+def echo(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """Print text that may hold applicants' or files' strings: every line any command
+    prints goes through here (``tests/test_door.py`` checks), so no control character
+    from a file name or an applicant's text reaches the terminal raw."""
+    click.echo(printable(str(text)), err=err, nl=nl)
 
 
 def dumps(data: Any) -> str:
@@ -213,7 +207,8 @@ def validation_text(r: Result | Rejected, label: ItemLabel | None = None) -> str
     """符合性审查 of one input: passed or not, the 否决项 it already shows, every finding."""
     ok = not isinstance(r, Rejected) and r.accepted
     n = len(r.findings)
-    head = f"{r.source}：{'通过' if ok else '未通过'}（{voice.counts_text(r.findings) if n else '无问题'}）"
+    counts = voice.counts_text(r.findings) if n else ("无问题" if ok else "")
+    head = f"{r.source}：{'通过' if ok else '未通过'}" + (f"（{counts}）" if counts else "")
     lines = [head]
     if not isinstance(r, Rejected) and r.excluded:
         lines.append(f"  [{voice.EXCLUDED}] {voice.excluded_reason(r.exclusions)}")

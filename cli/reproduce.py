@@ -13,15 +13,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import click
 
+from iipeval.cli import door, render
 from iipeval.cli.app import cli, evaluator
+from iipeval.present import atomic
 
 
 def first_difference(expected: Path, actual: Path) -> str:
@@ -111,83 +111,131 @@ def _score_args(m, work: Path) -> list[str]:
     return args
 
 
-@cli.command()
-@click.argument("manifest_file", metavar="MANIFEST", type=click.Path(dir_okay=False))
-@click.option("--keep", type=click.Path(file_okay=False), help="把重新生成的输出保存到该文件夹")
-def reproduce(manifest_file, keep) -> None:
+#: The largest manifest read: a record of 100,000 inputs stays under 40 MB.
+MAX_MANIFEST_BYTES = 64 * 2**20
+
+
+@door.command(cli)
+@click.argument("manifest_file", metavar="MANIFEST", type=door.InputFile())
+@click.option("--keep", type=door.OutputPath(folder=True), help="把重新生成的输出保存到该文件夹")
+def reproduce(run: door.Door, manifest_file, keep) -> None:
     """按运行记录（*.manifest.json）重新评分，逐字节核对每个输出，并指出第一处不同。"""
+    from iipeval.core.round.manifest import manifest_path
+
+    m = _load(run, Path(manifest_file))
+    cwd = Path(m.cwd)
+    _check_inputs(m, cwd)
+    names = [Path(rec.path).name for rec in m.outputs]
+    names.append(manifest_path(Path(m.command.output)).name)
+    keep_dir = Path(keep).resolve() if keep else None  # the run below works in the record's cwd
+    if keep_dir is not None:
+        run.outputs([keep_dir / n for n in names], keep_dir)  # before any work
+    with atomic.scratch() as work:
+        _rerun(m, cwd, work)
+        differences, altered = _compare(m, cwd, work)
+        if keep_dir is not None:
+            run.commit(
+                {keep_dir / n: door.copy_writer(work / n) for n in names if (work / n).exists()}
+            )
+    sys.exit(1 if differences or altered else 0)
+
+
+def _load(run: door.Door, path: Path):
+    """The manifest, read through the door (a FIFO or ``/dev/zero`` refused unopened, a
+    huge file refused by size), checked for its format field, the versions compared."""
     from pydantic import ValidationError
 
-    from iipeval.cli.robustness import robustness as robustness_command
-    from iipeval.cli.score import score as score_command
     from iipeval.core import __version__
-    from iipeval.core.round.manifest import FORMAT, ROLES, Manifest, file_sha256
+    from iipeval.core.round.manifest import FORMAT, Manifest
 
-    path = Path(manifest_file)
-    keep = Path(keep).resolve() if keep else None
+    raw = run.read(path, "MANIFEST", MAX_MANIFEST_BYTES, "运行记录")
     try:
-        m = Manifest.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        raise click.UsageError(f"无法读取运行记录 {path}：{exc.strerror}") from None
+        m = Manifest.model_validate_json(raw)
     except ValidationError:
-        raise click.UsageError(f"{path} 不是 iipeval 的运行记录（{FORMAT}）或已损坏") from None
+        raise click.UsageError(
+            f"{door.shown(path)} 不是 iipeval 的运行记录（{FORMAT}）或已损坏"
+        ) from None
     if m.tool_version != __version__:
-        click.echo(f"注意：记录的 iipeval 版本为 {m.tool_version}，当前为 {__version__}", err=True)
-    cwd = Path(m.cwd)
-    if not cwd.is_dir():
-        raise click.UsageError(f"运行记录的工作目录 {cwd} 不存在，无法按原路径重新运行")
-    for rec in m.inputs:
-        source, what = cwd / rec.path, ROLES.get(rec.role, "输入")
-        if not source.is_file():
-            click.echo(f"无法复现：{what} {rec.path} 已不存在")
-            sys.exit(1)
-        if file_sha256(source) != rec.sha256:
-            click.echo(f"无法复现：{what} {rec.path} 已被修改（SHA-256 与记录不同）")
-            sys.exit(1)
+        render.echo(f"注意：记录的 iipeval 版本为 {m.tool_version}，当前为 {__version__}", err=True)
     plugins = {p.name: p.version for p in evaluator().host.plugins()}
     if plugins != m.plugins:
-        click.echo(f"注意：插件版本与记录不同（记录 {m.plugins}，当前 {plugins}）", err=True)
+        render.echo(f"注意：插件版本与记录不同（记录 {m.plugins}，当前 {plugins}）", err=True)
+    return m
 
-    work = Path(tempfile.mkdtemp(prefix="iipeval-reproduce-"))
+
+def _check_inputs(m, cwd: Path) -> None:
+    """Every recorded input still there, a regular file (never opened otherwise), and
+    with the recorded SHA-256; else exit 1 naming the first that is not."""
+    from iipeval.core.intake.sandbox import refusal
+    from iipeval.core.round.manifest import ROLES, file_sha256
+
+    if not cwd.is_dir():
+        raise click.UsageError(f"运行记录的工作目录 {door.shown(cwd)} 不存在，无法按原路径重新运行")
+    for rec in m.inputs:
+        source, what = cwd / rec.path, ROLES.get(rec.role, "输入")
+        problem = refusal(source)
+        if problem and problem[0] == "not_found":
+            render.echo(f"无法复现：{what} {rec.path} 已不存在")
+            sys.exit(1)
+        if problem:
+            render.echo(f"无法复现：{what} {rec.path}：{problem[1]}")
+            sys.exit(1)
+        if file_sha256(source) != rec.sha256:
+            render.echo(f"无法复现：{what} {rec.path} 已被修改（SHA-256 与记录不同）")
+            sys.exit(1)
+
+
+def _rerun(m, cwd: Path, work: Path) -> None:
+    """The recorded command (``score`` or ``robustness``) again with the recorded arguments,
+    in the recorded folder, into ``work``."""
+    from iipeval.cli.robustness import robustness as robustness_command
+    from iipeval.cli.score import score as score_command
+
     previous = Path.cwd()
-    differences, altered = [], []
+    quiet = io.StringIO()
     try:
         os.chdir(cwd)
-        quiet = io.StringIO()
         with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
-            try:
-                if m.command.kind == "robustness":
-                    args = _robustness_args(m, work)
-                    robustness_command.main(args, "iipeval robustness", standalone_mode=False)
-                else:
-                    score_command.main(_score_args(m, work), "iipeval score", standalone_mode=False)
-            except SystemExit:
-                pass  # exit 1 only says some input needs 补正; the outputs are what counts
-            except click.ClickException as exc:
-                raise click.ClickException(f"重新运行失败：{exc.format_message()}") from None
-        for rec in m.outputs:
-            again, original = work / Path(rec.path).name, cwd / rec.path
-            if not again.exists() or file_sha256(again) != rec.sha256:
-                differences.append((rec, again, original))
-            if original.is_file() and file_sha256(original) != rec.sha256 and again.exists():
-                altered.append(f"{rec.path}（{first_difference(again, original)}）")
-        if differences:
-            rec, again, original = differences[0]
-            where = (
-                first_difference(original, again)
-                if original.is_file() and file_sha256(original) == rec.sha256
-                else "原输出文件已不在或已改动，只能比对哈希"
-            )
-            click.echo(f"不一致：{len(differences)}个输出与记录不同；第一处：{rec.path}：{where}")
-        else:
-            click.echo(f"一致：按记录重新运行 {m.run_id}，{len(m.outputs)} 个输出与记录逐字节相同")
-        for text in altered:  # the record holds; the file on disk no longer matches it
-            click.echo(f"但输出文件在运行后被修改，与记录不符：{text}")
-        if keep:
-            keep.mkdir(parents=True, exist_ok=True)
-            for f in work.iterdir():
-                shutil.copy2(f, keep / f.name)
+            if m.command.kind == "robustness":
+                args = _robustness_args(m, work)
+                robustness_command.main(args, "iipeval robustness", standalone_mode=False)
+            else:
+                score_command.main(_score_args(m, work), "iipeval score", standalone_mode=False)
+    except SystemExit as exc:  # 1 only says some input needs 补正; the outputs are what counts
+        if exc.code == door.EXIT_INTERRUPTED:
+            raise KeyboardInterrupt from None
+        if exc.code not in (0, 1, None):
+            said = quiet.getvalue().strip().splitlines()
+            raise click.ClickException(
+                f"重新运行失败：{said[-1] if said else f'退出码 {exc.code}'}"
+            ) from None
+    except click.ClickException as exc:
+        raise click.ClickException(f"重新运行失败：{exc.format_message()}") from None
     finally:
         os.chdir(previous)
-        shutil.rmtree(work, ignore_errors=True)
-    sys.exit(1 if differences or altered else 0)
+
+
+def _compare(m, cwd: Path, work: Path) -> tuple[list, list]:
+    """Each output against the record, byte for byte; the first difference named."""
+    from iipeval.core.round.manifest import file_sha256
+
+    differences, altered = [], []
+    for rec in m.outputs:
+        again, original = work / Path(rec.path).name, cwd / rec.path
+        if not again.exists() or file_sha256(again) != rec.sha256:
+            differences.append((rec, again, original))
+        if original.is_file() and file_sha256(original) != rec.sha256 and again.exists():
+            altered.append(f"{rec.path}（{first_difference(again, original)}）")
+    if differences:
+        rec, again, original = differences[0]
+        where = (
+            first_difference(original, again)
+            if original.is_file() and file_sha256(original) == rec.sha256
+            else "原输出文件已不在或已改动，只能比对哈希"
+        )
+        render.echo(f"不一致：{len(differences)}个输出与记录不同；第一处：{rec.path}：{where}")
+    else:
+        render.echo(f"一致：按记录重新运行 {m.run_id}，{len(m.outputs)} 个输出与记录逐字节相同")
+    for text in altered:  # the record holds; the file on disk no longer matches it
+        render.echo(f"但输出文件在运行后被修改，与记录不符：{text}")
+    return differences, altered

@@ -1,38 +1,62 @@
-"""The round after 符合性审查: 补正 returns (``validate --return-to``), and the commands
-``compare``, ``verification`` and ``reproduce`` when they are loaded.
+"""补正 returns (``validate --return-to``): one marked copy or 补正通知 per application with
+errors, and the 补正清单, written as one set under the folder's lock.
 
-Every applicant's file opened here is opened in a sandboxed worker through
-:func:`isolated`, the one place to switch when the sandbox moves into the library.
+Every name is planned from the inputs' names before any work (:func:`plan_returns`), so a
+folder that already holds any of them is refused at once; every applicant's workbook is
+copied and marked in a sandboxed worker (:func:`iipeval.core.intake.sandbox.isolated`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-import click
-
+from iipeval.cli.door import Door
 from iipeval.core.intake.sandbox import IsolationFailed, isolated
 from iipeval.core.model.results import Rejected, Result
 from iipeval.core.scoring.params import InputLimits
 
-# 补正 returns ---------------------------------------------------------------------------------
+#: what a 补正通知's name adds to the application file's stem
+NOTICE_TAIL = "_补正通知.xlsx"
+WORKBOOKS = (".xlsx", ".xlsm")
 
 
-def _unique(directory: Path, name: str, taken: set[str]) -> Path:
-    stem, suffix = Path(name).stem, Path(name).suffix
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{stem}_{n}{suffix}"
-    taken.add(candidate)
-    return directory / candidate
+@dataclass
+class Plan:
+    """The names of one round's returns: per input, its marked copy (a workbook only) and
+    its 补正通知 (notice), and the 补正清单."""
+
+    copies: list[Path | None]
+    notices: list[Path]
+    checklist: Path
+
+
+def plan_returns(run: Door, paths: Sequence[Path], directory: Path) -> Plan:
+    """Every name a return may take, distinct, and the set opened on them before any work:
+    one that exists already, or a folder that is an input's or is locked, is refused."""
+    from iipeval.excel.application import returns
+    from iipeval.present.names import Names
+
+    names = Names(directory)
+    copies: list[Path | None] = []
+    notices: list[Path] = []
+    for path in paths:
+        suffix = path.suffix.lower()
+        copies.append(names(path.stem, suffix) if suffix in WORKBOOKS else None)
+        notices.append(names(path.stem, NOTICE_TAIL))
+    checklist = names(returns.CHECKLIST, ".xlsx")
+    every = [p for p in copies if p is not None] + notices + [checklist]
+    run.outputs(every, directory, hint="每轮补正请使用新的文件夹")
+    return Plan(copies, notices, checklist)
 
 
 def write_returns(
+    run: Door,
+    plan: Plan,
     results: Sequence[Result | Rejected],
-    directory: Path,
     deadline: date | None,
     limits: InputLimits | None = None,
     labels: dict[str, dict[str, str]] | None = None,
@@ -40,64 +64,41 @@ def write_returns(
     """Write one return per application with errors, and the 补正清单; return the paths.
     ``labels``: criteria set → data-item id → Chinese label, for problems with no cell."""
     from iipeval.excel.application import returns
-    from iipeval.present import atomic
 
-    folders = {Path(r.source).resolve().parent for r in results}
-    if directory.resolve() in folders:  # returns mixed with submissions would be read as such
-        raise click.UsageError(f"补正文件夹 {directory} 不能是申报文件所在的文件夹，请另建一个")
-    directory.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    written: list[Path] = []
     cases: list[returns.Case] = []
-    plan: list[tuple[returns.Case, Path, bool]] = []
-    for r in results:
-        src = Path(r.source)
-        if isinstance(r, Result):
-            case = returns.Case(r.source, r.applicant, r.credit_code, list(r.findings))
-            case.labels = (labels or {}).get(r.framework, {})
-        else:
-            case = returns.Case(r.source, src.name, None, list(r.findings), readable=False)
+    writers: dict[Path, object] = {}
+    for r, copy, notice in zip(results, plan.copies, plan.notices, strict=True):
+        case = _case(r, labels)
         cases.append(case)
         if not case.needs_return:
             continue
-        workbook = src.suffix.lower() in (".xlsx", ".xlsm") and case.readable
-        suffix = src.suffix.lower() if workbook else ".xlsx"
-        name = f"{src.stem}{suffix}" if workbook else f"{src.stem}_补正通知.xlsx"
-        target = _unique(directory, name, taken)
-        plan.append((case, target, workbook))
-    checklist = _unique(directory, f"{returns.CHECKLIST}.xlsx", taken)
-    existing = [t.name for t in [*(p[1] for p in plan), checklist] if t.exists()]
-    if existing:  # refuse before writing anything: a round is one set of files
-        raise click.UsageError(
-            f"{directory} 中已有文件 {'、'.join(existing)}（已存在）；每轮补正请使用新的文件夹"
-        )
-    try:
-        for case, target, workbook in plan:
-            if workbook:
-                try:
-                    atomic.write_atomic(
-                        target, lambda tmp, c=case: _mark(c, tmp, deadline, limits), force=False
-                    )
-                except IsolationFailed as exc:  # the copy cannot be made: the notice still goes
-                    case.notes.append(str(exc))
-                    workbook = False
-                    target = _unique(directory, f"{target.stem}_补正通知.xlsx", taken)
-            if not workbook:
-                atomic.write_atomic(
-                    target, lambda tmp, c=case: returns.notice_only(tmp, c, deadline), force=False
-                )
-            case.returned = str(target)
-            written.append(target)
-        atomic.write_atomic(
-            checklist, lambda tmp: returns.checklist(tmp, cases, deadline), force=False
-        )
-    except atomic.OutputError as exc:
-        raise click.UsageError(f"{exc}（每轮补正请使用新的文件夹）") from None
-    written.append(checklist)
-    return written
+        target = None
+        if copy is not None and case.readable:
+            try:  # the marked copy is made now: if it cannot be, the notice goes instead
+                writers[copy] = run.set.stage(copy.suffix, partial(_mark, case, deadline, limits))
+                target = copy
+            except IsolationFailed as exc:
+                case.notes.append(str(exc))
+        if target is None:
+            target = notice
+            writers[notice] = partial(_notice, case, deadline)
+        case.returned = str(target)
+    writers[plan.checklist] = partial(_checklist, cases, deadline)
+    return run.commit(writers)
 
 
-def _mark(case, tmp: Path, deadline: date | None, limits: InputLimits | None) -> None:
+def _case(r: Result | Rejected, labels: dict[str, dict[str, str]] | None):
+    from iipeval.excel.application import returns
+
+    if isinstance(r, Result):
+        case = returns.Case(r.source, r.applicant, r.credit_code, list(r.findings))
+        case.labels = (labels or {}).get(r.framework, {})
+        return case
+    return returns.Case(r.source, Path(r.source).name, None, list(r.findings), readable=False)
+
+
+def _mark(case, deadline: date | None, limits: InputLimits | None, tmp: Path) -> None:
+    """The applicant's own workbook, copied and marked, in a sandboxed worker."""
     from iipeval.excel.application import returns
 
     isolated(
@@ -111,7 +112,13 @@ def _mark(case, tmp: Path, deadline: date | None, limits: InputLimits | None) ->
     )
 
 
-# 调研核查 -----------------------------------------------------------------------------------
+def _notice(case, deadline: date | None, tmp: Path) -> None:
+    from iipeval.excel.application import returns
+
+    returns.notice_only(tmp, case, deadline)
 
 
-# 补正 resubmissions compared ------------------------------------------------------------------
+def _checklist(cases, deadline: date | None, tmp: Path) -> None:
+    from iipeval.excel.application import returns
+
+    returns.checklist(tmp, cases, deadline)

@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-from functools import partial
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import click
 
-from iipeval.cli import inputs, render
-from iipeval.cli.app import cli, evaluator, output_set, registered
+from iipeval.cli import door, render
+from iipeval.cli.app import cli, evaluator, registered
 from iipeval.core.panel.record import RECORD_NAME, record_bytes
 from iipeval.excel import intake
+from iipeval.present import atomic
 
 
-@cli.command()
-@click.argument("applications", nargs=-1, required=True)
+@door.command(cli)
+@click.argument("applications", nargs=-1, required=True, type=door.InputArgs())
 @click.option(
     "--panel",
     "panel_file",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=door.InputFile(),
     help="评审组文件（TOML）：评审组编号、评审轮次、专家编号与姓名、回避关系（格式见上方示例）",
 )
 @click.option(
@@ -35,13 +33,11 @@ from iipeval.excel import intake
     "--output",
     "outdir",
     required=True,
-    type=click.Path(file_okay=False),
+    type=door.OutputPath(folder=True),
     help="评分表输出文件夹（不存在则创建）",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option(
-    "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
-)
+@click.option("--params", type=door.InputFile(), help="参数文件（TOML），覆盖默认权重与规则参数")
 @click.option("--force", is_flag=True, help="覆盖已存在的评分表")
 @click.option(
     "--xlsm", is_flag=True, help="生成启用宏的 .xlsm（含 Excel 函数，需 Excel 与 xlwings 加载项）"
@@ -66,7 +62,17 @@ from iipeval.excel import intake
     help="同时生成评分表的进程数（默认：全部 CPU 核心）",
 )
 def panel(
-    applications, panel_file, outdir, framework, params, force, xlsm, forms, meeting, jobs
+    run: door.Door,
+    applications,
+    panel_file,
+    outdir,
+    framework,
+    params,
+    force,
+    xlsm,
+    forms,
+    meeting,
+    jobs,
 ) -> None:
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
@@ -110,7 +116,7 @@ def panel(
             raise click.BadParameter(
                 f"{panel_file}: [framework] {exc}", param_hint="--panel"
             ) from None
-    paths = inputs.expand(applications)
+    paths = run.expand(applications)
     if not paths:
         raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
     outdir = Path(outdir)
@@ -120,10 +126,8 @@ def panel(
             f"评审组登记 {record_path} 已存在：重新生成会换新密钥，已下发的评分表将无法核验；"
             "如确需重新生成全部评分表，请加 --force"
         )
-    with (
-        output_set([record_path], applications, paths, force, directory=outdir) as out,
-        TemporaryDirectory() as tmp,
-    ):
+    run.outputs([record_path], outdir)
+    with atomic.scratch() as tmp:
         try:
             written, notes, record = generate_panel(
                 ev,
@@ -139,7 +143,7 @@ def panel(
                 meeting=meeting,
             )
         except PanelGenerationError as exc:
-            click.echo(f"错误：{exc}", err=True)
+            render.echo(f"错误：{exc}", err=True)
             raise SystemExit(1) from None
         if xlsm:
             from iipeval.excel.xlsm import XlsmError, panel_to_xlsm
@@ -149,18 +153,16 @@ def panel(
             except XlsmError as exc:
                 raise click.UsageError(str(exc)) from None
         final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
-        members = {
-            f.path: partial(shutil.copyfile, w.path) for w, f in zip(written, final, strict=True)
-        }
-        members[record_path] = lambda p: p.write_bytes(record_bytes(record))
-        out.commit(members, modes={record_path: 0o600})  # the record holds the round's key
+        members = {f.path: door.copy_writer(w.path) for w, f in zip(written, final, strict=True)}
+        members[record_path] = door.bytes_writer(record_bytes(record))
+        run.commit(members, modes={record_path: 0o600})  # the record holds the round's key
     for note in notes:
         render.echo(f"提示：{note}", err=True)
     for w in final:
         who = "评审组会议评审汇总表" if meeting else f"专家 {w.expert.id} {w.expert.name}".strip()
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
         render.echo(f"已生成 {w.path}（{who}，{w.framework}，{w.rows}份申报{extra}）")
-    click.echo(
+    render.echo(
         f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
         "切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 --reviews 评分表 "
         f"--panel-record {record_path}"

@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from iipeval.cli import inputs
-from iipeval.cli.app import cli, evaluator, output_set
-from iipeval.cli.scoring import analyse_or_fail, scored_batch
+from iipeval.cli import door, render
+from iipeval.cli.app import cli, evaluator
+from iipeval.cli.scoring import PANEL_RECORD, REVIEWS, analyse_or_fail, scored_batch
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
     from iipeval.core.analysis.robustness import Robustness, RobustnessSettings
@@ -38,7 +39,7 @@ _OPTIONS = [
     ),
     click.option(
         "--spread",
-        type=click.FloatRange(0, 1, min_open=True, max_open=True),
+        type=door.Finite(0, 1, min_open=True, max_open=True),
         default=0.2,
         show_default=True,
         help="每个权重的相对扰动幅度 S（0.2 即 ±20%；--method ahp 时不用）",
@@ -57,6 +58,7 @@ _OPTIONS = [
         "--ahp",
         "ahp",
         multiple=True,
+        type=door.InputArgs(),
         help="专家交回的层次分析法调查表（文件、文件夹或通配符）：权重按专家判断的离散程度抽样",
     ),
     click.option(
@@ -108,7 +110,7 @@ def settings_of(options: dict[str, Any], ahp: tuple[str, ...]) -> RobustnessSett
     )
 
 
-def read_spreads(ahp: tuple[str, ...], ev) -> list:
+def read_spreads(run: door.Door, ahp: tuple[str, ...], ev) -> list:
     """The panel's AHP judgements from its questionnaires, as ``weights derive`` admits them."""
     if not ahp:
         return []
@@ -123,7 +125,7 @@ def read_spreads(ahp: tuple[str, ...], ev) -> list:
     from iipeval.core.analysis.ahp_spread import spread_of
     from iipeval.excel.questionnaire.reader import judgements
 
-    read = read_questionnaires(ahp, ev)
+    read = read_questionnaires(run, ahp, ev)
     fw, st = questionnaire_set(read, ev)
     origin = ev.params.origin or {}
     if origin.get("method") == "AHP":  # the weights in force came from them: the same check
@@ -138,12 +140,14 @@ def read_spreads(ahp: tuple[str, ...], ev) -> list:
     return [spread_of(fw, st or None, done.usable, ri=ri, threshold=threshold, saaty=saaty)]
 
 
-def analysed(ev, batch, options: dict[str, Any], ahp: tuple[str, ...], records=()) -> Robustness:
+def analysed(
+    run: door.Door, ev, batch, options: dict[str, Any], ahp: tuple[str, ...], records=()
+) -> Robustness:
     """The analysis of ``batch`` with its provenance: inputs and parameters by hash."""
     from iipeval.core.analysis.robustness import Provenance
 
     settings = settings_of(options, ahp)
-    spreads = read_spreads(ahp, ev) if settings.method == "ahp" else []
+    spreads = read_spreads(run, ahp, ev) if settings.method == "ahp" else []
     analysis = analyse_or_fail(ev, batch, settings, spreads)
     analysis.provenance = Provenance(
         inputs=[r.model_dump() for r in records],
@@ -156,9 +160,8 @@ def analysed(ev, batch, options: dict[str, Any], ahp: tuple[str, ...], records=(
     return analysis
 
 
-def write_json(analysis: Robustness, path: Path) -> None:
-    text = json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, indent=1)
-    path.write_text(text + "\n", encoding="utf-8")
+def json_text(analysis: Robustness) -> str:
+    return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
 
 
 def write_workbook(analysis: Robustness, path: Path, generated_at: datetime) -> None:
@@ -208,33 +211,31 @@ def summary(analysis: Robustness, out: Path) -> str:
     return "\n".join(lines)
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option("--reviews", multiple=True, help="专家评分表（.xlsx）或评分数据（.json），可多次指定")
-@click.option(
-    "--panel-record",
-    type=click.Path(dir_okay=False),
-    help="评审组登记（iipeval panel 生成），默认取评分表所在文件夹中的登记；与 iipeval score 相同",
-)
+@door.command(cli)
+@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@REVIEWS
+@PANEL_RECORD
 @click.option(
     "--verified",
     multiple=True,
+    type=door.InputArgs(),
     help="调研核查表（iipeval verification 生成并填写）：按核查值计分后再分析，与 iipeval score 相同",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option("--params", type=click.Path(dir_okay=False), help="参数文件（TOML）")
+@click.option("--params", type=door.InputFile(), help="参数文件（TOML）")
 @analysis_options
 @click.option(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=door.OutputPath(),
     help="结果文件：.json 或 .xlsx（同时写出运行记录 .manifest.json）",
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
 @click.option("--generated-at", hidden=True, help="结果记录的生成时间（供 iipeval reproduce 使用）")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行处理的进程数")
 def robustness(
+    run: door.Door,
     files,
     reviews,
     panel_record,
@@ -260,18 +261,28 @@ def robustness(
     command |= dict(panel_record=panel_record, framework=framework, params=params)
     command |= dict(output=output, analysis={k: options.get(k) for k in ANALYSIS_KEYS})
     now = run_time(generated_at)
-    read = input_records(command)
+    run.outputs([out, manifest])  # before any work: existing, locked, on an input
+    read = input_records(run.expand, command)
     ev = evaluator(params)
-    given = [*inputs.expand(files), *inputs.expand(reviews), *inputs.expand(ahp)]
-    with output_set([out, manifest], [*files, *reviews, *ahp], given, force) as outs:
-        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
-        analysis = analysed(ev, batch, options, ahp, read)
-        write = (
-            (lambda p: write_json(analysis, p))
-            if out.suffix.lower() == ".json"
-            else (lambda p: write_workbook(analysis, p, now))
-        )
-        writers = manifest_writer(ev, batch, now, {out: write}, manifest, command, read, analysis)
-        outs.commit(writers)
-    click.echo(summary(analysis, out), err=True)
+    batch = scored_batch(run, ev, files, reviews, panel_record, framework, jobs, verified)
+    analysis = analysed(run, ev, batch, options, ahp, read)
+    if out.suffix.lower() == ".json":
+        write = door.text_writer(json_text(analysis))
+    else:
+        write = partial(write_workbook, analysis, generated_at=now)
+    run.commit(manifest_writer(run, ev, batch, now, {out: write}, manifest, command, read, analysis))
+    render.echo(summary(analysis, out), err=True)
+    for line in _refused_lines(batch):
+        render.echo(line, err=True)
     sys.exit(1 if batch.failed else 0)
+
+
+def _refused_lines(batch) -> list[str]:
+    """The files the ranking left out, each named with why (a hostile file is one of them)."""
+    from iipeval.core import voice
+
+    return [
+        f"未参与排名：{r.source}（{voice.finding_lines(r.findings, with_file=False)[0].strip()}）"
+        for r in batch.rejected
+        if r.findings
+    ]

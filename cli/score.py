@@ -16,11 +16,10 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import inputs, render
-from iipeval.cli.app import cli, evaluator, output_set
+from iipeval.cli import door, render
+from iipeval.cli.app import cli, evaluator
 from iipeval.cli.robustness import ANALYSIS_KEYS, analysis_options
-from iipeval.cli.scoring import scored_batch
-from iipeval.core.panel.record import RECORD_NAME
+from iipeval.cli.scoring import PANEL_RECORD, REVIEWS, scored_batch
 from iipeval.core.round.batch import Batch
 
 
@@ -114,27 +113,16 @@ def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
         raise click.UsageError(f"{'、'.join(given)} 只在加 --robustness 时使用")
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--reviews",
-    multiple=True,
-    help="专家评分表（.xlsx）或评分数据（.json）：文件、文件夹或通配符，可多次指定",
-)
-@click.option(
-    "--panel-record",
-    type=click.Path(dir_okay=False),
-    help=f"评审组登记（iipeval panel 生成的 {RECORD_NAME}），用于核验专家评分表；"
-    "默认取评分表所在文件夹中的登记",
-)
+@door.command(cli)
+@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@REVIEWS
+@PANEL_RECORD
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option(
-    "--params", type=click.Path(dir_okay=False), help="参数文件（TOML），覆盖默认权重与规则参数"
-)
+@click.option("--params", type=door.InputFile(), help="参数文件（TOML），覆盖默认权重与规则参数")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=door.OutputPath(),
     help="结果文件：results.xlsx（同时写出同名 .json 与 .csv）、.json 或 .csv",
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
@@ -142,11 +130,12 @@ def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
 @click.option(
     "--verified",
     multiple=True,
+    type=door.InputArgs(),
     help="调研核查表（iipeval verification 生成并填写）：文件或文件夹，按核查值计分",
 )
 @click.option(
     "--publish",
-    type=click.Path(dir_okay=False),
+    type=door.OutputPath(),
     help="同时写出公示名单（.docx，与结果同一文件夹）：拟推荐名单，公示期等取自参数文件的 [publication]",
 )
 @click.option(
@@ -184,6 +173,7 @@ def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
     "不含“参数”表，参数另写入同名的“-参数.xlsx”文件",
 )
 def score(
+    run: door.Door,
     files,
     reviews,
     panel_record,
@@ -205,20 +195,10 @@ def score(
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     _analysis_options_need_robustness(robustness, ahp)
     ev = evaluator(params)
-    targets = output_paths(output, reader) if output else []
-    if publish:  # 公示名单: reports/publication.py, a member of the output set
-        if not output or Path(publish).suffix.lower() != ".docx":
-            raise click.BadParameter(
-                "公示名单须以 .docx 结尾，并同时用 -o 写出结果", param_hint="--publish"
-            )
-        if Path(publish).resolve().parent != Path(output).resolve().parent:
-            raise click.BadParameter("公示名单须与结果文件在同一文件夹", param_hint="--publish")
-        targets.append(Path(output).parent / Path(publish).name)
+    targets = _targets(output, publish, reader)
     command = dict(files=files, reviews=reviews, verified=verified, framework=framework)
     command |= dict(panel_record=panel_record, params=params, output=output, publish=publish)
-    command["robustness"] = robustness
-    command["cards"] = cards
-    command["reader"] = reader
+    command |= dict(robustness=robustness, cards=cards, reader=reader)
     if robustness:
         from iipeval.cli.robustness import settings_of
 
@@ -229,47 +209,74 @@ def score(
 
         manifest = manifest_target(targets[0], force)
         now = run_time(generated_at)
-        read = input_records(command)  # hashed before scoring: what this run reads
-    given = [*inputs.expand(files), *inputs.expand(reviews), *inputs.expand(ahp)]
-    with output_set(
-        [*targets, *([manifest] if targets else [])], [*files, *reviews, *ahp], given, force
-    ) as out:
-        batch = scored_batch(ev, files, reviews, panel_record, framework, jobs, verified)
-        analysis = None
-        if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
-            from iipeval.cli.robustness import analysed
+        run.outputs([*targets, manifest])  # before any work: existing, locked, unwritable
+        read = input_records(run.expand, command)  # hashed before scoring: what this run reads
+    batch = scored_batch(run, ev, files, reviews, panel_record, framework, jobs, verified)
+    analysis = _analysis(run, ev, batch, robustness, targets, options, ahp, read if targets else ())
+    if targets:
+        from iipeval.cli.record import manifest_writer
 
-            analysis = analysed(ev, batch, options, ahp, read)
-        elif robustness:
-            click.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
-        if out is not None:
-            from iipeval.cli.record import manifest_writer
+        batch.run_id = run_id(batch)
+        writers = _writers(batch, targets, ev, now, analysis, cards, reader)
+        # --- manifest: the record of this run, the last member of its output set ---
+        run.commit(manifest_writer(run, ev, batch, now, writers, manifest, command, read, analysis))
+        targets.append(manifest)
+    _report(batch, targets, publish, fmt)
+    sys.exit(1 if batch.failed else 0)
 
-            batch.run_id = run_id(batch)
-            writers = {}
-            for p in targets:
-                if p.suffix.lower() == ".docx":
-                    writers[p] = partial(_write_publication, batch, ev.params.publication, now)
-                elif p.suffix.lower() == ".xlsx":
-                    writers[p] = partial(
-                        _write_xlsx,
-                        batch,
-                        robustness=analysis,
-                        generated_at=now,
-                        cards=cards,
-                        copy=_copy(p, reader),
-                    )
-                else:
-                    writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
-            # --- manifest: the record of this run, the last member of its output set ---
-            writers = manifest_writer(ev, batch, now, writers, manifest, command, read, analysis)
-            out.commit(writers)
-            targets.append(manifest)
+
+def _targets(output: str | None, publish: str | None, reader: str) -> list[Path]:
+    """The files of the output set (without the manifest), checked before any work."""
+    targets = output_paths(output, reader) if output else []
+    if publish:  # 公示名单: reports/publication.py, a member of the output set
+        if not output or Path(publish).suffix.lower() != ".docx":
+            raise click.BadParameter(
+                "公示名单须以 .docx 结尾，并同时用 -o 写出结果", param_hint="--publish"
+            )
+        if Path(publish).resolve().parent != Path(output).resolve().parent:
+            raise click.BadParameter("公示名单须与结果文件在同一文件夹", param_hint="--publish")
+        targets.append(Path(output).parent / Path(publish).name)
+    return targets
+
+
+def _analysis(run, ev, batch: Batch, robustness: bool, targets, options, ahp, read):
+    """The 稳健性 sheet's analysis, when asked for and a results workbook is written."""
+    if robustness and any(t.suffix.lower() == ".xlsx" for t in targets):
+        from iipeval.cli.robustness import analysed
+
+        return analysed(run, ev, batch, options, ahp, read)
+    if robustness:
+        render.echo("提示：--robustness 只在输出 .xlsx 结果工作簿时加入“稳健性”表", err=True)
+    return None
+
+
+def _writers(batch: Batch, targets, ev, now, analysis, cards, reader: str) -> dict:
+    """One writer per member of the set, by suffix."""
+    writers = {}
+    for p in targets:
+        if p.suffix.lower() == ".docx":
+            writers[p] = partial(_write_publication, batch, ev.params.publication, now)
+        elif p.suffix.lower() == ".xlsx":
+            writers[p] = partial(
+                _write_xlsx,
+                batch,
+                robustness=analysis,
+                generated_at=now,
+                cards=cards,
+                copy=_copy(p, reader),
+            )
+        else:
+            writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
+    return writers
+
+
+def _report(batch: Batch, targets: list[Path], publish: str | None, fmt: str) -> None:
+    """What the terminal shows: the summary and files written, or the results themselves."""
     if publish:
         from iipeval.reports.publication import undecided
 
         if tied := undecided(batch):
-            click.echo(
+            render.echo(
                 f"注意：{'、'.join(tied)}在推荐名额边界同分（待定），未列入公示名单；"
                 "请组织方裁定（或在参数中写明同分比较顺序）后重新生成",
                 err=True,
@@ -286,4 +293,3 @@ def score(
         sys.stdout.write(tabular.csv_text(batch))
     else:
         render.echo(render.batch_text(batch))
-    sys.exit(1 if batch.failed else 0)

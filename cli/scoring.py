@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iipeval.cli import inputs
 from iipeval.cli.app import registered
+from iipeval.cli.door import Door
 from iipeval.core.panel.record import RECORD_NAME, PanelRecord, RecordError, load_record
 from iipeval.core.round.batch import Batch, assemble, index_reviews
 from iipeval.core.round.spool import ResultSpool
@@ -52,23 +52,26 @@ def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord 
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
 
-def scored_batch(ev, files, reviews, panel_record, framework, jobs, verified=()) -> Batch:
+def scored_batch(
+    run: Door, ev, files, reviews, panel_record, framework, jobs, verified=()
+) -> Batch:
     """Inputs and reviews read, admitted, scored in sandboxed workers and ranked: the one
-    path every command that scores takes, so reviews are admitted or refused the same way."""
+    path every command that scores takes, so reviews are admitted or refused the same way.
+    Every file comes through the command's door (``run``)."""
     if framework:
         registered(ev, framework)
-    paths = inputs.expand(files)
+    paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     record = find_record(panel_record, reviews)
-    bundles = intake.reviews(inputs.expand(reviews), limits=ev.params.input, jobs=jobs)
+    bundles = intake.reviews(run.expand(reviews), limits=ev.params.input, jobs=jobs)
 
     index = index_reviews(bundles, record)
     checks: list = []
     if verified:  # 调研核查: cli/verification.py, core/round/verification.py
         from iipeval.cli.verification import read_verified
 
-        index.site_checks, checks = read_verified(verified, ev)
+        index.site_checks, checks = read_verified(run.expand(verified), ev)
     spool = ResultSpool()
 
     def outcomes(progress=None):

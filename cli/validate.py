@@ -1,5 +1,5 @@
 """``iipeval validate``: 符合性审查, every problem with its file, sheet and cell; with
-``--return-to``, the 补正 returns (:mod:`.returns`)."""
+``--return-to``, the 补正 returns (:mod:`.returns`), planned and locked before any work."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from pathlib import Path
 
 import click
 
+from iipeval.cli import door, render
 from iipeval.cli.app import FORMAT, cli, evaluator, registered
 from iipeval.core.api import Evaluator
 
 
-def _score_all(ev: Evaluator, files: tuple[str, ...], framework: str | None):
-    from iipeval.cli import inputs
+def _score_all(ev: Evaluator, paths: list[Path], framework: str | None):
     from iipeval.excel import intake
 
     if framework:
         registered(ev, framework)
-    paths = inputs.expand(files)
-    if not paths:
-        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     return intake.validate(paths, params=ev.params, framework=framework, loaded=ev)
 
 
@@ -30,13 +27,29 @@ def _failed(results) -> bool:
     return any(isinstance(r, Rejected) or not r.accepted for r in results)
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
+def _row(r) -> dict:
+    """One input of the JSON report."""
+    from iipeval.core.model.results import Rejected
+
+    ok = not isinstance(r, Rejected) and r.accepted
+    hits = [] if isinstance(r, Rejected) else r.exclusions
+    keep = {"file", "sheet", "cell", "item", "severity", "code", "message"}
+    return {
+        "file": r.source,
+        "framework": None if isinstance(r, Rejected) else r.framework,
+        "valid": ok,
+        "exclusions": [h.model_dump(mode="json") for h in hits],
+        "findings": [f.model_dump(mode="json", include=keep) for f in r.findings],
+    }
+
+
+@door.command(cli)
+@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @FORMAT
 @click.option(
     "--return-to",
-    type=click.Path(file_okay=False),
+    type=door.OutputPath(folder=True),
     help="补正：把有错误的申报表逐一标注后写入该文件夹，并写出补正清单",
 )
 @click.option(
@@ -44,45 +57,33 @@ def _failed(results) -> bool:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="补正截止日期（YYYY-MM-DD），写入补正通知与补正清单",
 )
-def validate(files, framework, fmt, return_to, deadline) -> None:
+def validate(run: door.Door, files, framework, fmt, return_to, deadline) -> None:
     """符合性审查：检查申报数据的完整性与一致性，列出全部问题及其位置。"""
-    from iipeval.cli import render
     from iipeval.core.model.results import Rejected
     from iipeval.core.voice import item_labels
 
     ev = evaluator()
-    results = _score_all(ev, files, framework)
+    paths = run.expand(files)
+    if not paths:
+        raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
+    plan = None
+    if return_to:  # 补正 returns (cli/returns.py): named, checked and locked before any work
+        from iipeval.cli.returns import plan_returns
+
+        plan = plan_returns(run, paths, Path(return_to))
+    results = _score_all(ev, paths, framework)
     sets = {r.framework for r in results if not isinstance(r, Rejected)}
     labels = {fw: item_labels(ev.effective(fw).framework) for fw in sorted(sets)}
-    rows = []
-    for r in results:
-        ok = not isinstance(r, Rejected) and r.accepted
-        hits = [] if isinstance(r, Rejected) else r.exclusions
-        rows.append(
-            {
-                "file": r.source,
-                "framework": None if isinstance(r, Rejected) else r.framework,
-                "valid": ok,
-                "exclusions": [h.model_dump(mode="json") for h in hits],
-                "findings": [
-                    f.model_dump(
-                        mode="json",
-                        include={"file", "sheet", "cell", "item", "severity", "code", "message"},
-                    )
-                    for f in r.findings
-                ],
-            }
-        )
     if fmt == "json":
-        click.echo(render.dumps({"files": rows}))
+        render.echo(render.dumps({"files": [_row(r) for r in results]}))
     else:
         for r in results:
             fw = None if isinstance(r, Rejected) else r.framework
             render.echo(render.validation_text(r, labels.get(fw, {}).get))
-    if return_to:  # 补正 returns: cli/returns.py
+    if plan is not None:
         from iipeval.cli.returns import write_returns
 
         day = deadline.date() if deadline else None
-        written = write_returns(results, Path(return_to), day, ev.params.input, labels)
-        click.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
+        written = write_returns(run, plan, results, day, ev.params.input, labels)
+        render.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
     sys.exit(1 if _failed(results) else 0)

@@ -1,111 +1,90 @@
 """``iipeval verification`` (调研核查): one 核查表 per application, and the filled sheets
-read back for ``score --verified``. Every applicant's file is opened in a sandboxed worker."""
+read back for ``score --verified``. Every applicant's file is read in the sandbox through
+the door (:mod:`.door`); the sheets are written as one set under the folder's lock."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import click
 
-from iipeval.cli import inputs
+from iipeval.cli import door, render
 from iipeval.cli.app import cli, evaluator
-from iipeval.cli.returns import _unique
-from iipeval.core.intake.sandbox import IsolationFailed, isolated
+
+#: what a 核查表's name adds to the application file's stem
+TAIL = "_核查表.xlsx"
 
 
-def sha256_file(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _read_application(path: Path, ev):
-    from iipeval.excel.intake import read_application
-
-    return read_application(path, ev)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
+@door.command(cli)
+@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
 @click.option(
-    "-o", "--output", required=True, type=click.Path(file_okay=False), help="核查表写入的文件夹"
+    "-o", "--output", required=True, type=door.OutputPath(folder=True), help="核查表写入的文件夹"
 )
-def verification(files, output) -> None:
+def verification(run: door.Door, files, output) -> None:
     """调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。"""
-    from iipeval.core.panel.bundle import application_key
-    from iipeval.excel.verification import sheet
-    from iipeval.present import atomic
+    from iipeval.excel import intake
+    from iipeval.present.names import Names
 
     ev = evaluator()
-    paths = inputs.expand(files)
+    paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    directory = Path(output)
-    directory.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    written, failed = 0, 0
-    for path in paths:
-        try:
-            loaded = isolated(_read_application, path, ev, limits=ev.params.input)
-        except IsolationFailed as exc:
-            click.echo(f"{path}：{exc}", err=True)
+    names = Names(Path(output))
+    planned = {path: names(path.stem, TAIL) for path in paths}  # known before any work
+    run.outputs(list(planned.values()), Path(output), hint="请换一个文件夹")
+    writers, failed = {}, 0
+    read = intake.applications_hashed(paths, params=ev.params, loaded=ev)
+    for path, (loaded, digest) in zip(paths, read, strict=True):
+        writer = _sheet_writer(ev, path, loaded, digest)
+        if writer is None:
             failed += 1
-            continue
-        if loaded.submission is None:
-            problems = "；".join(f.message for f in loaded.findings) or "无法读取"
-            click.echo(f"{path}：无法读取，未生成核查表（{problems}）", err=True)
-            failed += 1
-            continue
-        app = loaded.submission.application
-        try:
-            fw = ev.framework(app.framework).framework
-        except Exception:
-            click.echo(f"{path}：评价体系 {app.framework} 未加载，未生成核查表", err=True)
-            failed += 1
-            continue
-        target = _unique(directory, sheet.file_name(path), taken)
-        digest = sha256_file(path)
-        key = application_key(app)
-        try:
-            atomic.write_atomic(
-                target,
-                lambda tmp, a=app, f=fw, p=path, k=key, d=digest: sheet.write_sheet(
-                    tmp, f, a, k, str(p), d
-                ),
-                force=False,
-            )
-        except atomic.OutputError as exc:
-            raise click.UsageError(str(exc)) from None
-        written += 1
-    click.echo(f"已生成核查表 {written} 份，写入 {directory}", err=True)
+        else:
+            writers[planned[path]] = writer
+    run.commit(writers)
+    render.echo(f"已生成核查表 {len(writers)} 份，写入 {output}", err=True)
     sys.exit(1 if failed else 0)
 
 
-def read_verified(args: Sequence[str], ev) -> tuple[dict, list]:
-    """Every 核查表 under ``args``, each read in the sandbox, then admitted by
-    :func:`iipeval.core.round.verification.admit`: (by application key, findings)."""
+def _sheet_writer(ev, path: Path, loaded, digest: str):
+    """The writer of one application's 核查表, or ``None`` (and why, printed)."""
+    from iipeval.core.panel.bundle import application_key
+
+    shown = door.shown(path)
+    if loaded.submission is None:
+        problems = "；".join(f.message for f in loaded.findings) or "无法读取"
+        render.echo(f"{shown}：无法读取，未生成核查表（{problems}）", err=True)
+        return None
+    app = loaded.submission.application
+    if app.framework not in ev.host.frameworks:
+        render.echo(f"{shown}：评价体系 {app.framework} 未加载，未生成核查表", err=True)
+        return None
+    fw = ev.framework(app.framework).framework
+    return partial(_write, fw=fw, app=app, key=application_key(app), source=shown, digest=digest)
+
+
+def _write(tmp: Path, *, fw, app, key: str, source: str, digest: str) -> None:
+    from iipeval.excel.verification import sheet
+
+    sheet.write_sheet(tmp, fw, app, key, source, digest)
+
+
+def read_verified(paths: Sequence[Path], ev) -> tuple[dict, list]:
+    """Every 核查表 among ``paths`` (the door expanded them), read in the sandbox, then
+    admitted by :func:`iipeval.core.round.verification.admit`: (by application key, findings)."""
     from iipeval.core.round.verification import admit
+    from iipeval.excel import intake
     from iipeval.excel.verification.sheet import read_verification
 
-    def each():
-        for path in inputs.expand(args):
-            if path.suffix.lower() != ".xlsx":
-                continue
-            try:
-                yield (
-                    str(path),
-                    isolated(read_verification, path, ev, ev.params.input, limits=ev.params.input),
-                )
-            except IsolationFailed as exc:
-                yield str(path), str(exc)
-
-    return admit(each())
+    sheets = [p for p in paths if p.suffix.lower() == ".xlsx"]
+    reader = partial(read_verification, ev=ev, limits=ev.params.input)  # guards on its own
+    read = intake.files(reader, sheets, limits=ev.params.input, guarded=True)
+    return admit(
+        (door.shown(path), value if problem is None else problem)
+        for path, (value, problem) in zip(sheets, read, strict=True)
+    )
 
 
 def unmatched_verifications(by_key: dict, standings) -> list:

@@ -14,7 +14,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from iipeval.core import __version__
-from iipeval.core.findings import Finding, Severity
+from iipeval.core.errors import MESSAGES, plain_message
+from iipeval.core.findings import Finding, Severity, bounded
 from iipeval.core.host import Host, RegisteredFramework, UnknownFramework
 from iipeval.core.intake import jsonfile
 from iipeval.core.model.application import Application, ExpertReview, Submission
@@ -135,9 +136,8 @@ class Evaluator:
         ``reviews`` are the panel's, already admitted (:mod:`.admission`); an application
         file never brings its own."""
         if loaded.submission is None:
-            return Rejected(
-                source=loaded.source, findings=[loaded.locate(f) for f in loaded.findings]
-            )
+            found = [loaded.locate(f) for f in loaded.findings] or [_unreadable(loaded.source)]
+            return Rejected(source=loaded.source, findings=bounded(found))
         sub = loaded.submission
         out = self.score(sub.application, reviews, source=loaded.source, framework=framework)
         spoken = {f.item for f in loaded.findings}
@@ -147,7 +147,7 @@ class Evaluator:
             if f.item not in loaded.rejected  # the reader said it, in its own words
             and not (f.code == "percent_fraction" and f.item in spoken)  # a cell it read
         ]
-        findings = [loaded.locate(f) for f in [*loaded.findings, *own]]
+        findings = bounded([loaded.locate(f) for f in [*loaded.findings, *own]])
         if isinstance(out, Rejected):
             return out.model_copy(update={"findings": findings})
         accepted = out.accepted and not any(f.severity is Severity.error for f in loaded.findings)
@@ -159,6 +159,16 @@ def _origin_line(origin: dict | None) -> str | None:
     if not origin or origin.get("summary") in (None, ""):
         return None
     return str(origin["summary"])
+
+
+def _unreadable(source: str) -> Finding:
+    """What a rejected file says when its reader found nothing more precise to say."""
+    return Finding(
+        severity=Severity.error,
+        code="not_an_application",
+        file=source,
+        message="文件中没有申报数据（应为一个 JSON 对象或 iipeval 申报表），请检查后重新提交",
+    )
 
 
 def _rejected(source: str, code: str, message: str) -> Rejected:
@@ -191,8 +201,8 @@ def load_json(path: str | Path, limits: InputLimits | None = None) -> Loaded:
     path = Path(path)
     src = str(path)
     data, findings = jsonfile.read(path, limits or InputLimits())
-    if data is None:
-        return Loaded(src, None, findings)
+    if data is None:  # unreadable (with its findings), or the file is a JSON ``null``
+        return Loaded(src, None, findings or [_unreadable(src)])
     refused = []
     if isinstance(data, dict) and "reviews" in data:
         data = {k: v for k, v in data.items() if k != "reviews"}
@@ -212,15 +222,25 @@ def load_json(path: str | Path, limits: InputLimits | None = None) -> Loaded:
         return Loaded(src, None, [*refused, *(_field_error(src, err) for err in exc.errors())])
 
 
+#: pydantic's error types as a JSON file's writer reads them
+JSON_WORDS = {
+    "extra_forbidden": "不允许的键（申报文件中没有这一项）",
+    "model_type": "应为 JSON 对象（{…}）",
+    "model_attributes_type": "应为 JSON 对象（{…}）",
+    "dict_type": "应为 JSON 对象（{…}）",
+    "list_type": "应为 JSON 数组（[…]）",
+    "string_type": "应为文本（用英文双引号括起）",
+}
+
+
 def _field_error(src: str, err: dict) -> Finding:
-    """One pydantic error as a finding at its key path, in the model's own words."""
+    """One pydantic error as a finding at its key path, in Chinese (never pydantic's English)."""
     path = ".".join(str(x) for x in err["loc"])
-    unknown = err["type"] == "extra_forbidden"
-    message = "不允许的键（申报文件中没有这一项）" if unknown else str(err["msg"])
+    message = plain_message(err, {**MESSAGES, **JSON_WORDS})
     return Finding(
         severity=Severity.error,
-        code="unknown_key" if unknown else "bad_field",
+        code="unknown_key" if err["type"] == "extra_forbidden" else "bad_field",
         file=src,
         item=path or None,
-        message=f"{path}：{message.removeprefix('Value error, ')}",
+        message=f"{path}：{message}" if path else f"文件内容{message}",
     )

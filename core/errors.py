@@ -48,7 +48,33 @@ def first_problem(exc: ValidationError) -> str:
     """``key.path：message`` of the first error only: for files iipeval wrote itself (a
     review form, a panel record), where one problem is enough to refuse the file."""
     first = exc.errors()[0]
-    return f"{where(tuple(first['loc']))}：{first['msg']}"
+    return f"{where(tuple(first['loc']))}：{plain_message(first, MESSAGES)}"
+
+
+#: pydantic error types by their family (the part before ``_``), for the types not listed
+#: one by one: a date that is not a date says so in Chinese too.
+FAMILIES = {
+    "date": "应为日期，例如 2026-12-20",
+    "datetime": "应为日期和时间，例如 2026-12-20T09:00:00+08:00",
+    "time": "应为时间，例如 09:00",
+    "literal": "不是可选值之一",
+    "enum": "不是可选值之一",
+    "url": "应为网址",
+    "uuid": "应为 UUID",
+}
+
+
+def plain_message(err: Any, table: dict[str, str]) -> str:
+    """The Chinese words for one pydantic error: from ``table``, else by the error's family,
+    else its own message if it is ours (Chinese), else a plain 取值无效 (never English)."""
+    kind = str(err["type"])
+    if kind in table:
+        return table[kind]
+    family = FAMILIES.get(kind.split("_", 1)[0])
+    if family:
+        return family
+    text = str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "取值无效"
 
 
 def describe(
@@ -61,7 +87,7 @@ def describe(
     parts = []
     for err in exc.errors():
         place = locate(tuple(err["loc"]))
-        text = table.get(err["type"], err["msg"].removeprefix("Value error, "))
+        text = plain_message(err, table)
         parts.append(f"[{place}] {text}" if place else text)
     return "；".join(parts)
 
@@ -72,14 +98,45 @@ MAX_TOML_BYTES = 4 * 2**20
 
 def read_capped(path: Path, limit: int) -> bytes:
     """At most ``limit`` bytes of a regular file; ``ValueError`` for a special file (a FIFO
-    would block, ``/dev/zero`` never ends) or a file that is larger."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise ValueError("不是普通文件（可能是管道或设备）")
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+    would block, ``/dev/zero`` never ends) or a file that is larger.
+
+    The file is opened without blocking and checked on the open descriptor, so a name
+    swapped for a FIFO between a check and the open cannot hang the read either."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("不是普通文件（可能是管道或设备）")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
     if len(data) > limit:
-        raise ValueError(f"文件超过 {limit // 2**20} MB 上限")
+        raise ValueError(f"文件超过 {_size(limit)} 上限")
     return data
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 2**10} KB"
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as UTF-8 text (a BOM is allowed); ``ValueError`` in Chinese otherwise, with
+    the line where it stops and the encoding it looks like (Excel and WPS save CSV as GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError("是 UTF-16 编码，请另存为 UTF-8 编码后重试")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        try:
+            data.decode("gb18030")
+            guess = "，看起来是 GBK/GB18030 编码（Excel 或 WPS 另存的文件常见）"
+        except UnicodeDecodeError:
+            guess = ""
+        raise ValueError(
+            f"不是 UTF-8 编码{guess}：第{line}行起无法识别；请另存为 UTF-8 编码后重试"
+        ) from None
 
 
 def read_toml(
@@ -88,11 +145,9 @@ def read_toml(
     """Parse a UTF-8 TOML file, raising ``error`` with a message that names the file."""
     path = Path(path)
     try:
-        return tomllib.loads(read_capped(path, MAX_TOML_BYTES).decode("utf-8"))
+        return tomllib.loads(decode_utf8(read_capped(path, MAX_TOML_BYTES)))
     except OSError as exc:
         raise error(f"{path}: 无法读取{what}（{exc.strerror}）") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: {what}必须是 UTF-8 编码") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: {what} TOML 格式错误：{exc}") from None
     except ValueError as exc:  # special file, or too large

@@ -67,3 +67,27 @@ class Finding(BaseModel):
 
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.error for f in findings)
+
+
+#: Findings listed for one file; the rest are counted in one more. A real 申报表 with every
+#: item wrong stays far below; a file built to flood the report (10,000 unknown keys) does not.
+MAX_PER_FILE = 200
+_RANK = {Severity.error: 0, Severity.warning: 1, Severity.notice: 2}
+
+
+def bounded(findings: list[Finding], limit: int = MAX_PER_FILE) -> list[Finding]:
+    """``findings`` of one file, at most ``limit`` of them (errors first) and one line that
+    counts the rest, so one hostile file cannot bury the batch's report."""
+    if len(findings) <= limit:
+        return findings
+    ordered = sorted(findings, key=lambda f: _RANK[f.severity])  # stable: file order kept
+    kept, rest = ordered[:limit], ordered[limit:]
+    worst = min((f.severity for f in rest), key=_RANK.__getitem__)
+    counted = Finding(
+        severity=worst,
+        code="more_findings",
+        file=kept[0].file,
+        message=f"另有 {len(rest)} 条问题未逐条列出（每个文件最多列出 {limit} 条）；"
+        "请先改正上面列出的问题后重新提交",
+    )
+    return [*kept, counted]

@@ -9,6 +9,7 @@ marker that says how long it was.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 #: Characters echoed of one text before it is cut (an applicant's name is under 100).
@@ -18,6 +19,28 @@ MESSAGE_CHARS = 1000
 #: Unicode categories no one sees: control, format (zero-width, BOM, bidi marks),
 #: unassigned, private use, surrogates, and line/paragraph separators.
 _UNSEEN = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"}
+
+
+#: Characters a terminal acts on instead of showing (ESC starts colour and cursor control,
+#: CR overwrites the line, NUL, BEL, C1 controls, DEL), and lone surrogates (undecodable
+#: names) which cannot be printed at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` safe to print: every control character shown as a visible escape (``\\x1b``),
+    a lone surrogate (a byte of an undecodable name) as U+FFFD. Newline and tab stay, unless
+    ``one_line`` (a file name, where a newline would fake a second line)."""
+    pattern = _CONTROL_IN_NAME if one_line else _CONTROL
+    return pattern.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else "\ufffd", text
+    )
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character or a lone surrogate (see :func:`printable`)."""
+    return _CONTROL_IN_NAME.search(text) is not None
 
 
 def visible(text: str) -> str:

@@ -127,6 +127,18 @@ def _read_application(ev: Evaluator, path: str) -> Loaded:
     return read_application(Path(path), ev)
 
 
+def _read_hashed(ev: Evaluator, path: str) -> tuple[Loaded, str]:
+    """The application and the SHA-256 of the bytes read, both in the worker."""
+    from iipeval.core.round.manifest import file_sha256
+
+    loaded = read_application(Path(path), ev)
+    return loaded, (file_sha256(path) if loaded.submission is not None else "")
+
+
+def _failed_hashed(path: str, code: str, message: str) -> tuple[Loaded, str]:
+    return _failed_loaded(path, code, message), ""
+
+
 def _read_review(limits: InputLimits, path: str) -> ReviewBundle:
     return read_review(Path(path), limits)
 
@@ -181,6 +193,52 @@ def applications(
     """Read every application in workers; yield them in the order of ``paths``."""
     job = _application_job(_read_application, _failed_loaded, params, loaded)
     return _in_order(paths, job, jobs)
+
+
+def applications_hashed(
+    paths: Sequence[Path],
+    *,
+    params: Parameters,
+    jobs: int | None = None,
+    loaded: Evaluator | None = None,
+) -> Iterator[tuple[Loaded, str]]:
+    """As :func:`applications`, each with the SHA-256 of the file it was read from (a 核查表
+    names the exact submission it verifies)."""
+    job = _application_job(_read_hashed, _failed_hashed, params, loaded)
+    return _in_order(paths, job, jobs)
+
+
+def files(
+    reader: Callable[[str], object],
+    paths: Sequence[Path],
+    *,
+    limits: InputLimits,
+    jobs: int | None = None,
+    guarded: bool = False,
+) -> list[tuple[object | None, str | None]]:
+    """Any other outside file (a 核查表, an AHP questionnaire, a matrix): each refused
+    unopened if special, a workbook guarded (unless the reader is ``guarded`` itself and
+    reports the guard's findings in its own terms), read by ``reader`` in a worker; in the
+    order of ``paths``, ``(value, None)`` or ``(None, why in Chinese)``."""
+    task = partial(_checked, reader, None if guarded else limits)
+    job = sandbox.Job(task, _refused, partial(_same, None), sandbox.Limits.of(limits))
+    return list(_in_order(paths, job, jobs))
+
+
+def _checked(reader, limits: InputLimits | None, _state, path: str):
+    problem = sandbox.refusal(path)
+    if problem is None and limits and Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
+        from iipeval.core.intake.guard import guard
+
+        checked = guard(path, limits)
+        problem = (checked.code, checked.problem) if checked.problem else None
+    if problem:
+        return None, problem[1]
+    return reader(path), None
+
+
+def _refused(path: str, code: str, message: str) -> tuple[None, str]:
+    return None, message
 
 
 def validate(

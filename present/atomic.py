@@ -44,7 +44,11 @@ class OutputError(Exception):
 
 
 class OutputExists(OutputError, FileExistsError):
-    """The output file exists and ``force`` was not given."""
+    """The output file exists and ``force`` was not given; ``paths`` are the files."""
+
+    def __init__(self, message: str, paths: Iterable[Path | str] = ()) -> None:
+        super().__init__(message)
+        self.paths = [str(p) for p in paths]
 
 
 class Terminated(SystemExit):
@@ -76,7 +80,7 @@ def write_atomic(
     if path.is_dir():
         raise OutputError(f"输出路径 {path} 是一个目录，请给出文件名")
     if path.exists() and not force:
-        raise OutputExists(voice.output_exists([path]))
+        raise OutputExists(voice.output_exists([path]), [path])
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise OutputError(f"输出目录 {directory} 不存在")
@@ -208,6 +212,24 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def scratch(parent: Path | None = None) -> Iterator[Path]:
+    """A private folder for work in progress (a run's staged files), named with this
+    process's id and removed on the way out; one left by a killed run is removed by the
+    next run that asks for a scratch folder in the same place."""
+    import shutil
+
+    parent = Path(parent or tempfile.gettempdir())
+    for old in parent.glob(TEMP_PREFIX + "*"):
+        if old.is_dir() and not old.is_symlink() and not _alive(_pid_of(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def recover(directory: Path) -> None:
     """Finish a set whose commit record exists (the run died while renaming), then
     remove temporary files left by runs that are no longer alive. Call under the lock."""
@@ -313,6 +335,8 @@ class OutputSet:
         self._lock = _Lock(self.directory)
         self._temps: list[Path] = []
         self._made: list[Path] = []
+        #: the commit point is passed: the set is the new one, even if a rename failed
+        self.committed = False
 
     def __enter__(self) -> OutputSet:
         made = [d for d in (self.directory, *self.directory.parents) if not d.exists()]
@@ -363,25 +387,42 @@ class OutputSet:
             if t.exists() and not self.force:
                 existing.append(str(t))
         if existing:
-            raise OutputExists(voice.output_exists(existing))
+            raise OutputExists(voice.output_exists(existing), existing)
+
+    def stage(self, suffix: str, write: Callable[[Path], None]) -> Path:
+        """Have ``write`` fill a temporary file in the folder now, for a member whose name
+        depends on how its writing went; :meth:`commit` takes the path as that member's
+        writer. A staged file that is never committed is removed like every temporary file."""
+        tmp = self._temp(f"s{len(self._temps)}{suffix}")
+        try:
+            write(tmp)
+        except OSError as exc:
+            raise OutputError(os_message(exc, exc.filename or self.directory)) from None
+        return tmp
+
+    def _temp(self, tail: str) -> Path:
+        tmp = self.directory / f"{TEMP_PREFIX}{os.getpid()}-{self.run_id}-{tail}"
+        self._temps.append(tmp)
+        return tmp
 
     def commit(
         self,
-        writers: Mapping[Path, Callable[[Path], None]],
+        writers: Mapping[Path, Callable[[Path], None] | Path],
         modes: Mapping[Path, int] | None = None,
     ) -> None:
         """Write every member to its temporary file, then put them all in place.
+        A member's writer may be a path :meth:`stage` returned (already written).
         ``modes`` gives a member its own permissions (a file holding a key: ``0o600``)."""
         targets = [Path(t) for t in writers]
         self.check(targets)
         moves = []
         try:
             for k, (target, write) in enumerate(writers.items()):
-                tmp = (
-                    self.directory / f"{TEMP_PREFIX}{os.getpid()}-{self.run_id}-{k}{target.suffix}"
-                )
-                self._temps.append(tmp)
-                write(tmp)
+                if isinstance(write, Path):
+                    tmp = write
+                else:
+                    tmp = self._temp(f"{k}{Path(target).suffix}")
+                    write(tmp)
                 _fsync(tmp)
                 os.chmod(tmp, (modes or {}).get(target) or _mode_for(Path(target)))
                 moves.append((tmp.name, Path(target).name))
@@ -390,6 +431,7 @@ class OutputSet:
             record.write_text(json.dumps({"run": self.run_id, "moves": moves}), "utf-8")
             _fsync(record)
             os.replace(record, self.directory / JOURNAL)  # the commit point
+            self.committed = True
             self._made = []
         except OSError as exc:
             raise OutputError(os_message(exc, exc.filename or self.directory)) from None

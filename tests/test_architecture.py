@@ -22,7 +22,6 @@ PENDING_SPLITS = {
     "iipeval.excel.verification.sheet:read_verification",  # 118
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.cli.review:panel",  # 96
-    "iipeval.cli.score:score",  # 96
     "iipeval.excel.review.workbook:generate_panel",  # 95
     "iipeval.reports.tabular:_csv_rows",  # 88
     "iipeval.excel.verification.sheet:write_sheet",  # 85
@@ -33,8 +32,6 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
     "iipeval.reports.publication:build",  # 66
     "iipeval.reports.results_workbook:_origin_rows",  # 66
-    "iipeval.cli.workbook:template",  # 66
-    "iipeval.cli.returns:write_returns",  # 65
     "iipeval.core.round.verification:apply",  # 64
 }
 

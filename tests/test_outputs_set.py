@@ -45,7 +45,7 @@ real_commit = atomic.OutputSet.commit
 
 STEPS = {"_write_xlsx", "_write_json", "_write_csv", "recover"}
 
-def commit(self, writers):
+def commit(self, writers, modes=None):
     n = 0
     marks = []
     def profile(frame, event, arg):
@@ -62,7 +62,7 @@ def commit(self, writers):
         os.kill(os.getpid(), signal.SIGKILL)
     sys.setprofile(profile)
     try:
-        real_commit(self, writers)
+        real_commit(self, writers, modes)
     finally:
         sys.setprofile(None)
         sys.stderr.write(f"\nMARKS {' '.join(map(str, [*marks, n]))}\n")

@@ -203,5 +203,5 @@ def test_an_unreadable_workbook_gets_the_notice_alone(tmp_path):
 def test_returns_never_go_into_the_submissions_folder(submitted):
     before = digest(submitted)
     res = invoke("validate", str(submitted), "--return-to", str(submitted))
-    assert res.exit_code == 2 and "不能是申报文件所在的文件夹" in res.output
+    assert res.exit_code == 2 and "重合或位于其中" in res.output
     assert digest(submitted) == before

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import render
+from iipeval.cli import door, render
 from iipeval.cli.app import FORMAT
 from iipeval.cli.weights.group import METHOD_OPTION, RI_OPTION, SAATY_OPTION, weights
 from iipeval.cli.weights.io import (
@@ -25,30 +25,21 @@ from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import fmt as fmt_number  # ``fmt`` is the --format option here
 
 
-@weights.command()
-@click.argument("matrix", type=click.Path(dir_okay=False))
+@door.command(weights)
+@click.argument("matrix", type=door.InputFile())
 @METHOD_OPTION
 @RI_OPTION
 @SAATY_OPTION
 @FORMAT
-def ahp(matrix, method, ri, saaty, fmt) -> None:
+def ahp(run: door.Door, matrix, method, ri, saaty, fmt) -> None:
     """计算一个判断矩阵（.csv 或 .xlsx，首行、首列为名称）的权重、λmax、CI 与 CR。"""
     path = Path(matrix)
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("判断矩阵须为 .csv 或 .xlsx 文件", param_hint="MATRIX")
-    if not path.exists():
-        fail(f"{matrix}: 文件不存在", 2)
-    table, problem = isolated(read_table, path, InputLimits())
-    if problem:
-        fail(f"{matrix}: {problem}")
-    from iipeval.core.analysis.ahp import consistency, parse_matrix, smallest_repair
+    from iipeval.core.analysis.ahp import consistency, smallest_repair
     from iipeval.core.analysis.ahp_scale import cr_limit
 
-    names, a, problems = parse_matrix(table)
-    if problems:
-        for p in problems:
-            click.echo(f"错误：{matrix} {cell_name(p.row, p.col)}：{p.message}", err=True)
-        raise SystemExit(1)
+    names, a = _matrix(path)
     try:
         res = consistency(a, method, ri or DEFAULT_RI)
     except AHPError as exc:
@@ -82,25 +73,46 @@ def ahp(matrix, method, ri, saaty, fmt) -> None:
             "no_single_judgement": repair.shared,
         }
     if fmt == "json":
-        click.echo(render.dumps(data))
+        render.echo(render.dumps(data))
         return
     _print_text(data, names, res, limit, repair)
 
 
+#: Problems of one matrix listed one by one; the rest are counted in one line.
+SHOWN_PROBLEMS = 50
+
+
+def _matrix(path: Path):
+    """Names and the matrix read in the sandbox, or exit 1 with every problem's cell."""
+    from iipeval.core.analysis.ahp import parse_matrix
+
+    table, problem = isolated(read_table, path, InputLimits())
+    if problem:
+        fail(f"{door.shown(path)}：{problem}")
+    names, a, problems = parse_matrix(table)
+    if problems:
+        for p in problems[:SHOWN_PROBLEMS]:
+            render.echo(f"错误：{door.shown(path)} {cell_name(p.row, p.col)}：{p.message}", err=True)
+        if len(problems) > SHOWN_PROBLEMS:
+            render.echo(f"另有 {len(problems) - SHOWN_PROBLEMS} 处问题未逐条列出", err=True)
+        raise SystemExit(1)
+    return names, a
+
+
 def _print_text(data, names, res, limit, repair) -> None:
     for name, w in data["weights"].items():
-        click.echo(f"{name}\t{fmt_number(w, 6, grouped=False)}")
-    click.echo(f"λmax={fmt_number(res.lambda_max, 6)}  CI={fmt_number(res.ci, 6)}")
+        render.echo(f"{name}\t{fmt_number(w, 6, grouped=False)}")
+    render.echo(f"λmax={fmt_number(res.lambda_max, 6)}  CI={fmt_number(res.ci, 6)}")
     if res.cr is None:
-        click.echo("仅两项，无需一致性检验")
+        render.echo("仅两项，无需一致性检验")
         return
     mark = "通过" if data["consistent"] else "请调整"
-    click.echo(
+    render.echo(
         f"RI={res.ri}，取自{RI_TABLES[res.ri_table].label}  CR={fmt_number(res.cr, 6)}"
         f"（CR < {fmt_number(limit, 4)} 为通过）  {mark}"
     )
     if res.gci is not None:
-        click.echo(
+        render.echo(
             f"GCI={fmt_number(res.gci, 6)}（几何一致性指标，Aguarón 与 Moreno-Jiménez 2003；"
             f"与 CR 0.1 相当的阈值 {fmt_number(res.gci_limit(), 4)}）"
         )
@@ -113,6 +125,6 @@ def _print_text(data, names, res, limit, repair) -> None:
             + "）"
         )
         if repair.shared:
-            click.echo(f"多个判断偏离程度相同，不能归咎于某一个判断；改动最小的一处：{change}")
+            render.echo(f"多个判断偏离程度相同，不能归咎于某一个判断；改动最小的一处：{change}")
         else:
-            click.echo(f"最不一致的判断：{change}")
+            render.echo(f"最不一致的判断：{change}")

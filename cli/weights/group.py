@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from iipeval.cli import door
 from iipeval.cli.app import LazyGroup, cli
 from iipeval.core.analysis.ahp_scale import (  # the choices only; the numerics load when used
     CR_THRESHOLD,
@@ -41,7 +42,7 @@ SAATY_OPTION = click.option(
 )
 THRESHOLD_OPTION = click.option(
     "--threshold",
-    type=click.FloatRange(min=0, min_open=True, max=1),
+    type=door.Finite(min=0, min_open=True, max=1),
     default=CR_THRESHOLD,
     show_default=True,
     help="一致性比率 CR 的通过阈值（CR 小于该值为通过）",

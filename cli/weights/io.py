@@ -1,9 +1,11 @@
-"""Files in and out for ``iipeval weights``: outside files read in a sandbox, and the
-parameters file written (checked by the very model ``score --params`` loads)."""
+"""Files in and out for ``iipeval weights``: outside files read in the sandbox through
+:func:`iipeval.excel.intake.files`, and the parameters file's text (checked by the very
+model ``score --params`` loads); the command's door writes it."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -14,26 +16,29 @@ from typing import Any
 
 import click
 
-from iipeval.cli import inputs
 from iipeval.cli.app import registered
 from iipeval.core import voice
 from iipeval.core.analysis.ahp_scale import RI_TABLES
+from iipeval.core.errors import InputFileError, decode_utf8, read_capped
 from iipeval.core.scoring.params import InputLimits, Parameters, apply
+
+#: A pairwise matrix or a data matrix is a few kilobytes; far larger is not one.
+MAX_CSV_BYTES = 16 * 2**20
 
 
 def isolated(fn: Callable[[str], Any], path: Path, limits: InputLimits) -> tuple[Any, str | None]:
-    """``fn(path)`` read the one safe way (:func:`iipeval.core.intake.sandbox.read_isolated`):
-    (value, None), or (None, the reason in Chinese)."""
-    from iipeval.core.intake.sandbox import IsolationFailed, read_isolated
+    """``fn(path)`` read the one safe way (:func:`iipeval.excel.intake.files`): (value,
+    None), or (None, the reason in Chinese)."""
+    from iipeval.excel import intake
 
-    try:
-        return read_isolated(fn, path, limits), None
-    except IsolationFailed as exc:
-        return None, str(exc)
+    [(value, problem)] = intake.files(fn, [Path(path)], limits=limits)
+    return value, problem
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"错误：{message}", err=True)
+    from iipeval.cli import render
+
+    render.echo(f"错误：{message}", err=True)
     raise SystemExit(code)
 
 
@@ -99,21 +104,6 @@ def check_parameters(text: str, fw, subtype: str | None) -> None:
         fail(f"生成的参数文件未通过校验，未写出：{exc}")
 
 
-def refuse_existing(path: str | None, force: bool) -> None:
-    """Before any work: an output that exists needs --force (exit 2, as ``score`` does)."""
-    if path and Path(path).exists() and not force:
-        raise click.UsageError(voice.output_exists([path]))
-
-
-def write_output(path: str, text: str, force: bool) -> None:
-    from iipeval.present.atomic import OutputError, write_atomic
-
-    try:
-        write_atomic(Path(path), lambda tmp: Path(tmp).write_text(text, "utf-8"), force=force)
-    except OutputError as exc:
-        fail(str(exc), 2)
-
-
 def subtype_id(fw, subtype: str | None) -> str | None:
     if subtype is None:
         return None
@@ -125,11 +115,15 @@ def subtype_id(fw, subtype: str | None) -> str | None:
 
 
 def read_table(path: str) -> list[list[Any]]:
-    """The first sheet of an .xlsx or a UTF-8 .csv as rows of values (runs in the child)."""
+    """The first sheet of an .xlsx or a UTF-8 .csv as rows of values (runs in the child);
+    a CSV in another encoding (Excel and WPS save GBK) is refused in words, never a repr."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
-        with open(p, encoding="utf-8-sig", newline="") as fh:
-            return [row for row in csv.reader(fh)]
+        try:
+            text = decode_utf8(read_capped(p, MAX_CSV_BYTES))
+        except ValueError as exc:
+            raise InputFileError(f"无法读取 CSV：{exc}") from None
+        return [row for row in csv.reader(io.StringIO(text, newline=""))]
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(path)
@@ -146,23 +140,23 @@ def cell_name(row: int, col: int) -> str:
 # AHP questionnaires read back (weights derive, robustness --ahp)
 
 
-def read_questionnaires(questionnaires, ev) -> list:
-    """Every questionnaire read in the sandbox; a file that cannot be read is a finding."""
+def read_questionnaires(run, questionnaires, ev) -> list:
+    """Every questionnaire the door finds under ``questionnaires``, read in the sandbox
+    (:func:`iipeval.excel.intake.files`); a file that cannot be read is a finding."""
+    from iipeval.cli.door import shown
+    from iipeval.excel import intake
     from iipeval.excel.questionnaire.reader import Filled, read_questionnaire
 
-    paths = [p for p in inputs.expand(questionnaires) if p.suffix.lower() != ".json"]
+    paths = [p for p in run.expand(questionnaires) if p.suffix.lower() != ".json"]
     if not paths:
         raise click.UsageError("没有找到调查表（.xlsx）")
-    read = []
-    for p in paths:
-        if not p.exists():
-            read.append(Filled(str(p), findings=[_err(str(p), "not_found", "文件不存在")]))
-            continue
-        value, problem = isolated(read_questionnaire, p, ev.params.input)
-        if value is None:
-            value = Filled(str(p), findings=[_err(str(p), "unreadable", problem)])
-        read.append(value)
-    return read
+    read = intake.files(read_questionnaire, paths, limits=ev.params.input)
+    return [
+        value
+        if value is not None
+        else Filled(shown(p), findings=[_err(shown(p), "unreadable", problem)])
+        for p, (value, problem) in zip(paths, read, strict=True)
+    ]
 
 
 def questionnaire_set(read, ev):
@@ -232,5 +226,7 @@ def _err(src: str, code: str, message: str):
 
 
 def report_findings(findings) -> None:
+    from iipeval.cli import render
+
     for line in voice.finding_lines(findings):
-        click.echo(line, err=True)
+        render.echo(line, err=True)

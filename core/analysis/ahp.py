@@ -306,6 +306,11 @@ def _number(value: object) -> float | None:
         return None
 
 
+#: The most criteria one pairwise matrix compares: RI tables stop at 15, a person's
+#: judgements long before; beyond this a "matrix" is not one (and its n² cells cost memory).
+MAX_ORDER = 50
+
+
 def parse_matrix(
     table: Sequence[Sequence[object]],
 ) -> tuple[list[str], np.ndarray | None, list[MatrixProblem]]:
@@ -317,6 +322,9 @@ def parse_matrix(
         return [], None, [MatrixProblem(0, 0, "empty", "矩阵为空")]
     names = [str(v).strip() for v in rows[0][1:] if v is not None and str(v).strip()]
     n = len(names)
+    if n > MAX_ORDER:
+        msg = f"矩阵有 {n} 个比较对象，超过上限 {MAX_ORDER}（层次分析法的一个判断矩阵通常不超过 9 个）"
+        return names[:MAX_ORDER], None, [MatrixProblem(0, 0, "too_large", msg)]
     if n < 2 or len(rows) != n + 1:
         msg = f"矩阵须为方阵：首行有 {n} 个名称，下面有 {len(rows) - 1} 行"
         return names, None, [MatrixProblem(0, 0, "not_square", msg)]

@@ -18,6 +18,11 @@ positive benefit matrices, where the definitions agree.
 A column whose values are all equal carries no information: both methods give it weight 0
 and name it in ``notes``; CRITIC leaves it out of the other criteria's conflict sums too,
 so a constant column changes no other weight.
+
+What cannot be computed is refused with a sentence, never answered with a number: columns
+named twice (their weights would be merged), values beyond :data:`MAX_ABS` (sums overflow
+and every weight comes out equal), and matrices past :data:`MAX_COLUMNS` or
+:data:`MAX_CELLS` (CRITIC's correlation matrix grows with the square of the columns).
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ import numpy as np
 from iipeval.core.text import fmt
 
 OBJECTIVE_METHODS: tuple[str, ...] = ("entropy", "critic")
+#: The largest magnitude of a value: no indicator score or figure comes near it, and sums
+#: of values this size stay exact enough and finite.
+MAX_ABS = 1e15
+#: Criteria (columns) one computation takes: a criteria set has tens of indicators.
+MAX_COLUMNS = 1000
+#: Values one computation takes (rows × columns): 3,000 applications × 300 criteria is under it.
+MAX_CELLS = 2_000_000
 COMBINATIONS: tuple[str, ...] = ("product", "linear")
 
 
@@ -48,11 +60,24 @@ class ObjectiveWeights:
 
 
 def _matrix(data: Sequence[Sequence[float]], types: Sequence[str] | None) -> np.ndarray:
+    columns = len(data[0]) if len(data) and hasattr(data[0], "__len__") else 0
+    if columns > MAX_COLUMNS or len(data) * columns > MAX_CELLS:
+        raise ObjectiveError(
+            f"数据有 {len(data)} 行 {columns} 列，超过上限（至多 {MAX_COLUMNS} 列、"
+            f"{MAX_CELLS:,} 个数值），未计算"
+        )
     x = np.asarray(data, dtype=float)
     if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] < 2:
         raise ObjectiveError("客观赋权至少需要 3 份申报（行）和 2 个指标（列）的完整数据")
     if not np.all(np.isfinite(x)):
         raise ObjectiveError("数据中有缺失或非有限的数值")
+    big = np.argwhere(np.abs(x) > MAX_ABS)
+    if len(big):
+        i, j = (int(v) for v in big[0])
+        raise ObjectiveError(
+            f"第{i + 1}行第{j + 1}列的数值绝对值超过 {MAX_ABS:.0e}，计算会溢出；"
+            "请换用较大的单位（如万元）后重试"
+        )
     if types is not None and len(types) != x.shape[1]:
         raise ObjectiveError(f"指标类型有 {len(types)} 个，数据有 {x.shape[1]} 列")
     for t in types or ():
@@ -114,13 +139,29 @@ def _finish(scores: np.ndarray, method: str, rows: int, constant: tuple[int, ...
 
 
 def objective(
-    method: str, data: Sequence[Sequence[float]], types: Sequence[str] | None = None
+    method: str,
+    data: Sequence[Sequence[float]],
+    types: Sequence[str] | None = None,
+    names: Sequence[str] | None = None,
 ) -> ObjectiveWeights:
-    if method == "entropy":
-        return entropy(data, types)
-    if method == "critic":
-        return critic(data, types)
-    raise ObjectiveError(f"未知的客观赋权方法“{method}”；可选：{'、'.join(OBJECTIVE_METHODS)}")
+    """Weights by ``method``; ``names`` (the columns') must be distinct. Any arithmetic that
+    overflows or turns invalid is refused, never returned as a weight."""
+    if names is not None:
+        twice = sorted({n for n in names if list(names).count(n) > 1})
+        if twice:
+            raise ObjectiveError(f"列名重复：{'、'.join(twice)}；每个指标只能有一列")
+    if method not in OBJECTIVE_METHODS:
+        raise ObjectiveError(f"未知的客观赋权方法“{method}”；可选：{'、'.join(OBJECTIVE_METHODS)}")
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            out = entropy(data, types) if method == "entropy" else critic(data, types)
+    except FloatingPointError:
+        raise ObjectiveError(
+            "数据的数值范围过大，计算溢出，未得出权重；请换用较大的单位后重试"
+        ) from None
+    if not all(np.isfinite(out.weights)):
+        raise ObjectiveError("计算结果不是有限的数值，未得出权重；请检查数据")
+    return out
 
 
 def combine(

@@ -29,7 +29,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from iipeval.core.errors import InputFileError
 from iipeval.core.scoring.params import InputLimits
+from iipeval.core.text import has_control
 
 try:
     import resource
@@ -73,6 +75,11 @@ def refusal(path: str | Path) -> tuple[str, str] | None:
             "bad_file_name",
             "文件名含无法识别的字符（不是 UTF-8 编码，常见于解压时文件名乱码），请重命名后重新提交",
         )
+    if has_control(Path(path).name):
+        return (
+            "bad_file_name",
+            "文件名含控制字符（如换行、制表符或终端控制码），无法安全显示和写入，请重命名后重新提交",
+        )
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -104,16 +111,34 @@ class Job:
     limits: Limits = Limits()
 
 
-def _die_with_parent() -> None:
-    """Linux: if the parent is killed mid-batch, take the worker down too (no orphans)."""
+def _die_with_parent(parent: int) -> None:
+    """Linux: if the parent is killed mid-batch, take the worker down too (no orphans).
+    A parent killed before the request took effect has already left: stop at once."""
     with contextlib.suppress(Exception):
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
 
 
-def _worker(conn: Connection, job: Job) -> None:  # runs in the child
-    _die_with_parent()
+def failure_text(exc: BaseException) -> str:
+    """What a reader's exception says to a person: its own words if it is an input error
+    (those are written in Chinese), else a plain sentence, never a Python repr."""
+    if isinstance(exc, InputFileError):
+        return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return "读取该文件时出错：文件不是 UTF-8 编码，请另存为 UTF-8 编码后重新提交"
+    if isinstance(exc, OSError):
+        return f"读取该文件时出错：{exc.strerror or '无法读取'}"
+    return "读取该文件时出错：文件已损坏或不是所需的格式，已跳过"
+
+
+def _worker(conn: Connection, job: Job, parent: int) -> None:  # runs in the child
+    _die_with_parent(parent)
+    # Ctrl-C reaches every process of the terminal's group: the parent alone handles it
+    # (it stops the workers and cleans up), so a worker never prints a traceback for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()  # a parser abort is reported as a finding, not a stack dump
     if resource is not None:
         limit = job.limits.memory_bytes
@@ -133,14 +158,14 @@ def _worker(conn: Connection, job: Job) -> None:  # runs in the child
         except MemoryError:
             out = job.fail(item, "memory", MESSAGES["memory"])
         except Exception as exc:  # a reader bug must become a finding, not a dead batch
-            out = job.fail(item, "reader_error", f"读取该文件时出错：{exc!r}")
+            out = job.fail(item, "reader_error", failure_text(exc))
         conn.send((idx, out))
 
 
 class _Slot:
     def __init__(self, ctx, job: Job) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, job), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, job, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.task: tuple[int, Any] | None = None

@@ -72,7 +72,7 @@ class Command(BaseModel):
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    format: str = FORMAT
+    format: Literal["iipeval.manifest"] = FORMAT
     version: int = VERSION
     run_id: str
     generated_at: datetime

@@ -549,11 +549,16 @@ def build(
     return wb
 
 
-def save(wb: Workbook, path: Path, *, force: bool) -> None:
-    """Deterministic bytes, written whole or not at all."""
+def saved_bytes(wb: Workbook) -> bytes:
+    """The workbook's file, deterministic: the same questionnaire, the same bytes."""
     buf = io.BytesIO()
     wb.save(buf)
-    data = pin_zip(buf.getvalue(), FIXED_TIME)
+    return pin_zip(buf.getvalue(), FIXED_TIME)
+
+
+def save(wb: Workbook, path: Path, *, force: bool) -> None:
+    """Deterministic bytes, written whole or not at all."""
+    data = saved_bytes(wb)
     write_atomic(path, lambda tmp: Path(tmp).write_bytes(data), force=force)
 
 
