@@ -120,7 +120,7 @@ class Finite(click.FloatRange):
 
 def shown(path: str | Path) -> str:
     """A path as a person can read it on one line (control characters escaped)."""
-    return printable(display_name(path), one_line=True)
+    return display_name(path)
 
 
 # -- the door ------------------------------------------------------------------------------
@@ -217,6 +217,10 @@ class Door:
             self._expanded[key] = inputs.expand(key)
             self.found += self._expanded[key]
         return self._expanded[key]
+
+    def expand_again(self, args: Iterable[str]) -> list[Path]:
+        """What ``args`` name now (not once per run): to see files added during the work."""
+        return inputs.expand(tuple(str(a) for a in args))
 
     def read(self, path: str | Path, option: str, limit: int, what: str) -> bytes:
         """A small outside file read in this process (a manifest): refused unopened if it

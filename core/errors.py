@@ -105,8 +105,11 @@ def read_capped(path: Path, limit: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise ValueError("不是普通文件（可能是管道或设备）")
+        if info.st_size > limit:  # refused by its size, before a byte is read
+            raise ValueError(f"文件超过 {_size(limit)} 上限")
         with os.fdopen(os.dup(fd), "rb") as fh:
             data = fh.read(limit + 1)
     finally:

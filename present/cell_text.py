@@ -33,9 +33,14 @@ CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 OUTPUT_CHARS = 2000
 
 
+def xml_safe(text: str) -> str:
+    """Characters an xlsx file cannot store replaced with U+FFFD, the length kept."""
+    return _ILLEGAL_XML.sub("\ufffd", text)
+
+
 def cell_safe(text: str) -> str:
     """Replace characters an xlsx file cannot store with U+FFFD, cap the length."""
-    return cap(_ILLEGAL_XML.sub("\ufffd", text), OUTPUT_CHARS)
+    return cap(xml_safe(text), OUTPUT_CHARS)
 
 
 def put(cell: Cell, value: Any) -> Cell:

@@ -31,7 +31,7 @@ from typing import Any
 
 from iipeval.core.errors import InputFileError
 from iipeval.core.scoring.params import InputLimits
-from iipeval.core.text import has_control
+from iipeval.core.text import has_control, printable
 
 try:
     import resource
@@ -58,9 +58,16 @@ class Limits:
 
 
 def display_name(path: str | Path) -> str:
-    """``path`` as text that can always be printed and written (undecodable bytes → U+FFFD)."""
+    """``path`` as text that can always be printed and written on one line: undecodable
+    bytes → U+FFFD, control characters as visible escapes (``\\x1b``). It names the file
+    in findings, results and reports; a file whose name needs either is refused unopened."""
     raw = os.fsencode(str(path))
-    return raw.decode("utf-8", "replace")
+    return printable(raw.decode("utf-8", "replace"), one_line=True)
+
+
+def _undecodable(path: str | Path) -> bool:
+    text = str(path)
+    return os.fsencode(text).decode("utf-8", "replace") != text
 
 
 def refusal(path: str | Path) -> tuple[str, str] | None:
@@ -70,12 +77,12 @@ def refusal(path: str | Path) -> tuple[str, str] | None:
     could block on it or read it forever. Symbolic links are followed, so a link to
     ``/dev/zero`` is refused too.
     """
-    if display_name(path) != str(path):
+    if _undecodable(path):
         return (
             "bad_file_name",
             "文件名含无法识别的字符（不是 UTF-8 编码，常见于解压时文件名乱码），请重命名后重新提交",
         )
-    if has_control(Path(path).name):
+    if has_control(str(path)):
         return (
             "bad_file_name",
             "文件名含控制字符（如换行、制表符或终端控制码），无法安全显示和写入，请重命名后重新提交",

@@ -113,7 +113,7 @@ def _deadline_text(deadline: date | None) -> str:
 
 def _notice_sheet(ws: Worksheet, case: Case, deadline: date | None, *, with_copy: bool) -> None:
     ws.sheet_properties.tabColor = "C00000"
-    ws["A1"] = f"补正通知：{case.applicant}"
+    put(ws["A1"], f"补正通知：{case.applicant}")
     ws["A1"].font = styles.TITLE
     ws.merge_cells("A1:D1")
     how = (

@@ -14,6 +14,7 @@ without a verifier and a date is reported and not used.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ from iipeval.core.scoring.params import InputLimits
 from iipeval.core.scoring.validation import coerce
 from iipeval.excel.cells import styles
 from iipeval.excel.cells.book import header_row, landscape, save_fixed
+from iipeval.excel.cells.cellxml import look
 from iipeval.excel.cells.measure import row_height
-from iipeval.present.cell_text import put
+from iipeval.present.cell_text import put, xml_safe
 
 SHEET = "核查表"
 META = "_verify"
@@ -75,12 +77,13 @@ def write_sheet(
     ws = wb.active
     ws.title = SHEET
     last = "J"
-    ws["A1"] = f"调研核查表：{app.applicant.name}"
+    put(ws["A1"], f"调研核查表：{app.applicant.name}")
     ws["A1"].font = styles.TITLE
     ws.merge_cells(f"A1:{last}1")
-    ws["A2"] = (
+    put(
+        ws["A2"],
         f"统一社会信用代码：{app.applicant.credit_code or '（未填写）'}　评价体系：{fw.name}"
-        f"　申报文件：{Path(source).name}（SHA-256 {source_sha256[:16]}…）"
+        f"　申报文件：{Path(source).name}（SHA-256 {source_sha256[:16]}…）",
     )
     ws["A2"].font = styles.NOTE
     ws.merge_cells(f"A2:{last}2")
@@ -142,11 +145,22 @@ def write_sheet(
         ("source_sha256", source_sha256),
         *(("item", i.id) for i in items),
     ]
-    for row in rows:
-        meta.append(list(row))
+    for r, row in enumerate(rows, 1):
+        for col, value in enumerate(row, 1):
+            _meta_cell(meta.cell(r, col), value)
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     save_fixed(wb, target)
+
+
+def _meta_cell(cell, value) -> None:
+    """A ``_verify`` value stored as written, always as text (never a formula), whole:
+    the key read back must be the key written; characters XML cannot hold become U+FFFD."""
+    if isinstance(value, str):
+        cell.value = xml_safe(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
 
 
 def _error(src: str, code: str, message: str, cell: str | None = None) -> Finding:
@@ -158,6 +172,27 @@ def _error(src: str, code: str, message: str, cell: str | None = None) -> Findin
         sheet=SHEET if cell else None,
         cell=cell,
     )
+
+
+def _formulas(path: str) -> set[str] | None:
+    """The 核查表's cells that hold a formula (``None``: the file does not say)."""
+    seen = look(path, [SHEET])
+    return seen.sheets[SHEET].formulas if seen.cells_known and SHEET in seen.sheets else None
+
+
+def _unseen(cell: str, formulas: set[str] | None) -> tuple[str, str] | None:
+    """A verified value must be what the verifier typed: a formula's stored result is
+    whatever the file says, whatever the formula computes."""
+    if formulas and cell in formulas:
+        return "verification_formula", "核查值是公式，不予采用：请直接填写核实的数值"
+    return None
+
+
+def _beyond(raw: Any, limit: float) -> tuple[str, str] | None:
+    number = isinstance(raw, int | float) and not isinstance(raw, bool)
+    if number and (not math.isfinite(raw) or abs(raw) > limit):
+        return "too_large", f"核查值超出上限（绝对值不超过{limit:g}），不予采用"
+    return None
 
 
 def _date(raw: Any) -> dt.date | None:
@@ -234,6 +269,8 @@ def read_verification(
         )
         return out
     known = fw.item_map()
+    computed = _formulas(src)
+    limit = (limits or ev.params.input).max_number
     for n, item_id in enumerate(items):
         r = FIRST_ROW - 1 + n  # 0-based row in the grid
         row = list(grid[r]) if r < len(grid) else []
@@ -250,16 +287,22 @@ def read_verification(
             )
             out.values = []  # refused whole: no value of a sheet whose rows moved is used
             return out
-        raw = row[5]
-        if raw is None or (isinstance(raw, str) and not fold(raw)):
+        raw, cell = row[5], f"F{r + 1}"
+        refused = _unseen(cell, computed)  # a formula, whatever value it stores (or none)
+        if refused is None and (raw is None or (isinstance(raw, str) and not fold(raw))):
             continue
         item = known.get(item_id)
         if item is None:
             continue
-        cell = f"F{r + 1}"
-        reading = read_item(item, raw)
-        if reading.error:
-            out.findings.append(_error(src, reading.code or "bad_value", reading.error, cell))
+        refused = refused or _beyond(raw, limit)
+        if refused:
+            out.findings.append(_error(src, refused[0], refused[1], cell))
+            continue
+        reading = read_item(item, raw)  # "1e308" typed as text is read as the number
+        wrong = (reading.code or "bad_value", reading.error) if reading.error else None
+        wrong = wrong or _beyond(reading.value, limit)
+        if wrong:
+            out.findings.append(_error(src, *wrong, cell))
             continue
         problem = coerce(item, reading.value)[1]  # the item's own rules: range, 不适用
         if problem:
