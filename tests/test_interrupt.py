@@ -16,8 +16,11 @@ import pytest
 from support import REPO
 
 #: Runs the command with a reader that, for ``hold.json``, says READY and then blocks.
+#: SIGINT is reset first: a test runner started as a background job (SIGINT ignored) passes
+#: the ignore on to its children, and the Ctrl-C below would never arrive.
 HOLD = r"""
-import sys, threading
+import signal, sys, threading
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from iipeval.excel import intake
 
 real = intake.read_application

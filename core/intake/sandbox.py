@@ -142,10 +142,12 @@ def failure_text(exc: BaseException) -> str:
 
 
 def _worker(conn: Connection, job: Job, parent: int) -> None:  # runs in the child
-    _die_with_parent(parent)
     # Ctrl-C reaches every process of the terminal's group: the parent alone handles it
     # (it stops the workers and cleans up), so a worker never prints a traceback for it.
+    # The parent blocked SIGINT around the fork; one that came meanwhile is dropped here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _sigint(signal.SIG_UNBLOCK if hasattr(signal, "SIG_UNBLOCK") else None)
+    _die_with_parent(parent)
     faulthandler.disable()  # a parser abort is reported as a finding, not a stack dump
     if resource is not None:
         limit = job.limits.memory_bytes
@@ -169,11 +171,25 @@ def _worker(conn: Connection, job: Job, parent: int) -> None:  # runs in the chi
         conn.send((idx, out))
 
 
+def _sigint(how: int | None) -> set | None:
+    """Block or unblock SIGINT for this thread (POSIX); the previous mask, to restore."""
+    if how is None or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(how, {signal.SIGINT})
+
+
 class _Slot:
     def __init__(self, ctx, job: Job) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, job, os.getpid()), daemon=True)
-        self.proc.start()
+        # a Ctrl-C between the fork and the worker's first line would print a traceback
+        # from the child: held back until the child ignores it, then the parent's as usual
+        previous = _sigint(getattr(signal, "SIG_BLOCK", None))
+        try:
+            self.proc.start()
+        finally:
+            if previous is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         child.close()
         self.task: tuple[int, Any] | None = None
         self.deadline = 0.0
