@@ -16,6 +16,9 @@ from iipeval.cli.app import cli, evaluator
 
 #: what a 核查表's name adds to the application file's stem
 TAIL = "_核查表.xlsx"
+#: files read as 核查表 under ``--verified``: a sheet re-saved as .xls is named and refused,
+#: never skipped in silence
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 @door.command(cli)
@@ -78,7 +81,7 @@ def read_verified(paths: Sequence[Path], ev) -> tuple[dict, list]:
     from iipeval.excel import intake
     from iipeval.excel.verification.sheet import read_verification
 
-    sheets = [p for p in paths if p.suffix.lower() == ".xlsx"]
+    sheets = [p for p in paths if p.suffix.lower() in SHEET_SUFFIXES]
     reader = partial(read_verification, ev=ev, limits=ev.params.input)  # guards on its own
     read = intake.files(reader, sheets, limits=ev.params.input, guarded=True)
     return admit(

@@ -30,6 +30,8 @@ from door_commands import (
 from iipeval.core.text import printable
 from iipeval.present import atomic
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
@@ -360,3 +362,63 @@ def test_an_internal_error_says_truly_whether_the_outputs_were_written(
         assert "未写出任何输出，此前的输出文件未被改动" in res.output
         assert written(out) in ([], [w for w in COMMANDS[name].writes if w.endswith("/")][:0])
     assert residue(out) == []
+
+
+# -- the hostile corpus, over every command that reads outside files ------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """``tests/corpus``: bombs, entities, encrypted, truncated, legacy and empty workbooks."""
+    from workbook_helpers import figures, fill
+
+    from iipeval.core.api import Evaluator
+    from iipeval.excel.application import template
+    from tests.corpus.make_corpus import EXPECTED, make
+
+    root = tmp_path_factory.mktemp("corpus")
+    fw = Evaluator().framework("national_2023").framework
+    blank = root / "blank.xlsx"
+    template.write(fw, blank)
+    good = fill(blank, figures(fw), applicant={"name": "语料单位"}, out=root / "good.xlsx")
+    files = root / "files"
+    make(files, good)
+    return files, sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_the_hostile_corpus_among_the_inputs_is_named_file_by_file_never_a_crash(
+    env, tmp_path, corpus, name
+):
+    import shutil
+
+    files, bad = corpus
+    spec = COMMANDS[name]
+    batch = tmp_path / "in"
+    shutil.copytree(env.folders[spec.reads], batch)
+    for f in bad:
+        shutil.copyfile(files / f, batch / f)
+    out = fresh(tmp_path)
+    res = invoke(*args_of(name, env, out, batch))
+    clean(res)
+    assert res.exit_code in (0, 1), res.output
+    if spec.partial:
+        assert written(out) == sorted(spec.writes), res.output
+    else:
+        assert res.exit_code == 1 and written(out) == []
+    seen = res.output + "".join(
+        f.read_text("utf-8") for f in out.rglob("*") if f.suffix in (".json", ".csv", ".toml")
+    )
+    missing = [f for f in bad if f not in seen]
+    assert missing == [], (missing, res.output[-2000:])
+    assert residue(out) == []
+
+
+def test_weights_ahp_every_file_of_the_hostile_corpus_is_refused_with_a_reason(corpus):
+    files, bad = corpus
+    for f in bad:
+        if not f.endswith(".xlsx"):
+            continue
+        res = invoke("weights", "ahp", files / f)
+        clean(res)
+        assert res.exit_code == 1 and "错误：" in res.output, (f, res.output)
