@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from iipeval.cli.app import registered
-from iipeval.cli.door import Door
+from iipeval.cli.door import Door, InputArgs, InputFile
 from iipeval.core.panel.record import RECORD_NAME, PanelRecord, RecordError, load_record
 from iipeval.core.round.batch import Batch, assemble, index_reviews
 from iipeval.core.round.spool import ResultSpool
@@ -20,6 +20,21 @@ from iipeval.excel import intake
 
 if TYPE_CHECKING:  # numpy is imported only when an analysis runs, not by every command
     from iipeval.core.analysis.robustness import Robustness, RobustnessSettings
+
+
+#: The options every command that scores takes for the panel's reviews, read the one way.
+REVIEWS = click.option(
+    "--reviews",
+    multiple=True,
+    type=InputArgs(),
+    help="专家评分表（.xlsx）或评分数据（.json）：文件、文件夹或通配符，可多次指定",
+)
+PANEL_RECORD = click.option(
+    "--panel-record",
+    type=InputFile(),
+    help=f"评审组登记（iipeval panel 生成的 {RECORD_NAME}），用于核验专家评分表；"
+    "默认取评分表所在文件夹中的登记",
+)
 
 
 def _progress_wanted() -> bool:

@@ -59,7 +59,7 @@ class Env:
     folders: dict[str, Path] = field(default_factory=dict)
 
 
-def _applications(out: Path, reviews: Path) -> None:
+def national_batch(out: Path, reviews: Path) -> None:
     """Five national applications with different figures, and scores for their qualitative
     parts, so every command that scores gets complete results."""
     from iipeval.core.api import Evaluator
@@ -98,7 +98,7 @@ def build(root: Path) -> Env:
         params=root / "p.toml",
         manifest=root / "run" / "results.manifest.json",
     )
-    _applications(env.apps, env.reviews)
+    national_batch(env.apps, env.reviews)
     shutil.copytree(env.apps, env.apps2)
     changed = json.loads((env.apps2 / "a0.json").read_text("utf-8"))
     items = changed["application"]["items"]

@@ -206,19 +206,30 @@ def test_kill_9_while_writing_leaves_no_partial_set_and_the_rerun_completes_it(
 # -- while reading: Ctrl-C and kill -9 leave no worker behind -------------------------------
 
 
-@pytest.mark.parametrize("name", WORKERS)
-def test_ctrl_c_while_reading_stops_every_worker_with_no_traceback(env, script, places, name):
-    out, scratch = places
-    run = Run(script, args_of(name, env, out), "worker", scratch)
+def held_in_workers(script: Path, args: list, scratch: Path, end: int):
+    """Run until every worker holds its first read, then end the run with ``end`` (SIGINT
+    to the whole group, as a terminal does; SIGKILL to the command alone): its status and
+    words, and the workers still running once each has had time to exit."""
+    run = Run(script, args, "worker", scratch)
     try:
         run.until("WORKER")
         workers = children(run.proc.pid)
         assert workers
-        run.signal(signal.SIGINT)  # the whole group, workers included, as a terminal does
+        if end == signal.SIGINT:
+            run.signal(signal.SIGINT)
+        else:
+            run.proc.kill()
     finally:
         code, err = run.end()
+    return code, err, gone(workers)
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_ctrl_c_while_reading_stops_every_worker_with_no_traceback(env, script, places, name):
+    out, scratch = places
+    code, err, left = held_in_workers(script, args_of(name, env, out), scratch, signal.SIGINT)
     assert code == 130 and "已中断" in err and "Traceback" not in err, err
-    assert gone(workers) == []
+    assert left == []
     assert written(out) in ([], [w for w in COMMANDS[name].writes if w.endswith("/")])
     assert residue(out) == [] and scratch_left(scratch) == []
 
@@ -226,12 +237,5 @@ def test_ctrl_c_while_reading_stops_every_worker_with_no_traceback(env, script, 
 @pytest.mark.parametrize("name", WORKERS)
 def test_kill_9_while_reading_leaves_no_orphaned_worker(env, script, places, name):
     out, scratch = places
-    run = Run(script, args_of(name, env, out), "worker", scratch)
-    try:
-        run.until("WORKER")
-        workers = children(run.proc.pid)
-        assert workers
-        run.proc.kill()
-    finally:
-        run.end()
-    assert gone(workers) == []
+    code, _, left = held_in_workers(script, args_of(name, env, out), scratch, signal.SIGKILL)
+    assert code == -9 and left == []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from door_commands import national_batch
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 from support import REPO
@@ -319,27 +319,8 @@ def test_ahp_bad_cells_are_named(tmp_path, change, cell, words):
 def applications(tmp_path):
     """Five fictional national applications with different figures, and one expert's
     scores for their qualitative parts (a plain review file: admitted unverified)."""
-    base = json.loads((EXAMPLES / "national_2023.json").read_text("utf-8"))
-    fw = Evaluator().framework("national_2023").framework
-    parts = [pid for pid, _, _ in fw.expert_parts()]
-    out = tmp_path / "apps"
-    out.mkdir()
-    reviews = []
-    for k, s in enumerate([0.3, 0.7, 1.0, 1.6, 2.5]):
-        a = copy.deepcopy(base)
-        app = a["application"]
-        app["applicant"]["name"] = f"示例单位{k}"
-        app["applicant"].pop("credit_code", None)
-        for n, (key, v) in enumerate(sorted(app["items"].items())):
-            if isinstance(v, int) and not isinstance(v, bool):
-                app["items"][key] = int(v * s * (1 + 0.1 * ((n + k) % 5)))
-        (out / f"a{k}.json").write_text(json.dumps(a, ensure_ascii=False), "utf-8")
-        scores = {p: 60 + (7 * k + 3 * n) % 35 for n, p in enumerate(parts)}
-        reviews.append({"application": f"示例单位{k}", "scores": scores})
-    review_file = tmp_path / "reviews.json"
-    review_file.write_text(
-        json.dumps({"expert": "E1", "reviews": reviews}, ensure_ascii=False), "utf-8"
-    )
+    out, review_file = tmp_path / "apps", tmp_path / "reviews.json"
+    national_batch(out, review_file)
     return out, review_file
 
 
