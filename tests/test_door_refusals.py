@@ -211,3 +211,19 @@ def test_validate_one_file_yields_a_bounded_number_of_findings_the_rest_counted(
     assert (
         last["code"] == "more_findings" and f"另有 {10_001 + 0 - MAX_PER_FILE}" in last["message"]
     )
+
+
+def test_a_named_file_over_its_limit_is_refused_before_a_byte_is_read(tmp_path, monkeypatch):
+    """A 300 MB manifest costs nothing: its size alone refuses it (no 64 MB read first)."""
+    from iipeval.core import errors
+
+    path = tmp_path / "huge.manifest.json"
+    with open(path, "wb") as fh:
+        fh.truncate(300 * 2**20)
+
+    def read(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(errors.os, "fdopen", read)
+    with pytest.raises(ValueError, match="超过 64 MB 上限"):
+        errors.read_capped(path, 64 * 2**20)
