@@ -59,13 +59,17 @@ class ObjectiveWeights:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _matrix(data: Sequence[Sequence[float]], types: Sequence[str] | None) -> np.ndarray:
-    columns = len(data[0]) if len(data) and hasattr(data[0], "__len__") else 0
-    if columns > MAX_COLUMNS or len(data) * columns > MAX_CELLS:
+def check_size(rows: int, columns: int) -> None:
+    """Refuse data past the stated size before any of it is held as numbers."""
+    if columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
         raise ObjectiveError(
-            f"数据有 {len(data)} 行 {columns} 列，超过上限（至多 {MAX_COLUMNS} 列、"
+            f"数据有 {rows} 行 {columns} 列，超过上限（至多 {MAX_COLUMNS} 列、"
             f"{MAX_CELLS:,} 个数值），未计算"
         )
+
+
+def _matrix(data: Sequence[Sequence[float]], types: Sequence[str] | None) -> np.ndarray:
+    check_size(len(data), len(data[0]) if len(data) and hasattr(data[0], "__len__") else 0)
     x = np.asarray(data, dtype=float)
     if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] < 2:
         raise ObjectiveError("客观赋权至少需要 3 份申报（行）和 2 个指标（列）的完整数据")
