@@ -34,6 +34,7 @@ from iipeval.core.model.verified import shown as shown_value
 from iipeval.core.scoring.normalize import fold, read_item, show
 from iipeval.core.scoring.params import InputLimits
 from iipeval.core.scoring.validation import coerce
+from iipeval.core.text import fmt
 from iipeval.excel.cells import styles
 from iipeval.excel.cells.book import header_row, landscape, save_fixed
 from iipeval.excel.cells.cellxml import look
@@ -191,7 +192,7 @@ def _unseen(cell: str, formulas: set[str] | None) -> tuple[str, str] | None:
 def _beyond(raw: Any, limit: float) -> tuple[str, str] | None:
     number = isinstance(raw, int | float) and not isinstance(raw, bool)
     if number and (not math.isfinite(raw) or abs(raw) > limit):
-        return "too_large", f"核查值超出上限（绝对值不超过{limit:g}），不予采用"
+        return "too_large", f"核查值超出上限（绝对值不超过{fmt(limit)}），不予采用"
     return None
 
 
