@@ -201,7 +201,8 @@ class _Slot:
     def kill(self) -> None:
         self.proc.kill()
         self.proc.join()
-        self.conn.close()
+        with contextlib.suppress(OSError):
+            self.conn.close()
 
 
 def _collect(s: _Slot, ready: list, job: Job) -> tuple[Any, bool, bool]:
@@ -261,15 +262,23 @@ def run_in_workers(
                 yield idx, outcome
                 if todo:
                     s.give(todo.pop(), seconds)
-    finally:
+    except BaseException:  # interrupted, or the caller stopped early: stop every worker now
         for s in slots:
-            if s.proc.is_alive():
-                with contextlib.suppress(OSError):
-                    s.conn.send(None)
-        for s in slots:
-            s.proc.join(timeout=1)
-            if s.proc.is_alive():
-                s.kill()
+            s.kill()
+        raise
+    _stop(slots)
+
+
+def _stop(slots: list[_Slot]) -> None:
+    """Every item done: each worker is told to stop, and made to if it does not."""
+    for s in slots:
+        if s.proc.is_alive():
+            with contextlib.suppress(OSError):
+                s.conn.send(None)
+    for s in slots:
+        s.proc.join(timeout=1)
+        if s.proc.is_alive():
+            s.kill()
 
 
 def in_order(outcomes: Iterator[tuple[int, Any]]) -> Iterator[Any]:
