@@ -420,3 +420,20 @@ def test_weights_ahp_every_file_of_the_hostile_corpus_is_refused_with_a_reason(c
         res = invoke("weights", "ahp", files / f)
         clean(res)
         assert res.exit_code == 1 and "错误：" in res.output, (f, res.output)
+
+
+def test_validate_flags_exactly_the_names_that_return_to_and_verification_refuse(env, tmp_path):
+    """What 符合性审查 passes, the later commands take; what it flags, they refuse too."""
+    import json
+
+    batch, _ = hostile_batch(env, "apps", tmp_path / "in")
+    res = invoke("validate", batch, "--format", "json")
+    rows = json.loads(res.stdout)["files"]
+    flagged = [r for r in rows if not r["valid"]]
+    assert {f["code"] for r in flagged for f in r["findings"]} == {"bad_file_name"}
+    assert len(flagged) == 3 and len(rows) == 13
+    res = invoke("verification", batch, "-o", tmp_path / "v")
+    assert res.exit_code == 1 and len(list((tmp_path / "v").iterdir())) == len(rows) - 3
+    res = invoke("validate", batch, "--return-to", tmp_path / "r")
+    returned = [p for p in (tmp_path / "r").iterdir() if p.name != "补正清单.xlsx"]
+    assert res.exit_code == 1 and len(returned) == 3
