@@ -55,9 +55,7 @@ def input_records(files_of: Callable[[Iterable[str]], list[Path]], command: dict
     ]
     if command["params"]:
         records.append(m.record(Path(command["params"]), "parameters"))
-    records += [
-        m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))
-    ]
+    records += [m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))]
     return records
 
 

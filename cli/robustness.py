@@ -270,7 +270,9 @@ def robustness(
         write = door.text_writer(json_text(analysis))
     else:
         write = partial(write_workbook, analysis, generated_at=now)
-    run.commit(manifest_writer(run, ev, batch, now, {out: write}, manifest, command, read, analysis))
+    run.commit(
+        manifest_writer(run, ev, batch, now, {out: write}, manifest, command, read, analysis)
+    )
     render.echo(summary(analysis, out), err=True)
     for line in _refused_lines(batch):
         render.echo(line, err=True)

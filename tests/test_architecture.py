@@ -28,7 +28,6 @@ PENDING_SPLITS = {
     "iipeval.reports.compare_report:write_xlsx",  # 82
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
-    "iipeval.cli.reproduce:reproduce",  # 72
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
     "iipeval.reports.publication:build",  # 66
     "iipeval.reports.results_workbook:_origin_rows",  # 66

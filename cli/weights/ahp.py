@@ -92,7 +92,9 @@ def _matrix(path: Path):
     names, a, problems = parse_matrix(table)
     if problems:
         for p in problems[:SHOWN_PROBLEMS]:
-            render.echo(f"错误：{door.shown(path)} {cell_name(p.row, p.col)}：{p.message}", err=True)
+            render.echo(
+                f"错误：{door.shown(path)} {cell_name(p.row, p.col)}：{p.message}", err=True
+            )
         if len(problems) > SHOWN_PROBLEMS:
             render.echo(f"另有 {len(problems) - SHOWN_PROBLEMS} 处问题未逐条列出", err=True)
         raise SystemExit(1)
