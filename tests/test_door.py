@@ -35,7 +35,7 @@ def commands() -> dict[str, click.Command]:
 
 ALL = commands()
 #: parameters that name batches of outside files (files, folders, globs)
-BATCHES = {"files", "reviews", "verified", "questionnaires", "applications", "old", "new"}
+BATCHES = {"files", "reviews", "verified", "questionnaires", "applications", "old", "new", "ahp"}
 
 
 def test_every_command_is_known_here():
