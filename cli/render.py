@@ -204,13 +204,12 @@ def rejected_text(r: Rejected, label: ItemLabel | None = None) -> str:
 
 
 def validation_text(r: Result | Rejected, label: ItemLabel | None = None) -> str:
-    """符合性审查 of one input: passed or not, the 否决项 it already shows, every finding."""
+    """符合性审查 of one input: its verdict (通过 / 需补正 / 不予推荐), the 否决项 it already
+    shows, every finding."""
     ok = not isinstance(r, Rejected) and r.accepted
-    n = len(r.findings)
-    counts = voice.counts_text(r.findings) if n else ("无问题" if ok else "")
-    head = f"{r.source}：{'通过' if ok else '未通过'}" + (f"（{counts}）" if counts else "")
-    lines = [head]
-    if not isinstance(r, Rejected) and r.excluded:
+    excluded = not isinstance(r, Rejected) and r.excluded
+    lines = [f"{r.source}：{voice.verdict_text(ok, excluded, r.findings)}"]
+    if excluded:
         lines.append(f"  [{voice.EXCLUDED}] {voice.excluded_reason(r.exclusions)}")
     lines.extend(
         f"  {x}" for x in voice.finding_lines(r.findings, with_file=False, group=False, label=label)
@@ -242,7 +241,7 @@ def _labels(batch, framework: str | None = None) -> ItemLabel:
     return lambda item: batch.item_label(framework, item)
 
 
-RANKING_HEADER = ("名次", "申报单位", "总分", "等级", "推荐意见")
+RANKING_HEADER = ("名次", "申报单位", "总分", "等级", "推荐结果")
 
 
 def ranking_text(ranking, top: int | None = None) -> str:
@@ -251,10 +250,14 @@ def ranking_text(ranking, top: int | None = None) -> str:
     rows = [RANKING_HEADER]
     entries = ranking.entries if top is None else ranking.entries[:top]
     for e in entries:
-        total = fmt(e.total) if e.total is not None else f"待定（已确定{fmt(e.secured)}分）"
-        reason = f"（{e.reason}）" if e.reason else ""
+        total = (
+            fmt(e.total, fixed=True)
+            if e.total is not None
+            else f"已确定{fmt(e.secured, fixed=True)}分"
+        )
+        reason = f"（{e.outcome_reason}）" if e.outcome_reason else ""
         rank = str(e.rank) if e.rank is not None else "—"
-        rows.append((rank, cap(e.applicant), total, e.grade or "—", e.recommendation + reason))
+        rows.append((rank, cap(e.applicant), total, e.grade or "—", e.outcome + reason))
     widths = [max(display_width(r[i]) for r in rows) for i in range(len(RANKING_HEADER) - 1)]
     lines = [f"━━ {title} 排名 ━━"]
     for r in rows:

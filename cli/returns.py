@@ -88,11 +88,13 @@ def write_returns(
 
 
 def _case(r: Result | Rejected, labels: dict[str, dict[str, str]] | None):
+    from iipeval.core.voice import exclusion_text
     from iipeval.excel.application import returns
 
     if isinstance(r, Result):
         case = returns.Case(r.source, r.applicant, r.credit_code, list(r.findings))
         case.labels = (labels or {}).get(r.framework, {})
+        case.exclusions = exclusion_text(r.exclusions)
         return case
     return returns.Case(r.source, Path(r.source).name, None, list(r.findings), readable=False)
 

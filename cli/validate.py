@@ -30,6 +30,7 @@ def _failed(results) -> bool:
 def _row(r) -> dict:
     """One input of the JSON report."""
     from iipeval.core.model.results import Rejected
+    from iipeval.core.voice import verdict
 
     ok = not isinstance(r, Rejected) and r.accepted
     hits = [] if isinstance(r, Rejected) else r.exclusions
@@ -38,6 +39,7 @@ def _row(r) -> dict:
         "file": r.source,
         "framework": None if isinstance(r, Rejected) else r.framework,
         "valid": ok,
+        "verdict": verdict(ok, not isinstance(r, Rejected) and r.excluded),
         "exclusions": [h.model_dump(mode="json") for h in hits],
         "findings": [f.model_dump(mode="json", include=keep) for f in r.findings],
     }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 #: Characters echoed of one text before it is cut (an applicant's name is under 100).
 ECHO_CHARS = 200
@@ -75,14 +77,28 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def fmt(x: float | int | None, digits: int = 2, *, grouped: bool = True) -> str:
+def rounded(x: float, digits: int = 2) -> Decimal:
+    """``x`` rounded as a spreadsheet shows it: to 15 significant digits first (what
+    Excel, WPS and LibreOffice keep of a double), then half away from zero.
+
+    Python's own ``f"{x:.2f}"`` rounds the binary value: 82.425 is stored as
+    82.42499999…, so it printed 82.42 where the 得分 cell beside it showed 82.43. Every
+    number a person reads is rounded here, once, so text and cells agree."""
+    return Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def fmt(
+    x: float | int | None, digits: int = 2, *, grouped: bool = True, fixed: bool = False
+) -> str:
     """A number as every front end writes it: at most ``digits`` decimals, no trailing
     zeros, thousands commas (``1,234.5``); ``—`` when there is none, 是/否 for a flag.
 
     The one number-to-text rule: the terminal, the Excel functions and buttons, the
     workbooks and the explanations core writes all call it, so one total never reads
-    85.9 in one place and 85.90 in another. ``grouped=False`` drops the commas for text
-    that is data rather than reading (a CSV field, which a spreadsheet must parse)."""
+    85.9 in one place and 85.90 in another (and never 82.42 beside a cell showing 82.43:
+    :func:`rounded`). ``grouped=False`` drops the commas for text that is data rather
+    than reading (a CSV field, which a spreadsheet must parse); ``fixed=True`` keeps
+    exactly ``digits`` decimals, for a column of numbers read down (88.50 above 82.64)."""
     if x is None:
         return "—"
     if isinstance(x, bool):
@@ -90,7 +106,30 @@ def fmt(x: float | int | None, digits: int = 2, *, grouped: bool = True) -> str:
     if not math.isfinite(x):
         return "—"
     comma = "," if grouped else ""
-    if float(x).is_integer() and abs(x) < 1e15:
+    if float(x).is_integer() and abs(x) < 1e15 and not fixed:
         return f"{int(x):{comma}}"
-    text = f"{x:{comma}.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    scaled = abs(x) * 10**digits
+    if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:  # far from a tie: the float's own
+        r: float | Decimal = x  # rounding is the decimal one (and 3x faster)
+    else:
+        r = rounded(x, digits)
+    text = f"{r:{comma}.{digits}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # never "-0"
+    return text if fixed else text.rstrip("0").rstrip(".")
+
+
+#: The offset of China Standard Time, which a time needs no label for.
+CHINA = timedelta(hours=8)
+
+
+def when(t: datetime) -> str:
+    """A time as a person in China reads it: ``2026年12月8日 03:54:25``, in the time zone
+    it was recorded in (the machine's own); a zone other than 北京时间 is named
+    (``（UTC+0）``), so a run on a server in UTC does not pass for local time."""
+    text = f"{t.year}年{t.month}月{t.day}日 {t:%H:%M:%S}"
+    offset = t.utcoffset()
+    if offset is None or offset == CHINA:
+        return text
+    hours = offset.total_seconds() / 3600
+    return f"{text}（UTC{hours:+g}）"

@@ -28,6 +28,7 @@ NEEDS_FIX_REASON = "存在错误，需退回补正后再排名"
 #: An application with errors, as its score card and the 校验 button say it.
 NEEDS_FIX_STATUS = "存在错误，需退回补正"
 EXCLUDED = "不予推荐"
+PASSED = "通过"
 PENDING = "待专家评分"
 PENDING_REASON = "定性指标尚无评分，暂不排名"
 
@@ -107,6 +108,25 @@ def counts_text(findings: Iterable[Finding]) -> str:
     return "，".join(parts) or "无问题"
 
 
+def verdict(accepted: bool, excluded: bool) -> str:
+    """符合性审查's word for one application: 需补正 (errors), 不予推荐 (a 否决项: the data
+    can be complete and the application still out), else 通过."""
+    return NEEDS_FIX if not accepted else EXCLUDED if excluded else PASSED
+
+
+def verdict_text(accepted: bool, excluded: bool, findings: Sequence[Finding]) -> str:
+    """``需补正（错误 1 条；另触及否决项）``, ``不予推荐（触及否决项）``, ``通过（无问题）``:
+    the verdict with what it rests on, as ``validate`` prints it."""
+    counts = counts_text(findings) if findings else ""
+    if not accepted:
+        why = [counts or "无法读取", "另触及否决项" if excluded else ""]
+    elif excluded:
+        why = ["触及否决项", counts]
+    else:
+        why = [counts or "无问题"]
+    return f"{verdict(accepted, excluded)}（{'；'.join(w for w in why if w)}）"
+
+
 def exclusion_text(hits: Iterable) -> str:
     """``近三年发生重大及以上安全生产事故（填报为“是”）；…``: the 否决项 an application hit."""
     return "；".join(f"{h.name}（{h.reason}）" if h.reason else h.name for h in hits)
@@ -120,6 +140,22 @@ def pending_total(secured: float | None, pending: float | None) -> str:
     """The provisional total, as the terminal, the Excel functions and the results
     workbook all print it: what is secured, and how many points the experts still hold."""
     return f"待专家评分（已确定{fmt(secured)}分，尚有{fmt(pending)}分未评定）"
+
+
+#: What a 参数哈希 is for, where a person meets one: on a score card, on an expert's form.
+HASH_IN_RESULT = (
+    "本结果所用计分参数的校验码；与结果工作簿“参数”表中该体系的参数哈希开头相同，即按同一套参数计分"
+)
+HASH_ON_FORM = (
+    "生成本表时所用计分参数的校验码，供组织方核对；如评分时参数已调整，"
+    "定量得分可能与本表不同，您的评分仍按原样采用"
+)
+
+
+def params_hash(digest: str, purpose: str) -> str:
+    """A 参数哈希 as a person reads it: its first 12 characters, then what it is for
+    (the whole hash is in the results' 参数 sheet and JSON)."""
+    return f"{digest.removeprefix('sha256:')[:12]}…（{purpose}）"
 
 
 def output_exists(paths: Iterable[object]) -> str:

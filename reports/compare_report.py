@@ -2,7 +2,8 @@
 
 The workbook has a summary (one row per applicant: fixed, still open, new, changes, how
 many need attention) and the detail (one row per finding or changed value, attention
-rows highlighted). Every string goes through :func:`iipeval.present.cell_text.put`: applicants choose
+rows highlighted), each with a title and borders, printed one A4 landscape page wide
+(written through :mod:`.grid`, like the results workbook). Every string goes through :func:`iipeval.present.cell_text.put`: applicants choose
 their names and their values.
 """
 
@@ -52,85 +53,131 @@ def text(c: Comparison) -> str:
     return "\n".join(lines)
 
 
+#: the summary's and the detail's columns with their widths: each prints one landscape
+#: A4 page wide at a readable size, a row and its 需关注 mark on the same page
+SUMMARY_COLUMNS = (
+    ("序号", 5),
+    ("申报单位", 28),
+    ("匹配方式", 10),
+    ("原文件", 18),
+    ("新文件", 18),
+    ("已改正", 7),
+    ("仍未改正", 7),
+    ("新问题", 7),
+    ("数值变化", 7),
+    ("需关注", 7),
+    ("结论", 16),
+)
+DETAIL_COLUMNS = (
+    ("序号", 5),
+    ("申报单位", 24),
+    ("类别", 9),
+    ("位置", 16),
+    ("内容", 48),
+    ("原值", 14),
+    ("新值", 14),
+    ("需关注", 10),
+)
+ATTENTION = "是（未被要求补正）"
+
+
 def write_xlsx(c: Comparison, path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    """The 补正比对 workbook: 比对汇总 (one row per applicant) and 明细 (one row per finding
+    or changed value), each titled, bordered and set to print on A4 landscape."""
+    from iipeval.reports.grid import add_sheet, new_workbook
 
-    from iipeval.present.cell_text import put
+    wb = new_workbook()
+    _summary_sheet(add_sheet(wb, "比对汇总"), c)
+    _detail_sheet(add_sheet(wb, "明细"), c)
+    wb.save(path)
 
-    bold = Font(bold=True)
-    flag = PatternFill("solid", fgColor="FFEB9C")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "比对汇总"
-    head = [
-        "申报单位",
-        "匹配方式",
-        "原文件",
-        "新文件",
-        "已改正",
-        "仍未改正",
-        "新问题",
-        "数值变化",
-        "需关注",
-        "结论",
-    ]
-    for col, value in enumerate(head, 1):
-        put(ws.cell(1, col), value).font = bold
-    for r, a in enumerate(c.applicants, 2):
-        row = [
-            a.applicant,
-            a.matched_by,
-            a.old_source,
-            a.new_source,
-            len(a.fixed),
-            len(a.still_open),
-            len(a.new),
-            len(a.changes),
-            len(a.attention),
-            a.verdict,
-        ]
-        for col, value in enumerate(row, 1):
-            put(ws.cell(r, col), value)
-    r = len(c.applicants) + 3
+
+def _folders(sources: list[str]) -> str:
+    """The folders the files of one round came from (usually one)."""
+    return "、".join(dict.fromkeys(str(Path(s).parent) for s in sources)) or "—"
+
+
+def _summary_sheet(ws, c: Comparison) -> None:
+    from iipeval.reports.grid import (
+        CENTER,
+        FLAG_FILL,
+        HEAD,
+        NOTE,
+        TITLE,
+        Grid,
+        Style,
+        print_setup,
+    )
+
+    g = Grid(fixed={k: w for k, (_, w) in enumerate(SUMMARY_COLUMNS, 1)})
+    n = len(SUMMARY_COLUMNS)
+    g.put(1, 1, "补正比对汇总", TITLE)
+    old = _folders([a.old_source for a in c.applicants] + [u.source for u in c.only_old])
+    new = _folders([a.new_source for a in c.applicants] + [u.source for u in c.only_new])
+    note = f"原申报：{old}；补正后：{new}。“需关注”为未被要求补正却改动了的数值，见“明细”表。"
+    g.put(2, 1, note, NOTE, span=n)
+    g.line(3, 1, [name for name, _ in SUMMARY_COLUMNS], HEAD)
+    r = 3
+    for k, a in enumerate(c.applicants, 1):
+        r += 1
+        flag = Style(fill=FLAG_FILL, horizontal="center") if a.attention else CENTER
+        g.line(r, 1, [k, a.applicant, a.matched_by, Path(a.old_source).name])
+        g.put(r, 5, Path(a.new_source).name)
+        g.line(r, 6, [len(a.fixed), len(a.still_open), len(a.new), len(a.changes)], CENTER)
+        g.put(r, 10, len(a.attention), flag)
+        g.put(r, 11, a.verdict, Style(bold=not a.resolved))
     for title, group in (
         ("未重新提交", c.only_old),
         ("新提交", c.only_new),
         ("无法读取", c.unreadable),
     ):
         for u in group:
-            put(ws.cell(r, 1), u.applicant or "")
-            put(ws.cell(r, 3), u.source)
-            put(ws.cell(r, 10), title)
             r += 1
-    for col, width in zip("ABCDEFGHIJ", (30, 16, 30, 30, 8, 10, 8, 10, 8, 12), strict=True):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
+            g.line(r, 1, [None, u.applicant or "—", None, Path(u.source).name])
+            g.put(r, 11, title, Style(bold=True))
+    if r == 3:
+        g.put(4, 1, "两批申报中没有可比对的申报。", NOTE, span=n)
+    ws.freeze_panes = "C4"
+    print_setup(ws, "1:3")
+    g.finish(ws)
 
-    detail = wb.create_sheet("明细")
-    head = ["申报单位", "类别", "位置", "内容", "原值", "新值", "需关注"]
-    for col, value in enumerate(head, 1):
-        put(detail.cell(1, col), value).font = bold
-    r = 2
+
+def _detail_sheet(ws, c: Comparison) -> None:
+    from iipeval.reports.grid import (
+        CENTER,
+        FLAG_FILL,
+        HEAD,
+        NOTE,
+        TITLE,
+        Grid,
+        Style,
+        print_setup,
+    )
+
+    g = Grid(fixed={k: w for k, (_, w) in enumerate(DETAIL_COLUMNS, 1)})
+    n = len(DETAIL_COLUMNS)
+    g.put(1, 1, "补正比对明细", TITLE)
+    g.put(2, 1, "每个问题及每处数值变化一行；黄色为需关注的改动。", NOTE, span=n)
+    g.line(3, 1, [name for name, _ in DETAIL_COLUMNS], HEAD)
+    r = 3
     for a in c.applicants:
         for title, found in (("已改正", a.fixed), ("仍未改正", a.still_open), ("新问题", a.new)):
             for f in found:
-                for col, value in enumerate(
-                    [a.applicant, title, _where(f, a.item_labels), f.message], 1
-                ):
-                    put(detail.cell(r, col), value)
                 r += 1
+                kind = f"{title}·{SEVERITY_LABELS[f.severity]}"
+                g.put(r, 1, r - 3, CENTER)
+                g.line(r, 2, [a.applicant, kind, _where(f, a.item_labels) or "—", f.message])
         for ch in a.changes:
             # no place to give: the key is the JSON's, and 内容 names the item in Chinese
-            values = [a.applicant, "数值变化", None, ch.label, ch.old, ch.new]
-            values.append("是（未被要求补正）" if ch.attention else "")
-            for col, value in enumerate(values, 1):
-                cell = put(detail.cell(r, col), value)
-                if ch.attention:
-                    cell.fill = flag
             r += 1
-    for col, width in zip("ABCDEFG", (30, 10, 22, 50, 18, 18, 18), strict=True):
-        detail.column_dimensions[col].width = width
-    detail.freeze_panes = "A2"
-    detail.auto_filter.ref = f"A1:G{max(r - 1, 1)}"
-    wb.save(path)
+            style = Style(fill=FLAG_FILL) if ch.attention else Style()
+            g.put(r, 1, r - 3, CENTER)
+            g.line(r, 2, [a.applicant, "数值变化", "—", ch.label, ch.old, ch.new], style)
+            g.put(r, 8, ATTENTION if ch.attention else "", style)
+    if r == 3:
+        g.put(4, 1, "没有问题变化，也没有数值变化。", NOTE, span=n)
+    ws.freeze_panes = "C4"
+    print_setup(ws, "1:3")
+    g.finish(ws)
+    if r > 3:
+        ws.auto_filter.ref = f"A3:H{r}"

@@ -150,6 +150,7 @@ class Grid:
         self._rows: list[tuple[int, float, list[_Cell]]] = []
         self._spill: Any = None
         self._heights = array("d")
+        self.last_col = 0  # the rightmost column written (a merged span counts to its end)
 
     # -- filling --------------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class Grid:
             self._end_row()
             self._row_no = row
         shown = _shown(value, style)
+        self.last_col = max(self.last_col, col + span - 1)
         if span == 1 and col not in self.fixed:
             so_far = self._widest.setdefault(col, 0.0)
             if 2 * len(shown) > so_far:  # else no line of it can be wider (CJK counts 2)
@@ -221,6 +223,11 @@ class Grid:
         self._rows = []
 
     # -- writing --------------------------------------------------------------------------
+
+    def print_area(self, last_row: int, first_col: int = 1) -> str:
+        """``A1:K52``: every column the grid wrote, down to ``last_row``; a sheet whose
+        widest table outgrows its notes still prints that table whole."""
+        return f"{get_column_letter(first_col)}1:{get_column_letter(self.last_col)}{last_row}"
 
     def width(self, col: int) -> float:
         return self.ws.column_dimensions[get_column_letter(col)].width or DEFAULT_WIDTH

@@ -5,7 +5,7 @@ Sheets, in order:
 
 * ``排名`` (one ``排名-<体系>`` sheet per criteria set and sub-type when the batch holds
   several): rank, applicant, key, total, each dimension's score, grade, 待专家评分,
-  recommendation and reason, with a bar chart of the totals beside the table;
+  推荐结果 (拟推荐 / 候补 / 不予推荐 / 待定) and reason, with a bar chart of the totals beside the table;
 * ``推荐信息汇总表`` and, when the run used 核查表, ``调研核查``;
 * ``专家分歧``: every expert part whose spread exceeds the set's threshold (需复议);
 * ``问题清单``: every finding of the batch, its results and its unreadable inputs;
@@ -47,12 +47,12 @@ from openpyxl.writer.excel import ExcelWriter
 from iipeval.core.findings import SEVERITY_LABELS
 from iipeval.core.model.results import DimensionResult, IndicatorResult, Result
 from iipeval.core.round.batch import Batch
-from iipeval.core.round.outcomes import TIE_LABELS
+from iipeval.core.round.outcomes import RECOMMEND, TIE_LABELS
 from iipeval.core.round.ranking import RankEntry, Ranking
 from iipeval.core.round.spool import view
 from iipeval.core.scoring.aggregation import rule_text
 from iipeval.core.scoring.params import AggregationPolicy
-from iipeval.core.text import display_width, fmt
+from iipeval.core.text import display_width, fmt, when
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import (
     PARAM_LABELS,
@@ -328,7 +328,7 @@ def _ranking_sheet(
     sample = batch.result(mine[0].source, Listed) if mine else None
     dims = [(d.id, d.name) for d in sample.dimensions] if sample else []
     headers = ["排名", "申报单位", "标识", "总分", *(n for _, n in dims)]
-    headers += ["等级", "待专家评分", "推荐意见", "说明"]
+    headers += ["等级", "待专家评分", "推荐结果", "说明"]
     ncol = len(headers)
     g = _ranking_grid(rk, dims, ncol)
     g.put(1, 1, f"{set_label(rk.framework_name, rk.subtype_name)}　排名", TITLE)
@@ -395,8 +395,8 @@ def _ranking_row(g: Grid, r: int, e: RankEntry, dims, card: str | None) -> None:
     c = 5 + len(dims)
     g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
     g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
-    g.put(r, c + 2, e.recommendation, Style(bold=e.recommendation == "推荐", fill=fill))
-    g.put(r, c + 3, e.reason, Style(fill=fill))
+    g.put(r, c + 2, e.outcome, Style(bold=e.outcome == RECOMMEND, fill=fill))
+    g.put(r, c + 3, e.outcome_reason, Style(fill=fill))
 
 
 def _ranking_notes(
@@ -597,9 +597,10 @@ FINDINGS_HEADERS = (
     "数据项",
     "指标",
     "级别",
-    "代码",
     "说明",
 )
+#: places listed in one row of a group of identical findings before the rest are counted
+GROUP_PLACES = 10
 
 
 class _FindingsSheet:
@@ -607,13 +608,14 @@ class _FindingsSheet:
     the batch's own."""
 
     def __init__(self, batch: Batch) -> None:
-        g = Grid(fixed={1: 6, 2: 26, 3: 24, 7: 16, 8: 7, 10: 60}, max_width=22)
+        g = Grid(fixed={1: 6, 2: 26, 3: 30, 7: 16, 8: 7, 9: 60}, max_width=22)
         g.put(1, 1, "问题清单", TITLE)
         g.put(
             2,
             1,
             "级别：错误＝须退回补正后才能排名；警告＝需核实；提示＝供参考。"
-            "“批次”指不属于某一份申报的问题（专家评分表、排名等）。",
+            "“批次”指不属于某一份申报的问题（专家评分表、排名等）；"
+            "同一问题出现在多处时合为一行，列出各处。",
             NOTE,
             span=len(FINDINGS_HEADERS),
         )
@@ -623,34 +625,55 @@ class _FindingsSheet:
     def add(self, batch: Batch, res, card: str | None) -> None:
         if res.findings:
             names = _names(res)
-            for f in res.findings:
-                self._line(batch, res.applicant, card, names, res.framework, f)
+            for group in _same_findings(res.findings):
+                self._line(batch, res.applicant, card, names, res.framework, group)
 
-    def _line(self, batch: Batch, who, card, names, fw, f) -> None:
-        g = self.grid
+    def _line(self, batch: Batch, who, card, names, fw, group: list) -> None:
+        g, f = self.grid, group[0]
         self.n += 1
         r = 3 + self.n
         g.put(r, 1, self.n, CENTER)
         g.put(r, 2, who, LINK if card else TEXT, link=card)
         indicator = names.get(f.indicator, f.indicator) if f.indicator else None
-        g.line(r, 3, [f.file, f.sheet, f.cell, batch.item_label(fw, f.item), indicator])
+        files = _places([x.file for x in group])
+        cells = _places([x.cell for x in group]) if "\n" not in (files or "") else None
+        sheet = f.sheet if len({x.sheet for x in group}) == 1 else None
+        g.line(r, 3, [files, sheet, cells, batch.item_label(fw, f.item), indicator])
         g.put(
             r,
             8,
             SEVERITY_LABELS[f.severity],
             Style(horizontal="center", fill=SEVERITY_FILLS.get(f.severity)),
         )
-        g.put(r, 9, f.code)
-        g.put(r, 10, f.message)
+        g.put(r, 9, f.message + (f"（共{len(group)}处）" if len(group) > 1 else ""))
 
     def write(self, ws, batch: Batch):
         for rej in batch.rejected:
-            for f in rej.findings:
-                self._line(batch, "（无法评分）", None, {}, None, f)
-        for f in batch.findings:
-            self._line(batch, "批次", None, {}, None, f)
+            for group in _same_findings(rej.findings):
+                self._line(batch, "（无法评分）", None, {}, None, group)
+        for group in _same_findings(batch.findings):
+            self._line(batch, "批次", None, {}, None, group)
         n = len(FINDINGS_HEADERS)
         return _finish_listing(ws, self.grid, self.n, n, "本批没有发现问题。", freeze="C4")
+
+
+def _same_findings(findings) -> list[list]:
+    """Findings that say the same thing (severity, code, message, item, indicator) in
+    several places, grouped in the order they first appear: one row each in 问题清单,
+    not ten identical rows."""
+    groups: dict[tuple, list] = {}
+    for f in findings:
+        key = (f.severity, f.code, f.message, f.item, f.indicator)
+        groups.setdefault(key, []).append(f)
+    return list(groups.values())
+
+
+def _places(values: list[str | None]) -> str | None:
+    """Distinct places of a group, one per line; past :data:`GROUP_PLACES`, counted."""
+    seen = [v for v in dict.fromkeys(values) if v]
+    if len(seen) <= GROUP_PLACES:
+        return "\n".join(seen) or None
+    return "\n".join([*seen[:GROUP_PLACES], f"……共{len(seen)}处"])
 
 
 # -- 参数 -------------------------------------------------------------------------------------
@@ -676,7 +699,7 @@ def _parameters_sheet(ws, batch: Batch, generated_at: datetime):
     g.put(1, 1, "参数与版本", TITLE)
     head = [
         ("工具版本", f"iipeval {batch.tool_version}"),
-        ("生成时间", generated_at.isoformat(timespec="seconds")),
+        ("生成时间", when(generated_at)),
         ("运行编号", batch.run_id or "—"),  # the same in results.json and results.csv
         ("参数文件", batch.parameters_file or "未使用参数文件（全部采用默认建议值）"),
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),

@@ -101,7 +101,7 @@ def _sheet(ws, analysis: Robustness, g: GroupRobustness) -> None:
     ws.freeze_panes = "C1"
     _print_setup(ws, None)
     grid.finish()
-    ws.print_area = f"A1:{get_column_letter(ncol)}{r}"
+    ws.print_area = grid.print_area(r)  # every column the tables use, however many experts
 
 
 def _heading(grid: Grid, analysis: Robustness, g: GroupRobustness, ncol: int) -> int:

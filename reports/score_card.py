@@ -99,15 +99,15 @@ def _header(c: _Card, r: int) -> int:
         ("总分", total),
         ("等级", res.grade or "—"),
         ("排名", f"第{e.rank}名" if e.rank is not None else "未排名"),
-        ("推荐意见", e.recommendation + (f"（{e.reason}）" if e.reason else "")),
+        ("推荐结果", e.outcome + (f"（{e.outcome_reason}）" if e.outcome_reason else "")),
         ("否决项", voice.exclusion_text(res.exclusions) or "无"),
         ("数据校验", status),
         ("专家评分", panel_check_text(res) or "未提供专家评分表"),
-        ("参数哈希", res.provenance.parameters_hash),
+        ("参数哈希", voice.params_hash(res.provenance.parameters_hash, voice.HASH_IN_RESULT)),
     ]
     for label, value in head:
         c.g.put(r, 1, label, LABEL)
-        style = Style(bold=True) if label in ("总分", "推荐意见") else TEXT
+        style = Style(bold=True) if label in ("总分", "推荐结果") else TEXT
         c.g.put(r, 2, value, style, span=6)
         r += 1
     return r

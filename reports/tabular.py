@@ -5,7 +5,7 @@ finding, ranking and the parameters with their hash. UTF-8, not ASCII-escaped, i
 ending in a newline; the same batch always gives the same bytes.
 
 CSV is long format: one row per application × indicator, with the application's rank,
-total and recommendation repeated on each of its rows so that any filter or pivot table
+total and outcome (拟推荐 / 候补 / 不予推荐 / 待定) repeated on each of its rows so that any filter or pivot table
 works on it directly. Inputs that could not be scored get one row each. UTF-8 with a byte
 order mark, so Excel and WPS on Chinese Windows open it with the right encoding; text
 that a spreadsheet would run as a formula is prefixed with an apostrophe
@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from iipeval.core.explain import STATUS_LABELS, Explanation
 from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
 from iipeval.core.round.batch import Batch
+from iipeval.core.round.outcomes import DECLINE
 from iipeval.core.round.spool import view
 from iipeval.present.cell_text import csv_field
 from iipeval.present.view import panel_check_text, panel_text, place
@@ -43,8 +44,8 @@ CSV_COLUMNS = (
     "已确定分",
     "待专家评分",
     "等级",
-    "推荐意见",
-    "推荐说明",
+    "推荐结果",
+    "推荐结果说明",
     "专家评分核验",
     "维度",
     "维度得分",
@@ -58,8 +59,6 @@ CSV_COLUMNS = (
     "专家评分",
     "需复议",
     "计分说明",
-    "推荐结果",
-    "推荐结果说明",
     "核查前计分",
     "核查计分变化",
 )
@@ -126,7 +125,6 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
 
 def _csv_rows(batch: Batch) -> Iterator[list[object]]:
     for e, r in _entries(batch):
-        dims = {d.id: d for d in r.dimensions}
         head = [
             e.rank,
             r.applicant,
@@ -138,80 +136,64 @@ def _csv_rows(batch: Batch) -> Iterator[list[object]]:
             r.secured,
             "是" if r.provisional else "否",
             r.grade,
-            e.recommendation,
-            e.reason,
+            e.outcome,
+            e.outcome_reason,
             panel_check_text(r),
         ]
-        for i in r.indicators:
-            d = dims.get(i.dimension)
-            panels = [p for p in r.panels if p.indicator == i.id]
-            where = place(r, i) if i.group else (d.name if d else i.dimension)
-            yield (
-                [
-                    *head,
-                    where,
-                    d.score if d else None,
-                    i.id,
-                    i.name,
-                    i.kind,
-                    i.score,
-                    i.points,
-                    i.weight,
-                    STATUS_LABELS.get(i.status, i.status),
-                    "\n".join(f"{p.label}：{panel_text(p)}" for p in panels),
-                    ("是" if any(p.disagreement for p in panels) else "否") if panels else None,
-                    i.explanation,
-                    e.outcome,
-                    e.outcome_reason,
-                    *_verified_points(r, i.id),
-                ]
-            )
-        for a in r.adjustments:  # 加分项 and 扣分项: one row each, the part as the 维度
-            part = "加分项" if a.kind == "bonus" else "扣分项"
-            value = r.bonus if a.kind == "bonus" else r.deduction
-            yield [
-                *head,
-                part,
-                value,
-                a.id,
-                a.name,
-                part,
-                a.trace.score,
-                a.points,
-                a.cap,
-                STATUS_LABELS.get(a.status, a.status),
-                None,
-                None,
-                a.explanation,
-                e.outcome,
-                e.outcome_reason,
-                *_verified_points(r, a.id),
-            ]
+        yield from _indicator_rows(head, r)
+        yield from _adjustment_rows(head, r)
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
-        blank = [None] * (len(CSV_COLUMNS) - 17)
-        yield (
-            [
-                None,
-                None,
-                None,
-                rej.source,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "无法评分",
-                reason,
-                None,
-                *blank,
-                "不予推荐",
-                "无法评分",
-                None,
-                None,
-            ]
-        )
+        head = [None, None, None, rej.source, *[None] * 6, DECLINE, f"无法评分：{reason}"]
+        yield [*head, *[None] * (len(CSV_COLUMNS) - len(head))]
+
+
+def _indicator_rows(head: list[object], r) -> Iterator[list[object]]:
+    """One row per indicator, placed in its dimension (or group)."""
+    dims = {d.id: d for d in r.dimensions}
+    for i in r.indicators:
+        d = dims.get(i.dimension)
+        panels = [p for p in r.panels if p.indicator == i.id]
+        where = place(r, i) if i.group else (d.name if d else i.dimension)
+        yield [
+            *head,
+            where,
+            d.score if d else None,
+            i.id,
+            i.name,
+            i.kind,
+            i.score,
+            i.points,
+            i.weight,
+            STATUS_LABELS.get(i.status, i.status),
+            "\n".join(f"{p.label}：{panel_text(p)}" for p in panels),
+            ("是" if any(p.disagreement for p in panels) else "否") if panels else None,
+            i.explanation,
+            *_verified_points(r, i.id),
+        ]
+
+
+def _adjustment_rows(head: list[object], r) -> Iterator[list[object]]:
+    """加分项 and 扣分项: one row each, the part as the 维度."""
+    for a in r.adjustments:
+        part = "加分项" if a.kind == "bonus" else "扣分项"
+        value = r.bonus if a.kind == "bonus" else r.deduction
+        yield [
+            *head,
+            part,
+            value,
+            a.id,
+            a.name,
+            part,
+            a.trace.score,
+            a.points,
+            a.cap,
+            STATUS_LABELS.get(a.status, a.status),
+            None,
+            None,
+            a.explanation,
+            *_verified_points(r, a.id),
+        ]
 
 
 def _entries(batch: Batch) -> Iterator[tuple]:

@@ -30,7 +30,7 @@ def bundle(expert, scores, conflicts=()):
 
 def entries(batch):
     [ranking] = batch.rankings
-    return [(e.rank, e.applicant, e.recommendation) for e in ranking.entries]
+    return [(e.rank, e.applicant, e.outcome) for e in ranking.entries]
 
 
 def test_ranking_uses_totals_then_declared_tie_break():
@@ -45,7 +45,7 @@ def test_ranking_uses_totals_then_declared_tie_break():
     batch = score_batch(mini_evaluator(), apps, panel)
     totals = {r.applicant: round(r.total, 6) for r in batch.results}
     assert totals["甲"] == totals["乙"] == 68.75
-    assert entries(batch) == [(1, "乙", "推荐"), (2, "甲", "推荐"), (3, "丙", "推荐")]
+    assert entries(batch) == [(1, "乙", "拟推荐"), (2, "甲", "拟推荐"), (3, "丙", "拟推荐")]
 
 
 def test_exact_tie_shares_a_rank_and_quota_line_is_flagged():
@@ -53,7 +53,7 @@ def test_exact_tie_shares_a_rank_and_quota_line_is_flagged():
     panel = [bundle("专家1", {"甲": 80, "乙": 80, "丙": 80})]
     ev = mini_evaluator(Parameters(ranking=RankingPolicy(quota=1)))
     batch = score_batch(ev, apps, panel)
-    assert entries(batch) == [(1, "乙", "推荐"), (1, "甲", "推荐"), (3, "丙", "未进入推荐名额")]
+    assert entries(batch) == [(1, "乙", "待定"), (1, "甲", "待定"), (3, "丙", "不予推荐")]
     assert any(f.code == "quota_tie" and "甲" in f.message for f in batch.findings)
 
 
@@ -65,14 +65,17 @@ def test_excluded_and_incomplete_are_listed_but_not_ranked():
     ]
     batch = score_batch(mini_evaluator(), apps, [bundle("专家1", {"甲": 70, "乙": 90, "丙": 90})])
     ranked = entries(batch)
-    assert ranked[0] == (1, "甲", "推荐")
-    assert (None, "乙", "不予推荐") in ranked and (None, "丙", "需补正") in ranked
+    assert ranked[0] == (1, "甲", "拟推荐")
+    assert (None, "乙", "不予推荐") in ranked and (None, "丙", "不予推荐") in ranked
+    reasons = {e.applicant: e.outcome_reason for e in batch.rankings[0].entries}
+    assert reasons["丙"] == "未通过符合性审查（存在错误，需补正）"
     assert batch.failed  # 丙 needs 补正
 
 
 def test_unscored_applications_are_pending_not_ranked_last():
     batch = score_batch(mini_evaluator(), [loaded("甲")], [])
-    assert entries(batch) == [(None, "甲", "待专家评分")]
+    assert entries(batch) == [(None, "甲", "待定")]
+    assert batch.rankings[0].entries[0].outcome_reason == "定性指标尚无评分，暂不排名"
 
 
 def test_reviews_for_unknown_applications_and_missing_reviews_are_reported():

@@ -81,13 +81,13 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     assert res.exit_code == 0 and data["resolved"]
 
     wb = openpyxl.load_workbook(report)
-    summary = list(wb["比对汇总"].iter_rows(min_row=2, values_only=True))
-    assert any(r[0] == INJECTED for r in summary)  # a name, kept as text
-    assert all(c.data_type == "s" for c in wb["比对汇总"]["A"] if c.value)
-    flagged = [r for r in wb["明细"].iter_rows(min_row=2) if r[6].value]
-    assert [r[3].value for r in flagged] == ["注册开发者数量"]
-    assert not any(r[2].value for r in flagged)  # never the JSON key
-    assert flagged[0][6].fill.fgColor.rgb.endswith("FFEB9C")
+    summary = list(wb["比对汇总"].iter_rows(min_row=4, values_only=True))
+    assert any(r[1] == INJECTED for r in summary)  # a name, kept as text
+    assert all(c.data_type == "s" for c in wb["比对汇总"]["B"] if c.value)
+    flagged = [r for r in wb["明细"].iter_rows(min_row=4) if r[7].value]
+    assert [r[4].value for r in flagged] == ["注册开发者数量"]
+    assert all(r[3].value == "—" for r in flagged)  # never the JSON key
+    assert flagged[0][7].fill.fgColor.rgb.endswith("FFEB9C")
 
     text = invoke("compare", str(old), str(new)).output
     assert "[数值变化·需关注] 注册开发者数量" in text and "未重新提交：丁公司" in text

@@ -191,7 +191,8 @@ def test_rankings_per_set_and_subtype_agree_with_the_engine(rnd: Round, runs, en
         assert [e["rank"] for e in entries[: len(ranked)]] == list(range(1, len(ranked) + 1))
         for e, s in zip(entries, ranked, strict=False):
             assert e["total"] == pytest.approx(engine[s.key].total, abs=1e-9)
-            assert e["applicant"] == s.name and e["recommendation"] == "推荐"
+            assert e["applicant"] == s.name and e["outcome"] == "拟推荐"
+            assert "recommendation" not in e  # one outcome vocabulary
             assert not e["provisional"]
         # the ranked totals really descend
         ranked_totals = [e["total"] for e in entries[: len(ranked)]]
@@ -210,8 +211,8 @@ def test_excluded_application_is_listed_unranked_and_not_recommended(rnd: Round,
     last = national["entries"][-1]
     assert last["key"] == spec.key and last["applicant"] == spec.name
     assert last["rank"] is None and last["excluded"] is True
-    assert last["recommendation"] == "不予推荐"
-    assert "重大及以上安全生产事故" in last["reason"]
+    assert last["outcome"] == "不予推荐"
+    assert "重大及以上安全生产事故" in last["outcome_reason"]
     assert sum(e["rank"] is None for rk in runs.batch["rankings"] for e in rk["entries"]) == 1
     r = result_of(runs.batch, spec.key)
     assert r["excluded"] and [h["id"] for h in r["exclusions"]] == ["safety"]
@@ -412,7 +413,7 @@ def test_results_workbook(rnd: Round, runs, engine):
     assert national[f"B{last}"].value == rnd.spec(EXCLUDED_APP).name
     assert national[f"A{last}"].value is None
     header = [c.value for c in national[3]]
-    assert national.cell(last, header.index("推荐意见") + 1).value == "不予推荐"
+    assert national.cell(last, header.index("推荐结果") + 1).value == "不予推荐"
 
     # 专家分歧: one row, the split part
     ws = wb["专家分歧"]
@@ -433,12 +434,10 @@ def test_results_workbook(rnd: Round, runs, engine):
     # 问题清单: the disagreement and the blank row
     ws = wb["问题清单"]
     listed = [(row[1], row[8]) for row in ws.iter_rows(min_row=4, values_only=True) if row[0]]
-    assert listed == [
-        (rnd.spec(SPLIT_APP).name, "disagreement"),
-        ("批次", "review_not_returned"),
-        ("批次", "review_not_returned"),
-        ("批次", "review_missing"),
-    ]
+    assert [who for who, _ in listed] == [rnd.spec(SPLIT_APP).name, "批次", "批次", "批次"]
+    assert "需复议" in listed[0][1]
+    assert [text.count("未交回") for _, text in listed[1:3]] == [1, 1]
+    assert "未对" in listed[3][1]
 
     # the =… applicant name is text wherever it appears, never a formula
     row = next(r for r in range(4, 16) if national[f"B{r}"].value == INJECTED_NAME)

@@ -51,11 +51,12 @@ def test_csv_has_one_row_per_application_and_indicator(batch, tmp_path):
     rows = read_csv(out)
     assert list(rows[0]) == [*CSV_COLUMNS, RUN_COLUMN]
     assert b"\r\n" in out.read_bytes()
-    scored = [r for r in rows if r["推荐意见"] != "无法评分"]
+    scored = [r for r in rows if not r["推荐结果说明"].startswith("无法评分")]
     assert len(scored) == sum(len(r.indicators) for r in batch.results)
-    rejected = [r for r in rows if r["推荐意见"] == "无法评分"]
+    rejected = [r for r in rows if r["推荐结果说明"].startswith("无法评分")]
     assert [r["来源文件"] for r in rejected] == ["broken.json"]
-    assert "不是有效的 JSON" in rejected[0]["推荐说明"]
+    assert rejected[0]["推荐结果"] == "不予推荐"
+    assert "不是有效的 JSON" in rejected[0]["推荐结果说明"]
 
 
 def test_csv_rows_carry_the_application_and_indicator_figures(batch, tmp_path):
@@ -66,7 +67,7 @@ def test_csv_rows_carry_the_application_and_indicator_figures(batch, tmp_path):
     result = next(r for r in batch.results if r.applicant == "（示例）某某工业互联网有限公司")
     assert len(top) == 21
     first = top[0]
-    assert first["排名"] == "1" and first["推荐意见"] == "推荐" and first["等级"] == "优秀"
+    assert first["排名"] == "1" and first["推荐结果"] == "拟推荐" and first["等级"] == "优秀"
     assert first["标识"] == "91110108MA01K7Q36G"  # text, never 9.1E+17
     assert float(first["总分"]) == pytest.approx(result.total, abs=1e-4)
     assert first["维度"] == "平台资源管理水平" and first["指标"] == "工业设备数量"
@@ -85,7 +86,8 @@ def test_csv_rows_carry_the_application_and_indicator_figures(batch, tmp_path):
     assert pending[0]["总分"] == "" and pending[0]["待专家评分"] == "是"
     assert {r["状态"] for r in pending} == {"已评分", "待专家评分"}
     industry = next(r for r in rows if r["申报类型"] == "行业级")
-    assert industry["推荐意见"] == "需补正"
+    assert industry["推荐结果"] == "不予推荐"
+    assert industry["推荐结果说明"] == "未通过符合性审查（存在错误，需补正）"
 
 
 def test_csv_and_workbook_agree_on_ranks_and_totals(batch, tmp_path):

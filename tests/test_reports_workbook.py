@@ -78,21 +78,16 @@ def test_national_ranking_rows(wb):
     assert "平台资源管理水平" in header and header[-4:] == [
         "等级",
         "待专家评分",
-        "推荐意见",
+        "推荐结果",
         "说明",
     ]
-    rec, reason = column(ws, 3, "推荐意见"), column(ws, 3, "说明")
+    rec, reason = column(ws, 3, "推荐结果"), column(ws, 3, "说明")
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=8)]
     assert [r[0] for r in rows] == [1, 2, 3, 4, None]
     assert rows[0][1] == "（示例）某某工业互联网有限公司" and rows[0][2] == "91110108MA01K7Q36G"
     assert rows[0][3] == pytest.approx(85.876, abs=0.01)
-    assert [r[rec - 1] for r in rows] == [
-        "推荐",
-        "推荐",
-        "未进入推荐名额",
-        "未进入推荐名额",
-        "不予推荐",
-    ]
+    assert [r[rec - 1] for r in rows] == ["拟推荐", "拟推荐", "不予推荐", "不予推荐", "不予推荐"]
+    assert rows[2][reason - 1] == "第3名，超出推荐名额（2个）"
     assert "安全生产事故" in rows[4][reason - 1]
     assert ws["D4"].number_format == "0.00"
     assert ws.freeze_panes == "C4"
@@ -106,9 +101,11 @@ def test_pending_and_needs_correction_are_listed_not_ranked(wb):
         if r[1] == "（示例）衡阳智云科技有限公司"
     ]
     assert pending and pending[0][0] is None and pending[0][3] is None
-    assert "是" in pending[0] and "待专家评分" in pending[0]
+    assert "是" in pending[0] and "待定" in pending[0]
     industry = wb["排名-湖南特色型（行业级）"]
-    assert industry["A4"].value is None and "需补正" in [c.value for c in industry[4]]
+    row = [c.value for c in industry[4]]
+    assert industry["A4"].value is None and "不予推荐" in row
+    assert "未通过符合性审查（存在错误，需补正）" in row
 
 
 def test_ranking_applicants_link_to_their_score_cards(wb):
@@ -124,6 +121,10 @@ def test_applicant_column_fits_the_longest_name(wb):
     assert ws.column_dimensions["B"].width >= longest
 
 
+def result_of(batch, applicant: str):
+    return next(r for r in batch.results if r.applicant == applicant)
+
+
 def card_values(ws) -> dict[str, object]:
     """Header block of a score card: label in column A, value in column B."""
     return {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 15)}
@@ -133,8 +134,9 @@ def test_score_card_header_indicators_and_experts(wb, batch):
     ws = wb["06-（示例）某某工业互联网"]
     head = card_values(ws)
     assert head["总分"] == "85.88分" and head["等级"] == "优秀" and head["排名"] == "第1名"
-    assert head["推荐意见"] == "推荐" and head["否决项"] == "无"
-    assert head["参数哈希"].startswith("sha256:")
+    assert head["推荐结果"] == "拟推荐（第1名，在推荐名额（2个）内）" and head["否决项"] == "无"
+    digest = result_of(batch, "（示例）某某工业互联网有限公司").provenance.parameters_hash
+    assert head["参数哈希"].startswith(digest[7:19] + "…（本结果所用计分参数的校验码")
     assert (
         head["专家评分"].startswith("评审组未核验")
         and "计入专家：E01、E02、E03、E04、E05" in head["专家评分"]
@@ -157,7 +159,7 @@ def test_score_card_header_indicators_and_experts(wb, batch):
 
 def test_excluded_and_pending_cards_say_so(wb):
     excluded = card_values(wb["10-（示例）西部工业互联网"])
-    assert excluded["推荐意见"].startswith("不予推荐") and "安全生产事故" in excluded["否决项"]
+    assert excluded["推荐结果"].startswith("不予推荐") and "安全生产事故" in excluded["否决项"]
     pending = card_values(wb["04-（示例）衡阳智云科技"])
     assert pending["总分"].startswith("待专家评分（已确定") and pending["等级"] == "—"
     bad = card_values(wb["01-（示例）岳阳石化行业工业互联网"])
@@ -177,26 +179,47 @@ def test_disagreement_sheet_lists_every_flagged_part(wb, batch):
 
 def test_findings_sheet_lists_result_rejected_and_batch_findings(wb, batch):
     ws = wb["问题清单"]
+    assert [c.value for c in ws[3]][7:] == ["级别", "说明"]  # no English code column
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     expected = sum(len(r.findings) for r in batch.results)
     expected += sum(len(r.findings) for r in batch.rejected) + len(batch.findings)
-    assert len(rows) == expected
-    by_code = {}
-    for r in rows:
-        by_code.setdefault(r[8], r)
+    assert len(rows) == expected  # no two findings of this batch say the same thing
+
+    def row(text: str):
+        return next(r for r in rows if text in r[8])
+
     # "约3000台" is refused as a workbook cell would be, and the item is named in Chinese
-    assert by_code["approximate"][7] == "错误" and by_code["approximate"][5] == "运行设备连接数量"
-    assert by_code["bad_json"][1] == "（无法评分）" and by_code["bad_json"][2] == "broken.json"
-    assert by_code["review_unknown_application"][1] == "批次"
-    assert by_code["disagreement"][6] == "平台技术创新能力"  # indicator name, not its id
+    assert row("约3000台")[7] == "错误" and row("约3000台")[5] == "运行设备连接数量"
+    assert row("不是有效的 JSON")[1:3] == ("（无法评分）", "broken.json")
+    assert row("不在本批申报中")[1] == "批次"
+    assert row("技术创新能力评价：专家评分极差")[6] == "平台技术创新能力"  # a name, not an id
     assert {r[7] for r in rows} <= {"错误", "警告", "提示"}
+
+
+def test_findings_that_say_the_same_thing_in_many_files_are_one_row(batch, tmp_path):
+    from iipeval.core.findings import Finding, Severity
+
+    same = "该评分表生成时所用参数与本次评分参数不同"
+    many = [
+        Finding(severity=Severity.warning, code="params_changed", message=same, file=f"E{k}.json")
+        for k in range(1, 11)
+    ]
+    path = tmp_path / "r.xlsx"
+    write_results_workbook(
+        batch.model_copy(update={"findings": many}), path, generated_at=GENERATED_AT
+    )
+    ws = openpyxl.load_workbook(path)["问题清单"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "批次"]
+    assert len(rows) == 1
+    assert rows[0][8] == same + "（共10处）"
+    assert rows[0][2].split("\n") == [f"E{k}.json" for k in range(1, 11)]
 
 
 def test_parameters_sheet_records_hashes_versions_and_every_rule(wb, batch):
     ws = wb["参数"]
     cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
     assert f"iipeval {batch.tool_version}" in cells
-    assert "2024-05-20T09:30:00" in cells
+    assert "2024年5月20日 09:30:00" in cells  # as a person in China writes a time
     assert any(isinstance(v, str) and "建议值" in v for v in cells)
     for snap in batch.parameters.values():
         assert snap["hash"] in cells

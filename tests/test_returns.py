@@ -129,14 +129,17 @@ def test_returns_mark_the_applicants_own_workbook_and_list_everything(submitted,
     # the organiser's checklist: every applicant, the verdict, the deadline
     sheet = openpyxl.load_workbook(out / f"{CHECKLIST}.xlsx")[CHECKLIST]
     assert "2026年12月15日" in sheet["A1"].value
-    verdicts = {r[3]: (r[4], r[5], r[7]) for r in sheet.iter_rows(min_row=3, values_only=True)}
-    assert verdicts["甲公司.xlsx"] == ("需补正", 3, "甲公司.xlsx")
+    head = [c.value for c in sheet[3]]
+    assert head[3:8] == ["结论", "否决项", "须补正（错误）", "请核实（警告）", "退回文件"]
+    verdicts = {r[2]: r[3:] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert verdicts["甲公司.xlsx"][0] == "需补正" and verdicts["甲公司.xlsx"][4] == "甲公司.xlsx"
+    assert len(verdicts["甲公司.xlsx"][2].split("\n")) == 3  # the three errors, one a line
     assert verdicts["乙公司.xlsx"][0] == "通过"
     assert verdicts["丙公司.json"][0] == "需补正"
     listed = " ".join(str(c) for r in sheet.iter_rows(values_only=True) for c in r if c)
     assert "devices_mobile" not in listed
-    name = next(r[1] for r in sheet.iter_rows(min_row=3) if r[3].value == "丙公司.json")
-    assert name.value == INJECTED and name.data_type == "s"  # a name, never a formula
+    name = next(r[1] for r in sheet.iter_rows(min_row=4) if r[2].value == "丙公司.json")
+    assert name.value.startswith(INJECTED) and name.data_type == "s"  # a name, never a formula
 
 
 def test_a_returned_copy_corrected_by_the_applicant_passes(submitted, tmp_path):

@@ -148,7 +148,7 @@ def _recommended(params, batch):
     ev = Evaluator(mini_host(), params)
     _, again = mini_batch(ev)
     [rk] = again.rankings
-    return [e.applicant for e in rk.entries if e.recommendation == "推荐"]
+    return [e.applicant for e in rk.entries if e.listed]
 
 
 def test_no_change_within_the_range_is_reported_as_the_whole_range():

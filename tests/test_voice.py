@@ -37,7 +37,8 @@ def test_validate_reports_a_yes_to_an_exclusion_it_can_already_see(tmp_path):
     path = _hunan(tmp_path, major_safety_incident=True)
     res = invoke("validate", path)
     assert "[不予推荐] 否决项：近三年发生重大及以上安全生产事故（填报为“是”）" in res.output
-    assert "通过（无问题）" in res.output  # the data is complete; the verdict is separate
+    assert "：不予推荐（触及否决项）" in res.output  # complete data, and still out
+    assert "通过" not in res.output
     rows = json.loads(invoke("validate", path, "--format", "json").output)["files"]
     assert [h["id"] for h in rows[0]["exclusions"]] == ["safety"]
 
@@ -138,7 +139,7 @@ def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
     text = res.output
     assert "━━ 湖南省省级综合型工业互联网平台 排名 ━━" in text
     header = next(line for line in text.splitlines() if line.startswith("名次"))
-    assert header.split() == ["名次", "申报单位", "总分", "等级", "推荐意见"]
+    assert header.split() == ["名次", "申报单位", "总分", "等级", "推荐结果"]
     assert "（示例）湖南湘智工业互联网科技有限公司" in text
     assert "问题：错误 1 条" in text
     assert "（逐条见输出文件的“问题清单”）" in text

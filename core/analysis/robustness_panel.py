@@ -161,7 +161,7 @@ def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario 
     by_source = {e.source: e for e in entries}
     total = {s.source: s.total for s in standings}
     ranks = [by_source[s].rank for s in g.sources]
-    rec = [by_source[s].recommendation == "推荐" for s in g.sources]
+    rec = [by_source[s].listed for s in g.sources]
     changes, moved = [], 0
     if base is not None:
         for k, name in enumerate(g.names):

@@ -1,5 +1,9 @@
 """Recommendation outcomes: 拟推荐 / 候补 / 不予推荐 (or 待定), each with its reason.
 
+These four words are the one vocabulary of an outcome: the terminal, the JSON and CSV,
+the 排名 sheets and score cards, the 推荐信息汇总表 and the 公示名单 all say them and no
+other (the reason says why: 需补正, 否决项, 待专家评分, the quota line).
+
 The organiser's 推荐名额 are data (``[ranking]`` in the parameters): one quota per set, or
 per sub-type (``quotas = { industry = 1, regional = 2 }``), a number of 候补 after the quota,
 a minimum total, and the order in which equal totals are compared (``tie_break``:
@@ -51,9 +55,9 @@ def decide(entries: list[RankEntry], policy: RankingPolicy) -> list[RankEntry]:
         if not e.accepted:
             outcome, reason = DECLINE, "未通过符合性审查（存在错误，需补正）"
         elif e.excluded:
-            outcome, reason = DECLINE, e.reason or "触及否决项"
+            outcome, reason = DECLINE, e.standing_reason or "触及否决项"
         elif e.rank is None:
-            outcome, reason = PENDING, e.reason or "定性指标尚无评分，暂不排名"
+            outcome, reason = PENDING, e.standing_reason or "定性指标尚无评分，暂不排名"
         elif not above_min(e):
             outcome, reason = DECLINE, f"总分低于推荐最低分{policy.min_total:g}分"
         elif quota is None:

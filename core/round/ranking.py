@@ -1,9 +1,10 @@
-"""Ranking and recommendation within one criteria set (and sub-type).
+"""Ranking within one criteria set (and sub-type).
 
 Only complete, accepted, non-excluded applications are ranked. Equal totals are broken
 by the order of dimensions/indicators the plugin declares (``tie_break``); applications
 still equal after that share a rank, and a tie across the quota line is flagged for the
-organiser instead of being settled by file order.
+organiser instead of being settled by file order. What each place means (拟推荐, 候补,
+不予推荐, 待定: the one outcome vocabulary) is decided by :mod:`.outcomes`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import NamedTuple
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from iipeval.core import voice
 from iipeval.core.findings import Finding, Severity
@@ -36,11 +37,14 @@ class RankEntry(BaseModel):
     grade: str | None
     accepted: bool
     excluded: bool
-    recommendation: str
-    reason: str = ""
     dimensions: dict[str, float | None]
     outcome: str = ""  # 拟推荐 / 候补 / 不予推荐 / 待定 (core/round/outcomes.py)
     outcome_reason: str = ""
+    #: why it is not ranked (需补正, 否决项, 待专家评分), for :func:`.outcomes.decide`
+    standing_reason: str = Field(default="", exclude=True)
+    #: ranked inside the quota and above the minimum total, before 候补 and ties on the
+    #: line are settled: the list robustness compares (not a word anyone reads)
+    listed: bool = Field(default=False, exclude=True)
 
 
 class Ranking(BaseModel):
@@ -175,23 +179,14 @@ def rank(
     for pos, r in enumerate(eligible, start=1):
         tied = pos > 1 and _standing_order(eligible[pos - 2], r, tie_break) == 0
         ranks.append(ranks[-1] if tied else pos)
-    in_quota = 0
     for r, rk in zip(eligible, ranks, strict=True):
-        rec, reason = "推荐", ""
-        if policy.min_total is not None and r.total < policy.min_total - EPS:
-            rec, reason = "未达推荐分数线", f"总分低于{policy.min_total:g}分"
-        elif policy.quota is not None and rk > policy.quota:
-            rec, reason = "未进入推荐名额", f"推荐名额{policy.quota}个"
-        if rec == "推荐":
-            in_quota += 1
-        entries.append(_entry(r, rk, rec, reason))
-    if policy.quota is not None and in_quota > policy.quota:
-        tied = [
-            e.applicant
-            for e in entries
-            if e.recommendation == "推荐"
-            and e.rank == max(x.rank for x in entries if x.recommendation == "推荐")
-        ]
+        below = policy.min_total is not None and r.total < policy.min_total - EPS
+        outside = policy.quota is not None and rk > policy.quota
+        entries.append(_entry(r, rk, "", listed=not (below or outside)))
+    listed = [e for e in entries if e.listed]
+    if policy.quota is not None and len(listed) > policy.quota:
+        line = max(e.rank for e in listed)
+        tied = [e.applicant for e in listed if e.rank == line]
         findings.append(
             Finding(
                 severity=Severity.warning,
@@ -202,12 +197,11 @@ def rank(
     rest = [r for r in results if standing(r)[0]]
     rest.sort(key=lambda r: (standing(r)[0], -(r.secured), r.applicant, r.source))
     for r in rest:
-        rec, reason = standing(r)
-        entries.append(_entry(r, None, rec, reason))
+        entries.append(_entry(r, None, standing(r)[1]))
     return entries, findings
 
 
-def _entry(r: Standing, rk: int | None, rec: str, reason: str) -> RankEntry:
+def _entry(r: Standing, rk: int | None, reason: str, listed: bool = False) -> RankEntry:
     return RankEntry(
         rank=rk,
         applicant=r.applicant,
@@ -221,7 +215,7 @@ def _entry(r: Standing, rk: int | None, rec: str, reason: str) -> RankEntry:
         grade=r.grade,
         accepted=r.accepted,
         excluded=r.excluded,
-        recommendation=rec,
-        reason=reason,
+        standing_reason=reason,
+        listed=listed,
         dimensions=dict(r.dimension_scores),
     )

@@ -25,6 +25,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from iipeval.core import voice
 from iipeval.core.findings import Finding, Severity
 from iipeval.excel.cells import styles
 from iipeval.excel.cells.book import header_row, landscape, save_fixed
@@ -33,7 +34,20 @@ from iipeval.present.cell_text import put
 
 NOTICE = "补正通知"  # the reader lets it be (visible.RETURN_SHEETS)
 CHECKLIST = "补正清单"
-CHECKLIST_WIDTHS = (6, 28, 22, 24, 10, 8, 70, 30)
+#: the 补正清单's columns and widths: about one landscape A4 page at 85%, so it prints
+#: one page wide at a readable size
+CHECKLIST_COLUMNS = (
+    ("序号", 5),
+    ("申报单位\n（统一社会信用代码）", 24),
+    ("申报文件", 14),
+    ("结论", 9),
+    ("否决项", 16),
+    ("须补正（错误）", 36),
+    ("请核实（警告）", 28),
+    ("退回文件", 14),
+)
+#: problems listed per cell before the rest are counted (the returned file has them all)
+CHECKLIST_LINES = {Severity.error: 30, Severity.warning: 10}
 NOTICE_HEADERS = ("序号", "位置", "问题", "补正要求")
 NOTICE_WIDTHS = (6, 18, 56, 44)
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
@@ -97,6 +111,8 @@ class Case:
     notes: list[str] = field(default_factory=list)
     #: data-item id → Chinese label, for problems that have no cell to point at
     labels: dict[str, str] = field(default_factory=dict)
+    #: the 否决项 it already shows (:func:`iipeval.core.voice.exclusion_text`), if any
+    exclusions: str = ""
 
     @property
     def problems(self) -> list[Finding]:
@@ -105,6 +121,20 @@ class Case:
     @property
     def needs_return(self) -> bool:
         return any(f.severity is Severity.error for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        """需补正 / 不予推荐 / 通过, as ``validate`` says it."""
+        return voice.verdict(self.readable and not self.needs_return, bool(self.exclusions))
+
+    def listed(self, severity: Severity) -> str:
+        """This case's problems of one severity, one per line (``—`` when none)."""
+        found = [f for f in self.problems if f.severity is severity]
+        limit = CHECKLIST_LINES[severity]
+        lines = [f"{place(f, self.labels)}：{f.message}" for f in found[:limit]]
+        if len(found) > limit:
+            lines.append(f"……另有{len(found) - limit}条，见退回文件")
+        return "\n".join(lines) or "—"
 
 
 def _deadline_text(deadline: date | None) -> str:
@@ -196,49 +226,44 @@ def notice_only(target: Path, case: Case, deadline: date | None) -> None:
 
 
 def checklist(target: Path, cases: Sequence[Case], deadline: date | None) -> None:
-    """The organiser's 补正清单: every applicant, whether and what to fix, by when."""
+    """The organiser's 补正清单: every applicant, its verdict, its 否决项, what it must fix
+    and what it should confirm, and the file sent back, by when."""
     wb = Workbook()
     ws = wb.active
     ws.title = CHECKLIST
+    last = chr(ord("A") + len(CHECKLIST_COLUMNS) - 1)
     ws["A1"] = f"补正清单（补正截止：{_deadline_text(deadline)}）"
     ws["A1"].font = styles.TITLE
-    ws.merge_cells("A1:H1")
-    headers = (
-        "序号",
-        "申报单位",
-        "统一社会信用代码",
-        "申报文件",
-        "结论",
-        "问题数",
-        "须补正内容",
-        "退回文件",
-    )
-    header_row(ws, 2, headers)
+    ws.merge_cells(f"A1:{last}1")
+    header_row(ws, 3, [name for name, _ in CHECKLIST_COLUMNS])
+    ws.row_dimensions[3].height = row_height([(n, w) for n, w in CHECKLIST_COLUMNS])
+    verdicts = [c.verdict for c in cases]
+    counts = "，".join(f"{v}{verdicts.count(v)}份" for v in dict.fromkeys(verdicts))
+    ws["A2"] = f"共{len(cases)}份申报：{counts or '无'}。警告不影响受理，请申报单位核实或说明。"
+    ws["A2"].font = styles.NOTE
+    ws.merge_cells(f"A2:{last}2")
     for n, case in enumerate(cases, 1):
-        errors = [f for f in case.problems if f.severity is Severity.error]
-        what = "\n".join(f"{place(f, case.labels)}：{f.message}" for f in errors[:30])
-        if len(errors) > 30:
-            what += f"\n……另有{len(errors) - 30}条，见退回文件"
         row = (
             n,
-            case.applicant,
-            case.credit_code or "",
+            case.applicant + (f"\n（{case.credit_code}）" if case.credit_code else ""),
             Path(case.source).name,
-            "需补正" if case.needs_return else "通过",
-            len(errors),
-            what or "无",
-            Path(case.returned).name if case.returned else "",
+            case.verdict,
+            case.exclusions or "—",
+            case.listed(Severity.error),
+            case.listed(Severity.warning),
+            Path(case.returned).name if case.returned else "—",
         )
         for col, value in enumerate(row, 1):
-            c = put(ws.cell(2 + n, col), value)
-            c.font, c.alignment, c.border = styles.BODY, styles.WRAP, styles.GRID
+            c = put(ws.cell(3 + n, col), value)
+            c.font, c.alignment, c.border = styles.BODY, styles.WRAP_TOP, styles.GRID
             c.number_format = "@"
-        ws.row_dimensions[2 + n].height = row_height(
-            [(str(v), w) for v, w in zip(row, CHECKLIST_WIDTHS, strict=True)]
+        ws.cell(3 + n, 1).alignment = ws.cell(3 + n, 4).alignment = styles.CENTER
+        ws.row_dimensions[3 + n].height = row_height(
+            [(str(v), w) for v, (_, w) in zip(row, CHECKLIST_COLUMNS, strict=True)]
         )
-    for col, width in zip("ABCDEFGH", CHECKLIST_WIDTHS, strict=True):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:H{2 + len(cases)}"
-    landscape(ws, "2:2")
+    for col, (_, width) in enumerate(CHECKLIST_COLUMNS, 1):
+        ws.column_dimensions[chr(ord("A") + col - 1)].width = width
+    ws.freeze_panes = "A4"
+    ws.auto_filter.ref = f"A3:{last}{3 + len(cases)}"
+    landscape(ws, "3:3")
     save_fixed(wb, target)

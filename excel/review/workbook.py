@@ -471,7 +471,7 @@ def _guide_sheet(
     )
     out.height(1, 28)
     facts = [
-        ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）"),
+        ("评价体系", f"{fw.name}（版本 {fw.version}）"),
         ("依据文件", f"{fw.source.issuer}《{fw.source.document}》{fw.source.attachment}"),
         ("评审组", panel_id),
         meeting.who(expert),
@@ -528,7 +528,7 @@ def _guide_sheet(
     ]
     if rs.parameters_file:
         facts.append(("参数文件", rs.parameters_file))
-    facts.append(("参数哈希", rs.parameters_hash))
+    facts.append(("参数哈希", voice.params_hash(rs.parameters_hash, voice.HASH_ON_FORM)))
     r = 3
     for label, text in [*facts, ("", ""), *meeting.steps(expert, steps)]:
         if not label:
