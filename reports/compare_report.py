@@ -58,7 +58,7 @@ def text(c: Comparison) -> str:
 SUMMARY_COLUMNS = (
     ("序号", 5),
     ("申报单位", 28),
-    ("匹配方式", 10),
+    ("匹配方式", 16),
     ("原文件", 18),
     ("新文件", 18),
     ("已改正", 7),
@@ -121,7 +121,8 @@ def _summary_sheet(ws, c: Comparison) -> None:
     for k, a in enumerate(c.applicants, 1):
         r += 1
         flag = Style(fill=FLAG_FILL, horizontal="center") if a.attention else CENTER
-        g.line(r, 1, [k, a.applicant, a.matched_by, Path(a.old_source).name])
+        g.put(r, 1, k, CENTER)
+        g.line(r, 2, [a.applicant, a.matched_by, Path(a.old_source).name])
         g.put(r, 5, Path(a.new_source).name)
         g.line(r, 6, [len(a.fixed), len(a.still_open), len(a.new), len(a.changes)], CENTER)
         g.put(r, 10, len(a.attention), flag)

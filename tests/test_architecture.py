@@ -23,13 +23,10 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.cli.review:panel",  # 96
     "iipeval.excel.review.workbook:generate_panel",  # 95
-    "iipeval.reports.tabular:_csv_rows",  # 88
     "iipeval.excel.verification.sheet:write_sheet",  # 85
-    "iipeval.reports.compare_report:write_xlsx",  # 82
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
-    "iipeval.reports.publication:build",  # 66
     "iipeval.reports.results_workbook:_origin_rows",  # 66
     "iipeval.core.round.verification:apply",  # 64
 }

@@ -180,7 +180,60 @@ def test_outcomes_reach_json_csv_the_summary_sheet_and_the_publication(tmp_path)
     assert "某省工业和信息化厅信息化推进处" in text
     assert "【请填写：联系电话】" in text and "【请填写：通知文件名称】" in text  # placeholders
     assert all(name in tables for name in picked)
-    assert "湖南省省级特色型工业互联网平台（区域级）" in text
+    assert "一、湖南省省级特色型工业互联网平台（区域级）" in tables  # each type heads its rows
+
+
+def test_the_publication_says_the_list_the_parameters_name_in_title_and_body(tmp_path):
+    apps = [loaded("甲", devices_operating=960), loaded("乙", devices_mobile=1, financing=10000)]
+    ev = mini_evaluator(Parameters(ranking=RankingPolicy(quota=1)))
+    batch = score_batch(ev, apps, [bundle("专家1", {"甲": 80, "乙": 80})])
+    when = datetime(2026, 12, 20, 9, 0, 0)
+
+    def body(pub: Publication) -> str:
+        write_publication(batch, pub, tmp_path / "p.docx", generated_at=when)
+        return "\n".join(p.text for p in docx.Document(tmp_path / "p.docx").paragraphs)
+
+    said = body(Publication(title="2026年工业互联网平台拟认定名单公示", issuer="某厅"))
+    assert "某厅确定了拟认定名单，现予以公示" in said and "拟推荐" not in said
+    said = body(Publication(list_name="拟入库名单"))
+    assert said.startswith("测试评价体系拟入库名单公示") and "确定了拟入库名单" in said
+    assert "确定了拟推荐名单" in body(Publication())
+    nobody = score_batch(ev, apps, [])  # nobody scored yet: nobody listed
+    write_publication(
+        nobody, Publication(list_name="拟认定名单"), tmp_path / "n.docx", generated_at=when
+    )
+    said = "\n".join(p.text for p in docx.Document(tmp_path / "n.docx").paragraphs)
+    assert "（本批没有列入拟认定名单的申报。）" in said and "拟推荐" not in said
+
+
+def test_a_long_title_breaks_between_words_never_inside_the_list_name():
+    from iipeval.reports.publication import title_lines
+
+    lines = title_lines("湖南特色型、湖南综合型、湖南专业型、双跨平台（2023）拟推荐名单公示")
+    assert lines == ["湖南特色型、湖南综合型、湖南专业型、", "双跨平台（2023）拟推荐名单公示"]
+    assert title_lines("关于2026年度湖南省省级工业互联网平台拟认定名单的公示") == [
+        "关于2026年度湖南省省级工业互联网平台",
+        "拟认定名单的公示",
+    ]
+    assert title_lines("2026年湖南省省级工业互联网示范项目拟推荐名单公示") == [
+        "2026年湖南省省级工业互联网示范项目",
+        "拟推荐名单公示",
+    ]
+    assert title_lines("2026年工业互联网平台拟认定名单公示") == [
+        "2026年工业互联网平台拟认定名单公示"
+    ]
+
+
+def test_the_signature_never_goes_to_a_page_of_its_own(tmp_path):
+    apps = [loaded("甲", devices_operating=960)]
+    batch = score_batch(mini_evaluator(Parameters(ranking=RankingPolicy(quota=1))), apps, [])
+    path = tmp_path / "p.docx"
+    write_publication(batch, Publication(issuer="某厅"), path, generated_at=datetime(2026, 1, 1))
+    paragraphs = docx.Document(path).paragraphs
+    signature = next(k for k, p in enumerate(paragraphs) if p.text == "某厅")
+    # the contacts, the issuer and the date move to a new page together
+    assert paragraphs[signature - 1].text.startswith("联系电话")
+    assert all(p.paragraph_format.keep_with_next for p in paragraphs[signature - 1 : signature + 1])
 
 
 def test_the_publication_is_the_same_bytes_for_the_same_run(tmp_path):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -170,6 +171,10 @@ class Publication(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str | None = Field(default=None, description="公示标题")
+    list_name: str | None = Field(
+        default=None,
+        description="名单名称，如“拟认定名单”（默认取标题中的“拟……名单”，否则为“拟推荐名单”）",
+    )
     issuer: str | None = Field(default=None, description="发布单位")
     basis: str | None = Field(default=None, description="依据（通知文件名）")
     start: date | None = Field(default=None, description="公示开始日期")
@@ -185,6 +190,15 @@ class Publication(BaseModel):
         if self.start and self.end and self.end < self.start:
             raise ValueError("公示结束日期早于开始日期")
         return self
+
+    def named(self) -> str:
+        """What the list is called, once for the title and the body: ``list_name``, else
+        the “拟……名单” the title already says (a 拟认定 round stays 拟认定 throughout),
+        else 拟推荐名单."""
+        if self.list_name:
+            return self.list_name
+        found = re.search(r"拟[\u4e00-\u9fff]{1,6}?名单", self.title or "")
+        return found.group() if found else "拟推荐名单"
 
 
 class FrameworkOverrides(BaseModel):
