@@ -29,6 +29,18 @@ def framework_text(fw: Framework, plugin: str, code_exclusions: Iterable = ()) -
     return "\n".join(lines)
 
 
+def source_notes(fw: Framework) -> list[str]:
+    """What the organiser checks in the set's source before using it (a year inferred, the
+    transcription corrected): for ``show`` and for whoever makes the application
+    workbooks, never for the applicants who fill them in."""
+    src = fw.source
+    lines = [f"年份说明：{src.year_note}"] if src.year_note else []
+    for c in src.corrections:
+        note = f"（{c.note}）" if c.note else ""
+        lines.append(f"勘误：原转录“{c.transcribed}”按官方用语作“{c.official}”{note}")
+    return lines
+
+
 def _header(fw: Framework, plugin: str) -> list[str]:
     src = fw.source
     lines = [
@@ -49,10 +61,7 @@ def _header(fw: Framework, plugin: str) -> list[str]:
             f"继承自 {e.framework}：{e.source.issuer}《{e.source.document}》（{e.source.year}年）"
             f"——{'，'.join(whose) or '无'}的原文出自该文件"
         )
-    if src.year_note:
-        lines.append(f"年份说明：{src.year_note}")
-    for c in src.corrections:
-        lines.append(f"勘误：原转录“{c.transcribed}”按官方用语作“{c.official}”")
+    lines.extend(source_notes(fw))
     if fw.subtypes:
         lines.append("申报类型：" + "、".join(f"{s.name}（{s.id}）" for s in fw.subtypes))
         if any(s.weights for s in fw.subtypes):

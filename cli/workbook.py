@@ -13,6 +13,7 @@ import click
 
 from iipeval.cli import door, render
 from iipeval.cli.app import cli, evaluator, registered
+from iipeval.cli.criteria_text import source_notes
 from iipeval.excel.application.template import write
 
 
@@ -74,6 +75,10 @@ def template(
         p = made[path]
         kind = f"，申报类型：{p.subtype.name}" if p.subtype else ""
         render.echo(f"已生成 {path}（{fw.name}，{len(fw.items)}个数据项{kind}）")
+    for fw in {fw.id: fw for fw, _ in targets}.values():
+        notes = [*source_notes(fw), f"权重：{fw.weights_note}申报表不含权重与分值。"]
+        render.echo(f"组织方请核对（不写入申报表）：{fw.name}")
+        render.echo("\n".join(f"  {n}" for n in notes))
 
 
 def _writer(xlsm: bool):

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from workbook_helpers import builtin_frameworks, small_data, small_evaluator, snapshot
 
+from iipeval.cli.main import cli
 from iipeval.excel.application import meta
 from iipeval.excel.application.layout import TEMPLATE_VERSION, plan
 from iipeval.excel.application.template import write
@@ -61,19 +63,42 @@ def test_guide_names_the_source_and_explains_missing_zero_and_na(book, fw):
         "测试用工业互联网平台申报能力要求",
         "附件9",
         "iipeval 测试组",
-        "2024年（文件未注明年份，按发布时间计）",
-        "原文转录“杀手铜”，本表作“杀手锏”",
+        "2024年",
         "留空 = 未填报（缺失）",
         "0 = 确实为零",
         "“不适用”三个字",
         "资本融资金额、单位产值能耗降低幅度",  # the items that allow 不适用
         "万元",
         "台（套）",
-        fw.weights_note,
         "行业级：面向重点行业；区域级：面向园区和产业集群",
         f"模板版本 {TEMPLATE_VERSION}",
     ):
         assert expected in text, expected
+
+
+def test_the_guide_holds_nothing_meant_for_the_organiser(book, fw):
+    """Corrections of the transcription, a year to confirm, proposals for weights, the
+    set's id and the tool: the organiser's business, printed by ``template`` instead."""
+    text = "\n".join(str(c.value) for row in book["填报说明"].iter_rows() for c in row if c.value)
+    for meant_for_the_organiser in (
+        "文字订正",
+        "杀手铜",
+        "文件未注明年份",
+        "使用前请核对",
+        fw.weights_note,
+        "iipeval 提出",
+        "结构指纹",
+        fw.id,
+    ):
+        assert meant_for_the_organiser not in text, meant_for_the_organiser
+
+
+def test_template_tells_the_organiser_what_the_applicant_is_not_told(tmp_path):
+    res = CliRunner().invoke(cli, ["template", "national_2023", "-o", str(tmp_path / "a.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert "组织方请核对（不写入申报表）：2023年跨行业跨领域工业互联网平台" in res.output
+    assert "勘误：原转录“杀手铜”按官方用语作“杀手锏”" in res.output
+    assert "iipeval 提出的建议值" in res.output
 
 
 def test_applicant_fields_and_credit_code_cell(book):

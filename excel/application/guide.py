@@ -1,10 +1,11 @@
 """The 填报说明 sheet's text, written from the Framework model.
 
 Applicants read this before anything else, so it says in plain Chinese which document
-the set comes from (with the transcription corrections reviewers will check), how to
-fill in, and the three answers people confuse: empty (missing), 0 (zero) and 不适用.
-It also says, as the brief for every front end requires, that the default weights are
-proposals and not official figures.
+the set comes from, how to fill in, and the three answers people confuse: empty
+(missing), 0 (zero) and 不适用. What is for the organiser and not the applicant (the
+transcription corrections, a year to confirm before use, that the weights are proposals)
+is not written here: ``iipeval template`` prints it to the organiser who makes the
+workbook, and ``iipeval show`` and the results carry it.
 """
 
 from __future__ import annotations
@@ -18,16 +19,7 @@ def _source(fw: Framework) -> list[tuple[str, str]]:
     doc = f"《{s.document}》"
     if s.attachment:
         doc = f"{s.attachment}{doc}"
-    year = f"{s.year}年" + (f"（{s.year_note}）" if s.year_note else "")
-    rows = [("依据文件", doc), ("发布单位", s.issuer), ("年份", year)]
-    if s.corrections:
-        fixes = "\n".join(
-            f"· 原文转录“{c.transcribed}”，本表作“{c.official}”"
-            + (f"（{c.note}）" if c.note else "")
-            for c in s.corrections
-        )
-        rows.append(("文字订正", fixes))
-    return rows
+    return [("依据文件", doc), ("发布单位", s.issuer), ("年份", f"{s.year}年")]
 
 
 def _units(fw: Framework) -> str:
@@ -38,11 +30,7 @@ def _units(fw: Framework) -> str:
 def sections(p: Plan) -> list[tuple[str, str]]:
     """(heading, text) pairs, in reading order."""
     fw = p.framework
-    rows: list[tuple[str, str]] = [
-        ("评价体系", fw.name),
-        ("体系编号", f"{fw.id}，版本 {fw.version}"),
-        *_source(fw),
-    ]
+    rows: list[tuple[str, str]] = [("评价体系", fw.name), *_source(fw)]
     if fw.subtypes:
         kinds = "；".join(
             s.name + (f"：{s.description.rstrip('。')}" if s.description else "")
@@ -64,11 +52,9 @@ def sections(p: Plan) -> list[tuple[str, str]]:
             "标有“专家评价”的行由专家按评分细则评分，申报单位无需填写，可在"
             "“佐证材料”栏列明支撑材料。",
         ),
-        ("权重说明", f"{fw.weights_note}本申报表不含权重与分值，不影响填报。"),
         (
             "模板信息",
-            f"由 iipeval 按评价体系 {fw.id}（版本 {fw.version}）生成，模板版本 "
-            f"{TEMPLATE_VERSION}，结构指纹 {p.fingerprint()[7:19]}。工作表已保护（无密码），"
+            f"模板版本 {TEMPLATE_VERSION}（评价体系版本 {fw.version}）。工作表已保护（无密码），"
             "仅黄色单元格可填写。",
         ),
     ]
