@@ -160,12 +160,14 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
         "E01",
         "张三",
         "第一评审组",
-        "national_2023",
+        "2023年跨行业跨领域工业互联网平台（版本 2023.1）",
         "建议值",
         "优秀（90-100分，按95分计）",
         "留空表示尚未评分",
     ):
         assert text in guide
+    assert "national_2023" not in guide  # the set by its name, its id is for files
+    assert "（生成本表时所用计分参数的校验码" in guide  # and a hash says what it is for
     quant = " ".join(str(c.value) for row in wb["定量得分"].iter_rows() for c in row if c.value)
     # the reviews the example file carries stay out of what each expert sees
     assert "待专家评分" in quant and "位专家评分" not in quant

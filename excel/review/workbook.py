@@ -54,7 +54,7 @@ from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
 from iipeval.excel.cells.book import cell_style
-from iipeval.excel.cells.measure import row_height
+from iipeval.excel.cells.measure import broken, row_height
 from iipeval.excel.cells.sheetwrite import Book, Rows, Style
 
 # --------------------------------------------------------------------------------------
@@ -802,9 +802,9 @@ QUANT_COLS = (
     ("指标", 20),
     ("类型", 7),
     ("分值", 8),
-    ("得分（0-100）", 10),
+    ("得分（0-100）", 14),
     ("计入总分", 10),
-    ("计分说明", 80),
+    ("计分说明", 76),
 )
 
 
@@ -855,6 +855,7 @@ def _quant_rows(rs: ReviewSet, rows: list[ReviewRow]) -> Rows:
             r += 1
         for c, (name, _) in enumerate(QUANT_COLS, start=1):
             _cell(out, r, c, name, font=BOLD, fill=HEADER_FILL, align=CENTER)
+        out.height(r, row_height(list(QUANT_COLS)))  # every header whole, none overflowing
         r += 1
         for ind in row.pending.indicators:
             if ind.status == "na":
@@ -980,6 +981,9 @@ def _rubric_sheet(ws, rs: ReviewSet):
             values += [
                 f"{name}（{fmt(lo)}-{fmt(hi)}分）：{text}" for name, lo, hi, text in rule.scale()
             ]
+        # the prose columns' lines broken here, by the rules of Chinese typesetting
+        # (measure.broken): a spreadsheet's own wrap starts lines with “，” and “、”
+        values = [v if c < 3 else broken(str(v), widths[c + 1]) for c, v in enumerate(values)]
         for c, v in enumerate(values, start=1):
             _cell(out, r, c, v, align=CENTER if c == 1 else WRAP_TOP)
         out.height(r, row_height([(str(v), widths[c]) for c, v in enumerate(values, start=1)]))
