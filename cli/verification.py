@@ -65,13 +65,26 @@ def _sheet_writer(ev, path: Path, loaded, digest: str):
         render.echo(f"{shown}：评价体系 {app.framework} 未加载，未生成核查表", err=True)
         return None
     fw = ev.framework(app.framework).framework
-    return partial(_write, fw=fw, app=app, key=application_key(app), source=shown, digest=digest)
+    hints = _warnings(ev.score_loaded(loaded))
+    key = application_key(app)
+    return partial(_write, fw=fw, app=app, key=key, source=shown, digest=digest, hints=hints)
 
 
-def _write(tmp: Path, *, fw, app, key: str, source: str, digest: str) -> None:
+def _write(tmp: Path, *, fw, app, key: str, source: str, digest: str, hints) -> None:
     from iipeval.excel.verification import sheet
 
-    sheet.write_sheet(tmp, fw, app, key, source, digest)
+    sheet.write_sheet(tmp, fw, app, key, source, digest, hints)
+
+
+def _warnings(result) -> dict[str, list[str]]:
+    """What 符合性审查 warned about (or refused), by data item: the 核查表 marks it."""
+    from iipeval.core.findings import Severity
+
+    out: dict[str, list[str]] = {}
+    for f in result.findings:
+        if f.item and f.severity in (Severity.error, Severity.warning):
+            out.setdefault(f.item, []).append(f.message)
+    return out
 
 
 def read_verified(paths: Sequence[Path], ev) -> tuple[dict, list]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -87,6 +88,16 @@ def rounded(x: float, digits: int = 2) -> Decimal:
     return Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+#: Punctuation Unicode leaves ambiguous in width that 宋体 and every CJK font print full
+#: width (a terminal may show it narrow: :func:`display_width` keeps it at one cell).
+FULL_WIDTH_PUNCTUATION = frozenset("“”‘’…—·")
+
+
+def print_width(text: str) -> int:
+    """:func:`display_width` as a Chinese font prints it: “ ” ‘ ’ … — · count double."""
+    return display_width(text) + sum(ch in FULL_WIDTH_PUNCTUATION for ch in text)
+
+
 def fmt(
     x: float | int | None, digits: int = 2, *, grouped: bool = True, fixed: bool = False
 ) -> str:
@@ -133,3 +144,43 @@ def when(t: datetime) -> str:
         return text
     hours = offset.total_seconds() / 3600
     return f"{text}（UTC{hours:+g}）"
+
+
+#: Characters a line never starts with, and never ends with (the usual Chinese 禁则).
+NO_START = frozenset("，。、；：？！）》」』”’〉】〕…%％,.;:!?)]}·")
+NO_END = frozenset("（《「『“‘〈【〔([{")
+#: A run of Latin letters and digits (``SaaS``, ``5,000``, ``0-100``) is never split.
+_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%+\-/]*|.", re.S)
+
+
+def break_lines(text: str, usable: float, width: Callable[[str], float] = print_width) -> str:
+    """``text`` with a line break wherever a line would grow wider than ``usable`` (in the
+    units of ``width``), by the rules of Chinese typesetting: no line begins with ，、。）
+    and the like, none ends with （“, and a number or a Latin word is never split.
+
+    A spreadsheet wraps a cell wherever the next character does not fit (LibreOffice
+    knows no 禁则 in a cell); text broken here first is wrapped by no one else."""
+    return "\n".join(_break(part, usable, width) for part in text.split("\n"))
+
+
+def _break(text: str, usable: float, width: Callable[[str], float]) -> str:
+    lines: list[list[str]] = [[]]
+    used = 0.0
+    for token in _TOKENS.findall(text):
+        w = width(token)
+        if used + w > usable and lines[-1]:
+            line, carried = lines[-1], []
+            # carry down (at most three tokens: “（业）” before a “，”) while the next
+            # line would start with what may not start one, or this one end with what
+            # may not end one
+            while (
+                len(carried) < 3
+                and len(line) > 1
+                and ((carried or [token])[0][0] in NO_START or line[-1][-1] in NO_END)
+            ):
+                carried.insert(0, line.pop())
+            lines.append(carried)
+            used = sum(map(width, carried))
+        lines[-1].append(token)
+        used += w
+    return "\n".join("".join(line) for line in lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from iipeval.core.round.batch import Batch
 from iipeval.core.round.outcomes import OUTCOMES, RECOMMEND
+from iipeval.core.text import break_lines
 from iipeval.present.labels import set_label
 from iipeval.present.view import Row
 from iipeval.reports.grid import HEAD, NOTE, NUM_FORMAT, SECTION, TITLE, Grid, Style, print_setup
@@ -26,6 +27,9 @@ HEADERS = (
     "说明",
 )
 ORDER = {o: k for k, o in enumerate(OUTCOMES)}
+#: the 说明 column; a reason longer than it is broken by the rules of Chinese typesetting
+#: (a spreadsheet's own wrap left a lone “）” on a line of its own)
+REASON_WIDTH = 44
 
 
 class SummarySheet:
@@ -41,7 +45,7 @@ class SummarySheet:
 
     def write(self, ws):
         """Fill the write-only sheet ``ws``; returns it."""
-        g = Grid(fixed={1: 6, 2: 30, 3: 26, 4: 21, 5: 14, 6: 9, 7: 6, 8: 10, 9: 40})
+        g = Grid(fixed={1: 6, 2: 30, 3: 26, 4: 21, 5: 14, 6: 9, 7: 6, 8: 10, 9: REASON_WIDTH})
         n = len(HEADERS)
         g.put(1, 1, SUMMARY, TITLE)
         r = 3
@@ -87,6 +91,6 @@ class SummarySheet:
             g.put(r, 6, e.total, Style(number_format=NUM_FORMAT))
             g.put(r, 7, e.rank, Style(horizontal="center"))
             g.put(r, 8, e.outcome, Style(bold=e.outcome == RECOMMEND, horizontal="center"))
-            g.put(r, 9, e.outcome_reason)
+            g.put(r, 9, break_lines(e.outcome_reason, REASON_WIDTH - 1))
             r += 1
         return r

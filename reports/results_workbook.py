@@ -52,7 +52,7 @@ from iipeval.core.round.ranking import RankEntry, Ranking
 from iipeval.core.round.spool import view
 from iipeval.core.scoring.aggregation import rule_text
 from iipeval.core.scoring.params import AggregationPolicy
-from iipeval.core.text import display_width, fmt, when
+from iipeval.core.text import break_lines, display_width, fmt, when
 from iipeval.present.cell_text import sheet_title
 from iipeval.present.labels import (
     PARAM_LABELS,
@@ -86,7 +86,7 @@ from iipeval.reports.grid import (
     new_workbook,
     print_setup,
 )
-from iipeval.reports.recommendation_sheet import SUMMARY, SummarySheet
+from iipeval.reports.recommendation_sheet import REASON_WIDTH, SUMMARY, SummarySheet
 from iipeval.reports.verification_sheet import VERIFICATION, VerificationSheet
 
 CHART_MAX_BARS = 30
@@ -360,7 +360,9 @@ def _ranking_grid(rk: Ranking, dims: list[tuple[str, str]], ncol: int) -> Grid:
     bounds), each dimension as wide as its name needs."""
     widest = max((display_width(e.applicant) for e in rk.entries), default=16)
     name_width = min(44.0, max(16.0, widest + 3))
-    g = Grid(fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: 36}, max_width=14)
+    g = Grid(
+        fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: REASON_WIDTH}, max_width=14
+    )
     for k in range(len(dims)):
         g.fixed[5 + k] = max(10.0, min(14.0, display_width(dims[k][1]) / 2 + 2))
     g.fixed[5 + len(dims)] = 7
@@ -396,7 +398,7 @@ def _ranking_row(g: Grid, r: int, e: RankEntry, dims, card: str | None) -> None:
     g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
     g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
     g.put(r, c + 2, e.outcome, Style(bold=e.outcome == RECOMMEND, fill=fill))
-    g.put(r, c + 3, e.outcome_reason, Style(fill=fill))
+    g.put(r, c + 3, break_lines(e.outcome_reason, REASON_WIDTH - 1), Style(fill=fill))
 
 
 def _ranking_notes(

@@ -23,7 +23,6 @@ PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.cli.review:panel",  # 96
     "iipeval.excel.review.workbook:generate_panel",  # 95
-    "iipeval.excel.verification.sheet:write_sheet",  # 85
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.excel.review.workbook:_guide_sheet",  # 70

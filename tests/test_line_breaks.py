@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iipeval.cli.main import cli
-from iipeval.excel.cells.measure import NO_END, NO_START, broken, line_count, text_width
+from iipeval.core.text import NO_END, NO_START
+from iipeval.excel.cells.measure import broken, line_count, text_width
 
 REPO = Path(__file__).resolve().parents[1]
 RUBRIC = (

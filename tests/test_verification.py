@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -36,8 +37,10 @@ def made(tmp_path):
 
 
 def rows(path: Path) -> dict[str, int]:
-    ws = openpyxl.load_workbook(path)[SHEET]
-    return {ws[f"B{r}"].value: r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value}
+    """Data item id → its row, by the sheet's own map (the rows show Chinese names)."""
+    meta = openpyxl.load_workbook(path)[META]
+    ids = [r[1] for r in meta.iter_rows(values_only=True) if r[0] == "item"]
+    return {item: 5 + k for k, item in enumerate(ids)}
 
 
 def fill(path: Path, item: str, value, *, verifier="王核查", day=dt.date(2026, 12, 5), **cols):
@@ -135,7 +138,7 @@ def test_a_changed_row_or_a_stranger_file_is_refused_whole(made, tmp_path):
     ws = wb[SHEET]
     r = rows(sheet)["devices_processing"]
     ws.protection.sheet = False
-    ws[f"B{r}"] = "devices_operating"  # someone retyped an id to move a value
+    ws[f"B{r}"] = ws[f"B{r - 1}"].value  # someone retyped a name to move a value
     wb.save(sheet)
     shutil.copy(REPO / "workbooks" / "national_2023.xlsx", sheet.parent / "不是核查表.xlsx")
     (sheet.parent / "空.xlsx").write_bytes(b"")
@@ -219,3 +222,58 @@ def test_two_sheets_for_one_application_are_both_set_aside(made, tmp_path):
     [dup] = [f for f in data["findings"] if f["code"] == "verification_duplicate"]
     assert dup["severity"] == "error" and "均未采用" in dup["message"]
     assert data["results"][0]["verification"] is None
+
+
+def test_the_sheet_is_in_chinese_and_ends_with_where_both_sides_sign(made):
+    _, sheet = made
+    ws = openpyxl.load_workbook(sheet)[SHEET]
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "运行设备连接数量" in cells and "devices_operating" not in " ".join(cells)
+    assert not any(re.search(r"[0-9a-f]{16}|SHA-256", c) for c in cells)  # no file hash
+    r = rows(sheet)
+    assert [ws[f"B{r[f'applicant.{f}']}"].value for f in ("name", "credit_code")] == [
+        "申报单位名称",
+        "统一社会信用代码",
+    ]
+    assert ws[f"E{r['applicant.credit_code']}"].value == "91110108MA01K7Q36G"
+    last = max(r.values())
+    below = [ws[f"A{k}"].value for k in range(last + 1, ws.max_row + 1) if ws[f"A{k}"].value]
+    assert below == ["核查组（签字）", "被核查单位（盖章）", "被核查单位负责人（签字）"]
+    assert all(ws[f"F{k}"].value == "日期" for k in range(last + 2, last + 5))
+    assert ws[f"C{last + 2}"].border.bottom.style == "thin"  # a line to sign on
+
+
+def test_an_item_that_drew_a_warning_is_marked_for_the_verifiers(tmp_path):
+    apps = tmp_path / "apps"
+    apps.mkdir()
+    data = json.loads(EXAMPLE.read_text("utf-8"))
+    items = data["application"]["items"]
+    items["sme_served"] = 3 * (items["enterprises_manufacturing"] + items["enterprises_service"])
+    (apps / "甲.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert invoke("verification", str(apps), "-o", str(tmp_path / "核查")).exit_code == 0
+    sheet = tmp_path / "核查" / "甲_核查表.xlsx"
+    ws = openpyxl.load_workbook(sheet)[SHEET]
+    r = rows(sheet)
+    hint = ws[f"C{r['sme_served']}"]
+    assert "服务中小企业数量超过" in hint.value and hint.fill.fgColor.rgb.endswith("FFEB9C")
+    assert ws[f"C{r['devices_operating']}"].value is None  # nothing to say: nothing marked
+
+
+def test_a_credit_code_verified_on_site_is_the_one_scored_and_checked(made, tmp_path):
+    apps, sheet = made
+    fill(sheet, "applicant.credit_code", "91110108MA01K7Q36X")  # check digit wrong
+    (result,) = scored(apps, sheet.parent, tmp_path)["results"]
+    [value] = result["verification"]["values"]
+    assert (value["item"], value["declared"]) == ("applicant.credit_code", "91110108MA01K7Q36G")
+    assert result["credit_code"] == "91110108MA01K7Q36X"
+    assert not result["accepted"]  # the corrected code is validated like a declared one
+    assert any(f["item"] == "applicant.credit_code" for f in result["findings"])
+
+
+def test_the_verifiers_words_are_kept_as_they_wrote_them(made, tmp_path):
+    apps, sheet = made
+    said = "设备台账（2026年版）第3页；现场抽查：１２台。"
+    fill(sheet, "devices_operating", 100000, evidence=said, verifier="王核查（组长）")
+    (result,) = scored(apps, sheet.parent, tmp_path)["results"]
+    [value] = result["verification"]["values"]
+    assert value["evidence"] == said and value["verifier"] == "王核查（组长）"

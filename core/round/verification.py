@@ -11,7 +11,7 @@ verified value says so in its explanation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from iipeval.core.explain import Explanation
@@ -28,6 +28,7 @@ from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     from iipeval.core.api import Loaded
+    from iipeval.core.model.application import Application
     from iipeval.core.model.results import Rejected, Result
 
 
@@ -64,10 +65,11 @@ def apply(
             )
         )
         return declared.model_copy(update={"findings": [*declared.findings, *notes]})
-    items, used = _verified_items(app.items, verification, notes)
+    items, fields, used = _verified_items(app, verification, notes)
     if not used:
         return declared.model_copy(update={"findings": [*declared.findings, *notes]})
-    new_app = app.model_copy(update={"items": items})
+    applicant = app.applicant.model_validate({**app.applicant.model_dump(), **fields})
+    new_app = app.model_copy(update={"items": items, "applicant": applicant})
     again = _Loaded(
         loaded.source,
         sub.model_copy(update={"application": new_app}),
@@ -108,16 +110,26 @@ def apply(
     )
 
 
+#: a 核查表 row for the applicant's 基本信息 (``applicant.credit_code``), not a data item
+APPLICANT = "applicant."
+
+
 def _verified_items(
-    declared: Mapping[str, Any], verification: Verification, notes: list[Finding]
-) -> tuple[dict[str, Any], list[VerifiedValue]]:
-    """The application's items with each verified value in place, and the values used
-    (with the value declared now). A sheet made before the application changed still
-    counts, with a warning: what was verified on site is what is scored."""
-    items = dict(declared)
+    app: Application, verification: Verification, notes: list[Finding]
+) -> tuple[dict[str, Any], dict[str, str], list[VerifiedValue]]:
+    """The application's items with each verified value in place, the 基本信息 fields
+    verified (a credit code corrected on site is the one validated and checked against
+    the 否决项), and the values used (with the value declared now). A sheet made before
+    the application changed still counts, with a warning: what was verified on site is
+    what is scored."""
+    items = dict(app.items)
+    fields: dict[str, str] = {}
     used: list[VerifiedValue] = []
     for v in verification.values:
-        current = items.get(v.item)
+        field = v.item.removeprefix(APPLICANT) if v.item.startswith(APPLICANT) else None
+        if field is not None and field not in type(app.applicant).model_fields:
+            continue
+        current = getattr(app.applicant, field) if field else items.get(v.item)
         if shown(current) != shown(v.declared):
             notes.append(
                 _warn(
@@ -128,9 +140,12 @@ def _verified_items(
                     v.cell,
                 )
             )
-        items[v.item] = v.verified
+        if field:
+            fields[field] = str(v.verified)
+        else:
+            items[v.item] = v.verified
         used.append(v.model_copy(update={"declared": current}))
-    return items, used
+    return items, fields, used
 
 
 def _changes(

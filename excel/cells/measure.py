@@ -9,10 +9,9 @@ Excel's column units (the width of ``0`` in the default font).
 from __future__ import annotations
 
 import math
-import re
 from functools import lru_cache
 
-from iipeval.core.text import display_width
+from iipeval.core.text import break_lines, print_width
 
 #: Column units taken by one full-width (CJK) glyph in an 11pt 宋体 cell, and one
 #: half-width glyph: Excel and WPS measure columns in the Normal font's digit width, 8px for
@@ -27,14 +26,10 @@ def text_width(text: str) -> float:
     return sum(map(_char_width, text))  # summed in order: the same float as char by char
 
 
-#: Punctuation Unicode leaves ambiguous in width that 宋体 and every CJK font draw full
-#: width: counted narrow, a line of Chinese quotes would come out wider than measured.
-FULL_WIDTH_PUNCTUATION = set("“”‘’…—·")
-
-
 @lru_cache(maxsize=1 << 14)
 def _char_width(c: str) -> float:
-    return WIDE if display_width(c) == 2 or c in FULL_WIDTH_PUNCTUATION else NARROW
+    # Chinese quotes count full width: counted narrow, a line of them came out wider
+    return WIDE if print_width(c) == 2 else NARROW
 
 
 @lru_cache(maxsize=1 << 16)  # an expert workbook per expert repeats every text
@@ -58,45 +53,13 @@ def row_height(cells: list[tuple[str, float] | tuple[str, float, float]]) -> flo
     return round(best, 1)
 
 
-#: Characters a line never starts with, and never ends with (the usual Chinese 禁则).
-NO_START = set("，。、；：？！）》」』”’〉】〕…%％,.;:!?)]}·")
-NO_END = set("（《「『“‘〈【〔([{")
-#: A run of Latin letters and digits (``SaaS``, ``5,000``, ``0-100``) is never split.
-_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%+\-/]*|.", re.S)
-
-
 def broken(text: str, width: float, size: float = 11.0) -> str:
     """``text`` with its line breaks put in where a column ``width`` units wide wraps it,
-    by the rules of Chinese typesetting: no line begins with ，、。）and the like, none
-    ends with （“, a number or a Latin word stays whole.
+    by the rules of Chinese typesetting (:func:`iipeval.core.text.break_lines`).
 
     LibreOffice Calc breaks a wrapped cell wherever the next character does not fit and
     knows none of these rules, so its pages showed rubric lines starting with “，”. The
     lines are measured as :func:`line_count` measures them (a CJK glyph 1.85 units at
     11pt, never less than Excel and WPS draw it), so no application wraps them again and
     :func:`row_height` of the result fits exactly."""
-    usable = max(width - 1.0, 1.0) * 11.0 / size
-    return "\n".join(_break(part, usable) for part in text.split("\n"))
-
-
-def _break(text: str, usable: float) -> str:
-    lines: list[list[str]] = [[]]
-    used = 0.0
-    for token in _TOKENS.findall(text):
-        w = text_width(token)
-        if used + w > usable and lines[-1]:
-            line, carried = lines[-1], []
-            # carry down (at most three tokens: “（业）” before a “，”) while the next
-            # line would start with what may not start one, or this one end with what
-            # may not end one
-            while (
-                len(carried) < 3
-                and len(line) > 1
-                and ((carried or [token])[0][0] in NO_START or line[-1][-1] in NO_END)
-            ):
-                carried.insert(0, line.pop())
-            lines.append(carried)
-            used = sum(map(text_width, carried))
-        lines[-1].append(token)
-        used += w
-    return "\n".join("".join(line) for line in lines)
+    return break_lines(text, max(width - 1.0, 1.0) * 11.0 / size, text_width)
