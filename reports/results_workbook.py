@@ -830,6 +830,31 @@ def _policy_table(g: Grid, r: int, values: dict, names: dict[str, str]) -> int:
     return r
 
 
+#: ``[origin]`` keys shown on a line of their own, by their Chinese label
+ORIGIN_LABELS = {
+    "rows": "计算所用申报数",
+    "constant": "数值无差异的指标",
+    "skipped": "未计入的申报",
+    "combined_with": "组合的主观权重",
+    "ri_source": "随机一致性指标表出处",
+}
+#: ``[origin]`` keys already in its summary, or too long for a cell
+ORIGIN_SKIPPED = (
+    "method",
+    "framework",
+    "framework_version",
+    "subtype",
+    "tool_version",
+    "applications",
+    "objective_weights",
+    "matrix",
+    "weighting",
+    "aggregation",
+    "ri_table",
+    "cr_threshold",
+)
+
+
 def _origin_rows(origin: dict | None) -> list[tuple[str, str]]:
     """Where the weights came from (``[origin]`` of the parameters file, written by
     ``iipeval weights``), as label/value lines; unknown keys are shown as they are."""
@@ -837,64 +862,50 @@ def _origin_rows(origin: dict | None) -> list[tuple[str, str]]:
         return []
     o = dict(origin)
     rows = [("权重来源", str(o.pop("summary", "") or o.get("method", "")))]
+    rows += _consistency_rows(o)
+    for key, label in ORIGIN_LABELS.items():
+        if o.get(key) not in (None, [], {}):
+            rows.append((label, _param_text(o.pop(key))))
+    for key in ORIGIN_SKIPPED:
+        o.pop(key, None)
+    rows += [(f"权重来源·{k}", _param_text(v)) for k, v in o.items() if v not in (None, "", [])]
+    return rows
 
-    def only_dicts(value) -> list[dict]:  # a hand-written [origin] may hold anything
-        return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
-    def dicts(key: str) -> list[dict]:
-        return only_dicts(o.pop(key, None))
+def _dicts(value: Any) -> list[dict]:
+    """The dicts of a list (a hand-written ``[origin]`` may hold anything)."""
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
-    def who(entries, with_repair: bool = False) -> str:
-        return "、".join(
-            f"{e.get('expert')}（CR {_param_text(e.get('cr'))}"
-            + (f"；{e['repair']}" if with_repair and e.get("repair") else "")
-            + "）"
-            for e in only_dicts(entries)
-        )
 
-    for g in dicts("groups"):
-        text = f"计入：{who(g.get('included')) or '无'}"
+def _who(entries: Any, with_repair: bool = False) -> str:
+    return "、".join(
+        f"{e.get('expert')}（CR {_param_text(e.get('cr'))}"
+        + (f"；{e['repair']}" if with_repair and e.get("repair") else "")
+        + "）"
+        for e in _dicts(entries)
+    )
+
+
+def _consistency_rows(o: dict) -> list[tuple[str, str]]:
+    """An AHP round's lines (taken out of ``o``): who counted per level, the
+    questionnaires and their hashes, the files not used."""
+    rows = []
+    for g in _dicts(o.pop("groups", None)):
+        text = f"计入：{_who(g.get('included')) or '无'}"
         if g.get("excluded"):
-            text += f"；未计入：{who(g.get('excluded'), True)}"
+            text += f"；未计入：{_who(g.get('excluded'), True)}"
         if g.get("group_cr") is not None:
             text += f"；群组 CR {_param_text(g.get('group_cr'))}"
         rows.append((f"一致性检验·{g.get('title', g.get('level', ''))}", text))
-    for e in dicts("experts"):
+    for e in _dicts(o.pop("experts", None)):
         rows.append(
             (
                 f"调查表·{e.get('expert')} {e.get('name', '')}".strip(),
                 f"{e.get('file', '')}　SHA-256 {e.get('sha256', '')}",
             )
         )
-    for e in dicts("rejected_files"):
+    for e in _dicts(o.pop("rejected_files", None)):
         rows.append(("未采用的调查表", f"{e.get('file', '')}：{e.get('reason', '')}"))
-    labels = {
-        "rows": "计算所用申报数",
-        "constant": "数值无差异的指标",
-        "skipped": "未计入的申报",
-        "combined_with": "组合的主观权重",
-        "ri_source": "随机一致性指标表出处",
-    }
-    for key in ("rows", "constant", "skipped", "combined_with", "ri_source"):
-        if o.get(key) not in (None, [], {}):
-            rows.append((labels[key], _param_text(o.pop(key))))
-    shown = (
-        "method",
-        "framework",
-        "framework_version",
-        "subtype",
-        "tool_version",
-        "applications",
-        "objective_weights",
-        "matrix",
-        "weighting",
-        "aggregation",
-        "ri_table",
-        "cr_threshold",
-    )  # already in the summary, or too long for a cell
-    for key in shown:
-        o.pop(key, None)
-    rows += [(f"权重来源·{k}", _param_text(v)) for k, v in o.items() if v not in (None, "", [])]
     return rows
 
 

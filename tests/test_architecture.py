@@ -26,7 +26,6 @@ PENDING_SPLITS = {
     "iipeval.excel.application.visible:check",  # 78
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
-    "iipeval.reports.results_workbook:_origin_rows",  # 66
     "iipeval.core.round.verification:apply",  # 64
 }
 
