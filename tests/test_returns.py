@@ -208,3 +208,27 @@ def test_returns_never_go_into_the_submissions_folder(submitted):
     res = invoke("validate", str(submitted), "--return-to", str(submitted))
     assert res.exit_code == 2 and "重合或位于其中" in res.output
     assert digest(submitted) == before
+
+
+def test_the_checklist_names_a_veto_and_the_warnings_to_confirm(tmp_path):
+    """A vetoed application with complete data is 不予推荐 with its 否决项, never
+    通过 / 0 / 无; a warning is listed for the applicant to confirm."""
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    data = json.loads(
+        (REPO / "examples" / "applications" / "national_2023.json").read_text("utf-8")
+    )
+    items = data["application"]["items"]
+    items["major_safety_incident"] = True
+    items["sme_served"] = 3 * (items["enterprises_manufacturing"] + items["enterprises_service"])
+    (folder / "丁.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = tmp_path / "returns"
+    res = invoke("validate", str(folder), "--return-to", str(out))
+    assert "丁.json：不予推荐（触及否决项；警告 1 条）" in res.output
+    sheet = openpyxl.load_workbook(out / f"{CHECKLIST}.xlsx")[CHECKLIST]
+    head = [c.value for c in sheet[3]]
+    [row] = [dict(zip(head, r, strict=True)) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert row["结论"] == "不予推荐"
+    assert row["否决项"] == "近三年发生重大及以上安全生产事故（填报为“是”）"
+    assert row["须补正（错误）"] == "—" and "服务中小企业数量超过" in row["请核实（警告）"]
+    assert sheet["A2"].value.startswith("共1份申报：不予推荐1份")

@@ -2,6 +2,7 @@
 same state is worded the same, and a newcomer reads each thing once."""
 
 import json
+from datetime import UTC
 
 import openpyxl
 from click.testing import CliRunner
@@ -447,3 +448,67 @@ def test_an_application_with_errors_is_worded_alike_on_screen_and_in_the_workboo
     wb = openpyxl.load_workbook(out, read_only=True)
     cells = {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row}
     assert any(c.startswith(voice.NEEDS_FIX_STATUS) for c in cells)
+
+
+def test_a_number_is_rounded_once_as_the_cell_beside_it_shows_it():
+    """82.425 is stored as 82.42499…: Python's own rounding wrote 得82.42分 beside a 得分
+    cell that Excel, WPS and LibreOffice show as 82.43. Text now rounds as they do."""
+    from iipeval.core.text import fmt
+
+    for x, shown in [(82.425, "82.43"), (2.675, "2.68"), (1.005, "1.01"), (0.125, "0.13")]:
+        assert fmt(x) == shown and fmt(-x) == "-" + shown
+    assert fmt(82.42499) == "82.42" and fmt(-0.001) == "0" and fmt(-0.001, fixed=True) == "0.00"
+    assert fmt(88.5, fixed=True) == "88.50" and fmt(1234.5, fixed=True) == "1,234.50"
+
+
+def test_the_terminal_writes_every_total_of_a_ranking_with_two_decimals():
+    from iipeval.cli.render import ranking_text
+    from iipeval.core.round.ranking import RankEntry, Ranking
+    from iipeval.core.scoring.params import RankingPolicy
+
+    def entry(rank, name, total):
+        return RankEntry(
+            rank=rank,
+            applicant=name,
+            key=name,
+            source=f"{name}.json",
+            framework="x",
+            subtype=None,
+            total=total,
+            secured=total,
+            provisional=False,
+            grade="良好",
+            accepted=True,
+            excluded=False,
+            dimensions={},
+            outcome="拟推荐",
+        )
+
+    ranking = Ranking(
+        framework="x",
+        framework_name="某体系",
+        subtype=None,
+        tie_break=[],
+        policy=RankingPolicy(),
+        entries=[entry(1, "甲", 88.5), entry(2, "乙", 82.64)],
+    )
+    lines = ranking_text(ranking).splitlines()
+    assert "88.50" in lines[2] and "82.64" in lines[3]
+    assert lines[2].index("88.50") == lines[3].index("82.64")  # one column, read down
+
+
+def test_a_time_is_written_the_chinese_way_in_the_zone_it_was_taken():
+    from datetime import datetime, timedelta, timezone
+
+    from iipeval.core.text import when
+
+    beijing = timezone(timedelta(hours=8))
+    assert when(datetime(2026, 12, 8, 3, 54, 25, tzinfo=beijing)) == "2026年12月8日 03:54:25"
+    utc = datetime(2026, 12, 7, 19, 54, 25, tzinfo=UTC)
+    assert when(utc) == "2026年12月7日 19:54:25（UTC+0）"  # not passed off as local time
+
+
+def test_validate_json_says_the_verdict_in_the_same_word(tmp_path):
+    path = _hunan(tmp_path, major_safety_incident=True)
+    rows = json.loads(invoke("validate", path, "--format", "json").output)["files"]
+    assert rows[0]["valid"] and rows[0]["verdict"] == "不予推荐"
