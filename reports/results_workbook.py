@@ -86,7 +86,7 @@ from iipeval.reports.grid import (
     new_workbook,
     print_setup,
 )
-from iipeval.reports.recommendation_sheet import REASON_WIDTH, SUMMARY, SummarySheet
+from iipeval.reports.recommendation_sheet import SUMMARY, SummarySheet
 from iipeval.reports.verification_sheet import VERIFICATION, VerificationSheet
 
 CHART_MAX_BARS = 30
@@ -355,13 +355,18 @@ def _ranking_sheet(
         ws.add_chart(_totals_chart(ws, len(ranked)), f"{get_column_letter(ncol + 2)}3")
 
 
+#: the 排名 sheet's 说明 column (a longer reason is broken by the rules of Chinese typesetting)
+RANKING_REASON_WIDTH = 36
+
+
 def _ranking_grid(rk: Ranking, dims: list[tuple[str, str]], ncol: int) -> Grid:
     """The 排名 sheet's columns: the name column as wide as the longest applicant (within
     bounds), each dimension as wide as its name needs."""
     widest = max((display_width(e.applicant) for e in rk.entries), default=16)
     name_width = min(44.0, max(16.0, widest + 3))
     g = Grid(
-        fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: REASON_WIDTH}, max_width=14
+        fixed={1: 6, 2: name_width, 3: 21, 4: 9, ncol - 1: 12, ncol: RANKING_REASON_WIDTH},
+        max_width=14,
     )
     for k in range(len(dims)):
         g.fixed[5 + k] = max(10.0, min(14.0, display_width(dims[k][1]) / 2 + 2))
@@ -398,7 +403,7 @@ def _ranking_row(g: Grid, r: int, e: RankEntry, dims, card: str | None) -> None:
     g.put(r, c, e.grade, Style(horizontal="center", fill=fill))
     g.put(r, c + 1, "是" if e.provisional else "", Style(horizontal="center", fill=fill))
     g.put(r, c + 2, e.outcome, Style(bold=e.outcome == RECOMMEND, fill=fill))
-    g.put(r, c + 3, break_lines(e.outcome_reason, REASON_WIDTH - 1), Style(fill=fill))
+    g.put(r, c + 3, break_lines(e.outcome_reason, RANKING_REASON_WIDTH - 1), Style(fill=fill))
 
 
 def _ranking_notes(

@@ -151,6 +151,23 @@ def _fill_forms(reviews: Path) -> None:
         form_path.write_text(json.dumps(form, ensure_ascii=False, indent=2), "utf-8")
 
 
+def _verify(sheet: Path, folder: Path) -> Path:
+    """The verifiers' copy of a 核查表, back from the field with one figure corrected."""
+    import datetime as dt
+
+    import openpyxl
+
+    folder.mkdir()
+    wb = openpyxl.load_workbook(sheet)
+    ids = [r[1] for r in wb["_verify"].iter_rows(values_only=True) if r[0] == "item"]
+    r = 5 + ids.index("sme_served")
+    ws = wb["核查表"]
+    ws[f"F{r}"], ws[f"G{r}"] = 150000, "服务企业名单（2026年11月版），抽查20家。"
+    ws[f"I{r}"], ws[f"J{r}"] = "王核查", dt.date(2026, 12, 5)
+    wb.save(folder / sheet.name)
+    return folder
+
+
 def build(root: Path) -> Round:
     """Run the round in ``root`` (empty or absent); returns what a person reads."""
     root.mkdir(parents=True, exist_ok=True)
@@ -184,13 +201,14 @@ def build(root: Path) -> Round:
     checks = root / "核查表"
     invoke(["verification", resub, "-o", checks])
     rnd.files["核查表"] = sorted(checks.glob(f"*{RETURNED}*.xlsx"))[0]
+    verified = _verify(rnd.files["核查表"], root / "核查结果")
     out = root / "out"
     common = [resub, "--reviews", reviews, "--params", params, "--jobs", 1]
-    publish = ["--robustness", "--publish", out / "公示名单.docx"]
+    publish = ["--verified", verified, "--robustness", "--publish", out / "公示名单.docx"]
     rnd.terminal["score"] = invoke(["score", *common, "-o", out / "results.xlsx", *publish])
     rnd.files |= {"results": out / "results.xlsx", "公示名单": out / "公示名单.docx"}
     rnd.files["results.json"], rnd.files["results.csv"] = out / "results.json", out / "results.csv"
-    rnd.terminal["score text"] = invoke(["score", *common])
+    rnd.terminal["score text"] = invoke(["score", *common, "--verified", verified])
     rnd.files["稳健性"] = root / "稳健性.xlsx"
     invoke(["robustness", *common, "--draws", 200, "-o", rnd.files["稳健性"]])
     return rnd

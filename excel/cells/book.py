@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from iipeval.excel.cells import styles
 from iipeval.excel.cells.sheetwrite import Style, styled_cell
 from iipeval.excel.cells.styles import BODY, GRID, WRAP
-from iipeval.present.xlsx import pin_zip
+from iipeval.present.xlsx import FOOTER, pin_zip
 
 FIXED_TIME = datetime(2023, 1, 1, 0, 0, 0)
 
@@ -45,12 +45,15 @@ def header_row(ws: Worksheet, row: int, headers) -> None:
 
 
 def landscape(ws: Worksheet, title_rows: str) -> None:
-    """A4 landscape, one page wide, the header row repeated on every printed page."""
+    """A4 landscape, one page wide, the header row repeated on every printed page, each
+    page footed with the sheet's name and its number (a loose page is still placed)."""
     ws.print_title_rows = title_rows
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.size = 9
 
 
 def save_fixed(wb: Workbook, target: Path) -> None:

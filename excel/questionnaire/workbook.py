@@ -444,7 +444,7 @@ def _guide_sheet(ws, fw: Framework, subtype, panel_id, expert: PanelExpert, plan
     ws.row_dimensions[1].height = 28
     st = fw.subtype(subtype)
     facts = [
-        ("评价体系", f"{fw.name}（{fw.id}，版本 {fw.version}）" + (f"，{st.name}" if st else "")),
+        ("评价体系", f"{fw.name}（版本 {fw.version}）" + (f"，{st.name}" if st else "")),
         ("评审组", panel_id),
         ("专家", f"{expert.id} {expert.name}".strip()),
         (

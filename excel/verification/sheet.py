@@ -42,7 +42,7 @@ from iipeval.core.text import fmt, visible
 from iipeval.excel.cells import styles
 from iipeval.excel.cells.book import header_row, landscape, save_fixed
 from iipeval.excel.cells.cellxml import look
-from iipeval.excel.cells.measure import row_height
+from iipeval.excel.cells.measure import broken, row_height
 from iipeval.present.cell_text import put, xml_safe
 
 SHEET = "核查表"
@@ -176,7 +176,7 @@ def _rows(ws, fw: Framework, rows: list, warnings: dict[str, list[str]]) -> int:
     r = FIRST_ROW - 1
     for n, (item, label, unit, value) in enumerate(rows, 1):
         r = FIRST_ROW - 1 + n
-        hint = "；".join(warnings.get(item, []))
+        hint = broken("；".join(warnings.get(item, [])), HEADERS[2][1])
         for col, v in enumerate((n, label, hint, unit, shown_value(value)), 1):
             c = put(ws.cell(r, col), v)
             c.font, c.border, c.alignment = styles.BODY, styles.GRID, styles.WRAP
