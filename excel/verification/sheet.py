@@ -61,13 +61,13 @@ VERSION = 1
 FIRST_ROW = 5
 HEADERS = (
     ("序号", 5),
-    ("数据项", 28),
+    ("数据项", 26),
     ("核查提示", 24),
     ("单位", 8),
-    ("申报值", 15),
-    ("核查值", 15),
+    ("申报值", 20),
+    ("核查值", 20),
     ("核查依据（佐证）", 26),
-    ("备注", 18),
+    ("备注", 14),
     ("核查人", 10),
     ("核查日期", 12),
 )
@@ -195,7 +195,9 @@ def _rows(ws, fw: Framework, rows: list, warnings: dict[str, list[str]]) -> int:
         if kinds.get(item) == "bool":
             yes_no.add(f"F{r}")
         dates.add(f"J{r}")
-        ws.row_dimensions[r].height = row_height([(label, HEADERS[1][1]), (hint, HEADERS[2][1])])
+        ws.row_dimensions[r].height = row_height(
+            [(label, HEADERS[1][1]), (hint, HEADERS[2][1]), (shown_value(value), HEADERS[4][1])]
+        )
     return r
 
 
