@@ -512,3 +512,15 @@ def test_validate_json_says_the_verdict_in_the_same_word(tmp_path):
     path = _hunan(tmp_path, major_safety_incident=True)
     rows = json.loads(invoke("validate", path, "--format", "json").output)["files"]
     assert rows[0]["valid"] and rows[0]["verdict"] == "不予推荐"
+
+
+def test_the_grade_goes_with_the_total_as_it_is_read():
+    """84.996 reads 85.00 on every page: its grade is the one 85.00 earns."""
+    from iipeval.core.api import Evaluator
+    from iipeval.core.scoring.engine import _grade
+
+    eff = Evaluator().effective("national_2023")
+    line = min(g.min for g in eff.grades if g.min > 0)
+    above = next(g.name for g in eff.grades if line >= g.min - 1e-9)
+    assert _grade(eff, line - 0.004) == above  # reads as the line itself
+    assert _grade(eff, line - 0.006) != above  # reads one hundredth below it

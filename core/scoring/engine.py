@@ -36,7 +36,7 @@ from iipeval.core.scoring.validation import (
     credit_code_problem,
     validate,
 )
-from iipeval.core.text import fmt
+from iipeval.core.text import fmt, rounded
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,14 @@ def _totals(fw, indicators: list[IndicatorResult], adjustments: list[AdjustmentR
 
 
 def _grade(eff: Effective, total: float | None) -> str | None:
-    """The grade band (优秀/良好/...) a final total falls in; none while provisional."""
+    """The grade band (优秀/良好/...) a final total falls in; none while provisional.
+
+    Judged on the total as it is read (two decimals, :func:`~iipeval.core.text.rounded`):
+    84.996 reads 85.00 everywhere, and a card must not print 85.00 beside 良好."""
     if total is None:
         return None
-    return next((g.name for g in eff.grades if total >= g.min - 1e-9), None)
+    shown = float(rounded(total))
+    return next((g.name for g in eff.grades if shown >= g.min - 1e-9), None)
 
 
 #: How far outside 0-100 a rule's score may stray by rounding before it is reported.
