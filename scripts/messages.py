@@ -171,6 +171,8 @@ FORBIDDEN = {
 CODE = {
     ("reports/results_workbook.py", "(股份有限公司|有限责任公司|有限公司|集团|公司)$"),
     ("excel/verification/sheet.py", '"是,否,不适用"'),
+    ("core/scoring/params.py", r"拟[\u4e00-\u9fff]{1,6}?名单"),
+    ("reports/publication.py", "(?<=[、，）])|(?<=平台)|(?=拟)|(?=关于)"),
 }
 
 

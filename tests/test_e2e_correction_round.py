@@ -198,7 +198,7 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
     sheet = Path("核查") / "丙_核查表.xlsx"
     book = openpyxl.load_workbook(sheet)
     ws = book[SHEET]
-    row = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == "paying_user_share")
+    row = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == "付费用户比例")
     declared = good("丙")["paying_user_share"]
     ws[f"F{row}"], ws[f"G{row}"] = declared // 2, "现场核对付费合同"
     ws[f"I{row}"], ws[f"J{row}"] = "核查组王五", dt.date(2026, 12, 10)

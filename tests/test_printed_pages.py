@@ -55,7 +55,7 @@ BOUNDS = {
     "比对": 2,  # the summary and the detail, a page each
     "专家评分表": 28,  # cover, 评分, 定量得分 for five applicants, 评分细则
     "AHP调查表": 7,  # 说明 and one page per comparison
-    "核查表": 3,  # 78 rows and the signatures
+    "核查表": 4,  # 78 rows at a readable size, and the signatures
     "results": 55,  # four rankings, 汇总表, 调研核查, 分歧, 问题, 参数 (9), 稳健性 (10), 8 cards
     "稳健性": 10,  # four sets, two or four pages each
     "公示名单": 1,  # four types of one applicant each: title to date on one page

@@ -62,14 +62,14 @@ FIRST_ROW = 5
 HEADERS = (
     ("序号", 5),
     ("数据项", 26),
-    ("核查提示", 24),
-    ("单位", 8),
-    ("申报值", 20),
-    ("核查值", 20),
-    ("核查依据（佐证）", 26),
+    ("核查提示", 22),
+    ("单位", 7),
+    ("申报值", 18),
+    ("核查值", 18),
+    ("核查依据（佐证）", 24),
     ("备注", 14),
     ("核查人", 10),
-    ("核查日期", 12),
+    ("核查日期", 11),
 )
 OPEN_COLUMNS = "FGHIJ"  # the five the verifiers fill in
 #: 基本信息 the verifiers confirm against the business licence, before the figures
