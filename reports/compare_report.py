@@ -16,6 +16,18 @@ from typing import Any
 from iipeval.core import voice
 from iipeval.core.findings import SEVERITY_LABELS, Finding
 from iipeval.core.round.compare import Comparison
+from iipeval.reports.grid import (
+    CENTER,
+    FLAG_FILL,
+    HEAD,
+    NOTE,
+    TITLE,
+    Grid,
+    Style,
+    add_sheet,
+    new_workbook,
+    print_setup,
+)
 
 
 def dumps(data: Any) -> str:
@@ -84,8 +96,6 @@ ATTENTION = "是（未被要求补正）"
 def write_xlsx(c: Comparison, path: Path) -> None:
     """The 补正比对 workbook: 比对汇总 (one row per applicant) and 明细 (one row per finding
     or changed value), each titled, bordered and set to print on A4 landscape."""
-    from iipeval.reports.grid import add_sheet, new_workbook
-
     wb = new_workbook()
     _summary_sheet(add_sheet(wb, "比对汇总"), c)
     _detail_sheet(add_sheet(wb, "明细"), c)
@@ -97,26 +107,29 @@ def _folders(sources: list[str]) -> str:
     return "、".join(dict.fromkeys(str(Path(s).parent) for s in sources)) or "—"
 
 
-def _summary_sheet(ws, c: Comparison) -> None:
-    from iipeval.reports.grid import (
-        CENTER,
-        FLAG_FILL,
-        HEAD,
-        NOTE,
-        TITLE,
-        Grid,
-        Style,
-        print_setup,
-    )
+def _grid(title: str, note: str, columns) -> Grid:
+    """A sheet's title, its note and its header row, the columns at their widths."""
+    g = Grid(fixed={k: w for k, (_, w) in enumerate(columns, 1)})
+    g.put(1, 1, title, TITLE)
+    g.put(2, 1, note, NOTE, span=len(columns))
+    g.line(3, 1, [name for name, _ in columns], HEAD)
+    return g
 
-    g = Grid(fixed={k: w for k, (_, w) in enumerate(SUMMARY_COLUMNS, 1)})
-    n = len(SUMMARY_COLUMNS)
-    g.put(1, 1, "补正比对汇总", TITLE)
+
+def _finish(ws, g: Grid, last: int, empty: str) -> None:
+    """A note where the table is empty; frozen and repeated head, A4 landscape."""
+    if last == 3:
+        g.put(4, 1, empty, NOTE, span=len(g.fixed))
+    ws.freeze_panes = "C4"
+    print_setup(ws, "1:3")
+    g.finish(ws)
+
+
+def _summary_sheet(ws, c: Comparison) -> None:
     old = _folders([a.old_source for a in c.applicants] + [u.source for u in c.only_old])
     new = _folders([a.new_source for a in c.applicants] + [u.source for u in c.only_new])
     note = f"原申报：{old}；补正后：{new}。“需关注”为未被要求补正却改动了的数值，见“明细”表。"
-    g.put(2, 1, note, NOTE, span=n)
-    g.line(3, 1, [name for name, _ in SUMMARY_COLUMNS], HEAD)
+    g = _grid("补正比对汇总", note, SUMMARY_COLUMNS)
     r = 3
     for k, a in enumerate(c.applicants, 1):
         r += 1
@@ -136,30 +149,11 @@ def _summary_sheet(ws, c: Comparison) -> None:
             r += 1
             g.line(r, 1, [None, u.applicant or "—", None, Path(u.source).name])
             g.put(r, 11, title, Style(bold=True))
-    if r == 3:
-        g.put(4, 1, "两批申报中没有可比对的申报。", NOTE, span=n)
-    ws.freeze_panes = "C4"
-    print_setup(ws, "1:3")
-    g.finish(ws)
+    _finish(ws, g, r, "两批申报中没有可比对的申报。")
 
 
 def _detail_sheet(ws, c: Comparison) -> None:
-    from iipeval.reports.grid import (
-        CENTER,
-        FLAG_FILL,
-        HEAD,
-        NOTE,
-        TITLE,
-        Grid,
-        Style,
-        print_setup,
-    )
-
-    g = Grid(fixed={k: w for k, (_, w) in enumerate(DETAIL_COLUMNS, 1)})
-    n = len(DETAIL_COLUMNS)
-    g.put(1, 1, "补正比对明细", TITLE)
-    g.put(2, 1, "每个问题及每处数值变化一行；黄色为需关注的改动。", NOTE, span=n)
-    g.line(3, 1, [name for name, _ in DETAIL_COLUMNS], HEAD)
+    g = _grid("补正比对明细", "每个问题及每处数值变化一行；黄色为需关注的改动。", DETAIL_COLUMNS)
     r = 3
     for a in c.applicants:
         for title, found in (("已改正", a.fixed), ("仍未改正", a.still_open), ("新问题", a.new)):
@@ -175,10 +169,6 @@ def _detail_sheet(ws, c: Comparison) -> None:
             g.put(r, 1, r - 3, CENTER)
             g.line(r, 2, [a.applicant, "数值变化", "—", ch.label, ch.old, ch.new], style)
             g.put(r, 8, ATTENTION if ch.attention else "", style)
-    if r == 3:
-        g.put(4, 1, "没有问题变化，也没有数值变化。", NOTE, span=n)
-    ws.freeze_panes = "C4"
-    print_setup(ws, "1:3")
-    g.finish(ws)
+    _finish(ws, g, r, "没有问题变化，也没有数值变化。")
     if r > 3:
         ws.auto_filter.ref = f"A3:H{r}"
