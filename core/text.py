@@ -120,9 +120,9 @@ def fmt(
     if float(x).is_integer() and abs(x) < 1e15 and not fixed:
         return f"{int(x):{comma}}"
     scaled = abs(x) * 10**digits
-    if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:  # far from a tie: the float's own
-        r: float | Decimal = x  # rounding is the decimal one (and 3x faster)
-    else:
+    if abs(x) >= 1e15 or abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+        r: float | Decimal = x  # far from a tie (or past any decimal): the float's own
+    else:  # rounding is the decimal one, and 3x faster
         r = rounded(x, digits)
     text = f"{r:{comma}.{digits}f}"
     if text.lstrip("-").strip("0.,") == "":

@@ -524,3 +524,10 @@ def test_the_grade_goes_with_the_total_as_it_is_read():
     above = next(g.name for g in eff.grades if line >= g.min - 1e-9)
     assert _grade(eff, line - 0.004) == above  # reads as the line itself
     assert _grade(eff, line - 0.006) != above  # reads one hundredth below it
+
+
+def test_a_number_too_large_for_decimals_is_still_written():
+    from iipeval.core.text import fmt
+
+    huge = -1.797693134862316e306  # an applicant may type anything finite
+    assert fmt(huge).startswith("-1,797,693,134,862,31") and fmt(1e300, fixed=True).endswith(".00")
