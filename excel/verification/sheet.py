@@ -138,7 +138,7 @@ def _heading(ws, fw: Framework, app: Application, source: str) -> None:
     put(
         ws["A2"],
         f"统一社会信用代码：{app.applicant.credit_code or '（未填写）'}　评价体系：{fw.name}"
-        f"　申报文件：{Path(source).name}"
+        f"　申报文件：{Path(source).name}",
     )
     ws["A2"].font = styles.NOTE
     ws.merge_cells(f"A2:{last}2")
