@@ -146,7 +146,8 @@ def _verified(env, tmp_path: Path, value) -> dict:
     path = sheets / "a0_核查表.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb["核查表"]
-    row = next(r for r in range(5, ws.max_row + 1) if ws[f"B{r}"].value == "devices_operating")
+    items = [r[1] for r in wb["_verify"].iter_rows(values_only=True) if r[0] == "item"]
+    row = 5 + items.index("devices_operating")  # the sheet shows labels; _verify keeps ids
     ws[f"F{row}"], ws[f"I{row}"], ws[f"J{row}"] = value, "王核查", "2026-12-05"
     wb.save(path)
     out = tmp_path / "r.json"
@@ -194,7 +195,7 @@ def test_validate_a_json_that_is_not_an_application_gets_its_finding(tmp_path, t
     path.write_text(text, "utf-8")
     res = invoke("validate", path)
     clean(res)
-    assert res.exit_code == 1 and "未通过（错误 1 条）" in res.output, res.output
+    assert res.exit_code == 1 and "需补正（错误 1 条）" in res.output, res.output
     assert "无问题" not in res.output
 
 
