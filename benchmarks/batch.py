@@ -416,14 +416,19 @@ def iipeval(*args: str, ok=(0, 1)) -> tuple[float, int]:
     return wall, rss
 
 
-def interleaved(a: list[str], b: list[str], runs: int) -> tuple[float, int, float, int]:
+def interleaved(
+    a: list[str], b: list[str], runs: int, before_b=None
+) -> tuple[float, int, float, int]:
     """Wall time (shortest) and peak RSS (largest) of two commands run in turn ``runs``
-    times: what other users of a shared machine add falls on both alike."""
+    times: what other users of a shared machine add falls on both alike. ``before_b`` is
+    called before each run of ``b`` (outside the timing)."""
     wa, ra, wb, rb = [], [], [], []
     for _ in range(runs):
         w, r = iipeval(*a)
         wa.append(w)
         ra.append(r)
+        if before_b is not None:
+            before_b()
         w, r = iipeval(*b)
         wb.append(w)
         rb.append(r)
@@ -648,11 +653,13 @@ def panel(
             f'\n[[experts]]\nid = "E{k:02d}"\nname = "专家{k}"\n' for k in range(1, experts + 1)
         )
     )
+    record = tmp / "private" / "panel-record.json"  # never replaced: removed before each run
     panel_cmd = ["panel", str(clean), "--panel", str(roster), "-o", str(out / "panel")]
     w_score, _, w_panel, _ = interleaved(
         ["score", str(clean), "-o", str(out / "p.json"), "--force", "--jobs", str(jobs)],
-        [*panel_cmd, "--force", "--jobs", str(jobs)],
+        [*panel_cmd, "--record", str(record), "--force", "--jobs", str(jobs)],
         repeat,
+        before_b=lambda: record.unlink(missing_ok=True),
     )
     print(
         f"\npanel, {n_panel} applications × {experts} experts: {w_panel:.1f} s "

@@ -40,10 +40,14 @@ def inputs(n: int, seed: int = 1):
 
     base = load_json(REPO / "examples" / "applications" / "national_2023.json").submission
     parts = [pid for pid, _, _ in Evaluator().framework("national_2023").framework.expert_parts()]
+    from iipeval.core.scoring.validation import credit_code_check_char
+
     rng = np.random.default_rng(seed)
     apps, reviews = [], {e: [] for e in EXPERTS}
     for k in range(n):
         name = f"（示例）第{k + 1:04d}号工业互联网有限公司"
+        first17 = f"91110108MA{k + 1:07d}"
+        code = first17 + credit_code_check_char(first17)
         scale = float(np.exp(rng.normal(0, 0.6)))
         items = {}
         for key, v in base.application.items.items():
@@ -55,7 +59,7 @@ def inputs(n: int, seed: int = 1):
         app = base.application.model_copy(
             update={
                 "applicant": base.application.applicant.model_copy(
-                    update={"name": name, "credit_code": None}
+                    update={"name": name, "credit_code": code}
                 ),
                 "items": items,
             },
@@ -67,13 +71,14 @@ def inputs(n: int, seed: int = 1):
             scores = {
                 p: int(np.clip(round(quality + bias + rng.normal(0, 4)), 0, 100)) for p in parts
             }
-            reviews[e].append({"expert": e, "application": name, "scores": scores})
+            reviews[e].append({"expert": e, "application": code, "scores": scores})
     return apps, reviews
 
 
 def write(folder: Path, n: int) -> None:
     """The applications, and the panel's signed JSON forms (``iipeval panel --forms json``)
-    filled with the experts' scores, beside the round's record: what ``--reviews`` admits."""
+    filled with the experts' scores; the round's record, apart from the forms, in
+    ``private/panel-record.json``: what ``--reviews`` with ``--panel-record`` admits."""
     apps, reviews = inputs(n)
     (folder / "apps").mkdir(parents=True, exist_ok=True)
     for k, app in enumerate(apps):
@@ -96,6 +101,8 @@ def write(folder: Path, n: int) -> None:
             str(folder / "panel.toml"),
             "-o",
             str(folder / "reviews"),
+            "--record",
+            str(folder / "private" / "panel-record.json"),
             "--forms",
             "json",
         ],

@@ -132,11 +132,11 @@ def _analysis_record(analysis) -> dict | None:
 
 
 def used_record(given: str | None, reviews) -> Path | None:
-    """The panel record the run used: the one named, else the one beside the reviews."""
-    if given:
-        return Path(given)
-    for arg in reviews:
-        folder = Path(arg) if Path(arg).is_dir() else Path(arg).parent
-        if (folder / RECORD_NAME).is_file():
-            return folder / RECORD_NAME
-    return None
+    """The panel record the run reads: only the one named (never one among the forms)."""
+    from iipeval.core.panel.location import record_location
+    from iipeval.core.panel.record import RecordError
+
+    try:
+        return record_location(given, reviews)
+    except RecordError:  # refused by the run itself, with the reason, before any work
+        return None

@@ -224,7 +224,9 @@ def _compare(m, cwd: Path, work: Path) -> tuple[list, list]:
         again, original = work / Path(rec.path).name, cwd / rec.path
         if not again.exists() or file_sha256(again) != rec.sha256:
             differences.append((rec, again, original))
-        if original.is_file() and file_sha256(original) != rec.sha256 and again.exists():
+        if not original.is_file():  # nothing on disk vouches for the record any more
+            altered.append(f"{rec.path}（该输出文件已不存在）")
+        elif file_sha256(original) != rec.sha256 and again.exists():
             altered.append(f"{rec.path}（{first_difference(again, original)}）")
     if differences:
         rec, again, original = differences[0]
@@ -234,8 +236,10 @@ def _compare(m, cwd: Path, work: Path) -> tuple[list, list]:
             else "原输出文件已不在或已改动，只能比对哈希"
         )
         render.echo(f"不一致：{len(differences)}个输出与记录不同；第一处：{rec.path}：{where}")
-    else:
+    elif not altered:
         render.echo(f"一致：按记录重新运行 {m.run_id}，{len(m.outputs)} 个输出与记录逐字节相同")
+    else:
+        render.echo(f"按记录重新运行 {m.run_id} 的结果与记录相同，但磁盘上的输出与记录不符：")
     for text in altered:  # the record holds; the file on disk no longer matches it
-        render.echo(f"但输出文件在运行后被修改，与记录不符：{text}")
+        render.echo(f"但输出文件在运行后被修改或删除，与记录不符：{text}")
     return differences, altered

@@ -1,7 +1,8 @@
 """``iipeval panel``: one expert scoring workbook (专家评分表) per panel member.
 
-Plumbing only: inputs come through :mod:`.inputs`, the numbers from the core, the files
-from :mod:`iipeval.excel.review.workbook`.
+Plumbing only: inputs come through the command's door (:mod:`.door`), the numbers from
+the core, the files from :mod:`iipeval.excel.review.workbook`; the round's record goes
+where the organiser names, private (:mod:`iipeval.core.panel.location`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import click
 
 from iipeval.cli import door, render
 from iipeval.cli.app import cli, evaluator, registered
-from iipeval.core.panel.record import RECORD_NAME, record_bytes
+from iipeval.core.panel.location import new_record_location
+from iipeval.core.panel.record import RecordError, write_record
 from iipeval.excel import intake
 from iipeval.present import atomic
 
@@ -35,6 +37,14 @@ from iipeval.present import atomic
     required=True,
     type=door.OutputPath(folder=True),
     help="评分表输出文件夹（不存在则创建）",
+)
+@click.option(
+    "--record",
+    "record_file",
+    required=True,
+    type=door.OutputPath(),
+    help="评审组登记写到哪里（含本轮签名密钥，仅组织方可读）：不得已存在，不得位于评分表输出文件夹"
+    "或申报文件夹中；所在文件夹不存在时创建（仅本人可进入）",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @click.option("--params", type=door.InputFile(), help="参数文件（TOML），覆盖默认权重与规则参数")
@@ -66,6 +76,7 @@ def panel(
     applications,
     panel_file,
     outdir,
+    record_file,
     framework,
     params,
     force,
@@ -77,7 +88,7 @@ def panel(
     """为评审组每位专家生成专家评分表（.xlsx；加 --xlsm 为 .xlsm），申报可为文件、文件夹或通配符。
 
     有回避关系的申报不列入该专家的评分表。申报分属多个评价体系时，每位专家每个评价体系各生成一份评分表（文件名后附评价体系 id）。
-    同时在输出文件夹写出评审组登记 panel-record.json（含本轮签名密钥，仅由组织方保存，切勿随评分表发出）。
+    同时把评审组登记写到 --record 指定的位置（含本轮签名密钥，仅组织方可读，切勿随评分表发出）。
 
     评审组文件（--panel）示例：
 
@@ -94,15 +105,46 @@ def panel(
       name = "李四"
 
     \b
-    iipeval panel submitted/ --panel panel.toml -o reviews/
-    iipeval panel submitted/ --panel panel.toml --meeting -o reviews/   # 会议评审汇总表
+    iipeval panel submitted/ --panel panel.toml -o reviews/ --record ~/评审组登记/第一轮.json
+    iipeval panel submitted/ --panel panel.toml --meeting -o reviews/ --record ~/评审组登记/第一轮.json
     """
-    from iipeval.core.panel.roster import PanelError, load_panel
-    from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
-
     if xlsm and forms == "json":
         raise click.UsageError("--xlsm 只适用于 xlsx 评分表，不能与 --forms json 同时使用")
     ev = evaluator(params)
+    the_panel = _panel(ev, panel_file, framework)
+    paths = run.expand(applications)
+    if not paths:
+        raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
+    outdir = Path(outdir)
+    try:
+        record_path = new_record_location(record_file, outdir, applications)
+    except RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--record") from None
+    run.outputs([], outdir)
+    with atomic.scratch() as tmp:
+        kind = _Issue(forms, xlsm, jobs, meeting)
+        written, notes, record = _issue(ev, the_panel, paths, framework, Path(tmp), kind)
+        final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
+        members = {f.path: door.copy_writer(w.path) for w, f in zip(written, final, strict=True)}
+        _commit_with_record(run, members, record_path, record)
+    _say(notes, final, meeting, record_path, record.round)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Issue:
+    """How the forms go out: workbooks or JSON, macro-enabled or not, in how many processes,
+    one per expert or one meeting summary."""
+
+    forms: str
+    xlsm: bool
+    jobs: int | None
+    meeting: bool = False
+
+
+def _panel(ev, panel_file: str, framework: str | None):
+    """The panel file, read and checked against the loaded sets (a usage error if not)."""
+    from iipeval.core.panel.roster import PanelError, load_panel
+
     try:
         the_panel = load_panel(panel_file)
     except PanelError as exc:
@@ -116,46 +158,59 @@ def panel(
             raise click.BadParameter(
                 f"{panel_file}: [framework] {exc}", param_hint="--panel"
             ) from None
-    paths = run.expand(applications)
-    if not paths:
-        raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
-    outdir = Path(outdir)
-    record_path = outdir / RECORD_NAME
-    if record_path.exists() and not force:
-        raise click.UsageError(
-            f"评审组登记 {record_path} 已存在：重新生成会换新密钥，已下发的评分表将无法核验；"
-            "如确需重新生成全部评分表，请加 --force"
-        )
-    run.outputs([record_path], outdir)
-    with atomic.scratch() as tmp:
-        try:
-            written, notes, record = generate_panel(
-                ev,
-                intake.applications(paths, params=ev.params, jobs=jobs, loaded=ev),
-                the_panel,
-                tmp,  # staged, then put in place with the record as one set
-                framework=framework,
-                force=True,
-                issued_suffix=".xlsm" if xlsm else ".xlsx",
-                forms=forms,
-                jobs=jobs or os.cpu_count() or 1,
-                staged=True,
-                meeting=meeting,
-            )
-        except PanelGenerationError as exc:
-            render.echo(f"错误：{exc}", err=True)
-            raise SystemExit(1) from None
-        if xlsm:
-            from iipeval.excel.xlsm import XlsmError, panel_to_xlsm
+    return the_panel
 
-            try:
-                written = panel_to_xlsm(written, Path(tmp) / "xlsm", True)
-            except XlsmError as exc:
-                raise click.UsageError(str(exc)) from None
-        final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
-        members = {f.path: door.copy_writer(w.path) for w, f in zip(written, final, strict=True)}
-        members[record_path] = door.bytes_writer(record_bytes(record))
-        run.commit(members, modes={record_path: 0o600})  # the record holds the round's key
+
+def _issue(ev, the_panel, paths, framework, tmp: Path, kind: _Issue):
+    """The forms built in ``tmp`` (staged, put in place as one set), notes, the record."""
+    from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
+
+    try:
+        written, notes, record = generate_panel(
+            ev,
+            intake.applications(paths, params=ev.params, jobs=kind.jobs, loaded=ev),
+            the_panel,
+            tmp,
+            framework=framework,
+            force=True,
+            issued_suffix=".xlsm" if kind.xlsm else ".xlsx",
+            forms=kind.forms,
+            jobs=kind.jobs or os.cpu_count() or 1,
+            staged=True,
+            meeting=kind.meeting,
+        )
+    except PanelGenerationError as exc:
+        render.echo(f"错误：{exc}", err=True)
+        raise SystemExit(1) from None
+    if kind.xlsm:
+        from iipeval.excel.xlsm import XlsmError, panel_to_xlsm
+
+        try:
+            written = panel_to_xlsm(written, tmp / "xlsm", True)
+        except XlsmError as exc:
+            raise click.UsageError(str(exc)) from None
+    return written, notes, record
+
+
+def _commit_with_record(run: door.Door, members: dict, record_path: Path, record) -> None:
+    """The record first, private from its first byte and outside the forms' folder, then
+    the forms as one set; if the forms cannot be put in place, the new record goes too."""
+    from iipeval.core.intake.private import PrivateFileError, private_folder
+
+    try:
+        private_folder(record_path.parent)
+        write_record(record_path, record)
+    except (PrivateFileError, RecordError) as exc:
+        raise atomic.OutputError(str(exc)) from None
+    try:
+        run.commit(members)
+    except BaseException:
+        record_path.unlink(missing_ok=True)
+        raise
+
+
+def _say(notes: list[str], final: list, meeting: bool, record_path: Path, round_id: str) -> None:
+    """What was issued, and where the record is, which stays with the organiser."""
     for note in notes:
         render.echo(f"提示：{note}", err=True)
     for w in final:
@@ -163,7 +218,7 @@ def panel(
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
         render.echo(f"已生成 {w.path}（{who}，{w.framework}，{w.rows}份申报{extra}）")
     render.echo(
-        f"已生成评审组登记 {record_path}（评审轮次 {record.round}）：内含本轮签名密钥，仅由组织方保存，"
-        "切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 --reviews 评分表 "
-        f"--panel-record {record_path}"
+        f"已生成评审组登记 {record_path}（评审轮次 {round_id}，仅本人可读）：内含本轮签名密钥，"
+        "仅由组织方保存，切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 "
+        f"--reviews 评分表 --panel-record {record_path}"
     )

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from iipeval.cli.app import registered
 from iipeval.cli.door import Door, InputArgs, InputFile
-from iipeval.core.panel.record import RECORD_NAME, PanelRecord, RecordError, load_record
+from iipeval.core.findings import Finding, Severity
+from iipeval.core.panel.location import ignored_records, record_location
+from iipeval.core.panel.record import PanelRecord, RecordError, load_record
 from iipeval.core.round.batch import Batch, assemble, index_reviews
 from iipeval.core.round.spool import ResultSpool
 from iipeval.excel import intake
@@ -32,8 +33,8 @@ REVIEWS = click.option(
 PANEL_RECORD = click.option(
     "--panel-record",
     type=InputFile(),
-    help=f"评审组登记（iipeval panel 生成的 {RECORD_NAME}），用于核验专家评分表；"
-    "默认取评分表所在文件夹中的登记",
+    help="评审组登记（iipeval panel --record 写出的文件，仅组织方可读），用于核验专家评分表；"
+    "不指定时不核验，结果均标记为“评审组未核验”",
 )
 
 
@@ -41,28 +42,26 @@ def _progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def find_record(given: str | None, review_args: tuple[str, ...]) -> PanelRecord | None:
-    """The panel's record: ``--panel-record``, else the one beside the reviews (if any)."""
-    if given:
-        candidates = [Path(given)]
-    else:
-        found = set()
-        for arg in review_args:
-            p = Path(arg)
-            folder = p if p.is_dir() else p.parent
-            if (folder / RECORD_NAME).is_file():
-                found.add((folder / RECORD_NAME).resolve())
-        if len(found) > 1:
-            raise click.BadParameter(
-                f"评分表旁有多份评审组登记：{'、'.join(sorted(map(str, found)))}；"
-                "请用 --panel-record 指定本轮的登记",
-                param_hint="--panel-record",
-            )
-        candidates = sorted(found)
-    if not candidates:
-        return None
+def find_record(
+    given: str | None, review_args: tuple[str, ...]
+) -> tuple[PanelRecord | None, list[Finding]]:
+    """The panel's record, read only from where the organiser keeps it (``--panel-record``,
+    :func:`iipeval.core.panel.location.record_location`), and a warning for every record
+    lying among the returned forms, which is never read. A record that cannot be used
+    (among the forms, readable by others, someone else's, malformed) stops the command."""
+    ignored = [
+        Finding(
+            severity=Severity.warning,
+            code="panel_record_ignored",
+            file=str(p),
+            message="评分表文件夹中的评审组登记不予读取（交回评分表的人可以放入或替换它）；"
+            "评分表只按 --panel-record 指定的登记核验",
+        )
+        for p in ignored_records(review_args)
+    ]
     try:
-        return load_record(candidates[0])
+        path = record_location(given, review_args)
+        return (load_record(path) if path else None), ignored
     except RecordError as exc:
         raise click.BadParameter(str(exc), param_hint="--panel-record") from None
 
@@ -78,10 +77,11 @@ def scored_batch(
     paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
-    record = find_record(panel_record, reviews)
+    record, ignored = find_record(panel_record, reviews)
     bundles = intake.reviews(run.expand(reviews), limits=ev.params.input, jobs=jobs)
 
     index = index_reviews(bundles, record)
+    index.findings.extend(ignored)
     checks: list = []
     if verified:  # 调研核查: cli/verification.py, core/round/verification.py
         from iipeval.cli.verification import read_verified

@@ -51,6 +51,37 @@ def visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in _UNSEEN).strip()
 
 
+#: What :func:`normal_key` drops besides what :data:`_UNSEEN` holds: every kind of space.
+_SPACES = {"Zs"}
+
+
+def normal_key(text: str | None) -> str:
+    """A name or key as it is compared everywhere (回避, matching forms to applications,
+    核查表, 补正 comparison): NFKC (full-width brackets and letters become the usual ones),
+    every space and invisible character removed, case folded. Never shown: a name is
+    always shown as written."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    kept = "".join(
+        ch
+        for ch in folded
+        if unicodedata.category(ch) not in _UNSEEN | _SPACES and not ch.isspace()
+    )
+    return unicodedata.normalize("NFKC", kept.casefold())
+
+
+def unseen_characters(text: str) -> list[str]:
+    """The characters of ``text`` a reader cannot see or tell from a space, named by their
+    code point (``U+200B``): zero-width and format characters, controls, and spaces other
+    than the ordinary and the ideographic one."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in _UNSEEN or (cat == "Zs" and ch not in " \u3000"):
+            name = unicodedata.name(ch, "")
+            out.append(f"U+{ord(ch):04X}" + (f" {name}" if name else ""))
+    return list(dict.fromkeys(out))
+
+
 def cap(text: str, limit: int = ECHO_CHARS) -> str:
     """``text`` cut to ``limit`` characters with a marker, e.g. ``ABC…（共1048576字）``."""
     if len(text) <= limit:

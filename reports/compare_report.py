@@ -62,6 +62,12 @@ def text(c: Comparison) -> str:
     for u in c.unreadable:
         reason = "；".join(f.message for f in u.findings) or "无法读取"
         lines.append(f"无法读取：{u.source}（{reason}）")
+    for d in c.duplicates:
+        files = "、".join(f"{u.applicant}（{u.source}）" for u in d.files)
+        lines.append(
+            f"重复：{d.round}一批中有{len(d.files)}份申报的统一社会信用代码同为{d.credit_code}：{files}；"
+            "无法确定哪份是该单位的申报，均未比对，请只保留一份"
+        )
     return "\n".join(lines)
 
 
@@ -140,10 +146,12 @@ def _summary_sheet(ws, c: Comparison) -> None:
         g.line(r, 6, [len(a.fixed), len(a.still_open), len(a.new), len(a.changes)], CENTER)
         g.put(r, 10, len(a.attention), flag)
         g.put(r, 11, a.verdict, Style(bold=not a.resolved))
+    twice = [u for d in c.duplicates for u in d.files]
     for title, group in (
         ("未重新提交", c.only_old),
         ("新提交", c.only_new),
         ("无法读取", c.unreadable),
+        ("重复（代码相同）", twice),
     ):
         for u in group:
             r += 1

@@ -3,11 +3,13 @@
 The example applications (``examples/applications``) go to the fictional panel of
 ``examples/panel.toml`` exactly as an organiser would send them out (``iipeval panel
 --forms json``); each expert's form is then filled with the scores below and saved into
-``examples/reviews`` beside the round's record (``panel-record.json``). The record holds
-the round's key: in a real round it never leaves the organiser; here it is committed so
-that anyone can verify the example.
+``examples/reviews``. The round's record (``examples/panel-record.json``) is written apart
+from the forms, as ``panel --record`` requires. It holds the round's key: in a real round
+it never leaves the organiser, readable by them alone; here it is committed so that anyone
+can verify the example (git checks it out readable by all, so the README's set-up command
+makes it private first: ``chmod 600 examples/panel-record.json``).
 
-    python scripts/make_example_round.py      # rewrites examples/reviews/
+    python scripts/make_example_round.py      # rewrites examples/reviews/ and the record
 """
 
 from __future__ import annotations
@@ -171,7 +173,9 @@ SCORES = {
 
 def main() -> None:
     reviews = EXAMPLES / "reviews"
+    record = EXAMPLES / "panel-record.json"
     shutil.rmtree(reviews, ignore_errors=True)
+    record.unlink(missing_ok=True)
     subprocess.run(
         [
             sys.executable,
@@ -183,6 +187,8 @@ def main() -> None:
             str(EXAMPLES / "panel.toml"),
             "-o",
             str(reviews),
+            "--record",
+            str(record),
             "--forms",
             "json",
         ],

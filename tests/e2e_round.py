@@ -210,6 +210,7 @@ class Round:
     root: Path
     applications: Path
     reviews: Path
+    record: Path
     panel: Path
     specs: list[Spec]
     apps: dict[str, Application]  # key → the application as built (what the files hold)
@@ -230,7 +231,7 @@ class Round:
         ]
 
     def inputs(self) -> list[Path]:
-        return sorted(self.applications.iterdir()) + sorted(self.reviews.iterdir())
+        return [*sorted(self.applications.iterdir()), *sorted(self.reviews.iterdir()), self.record]
 
 
 def invoke(args: list[str]):
@@ -285,13 +286,15 @@ def build_round(root: Path, ev: Evaluator | None = None) -> Round:
     panel.write_text("\n".join(lines) + "\n", "utf-8")
 
     reviews = root / "reviews"
-    res = invoke(["panel", apps_dir, "--panel", panel, "-o", reviews])
+    record = root / "private" / "panel-record.json"  # the organiser's, apart from the forms
+    res = invoke(["panel", apps_dir, "--panel", panel, "-o", reviews, "--record", record])
     assert res.exit_code == 0, res.output
 
     rnd = Round(
         root=root,
         applications=apps_dir,
         reviews=reviews,
+        record=record,
         panel=panel,
         specs=all_specs,
         apps=apps,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from support import code_for
+
 from iipeval.core.api import Evaluator
 from iipeval.core.host import Host
 from iipeval.core.model.application import Application, ExpertReview
@@ -157,7 +159,8 @@ APPLICANTS = {
 
 def application(name: str, **extra) -> Application:
     figures = {**BASE, **APPLICANTS[name][0], **extra}
-    return Application(framework="points_demo", applicant={"name": name}, items=figures)
+    applicant = {"name": name, "credit_code": code_for(name)}
+    return Application(framework="points_demo", applicant=applicant, items=figures)
 
 
 def reviews(name: str) -> list[ExpertReview]:

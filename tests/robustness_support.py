@@ -3,7 +3,7 @@ every total is set exactly by the reviews, and the mini set for mixed indicators
 
 from __future__ import annotations
 
-from support import framework_plugin, mini_host
+from support import code_for, framework_plugin, mini_host
 
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.host import Host
@@ -86,7 +86,8 @@ def mini_ev(quota=None) -> Evaluator:
 
 def app_loaded(name: str, framework="duo", **items) -> Loaded:
     items = {"major_safety_incident": False, **items}
-    app = Application(framework=framework, applicant={"name": name}, items=items)
+    applicant = {"name": name, "credit_code": code_for(name)}
+    app = Application(framework=framework, applicant=applicant, items=items)
     return Loaded(f"{name}.json", Submission(application=app))
 
 
@@ -97,7 +98,7 @@ def panel(scores: dict[str, dict[str, dict[str, float]]]) -> list[ReviewBundle]:
             source=f"{expert}.json",
             expert=expert,
             reviews=[
-                ExpertReview(expert=expert, application=app, scores=parts)
+                ExpertReview(expert=expert, application=code_for(app), scores=parts)
                 for app, parts in apps.items()
             ],
         )

@@ -55,8 +55,23 @@ FULL = {
 }
 
 
+def code_for(text: str) -> str:
+    """A valid 统一社会信用代码 made from ``text`` (the same text, the same code): a blank
+    code is an error, so every test applicant has one."""
+    import hashlib
+
+    from iipeval.core.scoring.validation import credit_code_check_char
+
+    first17 = f"91430100MA{int(hashlib.sha256(text.encode()).hexdigest(), 16) % 10**7:07d}"
+    return first17 + credit_code_check_char(first17)
+
+
 def application(**items) -> Application:
-    return Application(framework="mini", applicant={"name": "测试单位"}, items={**FULL, **items})
+    return Application(
+        framework="mini",
+        applicant={"name": "测试单位", "credit_code": code_for("测试单位")},
+        items={**FULL, **items},
+    )
 
 
 def reviews(*scores, part="tech.judged") -> list[ExpertReview]:
@@ -65,6 +80,8 @@ def reviews(*scores, part="tech.judged") -> list[ExpertReview]:
 
 EXAMPLE_APPS = REPO / "examples" / "applications"
 EXAMPLE_ROUND = REPO / "examples" / "reviews"
+#: the example round's record, kept apart from its forms (private: tests/conftest.py)
+EXAMPLE_RECORD = REPO / "examples" / "panel-record.json"
 
 
 def example_reviews(app: Application) -> list[ExpertReview]:

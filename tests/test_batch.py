@@ -1,6 +1,6 @@
 """Batch scoring: reviews matched to applications, missing reviews, ranking and quota."""
 
-from support import application, mini_evaluator
+from support import application, code_for, mini_evaluator
 
 from iipeval.core.api import Loaded
 from iipeval.core.model.application import ExpertReview, Submission
@@ -11,7 +11,7 @@ from iipeval.core.scoring.params import Parameters, RankingPolicy
 
 def loaded(name, **items):
     app = application(**items)
-    app.applicant.name = name
+    app.applicant.name, app.applicant.credit_code = name, code_for(name)
     return Loaded(f"{name}.json", Submission(application=app))
 
 
@@ -22,7 +22,7 @@ def bundle(expert, scores, conflicts=()):
         framework="mini",
         conflicts=list(conflicts),
         reviews=[
-            ExpertReview(expert=expert, application=k, scores={"tech.judged": s})
+            ExpertReview(expert=expert, application=code_for(k), scores={"tech.judged": s})
             for k, s in scores.items()
         ],
     )
@@ -87,7 +87,7 @@ def test_reviews_for_unknown_applications_and_missing_reviews_are_reported():
     ]
     batch = score_batch(mini_evaluator(), apps, panel)
     codes = [(f.code, f.message) for f in batch.findings]
-    assert any(c == "review_unknown_application" and "丁" in m for c, m in codes)
+    assert any(c == "review_unknown_application" and code_for("丁") in m for c, m in codes)
     missing = [m for c, m in codes if c == "review_missing"]
     assert missing == ["专家“专家2”未对“乙”评分"]
     yi = next(r for r in batch.results if r.applicant == "乙")

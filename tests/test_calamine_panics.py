@@ -69,7 +69,17 @@ def test_the_rest_of_the_batch_is_scored(filled, tmp_path):
 def test_an_expert_workbook_with_an_unconvertible_duration_is_one_finding(tmp_path):
     apps = applications(tmp_path)
     reviews = tmp_path / "reviews"
-    run("panel", apps, "--panel", panel_file(tmp_path), "-o", reviews, code=0)
+    run(
+        "panel",
+        apps,
+        "--panel",
+        panel_file(tmp_path),
+        "-o",
+        reviews,
+        "--record",
+        tmp_path / "private" / "r.json",
+        code=0,
+    )
     form = next(reviews.glob("review_*_E01.xlsx"))
     poison(form, SCORES, "F5")
     bundle = read_review_workbook(form)

@@ -11,7 +11,8 @@ from support import REPO
 from iipeval.cli.main import cli
 
 EXAMPLES = REPO / "examples" / "applications"
-REVIEWS = REPO / "examples" / "reviews"  # the example round: signed forms + panel record
+REVIEWS = REPO / "examples" / "reviews"  # the example round: its signed forms
+RECORD = REPO / "examples" / "panel-record.json"  # and its record, kept apart (private)
 BUILTIN = ["hunan_characteristic", "hunan_comprehensive", "hunan_professional", "national_2023"]
 COUNTS = {
     "national_2023": 21,
@@ -77,7 +78,9 @@ def test_plugins_lists_versions_and_hooks():
 
 
 def test_score_examples_json_contract():
-    data = json.loads(run("score", EXAMPLES, "--reviews", REVIEWS, "--format", "json"))
+    data = json.loads(
+        run("score", EXAMPLES, "--reviews", REVIEWS, "--panel-record", RECORD, "--format", "json")
+    )
     assert data["rejected"] == []
     assert sorted(r["framework"] for r in data["results"]) == BUILTIN
     for r in data["results"]:
@@ -99,7 +102,7 @@ def test_score_examples_json_contract():
 
 
 def test_score_is_byte_identical_across_runs():
-    args = ("score", EXAMPLES, "--reviews", REVIEWS, "--format", "json")
+    args = ("score", EXAMPLES, "--reviews", REVIEWS, "--panel-record", RECORD, "--format", "json")
     assert run(*args) == run(*args)
 
 
@@ -110,13 +113,26 @@ def test_score_text_is_a_chinese_score_card():
 
 def test_params_file_moves_total_and_is_recorded(tmp_path):
     example = EXAMPLES / "national_2023.json"
-    base = json.loads(run("score", example, "--reviews", REVIEWS, "--format", "json"))["results"][0]
+    base = json.loads(
+        run("score", example, "--reviews", REVIEWS, "--panel-record", RECORD, "--format", "json")
+    )["results"][0]
     show = json.loads(run("show", "national_2023", "--format", "json"))
     dim = show["dimensions"][0]
     ind = dim["indicators"][0]
     params = tmp_path / "p.toml"
     params.write_text(f"[frameworks.national_2023.weights]\n{ind['id']} = {ind['weight'] * 2}\n")
-    args = ("score", example, "--reviews", REVIEWS, "--params", params, "--format", "json")
+    args = (
+        "score",
+        example,
+        "--reviews",
+        REVIEWS,
+        "--panel-record",
+        RECORD,
+        "--params",
+        params,
+        "--format",
+        "json",
+    )
     moved = json.loads(run(*args))["results"][0]
     # expected: the indicator's share within its dimension grows, the others shrink
     w = {i["id"]: i["weight"] for i in dim["indicators"]}

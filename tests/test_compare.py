@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
+from support import code_for
 from workbook_helpers import APPLICANT, figures, fill
 
 from iipeval.cli.main import cli
@@ -98,14 +99,14 @@ def test_an_application_that_had_no_problem_is_not_called_fixed(tmp_path):
     old, new = tmp_path / "a", tmp_path / "b"
     old.mkdir()
     new.mkdir()
-    as_json(old / "x.json", "戊公司", None)
-    as_json(new / "x.json", "戊公司", None)
-    as_json(old / "y.json", "己公司", None, devices_other=5)
-    as_json(new / "y.json", "己公司", None, devices_other=6)
+    as_json(old / "x.json", "戊公司", code_for("戊"))
+    as_json(new / "x.json", "戊公司", code_for("戊"))
+    as_json(old / "y.json", "己公司", code_for("己"), devices_other=5)
+    as_json(new / "y.json", "己公司", code_for("己"), devices_other=6)
     res = invoke("compare", str(old), str(new))
     assert res.exit_code == 0, res.output
-    assert "戊公司（按名称匹配）：原无问题，无变化" in res.output
-    assert "己公司（按名称匹配）：原无问题，本次有数值变化" in res.output
+    assert "戊公司（按统一社会信用代码匹配）：原无问题，无变化" in res.output
+    assert "己公司（按统一社会信用代码匹配）：原无问题，本次有数值变化" in res.output
     assert "已全部改正" not in res.output
 
 
@@ -113,8 +114,8 @@ def test_a_problem_still_open_or_an_unreadable_file_fails_the_comparison(tmp_pat
     old, new = tmp_path / "a", tmp_path / "b"
     old.mkdir()
     new.mkdir()
-    as_json(old / "x.json", "戊公司", None, devices_mobile=None, devices_other=None)
-    as_json(new / "x.json", "戊公司", None, devices_mobile=None, devices_other=5)
+    as_json(old / "x.json", "戊公司", code_for("戊"), devices_mobile=None, devices_other=None)
+    as_json(new / "x.json", "戊公司", code_for("戊"), devices_mobile=None, devices_other=5)
     (new / "坏.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     res = invoke("compare", str(old), str(new), "--format", "json")
     assert res.exit_code == 1 and "Traceback" not in res.output

@@ -103,7 +103,17 @@ def panel_forms(applications: Path, folder: Path) -> None:
     for eid, name in (("E1", "张三"), ("E2", "李四"), ("E3", "王五")):
         lines += ["[[experts]]", f'id = "{eid}"', f'name = "{name}"']
     panel.write_text("\n".join(lines) + "\n", "utf-8")
-    res = invoke("panel", str(applications), "--panel", str(panel), "-o", str(folder))
+    record = Path("私密") / "登记.json"  # the organiser's own folder, apart from the forms
+    res = invoke(
+        "panel",
+        str(applications),
+        "--panel",
+        str(panel),
+        "-o",
+        str(folder),
+        "--record",
+        str(record),
+    )
     assert res.exit_code == 0, res.output
     parts = [p for p, _, _ in FW.expert_parts()]
     cols = score_columns([(p, "", "") for p in parts], False)
@@ -206,7 +216,8 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
 
     Path("参数.toml").write_text(PARAMS, "utf-8")
     res = invoke(
-        "score", str(final), "--reviews", "评分", "--verified", "核查", "--params", "参数.toml",
+        "score", str(final), "--reviews", "评分", "--panel-record", "私密/登记.json",
+        "--verified", "核查", "--params", "参数.toml",
         "-o", "结果/results.xlsx", "--publish", "结果/公示名单.docx",
     )  # fmt: skip
     assert res.exit_code == 0, res.output
@@ -234,7 +245,16 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
         PARAMS.replace('tie_break = ["total", "sustainability", "expert_total"]', ""), "utf-8"
     )
     invoke(
-        "score", str(final), "--reviews", "评分", "--params", "无顺序.toml", "-o", "无顺序/r.json"
+        "score",
+        str(final),
+        "--reviews",
+        "评分",
+        "--panel-record",
+        "私密/登记.json",
+        "--params",
+        "无顺序.toml",
+        "-o",
+        "无顺序/r.json",
     )
     [plain] = json.loads(Path("无顺序/r.json").read_text("utf-8"))["rankings"]
     plain_outcome = {e["applicant"]: e["outcome"] for e in plain["entries"]}

@@ -48,7 +48,6 @@ from e2e_round import (
 
 from iipeval.core.api import Evaluator
 from iipeval.core.model.results import Result
-from iipeval.core.panel.record import RECORD_NAME
 from iipeval.core.panel.roster import file_name
 from iipeval.excel.review.layout import FIRST_ROW, SCORES
 
@@ -86,7 +85,19 @@ def runs(rnd: Round) -> SimpleNamespace:
     out1, out2 = rnd.root / "out" / "results.xlsx", rnd.root / "out2" / "results.xlsx"
 
     def score(output: Path, *extra: str):
-        return invoke(["score", rnd.applications, "--reviews", rnd.reviews, "-o", output, *extra])
+        return invoke(
+            [
+                "score",
+                rnd.applications,
+                "--reviews",
+                rnd.reviews,
+                "--panel-record",
+                rnd.record,
+                "-o",
+                output,
+                *extra,
+            ]
+        )
 
     first = score(out1)
     json1 = out1.with_suffix(".json").read_bytes()
@@ -140,15 +151,14 @@ def result_of(batch: dict, key: str) -> dict:
 def test_panel_writes_one_workbook_per_expert_and_set_leaving_conflicts_out(rnd: Round, ev):
     *lines, record_line = rnd.panel_output.strip().splitlines()
     assert len(lines) == 2 * len(EXPERTS)  # two criteria sets → two workbooks each
-    assert RECORD_NAME in record_line and "仅由组织方保存" in record_line
+    assert str(rnd.record) in record_line and "仅由组织方保存" in record_line
     conflict_line = [ln for ln in lines if f"专家 {CONFLICTED} " in ln and NATIONAL in ln]
     assert len(conflict_line) == 1 and "11份申报，回避1份" in conflict_line[0]
     # E07 never returned theirs; the other twelve are in the reviews folder
     assert sorted(p.name for p in rnd.reviews.iterdir()) == sorted(
-        [RECORD_NAME]
-        + [file_name(PANEL_ID, e, fw) for e in EXPERTS if e != ABSENT for fw in (NATIONAL, HUNAN)]
-    )
-    assert (rnd.reviews / RECORD_NAME).stat().st_mode & 0o777 == 0o600  # the key's owner only
+        [file_name(PANEL_ID, e, fw) for e in EXPERTS if e != ABSENT for fw in (NATIONAL, HUNAN)]
+    )  # the record is not among the forms that go out
+    assert rnd.record.stat().st_mode & 0o777 == 0o600  # the key's owner only
 
     national = ev.framework(NATIONAL).framework
     conflicted = rnd.spec(CONFLICT_APP).key
@@ -466,7 +476,18 @@ def test_expert_workbook_stores_applicant_names_as_text(tmp_path, rnd: Round):
     spec = rnd.spec(INJECTED_APP)
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
-    res = invoke(["panel", rnd.applications / spec.file, "--panel", panel, "-o", tmp_path / "o"])
+    res = invoke(
+        [
+            "panel",
+            rnd.applications / spec.file,
+            "--panel",
+            panel,
+            "-o",
+            tmp_path / "o",
+            "--record",
+            tmp_path / "private" / "r.json",
+        ]
+    )
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(tmp_path / "o" / file_name("P1", "E01"))
     cell = wb[SCORES][f"B{FIRST_ROW}"]

@@ -110,7 +110,8 @@ def test_bad_credit_code():
     app = application()
     app.applicant.credit_code = "91430100MA4L0XXX0X"
     r = mini_evaluator().score(app, reviews(80))
-    assert any(f.code == "credit_code" and "校验位" in f.message for f in r.findings)
+    [said] = [f for f in r.findings if f.code == "credit_code"]
+    assert "校验不通过" in said.message and "应为" not in said.message
 
 
 def test_scoring_is_deterministic():

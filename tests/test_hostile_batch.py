@@ -116,7 +116,16 @@ def test_panel_names_each_bad_application_once_and_writes_nothing(batch_dir, tmp
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
     out = tmp_path / "reviews"
-    proc, _, peak_mb = run_cli("panel", batch_dir, "--panel", panel, "-o", out)
+    proc, _, peak_mb = run_cli(
+        "panel",
+        batch_dir,
+        "--panel",
+        panel,
+        "-o",
+        out,
+        "--record",
+        tmp_path / "private" / "r1.json",
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     for name in EXPECTED:
@@ -133,7 +142,14 @@ def test_hostile_review_files_each_get_one_finding_and_stay_out_of_the_main_proc
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
     proc, _, _ = run_cli(
-        "panel", batch_dir / "good_00.xlsx", "--panel", panel, "-o", tmp_path / "r"
+        "panel",
+        batch_dir / "good_00.xlsx",
+        "--panel",
+        panel,
+        "-o",
+        tmp_path / "r",
+        "--record",
+        tmp_path / "private" / "r2.json",
     )
     assert proc.returncode == 0, proc.stderr
     [expert_workbook] = (tmp_path / "r").glob("*.xlsx")

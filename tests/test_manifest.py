@@ -25,18 +25,31 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def private_record(tmp_path: Path) -> Path:
+    """The example round's record, copied where an organiser keeps it: apart, private."""
+    folder = tmp_path / "私密"
+    folder.mkdir(mode=0o700)
+    record = folder / "panel-record.json"
+    shutil.copy(REPO / "examples" / "panel-record.json", record)
+    record.chmod(0o600)
+    return record
+
+
 @pytest.fixture()
 def run(tmp_path, monkeypatch):
     """A scored run in ``tmp_path`` with relative paths, as an organiser types them."""
     monkeypatch.chdir(tmp_path)
     shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
     shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
+    private_record(tmp_path)
     Path("p.toml").write_text("[ranking]\nquota = 1\n", "utf-8")
     res = invoke(
         "score",
         "申报",
         "--reviews",
         "评分",
+        "--panel-record",
+        "私密/panel-record.json",
         "--params",
         "p.toml",
         "-o",
@@ -89,7 +102,8 @@ def test_a_run_is_reproduced_byte_for_byte(run):
 def test_the_same_time_gives_the_same_bytes(run, tmp_path):
     m = json.loads(run.read_text("utf-8"))
     again = invoke(
-        "score", "申报", "--reviews", "评分", "--params", "p.toml", "-o", "again/results.xlsx",
+        "score", "申报", "--reviews", "评分", "--panel-record", "私密/panel-record.json",
+        "--params", "p.toml", "-o", "again/results.xlsx",
         "--publish", "again/公示.docx", "--generated-at", m["generated_at"],
     )  # fmt: skip
     assert again.exit_code == 0
@@ -102,6 +116,16 @@ def test_a_changed_input_cannot_be_reproduced_and_is_named(run):
     path.write_text(path.read_text("utf-8").replace("1850000", "1850001"), "utf-8")
     res = invoke("reproduce", str(run))
     assert res.exit_code == 1 and "申报 申报/national_2023.json 已被修改" in res.output
+
+
+def test_reproduce_of_a_run_whose_output_was_deleted_fails_naming_it(run):
+    """A deleted output does not match its record: "一致" would vouch for a file no one
+    can show any more."""
+    Path("out/results.csv").unlink()
+    res = invoke("reproduce", str(run))
+    assert res.exit_code == 1, res.output
+    assert "out/results.csv" in res.output and "已不存在" in res.output
+    assert "一致：" not in res.output
 
 
 def test_an_output_altered_after_the_run_is_named_with_its_first_difference(run):
@@ -160,7 +184,9 @@ def test_a_run_with_the_robustness_sheet_is_reproduced_with_it(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
     shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
-    args = ["score", "申报", "--reviews", "评分", "-o", "out/results.xlsx", "--robustness"]
+    private_record(tmp_path)
+    args = ["score", "申报", "--reviews", "评分", "--panel-record", "私密/panel-record.json"]
+    args += ["-o", "out/results.xlsx", "--robustness"]
     assert invoke(*args).exit_code == 0
     m = json.loads(Path("out/results.manifest.json").read_text("utf-8"))
     assert m["command"]["robustness"] is True
@@ -175,7 +201,9 @@ def test_a_committee_copy_or_a_run_without_cards_is_reproduced_as_written(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(REPO / "examples" / "applications", tmp_path / "申报")
     shutil.copytree(REPO / "examples" / "reviews", tmp_path / "评分")
-    args = ["score", "申报", "--reviews", "评分", "-o", "out/results.xlsx", *extra]
+    private_record(tmp_path)
+    args = ["score", "申报", "--reviews", "评分", "--panel-record", "私密/panel-record.json"]
+    args += ["-o", "out/results.xlsx", *extra]
     assert invoke(*args).exit_code == 0
     res = invoke("reproduce", "out/results.manifest.json")
     assert res.exit_code == 0, res.output

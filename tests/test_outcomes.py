@@ -158,6 +158,8 @@ def test_outcomes_reach_json_csv_the_summary_sheet_and_the_publication(tmp_path)
         str(out),
         "--reviews",
         str(REPO / "examples" / "reviews"),
+        "--panel-record",
+        str(REPO / "examples" / "panel-record.json"),
     ]
     res = CliRunner().invoke(cli, [*args, "--publish", str(pub)], catch_exceptions=False)
     assert res.exit_code == 0, res.output
@@ -272,7 +274,16 @@ def test_a_publication_with_a_tie_on_the_line_warns_the_organiser(tmp_path):
     params.write_text("[ranking]\nquota = 1\n", "utf-8")
     out, pub = tmp_path / "o" / "r.xlsx", tmp_path / "o" / "公示.docx"
     args = ["score", str(apps), "--params", str(params), "-o", str(out), "--publish", str(pub)]
-    res = CliRunner().invoke(cli, [*args, "--reviews", str(REPO / "examples" / "reviews")])
+    res = CliRunner().invoke(
+        cli,
+        [
+            *args,
+            "--reviews",
+            str(REPO / "examples" / "reviews"),
+            "--panel-record",
+            str(REPO / "examples" / "panel-record.json"),
+        ],
+    )
     assert "乙公司、甲公司在推荐名额边界同分（待定），未列入公示名单" in res.output
     tables = [c.text for t in docx.Document(pub).tables for r in t.rows for c in r.cells]
     assert "甲公司" not in tables and "乙公司" not in tables

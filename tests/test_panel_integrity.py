@@ -15,11 +15,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from reports_batch import credit_code
-from support import EXAMPLE_APPS
+from support import EXAMPLE_APPS, EXAMPLE_RECORD
 from test_review_recalc import SOFFICE, recalc
 
 from iipeval.cli.main import cli
-from iipeval.core.panel.record import RECORD_NAME
 from iipeval.excel.review.layout import FIRST_ROW, META, SCORES
 from iipeval.excel.review.workbook import fingerprint
 
@@ -112,11 +111,29 @@ def fill_workbook(path: Path, expert: str) -> None:
     wb.save(path)
 
 
+#: the record of each round, by its applications' folder: kept apart from the forms, in a
+#: folder of its own, as ``panel --record`` writes it
+RECORDS: dict[Path, Path] = {}
+
+
+def issue(apps: Path, panel: Path, reviews: Path, *extra, code=0) -> Path:
+    """``iipeval panel`` into ``reviews``, the record into ``private/`` beside it."""
+    record = reviews.parent / "private" / f"{reviews.name}-record.json"
+    run("panel", apps, "--panel", panel, "-o", reviews, "--record", record, *extra, code=code)
+    RECORDS.setdefault(apps, record)
+    return record
+
+
 @pytest.fixture
 def json_round(tmp_path):
+    return issued_json_round(tmp_path)
+
+
+def issued_json_round(tmp_path: Path) -> tuple[Path, Path]:
+    """Two applications, three experts' signed JSON forms filled; the record apart."""
     apps = applications(tmp_path)
     reviews = tmp_path / "reviews"
-    run("panel", apps, "--panel", panel_file(tmp_path), "-o", reviews, "--forms", "json", code=0)
+    issue(apps, panel_file(tmp_path), reviews, "--forms", "json")
     for p in reviews.glob("review_*.json"):
         fill_json(p)
     return apps, reviews
@@ -128,15 +145,18 @@ def xlsx_round(tmp_path_factory):
     apps = applications(tmp)
     reviews = tmp / "reviews"
     conflicts = {"E03": WEAK}
-    run("panel", apps, "--panel", panel_file(tmp, conflicts=conflicts), "-o", reviews, code=0)
+    issue(apps, panel_file(tmp, conflicts=conflicts), reviews)
     for e in EXPERTS:
         [path] = reviews.glob(f"review_*_{e}.xlsx")
         fill_workbook(path, e)
     return apps, reviews
 
 
-def score(apps, reviews, *extra, code):
-    res = run("score", apps, "--reviews", reviews, *extra, "--format", "json", code=code)
+def score(apps, reviews, *extra, code, record=True):
+    """``score --format json`` with the round's record (``record=None``: without one)."""
+    given = ["--panel-record", RECORDS[apps]] if record is True else []
+    given = ["--panel-record", record] if record not in (True, None) else given
+    res = run("score", apps, "--reviews", reviews, *given, *extra, "--format", "json", code=code)
     return json.loads(res.output)
 
 
@@ -169,9 +189,11 @@ def test_clean_round_verifies_with_no_finding_and_says_whose_scores_count(json_r
 
 
 def test_record_holds_the_key_readable_by_its_owner_only(json_round):
-    _, reviews = json_round
-    record = reviews / RECORD_NAME
+    apps, reviews = json_round
+    record = RECORDS[apps]
     assert record.stat().st_mode & 0o777 == 0o600
+    assert record.parent.stat().st_mode & 0o777 == 0o700  # the folder panel made for it
+    assert not list(reviews.glob("*record*"))  # nothing of it among the forms
     key = json.loads(record.read_text("utf-8"))["key"]
     for form in reviews.glob("review_*.json"):
         assert key not in form.read_text("utf-8")  # never inside a form
@@ -179,7 +201,7 @@ def test_record_holds_the_key_readable_by_its_owner_only(json_round):
 
 def test_the_bundled_example_round_verifies_and_keeps_its_totals():
     examples = EXAMPLE_APPS.parent
-    data = score(examples / "applications", examples / "reviews", code=0)
+    data = score(examples / "applications", examples / "reviews", code=0, record=EXAMPLE_RECORD)
     totals = {r["framework"]: round(r["total"], 2) for r in data["results"]}
     assert totals == {
         "national_2023": 85.88,
@@ -218,10 +240,7 @@ def test_scores_inside_an_application_file_are_an_error_and_never_count(json_rou
 
 def test_without_the_record_scoring_runs_but_every_result_is_unverified(json_round, tmp_path):
     apps, reviews = json_round
-    elsewhere = tmp_path / "elsewhere"
-    shutil.copytree(reviews, elsewhere)
-    (elsewhere / RECORD_NAME).unlink()
-    data = score(apps, elsewhere, code=0)
+    data = score(apps, reviews, code=0, record=None)
     assert "panel_unverified" in codes(data)
     assert all(r["panel_check"]["verified"] is False for r in data["results"])
     assert data["review_panel"]["verified"] is False
@@ -260,8 +279,7 @@ def test_a_real_experts_form_with_another_expert_id_fails_its_signature(json_rou
 def test_a_form_from_another_round_is_refused(json_round, tmp_path):
     apps, reviews = json_round
     other = tmp_path / "other"
-    run("panel", apps, "--panel", panel_file(tmp_path, round_id="第二轮"), "-o", other,
-        "--forms", "json", code=0)  # fmt: skip
+    issue(apps, panel_file(tmp_path, round_id="第二轮"), other, "--forms", "json")
     stray = next(other.glob("review_*E01.json"))
     fill_json(stray)
     shutil.copy(stray, reviews / "from_round_two_E01.json")
@@ -276,8 +294,7 @@ def test_a_form_for_an_expert_outside_the_roster_is_refused_even_when_signed_ali
     apps, reviews = json_round
     other = tmp_path / "other"
     extra = '[[experts]]\nid = "E99"\n'
-    run("panel", apps, "--panel", panel_file(tmp_path, extra=extra), "-o", other,
-        "--forms", "json", code=0)  # fmt: skip
+    issue(apps, panel_file(tmp_path, extra=extra), other, "--forms", "json")
     stray = next(other.glob("review_*E99.json"))
     fill_json_as = json.loads(stray.read_text("utf-8"))
     for r in fill_json_as["reviews"]:
@@ -288,14 +305,14 @@ def test_a_form_for_an_expert_outside_the_roster_is_refused_even_when_signed_ali
     assert ranks(data) == {STRONG: 1, WEAK: 2}
 
 
-def test_two_forms_for_one_expert_are_both_refused(json_round):
+def test_an_identical_copy_of_an_experts_form_is_a_notice_and_the_form_counts(json_round):
     apps, reviews = json_round
     e01 = next(reviews.glob("review_*E01.json"))
     shutil.copy(e01, reviews / "E01_second_copy.json")
-    data = score(apps, reviews, code=1)
-    dupes = [f for f in data["findings"] if f["code"] == "review_duplicate_expert"]
-    assert len(dupes) == 2
-    assert by_key(data)[STRONG]["panel_check"]["counted"] == ["E02", "E03"]
+    data = score(apps, reviews, code=0)
+    [notice] = [f for f in data["findings"] if f["code"] == "review_copy"]
+    assert notice["severity"] == "notice" and notice["file"].endswith("E01_second_copy.json")
+    assert by_key(data)[STRONG]["panel_check"]["counted"] == list(EXPERTS)
 
 
 def test_a_row_for_an_application_not_on_the_form_is_refused(json_round):
@@ -327,15 +344,19 @@ def test_a_record_given_explicitly_is_checked(json_round, tmp_path):
     apps, reviews = json_round
     bad = tmp_path / "record.json"
     bad.write_text('{"format": "iipeval.panel-record", "round": 1}', "utf-8")
+    bad.chmod(0o600)
     res = run("score", apps, "--reviews", reviews, "--panel-record", bad, code=2)
     assert str(bad) in res.output and "评审组登记" in res.output
 
 
-def test_panel_refuses_to_replace_the_record_without_force(json_round, tmp_path):
-    apps, reviews = json_round
-    res = run("panel", apps, "--panel", panel_file(tmp_path), "-o", reviews, "--forms", "json",
-              code=2)  # fmt: skip
-    assert RECORD_NAME in res.output and "--force" in res.output
+def test_panel_never_replaces_a_record_not_even_with_force(json_round, tmp_path):
+    apps, _reviews = json_round
+    record = RECORDS[apps]
+    before = record.read_bytes()
+    res = run("panel", apps, "--panel", panel_file(tmp_path), "-o", tmp_path / "again",
+              "--record", record, "--forms", "json", "--force", code=2)  # fmt: skip
+    assert str(record) in res.output and "已存在" in res.output and "换新密钥" in res.output
+    assert record.read_bytes() == before and not (tmp_path / "again").exists()
 
 
 # ---------------------------------------------------------------------------------------
@@ -405,7 +426,6 @@ def test_swapped_part_columns_are_caught_by_the_fingerprint_without_a_record(xls
     apps, original = xlsx_round
     reviews = tmp_path / "reviews"
     shutil.copytree(original, reviews)
-    (reviews / RECORD_NAME).unlink()
     [e01] = reviews.glob("review_*_E01.xlsx")
     wb = openpyxl.load_workbook(e01)
     meta = wb[META]
@@ -413,7 +433,7 @@ def test_swapped_part_columns_are_caught_by_the_fingerprint_without_a_record(xls
     a, b = start + 1, start + 2  # two part rows: swap their ids, keep labels and columns
     meta.cell(a, 2).value, meta.cell(b, 2).value = meta.cell(b, 2).value, meta.cell(a, 2).value
     wb.save(e01)
-    data = score(apps, reviews, code=1)
+    data = score(apps, reviews, code=1, record=None)
     assert any(f["code"] == "review_structure" and f["file"] == str(e01) for f in data["findings"])
 
 
@@ -424,7 +444,6 @@ def test_a_workbook_filled_and_saved_by_libreoffice_still_verifies(xlsx_round, t
     apps, original = xlsx_round
     reviews = tmp_path / "reviews"
     reviews.mkdir()
-    shutil.copy(original / RECORD_NAME, reviews / RECORD_NAME)
     saved = recalc(sorted(original.glob("review_*.xlsx")), tmp_path / "lo")
     for p in saved:
         shutil.copy(p, reviews / p.name)

@@ -2,6 +2,7 @@
 
 import openpyxl
 from points_demo import APPLICANTS, application, points_evaluator, reviews
+from support import code_for
 
 from iipeval.core.api import Loaded
 from iipeval.core.model.application import Submission
@@ -17,7 +18,9 @@ def batch():
     by_expert: dict[str, list] = {}
     for n in APPLICANTS:
         for r in reviews(n):
-            by_expert.setdefault(r.expert, []).append(r.model_copy(update={"application": n}))
+            by_expert.setdefault(r.expert, []).append(
+                r.model_copy(update={"application": code_for(n)})
+            )
     bundles = [
         ReviewBundle(source=f"{e}.xlsx", expert=e, framework="points_demo", reviews=rs)
         for e, rs in by_expert.items()

@@ -288,6 +288,7 @@ def test_a_damaged_form_or_record_names_the_key_of_its_first_problem(rounds, tmp
     )
     record = tmp_path / "panel-record.json"
     record.write_text('{"format": "iipeval.panel-record", "round": 1}', "utf-8")
+    record.chmod(0o600)
     with pytest.raises(RecordError, match=r"评审组登记已损坏（round："):
         load_record(record)
 

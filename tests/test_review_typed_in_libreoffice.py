@@ -19,9 +19,11 @@ from test_panel_integrity import (
     CLEAN_CHECK,
     EXPERTS,
     GIVEN,
+    RECORDS,
     STRONG,
     applications,
     fill_workbook,
+    issue,
     meta_rows,
     panel_file,
     run,
@@ -55,7 +57,7 @@ def round_(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("typed_round")
     apps = applications(tmp)
     issued = tmp / "issued"
-    run("panel", apps, "--panel", panel_file(tmp), "-o", issued, code=0)
+    issue(apps, panel_file(tmp), issued)
     typed, by_hand, outlier = (tmp / d for d in ("typed", "by_hand", "outlier"))
     for d in (typed, by_hand, outlier):
         shutil.copytree(issued, d)
@@ -82,7 +84,9 @@ def round_(tmp_path_factory):
 
 
 def scored(apps, reviews, code):
-    res = run("score", apps, "--reviews", reviews, "--format", "json", code=code)
+    record = RECORDS[apps]
+    res = run("score", apps, "--reviews", reviews, "--panel-record", record, "--format", "json",
+              code=code)  # fmt: skip
     return json.loads(res.output)
 
 

@@ -136,7 +136,17 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
     )
     out = tmp_path / "out"
     res = CliRunner().invoke(
-        cli, ["panel", str(EXAMPLES / "national_2023.json"), "--panel", str(panel), "-o", str(out)]
+        cli,
+        [
+            "panel",
+            str(EXAMPLES / "national_2023.json"),
+            "--panel",
+            str(panel),
+            "-o",
+            str(out),
+            "--record",
+            str(tmp_path / "private" / "r1.json"),
+        ],
     )
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in out.glob("review_*"))
@@ -177,7 +187,17 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
 
     # a second run refuses to overwrite, --force overwrites
     again = CliRunner().invoke(
-        cli, ["panel", str(EXAMPLES / "national_2023.json"), "--panel", str(panel), "-o", str(out)]
+        cli,
+        [
+            "panel",
+            str(EXAMPLES / "national_2023.json"),
+            "--panel",
+            str(panel),
+            "-o",
+            str(out),
+            "--record",
+            str(tmp_path / "private" / "r1b.json"),
+        ],
     )
     assert again.exit_code == 2 and "已存在" in again.output and "--force" in again.output
     forced = CliRunner().invoke(
@@ -189,6 +209,8 @@ def test_panel_command_writes_one_workbook_per_expert(tmp_path):
             str(panel),
             "-o",
             str(out),
+            "--record",
+            str(tmp_path / "private" / "r1c.json"),
             "--force",
         ],
     )
@@ -199,7 +221,17 @@ def test_several_sets_give_one_workbook_per_expert_per_set(tmp_path):
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "P1"\n[[experts]]\nid = "E01"\n', "utf-8")
     res = CliRunner().invoke(
-        cli, ["panel", str(EXAMPLES), "--panel", str(panel), "-o", str(tmp_path / "o")]
+        cli,
+        [
+            "panel",
+            str(EXAMPLES),
+            "--panel",
+            str(panel),
+            "-o",
+            str(tmp_path / "o"),
+            "--record",
+            str(tmp_path / "private" / "r2.json"),
+        ],
     )
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in (tmp_path / "o").glob("review_*"))
@@ -217,7 +249,17 @@ def test_panel_framework_keeps_only_that_set(tmp_path):
         'id = "P1"\nframework = "hunan_professional"\n[[experts]]\nid = "E01"\n', "utf-8"
     )
     res = CliRunner().invoke(
-        cli, ["panel", str(EXAMPLES), "--panel", str(panel), "-o", str(tmp_path / "o")]
+        cli,
+        [
+            "panel",
+            str(EXAMPLES),
+            "--panel",
+            str(panel),
+            "-o",
+            str(tmp_path / "o"),
+            "--record",
+            str(tmp_path / "private" / "r2.json"),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert [p.name for p in (tmp_path / "o").glob("review_*")] == ["review_P1_E01.xlsx"]
@@ -232,7 +274,17 @@ def test_bad_panel_file_names_file_and_key(tmp_path):
     msg = str(exc.value)
     assert str(bad) in msg and "第1位专家的 id" in msg and "缺少必填项" in msg and "conflict" in msg
     res = CliRunner().invoke(
-        cli, ["panel", str(EXAMPLES), "--panel", str(bad), "-o", str(tmp_path / "o")]
+        cli,
+        [
+            "panel",
+            str(EXAMPLES),
+            "--panel",
+            str(bad),
+            "-o",
+            str(tmp_path / "o"),
+            "--record",
+            str(tmp_path / "private" / "r3.json"),
+        ],
     )
     assert res.exit_code == 2 and "缺少必填项" in res.output
     dupes = tmp_path / "dupes.toml"
@@ -256,6 +308,8 @@ def test_unreadable_application_refuses_the_run(tmp_path):
             str(panel),
             "-o",
             str(tmp_path / "o"),
+            "--record",
+            str(tmp_path / "r.json"),
         ],
     )
     assert res.exit_code == 1 and "broken.json" in res.output and "未生成任何评分表" in res.output

@@ -40,6 +40,8 @@ def test_json_is_deterministic_for_a_seed_and_ranks_as_score_does(demo, tmp_path
         demo / "apps",
         "--reviews",
         demo / "reviews",
+        "--panel-record",
+        demo / "private" / "panel-record.json",
         "--quota",
         "2",
         "--draws",
@@ -71,7 +73,16 @@ def test_json_is_deterministic_for_a_seed_and_ranks_as_score_does(demo, tmp_path
 
     scored = json.loads(
         run(
-            "score", demo / "apps", "--reviews", demo / "reviews", "--format", "json", "--jobs", "1"
+            "score",
+            demo / "apps",
+            "--reviews",
+            demo / "reviews",
+            "--panel-record",
+            demo / "private" / "panel-record.json",
+            "--format",
+            "json",
+            "--jobs",
+            "1",
         )
     )
     order = [e["applicant"] for e in scored["rankings"][0]["entries"] if e["rank"] is not None]
@@ -85,6 +96,8 @@ def test_workbook_has_the_sheet_with_heat_map_chart_and_tables(demo, tmp_path):
         demo / "apps",
         "--reviews",
         demo / "reviews",
+        "--panel-record",
+        demo / "private" / "panel-record.json",
         "--quota",
         "2",
         "--draws",
@@ -127,6 +140,7 @@ def test_refuses_existing_output_and_wrong_suffix(demo, tmp_path):
 
 def test_score_adds_the_sheet_only_when_asked(demo, tmp_path):
     common = [demo / "apps", "--reviews", demo / "reviews", "--jobs", "1"]
+    common += ["--panel-record", demo / "private" / "panel-record.json"]
     run("score", *common, "-o", tmp_path / "plain.xlsx")
     run("score", *common, "--robustness", "-o", tmp_path / "with.xlsx")
     assert "稳健性" not in load_workbook(tmp_path / "plain.xlsx", read_only=True).sheetnames
@@ -189,6 +203,8 @@ def test_a_forged_form_is_refused_as_in_scoring(demo, tmp_path):
         demo / "apps",
         "--reviews",
         reviews,
+        "--panel-record",
+        demo / "private" / "panel-record.json",
         "--draws",
         "50",
         "--jobs",

@@ -55,7 +55,17 @@ def test_panel_with_hostile_ids_and_names_writes_text_never_formulas(hostile_app
     )
     out = tmp_path / "reviews"
     res = CliRunner().invoke(
-        cli, ["panel", str(hostile_app), "--panel", str(panel), "-o", str(out)]
+        cli,
+        [
+            "panel",
+            str(hostile_app),
+            "--panel",
+            str(panel),
+            "-o",
+            str(out),
+            "--record",
+            str(tmp_path / "private" / "r.json"),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "\x1b" not in res.output
@@ -77,7 +87,17 @@ def test_formula_like_or_invisible_panel_ids_are_refused_at_the_source(hostile_a
     panel = tmp_path / "panel.toml"
     panel.write_text(f'id = "P1"\n[[experts]]\nid = "{bad}"\n', "utf-8")
     res = CliRunner().invoke(
-        cli, ["panel", str(hostile_app), "--panel", str(panel), "-o", str(tmp_path / "o")]
+        cli,
+        [
+            "panel",
+            str(hostile_app),
+            "--panel",
+            str(panel),
+            "-o",
+            str(tmp_path / "o"),
+            "--record",
+            str(tmp_path / "r.json"),
+        ],
     )
     assert res.exit_code == 2 and str(panel) in res.output and "编号" in res.output, res.output
     assert not (tmp_path / "o").exists()

@@ -15,6 +15,7 @@ from iipeval.core.scoring.validation import credit_code_check_char
 
 EXAMPLES = REPO / "examples" / "applications"
 REVIEWS = REPO / "examples" / "reviews"
+RECORD = REPO / "examples" / "panel-record.json"
 
 
 def invoke(*args):
@@ -136,7 +137,7 @@ def test_a_finding_names_its_item_once():
 def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
     out = tmp_path / "out" / "results.xlsx"
     bad = _hunan(tmp_path, "bad.json", major_safety_incident=None)
-    res = invoke("score", EXAMPLES, bad, "--reviews", REVIEWS, "-o", out)
+    res = invoke("score", EXAMPLES, bad, "--reviews", REVIEWS, "--panel-record", RECORD, "-o", out)
     text = res.output
     assert "━━ 湖南省省级综合型工业互联网平台 排名 ━━" in text
     header = next(line for line in text.splitlines() if line.startswith("名次"))
@@ -147,7 +148,16 @@ def test_score_with_output_shows_the_ranking_and_counts_by_severity(tmp_path):
 
 
 def test_a_clean_batch_says_no_problems_without_pointing_to_an_empty_list(tmp_path):
-    res = invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", tmp_path / "out" / "r.xlsx")
+    res = invoke(
+        "score",
+        EXAMPLES,
+        "--reviews",
+        REVIEWS,
+        "--panel-record",
+        RECORD,
+        "-o",
+        tmp_path / "out" / "r.xlsx",
+    )
     assert res.exit_code == 0, res.output
     last = [x for x in res.output.splitlines() if x.startswith("已评分")]
     assert last == ["已评分 4 份，无法评分 0 份；问题：无"]
@@ -352,20 +362,39 @@ def _sheets(path):
 
 def test_committee_copy_leaves_the_parameters_to_their_own_file(tmp_path):
     out = tmp_path / "委员会" / "results.xlsx"
-    res = invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", out, "--for", "committee")
+    res = invoke(
+        "score",
+        EXAMPLES,
+        "--reviews",
+        REVIEWS,
+        "--panel-record",
+        RECORD,
+        "-o",
+        out,
+        "--for",
+        "committee",
+    )
     assert res.exit_code == 0, res.output
     committee, params = _sheets(out), _sheets(out.with_name("results-参数.xlsx"))
     assert "参数" not in committee and committee[0].startswith("排名")
     assert params == ["参数"]
     organiser = tmp_path / "组织方" / "results.xlsx"
-    assert invoke("score", EXAMPLES, "--reviews", REVIEWS, "-o", organiser).exit_code == 0
+    assert (
+        invoke(
+            "score", EXAMPLES, "--reviews", REVIEWS, "--panel-record", RECORD, "-o", organiser
+        ).exit_code
+        == 0
+    )
     assert "参数" in _sheets(organiser) and not organiser.with_name("results-参数.xlsx").exists()
 
 
 def test_page_one_is_never_a_ranking_of_one_rejection(tmp_path):
     alone = _hunan(tmp_path, "alone.json", major_safety_incident=True)
     out = tmp_path / "one.xlsx"
-    assert invoke("score", alone, "--reviews", REVIEWS, "-o", out).exit_code == 0
+    assert (
+        invoke("score", alone, "--reviews", REVIEWS, "--panel-record", RECORD, "-o", out).exit_code
+        == 0
+    )
     first = openpyxl.load_workbook(out, read_only=True).worksheets[0]
     assert not first.title.startswith("排名")
     text = " ".join(str(c) for row in first.iter_rows(values_only=True) for c in row if c)
@@ -373,7 +402,12 @@ def test_page_one_is_never_a_ranking_of_one_rejection(tmp_path):
     # a batch where another set ranks someone: that set's ranking is page 1
     mixed = tmp_path / "mixed.xlsx"
     national = EXAMPLES / "national_2023.json"
-    assert invoke("score", alone, national, "--reviews", REVIEWS, "-o", mixed).exit_code == 0
+    assert (
+        invoke(
+            "score", alone, national, "--reviews", REVIEWS, "--panel-record", RECORD, "-o", mixed
+        ).exit_code
+        == 0
+    )
     assert _sheets(mixed)[0] == "排名-双跨平台（2023）"
 
 
@@ -395,7 +429,7 @@ def test_expert_workbook_says_an_application_is_already_not_recommended(tmp_path
     panel = tmp_path / "panel.toml"
     panel.write_text('id = "组"\n[[experts]]\nid = "E01"\nname = "张三"\n', "utf-8")
     out = tmp_path / "forms"
-    res = invoke("panel", hit, "--panel", panel, "-o", out)
+    res = invoke("panel", hit, "--panel", panel, "-o", out, "--record", tmp_path / "r.json")
     assert res.exit_code == 0, res.output
     wb = openpyxl.load_workbook(next(out.glob("review_*.xlsx")))
     cells = [str(c.value) for ws in wb.worksheets[:3] for row in ws.iter_rows() for c in row]

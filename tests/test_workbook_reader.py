@@ -242,7 +242,15 @@ def test_credit_code_stored_with_all_18_digits_is_recovered(ev, filled):
 def test_credit_code_checksum_is_located(ev, filled):
     _, result = run(ev, filled(applicant={**APPLICANT, "credit_code": "91430100MA4L16JQ9X"}))
     (f,) = at(result, "B5", "credit_code", "基本信息")
-    assert "校验位" in f.message
+    # never the expected character: an applicant would change only the last one
+    assert "校验不通过" in f.message and "应为" not in f.message
+
+
+def test_a_blank_credit_code_is_an_error_at_its_cell(ev, filled):
+    """回避, matching across rounds and a region's 否决项 rest on the code."""
+    _, result = run(ev, filled(applicant={**APPLICANT, "credit_code": None}))
+    (f,) = at(result, "B5", "credit_code_missing", "基本信息")
+    assert f.severity == "error" and not result.accepted
 
 
 def test_missing_applicant_name(ev, filled):

@@ -241,7 +241,7 @@ def test_expert_workbooks_as_xlsm_keep_their_formulas_and_read_back(tmp_path, qu
     panel.write_text('id = "G1"\n[[experts]]\nid = "E01"\nname = "张三"\n', encoding="utf-8")
     out = tmp_path / "out"
     args = ["panel", str(examples / "national_2023.json"), "--panel", str(panel), "-o", str(out)]
-    first = CliRunner().invoke(cli, [*args, "--xlsm"])
+    first = CliRunner().invoke(cli, [*args, "--xlsm", "--record", str(tmp_path / "r1.json")])
     assert first.exit_code == 0, first.output
     [made] = list(out.glob("review_*"))
     assert made.suffix == ".xlsm" and made.name.isascii()
@@ -256,9 +256,10 @@ def test_expert_workbooks_as_xlsm_keep_their_formulas_and_read_back(tmp_path, qu
     bundle = read_review_workbook(made)
     assert bundle.expert == "E01" and len(bundle.reviews) == 1
     assert not [f for f in bundle.findings if f.severity == "error"]
-    again = CliRunner().invoke(cli, [*args, "--xlsm"])
+    again = CliRunner().invoke(cli, [*args, "--xlsm", "--record", str(tmp_path / "r2.json")])
     assert again.exit_code == 2 and "已存在" in again.output
-    assert CliRunner().invoke(cli, [*args, "--xlsm", "--force"]).exit_code == 0
+    forced = [*args, "--xlsm", "--force", "--record", str(tmp_path / "r3.json")]
+    assert CliRunner().invoke(cli, forced).exit_code == 0
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")

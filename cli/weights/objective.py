@@ -84,7 +84,10 @@ def _scored_matrix(run: door.Door, ev, files, reviews, panel_record, fw, subtype
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     bundles = intake.reviews(run.expand(reviews), limits=ev.params.input)
-    index = index_reviews(bundles, find_record(panel_record, reviews))
+    record, ignored = find_record(panel_record, reviews)
+    for f in ignored:
+        click.echo(f"注意：{f.file}：{f.message}", err=True)
+    index = index_reviews(bundles, record)
     ids = [i.id for _, i in fw.indicators()]
     rows, skipped, unscorable = [], [], []
     for out in intake.score(paths, params=ev.params, index=index, framework=fw.id):

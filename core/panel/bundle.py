@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from iipeval.core.findings import Finding
 from iipeval.core.model.application import Application, ExpertReview
-from iipeval.core.panel.record import normal_key
 
 
 @dataclass
@@ -32,7 +31,11 @@ class ReviewBundle:
     signature: str | None = None
     #: application key → where its row is (``sheet``, ``cell``), for findings on a row
     row_where: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the reader refused the whole form (a finding says why): nothing in it counts
+    refused: bool = False
 
 
 def application_key(app: Application) -> str:
-    return normal_key(app.applicant.credit_code) or app.applicant.name.strip()
+    """An application's key as forms and records show it: its credit code (upper case),
+    else its name as written. Compared only through :func:`normal_key`."""
+    return (app.applicant.credit_code or "").strip().upper() or app.applicant.name.strip()

@@ -20,7 +20,8 @@ from iipeval.core.panel.entry import PartScale, checked_scores, form_error, form
 from iipeval.core.panel.record import Assignment, form_claims, normal_key, sign
 
 FORM_FORMAT = "iipeval.review-form"
-FORM_VERSION = 1
+#: 2: each application's name, as the expert reads it, is signed with its key
+FORM_VERSION = 2
 
 
 class FormPart(BaseModel):
@@ -84,7 +85,12 @@ class ReviewForm(BaseModel):
             framework=self.framework,
             parameters_hash=self.parameters_hash,
             parts=[p.claim() for p in self.parts],
-            rows=[[a.key, a.application_sha256] for a in self.applications],
+            rows=[
+                [a.key, a.applicant, a.application_sha256]
+                if self.version >= 2
+                else [a.key, a.application_sha256]
+                for a in self.applications
+            ],
         )
 
 
@@ -146,6 +152,11 @@ def read_form(data: dict[str, Any], src: str):
     bundle.signature = form.signature or None
     bundle.claims = form.claims()
     listed = {normal_key(a.key): a.applicant for a in form.applications}
+    twice = _entered_twice(form, listed)
+    if twice:
+        bundle.findings.append(form_error(src, "review_form_duplicate_entry", twice))
+        bundle.refused = True
+        return bundle
     for k, entry in enumerate(form.reviews):
         applicant = listed.get(normal_key(entry.application))
         if applicant is None:
@@ -161,6 +172,26 @@ def read_form(data: dict[str, Any], src: str):
         bundle.reviews.append(review)
         bundle.findings.extend(findings)
     return bundle
+
+
+def _entered_twice(form: ReviewForm, listed: dict[str, str]) -> str | None:
+    """Why the form is refused when it scores one application twice, or ``None``.
+
+    Which entry the expert meant cannot be told, and taking the first would let anyone who
+    can edit a form decide an applicant's scores: the form is refused, and the finding
+    names it and its expert, never the application."""
+    seen: dict[str, list[int]] = {}
+    for k, entry in enumerate(form.reviews):
+        seen.setdefault(normal_key(entry.application), []).append(k)
+    for key, where in seen.items():
+        if len(where) > 1:
+            name = listed.get(key) or form.reviews[where[0]].application
+            places = "、".join(f"reviews[{k}]" for k in where)
+            return (
+                f"专家“{form.expert}”的评分表对申报“{name}”有{len(where)}条评分（{places}），"
+                "无法确定以哪条为准，整份评分表未计入；请专家改正后重新交回"
+            )
+    return None
 
 
 def _form_review(

@@ -13,7 +13,9 @@ What a valid signature proves: the form was issued by this organiser, in this ro
 expert, for these applications, and its identity and structure were not altered. What it
 cannot prove: who typed the scores. An expert may of course change their own scores.
 
-The key never goes into a form; the record stays with the organiser (file mode 0600).
+The key never goes into a form; the record stays with the organiser, in a file only they
+can read (:mod:`iipeval.core.intake.private`), kept away from the forms
+(:mod:`.location`).
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iipeval.core.errors import first_problem
+from iipeval.core.intake.private import PrivateFileError, read_private, write_private
 from iipeval.core.model.application import Application
+from iipeval.core.text import normal_key as normal_key  # the one comparison of names and keys
 
 RECORD_FORMAT = "iipeval.panel-record"
 RECORD_VERSION = 1
-#: The record's file name beside the expert forms; review discovery never reads it as a form.
+#: The record's usual file name. A file of this name among the returned forms is never
+#: read as a record nor as a form (:mod:`.location`).
 RECORD_NAME = "panel-record.json"
 MAX_RECORD_BYTES = 16 * 2**20
 SIGNATURE_PREFIX = "hmac-sha256:"
@@ -49,11 +54,6 @@ def canonical(data: Any) -> bytes:
 def application_sha256(app: Application) -> str:
     """Fingerprint of the figures an expert is shown, to notice a changed application later."""
     return "sha256:" + hashlib.sha256(canonical(app.model_dump(mode="json"))).hexdigest()
-
-
-def normal_key(text: str | None) -> str:
-    """An application key as compared everywhere: trimmed, upper case (credit codes)."""
-    return (text or "").strip().upper()
 
 
 def sign(key: bytes, claims: dict[str, Any]) -> str:
@@ -169,15 +169,13 @@ class RecordError(ValueError):
 
 
 def load_record(path: str | Path) -> PanelRecord:
-    """Read a record file, refusing special files, oversized files and anything malformed."""
+    """Read a record file: only a regular file the current user owns and no one else may
+    read (:mod:`iipeval.core.intake.private`), not oversized, well formed."""
     path = Path(path)
     try:
-        if not path.is_file():
-            raise RecordError(f"{path}: 评审组登记文件不存在或不是普通文件")
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_RECORD_BYTES + 1)
-    except OSError as exc:
-        raise RecordError(f"{path}: 无法读取评审组登记：{exc.strerror}") from None
+        raw = read_private(path, "评审组登记", MAX_RECORD_BYTES)
+    except PrivateFileError as exc:
+        raise RecordError(str(exc)) from None
     if len(raw) > MAX_RECORD_BYTES:
         raise RecordError(
             f"{path}: 评审组登记超过 {MAX_RECORD_BYTES // 2**20} MB，不是本程序生成的文件"
@@ -193,6 +191,15 @@ def load_record(path: str | Path) -> PanelRecord:
     except ValidationError as exc:
         raise RecordError(f"{path}: 评审组登记已损坏（{first_problem(exc)}）") from None
     return record.model_copy(update={"source": str(path)})
+
+
+def write_record(path: str | Path, record: PanelRecord) -> None:
+    """Write a new record, private from its first byte; an existing file is never replaced
+    (a new key would leave every form already issued unverifiable)."""
+    try:
+        write_private(path, record_bytes(record))
+    except PrivateFileError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def record_bytes(record: PanelRecord) -> bytes:

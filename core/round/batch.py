@@ -126,7 +126,7 @@ def score_one(
         return ev.score_loaded(loaded)
     app = loaded.submission.application
     key = normal_key(application_key(app))
-    reviews = index.for_key(key)
+    reviews, declared_off = _not_recused(app, index.by_key.get(key, []), index.record)
     site_check = index.site_checks.get(key)
     if site_check is not None:  # 调研核查: scored with the verified values, change shown
         result = verify(loaded, site_check, lambda x: ev.score_loaded(x, framework, reviews))
@@ -134,20 +134,24 @@ def score_one(
         result = ev.score_loaded(loaded, framework, reviews)
     if isinstance(result, Rejected) or index.verified is None:
         return result
-    check = _panel_check(ev, result, index, key)
+    check = _panel_check(ev, result, index, key, [r for r, _ in declared_off])
     counted = check.counted
     changed = _shown_other_data(app, counted, index.shown.get(key, {}), loaded.source)
     update: dict = {"panel_check": check}
-    if changed:
-        update["findings"] = [*result.findings, changed]
+    said = [f for _, f in declared_off] + ([changed] if changed else [])
+    if said:
+        update["findings"] = [*result.findings, *said]
     return result.model_copy(update=update)
 
 
-def _panel_check(ev: Evaluator, result: Result, index: ReviewIndex, key: str) -> PanelCheck:
+def _panel_check(
+    ev: Evaluator, result: Result, index: ReviewIndex, key: str, declared_off: list
+) -> PanelCheck:
     """Who counted, who recused, who is missing (assigned, or on the roster, with no score
-    and no refusal), and the rule: said alike on every result."""
+    and no refusal), and the rule: said alike on every result. ``declared_off``: the
+    scores left out at scoring for a conflict the record declares (:func:`_not_recused`)."""
     counted = sorted({e for p in result.panels for e in p.experts})
-    refused = index.refused.get(key, [])
+    refused = [*index.refused.get(key, []), *declared_off]
     recused = [e for e in index.recused.get(key, []) if e not in counted]
     if index.record is not None:
         expected = list(index.shown.get(key, {}))
@@ -166,6 +170,36 @@ def _panel_check(ev: Evaluator, result: Result, index: ReviewIndex, key: str) ->
         missing=sorted(e for e in dict.fromkeys(expected) if e not in gone),
         rule=rule,
     )
+
+
+def _not_recused(
+    app: Application, filed: list[tuple[str, ExpertReview]], record: PanelRecord | None
+) -> tuple[list[ExpertReview], list[tuple[RefusedReview, Finding]]]:
+    """The reviews that count for ``app``: none from an expert whose conflicts in the
+    record name this application, by its credit code or its name as it is now (admission
+    checked the names the forms were issued with; an application renamed since is
+    checked here). Each one left out is said on the form it came from."""
+    if record is None:
+        return [r for _, r in filed], []
+    mine = {normal_key(app.applicant.credit_code), normal_key(app.applicant.name)} - {""}
+    kept, out = [], []
+    for source, r in filed:
+        expert = record.expert(r.expert)
+        if expert is None or not mine & {normal_key(c) for c in expert.conflicts}:
+            kept.append(r)
+            continue
+        message = (
+            f"专家“{r.expert}”对申报“{app.applicant.name}”的评分未计入：该专家已声明回避该申报"
+        )
+        out.append(
+            (
+                RefusedReview(expert=r.expert, file=source, reason=message),
+                Finding(
+                    severity=Severity.warning, code="review_recused", file=source, message=message
+                ),
+            )
+        )
+    return kept, out
 
 
 def _shown_other_data(

@@ -1,7 +1,10 @@
 """Resubmissions compared: what a 补正 fixed, what is still open, what is new, what changed.
 
 Applications are matched across the two rounds by 统一社会信用代码, then by name (a code
-that was itself corrected still finds its application). Per applicant: the findings fixed,
+that was itself corrected still finds its application), both compared as
+:func:`~iipeval.core.text.normal_key` compares them. Two files of one round with one
+code are a duplicate, each named and none compared: which one is the application cannot
+be told. Any change to an applicant's name or code is marked for attention. Per applicant: the findings fixed,
 still open and new, and every value that changed. A change that answers no finding of the
 earlier round is marked for attention: an applicant asked to fill in one cell who also
 raises a figure nobody asked about is exactly what a reviewer must see.
@@ -19,8 +22,11 @@ from iipeval.core.findings import Finding, Severity
 from iipeval.core.model.application import Applicant, Application
 from iipeval.core.model.criteria import Framework
 from iipeval.core.model.verified import shown
+from iipeval.core.text import normal_key
 from iipeval.core.voice import item_labels
 
+#: Who the applicant is: a change to either is always for a reviewer to look at.
+IDENTITY = ("applicant.name", "applicant.credit_code")
 APPLICANT_LABELS = {
     f"applicant.{name}": (field.description or name)
     for name, field in Applicant.model_fields.items()
@@ -73,15 +79,27 @@ class Unmatched(BaseModel):
     findings: list[Finding] = []
 
 
+class Duplicate(BaseModel):
+    """Files of one round that carry one 统一社会信用代码: which is the application cannot
+    be told, so none is compared, and each is named."""
+
+    round: str  # 原 / 新
+    credit_code: str
+    files: list[Unmatched]
+
+
 class Comparison(BaseModel):
     applicants: list[ApplicantComparison]
     only_old: list[Unmatched]  # not resubmitted
     only_new: list[Unmatched]  # new applications, or no earlier version found
     unreadable: list[Unmatched] = []
+    duplicates: list[Duplicate] = []
 
     @property
     def resolved(self) -> bool:
-        return all(a.resolved for a in self.applicants) and not self.unreadable
+        return (
+            all(a.resolved for a in self.applicants) and not self.unreadable and not self.duplicates
+        )
 
 
 @dataclass(frozen=True)
@@ -146,13 +164,15 @@ def compare_pair(old: Version, new: Version) -> tuple[list, list, list, list[Val
                 old=was,
                 new=now,
                 answers_finding=answers,
-                attention=not answers,
+                # who the applicant is: a reviewer looks at every change, asked for or not
+                attention=not answers or key in IDENTITY,
             )
         )
     return fixed, still, fresh, changes
 
 
 def _code(v: Version) -> str:
+    """The credit code as shown (upper case); compared through :func:`normal_key`."""
     if v.application is None:
         return ""
     return (v.application.applicant.credit_code or "").strip().upper()
@@ -162,6 +182,22 @@ def _name(v: Version) -> str:
     return v.application.applicant.name.strip() if v.application else ""
 
 
+def _duplicates(versions: list[Version], side: str) -> tuple[list[Version], list[Duplicate]]:
+    """The versions whose code no other version of the round shares, and the groups that
+    share one (each named, none compared)."""
+    by_code: dict[str, list[Version]] = {}
+    for v in versions:
+        by_code.setdefault(normal_key(_code(v)), []).append(v)
+    kept, groups = [], []
+    for code, same in by_code.items():
+        if code and len(same) > 1:
+            files = [Unmatched(source=v.source, applicant=_name(v)) for v in same]
+            groups.append(Duplicate(round=side, credit_code=_code(same[0]), files=files))
+        else:
+            kept.extend(same)
+    return [v for v in versions if v in kept], groups
+
+
 def compare(old: Sequence[Version], new: Sequence[Version]) -> Comparison:
     """Match the two rounds' applications and compare each pair."""
     unreadable = [
@@ -169,13 +205,16 @@ def compare(old: Sequence[Version], new: Sequence[Version]) -> Comparison:
         for v in [*old, *new]
         if v.application is None
     ]
-    left = [v for v in old if v.application is not None]
-    right = [v for v in new if v.application is not None]
+    left, old_twice = _duplicates([v for v in old if v.application is not None], "原")
+    right, new_twice = _duplicates([v for v in new if v.application is not None], "新")
+    twice = {normal_key(d.credit_code) for d in [*old_twice, *new_twice]}
+    left = [v for v in left if normal_key(_code(v)) not in twice]  # named with the group
+    right = [v for v in right if normal_key(_code(v)) not in twice]
     pairs: list[tuple[Version, Version, str]] = []
     for how, key in (("统一社会信用代码", _code), ("名称", _name)):
         for n in list(right):
-            k = key(n)
-            match = next((o for o in left if k and key(o) == k), None)
+            k = normal_key(key(n))
+            match = next((o for o in left if k and normal_key(key(o)) == k), None)
             if match is not None:
                 pairs.append((match, n, how))
                 left.remove(match)
@@ -202,6 +241,7 @@ def compare(old: Sequence[Version], new: Sequence[Version]) -> Comparison:
         only_old=[Unmatched(source=v.source, applicant=_name(v)) for v in left],
         only_new=[Unmatched(source=v.source, applicant=_name(v)) for v in right],
         unreadable=unreadable,
+        duplicates=[*old_twice, *new_twice],
     )
 
 

@@ -157,10 +157,10 @@ def _one_review_each(reviews: Iterable[ExpertReview], findings: list[Finding]) -
     for r in reviews:
         if r.expert in by_expert:
             findings.append(
-                Finding(
-                    severity=Severity.error,
+                Finding(  # the forms' fault, not the applicant's: refused at admission
+                    severity=Severity.warning,
                     code="duplicate_review",
-                    message=f"专家“{r.expert}”对同一申报提交了多份评分，仅采用第一份",
+                    message=f"专家“{r.expert}”对同一申报提交了多份评分，仅采用第一份；请核对该专家的评分表",
                 )
             )
             continue

@@ -17,7 +17,7 @@ from iipeval.core.model.criteria import DataItem, Framework
 from iipeval.core.rules import Answer
 from iipeval.core.rules.base import MISSING
 from iipeval.core.scoring.normalize import fraction_warning, read_number
-from iipeval.core.text import fmt
+from iipeval.core.text import fmt, unseen_characters
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -38,9 +38,10 @@ def credit_code_problem(code: str) -> str | None:
     bad = [c for c in code if c not in CREDIT_CODE_CHARS]
     if bad:
         return f"统一社会信用代码含有不允许的字符：{''.join(dict.fromkeys(bad))}（不使用I、O、Z、S、V）"
-    check = credit_code_check_char(code[:17])
-    if code[-1] != check:
-        return f"统一社会信用代码校验位不符（按前17位计算应为{check}），请核对是否抄录有误"
+    if code[-1] != credit_code_check_char(code[:17]):
+        # never the expected character: an applicant told it would change only the last
+        # one of a wrong code, and the code would then pass while naming someone else
+        return "统一社会信用代码校验不通过，请按营业执照逐位核对全部18位"
     return None
 
 
@@ -202,17 +203,47 @@ def validate(
         out.answers[item.id] = answer
         out.findings.extend(findings)
     out.findings += _unknown_items(framework, application)
-    code = application.applicant.credit_code
-    if code:
-        problem = credit_code_problem(code.strip().upper())
-        if problem:
-            out.findings.append(_error("credit_code", problem, "applicant.credit_code"))
+    out.findings += _credit_code_findings(application.applicant.credit_code)
+    out.findings += _unseen_in_name(application.applicant.name)
     out.findings += _subtype_findings(framework, application.subtype)
     out.findings += _check_findings(framework, out.answers)
     st = framework.subtype(application.subtype)
     view = ApplicationView(framework, st.id if st else None, application.applicant, out.answers)
     out.findings += _plugin_findings(view, plugin_validators)
     return out
+
+
+def _credit_code_findings(code: str | None) -> list[Finding]:
+    """A blank code is an error like a wrong one: matching the application across rounds
+    and forms, 回避 and a region's 否决项 all rest on it."""
+    if not (code or "").strip():
+        return [
+            _error(
+                "credit_code_missing",
+                "统一社会信用代码为必填项，尚未填写（回避核对、补正比对和地区核对均依据该代码）",
+                "applicant.credit_code",
+            )
+        ]
+    problem = credit_code_problem(code.strip().upper())
+    return [_error("credit_code", problem, "applicant.credit_code")] if problem else []
+
+
+def _unseen_in_name(name: str) -> list[Finding]:
+    """A name with characters no one sees (a zero-width or no-break space) reads the same
+    to a person and differs to every comparison a person would make by eye: said, so the
+    applicant fixes it (回避 and matching normalise names, and still this is a slip)."""
+    unseen = unseen_characters(name)
+    if not unseen:
+        return []
+    return [
+        _error(
+            "name_unseen_characters",
+            f"申报单位名称含有看不见的字符（{'、'.join(unseen)}），"
+            "与看起来相同的名称并不相同；请删除这些字符后重新填写",
+            "applicant.name",
+            Severity.warning,
+        )
+    ]
 
 
 def _unknown_items(framework: Framework, application: Application) -> list[Finding]:

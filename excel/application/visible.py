@@ -6,7 +6,8 @@ range shows only its top-left cell, a hidden row, column or sheet shows nothing,
 very-hidden sheet can take the name of the visible one. Each such input cell is an error
 at its sheet and cell, and its value is not read, so the forged figure is never scored
 and the application cannot be accepted as it stands. The facts come from the source's
-:meth:`look` (:mod:`.cellxml` for a file).
+:meth:`look` (:mod:`iipeval.excel.cells.cellxml` for a file); what a cell shows is judged
+by :mod:`iipeval.excel.cells.visible`, as in every workbook a person fills in.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from collections.abc import Iterable
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.excel.application.layout import DATA, GUIDE, INFO, Slot
-from iipeval.excel.application.structure import KNOWN_SHEETS, Located, Place
+from iipeval.excel.application.structure import KNOWN_SHEETS, Located
 from iipeval.excel.cells.cellxml import Look
-from iipeval.excel.cells.refs import column_index, column_letters
+from iipeval.excel.cells.visible import REMEDY, STATE_WORDS, cell_problem
 
 VISIBLE = (GUIDE, INFO, DATA)
 #: Sheets a macro-enabled (.xlsm) 申报表 adds: the operations sheet, xlwings' config and
@@ -28,7 +29,6 @@ XLSM_SHEETS = frozenset({"评审操作", "xlwings.conf", "校验结果", "评分
 #: The sheet a 补正 return puts first (``returns.NOTICE``): the corrected copy comes back
 #: with it. Nothing is read from it.
 RETURN_SHEETS = frozenset({"补正通知"})
-STATE_WORDS = {"hidden": "隐藏", "veryHidden": "深度隐藏"}
 
 
 def _error(code: str, message: str, **where: str | None) -> Finding:
@@ -51,6 +51,32 @@ def check(
                 "请在表格软件中打开原模板填写并保存后再提交",
             )
         )
+    hidden = _sheets(look, names, located, findings)
+    if look.external_links:
+        findings.append(
+            _error(
+                "external_link",
+                "申报表含有指向其他文件的外部链接，表中显示的数值可能来自其他文件；"
+                "请将链接的单元格粘贴为数值、删除外部链接后再提交",
+            )
+        )
+    _cells(look, located, {s.key: s.label for s in slots}, hidden, findings, refused)
+    for name, sheet in look.sheets.items():
+        if sheet.unplaced:
+            findings.append(
+                _error(
+                    "hidden_unplaced",
+                    f"工作表“{name}”中有公式或隐藏行，但文件未注明其位置，无法核对表中显示的内容是否就是读取的内容；"
+                    "其中的内容不予读取，请在表格软件中打开并保存后再提交",
+                    sheet=name,
+                )
+            )
+    return findings, refused
+
+
+def _sheets(look: Look, names: Iterable[str], located: Located, findings: list) -> set[str]:
+    """Sheets the template did not have, and template sheets hidden: each said; the
+    hidden ones returned (nothing on them is read)."""
     generated = {located.sheets.get(n, n) for n in VISIBLE}
     made = generated | KNOWN_SHEETS | XLSM_SHEETS | RETURN_SHEETS | set(located.sheets.values())
     hidden: set[str] = set()
@@ -76,15 +102,11 @@ def check(
                     sheet=name,
                 )
             )
-    if look.external_links:
-        findings.append(
-            _error(
-                "external_link",
-                "申报表含有指向其他文件的外部链接，表中显示的数值可能来自其他文件；"
-                "请将链接的单元格粘贴为数值、删除外部链接后再提交",
-            )
-        )
-    labels = {s.key: s.label for s in slots}
+    return hidden
+
+
+def _cells(look: Look, located: Located, labels, hidden, findings, refused) -> None:
+    """Each input cell a person cannot see as stored: an error at it, its value refused."""
     sheets = {
         name: sheet.only_rows(p.row for p in located.places.values() if p.sheet == name)
         for name, sheet in look.sheets.items()
@@ -94,53 +116,10 @@ def check(
         if place.sheet in hidden or (sheet is not None and sheet.unplaced):
             refused.add(key)
             continue
-        if sheet is None or sheet.hides_nothing:  # a clean sheet: nothing to test per cell
-            continue
-        problem = _problem(sheet, place, labels.get(key, key))
+        problem = cell_problem(sheet, place.cell)
         if problem:
             refused.add(key)
-            code, message = problem
+            code, what = problem
+            message = f"“{labels.get(key, key)}”{what}，不予读取；{REMEDY[code]}"
             item = None if key.startswith("evidence:") else key
             findings.append(_error(code, message, sheet=place.sheet, cell=place.cell, item=item))
-    for name, sheet in look.sheets.items():
-        if sheet.unplaced:
-            findings.append(
-                _error(
-                    "hidden_unplaced",
-                    f"工作表“{name}”中有公式或隐藏行，但文件未注明其位置，无法核对表中显示的内容是否就是读取的内容；"
-                    "其中的内容不予读取，请在表格软件中打开并保存后再提交",
-                    sheet=name,
-                )
-            )
-    return findings, refused
-
-
-def _problem(sheet, place: Place, label: str) -> tuple[str, str] | None:
-    column = column_index(place.column)
-    where = f"“{label}”"  # the finding carries the sheet and cell; the message names the item
-    if place.cell in sheet.formulas:
-        return (
-            "formula",
-            f"{where}是公式，表格中显示的不一定是读取到的值，不予读取；"
-            "请直接填写数值，不要使用公式",
-        )
-    merged = sheet.merge_at(place.row, column)
-    if merged:
-        r1, c1, r2, c2 = merged
-        rng = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
-        return (
-            "merged_input",
-            f"{where}被合并进单元格区域 {rng}，表格中看到的不是该单元格的内容，不予读取；"
-            "请取消合并，直接在该单元格填写",
-        )
-    if place.row in sheet.hidden_rows:
-        return (
-            "hidden_row",
-            f"{where}所在的第{place.row}行被隐藏，不予读取；请取消隐藏，核对后再提交",
-        )
-    if sheet.column_hidden(column):
-        return (
-            "hidden_column",
-            f"{where}所在的{place.column}列被隐藏，不予读取；请取消隐藏，核对后再提交",
-        )
-    return None

@@ -384,11 +384,37 @@ def read_review_json(path: str | Path, limits: InputLimits | None = None) -> Rev
         return bundle
     for k, entry in enumerate(data):
         _add_review(bundle, k, {**defaults, **entry} if isinstance(entry, dict) else entry)
+    _refuse_twice_scored(bundle)
     if bundle.expert is None:
         experts = {r.expert for r in bundle.reviews}
         if len(experts) == 1:
             bundle.expert = experts.pop()
     return bundle
+
+
+def _refuse_twice_scored(bundle: ReviewBundle) -> None:
+    """One expert scoring one application twice in a file: the file is refused (which entry
+    counts cannot be told), and the finding names it and the expert, not the applicant."""
+    seen: dict[tuple[str, str], int] = {}
+    for r in bundle.reviews:
+        key = (r.expert, normal_key(r.application))
+        seen[key] = seen.get(key, 0) + 1
+    twice = [(expert, app) for (expert, app), n in seen.items() if n > 1]
+    if not twice:
+        return
+    expert, _ = twice[0]
+    name = next(
+        r.application for r in bundle.reviews if (r.expert, normal_key(r.application)) == twice[0]
+    )
+    bundle.findings.append(
+        form_error(
+            bundle.source,
+            "review_form_duplicate_entry",
+            f"专家“{expert}”在该评分文件中对申报“{name}”有{seen[twice[0]]}条评分，"
+            "无法确定以哪条为准，整份文件未计入；请改正后重新交回",
+        )
+    )
+    bundle.reviews, bundle.refused = [], True
 
 
 def _file_header(data: dict[str, Any], bundle: ReviewBundle) -> bool:

@@ -47,6 +47,7 @@ from iipeval.core.panel.record import (
     application_sha256,
     form_claims,
     new_key,
+    normal_key,
     sign,
 )
 from iipeval.core.panel.roster import Panel, PanelExpert, file_name, summary_expert
@@ -218,13 +219,13 @@ def prepare(
         if isinstance(row, str):
             problems.append(row)
             continue
-        if row.key.upper() in seen:
+        if normal_key(row.key) in seen:
             problems.append(
-                f"{item.source}: 与 {seen[row.key.upper()]} 的申报单位相同（{row.key}），"
+                f"{item.source}: 与 {seen[normal_key(row.key)]} 的申报单位相同（{row.key}），"
                 "评分无法区分，请只保留一份"
             )
             continue
-        seen[row.key.upper()] = item.source
+        seen[normal_key(row.key)] = item.source
         fw_id = row.pending.framework
         if fw_id not in sets:
             eff = ev.effective(fw_id)
@@ -249,8 +250,9 @@ def prepare(
 
 def conflicted(row: ReviewRow, declared: Iterable[str]) -> str | None:
     """The declared entry that puts this application off-limits for the expert, if any."""
+    mine = {normal_key(row.key), normal_key(row.applicant)}
     for c in declared:
-        if c.strip().upper() == row.key.upper() or c.strip() == row.applicant.strip():
+        if normal_key(c) in mine:
             return c
     return None
 
