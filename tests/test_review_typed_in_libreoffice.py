@@ -49,6 +49,7 @@ def _steps(path, expert: str, *, outlier: bool = False) -> list:
     ]
     if outlier:
         steps[0][3] = "120"
+        steps[1][3] = "85%"  # Calc stores 0.85 and shows it as 85%
     return steps
 
 
@@ -71,7 +72,7 @@ def round_(tmp_path_factory):
         if e == OUTLIER:
             steps = _steps(form, e, outlier=True)
             docs.append({"source": str(form), "target": str(outlier / form.name), "steps": steps})
-            outlier_cell = steps[0][2]
+            outlier_cell = (steps[0][2], steps[1][2])
         else:
             fill_workbook(outlier / form.name, e)
     job = tmp / "job.json"
@@ -94,6 +95,8 @@ def test_forms_typed_and_saved_in_calc_verify_and_score_as_written_by_openpyxl(r
     apps, typed, by_hand, *_ = round_
     a, b = scored(apps, typed, 0), scored(apps, by_hand, 0)
     assert a["review_panel"]["verified"] is True
+    assert [f for f in a["findings"] if f["severity"] != "notice"] == []  # no finding at all
+    assert all(not r["findings"] for r in a["results"])
     for r in a["results"]:
         assert r["panel_check"] == CLEAN_CHECK
     assert [(r["applicant"], r["total"]) for r in a["results"]] == [
@@ -102,9 +105,13 @@ def test_forms_typed_and_saved_in_calc_verify_and_score_as_written_by_openpyxl(r
     assert [r["panels"] for r in a["results"]] == [r["panels"] for r in b["results"]]
 
 
-def test_an_expert_who_types_120_is_refused_at_that_cell_and_never_counted(round_):
-    apps, _, _, outlier, cell = round_
+def test_an_expert_who_types_120_or_85_percent_is_refused_at_that_cell_and_never_counted(round_):
+    apps, _, _, outlier, (cell, percent_cell) = round_
     data = scored(apps, outlier, 1)
     bad = [f for f in data["findings"] if f["code"] == "review_bad_score"]
     assert [(f["cell"], OUTLIER in f["file"]) for f in bad] == [(cell, True)]
-    assert all(120 not in p["experts"].values() for r in data["results"] for p in r["panels"])
+    pct = [f for f in data["findings"] if f["code"] == "percent_format"]
+    assert [(f["cell"], OUTLIER in f["file"]) for f in pct] == [(percent_cell, True)]
+    assert "85.00%" in pct[0]["message"] and "0.85" in pct[0]["message"]  # as Calc shows it
+    given = [v for r in data["results"] for p in r["panels"] for v in p["experts"].values()]
+    assert 120 not in given and 0.85 not in given

@@ -58,12 +58,14 @@ def admit(bundles: list[ReviewBundle], record: PanelRecord | None) -> Admission:
 
     candidates = []
     for b in sorted(bundles, key=lambda b: b.source):
-        if b.refused or (not b.reviews and b.expert is None):
-            continue  # unreadable or refused whole: the reader has said why
+        if not b.reviews and b.expert is None:
+            continue  # unreadable: the reader has said why
         problem = _identity_problem(b, record) if record else None
         if problem:
             refuse_all(b, *problem)
             continue
+        if b.refused:
+            continue  # refused whole by its reader, which has said why
         candidates.append(b)
     for _, same in one_voice(candidates, _voice):
         chosen = _one_form(_issued_first(same, record), out.findings, refuse_all)

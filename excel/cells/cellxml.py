@@ -139,6 +139,59 @@ def _percent_styles(zf: zipfile.ZipFile) -> set[int]:
     return out
 
 
+#: The built-in number formats (ECMA-376 18.8.30) by id; an id not here is shown as
+#: ``[内置格式N]`` and judged unknown. A file's own ``numFmt`` of the same id wins.
+BUILTIN_FORMATS = {
+    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
+    11: "0.00E+00", 12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm",
+    17: "mmm-yy", 18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss",
+    22: "m/d/yy h:mm", 37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)",
+    39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)", 45: "mm:ss", 46: "[h]:mm:ss",
+    47: "mmss.0", 48: "##0.0E+0", 49: "@",
+}  # fmt: skip
+
+
+def _style_formats(zf: zipfile.ZipFile) -> list[str]:
+    """The number format code of each cell style (``s`` attribute), in order."""
+    try:
+        styles = ElementTree.fromstring(zf.read("xl/styles.xml"))
+    except KeyError:
+        return []
+    codes = {
+        int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in styles.iter(f"{NS}numFmt")
+    }
+    xfs = styles.find(f"{NS}cellXfs")
+    out = []
+    for xf in xfs if xfs is not None else []:
+        fid = int(xf.get("numFmtId", 0) or 0)
+        out.append(codes.get(fid) or BUILTIN_FORMATS.get(fid) or f"[内置格式{fid}]")
+    return out
+
+
+def number_formats(path: str | Path, wanted: Mapping[str, Iterable[str]]) -> dict[str, str] | None:
+    """The number format of each wanted cell (``"sheet!A1"`` → code) that has one other
+    than General; ``None`` when the file cannot tell (then nothing can be vouched for)."""
+    out: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            paths = _sheet_paths(zf)
+            formats = _style_formats(zf)
+            for sheet, cells in wanted.items():
+                wanted_bytes = {c.encode() for c in cells}
+                if sheet not in paths or not wanted_bytes:
+                    continue
+                for m in _CELL.finditer(zf.read(paths[sheet])):
+                    attrs = dict(_ATTR.findall(m.group(1)))
+                    if attrs.get(b"r") in wanted_bytes:
+                        k = int(attrs.get(b"s", b"0") or 0)
+                        code = formats[k] if k < len(formats) else f"[样式{k}]"
+                        if code != "General":
+                            out[f"{sheet}!{attrs[b'r'].decode()}"] = code
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    return out
+
+
 def probe(path: str | Path, wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, CellFacts]]:
     """Facts about the ``wanted`` cells (sheet name → cell addresses) that have any.
 

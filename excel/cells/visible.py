@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from iipeval.excel.cells.cellxml import SheetLook
 from iipeval.excel.cells.refs import column_index, column_letters
@@ -113,8 +114,12 @@ def format_problem(value: object, code: str | None) -> tuple[str, str] | None:
     elif value == 0 and len(sections) > 2:
         section = sections[2]
     plain = _HARMLESS.sub("", section).strip()
-    if plain.lower() in _GENERAL:
+    if plain.lower() in _GENERAL - {""}:
         return None
+    literal = _literal(plain)
+    if literal is not None:
+        shown = f"显示为“{literal}”" if literal else "显示为空白"
+        return "number_format", f"{shown}，而存储的值为{_plain(value)}（数字格式“{code}”）"
     if "%" in plain and _DIGITS_ONLY.fullmatch(plain.replace("%", "")):
         shown = f"{_digits(value * 100, plain.replace('%', ''))}%"
         return "percent_format", f"显示为“{shown}”（百分数），存储的值为{_plain(value)}"
@@ -126,6 +131,17 @@ def format_problem(value: object, code: str | None) -> tuple[str, str] | None:
     return None
 
 
+_LITERAL = re.compile(r'(?:"[^"]*"|\\.|[ ])*')
+
+
+def _literal(section: str) -> str | None:
+    """The text a section shows whatever the number, when it is only literal text (or
+    nothing at all), else ``None``."""
+    if not _LITERAL.fullmatch(section):
+        return None
+    return re.sub(r'"([^"]*)"|\\(.)', lambda m: m.group(1) or m.group(2) or "", section)
+
+
 def _text_problem(value: str, code: str, sections: list[str]) -> tuple[str, str] | None:
     """Text is shown by the fourth section when there is one, else by an ``@`` section."""
     text = sections[3] if len(sections) > 3 else next((s for s in sections if "@" in s), "@")
@@ -135,10 +151,12 @@ def _text_problem(value: str, code: str, sections: list[str]) -> tuple[str, str]
 
 
 def _digits(value: float, placeholder: str) -> str:
-    """``value`` as a digit-placeholder format shows it (rounded to its decimals)."""
+    """``value`` as a digit-placeholder format shows it: rounded half away from zero to
+    its decimals, as spreadsheet programs round."""
     decimals = len(placeholder.split(".", 1)[1]) if "." in placeholder else 0
     comma = "," if "," in placeholder.split(".", 1)[0] else ""
-    return f"{value:{comma}.{decimals}f}"
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return f"{rounded:{comma}.{decimals}f}"
 
 
 def _plain(value: float) -> str:

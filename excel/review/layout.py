@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 #: Bump when cells or the meta sheet move in a way an older reader would misread.
-#: Version 2 adds the round, each application's fingerprint and the signature.
-WORKBOOK_VERSION = 3  # 3: each part's 满分 and 等级 are signed with it
+#: Version 2 adds the round, each application's fingerprint and the signature; 3 signs
+#: each part's 满分 and 等级; 4 signs each applicant's name as the expert reads it, and
+#: where it is (``applicant_col``).
+WORKBOOK_VERSION = 4
 FORMAT = "iipeval.review-workbook"
 
 GUIDE, SCORES, QUANT, RUBRIC, CALC, META = "说明", "评分", "定量得分", "评分细则", "_calc", "_meta"

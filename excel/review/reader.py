@@ -31,7 +31,9 @@ from iipeval.core.rules import GRADES
 from iipeval.core.scoring.params import InputLimits
 from iipeval.excel.cells.book import cell_text
 from iipeval.excel.cells.sources import SheetUnreadable, sheet_values
-from iipeval.excel.review.layout import FORMAT, META, SCORES, WORKBOOK_VERSION
+from iipeval.excel.cells.visible import REMEDY
+from iipeval.excel.review.layout import FORMAT, META, SCORES, WORKBOOK_VERSION, ScoreColumns
+from iipeval.excel.review.seen import Seen, Unseen, seen
 from iipeval.excel.review.workbook import fingerprint
 
 
@@ -93,6 +95,10 @@ def _at(grid: list[list[Any]], row: int, col: int) -> Any:
     return None if v == "" else v
 
 
+#: the 申报单位 column of every 评分 sheet (written in ``_meta`` from version 4)
+APPLICANT_COL = ScoreColumns(False, ()).applicant
+
+
 class _Refused(Exception):
     """The workbook cannot be read reliably: one finding says why, and nothing is credited."""
 
@@ -127,6 +133,12 @@ class _Plan:
     key_col: int | None
     parts: list[_Part]
     rows: list[_Row]
+    applicant_col: int = APPLICANT_COL
+
+    def cells(self) -> list[str]:
+        """Every cell the expert reads to tell a row's application, and every score."""
+        cols = [self.key_col or 0, self.applicant_col, *(p.score_col or 0 for p in self.parts)]
+        return [f"{get_column_letter(c)}{r.row}" for r in self.rows if r.row for c in cols if c]
 
     def complete(self) -> bool:
         return (
@@ -161,7 +173,9 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         plan = _plan(meta)
         bundle.claims = _claims(meta, version, plan)
         grid = _scores_grid(wb, src, plan, meta, expert=bundle.expert)
+        shown = _shown(src, wb, plan)
     except _Refused as refused:
+        bundle.refused = True
         bundle.findings.append(refused.finding)
         return bundle
     except SheetUnreadable as exc:
@@ -172,7 +186,7 @@ def read_review_workbook(path: str | Path) -> ReviewBundle:
         return bundle
     for row in plan.rows:
         bundle.row_where[normal_key(row.key)] = _key_cell(plan, row)
-        review, findings = _read_row(src, grid, plan, row, bundle)
+        review, findings = _read_row(src, grid, plan, row, bundle, shown)
         bundle.findings.extend(findings)
         if review is not None:
             bundle.reviews.append(review)
@@ -239,6 +253,7 @@ def _plan(meta: _Meta) -> _Plan:
         sheet=meta.fact("scores_sheet") or SCORES,
         header_row=_int(meta.facts.get("header_row")),
         key_col=_int(meta.facts.get("key_col")),
+        applicant_col=_int(meta.facts.get("applicant_col")) or APPLICANT_COL,
         parts=[
             _Part(cell_text(p[0]), cell_text(p[1]), _int(p[3]), _int(p[4]), _part_scale(p))
             for p in meta.parts
@@ -248,7 +263,11 @@ def _plan(meta: _Meta) -> _Plan:
 
 
 def _claims(meta: _Meta, version: int, plan: _Plan) -> dict[str, Any]:
-    """What the signature covers, rebuilt from ``_meta`` as read back (not from bytes)."""
+    """What the signature covers, rebuilt from ``_meta`` as read back (not from bytes);
+    from version 4 each applicant's name too, and the column it is shown in."""
+    layout = {"sheet": plan.sheet, "header_row": plan.header_row, "key_col": plan.key_col}
+    if version >= 4:
+        layout["applicant_col"] = _int(meta.facts.get("applicant_col"))
     return form_claims(
         format=FORMAT,
         version=version,
@@ -257,12 +276,17 @@ def _claims(meta: _Meta, version: int, plan: _Plan) -> dict[str, Any]:
         expert=meta.fact("expert"),
         framework=meta.fact("framework"),
         parameters_hash=meta.fact("parameters_hash"),
-        layout={"sheet": plan.sheet, "header_row": plan.header_row, "key_col": plan.key_col},
+        layout=layout,
         parts=[_part_claim(p, version) for p in plan.parts],
-        rows=[
-            [_int(r[0]), cell_text(r[1]), cell_text(r[6]) if len(r) > 6 else ""] for r in meta.rows
-        ],
+        rows=[_row_claim(r, version) for r in meta.rows],
     )
+
+
+def _row_claim(r: list[Any], version: int) -> list:
+    sha = cell_text(r[6]) if len(r) > 6 else ""
+    if version >= 4:
+        return [_int(r[0]), cell_text(r[1]), cell_text(r[2]) if len(r) > 2 else "", sha]
+    return [_int(r[0]), cell_text(r[1]), sha]
 
 
 def _part_claim(p: _Part, version: int) -> list:
@@ -308,35 +332,98 @@ def _key_cell(plan: _Plan, row: _Row) -> dict[str, str]:
     return {"sheet": plan.sheet, "cell": f"{get_column_letter(plan.key_col)}{row.row}"}
 
 
+def _shown(src: str, wb: CalamineWorkbook, plan: _Plan) -> Seen:
+    """How the scores sheet shows its cells (:mod:`.seen`); refused whole when hidden."""
+    try:
+        return seen(src, list(wb.sheet_names), plan.sheet, plan.cells())
+    except Unseen as exc:
+        raise _Refused(src, "review_not_seen", str(exc), sheet=exc.sheet) from None
+
+
 def _read_row(
-    src: str, grid: list[list[Any]], plan: _Plan, row: _Row, bundle: ReviewBundle
+    src: str, grid: list[list[Any]], plan: _Plan, row: _Row, bundle: ReviewBundle, shown: Seen
 ) -> tuple[ExpertReview | None, list[Finding]]:
-    """One application's scores and comments, when its key cell still holds its key."""
+    """One application's scores and comments, when its row still shows its key and its
+    name as issued; a score the expert cannot see as stored is refused at its cell."""
+    refused = _row_unseen(src, grid, plan, row, shown)
+    if refused is not None:
+        return None, [refused]
+    findings: list[Finding] = []
+    entries = []
+    for p in plan.parts:
+        cell = f"{get_column_letter(p.score_col)}{row.row}"
+        raw = _at(grid, row.row, p.score_col)
+        problem = shown.problem(cell, raw) if raw is not None else None
+        if problem:
+            code, what = problem
+            findings.append(
+                form_error(
+                    src,
+                    code,
+                    f"“{row.applicant}”的“{p.label}”评分格{what}，该项按未评分处理；"
+                    + FORM_REMEDY.get(code, REMEDY.get(code, "")),
+                    sheet=plan.sheet,
+                    cell=cell,
+                    indicator=p.id.split(".")[0],
+                    item=p.id,
+                )
+            )
+            raw = None
+        entries.append((p.id, p.label, raw, p.scale, {"sheet": plan.sheet, "cell": cell}))
+    scores, bad = checked_scores(src, row.applicant, entries)
+    r = row.row
+    comments = {p.id: c for p in plan.parts if (c := cell_text(_at(grid, r, p.comment_col)))}
+    review = form_review(bundle.expert, bundle.panel, row.key, scores, comments)
+    return review, findings + bad
+
+
+#: What to do about a score cell the expert cannot see as stored (the organiser reads it).
+FORM_REMEDY = {
+    "percent_format": "请让专家直接填写分数（如85），不要带 %",
+    "formula": "请让专家直接填写分数或等级，不要使用公式",
+    "number_format": "请将该格的数字格式恢复为“常规”，由专家核对后重新填写",
+}
+
+
+def _row_unseen(
+    src: str, grid: list[list[Any]], plan: _Plan, row: _Row, shown: Seen
+) -> Finding | None:
+    """Why a row cannot be credited to its application, or ``None``: its key cell moved,
+    its name changed since the form was issued, or either is not shown as stored."""
     r = row.row
     found = cell_text(_at(grid, r, plan.key_col))
     if found != row.key:
-        return None, [
-            form_error(
-                src,
-                "review_row_moved",
-                f"第{r}行应为“{row.applicant}”（{row.key}），现为“{found or '空白'}”："
-                "行被移动、插入或删除，该申报的评分未读取",
-                **_key_cell(plan, row),
-            )
-        ]
-    entries = [
-        (
-            p.id,
-            p.label,
-            _at(grid, r, p.score_col),
-            p.scale,
-            {"sheet": plan.sheet, "cell": f"{get_column_letter(p.score_col)}{r}"},
+        return form_error(
+            src,
+            "review_row_moved",
+            f"第{r}行应为“{row.applicant}”（{row.key}），现为“{found or '空白'}”："
+            "行被移动、插入或删除，该申报的评分未读取",
+            **_key_cell(plan, row),
         )
-        for p in plan.parts
-    ]
-    scores, findings = checked_scores(src, row.applicant, entries)
-    comments = {p.id: c for p in plan.parts if (c := cell_text(_at(grid, r, p.comment_col)))}
-    return form_review(bundle.expert, bundle.panel, row.key, scores, comments), findings
+    name_cell = {"sheet": plan.sheet, "cell": f"{get_column_letter(plan.applicant_col)}{r}"}
+    name = cell_text(_at(grid, r, plan.applicant_col))
+    if name != row.applicant:
+        return form_error(
+            src,
+            "review_name_changed",
+            f"第{r}行的申报单位应为“{row.applicant}”，现为“{name or '空白'}”：名称在下发后被改动，"
+            "专家看到的不是该行评分计入的申报，该申报的评分未读取",
+            **name_cell,
+        )
+    for what, where, value in (
+        ("申报键", _key_cell(plan, row), _at(grid, r, plan.key_col)),
+        ("申报单位", name_cell, _at(grid, r, plan.applicant_col)),
+    ):
+        problem = shown.problem(where["cell"], value)
+        if problem:
+            return form_error(
+                src,
+                "review_row_unseen",
+                f"“{row.applicant}”一行的{what}单元格{problem[1]}，专家看到的可能不是该行评分计入的申报，"
+                "该申报的评分未读取；请让专家在组织方下发的原评分表上重新填写",
+                **where,
+            )
+    return None
 
 
 def _part_scale(p: list[Any]) -> PartScale:

@@ -54,7 +54,7 @@ from iipeval.core.panel.roster import Panel, PanelExpert, file_name, summary_exp
 from iipeval.core.rules import GRADE_RANGES, GRADES, Expert
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
-from iipeval.excel.cells.book import cell_style
+from iipeval.excel.cells.book import cell_style, cell_text
 from iipeval.excel.cells.measure import broken, row_height
 from iipeval.excel.cells.sheetwrite import Book, Rows, Style
 
@@ -98,6 +98,7 @@ from iipeval.excel.review.layout import (
     score_columns,
 )
 from iipeval.present.atomic import write_atomic
+from iipeval.present.cell_text import cell_safe
 from iipeval.present.view import place
 from iipeval.present.xlsx import print_a4
 
@@ -1054,10 +1055,16 @@ def _meta_sheet(
         expert=expert.id,
         framework=fw.id,
         parameters_hash=rs.parameters_hash,
-        layout={"sheet": SCORES, "header_row": HEADER_ROW, "key_col": cols.key},
+        layout={
+            "sheet": SCORES,
+            "header_row": HEADER_ROW,
+            "key_col": cols.key,
+            "applicant_col": cols.applicant,
+        },
         # the scale is signed too: an expert who widens 满分 in _meta breaks the signature
         parts=[[p[0], p[1], p[3], p[4], float(p[5]), json.loads(p[6])] for p in part_rows],
-        rows=[[a[0], a[1], a[6]] for a in app_rows],
+        # and the name the expert reads on each row, as the cell holds it
+        rows=[[a[0], a[1], cell_text(cell_safe(a[2])), a[6]] for a in app_rows],
     )
     declared = list(expert.conflicts)
     conflicts = [[e.declared, e.row.key, e.row.applicant] for e in excluded]
@@ -1083,6 +1090,7 @@ def _meta_sheet(
         ("header_row", HEADER_ROW),
         ("first_row", FIRST_ROW),
         ("key_col", cols.key),
+        ("applicant_col", cols.applicant),
         ("total_col", cols.total),
         ("fingerprint", fp),
         ("signature", sign(key, claims) if key else ""),
