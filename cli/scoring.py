@@ -78,6 +78,11 @@ def scored_batch(
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     record, ignored = find_record(panel_record, reviews)
+    if verified and record is None:
+        raise click.UsageError(
+            "--verified 须同时用 --panel-record 指定评审组登记：核查表由组织方用该登记签名下发，"
+            "核对签名后才采用"
+        )
     bundles = intake.reviews(run.expand(reviews), limits=ev.params.input, jobs=jobs)
 
     index = index_reviews(bundles, record)
@@ -86,7 +91,7 @@ def scored_batch(
     if verified:  # 调研核查: cli/verification.py, core/round/verification.py
         from iipeval.cli.verification import read_verified
 
-        index.site_checks, checks = read_verified(run.expand(verified), ev)
+        index.site_checks, checks = read_verified(run.expand(verified), ev, record)
     spool = ResultSpool()
 
     def outcomes(progress=None):

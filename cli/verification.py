@@ -1,6 +1,7 @@
-"""``iipeval verification`` (调研核查): one 核查表 per application, and the filled sheets
-read back for ``score --verified``. Every applicant's file is read in the sandbox through
-the door (:mod:`.door`); the sheets are written as one set under the folder's lock."""
+"""``iipeval verification`` (调研核查): one signed 核查表 per application, recorded in the
+round's ledger beside its record, and the filled sheets read back and admitted for ``score
+--verified``. Every applicant's file is read in the sandbox through the door
+(:mod:`.door`); the sheets are written as one set under the folder's lock."""
 
 from __future__ import annotations
 
@@ -24,36 +25,81 @@ SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 @door.command(cli)
 @click.argument("files", nargs=-1, required=True, type=door.InputArgs())
 @click.option(
+    "--panel-record",
+    required=True,
+    type=door.InputFile(),
+    help="评审组登记（iipeval panel --record 写出的文件，仅组织方可读）：核查表以本轮签名密钥签名，"
+    "并记入登记旁的核查表登记",
+)
+@click.option(
     "-o", "--output", required=True, type=door.OutputPath(folder=True), help="核查表写入的文件夹"
 )
-def verification(run: door.Door, files, output) -> None:
-    """调研核查：为每个申报生成一份核查表（申报值，及核查值、依据、备注、核查人、日期栏）。"""
+def verification(run: door.Door, files, panel_record, output) -> None:
+    """调研核查：为每个申报生成一份签名的核查表（申报值，及核查值、依据、备注、核查人、日期栏）。
+
+    \b
+    iipeval verification 申报/ --panel-record ~/私密/第一轮登记.json -o 核查表/
+    """
+    from iipeval.core.panel.location import ledger_location
+    from iipeval.core.round.site_checks import LedgerError, load_ledger, record_issued
     from iipeval.excel import intake
     from iipeval.present.names import Names
 
     ev = evaluator()
+    record = _record(panel_record)
+    ledger = ledger_location(panel_record)
+    try:
+        load_ledger(ledger, record)  # a ledger that cannot be used stops here, before any work
+    except LedgerError as exc:
+        raise click.BadParameter(str(exc), param_hint="--panel-record") from None
     paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     names = Names(Path(output))
     planned = {path: names(path.stem, TAIL) for path in paths}  # known before any work
     run.outputs(list(planned.values()), Path(output), hint="请换一个文件夹")
-    writers, failed = {}, 0
+    writers, issued, failed = {}, [], 0
     read = intake.applications_hashed(paths, params=ev.params, loaded=ev)
     for path, (loaded, digest) in zip(paths, read, strict=True):
-        writer = _sheet_writer(ev, path, loaded, digest)
-        if writer is None:
+        made = _sheet_writer(ev, path, loaded, digest, planned[path], record)
+        if made is None:
             failed += 1
         else:
-            writers[planned[path]] = writer
+            writers[planned[path]], sheet = made
+            issued.append(sheet)
+    try:  # recorded first: a sheet the ledger does not list would never be admitted
+        record_issued(ledger, record, issued)
+    except LedgerError as exc:
+        from iipeval.present.atomic import OutputError
+
+        raise OutputError(str(exc)) from None
     run.commit(writers)
-    render.echo(f"已生成核查表 {len(writers)} 份，写入 {output}", err=True)
+    render.echo(
+        f"已生成核查表 {len(writers)} 份，写入 {output}；已记入核查表登记 {door.shown(ledger)}"
+        "（与评审组登记一同保存，评分时 --verified 须同时用 --panel-record 指定该评审组登记）",
+        err=True,
+    )
     sys.exit(1 if failed else 0)
 
 
-def _sheet_writer(ev, path: Path, loaded, digest: str):
-    """The writer of one application's 核查表, or ``None`` (and why, printed)."""
+def _record(given: str):
+    """The round's record, through the one door every command that reads one uses
+    (:mod:`iipeval.core.panel.location`): refused, with the reason, when it cannot be."""
+    from iipeval.core.panel.location import record_location
+    from iipeval.core.panel.record import RecordError, load_record
+
+    try:
+        return load_record(record_location(given))
+    except RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--panel-record") from None
+
+
+def _sheet_writer(ev, path: Path, loaded, digest: str, target: Path, record):
+    """The writer of one application's signed 核查表 and what the ledger records of it, or
+    ``None`` (and why, printed)."""
     from iipeval.core.panel.bundle import application_key
+    from iipeval.core.round.site_checks import IssuedSheet, new_sheet_id
+    from iipeval.excel.verification.layout import APPLICANT, APPLICANT_FIELDS
 
     shown = door.shown(path)
     if loaded.submission is None:
@@ -66,14 +112,24 @@ def _sheet_writer(ev, path: Path, loaded, digest: str):
         return None
     fw = ev.framework(app.framework).framework
     hints = _warnings(ev.score_loaded(loaded))
-    key = application_key(app)
-    return partial(_write, fw=fw, app=app, key=key, source=shown, digest=digest, hints=hints)
+    sheet = IssuedSheet(
+        id=new_sheet_id(),
+        file=target.name,
+        framework=fw.id,
+        key=application_key(app),
+        applicant=app.applicant.name,
+        source=door.shown(path.name),
+        source_sha256=digest,
+        items=[*(f"{APPLICANT}{f}" for f in APPLICANT_FIELDS), *(i.id for i in fw.items)],
+    )
+    writer = partial(_write, fw=fw, app=app, sheet=sheet, record=record, hints=hints)
+    return writer, sheet
 
 
-def _write(tmp: Path, *, fw, app, key: str, source: str, digest: str, hints) -> None:
-    from iipeval.excel.verification import sheet
+def _write(tmp: Path, *, fw, app, sheet, record, hints) -> None:
+    from iipeval.excel.verification import sheet as writer
 
-    sheet.write_sheet(tmp, fw, app, key, source, digest, hints)
+    writer.write_sheet(tmp, fw, app, sheet, record, hints)
 
 
 def _warnings(result) -> dict[str, list[str]]:
@@ -87,20 +143,29 @@ def _warnings(result) -> dict[str, list[str]]:
     return out
 
 
-def read_verified(paths: Sequence[Path], ev) -> tuple[dict, list]:
+def read_verified(paths: Sequence[Path], ev, record) -> tuple[dict, list]:
     """Every 核查表 among ``paths`` (the door expanded them), read in the sandbox, then
-    admitted by :func:`iipeval.core.round.verification.admit`: (by application key, findings)."""
+    admitted against the round's record and its ledger of 核查表 by
+    :func:`iipeval.core.round.verification.admit`: (by application key, findings)."""
+    from iipeval.core.panel.location import ledger_location
+    from iipeval.core.round.site_checks import LedgerError, load_ledger
     from iipeval.core.round.verification import admit
     from iipeval.excel import intake
-    from iipeval.excel.verification.sheet import read_verification
+    from iipeval.excel.verification.reader import read_verification
 
+    try:
+        ledger = load_ledger(ledger_location(record.source), record)
+    except LedgerError as exc:
+        raise click.BadParameter(str(exc), param_hint="--panel-record") from None
     sheets = [p for p in paths if p.suffix.lower() in SHEET_SUFFIXES]
     reader = partial(read_verification, ev=ev, limits=ev.params.input)  # guards on its own
     read = intake.files(reader, sheets, limits=ev.params.input, guarded=True)
     return admit(
-        (door.shown(path), value if problem is None else problem)
-        for path, (value, problem) in zip(sheets, read, strict=True)
-    )
+        ((door.shown(path), value if problem is None else problem)
+         for path, (value, problem) in zip(sheets, read, strict=True)),
+        record,
+        ledger,
+    )  # fmt: skip
 
 
 def unmatched_verifications(by_key: dict, standings) -> list:

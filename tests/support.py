@@ -84,6 +84,19 @@ EXAMPLE_ROUND = REPO / "examples" / "reviews"
 EXAMPLE_RECORD = REPO / "examples" / "panel-record.json"
 
 
+def private_record(folder: Path) -> Path:
+    """The example round's record copied where an organiser keeps one: apart from the
+    forms, private (a test that issues 核查表 writes the round's ledger beside it)."""
+    import shutil
+
+    private = folder / "私密"
+    private.mkdir(mode=0o700, exist_ok=True)
+    record = private / "panel-record.json"
+    shutil.copy(EXAMPLE_RECORD, record)
+    record.chmod(0o600)
+    return record
+
+
 def example_reviews(app: Application) -> list[ExpertReview]:
     """The example round's expert scores for ``app`` (read from its signed JSON forms)."""
     from iipeval.core.panel.bundle import application_key

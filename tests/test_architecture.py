@@ -19,12 +19,10 @@ REPO = Path(__file__).resolve().parents[1]
 PENDING_SPLITS = {
     "iipeval.excel.review.workbook:_scores_sheet",  # 176
     "iipeval.excel.review.workbook:_quant_rows",  # 130
-    "iipeval.excel.verification.sheet:read_verification",  # 118
     "iipeval.excel.review.workbook:_meta_sheet",  # 99
     "iipeval.excel.review.workbook:generate_panel",  # 95
     "iipeval.excel.application.reader:_read_values",  # 74
     "iipeval.excel.review.workbook:_guide_sheet",  # 70
-    "iipeval.core.round.verification:apply",  # 64
 }
 
 

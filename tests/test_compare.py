@@ -76,7 +76,8 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     yi = by[INJECTED]
     assert yi["matched_by"] == "名称"  # the credit code itself was corrected
     assert {f["item"] for f in yi["fixed"]} == {"applicant.credit_code", "devices_mobile"}
-    assert not [c for c in yi["changes"] if c["attention"]]
+    # the corrected code was asked for, and it says who the applicant is: still looked at
+    assert [c["key"] for c in yi["changes"] if c["attention"]] == ["applicant.credit_code"]
     assert [u["applicant"] for u in data["only_old"]] == ["丁公司"]
     assert [u["applicant"] for u in data["only_new"]] == ["丙公司"]
     assert res.exit_code == 0 and data["resolved"]
@@ -86,9 +87,9 @@ def test_fixed_open_new_and_unasked_changes_per_applicant(tmp_path):
     assert any(r[1] == INJECTED for r in summary)  # a name, kept as text
     assert all(c.data_type == "s" for c in wb["比对汇总"]["B"] if c.value)
     flagged = [r for r in wb["明细"].iter_rows(min_row=4) if r[7].value]
-    assert [r[4].value for r in flagged] == ["注册开发者数量"]
+    assert [r[4].value for r in flagged] == ["统一社会信用代码（18位）", "注册开发者数量"]
     assert all(r[3].value == "—" for r in flagged)  # never the JSON key
-    assert flagged[0][7].fill.fgColor.rgb.endswith("FFEB9C")
+    assert all(r[7].fill.fgColor.rgb.endswith("FFEB9C") for r in flagged)
 
     text = invoke("compare", str(old), str(new)).output
     assert "[数值变化·需关注] 注册开发者数量" in text and "未重新提交：丁公司" in text

@@ -167,7 +167,9 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
     by = {a["applicant"]: a for a in json.loads(res.output)["applicants"]}
     assert by[NAMES["甲"]]["resolved"] and by[NAMES["乙"]]["resolved"]
     assert by[NAMES["甲"]]["matched_by"] == "名称"  # its credit code itself was the error
-    assert not by[NAMES["甲"]]["attention"] and not by[NAMES["乙"]]["attention"]
+    # a corrected code is asked for, and still who the applicant is: a reviewer looks at it
+    assert [c["key"] for c in by[NAMES["甲"]]["attention"]] == ["applicant.credit_code"]
+    assert not by[NAMES["乙"]]["attention"]
     bing = by[NAMES["丙"]]
     assert [f["item"] for f in bing["still_open"]] == ["software_copyrights"]
     assert [f["item"] for f in bing["fixed"]] == ["devices_mobile"]
@@ -203,7 +205,7 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
 
     # 专家评审 (signed forms from the panel) and 调研核查
     panel_forms(final, Path("评分"))
-    res = invoke("verification", str(final), "-o", "核查")
+    res = invoke("verification", str(final), "--panel-record", "私密/登记.json", "-o", "核查")
     assert res.exit_code == 0
     sheet = Path("核查") / "丙_核查表.xlsx"
     book = openpyxl.load_workbook(sheet)

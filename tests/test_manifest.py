@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import private_record
 
 from iipeval.cli.main import cli
 
@@ -23,16 +24,6 @@ def invoke(*args: str):
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def private_record(tmp_path: Path) -> Path:
-    """The example round's record, copied where an organiser keeps it: apart, private."""
-    folder = tmp_path / "私密"
-    folder.mkdir(mode=0o700)
-    record = folder / "panel-record.json"
-    shutil.copy(REPO / "examples" / "panel-record.json", record)
-    record.chmod(0o600)
-    return record
 
 
 @pytest.fixture()

@@ -450,3 +450,33 @@ def test_a_workbook_filled_and_saved_by_libreoffice_still_verifies(xlsx_round, t
     data = score(apps, reviews, code=0)
     assert not [f for f in data["findings"] if f["severity"] == "error"]
     assert by_key(data)[STRONG]["panel_check"] == CLEAN_CHECK
+
+
+def test_an_unsigned_form_is_refused_with_the_message_that_says_what_to_do(json_round, xlsx_round):
+    """A form whose signature is gone (not issued by ``panel`` for this round, or the
+    signature deleted) is told apart from one whose signature does not match: the clerk
+    reading the list must know to ask for the original form."""
+    apps, reviews = json_round
+    e01 = next(reviews.glob("review_*E01.json"))
+    form = json.loads(e01.read_text("utf-8"))
+    form["signature"] = ""
+    e01.write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    data = score(apps, reviews, code=1)
+    [f] = [f for f in data["findings"] if f["code"] == "review_signature"]
+    assert f["file"] == str(e01) and f["severity"] == "error"
+    assert f["message"] == (
+        "评分表没有签名（不是由 iipeval panel 为本轮下发的评分表，或签名已被删除），评分未计入；"
+        "请让专家在组织方下发的原评分表上填写"
+    )
+    x_apps, x_reviews = xlsx_round
+    copy = json_round[1].parent / "xlsx"
+    shutil.copytree(x_reviews, copy)
+    [x01] = copy.glob("review_*_E01.xlsx")
+    wb = openpyxl.load_workbook(x01)
+    for row in wb[META].iter_rows():
+        if row[0].value == "signature":
+            row[1].value = None
+    wb.save(x01)
+    data = score(x_apps, copy, code=1)
+    [g] = [g for g in data["findings"] if g["code"] == "review_signature"]
+    assert g["file"] == str(x01) and g["message"] == f["message"]  # the same words, any form

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from support import private_record
 
 from iipeval.cli.main import cli
 from iipeval.excel.verification.sheet import META, SHEET
@@ -30,7 +31,10 @@ def made(tmp_path):
     apps.mkdir()
     shutil.copy(EXAMPLE, apps / "甲.json")
     before = hashlib.sha256((apps / "甲.json").read_bytes()).hexdigest()
-    res = invoke("verification", str(apps), "-o", str(tmp_path / "核查"))
+    record = private_record(tmp_path)
+    res = invoke(
+        "verification", str(apps), "--panel-record", str(record), "-o", str(tmp_path / "核查")
+    )
     assert res.exit_code == 0, res.output
     assert hashlib.sha256((apps / "甲.json").read_bytes()).hexdigest() == before
     return apps, tmp_path / "核查" / "甲_核查表.xlsx"
@@ -57,9 +61,11 @@ def fill(path: Path, item: str, value, *, verifier="王核查", day=dt.date(2026
 def scored(apps: Path, verified: Path, tmp_path: Path) -> dict:
     out = tmp_path / "out" / "r.xlsx"
     reviews = str(REPO / "examples" / "reviews")
+    record = str(tmp_path / "私密" / "panel-record.json")  # where ``made`` put the round's record
     res = invoke(
-        "score", str(apps), "--reviews", reviews, "--verified", str(verified), "-o", str(out)
-    )
+        "score", str(apps), "--reviews", reviews, "--panel-record", record,
+        "--verified", str(verified), "-o", str(out),
+    )  # fmt: skip
     assert "Traceback" not in res.output
     return json.loads(out.with_suffix(".json").read_text("utf-8"))
 

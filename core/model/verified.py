@@ -53,6 +53,13 @@ class Verification(BaseModel):
     applicant: str = ""
     values: list[VerifiedValue] = []
     findings: list[Finding] = []
+    #: who issued it, as the sheet says: checked against its signature and the round's
+    #: ledger of 核查表 (core/round/site_checks.py) before any value counts
+    round: str = ""
+    panel: str = ""
+    sheet_id: str = ""
+    signature: str = ""
+    claims: dict[str, Any] | None = None
 
 
 class IndicatorChange(BaseModel):

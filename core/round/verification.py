@@ -23,7 +23,8 @@ from iipeval.core.model.verified import (
     VerifiedValue,
     shown,
 )
-from iipeval.core.panel.record import normal_key
+from iipeval.core.panel.record import PanelRecord, normal_key
+from iipeval.core.round.site_checks import Ledger, refusal
 from iipeval.core.text import fmt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,6 +81,18 @@ def apply(
     verified = score(again)
     if isinstance(verified, _Rejected):  # pragma: no cover - the same application, re-valued
         return declared
+    return _reported(declared, verified, verification, used, notes)
+
+
+def _reported(
+    declared: Result,
+    verified: Result,
+    verification: Verification,
+    used: list[VerifiedValue],
+    notes: list[Finding],
+) -> Result:
+    """The verified result, with the values used side by side, every indicator whose
+    points moved, and a notice that says so."""
     indicators, changes = _changes(declared, verified, used)
     report = VerificationReport(
         source=verification.source,
@@ -201,13 +214,15 @@ def _warn(v: Verification, code: str, message: str, cell: str | None = None) -> 
 
 
 def admit(
-    read: Iterable[tuple[str, Verification | str]],
+    read: Iterable[tuple[str, Verification | str]], record: PanelRecord, ledger: Ledger
 ) -> tuple[dict[str, Verification], list[Finding]]:
     """Which 核查表 count, by normalised application key, and the batch's findings.
 
     ``read`` gives each file with what was read from it, or why it could not be read. A
-    sheet nobody filled in is named (it was passed to be used), and two sheets for one
-    application are both set aside: neither may silently win.
+    sheet counts only when the round issued it (:func:`.site_checks.refusal`): a forged,
+    retargeted or unissued one is an error naming it. A sheet nobody filled in is named
+    (it was passed to be used), and two sheets for one application are both set aside:
+    neither may silently win.
     """
     by_key: dict[str, Verification] = {}
     findings: list[Finding] = []
@@ -228,6 +243,10 @@ def admit(
                     path,
                     f"“{v.applicant or '申报单位不明'}”的核查表未填写任何核查值，该申报按填报数据评分",
                 )
+            continue
+        why = refusal(v, record, ledger)
+        if why:
+            note(Severity.error, "verification_not_issued", path, why)
             continue
         key = normal_key(v.key)
         if key in by_key:

@@ -15,8 +15,12 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
+from iipeval.excel.cells import cellxml
 from iipeval.excel.cells.cellxml import SheetLook
 from iipeval.excel.cells.refs import column_index, column_letters
 
@@ -60,6 +64,72 @@ def sheet_state(states: dict[str, str], name: str) -> str | None:
     """How a sheet is hidden (隐藏, 深度隐藏), or ``None`` when it is visible."""
     state = states.get(name, "visible")
     return None if state == "visible" else STATE_WORDS.get(state, "隐藏")
+
+
+# -- one sheet a person fills in, as a whole ------------------------------------------------
+
+
+class Unseen(Exception):
+    """The workbook cannot be read as its person saw it; the message says why."""
+
+    def __init__(self, message: str, sheet: str | None = None) -> None:
+        super().__init__(message)
+        self.sheet = sheet
+
+
+@dataclass
+class Seen:
+    """How the sheet a person fills in shows its cells."""
+
+    sheet_name: str
+    sheet: SheetLook | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+
+    def format(self, cell: str) -> str | None:
+        return self.formats.get(f"{self.sheet_name}!{cell}")
+
+    def problem(self, cell: str, value: object) -> tuple[str, str] | None:
+        """(code, what is wrong) when ``cell`` does not show ``value`` as it is stored."""
+        return cell_problem(self.sheet, cell) or format_problem(value, self.format(cell))
+
+
+def seen(
+    path: str | Path, names: Iterable[str], sheet: str, made: Iterable[str], cells: list[str],
+    *, what: str,
+) -> Seen:  # fmt: skip
+    """How ``sheet`` shows ``cells``. Raises :class:`Unseen` when the sheet is hidden (a
+    visible copy for the person, the hidden one for the reader), when the workbook has a
+    sheet the program did not make (``made``: which one did the person fill in?), or when
+    the file does not let anyone check what it shows. ``what`` names the workbook in the
+    message (评分表, 核查表)."""
+    look = cellxml.look(path, [sheet])
+    whole = f"整份{what}未读取"
+    if not look.cells_known:
+        raise Unseen(f"无法核对{what}中的公式、隐藏行列和合并单元格（文件结构异常），{whole}")
+    hidden = sheet_state(look.states, sheet)
+    if hidden:
+        raise Unseen(
+            f"工作表“{sheet}”被{hidden}，填写的人看不到其中的内容，{whole}；请使用组织方下发的原{what}",
+            sheet,
+        )
+    for name in names:
+        if name not in set(made) | {sheet}:
+            how = sheet_state(look.states, name)
+            raise Unseen(
+                f"{what}中有下发时没有的工作表“{name}”{f'（{how}）' if how else ''}，"
+                f"无法确定是在哪张表上填写的，{whole}；请删除该工作表，或使用原{what}",
+                name,
+            )
+    sheet_look = look.sheets.get(sheet)
+    if sheet_look is not None and sheet_look.unplaced:
+        raise Unseen(
+            f"工作表“{sheet}”中有公式或隐藏行，但文件未注明其位置，无法核对看到的内容，{whole}",
+            sheet,
+        )
+    formats = cellxml.number_formats(path, {sheet: cells})
+    if formats is None:
+        raise Unseen(f"无法核对{what}中单元格的数字格式（文件结构异常），{whole}")
+    return Seen(sheet, sheet_look, formats)
 
 
 # -- number formats ----------------------------------------------------------------------

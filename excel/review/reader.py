@@ -31,9 +31,18 @@ from iipeval.core.rules import GRADES
 from iipeval.core.scoring.params import InputLimits
 from iipeval.excel.cells.book import cell_text
 from iipeval.excel.cells.sources import SheetUnreadable, sheet_values
-from iipeval.excel.cells.visible import REMEDY
-from iipeval.excel.review.layout import FORMAT, META, SCORES, WORKBOOK_VERSION, ScoreColumns
-from iipeval.excel.review.seen import Seen, Unseen, seen
+from iipeval.excel.cells.visible import REMEDY, Seen, Unseen, seen
+from iipeval.excel.review.layout import (
+    CALC,
+    FORMAT,
+    GUIDE,
+    META,
+    QUANT,
+    RUBRIC,
+    SCORES,
+    WORKBOOK_VERSION,
+    ScoreColumns,
+)
 from iipeval.excel.review.workbook import fingerprint
 
 
@@ -332,10 +341,16 @@ def _key_cell(plan: _Plan, row: _Row) -> dict[str, str]:
     return {"sheet": plan.sheet, "cell": f"{get_column_letter(plan.key_col)}{row.row}"}
 
 
+#: the sheets an expert form has, and what ``--xlsm`` adds (``xlsm.OPS_SHEET``, ``CONF_SHEET``)
+FORM_SHEETS = frozenset({GUIDE, QUANT, RUBRIC, CALC, META, "评审操作", "xlwings.conf"})
+
+
 def _shown(src: str, wb: CalamineWorkbook, plan: _Plan) -> Seen:
-    """How the scores sheet shows its cells (:mod:`.seen`); refused whole when hidden."""
+    """How the scores sheet shows the cells the expert reads and types (what is scored is
+    what the expert sees, :mod:`iipeval.excel.cells.visible`); refused whole when the
+    scores sheet is hidden, or a sheet the form did not have is there."""
     try:
-        return seen(src, list(wb.sheet_names), plan.sheet, plan.cells())
+        return seen(src, wb.sheet_names, plan.sheet, FORM_SHEETS, plan.cells(), what="评分表")
     except Unseen as exc:
         raise _Refused(src, "review_not_seen", str(exc), sheet=exc.sheet) from None
 
