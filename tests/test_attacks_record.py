@@ -249,3 +249,13 @@ def test_only_the_named_record_is_read_even_when_one_lies_among_the_forms(round_
     ]
     assert data["review_panel"]["verified"] is True
     assert data["review_panel"]["record"] == str(RECORDS[apps])
+
+
+def test_a_record_renamed_and_slipped_among_the_forms_is_named_as_ignored(round_):
+    apps, reviews, record = round_
+    shutil.copy(record, reviews / "review_key.json")
+    data = score(apps, reviews, code=0)
+    [f] = findings(data, "panel_record_ignored")
+    assert f["file"] == str(reviews / "review_key.json")
+    assert data["review_panel"]["verified"] is True
+    assert json.loads(record.read_text("utf-8"))["key"] not in json.dumps(data)  # never echoed

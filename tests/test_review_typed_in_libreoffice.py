@@ -115,3 +115,133 @@ def test_an_expert_who_types_120_or_85_percent_is_refused_at_that_cell_and_never
     assert "85.00%" in pct[0]["message"] and "0.85" in pct[0]["message"]  # as Calc shows it
     given = [v for r in data["results"] for p in r["panels"] for v in p["experts"].values()]
     assert 120 not in given and 0.85 not in given
+
+
+# -- a real round -----------------------------------------------------------------------
+
+REAL_EXPERTS = ("E1", "E2", "E3", "E4", "E5")
+
+
+def _real_apps(folder):
+    """Eight national applications, each its own name, code and figures."""
+    from support import EXAMPLE_APPS, code_for
+
+    folder.mkdir()
+    base = json.loads((EXAMPLE_APPS / "national_2023.json").read_text("utf-8"))
+    names = []
+    for k in range(8):
+        data = json.loads(json.dumps(base))
+        app = data["application"]
+        app["applicant"]["name"] = f"（示例）第{k + 1}号平台有限公司"
+        app["applicant"]["credit_code"] = code_for(f"real{k}")
+        app["items"]["devices_operating"] = 1_000_000 + 150_000 * k
+        (folder / f"app{k + 1}.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        names.append(app["applicant"]["name"])
+    return names
+
+
+def _real_score(e: int, row: int, part: int) -> str:
+    value = 70 + (7 * row + 5 * e + 3 * part) % 20  # a panel that agrees within 30
+    return "良好" if (e + row + part) % 17 == 0 else str(value)
+
+
+@pytest.fixture(scope="module")
+def real_round(tmp_path_factory):
+    """8 national applications, five experts, two 回避 (one by a differently spelt name,
+    one by code), every form typed and saved in Calc, two 核查表 typed in Calc too; and
+    the same entries written by openpyxl, to compare with."""
+    from support import code_for
+
+    tmp = tmp_path_factory.mktemp("real_round")
+    names = _real_apps(tmp / "apps")
+    conflicts = {
+        "E2": names[2].replace("（", "(").replace("）", ")"),  # spelt with other brackets
+        "E4": code_for("real5"),
+    }
+    lines = ['id = "实评审组"', 'round = "真实轮次"']
+    for e in REAL_EXPERTS:
+        lines += ["[[experts]]", f'id = "{e}"']
+        if e in conflicts:
+            lines.append(f'conflicts = ["{conflicts[e]}"]')
+    (tmp / "panel.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    record = tmp / "私密" / "record.json"
+    run("panel", tmp / "apps", "--panel", tmp / "panel.toml", "-o", tmp / "issued",
+        "--record", record, code=0)  # fmt: skip
+    run("verification", tmp / "apps", "--panel-record", record, "-o", tmp / "sheets", code=0)
+    docs = []
+    for d in ("typed", "by_hand", "typed_sheets", "hand_sheets"):
+        (tmp / d).mkdir()
+    for e, expert in enumerate(REAL_EXPERTS):
+        [form] = (tmp / "issued").glob(f"review_*_{expert}.xlsx")
+        parts, rows = meta_rows(openpyxl.load_workbook(form, read_only=True))
+        entries = [
+            (_cell(r, col), _real_score(e, r, k)) for r in rows.values() for k, (_, _, col) in
+            enumerate(parts)
+        ]  # fmt: skip
+        docs.append(
+            {
+                "source": str(form),
+                "target": str(tmp / "typed" / form.name),
+                "steps": [["type", SCORES, c, v] for c, v in entries],
+            }
+        )
+        wb = openpyxl.load_workbook(form)
+        for c, v in entries:
+            wb[SCORES][c] = float(v) if v[0].isdigit() else v
+        wb.save(tmp / "by_hand" / form.name)
+    checked = {"app2_核查表.xlsx": 1_300_000, "app7_核查表.xlsx": 900_000}
+    for name, value in checked.items():
+        sheet = tmp / "sheets" / name
+        r = {c.value: c.row for c in openpyxl.load_workbook(sheet)["核查表"]["B"]}[
+            "devices_operating"
+        ]
+        docs.append(
+            {
+                "source": str(sheet),
+                "target": str(tmp / "typed_sheets" / name),
+                "steps": [
+                    ["type", "核查表", f"F{r}", f"{value:,}"],
+                    ["type", "核查表", f"I{r}", "王核查"],
+                    ["type", "核查表", f"J{r}", "2026-12-05"],
+                ],
+            }
+        )
+        wb = openpyxl.load_workbook(sheet)
+        ws = wb["核查表"]
+        ws[f"F{r}"], ws[f"I{r}"] = value, "王核查"
+        ws[f"J{r}"] = __import__("datetime").date(2026, 12, 5)
+        wb.save(tmp / "hand_sheets" / name)
+    job = tmp / "job.json"
+    job.write_text(json.dumps({"profile": str(tmp / "profile"), "documents": docs}), "utf-8")
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, str(TYPIST), str(job)], capture_output=True, text=True, timeout=900
+    )
+    assert proc.returncode == 0, proc.stderr
+    return tmp, record, names
+
+
+def test_a_real_round_typed_and_saved_in_calc_verifies_with_no_finding_and_keeps_its_totals(
+    real_round,
+):
+    tmp, record, names = real_round
+
+    def scored(forms, sheets):
+        res = run("score", tmp / "apps", "--reviews", tmp / forms, "--panel-record", record,
+                  "--verified", tmp / sheets, "--format", "json", code=0)  # fmt: skip
+        return json.loads(res.output)
+
+    typed, by_hand = scored("typed", "typed_sheets"), scored("by_hand", "hand_sheets")
+    assert typed["review_panel"]["verified"] is True
+    said = [*typed["findings"], *(f for r in typed["results"] for f in r["findings"])]
+    assert [f for f in said if f["severity"] != "notice"] == []  # no finding at all
+    totals = {r["applicant"]: r["total"] for r in typed["results"]}
+    assert totals == {r["applicant"]: r["total"] for r in by_hand["results"]}
+    assert all(t is not None for t in totals.values())
+    counted = {r["applicant"]: r["panel_check"]["counted"] for r in typed["results"]}
+    assert counted[names[2]] == ["E1", "E3", "E4", "E5"]  # E2 recused by a spelling
+    assert counted[names[5]] == ["E1", "E2", "E3", "E5"]  # E4 recused by code
+    verified = {r["applicant"]: r["verification"] for r in typed["results"] if r["verification"]}
+    assert {n: v["values"][0]["verified"] for n, v in verified.items()} == {
+        names[1]: 1_300_000,
+        names[6]: 900_000,
+    }

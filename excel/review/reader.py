@@ -20,13 +20,13 @@ from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 from python_calamine import CalamineError, CalamineWorkbook
 
-from iipeval.core.findings import Finding
+from iipeval.core.findings import Finding, Severity
 from iipeval.core.intake import jsonfile
 from iipeval.core.model.application import ExpertReview
 from iipeval.core.panel.bundle import ReviewBundle
 from iipeval.core.panel.entry import PartScale, checked_scores, form_error, form_review
 from iipeval.core.panel.forms import FORM_FORMAT, read_form
-from iipeval.core.panel.record import form_claims, normal_key
+from iipeval.core.panel.record import RECORD_FORMAT, form_claims, normal_key
 from iipeval.core.rules import GRADES
 from iipeval.core.scoring.params import InputLimits
 from iipeval.excel.cells.book import cell_text
@@ -471,6 +471,18 @@ def read_review_json(path: str | Path, limits: InputLimits | None = None) -> Rev
         return bundle
     if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
         return read_form(data, src)
+    if isinstance(data, dict) and data.get("format") == RECORD_FORMAT:  # renamed, planted
+        bundle.findings.append(
+            Finding(
+                severity=Severity.warning,
+                code="panel_record_ignored",
+                message="评分表中的评审组登记不予读取（交回评分表的人可以放入或替换它）；"
+                "评分表只按 --panel-record 指定的登记核验",
+                file=src,
+            )
+        )
+        bundle.refused = True
+        return bundle
     defaults: dict[str, Any] = {}
     if isinstance(data, dict):
         if not _file_header(data, bundle):
