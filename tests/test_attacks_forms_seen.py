@@ -25,7 +25,7 @@ from test_panel_integrity import (
     score,
     xlsx_round,  # noqa: F401 - the module's round, reused here
 )
-from test_scored_as_seen import edit_part, set_cell_xml, sheet_part
+from test_scored_as_seen import edit_part, set_cell_xml, sheet_part, unprotected
 
 from iipeval.excel.review.layout import META, SCORES
 from iipeval.excel.review.reader import read_review_workbook
@@ -46,14 +46,6 @@ def forms(xlsx_round, tmp_path):  # noqa: F811
 def plan(path: Path):
     """(part id, label, score column) per part and key → row, from the form's _meta."""
     return meta_rows(openpyxl.load_workbook(path))
-
-
-def unprotected(path: Path) -> openpyxl.Workbook:
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        ws.protection.sheet = False
-    wb.security.lockStructure = False
-    return wb
 
 
 def cell(col: int, row: int) -> str:

@@ -41,17 +41,19 @@ def _within(path: Path, folders: Iterable[Path]) -> Path | None:
     return None
 
 
+def _each(args: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Every path the arguments name, globs expanded, and whether it is a folder."""
+    out: list[tuple[Path, bool]] = []
+    for arg in args:
+        text = str(arg)
+        found = sorted(glob.glob(text, recursive=True)) if any(c in text for c in "*?[") else [arg]
+        out += [(Path(p), Path(p).is_dir()) for p in found]
+    return out
+
+
 def _form_folders(review_args: Iterable[str | Path]) -> list[Path]:
     """The folders returned forms are in: each folder given, and the folder of each file."""
-    out: list[Path] = []
-    for arg in review_args:
-        text = str(arg)
-        if any(ch in text for ch in "*?["):
-            out += [Path(m).parent for m in glob.glob(text, recursive=True)]
-            continue
-        p = Path(arg)
-        out.append(p if p.is_dir() else p.parent)
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(p if folder else p.parent for p, folder in _each(review_args)))
 
 
 def record_location(
@@ -103,13 +105,8 @@ def new_record_location(
 def ignored_records(review_args: Iterable[str | Path]) -> list[Path]:
     """Files named like a record among the returned forms: never read, each named."""
     found: list[Path] = []
-    for arg in review_args:
-        text = str(arg)
-        if any(ch in text for ch in "*?["):
-            found += [Path(m) for m in sorted(glob.glob(text, recursive=True))]
-            continue
-        p = Path(arg)
-        found += sorted(p.rglob(RECORD_NAME)) if p.is_dir() else [p]
+    for p, folder in _each(review_args):
+        found += sorted(p.rglob(RECORD_NAME)) if folder else [p]
     return [p for p in dict.fromkeys(found) if p.name == RECORD_NAME and p.is_file()]
 
 
