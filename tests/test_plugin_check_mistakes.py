@@ -207,15 +207,17 @@ def test_a_failing_example_says_how_many_errors_it_has(tmp_path):
 def points_examples(tmp_path):
     """The points set's 中游平台 as a plugin example, with its three experts' scores."""
     from points_demo import APPLICANTS, BASE
+    from support import code_for
 
     name = "（示例）中游平台"
     figures, entries = APPLICANTS[name][0], APPLICANTS[name][1]
     examples = tmp_path / "examples"
     (examples / "reviews").mkdir(parents=True)
-    app = {"framework": "points_demo", "applicant": {"name": name}, "items": BASE | figures}
+    applicant = {"name": name, "credit_code": code_for(name)}
+    app = {"framework": "points_demo", "applicant": applicant, "items": BASE | figures}
     (examples / "mid.json").write_text(json.dumps({"application": app}, ensure_ascii=False))
     reviews = [
-        {"expert": f"专家{k + 1}", "application": name, "scores": {"advanced": v}}
+        {"expert": f"专家{k + 1}", "application": code_for(name), "scores": {"advanced": v}}
         for k, v in enumerate(entries)
     ]
     (examples / "reviews" / "experts.json").write_text(json.dumps(reviews, ensure_ascii=False))

@@ -11,7 +11,7 @@ import tomllib
 
 import pytest
 from points_demo import HOME, application, reviews
-from support import framework_plugin
+from support import code_for, framework_plugin
 
 from iipeval.cli import render
 from iipeval.cli.criteria_text import framework_text
@@ -159,7 +159,7 @@ def test_the_terminal_card_of_a_points_batch_reads_in_points():
 
     name = "（示例）中游平台"
     ev = evaluator(points_data())
-    revs = [r.model_copy(update={"application": name}) for r in reviews(name)]
+    revs = [r.model_copy(update={"application": code_for(name)}) for r in reviews(name)]
     bundles = [
         ReviewBundle(
             source=f"{r.expert}.json", expert=r.expert, framework="points_demo", reviews=[r]
