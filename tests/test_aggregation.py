@@ -205,6 +205,7 @@ def test_without_a_record_the_forms_say_who_recused_and_who_is_on_the_panel():
     """Unverified forms still say who counted, who recused (their own conflicts) and who of
     the roster they record gave no score; and the rule."""
     from robustness_support import app_loaded, duo_evaluator
+    from support import code_for
 
     from iipeval.core.panel.bundle import ReviewBundle
     from iipeval.core.round.batch import score_batch
@@ -217,7 +218,7 @@ def test_without_a_record_the_forms_say_who_recused_and_who_is_on_the_panel():
             panel_experts=roster,
             conflicts=["乙"] if e == "专家2" else [],
             reviews=[
-                ExpertReview(expert=e, application=a, scores={"x0": 80, "y0": 80})
+                ExpertReview(expert=e, application=code_for(a), scores={"x0": 80, "y0": 80})
                 for a in ("甲", "乙")
                 if not (e == "专家2" and a == "乙")
             ],

@@ -268,6 +268,7 @@ def test_robustness_writes_its_manifest_takes_verified_and_reproduces(demo, tmp_
     verified = tmp_path / "核查表"
     verified.mkdir()
     args = ["robustness", demo / "apps", "--reviews", demo / "reviews", "--quota", "2"]
+    args += ["--panel-record", demo / "private" / "panel-record.json"]
     run(
         *args,
         "--draws",

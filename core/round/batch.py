@@ -152,7 +152,8 @@ def _panel_check(
     scores left out at scoring for a conflict the record declares (:func:`_not_recused`)."""
     counted = sorted({e for p in result.panels for e in p.experts})
     refused = [*index.refused.get(key, []), *declared_off]
-    recused = [e for e in index.recused.get(key, []) if e not in counted]
+    by_name = index.recused.get(normal_key(result.applicant), [])  # a conflict named by name
+    recused = sorted(e for e in {*index.recused.get(key, []), *by_name} if e not in counted)
     if index.record is not None:
         expected = list(index.shown.get(key, {}))
     else:
