@@ -6,9 +6,10 @@
 set -u
 REPO=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 D=$(mktemp -d)/fresh; git clone -q "$REPO" "$D"; cd "$D"; echo "fresh clone in $D"
+export HOME="$D.home"; mkdir -p "$HOME"  # the README keeps the round's record in ~/私密/
 step() { echo; echo "\$ $*"; "$@"; echo "[exit $?]"; }
 echo "== set-up command (README, one line; pip's own output goes to pip.log)"
-python3 -m venv .venv && .venv/bin/pip install -e . > pip.log 2>&1 && .venv/bin/iipeval score examples/applications --reviews examples/reviews; echo "[exit $?]"
+python3 -m venv .venv && .venv/bin/pip install -e . > pip.log 2>&1 && chmod 600 examples/panel-record.json && .venv/bin/iipeval score examples/applications --reviews examples/reviews --panel-record examples/panel-record.json; echo "[exit $?]"
 source .venv/bin/activate
 step iipeval frameworks
 step iipeval template --all -o templates/
@@ -70,15 +71,15 @@ step iipeval validate submitted/
 step iipeval validate submitted/ --return-to 补正1/ --deadline 2026-12-15
 ls 补正1
 cp examples/panel.toml panel.toml
-step iipeval panel submitted/ --panel panel.toml -o reviews/
+step iipeval panel submitted/ --panel panel.toml -o reviews/ --record ~/私密/第一轮登记.json
 fill_reviews reviews
-step iipeval score submitted/ --reviews reviews/ -o out/results.xlsx
-step iipeval score submitted/ --reviews reviews/ -o out/results.xlsx
-step iipeval score submitted/ --reviews reviews/ -o out/results.xlsx --for committee --force
+step iipeval score submitted/ --reviews reviews/ --panel-record ~/私密/第一轮登记.json -o out/results.xlsx
+step iipeval score submitted/ --reviews reviews/ --panel-record ~/私密/第一轮登记.json -o out/results.xlsx
+step iipeval score submitted/ --reviews reviews/ --panel-record ~/私密/第一轮登记.json -o out/results.xlsx --for committee --force
 mkdir -p resubmitted && cp submitted/*.json resubmitted/
 type_in_calc 申报表.xlsx resubmitted/株洲某某.xlsx ""
 step iipeval compare submitted/ resubmitted/ -o 比对.xlsx
-step iipeval verification resubmitted/ -o 核查表/
-step iipeval score resubmitted/ --reviews reviews/ --verified 核查表/ -o out2/results.xlsx --publish out2/公示名单.docx
+step iipeval verification resubmitted/ --panel-record ~/私密/第一轮登记.json -o 核查表/
+step iipeval score resubmitted/ --reviews reviews/ --panel-record ~/私密/第一轮登记.json --verified 核查表/ -o out2/results.xlsx --publish out2/公示名单.docx
 step iipeval reproduce out2/results.manifest.json
 ls out out2
