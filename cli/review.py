@@ -16,7 +16,7 @@ import click
 from iipeval.cli import door, render
 from iipeval.cli.app import cli, evaluator, registered
 from iipeval.core.panel.location import new_record_location
-from iipeval.core.panel.record import RecordError, write_record
+from iipeval.core.panel.record import RecordError, place_record, stage_record
 from iipeval.excel import intake
 from iipeval.present import atomic
 
@@ -120,6 +120,7 @@ def panel(
         record_path = new_record_location(record_file, outdir, applications)
     except RecordError as exc:
         raise click.BadParameter(str(exc), param_hint="--record") from None
+    _refuse_existing_forms(outdir, the_panel, force)
     run.outputs([], outdir)
     with atomic.scratch() as tmp:
         kind = _Issue(forms, xlsm, jobs, meeting)
@@ -139,6 +140,26 @@ class _Issue:
     xlsm: bool
     jobs: int | None
     meeting: bool = False
+
+
+def _refuse_existing_forms(outdir: Path, the_panel, force: bool) -> None:
+    """Forms of this panel already in the folder are refused before any work (their names
+    depend on the applications' sets, known only once read): rerun with ``--force``."""
+    from iipeval.core.panel.roster import safe_name
+
+    if force or not outdir.is_dir():
+        return
+    panel = safe_name(the_panel.id)
+    found = sorted(
+        p.name
+        for pattern in (f"review_{panel}_*", f"summary_{panel}*")
+        for p in outdir.glob(pattern)
+    )
+    if found:
+        raise click.UsageError(
+            f"评分表已存在：{'、'.join(found[:5])}{'等' if len(found) > 5 else ''}（{door.shown(outdir)}）；"
+            "如需覆盖，请加 --force"
+        )
 
 
 def _panel(ev, panel_file: str, framework: str | None):
@@ -193,20 +214,27 @@ def _issue(ev, the_panel, paths, framework, tmp: Path, kind: _Issue):
 
 
 def _commit_with_record(run: door.Door, members: dict, record_path: Path, record) -> None:
-    """The record first, private from its first byte and outside the forms' folder, then
-    the forms as one set; if the forms cannot be put in place, the new record goes too."""
+    """The record staged first, private from its first byte and outside the forms' folder,
+    then the forms put in place as one set, then the record: a run stopped before the forms
+    are out leaves no record behind, so the same command can simply be run again."""
     from iipeval.core.intake.private import PrivateFileError, private_folder
 
     try:
         private_folder(record_path.parent)
-        write_record(record_path, record)
+        staged = stage_record(record_path, record)
     except (PrivateFileError, RecordError) as exc:
         raise atomic.OutputError(str(exc)) from None
     try:
         run.commit(members)
     except BaseException:
-        record_path.unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
         raise
+    try:
+        place_record(staged, record_path)
+    except RecordError as exc:
+        raise atomic.OutputError(
+            f"{exc}；评分表已写出，但没有登记无法核验：请换一个 --record 位置，加 --force 重新生成"
+        ) from None
 
 
 def _say(notes: list[str], final: list, meeting: bool, record_path: Path, round_id: str) -> None:

@@ -15,12 +15,13 @@ import copy
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from click.testing import CliRunner
-from support import REPO
+from support import REPO, code_for
 
 from iipeval.cli.main import cli
 
@@ -52,6 +53,7 @@ class Env:
     reviews: Path  # one expert's scores for their qualitative parts (a plain review file)
     sheets: Path  # the applications' 核查表, as issued (unfilled)
     panel: Path
+    record: Path  # the round's record, kept apart from every form and sheet, private
     questionnaires: Path  # the panel's AHP questionnaires, filled
     matrix: Path  # one pairwise matrix (CSV)
     params: Path  # a quota and a 公示 period
@@ -73,13 +75,13 @@ def national_batch(out: Path, reviews: Path) -> None:
         a = copy.deepcopy(base)
         app = a["application"]
         app["applicant"]["name"] = f"示例单位{k}"
-        app["applicant"].pop("credit_code", None)
+        app["applicant"]["credit_code"] = code_for(f"示例单位{k}")  # a blank one is an error
         for n, (key, v) in enumerate(sorted(app["items"].items())):
             if isinstance(v, int) and not isinstance(v, bool):
                 app["items"][key] = int(v * s * (1 + 0.1 * ((n + k) % 5)))
         (out / f"a{k}.json").write_text(json.dumps(a, ensure_ascii=False), "utf-8")
         scores = {p: 60 + (7 * k + 3 * n) % 35 for n, p in enumerate(parts)}
-        scored.append({"application": f"示例单位{k}", "scores": scores})
+        scored.append({"application": code_for(f"示例单位{k}"), "scores": scores})
     reviews.write_text(json.dumps({"expert": "E1", "reviews": scored}, ensure_ascii=False), "utf-8")
 
 
@@ -93,6 +95,7 @@ def build(root: Path) -> Env:
         reviews=root / "reviews.json",
         sheets=root / "sheets",
         panel=root / "panel.toml",
+        record=root / "私密" / "record.json",
         questionnaires=root / "q",
         matrix=root / "m.csv",
         params=root / "p.toml",
@@ -109,7 +112,8 @@ def build(root: Path) -> Env:
     env.matrix.write_text(MATRIX, "utf-8")
     env.params.write_text(PARAMS, "utf-8")
     for args in (
-        ["verification", env.apps, "-o", env.sheets],
+        ["panel", env.apps, "--panel", env.panel, "-o", root / "forms", "--record", env.record],
+        ["verification", env.apps, "--panel-record", env.record, "-o", env.sheets],
         [
             "weights",
             "questionnaire",
@@ -150,6 +154,12 @@ class Spec:
     partial: bool = True
 
 
+def _new(env: Env) -> Path:
+    """A place for a new record, outside the test's outputs: a record is never replaced,
+    so every run of ``panel`` gets its own."""
+    return env.root / "records" / f"{uuid.uuid4().hex}.json"
+
+
 def _named(args: list, option: str, path: Path) -> list:
     """``args`` with the file ``option`` names replaced by ``path`` (``ARG``: the first
     argument after the command's words)."""
@@ -175,6 +185,8 @@ COMMANDS: dict[str, Spec] = {
             e.apps,
             "--reviews",
             e.reviews,
+            "--panel-record",
+            e.record,
             "--verified",
             b,
             "-o",
@@ -207,7 +219,7 @@ COMMANDS: dict[str, Spec] = {
         lambda e, o, b: ["validate", b, "--return-to", o / "补正"], ("补正/",)
     ),
     "panel": Spec(
-        lambda e, o, b: ["panel", b, "--panel", e.panel, "-o", o / "评分表"],
+        lambda e, o, b: ["panel", b, "--panel", e.panel, "-o", o / "评分表", "--record", _new(e)],
         ("评分表/",),
         force=True,
         named=("--panel", "--params"),
@@ -216,7 +228,11 @@ COMMANDS: dict[str, Spec] = {
     "compare": Spec(
         lambda e, o, b: ["compare", b, e.apps2, "-o", o / "比对.xlsx"], ("比对.xlsx",), force=True
     ),
-    "verification": Spec(lambda e, o, b: ["verification", b, "-o", o / "核查表"], ("核查表/",)),
+    "verification": Spec(
+        lambda e, o, b: ["verification", b, "--panel-record", e.record, "-o", o / "核查表"],
+        ("核查表/",),
+        named=("--panel-record",),
+    ),
     "reproduce": Spec(
         lambda e, o, b: ["reproduce", e.manifest, "--keep", o / "复现"],
         ("复现/",),

@@ -191,7 +191,7 @@ def test_a_formula_with_a_stale_cached_value_is_refused_at_its_cell(issued, tmp_
     r = rows(sheet)[ITEM]
     set_cell_xml(sheet, f"F{r}", b"<f>1850000</f><v>100000</v>", sheet=SHEET)
     out = scored(tmp_path, apps, record, sheet.parent, code=1)
-    [f] = findings(out, "formula")
+    [f] = findings(out, "verification_formula")
     assert f["cell"] == f"F{r}" and not_used(out)
 
 

@@ -432,7 +432,7 @@ def test_validate_flags_exactly_the_names_that_return_to_and_verification_refuse
     flagged = [r for r in rows if not r["valid"]]
     assert {f["code"] for r in flagged for f in r["findings"]} == {"bad_file_name"}
     assert len(flagged) == 3 and len(rows) == 13
-    res = invoke("verification", batch, "-o", tmp_path / "v")
+    res = invoke("verification", batch, "--panel-record", env.record, "-o", tmp_path / "v")
     assert res.exit_code == 1 and len(list((tmp_path / "v").iterdir())) == len(rows) - 3
     res = invoke("validate", batch, "--return-to", tmp_path / "r")
     returned = [p for p in (tmp_path / "r").iterdir() if p.name != "补正清单.xlsx"]

@@ -151,7 +151,8 @@ def _verified(env, tmp_path: Path, value) -> dict:
     ws[f"F{row}"], ws[f"I{row}"], ws[f"J{row}"] = value, "王核查", "2026-12-05"
     wb.save(path)
     out = tmp_path / "r.json"
-    res = invoke("score", env.apps, "--reviews", env.reviews, "--verified", sheets, "-o", out)
+    res = invoke("score", env.apps, "--reviews", env.reviews, "--panel-record", env.record,
+                 "--verified", sheets, "-o", out)  # fmt: skip
     clean(res)
     assert res.exit_code == 1, res.output
     data = json.loads(out.read_text("utf-8"))

@@ -86,7 +86,7 @@ def _scored_matrix(run: door.Door, ev, files, reviews, panel_record, fw, subtype
     bundles = intake.reviews(run.expand(reviews), limits=ev.params.input)
     record, ignored = find_record(panel_record, reviews)
     for f in ignored:
-        click.echo(f"注意：{f.file}：{f.message}", err=True)
+        render.echo(f"注意：{f.file}：{f.message}", err=True)
     index = index_reviews(bundles, record)
     ids = [i.id for _, i in fw.indicators()]
     rows, skipped, unscorable = [], [], []

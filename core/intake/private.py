@@ -50,7 +50,7 @@ def read_private(path: str | Path, label: str, limit: int) -> bytes:
             ) from None
         raise PrivateFileError(f"{path}: 无法读取{label}：{exc.strerror}") from None
     try:
-        _check_private(os.fstat(fd), path, label)
+        _check_private(os.fstat(fd), path, label, limit)
         chunks, size = [], 0
         while size <= limit:
             block = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -65,9 +65,13 @@ def read_private(path: str | Path, label: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def _check_private(st: os.stat_result, path: Path, label: str) -> None:
+def _check_private(st: os.stat_result, path: Path, label: str, limit: int) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise PrivateFileError(f"{path}: {label}不是普通文件，不予读取")
+    if st.st_size > limit:  # not a file this program wrote: judged before anything else
+        raise PrivateFileError(
+            f"{path}: {label}超过 {max(1, limit // 2**20)} MB，不是本程序生成的文件，不予读取"
+        )
     if not POSIX:
         return
     if st.st_uid != os.getuid():
@@ -90,6 +94,13 @@ def write_private(path: str | Path, data: bytes, *, replace: bool = False) -> No
     The temporary file beside ``path`` is created 0600 by ``open`` itself; it then becomes
     ``path`` by a hard link, which fails if ``path`` exists (``replace=True``: by a rename
     that replaces it). Raises :class:`PrivateFileError` naming the file."""
+    place_private(stage_private(path, data), path, replace=replace)
+
+
+def stage_private(path: str | Path, data: bytes) -> Path:
+    """``data`` in a temporary file beside ``path``, 0600 from its creation and on disk:
+    put in place by :func:`place_private`, or removed by the caller when what it goes with
+    fails."""
     path = Path(path)
     tmp = path.parent / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{path.suffix}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -105,6 +116,17 @@ def write_private(path: str | Path, data: bytes, *, replace: bool = False) -> No
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def place_private(tmp: Path, path: str | Path, *, replace: bool = False) -> None:
+    """The staged file becomes ``path`` (never over an existing one unless ``replace``)."""
+    path = Path(path)
+    try:
         _into_place(tmp, path, replace)
     except BaseException:
         with contextlib.suppress(OSError):

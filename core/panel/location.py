@@ -51,9 +51,15 @@ def _each(args: Iterable[str | Path]) -> list[tuple[Path, bool]]:
     return out
 
 
-def _form_folders(review_args: Iterable[str | Path]) -> list[Path]:
-    """The folders returned forms are in: each folder given, and the folder of each file."""
-    return list(dict.fromkeys(p if folder else p.parent for p, folder in _each(review_args)))
+def _among_forms(path: Path, review_args: Iterable[str | Path]) -> Path | None:
+    """The folder of returned forms ``path`` lies in: anywhere inside a folder given (it is
+    read through, subfolders too), or directly beside a form given as a file."""
+    named = _each(review_args)
+    inside = _within(path, [p for p, folder in named if folder])
+    if inside is not None:
+        return inside
+    beside = [p.parent for p, folder in named if not folder]
+    return next((f for f in beside if _real(f) == _real(path).parent), None)
 
 
 def record_location(
@@ -65,7 +71,7 @@ def record_location(
     if given is None:
         return None
     path = Path(given)
-    folder = _within(path, _form_folders(review_args))
+    folder = _among_forms(path, review_args)
     if folder is not None:
         raise RecordError(
             f"{path}: 评审组登记位于评分表文件夹 {folder} 中，不予使用：交回评分表的人可以放入或替换"

@@ -31,7 +31,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iipeval.core.errors import first_problem
-from iipeval.core.intake.private import PrivateFileError, read_private, write_private
+from iipeval.core.intake.private import (
+    PrivateFileError,
+    place_private,
+    read_private,
+    stage_private,
+)
 from iipeval.core.model.application import Application
 from iipeval.core.text import normal_key as normal_key  # the one comparison of names and keys
 
@@ -193,11 +198,21 @@ def load_record(path: str | Path) -> PanelRecord:
     return record.model_copy(update={"source": str(path)})
 
 
-def write_record(path: str | Path, record: PanelRecord) -> None:
-    """Write a new record, private from its first byte; an existing file is never replaced
-    (a new key would leave every form already issued unverifiable)."""
+def stage_record(path: str | Path, record: PanelRecord) -> Path:
+    """A new record written beside ``path``, private from its first byte, not yet in place
+    (:func:`place_record`): so the forms it signs go out first, and a run stopped before
+    they do leaves no record behind."""
     try:
-        write_private(path, record_bytes(record))
+        return stage_private(path, record_bytes(record))
+    except PrivateFileError as exc:
+        raise RecordError(str(exc)) from None
+
+
+def place_record(staged: Path, path: str | Path) -> None:
+    """Put a staged record in place; an existing file is never replaced (a new key would
+    leave every form already issued unverifiable)."""
+    try:
+        place_private(staged, path)
     except PrivateFileError as exc:
         raise RecordError(str(exc)) from None
 
