@@ -190,20 +190,22 @@ def build(root: Path) -> Round:
     rnd.terminal["compare"] = invoke(["compare", sub, resub, "-o", rnd.files["比对"]], ok=(0, 1))
     reviews = root / "reviews"
     issue = ["panel", resub, "--panel", panel, "--params", params, "--jobs", 1]
-    invoke([*issue, "-o", reviews, "--forms", "json"])
+    record = root / "私密" / "panel-record.json"  # the organiser's, apart from the forms
+    invoke([*issue, "-o", reviews, "--forms", "json", "--record", record])
     _fill_forms(reviews)
     forms = root / "专家评分表"
-    invoke([*issue, "-o", forms])
+    invoke([*issue, "-o", forms, "--record", root / "私密" / "forms-record.json"])
     rnd.files["专家评分表"] = sorted(forms.glob(f"*E01*{NATIONAL}*.xlsx"))[0]
     ahp = root / "调查表"
     invoke(["weights", "questionnaire", NATIONAL, "--panel", panel, "-o", ahp])
     rnd.files["AHP调查表"] = sorted(ahp.glob("*E01*.xlsx"))[0]
     checks = root / "核查表"
-    invoke(["verification", resub, "-o", checks])
+    invoke(["verification", resub, "--panel-record", record, "-o", checks])
     rnd.files["核查表"] = sorted(checks.glob(f"*{RETURNED}*.xlsx"))[0]
     verified = _verify(rnd.files["核查表"], root / "核查结果")
     out = root / "out"
-    common = [resub, "--reviews", reviews, "--params", params, "--jobs", 1]
+    common = [resub, "--reviews", reviews, "--panel-record", record, "--params", params]
+    common += ["--jobs", 1]
     publish = ["--verified", verified, "--robustness", "--publish", out / "公示名单.docx"]
     rnd.terminal["score"] = invoke(["score", *common, "-o", out / "results.xlsx", *publish])
     rnd.files |= {"results": out / "results.xlsx", "公示名单": out / "公示名单.docx"}

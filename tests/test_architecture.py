@@ -17,12 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: Functions still longer than a screen, to be split; the list only shrinks. A function that
 #: must stay long says why in its docstring ("long because ...") instead of being listed.
 PENDING_SPLITS = {
-    "iipeval.excel.review.workbook:_scores_sheet",  # 176
-    "iipeval.excel.review.workbook:_quant_rows",  # 130
-    "iipeval.excel.review.workbook:_meta_sheet",  # 99
-    "iipeval.excel.review.workbook:generate_panel",  # 95
     "iipeval.excel.application.reader:_read_values",  # 74
-    "iipeval.excel.review.workbook:_guide_sheet",  # 70
 }
 
 

@@ -151,12 +151,18 @@ def test_a_sheet_replaced_by_a_later_issue_is_refused(issued, tmp_path):
     assert "取代" in f["message"] and not_used(out)
 
 
-def test_a_label_changed_on_the_sheet_breaks_its_signature(issued, tmp_path):
-    """The verifiers read the label: relabelling a row makes them verify another figure."""
+@pytest.mark.parametrize(
+    ("col", "text"), [("C", ""), ("E", "99,999,999")], ids=["hint", "declared"]
+)
+def test_what_the_verifiers_read_changed_on_the_sheet_breaks_its_signature(
+    issued, tmp_path, col, text
+):
+    """The hint that says where to look, the declared value they compare with: a sheet
+    that shows other ones than it was issued with is not the organiser's."""
     apps, record, sheet = issued
     fill(sheet, ITEM, FORGED)
     wb = openpyxl.load_workbook(sheet)
-    wb[SHEET][f"C{rows(sheet)[ITEM]}"] = "加工设备连接数量"
+    wb[SHEET][f"{col}{rows(sheet)[ITEM]}"] = text or "（无）"
     wb.save(sheet)
     out = scored(tmp_path, apps, record, sheet.parent, code=1)
     assert findings(out, "verification_not_issued") and not_used(out)

@@ -29,6 +29,7 @@ from test_panel_integrity import (
     run,
 )
 from test_typed_in_libreoffice import SYSTEM_PYTHON, TYPIST, pytestmark  # noqa: F401
+from test_verification import rows as verification_rows
 
 from iipeval.excel.review.layout import SCORES
 
@@ -192,9 +193,7 @@ def real_round(tmp_path_factory):
     checked = {"app2_核查表.xlsx": 1_300_000, "app7_核查表.xlsx": 900_000}
     for name, value in checked.items():
         sheet = tmp / "sheets" / name
-        r = {c.value: c.row for c in openpyxl.load_workbook(sheet)["核查表"]["B"]}[
-            "devices_operating"
-        ]
+        r = verification_rows(sheet)["devices_operating"]
         docs.append(
             {
                 "source": str(sheet),

@@ -256,7 +256,9 @@ def test_an_item_that_drew_a_warning_is_marked_for_the_verifiers(tmp_path):
     items = data["application"]["items"]
     items["sme_served"] = 3 * (items["enterprises_manufacturing"] + items["enterprises_service"])
     (apps / "甲.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-    assert invoke("verification", str(apps), "-o", str(tmp_path / "核查")).exit_code == 0
+    record = str(private_record(tmp_path))
+    res = invoke("verification", str(apps), "--panel-record", record, "-o", str(tmp_path / "核查"))
+    assert res.exit_code == 0, res.output
     sheet = tmp_path / "核查" / "甲_核查表.xlsx"
     ws = openpyxl.load_workbook(sheet)[SHEET]
     r = rows(sheet)

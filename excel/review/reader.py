@@ -43,7 +43,7 @@ from iipeval.excel.review.layout import (
     WORKBOOK_VERSION,
     ScoreColumns,
 )
-from iipeval.excel.review.workbook import fingerprint
+from iipeval.excel.review.meta_sheet import fingerprint
 
 
 def _int(value: Any) -> int | None:
