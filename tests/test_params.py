@@ -82,3 +82,21 @@ def test_bad_toml_and_missing_file(tmp_path):
         load_parameters(write(tmp_path, "weights = [\n"))
     with pytest.raises(ParamsError, match="无法读取"):
         load_parameters(tmp_path / "absent.toml")
+
+
+def test_parameters_in_parts_merge_and_a_key_set_twice_names_both_files(tmp_path):
+    from iipeval.core.scoring.params import ParamsError, load_parameter_parts
+
+    weights = tmp_path / "weights.toml"
+    weights.write_text("[frameworks.national_2023.weights]\ndevices = 8\n", encoding="utf-8")
+    quotas = tmp_path / "quotas.toml"
+    quotas.write_text("[ranking]\nquota = 2\n[frameworks.national_2023.ranking]\nreserve = 1\n")
+    both = load_parameter_parts([weights, quotas])
+    assert both.frameworks["national_2023"].weights == {"devices": 8}
+    assert both.ranking.quota == 2 and both.frameworks["national_2023"].ranking == {"reserve": 1}
+    again = tmp_path / "again.toml"
+    again.write_text("[frameworks.national_2023.weights]\ndevices = 9\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as exc:
+        load_parameter_parts([weights, quotas, again])
+    assert "[frameworks.national_2023.weights.devices]" in str(exc.value)
+    assert str(weights) in str(exc.value) and str(again) in str(exc.value)

@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -264,6 +265,41 @@ def load_parameters(path: str | Path | None) -> Parameters:
     return params.model_copy(
         update={"source": str(path), "source_sha256": hashlib.sha256(raw).hexdigest()}
     )
+
+
+def load_parameter_parts(paths: Sequence[str | Path]) -> Parameters:
+    """Several parameters files read as one (the round's settings, the weights ``weights
+    derive`` wrote, the quotas, the publication): a key set in two files is an error naming
+    both, never a silent win for the later one."""
+    if len(paths) <= 1:
+        return load_parameters(paths[0] if paths else None)
+    merged: dict[str, Any] = {}
+    owners: dict[str, Path] = {}
+    digest = hashlib.sha256()
+    for path in map(Path, paths):
+        data = read_toml(path, "参数文件", ParamsError)
+        _finite(data, f"{path}: ")
+        _merge(merged, data, owners, path, "")
+        digest.update(hashlib.sha256(read_capped(path, MAX_TOML_BYTES)).digest())
+    try:
+        params = Parameters.model_validate(merged)
+    except ValidationError as exc:
+        raise ParamsError(f"{'、'.join(map(str, paths))}: {_describe(exc)}") from None
+    names = "、".join(str(p) for p in paths)
+    return params.model_copy(update={"source": names, "source_sha256": digest.hexdigest()})
+
+
+def _merge(into: dict, data: dict, owners: dict, path: Path, prefix: str) -> None:
+    for key, value in data.items():
+        where = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and isinstance(into.get(key, {}), dict):
+            _merge(into.setdefault(key, {}), value, owners, path, where)
+            continue
+        if key in into:
+            raise ParamsError(
+                f"[{where}] 在 {owners[where]} 和 {path} 中都有设置；请只在一个文件中设置"
+            )
+        into[key], owners[where] = value, path
 
 
 def _describe(exc: ValidationError) -> str:
