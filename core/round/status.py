@@ -15,6 +15,7 @@ class ApplicantStatus(BaseModel):
     key: str
     applicant: str
     framework: str | None
+    framework_name: str = ""
     number: str = Field(description="现行版本的受理编号")
     version: int
     correction: str = Field(description="补正状态")
@@ -30,6 +31,7 @@ class ExpertStatus(BaseModel):
     expert: str
     name: str = ""
     framework: str
+    framework_name: str = ""
     issued: int = Field(description="下发的申报数")
     returned: str | None = Field(default=None, description="交回评分表的受理编号")
     complete: bool | None = None
@@ -57,7 +59,9 @@ def _correction(reg: Register, r: Receipt, version: int) -> str:
     return "无需补正"
 
 
-def applicants(reg: Register, record: PanelRecord | None) -> list[ApplicantStatus]:
+def applicants(
+    reg: Register, record: PanelRecord | None, names: dict[str, str]
+) -> list[ApplicantStatus]:
     checks = {normal_key(r.key): r.number for r in reg.current("verification").values()}
     out = []
     for key, r in sorted(reg.current("application").items(), key=lambda kv: kv[1].number):
@@ -73,6 +77,7 @@ def applicants(reg: Register, record: PanelRecord | None) -> list[ApplicantStatu
                 key=r.key,
                 applicant=r.applicant,
                 framework=r.framework,
+                framework_name=names.get(r.framework or "", r.framework or ""),
                 number=r.number,
                 version=len(reg.versions(r.key)),
                 correction=_correction(reg, r, len(reg.versions(r.key))),
@@ -87,7 +92,7 @@ def applicants(reg: Register, record: PanelRecord | None) -> list[ApplicantStatu
     return out
 
 
-def experts(reg: Register, record: PanelRecord | None) -> list[ExpertStatus]:
+def experts(reg: Register, record: PanelRecord | None, names: dict[str, str]) -> list[ExpertStatus]:
     out = []
     for e in record.experts if record else ():
         for form in e.forms:
@@ -98,6 +103,7 @@ def experts(reg: Register, record: PanelRecord | None) -> list[ExpertStatus]:
                     expert=e.id,
                     name=e.name,
                     framework=form.framework,
+                    framework_name=names.get(form.framework, form.framework),
                     issued=len(form.applications),
                     returned=back.number if back else None,
                     complete=back.summary.complete if back else None,
@@ -115,17 +121,22 @@ def _blockers(apps: list[ApplicantStatus], exps: list[ExpertStatus]) -> list[str
     unreturned = [x.applicant for x in apps if x.correction.startswith("需补正")]
     if unreturned:
         out.append(f"{len(unreturned)}份申报有错误尚未退回补正：{'、'.join(unreturned)}")
-    missing = [f"{x.expert}（{x.framework}）" for x in exps if not x.returned and not x.waived]
+    missing = [f"{x.expert}（{x.framework_name}）" for x in exps if not x.returned and not x.waived]
     if missing:
         out.append(f"{len(missing)}份专家评分表未交回：{'、'.join(missing)}")
-    partial = [f"{x.expert}（{x.framework}）" for x in exps if x.returned and x.complete is False]
+    partial = [
+        f"{x.expert}（{x.framework_name}）" for x in exps if x.returned and x.complete is False
+    ]
     if partial:
         out.append(f"{len(partial)}份专家评分表未填完：{'、'.join(partial)}")
     return out
 
 
-def status(name: str, reg: Register, record: PanelRecord | None) -> RoundStatus:
-    apps, exps = applicants(reg, record), experts(reg, record)
+def status(
+    name: str, reg: Register, record: PanelRecord | None, names: dict[str, str] | None = None
+) -> RoundStatus:
+    """``names``: criteria-set id → its name, as a person reads it."""
+    apps, exps = applicants(reg, record, names or {}), experts(reg, record, names or {})
     blockers = _blockers(apps, exps)
     if not apps:
         stage, step = "受理", "受理申报：iipeval receive 文件…"
