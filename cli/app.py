@@ -25,6 +25,23 @@ click_zh.install()  # click's own words (用法, 选项, 错误) in Chinese, wha
 #: commands defined in their own modules → (module, the one-line help ``iipeval --help``
 #: lists); ``tests/test_cli.py`` checks the line against the command's own help.
 LAZY_COMMANDS = {
+    "round": (
+        "round",
+        "评审轮次：把一轮评审放进一个文件夹（受理、补正、专家评审、核查、结果及其日志）。",
+    ),
+    "receive": (
+        "receive",
+        "受理：把申报、补正后的申报、交回的专家评分表或核查表登记进本轮，逐一给出受理编号。",
+    ),
+    "status": (
+        "status",
+        "评审进度：每份申报的版本、补正、问题与否决项，每位专家的评分表，以及下一步的阻碍。",
+    ),
+    "log": (
+        "log",
+        "本轮日志：每条命令的时间、用户、输入与输出的哈希；--verify 核验日志是否被改动。",
+    ),
+    "waive": ("waive", "专家评分表确实无法交回时，记录理由后不再等待；结果按其余专家汇总。"),
     "frameworks": ("info", "列出已加载的评价体系。"),
     "show": ("info", "显示评价体系的维度、指标（原文）与数据项。"),
     "schema": ("info", "输出该评价体系申报数据的 JSON Schema。"),

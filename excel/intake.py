@@ -262,3 +262,99 @@ def reviews(
         _read_review, _failed_review, partial(_same, limits), sandbox.Limits.of(limits)
     )
     return list(_in_order(paths, job, jobs))
+
+
+# -- 受理: whose is this file? ----------------------------------------------------------------
+
+
+def _kind(path: Path) -> str:
+    """application, review or verification, from what the file says of itself (run after the
+    guard): a 核查表 has its ``_verify`` sheet, an expert workbook its ``评分`` sheet, a
+    review JSON its format field."""
+    import json
+    import zipfile
+
+    if path.suffix.lower() == ".json":
+        try:
+            head = json.loads(path.read_bytes()[: 4 * 2**20])
+        except ValueError:
+            return "application"
+        fmt = head.get("format") if isinstance(head, dict) else None
+        return "review" if fmt == "iipeval.review-form" else "application"
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    if 'name="_verify"' in book:
+        return "verification"
+    return "review" if 'name="评分"' in book and 'name="_calc"' in book else "application"
+
+
+def _summary(findings, **extra) -> dict:
+    errors = sum(f.severity == Severity.error for f in findings)
+    warnings = sum(f.severity == Severity.warning for f in findings)
+    return {"errors": errors, "warnings": warnings, **extra}
+
+
+def _identify_application(path: Path, ev: Evaluator) -> dict:
+    loaded = read_application(path, ev)
+    result = ev.score_loaded(loaded)
+    if isinstance(result, Rejected):
+        return {"kind": "application", "problem": "；".join(f.message for f in result.findings)}
+    vetoed = [h.name for h in result.exclusions]
+    return {
+        "kind": "application",
+        "key": result.credit_code or result.applicant,
+        "applicant": result.applicant,
+        "framework": result.framework,
+        "summary": _summary(result.findings, vetoed=vetoed),
+    }
+
+
+def _identify_review(path: Path, ev: Evaluator) -> dict:
+    bundle = read_review(path, ev.params.input)
+    if bundle.expert is None:
+        return {"kind": "review", "problem": "；".join(f.message for f in bundle.findings)}
+    filled = all(v is not None for r in bundle.reviews for v in r.scores.values())
+    complete = bool(bundle.reviews) and filled
+    return {
+        "kind": "review",
+        "key": bundle.expert,
+        "expert": bundle.expert,
+        "framework": bundle.framework,
+        "summary": _summary(bundle.findings, complete=complete),
+    }
+
+
+def _identify_verification(path: Path, ev: Evaluator) -> dict:
+    from iipeval.excel.verification.sheet import read_verification
+
+    v = read_verification(path, ev, ev.params.input)
+    if not v.key:
+        return {"kind": "verification", "problem": "；".join(f.message for f in v.findings)}
+    return {
+        "kind": "verification",
+        "key": v.key,
+        "applicant": v.applicant,
+        "framework": v.framework or None,
+        "summary": _summary(v.findings),
+    }
+
+
+def identify(path: Path, ev: Evaluator) -> dict:
+    """Whose a received file is and what checking it found (run it in a worker): a plain
+    dict, so it crosses the sandbox's pipe; ``problem`` when it cannot be read."""
+    from iipeval.core.intake.guard import guard
+
+    path = Path(path)
+    problem = sandbox.refusal(path)
+    if problem is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        checked = guard(path, ev.params.input)
+        problem = (checked.code, checked.problem) if checked.problem else None
+    if problem:
+        return {"kind": "application", "problem": problem[1]}
+    kind = _kind(path)
+    reader = {
+        "application": _identify_application,
+        "review": _identify_review,
+        "verification": _identify_verification,
+    }[kind]
+    return reader(path, ev)

@@ -254,3 +254,10 @@ def test_status_says_who_waits_for_correction_and_what_comes_next(state, tmp_pat
     assert s.stage == "符合性审查与补正"
     assert s.blockers == ["1份申报有错误尚未退回补正：甲公司"]
     assert [a.correction for a in s.applicants] == ["需补正（尚未退回）", "无需补正"]
+
+
+def test_a_file_of_another_criteria_set_is_not_received(state, tmp_path):
+    other = Identity("application", "914301001111111111", "丙公司", "hunan_professional")
+    out = _receive(state, _application(tmp_path, "丙.json", "{}"), other)
+    assert out.refused and "本轮的评价体系为 national_2023" in out.message
+    assert state.register().receipts == []

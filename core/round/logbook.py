@@ -109,9 +109,12 @@ def last_hashes(entries: list[Entry]) -> dict[str, tuple[int, str | None]]:
 
 
 def file_problems(entries: list[Entry], root: Path, sha) -> list[str]:
-    """Files that differ from what the log last recorded of them, each naming its entry."""
+    """Files of the round that differ from what the log last recorded of them, each naming
+    its entry (files read from outside the round are recorded, not kept, so not checked)."""
     out = []
     for path, (seq, expected) in sorted(last_hashes(entries).items()):
+        if Path(path).is_absolute():  # read from outside the round: recorded, not kept
+            continue
         actual = sha(root / path) if (root / path).is_file() else None
         if actual != expected:
             if actual is None:

@@ -98,6 +98,11 @@ def receive(
 ) -> Outcome:
     """Register a staged file in ``reg`` (the caller saves it under the round's lock)."""
     label, source = KIND_LABEL[ident.kind], staged.source
+    sets = rnd.settings.frameworks
+    if sets and ident.framework and ident.framework not in sets:
+        staged.discard()
+        why = f"本轮的评价体系为 {'、'.join(sets)}，该文件属于 {ident.framework}"
+        return Outcome(None, f"{source.name}：未受理。{why}", refused=True)
     if same := reg.with_sha(staged.sha256):
         staged.discard()
         return Outcome(same, f"{source.name}：与受理编号 {same.number} 完全相同，未重复受理")

@@ -1,0 +1,49 @@
+"""``iipeval log``: every command run in the round; ``--verify`` checks the chain and every
+file against it and names the first entry that no longer holds."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from iipeval.cli import inround, render
+from iipeval.cli.app import FORMAT, cli
+
+
+@cli.command(name="log")
+@click.option("--verify", is_flag=True, help="核验日志链与其中记录的每个文件")
+@FORMAT
+@inround.ROUND
+def log_command(verify, fmt, round_dir) -> None:
+    """本轮日志：每条命令的时间、用户、输入与输出的哈希；--verify 核验日志是否被改动。"""
+    from iipeval.core.round.folder import RoundError
+    from iipeval.core.round.logbook import at
+
+    state = inround.state_of(inround.find(round_dir, required=True))
+    try:
+        entries, unreadable = state.entries()
+        problems = state.verify() if verify else []
+    except RoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        rows = [e.model_dump(mode="json") for e in entries]
+        click.echo(render.dumps({"entries": rows, "problems": problems}))
+    else:
+        for e in entries:
+            files = (
+                f"；读 {len(e.inputs)} 个文件，写 {len(e.outputs)} 个"
+                if e.inputs or e.outputs
+                else ""
+            )
+            click.echo(
+                f"{e.seq:>4} {at(e.time)} {e.user} {' '.join(e.command)}（退出码 {e.exit}{files}）"
+            )
+        if unreadable and not verify:
+            click.echo(f"注意：{unreadable}", err=True)
+    if verify:
+        for p in problems:
+            click.echo(f"[不一致] {p}", err=True)
+        if not problems:
+            click.echo(f"日志完整：{len(entries)} 条记录，签名与所记文件均一致", err=True)
+        sys.exit(1 if problems else 0)

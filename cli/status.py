@@ -1,0 +1,81 @@
+"""``iipeval status``: where the round stands, per applicant and per expert, and what blocks
+the next step; ``-o 进度.xlsx`` writes it as the 评审进度表 for the office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from iipeval.cli import inround, render
+from iipeval.cli.app import FORMAT, cli, evaluator
+
+
+def _text(st) -> str:
+    lines = [f"评审轮次：{st.name}", f"当前阶段：{st.stage}"]
+    lines += [f"待办：{b}" for b in st.blockers] or ["待办：无"]
+    lines.append(f"下一步：{st.next_step}")
+    if st.applicants:
+        lines.append("申报：")
+    for a in st.applicants:
+        veto = f"；否决项：{'、'.join(a.vetoed)}" if a.vetoed else ""
+        forms = f"；评分表 {a.forms_back}/{a.forms_issued}" if a.forms_issued else ""
+        lines.append(
+            f"  {a.number} {a.applicant}（第{a.version}版）：{a.correction}；"
+            f"错误 {a.errors}，警告 {a.warnings}{veto}{forms}"
+        )
+    if st.experts:
+        lines.append("专家：")
+    for x in st.experts:
+        back = x.returned or ("已免于交回" if x.waived else "未交回")
+        done = "" if x.complete is None else ("，已填完" if x.complete else "，未填完")
+        lines.append(
+            f"  {x.expert} {x.name}（{x.framework_name}）：下发 {x.issued} 份，{back}{done}"
+        )
+    return "\n".join(lines)
+
+
+def current(rnd, ev):
+    """The round's status now (the panel record the round keeps, when issued)."""
+    from iipeval.core.round.status import status
+
+    state = inround.state_of(rnd)
+    names = {rf.framework.id: rf.framework.name for rf in ev.frameworks()}
+    return status(rnd.settings.name, state.register(), record_of(state), names)
+
+
+def record_of(state):
+    from iipeval.core.panel.record import PanelRecord
+
+    raw = state.round.read("panel-record.json")
+    return PanelRecord.model_validate_json(raw) if raw else None
+
+
+@cli.command()
+@FORMAT
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出评审进度表（.xlsx）")
+@click.option("--force", is_flag=True, help="覆盖已存在的评审进度表")
+@inround.ROUND
+def status(fmt, output, force, round_dir) -> None:
+    """评审进度：每份申报的版本、补正、问题与否决项，每位专家的评分表，以及下一步的阻碍。"""
+    from iipeval.core.round.folder import RoundError
+    from iipeval.present.atomic import OutputError, write_atomic
+    from iipeval.reports.progress_sheet import write_progress
+
+    rnd = inround.find(round_dir, required=True)
+    try:
+        st = current(rnd, evaluator())
+    except RoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(render.dumps(st.model_dump(mode="json")))
+    else:
+        click.echo(_text(st))
+    if output:
+        try:
+            write_atomic(
+                Path(output), lambda tmp: write_progress(st, tmp, inround.now()), force=force
+            )
+        except OutputError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"评审进度表已写入 {output}", err=True)
