@@ -32,14 +32,15 @@ STATE = ".iipeval"
 
 #: stage → folder name; the folders a clerk opens, in the order of the round
 STAGES = {
-    "received": "1-申报",
-    "returns": "2-补正",
-    "forms": "3-评分表",
-    "returned": "4-交回评分表",
-    "verification": "5-核查表",
-    "weights": "6-权重",
-    "parameters": "7-参数",
-    "results": "8-结果",
+    "received": "1-申报",  # applications received (受理), kept as received
+    "returns": "2-补正",  # 补正 returns sent back, one folder per batch
+    "forms": "3-评分表",  # expert forms issued
+    "returned": "4-交回评分表",  # expert forms received back
+    "verification": "5-核查表",  # 核查表 issued
+    "verified": "6-交回核查表",  # 核查表 received back
+    "weights": "7-权重",  # AHP questionnaires, weights derived from them
+    "parameters": "8-参数",  # parameter files, read together in name order
+    "results": "9-结果",  # every scoring run's outputs, one folder per run
 }
 
 

@@ -81,6 +81,10 @@ class Staged:
         self.copy.unlink(missing_ok=True)
 
 
+#: where each kind of received file is kept
+KEPT_IN = {"application": "received", "review": "returned", "verification": "verified"}
+
+
 def stage(rnd: Round, source: Path) -> Staged:
     copy = rnd.stage("received") / f".~receiving-{os.getpid()}-{_safe(source.name)}"
     shutil.copyfile(source, copy)
@@ -111,7 +115,7 @@ def receive(
         staged.discard()
         return Outcome(None, f"{source.name}：未受理。{refusal}", refused=True)
     number = reg.next_number(ident.kind)
-    target = rnd.stage("received") / f"{number}_{_safe(source.name)}"
+    target = rnd.stage(KEPT_IN[ident.kind]) / f"{number}_{_safe(source.name)}"
     os.replace(staged.copy, target)
     os.chmod(target, 0o444)  # a received file is evidence: nobody edits it in place
     receipt = Receipt(
