@@ -30,7 +30,7 @@ from typing import Any
 
 import click
 
-from iipeval.cli import inputs, render
+from iipeval.cli import inputs, inround, render
 from iipeval.core.intake.sandbox import display_name, refusal
 from iipeval.core.text import cap, has_control, printable
 from iipeval.present import atomic
@@ -126,17 +126,22 @@ def shown(path: str | Path) -> str:
 # -- the door ------------------------------------------------------------------------------
 
 
-def command(group: click.Group, name: str | None = None, **attrs: Any):
+def command(group: click.Group, name: str | None = None, *, in_round: str = "log", **attrs: Any):
     """Register ``fn(door, **options)`` as a command of ``group`` that runs through a
-    :class:`Door`; ``tests/test_door.py`` fails for any command registered otherwise."""
+    :class:`Door`; ``tests/test_door.py`` fails for any command registered otherwise.
+
+    ``in_round``: what the command does inside a round folder (:mod:`.inround`): ``log``
+    holds the round's lock while it runs and writes its entry in the round's log; ``read``
+    reads the round and neither locks nor logs (``status``, ``log``); ``none`` ignores it."""
 
     def decorate(fn: Callable[..., Any]) -> click.Command:
         @functools.wraps(fn)
         def run(**kwargs: Any) -> Any:
-            with Door(click.get_current_context(), kwargs) as door:
+            with Door(click.get_current_context(), kwargs, in_round) as door:
                 return fn(door, **kwargs)
 
         run.through_door = True  # type: ignore[attr-defined]
+        run.in_round = in_round  # type: ignore[attr-defined]
         return group.command(name, **attrs)(run)
 
     return decorate
@@ -145,8 +150,13 @@ def command(group: click.Group, name: str | None = None, **attrs: Any):
 class Door:
     """One run of one command: its inputs, its output set, its signals and its errors."""
 
-    def __init__(self, ctx: click.Context, kwargs: Mapping[str, Any]) -> None:
+    def __init__(
+        self, ctx: click.Context, kwargs: Mapping[str, Any], in_round: str = "log"
+    ) -> None:
         params = ctx.command.params
+        self.in_round, self.round_dir = in_round, kwargs.get("round_dir")
+        self.round: Any = None  # the round folder the command runs in (inround.find)
+        self.logbook: inround.RoundLog | None = None
         self.force = bool(kwargs.get("force"))
         self.has_force = any(p.name == "force" for p in params)
         self.named: list[str] = []  # InputFile values
@@ -173,6 +183,10 @@ class Door:
     def __enter__(self) -> Door:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _terminated)
+        if self.in_round != "none":
+            self.round = inround.find(self.round_dir)
+        if self.round is not None and self.in_round == "log":
+            self.logbook = inround.RoundLog(self.round)  # the round's lock, held till exit
         self.expand(self.batches)
         self._refuse_overlap([p for p, _ in self.declared], folders=self._folders())
         return self
@@ -182,6 +196,9 @@ class Door:
             signal.signal(signal.SIGTERM, self._previous)
         if self.set is not None:
             self.set.__exit__(None, None, None)  # temporary files removed, lock released
+        if self.logbook is not None:
+            inputs_read = [*map(Path, self.named), *self.found]
+            self.logbook.close(inputs_read, self.written, exit_code(exc))
         if exc is None:
             return False
         if isinstance(exc, KeyboardInterrupt | atomic.Terminated):
@@ -318,6 +335,25 @@ def _write_bytes(data: bytes, path: Path) -> None:
 
 
 # -- signals and crashes -------------------------------------------------------------------
+
+
+def exit_code(exc: BaseException | None) -> int:
+    """The exit status a command ends with, as the round's log records it."""
+    if exc is None:
+        return 0
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, atomic.Terminated):
+        return exc.code
+    if isinstance(exc, atomic.OutputError):
+        return EXIT_OUTPUT
+    return EXIT_INTERNAL
 
 
 def _terminated(signum: int, frame: Any) -> None:

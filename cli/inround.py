@@ -12,7 +12,7 @@ import click
 ROUND = click.option(
     "--round",
     "round_dir",
-    type=click.Path(file_okay=False),
+    metavar="DIR",  # a round folder, checked by opening it (core.round.folder.open_round)
     help="评审轮次文件夹（默认：当前文件夹或其上级中的评审轮次）",
 )
 
@@ -34,6 +34,15 @@ def find(round_dir: str | None, required: bool = False):
             "当前文件夹不在评审轮次中：请先 iipeval round init 文件夹，或用 --round 指定"
         )
     return found
+
+
+def within(run):
+    """The round a round command runs in; refused (exit 2) outside one."""
+    if run.round is None:
+        raise click.UsageError(
+            "当前文件夹不在评审轮次中：请先 iipeval round init 文件夹，或用 --round 指定"
+        )
+    return run.round
 
 
 def state_of(rnd):
@@ -61,3 +70,27 @@ def log(state, inputs: Sequence[Path], outputs: Sequence[Path], code: int, note:
 
 def fail(exc: Exception) -> None:
     raise click.UsageError(str(exc)) from None
+
+
+class RoundLog:
+    """A command's hold on the round it runs in: the round's lock from the start, so two
+    commands never write the round at once, and its entry in the log at the end, with
+    every file it read and wrote and how it ended."""
+
+    def __init__(self, rnd) -> None:
+        from iipeval.core.round.folder import RoundError
+
+        self.state = state_of(rnd)
+        self.note = ""
+        self.made: list[Path] = []  # files the command put in the round outside an output set
+        self._hold = self.state.writing("运行")
+        try:
+            self._hold.__enter__()
+        except RoundError as exc:
+            raise click.UsageError(str(exc)) from None
+
+    def close(self, inputs: Sequence[Path], outputs: Sequence[Path], code: int) -> None:
+        try:
+            log(self.state, inputs, [*outputs, *self.made], code, self.note)
+        finally:
+            self._hold.__exit__(None, None, None)

@@ -7,20 +7,20 @@ import sys
 
 import click
 
-from iipeval.cli import inround, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import FORMAT, cli
 
 
-@cli.command(name="log")
+@door.command(cli, name="log", in_round="read")
 @click.option("--verify", is_flag=True, help="核验日志链与其中记录的每个文件")
 @FORMAT
 @inround.ROUND
-def log_command(verify, fmt, round_dir) -> None:
+def log_command(run: door.Door, verify, fmt, round_dir) -> None:
     """本轮日志：每条命令的时间、用户、输入与输出的哈希；--verify 核验日志是否被改动。"""
     from iipeval.core.round.folder import RoundError
     from iipeval.core.round.logbook import at
 
-    state = inround.state_of(inround.find(round_dir, required=True))
+    state = inround.state_of(inround.within(run))
     try:
         entries, unreadable = state.entries()
         problems = state.verify() if verify else []
@@ -28,7 +28,7 @@ def log_command(verify, fmt, round_dir) -> None:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
         rows = [e.model_dump(mode="json") for e in entries]
-        click.echo(render.dumps({"entries": rows, "problems": problems}))
+        render.echo(render.dumps({"entries": rows, "problems": problems}))
     else:
         for e in entries:
             files = (
@@ -36,14 +36,14 @@ def log_command(verify, fmt, round_dir) -> None:
                 if e.inputs or e.outputs
                 else ""
             )
-            click.echo(
+            render.echo(
                 f"{e.seq:>4} {at(e.time)} {e.user} {' '.join(e.command)}（退出码 {e.exit}{files}）"
             )
         if unreadable and not verify:
-            click.echo(f"注意：{unreadable}", err=True)
+            render.echo(f"注意：{unreadable}", err=True)
     if verify:
         for p in problems:
-            click.echo(f"[不一致] {p}", err=True)
+            render.echo(f"[不一致] {p}", err=True)
         if not problems:
-            click.echo(f"日志完整：{len(entries)} 条记录，签名与所记文件均一致", err=True)
+            render.echo(f"日志完整：{len(entries)} 条记录，签名与所记文件均一致", err=True)
         sys.exit(1 if problems else 0)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from iipeval.cli import inputs, inround
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator
 
 
@@ -27,37 +27,34 @@ def _identity(staged, ev):
     return Identity(summary=summary, **found), None
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
+@door.command(cli)
+@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
 @click.option("--replace", metavar="理由", help="确需替换已受理的文件时，说明理由（记入日志）")
 @inround.ROUND
-def receive(files, replace, round_dir) -> None:
+def receive(run: door.Door, files, replace, round_dir) -> None:
     """受理：把申报、补正后的申报、交回的专家评分表或核查表登记进本轮，逐一给出受理编号。"""
     from iipeval.core.round.receive import receive as register_file
     from iipeval.core.round.receive import stage
     from iipeval.core.round.state import user
 
-    rnd = inround.find(round_dir, required=True)
-    state, ev = inround.state_of(rnd), evaluator()
-    paths = inputs.expand(files)
+    rnd, ev = inround.within(run), evaluator()
+    paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可受理的文件（.json、.xlsx）")
-    refused, stored = 0, []
-    with state.writing("受理"):
-        reg = state.register()
-        for path in paths:
-            staged = stage(rnd, path)
-            ident, problem = _identity(staged, ev)
-            if ident is None:
-                staged.discard()
-                click.echo(f"{path.name}：未受理。{problem}", err=True)
-                refused += 1
-                continue
-            out = register_file(rnd, reg, staged, ident, inround.now(), user(), replace)
-            click.echo(out.message, err=out.refused)
-            refused += out.refused
-            if out.receipt and not out.refused:
-                stored.append(rnd.root / out.receipt.stored)
-        state.save_register(reg)
-        inround.log(state, paths, stored, 1 if refused else 0)
+    state, refused = run.logbook.state, 0
+    reg = state.register()
+    for path in paths:
+        staged = stage(rnd, path)
+        ident, problem = _identity(staged, ev)
+        if ident is None:
+            staged.discard()
+            render.echo(f"{door.shown(path)}：未受理。{problem}", err=True)
+            refused += 1
+            continue
+        out = register_file(rnd, reg, staged, ident, inround.now(), user(), replace)
+        render.echo(out.message, err=out.refused)
+        refused += out.refused
+        if out.new:
+            run.logbook.made.append(rnd.root / out.receipt.stored)
+    state.save_register(reg)
     sys.exit(1 if refused else 0)

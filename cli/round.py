@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import inround
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator, registered
 
 
@@ -15,13 +15,13 @@ def round_group() -> None:
     """评审轮次：把一轮评审放进一个文件夹（受理、补正、专家评审、核查、结果及其日志）。"""
 
 
-@round_group.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@door.command(round_group, in_round="none")
+@click.argument("directory", type=door.OutputPath(folder=True))
 @click.option("--name", required=True, help="评审轮次名称，如“2026年湖南省省级工业互联网平台认定”")
 @click.option(
     "--framework", "frameworks", multiple=True, help="本轮的评价体系 id，可多次指定（默认不限）"
 )
-def init(directory, name, frameworks) -> None:
+def init(run: door.Door, directory, name, frameworks) -> None:
     """新建评审轮次文件夹：各阶段文件夹、设置（round.toml）与仅本人可读的私有文件夹。"""
     from iipeval.core.round.folder import STAGES, RoundError, init_round
 
@@ -36,8 +36,8 @@ def init(directory, name, frameworks) -> None:
     with state.writing("新建"):
         state.create_key()
         inround.log(state, [], [rnd.root / "round.toml"], 0)
-    click.echo(f"已新建评审轮次“{name}”：{rnd.root}")
+    render.echo(f"已新建评审轮次“{name}”：{rnd.root}")
     for folder in STAGES.values():
-        click.echo(f"  {folder}/")
-    click.echo("  .iipeval/（私有：本轮密钥、评审组登记、受理登记与日志，仅本人可读）")
-    click.echo("下一步：在该文件夹中运行 iipeval receive 申报文件… 受理申报")
+        render.echo(f"  {folder}/")
+    render.echo("  .iipeval/（私有：本轮密钥、评审组登记、受理登记与日志，仅本人可读）")
+    render.echo("下一步：在该文件夹中运行 iipeval receive 申报文件… 受理申报")

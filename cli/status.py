@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import inround, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import FORMAT, cli, evaluator
 
 
@@ -51,31 +51,29 @@ def record_of(state):
     return PanelRecord.model_validate_json(raw) if raw else None
 
 
-@cli.command()
+@door.command(cli, in_round="read")
 @FORMAT
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出评审进度表（.xlsx）")
+@click.option("-o", "--output", type=door.OutputPath(), help="写出评审进度表（.xlsx）")
 @click.option("--force", is_flag=True, help="覆盖已存在的评审进度表")
 @inround.ROUND
-def status(fmt, output, force, round_dir) -> None:
+def status(run: door.Door, fmt, output, force, round_dir) -> None:
     """评审进度：每份申报的版本、补正、问题与否决项，每位专家的评分表，以及下一步的阻碍。"""
     from iipeval.core.round.folder import RoundError
-    from iipeval.present.atomic import OutputError, write_atomic
     from iipeval.reports.progress_sheet import write_progress
 
-    rnd = inround.find(round_dir, required=True)
+    rnd = inround.within(run)
+    if output:
+        if Path(output).suffix.lower() != ".xlsx":
+            raise click.BadParameter("评审进度表须以 .xlsx 结尾", param_hint="-o")
+        run.outputs([Path(output)])
     try:
         st = current(rnd, evaluator())
     except RoundError as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        click.echo(render.dumps(st.model_dump(mode="json")))
+        render.echo(render.dumps(st.model_dump(mode="json")))
     else:
-        click.echo(_text(st))
+        render.echo(_text(st))
     if output:
-        try:
-            write_atomic(
-                Path(output), lambda tmp: write_progress(st, tmp, inround.now()), force=force
-            )
-        except OutputError as exc:
-            raise click.UsageError(str(exc)) from None
-        click.echo(f"评审进度表已写入 {output}", err=True)
+        run.commit({Path(output): lambda tmp: write_progress(st, tmp, inround.now())})
+        render.echo(f"评审进度表已写入 {door.shown(output)}", err=True)

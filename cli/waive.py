@@ -4,39 +4,33 @@ from __future__ import annotations
 
 import click
 
-from iipeval.cli import inround
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli
 
 
-@cli.command()
+@door.command(cli)
 @click.argument("expert")
 @click.option("--reason", required=True, help="免于交回的理由（记入受理登记与日志）")
 @click.option("--framework", help="只免于交回该评价体系的评分表（默认：该专家的全部评分表）")
 @inround.ROUND
-def waive(expert, reason, framework, round_dir) -> None:
+def waive(run: door.Door, expert, reason, framework, round_dir) -> None:
     """专家评分表确实无法交回时，记录理由后不再等待；结果按其余专家汇总。"""
     from iipeval.cli.status import record_of
     from iipeval.core.round.register import Waiver
     from iipeval.core.round.state import user
 
-    rnd = inround.find(round_dir, required=True)
-    state = inround.state_of(rnd)
+    inround.within(run)
+    state = run.logbook.state
     if not reason.strip():
         raise click.BadParameter("请写明理由", param_hint="--reason")
     record = record_of(state)
     if record is None or record.expert(expert) is None:
         raise click.BadParameter(f"本轮评审组中没有专家“{expert}”", param_hint="EXPERT")
-    with state.writing("记录"):
-        reg = state.register()
-        reg.waivers.append(
-            Waiver(
-                expert=expert,
-                framework=framework,
-                reason=reason.strip(),
-                at=inround.now(),
-                by=user(),
-            )
-        )
-        state.save_register(reg)
-        inround.log(state, [], [], 0, note=f"{expert}：{reason.strip()}")
-    click.echo(f"已记录：{expert} 免于交回评分表（{reason.strip()}）")
+    reg = state.register()
+    waiver = Waiver(
+        expert=expert, framework=framework, reason=reason.strip(), at=inround.now(), by=user()
+    )
+    reg.waivers.append(waiver)
+    state.save_register(reg)
+    run.logbook.note = f"{expert}：{waiver.reason}"
+    render.echo(f"已记录：{expert} 免于交回评分表（{waiver.reason}）")

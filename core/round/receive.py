@@ -37,6 +37,7 @@ class Outcome:
     receipt: Receipt | None
     message: str
     refused: bool = False
+    new: bool = False  # a new receipt (not refused, not a copy of one already received)
 
 
 def _slot(reg: Register, ident: Identity) -> Receipt | None:
@@ -137,4 +138,4 @@ def receive(
     reg.receipts.append(receipt)
     if receipt.answers:
         next(t for t in reg.returns if t.id == receipt.answers).answered_by = number
-    return Outcome(receipt, f"{source.name}：已受理为{label}，受理编号 {number}")
+    return Outcome(receipt, f"{source.name}：已受理为{label}，受理编号 {number}", new=True)
