@@ -7,6 +7,7 @@ signals, exit codes); the entry point is :mod:`.main`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -138,13 +139,16 @@ def cli() -> None:
     """iipeval：工业互联网平台申报评价工具；评价体系以插件形式加载。"""
 
 
-def evaluator(params: str | None = None) -> Evaluator:
+def evaluator(params: str | Sequence[str] | None = None) -> Evaluator:
+    """The evaluator every command uses, with the parameters file (or files, read together:
+    a key set in two is an error naming both) applied and checked."""
     from iipeval.cli import render
     from iipeval.core.api import Evaluator
-    from iipeval.core.scoring.params import ParamsError, load_parameters
+    from iipeval.core.scoring.params import ParamsError, load_parameter_parts
 
+    files = [params] if isinstance(params, str) else list(params or [])
     try:
-        ev = Evaluator(params=load_parameters(params))
+        ev = Evaluator(params=load_parameter_parts(files))
         ev.check_parameters()
     except ParamsError as exc:
         raise click.BadParameter(str(exc), param_hint="--params") from None

@@ -94,3 +94,49 @@ class RoundLog:
             log(self.state, inputs, [*outputs, *self.made], code, self.note)
         finally:
             self._hold.__exit__(None, None, None)
+
+
+# -- what a command takes from the round when it is not told ---------------------------------
+
+#: the round's copy of the panel's record (written by ``panel`` inside the round)
+RECORD = "panel-record.json"
+
+
+def current(run, kind: str) -> tuple[str, ...]:
+    """The files of ``kind`` that count now (受理登记: the current version of each
+    application, the first form of each expert unless replaced...)."""
+    rnd = run.round
+    reg = run.logbook.state.register() if run.logbook else state_of(rnd).register()
+    return tuple(str(rnd.root / r.stored) for r in reg.current(kind).values())
+
+
+def parameter_files(run) -> tuple[str, ...]:
+    """The round's parameters, every ``*.toml`` of its parameters folder in name order."""
+    return tuple(str(p) for p in sorted(run.round.stage("parameters").glob("*.toml")))
+
+
+def record_file(run) -> str | None:
+    path = run.round.private(RECORD)
+    return str(path) if path.exists() else None
+
+
+def next_results(run, name: str = "results.xlsx") -> str:
+    """``9-结果/第N次/name``: each scoring run of the round keeps its own outputs."""
+    folder = run.round.stage("results")
+    n = 1 + sum(1 for p in folder.iterdir() if p.is_dir() and p.name.startswith("第"))
+    return str(folder / f"第{n}次" / name)
+
+
+def scoring_inputs(run, files, reviews, panel_record, verified, params):
+    """What a scoring command reads: as given, else (inside a round) what the round holds."""
+    if run.round is None:
+        if not files:
+            raise click.UsageError("缺少要评分的申报（FILES）：请给出申报文件、文件夹或通配符")
+        return files, reviews, panel_record, verified, params
+    return (
+        files or current(run, "application"),
+        reviews or current(run, "review"),
+        panel_record or record_file(run),
+        verified or current(run, "verification"),
+        params or parameter_files(run),
+    )

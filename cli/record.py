@@ -53,8 +53,7 @@ def input_records(files_of: Callable[[Iterable[str]], list[Path]], command: dict
         for p in readable(files_of(command["verified"]))
         if p.suffix.lower() in SHEET_SUFFIXES
     ]
-    if command["params"]:
-        records.append(m.record(Path(command["params"]), "parameters"))
+    records += [m.record(Path(p), "parameters") for p in command["params"] or ()]
     records += [m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))]
     return records
 

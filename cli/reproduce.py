@@ -69,19 +69,21 @@ def _analysis_args(c) -> list[str]:
     return args
 
 
+def _params_args(params: list[str] | str | None) -> list[str]:
+    files = [params] if isinstance(params, str) else params or []
+    return [a for f in files for a in ("--params", f)]
+
+
 def _robustness_args(m, work: Path) -> list[str]:
     c = m.command
     args = [*c.files]
     for flag, values in (("--reviews", c.reviews), ("--verified", c.verified)):
         for v in values:
             args += [flag, v]
-    for flag, value in (
-        ("--panel-record", c.panel_record),
-        ("--framework", c.framework),
-        ("--params", c.params),
-    ):
+    for flag, value in (("--panel-record", c.panel_record), ("--framework", c.framework)):
         if value:
             args += [flag, value]
+    args += _params_args(c.params)
     args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
     return args + _analysis_args(c)
 
@@ -97,8 +99,7 @@ def _score_args(m, work: Path) -> list[str]:
         args += ["--verified", v]
     if c.framework:
         args += ["--framework", c.framework]
-    if c.params:
-        args += ["--params", c.params]
+    args += _params_args(c.params)
     args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
     if c.publish:
         args += ["--publish", str(work / Path(c.publish).name)]

@@ -47,7 +47,12 @@ from iipeval.present import atomic
     "或申报文件夹中；所在文件夹不存在时创建（仅本人可进入）",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option("--params", type=door.InputFile(), help="参数文件（TOML），覆盖默认权重与规则参数")
+@click.option(
+    "--params",
+    multiple=True,
+    type=door.InputFile(),
+    help="参数文件（TOML），覆盖默认权重与规则参数；可多次指定，同一键只能在一个文件中设置",
+)
 @click.option("--force", is_flag=True, help="覆盖已存在的评分表")
 @click.option(
     "--xlsm", is_flag=True, help="生成启用宏的 .xlsm（含 Excel 函数，需 Excel 与 xlwings 加载项）"

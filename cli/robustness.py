@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator
 from iipeval.cli.scoring import PANEL_RECORD, REVIEWS, analyse_or_fail, scored_batch
 
@@ -212,7 +212,7 @@ def summary(analysis: Robustness, out: Path) -> str:
 
 
 @door.command(cli)
-@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@click.argument("files", nargs=-1, type=door.InputArgs())
 @REVIEWS
 @PANEL_RECORD
 @click.option(
@@ -222,7 +222,7 @@ def summary(analysis: Robustness, out: Path) -> str:
     help="调研核查表（iipeval verification 生成并填写）：按核查值计分后再分析，与 iipeval score 相同",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option("--params", type=door.InputFile(), help="参数文件（TOML）")
+@click.option("--params", multiple=True, type=door.InputFile(), help="参数文件（TOML），可多次指定")
 @analysis_options
 @click.option(
     "-o",
@@ -252,6 +252,9 @@ def robustness(
     """分析排名的稳健性：权重扰动、单项权重区间、名额边界、专家组影响、专家重抽样与评分一致性。"""
     from iipeval.cli.record import input_records, manifest_target, manifest_writer, run_time
 
+    files, reviews, panel_record, verified, params = inround.scoring_inputs(
+        run, files, reviews, panel_record, verified, params
+    )
     out = Path(output)
     if out.suffix.lower() not in (".json", ".xlsx"):
         raise click.BadParameter("输出文件须以 .json 或 .xlsx 结尾", param_hint="-o")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator
 from iipeval.cli.robustness import ANALYSIS_KEYS, analysis_options
 from iipeval.cli.scoring import PANEL_RECORD, REVIEWS, scored_batch
@@ -114,11 +114,16 @@ def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
 
 
 @door.command(cli)
-@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@click.argument("files", nargs=-1, type=door.InputArgs())
 @REVIEWS
 @PANEL_RECORD
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
-@click.option("--params", type=door.InputFile(), help="参数文件（TOML），覆盖默认权重与规则参数")
+@click.option(
+    "--params",
+    multiple=True,
+    type=door.InputFile(),
+    help="参数文件（TOML），覆盖默认权重与规则参数；可多次指定，同一键只能在一个文件中设置",
+)
 @click.option(
     "-o",
     "--output",
@@ -194,6 +199,11 @@ def score(
 ) -> None:
     """对申报（.json / .xlsx，可为文件、文件夹或通配符）评分、汇总专家评分并排名。"""
     _analysis_options_need_robustness(robustness, ahp)
+    files, reviews, panel_record, verified, params = inround.scoring_inputs(
+        run, files, reviews, panel_record, verified, params
+    )
+    if run.round is not None and not output and fmt == "text":  # the round keeps every run
+        output = inround.next_results(run)
     ev = evaluator(params)
     targets = _targets(output, publish, reader)
     command = dict(files=files, reviews=reviews, verified=verified, framework=framework)

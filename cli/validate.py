@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import FORMAT, cli, evaluator, registered
 from iipeval.core.api import Evaluator
 
@@ -46,7 +46,7 @@ def _row(r) -> dict:
 
 
 @door.command(cli)
-@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@click.argument("files", nargs=-1, type=door.InputArgs())
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @FORMAT
 @click.option(
@@ -65,6 +65,10 @@ def validate(run: door.Door, files, framework, fmt, return_to, deadline) -> None
     from iipeval.core.voice import item_labels
 
     ev = evaluator()
+    if not files and run.round is not None:  # inside a round: the current applications
+        files = inround.current(run, "application")
+    elif not files:
+        raise click.UsageError("缺少要审查的申报（FILES）：请给出申报文件、文件夹或通配符")
     paths = run.expand(files)
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")

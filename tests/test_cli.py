@@ -262,5 +262,5 @@ def test_clicks_own_words_are_chinese_whatever_the_locale():
     assert wrong.exit_code == 2
     assert "错误：没有命令“scor”。" in wrong.output
     assert "请运行“iipeval --help”查看帮助。" in wrong.output
-    missing = runner.invoke(cli, ["score"]).output
+    missing = runner.invoke(cli, ["show"]).output
     assert "错误：缺少参数" in missing and "Error" not in missing

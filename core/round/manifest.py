@@ -57,7 +57,7 @@ class Command(BaseModel):
     panel_record: str | None = None
     verified: list[str] = []
     framework: str | None = None
-    params: str | None = None
+    params: list[str] | str | None = None  # several files are read together, in this order
     output: str
     publish: str | None = None
     robustness: bool = False
