@@ -3,6 +3,7 @@ and its parents, as git finds a repository), and write what it did in the round'
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -56,7 +57,8 @@ def command_line() -> list[str]:
     ctx = click.get_current_context()
     given = []
     for key, value in sorted(ctx.params.items()):
-        if value in (None, False, (), []):
+        typed = ctx.get_parameter_source(key) is click.core.ParameterSource.COMMANDLINE
+        if not typed or value in (None, False, (), []):
             continue
         values = value if isinstance(value, tuple | list) else [value]
         given += [f"{key}={v}" for v in values]
@@ -107,7 +109,7 @@ def current(run, kind: str) -> tuple[str, ...]:
     application, the first form of each expert unless replaced...)."""
     rnd = run.round
     reg = run.logbook.state.register() if run.logbook else state_of(rnd).register()
-    return tuple(str(rnd.root / r.stored) for r in reg.current(kind).values())
+    return tuple(os.path.relpath(rnd.root / r.stored) for r in reg.current(kind).values())
 
 
 def parameter_files(run) -> tuple[str, ...]:
@@ -140,3 +142,34 @@ def scoring_inputs(run, files, reviews, panel_record, verified, params):
         verified or current(run, "verification"),
         params or parameter_files(run),
     )
+
+
+def record_returns(run, results, deadline) -> list[str]:
+    """Inside a round, each application sent back for 补正 is an open request in the
+    register, so a resubmission is taken as its answer; returns the request ids."""
+    from iipeval.core.findings import Severity
+    from iipeval.core.round.register import Return
+    from iipeval.core.text import match_key
+
+    state = run.logbook.state
+    reg = state.register()
+    by_stored = {str((run.round.root / r.stored).resolve()): r for r in reg.receipts}
+    batch = 1 + len({t.id.split("-")[0] for t in reg.returns})
+    made = []
+    for result in results:
+        receipt = by_stored.get(str(Path(result.source).resolve()))  # as the round stored it
+        errors = any(f.severity is Severity.error for f in result.findings)
+        if receipt is None or not errors or reg.open_return(receipt.key):
+            continue
+        ret = Return(
+            id=f"B{batch}-{len(made) + 1:04d}",
+            key=match_key(receipt.key),
+            applicant=receipt.applicant,
+            receipt=receipt.number,
+            issued_at=now(),
+            deadline=f"{deadline:%Y-%m-%d}" if deadline else None,
+        )
+        reg.returns.append(ret)
+        made.append(ret.id)
+    state.save_register(reg)
+    return made

@@ -91,5 +91,8 @@ def validate(run: door.Door, files, framework, fmt, return_to, deadline) -> None
 
         day = deadline.date() if deadline else None
         written = write_returns(run, plan, results, day, ev.params.input, labels)
+        if run.logbook is not None:  # inside a round: open 补正 requests in its register
+            opened = inround.record_returns(run, results, day)
+            render.echo(f"已登记补正要求 {len(opened)} 项（{'、'.join(opened) or '无'}）", err=True)
         render.echo(f"补正材料已写入 {return_to}：{len(written) - 1}份退回文件及补正清单", err=True)
     sys.exit(1 if _failed(results) else 0)
