@@ -149,7 +149,7 @@ def record_returns(run, results, deadline) -> list[str]:
     register, so a resubmission is taken as its answer; returns the request ids."""
     from iipeval.core.findings import Severity
     from iipeval.core.round.register import Return
-    from iipeval.core.text import match_key
+    from iipeval.core.text import normal_key
 
     state = run.logbook.state
     reg = state.register()
@@ -163,7 +163,7 @@ def record_returns(run, results, deadline) -> list[str]:
             continue
         ret = Return(
             id=f"B{batch}-{len(made) + 1:04d}",
-            key=match_key(receipt.key),
+            key=normal_key(receipt.key),
             applicant=receipt.applicant,
             receipt=receipt.number,
             issued_at=now(),

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from iipeval.core.intake.private import PrivateFileError as PrivateError
 from iipeval.core.round import logbook
 from iipeval.core.round.folder import RoundError, find_round, init_round, open_round
-from iipeval.core.round.private import PrivateError, exclusive
+from iipeval.core.round.private import exclusive
 from iipeval.core.round.receive import Identity, receive, stage
 from iipeval.core.round.register import Return, Summary
 from iipeval.core.round.state import State
@@ -64,7 +65,7 @@ def test_a_key_readable_by_others_or_owned_by_someone_else_is_refused(state):
     os.chmod(key, 0o600)
     if os.getuid() == 0:  # only root can give a file away
         os.chown(key, 12345, -1)
-        with pytest.raises(RoundError, match="不属于当前用户"):
+        with pytest.raises(RoundError, match="属于另一用户"):
             state.key()
 
 
@@ -75,7 +76,7 @@ def test_a_key_replaced_by_a_symlink_is_not_followed(state, tmp_path):
     key = state.round.private("key")
     key.unlink()
     key.symlink_to(elsewhere)
-    with pytest.raises(RoundError, match="无法打开私有文件"):
+    with pytest.raises(RoundError, match="符号链接，不予读取"):
         state.key()
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iipeval.core.errors import describe
+from iipeval.core.intake.private import PrivateFileError
 from iipeval.core.round.private import (
-    PrivateError,
     check_private_dir,
     make_private_dir,
     read_private,
@@ -131,7 +131,7 @@ def open_round(root: Path) -> Round:
         check_private_dir(root / STATE)
     except FileNotFoundError:
         raise RoundError(f"{root}: 缺少私有文件夹 {STATE}（不是完整的评审轮次）") from None
-    except PrivateError as exc:
+    except PrivateFileError as exc:
         raise RoundError(str(exc)) from None
     return Round(root.resolve(), settings)
 

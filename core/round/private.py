@@ -1,10 +1,6 @@
-"""The round's private state: a folder only its owner can enter, files only its owner can read.
-
-A secret is created with its final mode (``O_CREAT | O_EXCL`` at 0600, the temporary file
-included) and moved into place; it is never written first and locked down after. A private
-file is trusted for what it holds only after the open file itself (not its path, which may
-change between a check and a read) is shown to be a regular file owned by the user running
-the command and closed to everyone else, as ssh treats a key.
+"""The round's private state folder: only its owner may enter it, only its owner may read what
+is in it (:mod:`iipeval.core.intake.private` reads and writes each file as ssh treats a
+key), and one command at a time may write it.
 """
 
 from __future__ import annotations
@@ -12,35 +8,30 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from iipeval.core.intake.private import PrivateFileError
+from iipeval.core.intake.private import read_private as _read
+from iipeval.core.intake.private import write_private as _write
+
 MAX_PRIVATE_BYTES = 64 * 2**20
+LABEL = "本轮私有文件"
 
 
-class PrivateError(ValueError):
-    """A private folder or file that is looser than it must be, or not ours; the message
-    names it and says what to do."""
-
-
-def _loose(mode: int, kind: str, path: Path) -> str | None:
-    if mode & 0o077:
-        return (
-            f"{path}: {kind}的权限为 {stat.S_IMODE(mode):04o}，其他用户可以读取或修改；"
-            f"请执行 chmod {'700' if kind == '私有文件夹' else '600'} {path} 后重试"
-        )
-    return None
-
-
-def check_owned(st: os.stat_result, kind: str, path: Path) -> None:
-    """Refuse what is not ours or is open to others (the same words for folder and file)."""
+def check_private_dir(path: Path) -> None:
+    """Refuse a private folder that is not a folder, not ours, or open to others."""
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise PrivateFileError(f"{path}: 应为本轮的私有文件夹，实际不是文件夹")
     if st.st_uid != os.getuid():
-        raise PrivateError(f"{path}: {kind}不属于当前用户（属主 uid {st.st_uid}），拒绝使用")
-    problem = _loose(st.st_mode, kind, path)
-    if problem:
-        raise PrivateError(problem)
+        raise PrivateFileError(f"{path}: 私有文件夹属于另一用户（uid {st.st_uid}），拒绝使用")
+    if st.st_mode & 0o077:
+        raise PrivateFileError(
+            f"{path}: 私有文件夹的权限为 {stat.S_IMODE(st.st_mode):04o}，其他用户可以进入；"
+            f"其中有本轮密钥与评审组登记，不予使用。请执行 chmod 700 {path} 后重试"
+        )
 
 
 def make_private_dir(path: Path) -> None:
@@ -50,52 +41,25 @@ def make_private_dir(path: Path) -> None:
     check_private_dir(path)
 
 
-def check_private_dir(path: Path) -> None:
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode):
-        raise PrivateError(f"{path}: 应为私有文件夹，实际不是文件夹")
-    check_owned(st, "私有文件夹", path)
-
-
 def read_private(path: Path, limit: int = MAX_PRIVATE_BYTES) -> bytes:
-    """The bytes of a private file, checked on the open descriptor (no symlink followed)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise PrivateError(f"{path}: 无法打开私有文件（{exc.strerror}）") from None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise PrivateError(f"{path}: 应为普通文件")
-        check_owned(st, "私有文件", path)
-        data = fh.read(limit + 1)
+    data = _read(path, LABEL, limit)
     if len(data) > limit:
-        raise PrivateError(f"{path}: 私有文件超过 {limit // 2**20} MB，不是本程序写出的文件")
+        raise PrivateFileError(f"{path}: {LABEL}超过 {limit // 2**20} MB，不是本程序写出的文件")
     return data
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``path`` whole at mode 0600: a temporary file created 0600 beside it, synced,
-    then renamed over it."""
-    tmp = path.with_name(f".~iipeval-{secrets.token_hex(6)}-{path.name}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Replace ``path`` whole, 0600 from its first byte."""
+    _write(path, data, replace=True)
 
 
 def append_private(path: Path, line: bytes) -> None:
     """Append one line to a private file created 0600 if absent (``O_APPEND``: whole lines)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "ab") as fh:
-        check_owned(os.fstat(fh.fileno()), "私有文件", path)
+        st = os.fstat(fh.fileno())
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            raise PrivateFileError(f"{path}: 本轮日志的属主或权限不对，拒绝续写（应为本人、0600）")
         fh.write(line)
         fh.flush()
         os.fsync(fh.fileno())
@@ -109,7 +73,7 @@ def exclusive(state: Path, what: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise PrivateError(
+            raise PrivateFileError(
                 f"另一个 iipeval 命令正在写入本轮评审（{state.parent}），请待其结束后再{what}"
             ) from None
         yield

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from iipeval.core.intake.private import PrivateFileError
 from iipeval.core.round import logbook
 from iipeval.core.round.folder import Round, RoundError
 from iipeval.core.round.manifest import file_sha256
-from iipeval.core.round.private import PrivateError, append_private, exclusive
+from iipeval.core.round.private import append_private, exclusive
 from iipeval.core.round.register import Register
 
 KEY_NAME = "key"
@@ -41,7 +42,7 @@ class State:
     def _private(self, name: str) -> bytes | None:
         try:
             return self.round.read(name)
-        except PrivateError as exc:
+        except PrivateFileError as exc:
             raise RoundError(str(exc)) from None
 
     def key(self) -> bytes:
@@ -74,7 +75,7 @@ class State:
         try:
             with exclusive(self.round.state, what):
                 yield self
-        except PrivateError as exc:
+        except PrivateFileError as exc:
             raise RoundError(str(exc)) from None
 
     def log(
