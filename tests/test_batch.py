@@ -120,3 +120,21 @@ def test_review_workbook_made_under_other_parameters_is_flagged():
     batch = score_batch(mini_evaluator(), [loaded("甲")], [stale, current])
     flagged = [f.file for f in batch.findings if f.code == "review_parameters_changed"]
     assert flagged == ["专家1.xlsx"]
+
+
+def test_a_form_signs_what_its_expert_saw_so_quotas_may_change_after_it_but_weights_may_not():
+    from iipeval.core.scoring.params import Parameters
+
+    issued = mini_evaluator().effective("mini").expert_hash()
+
+    def flagged(params: dict) -> list:
+        form = bundle("专家1", {"甲": 80})
+        form.parameters_hash = issued
+        ev = mini_evaluator(Parameters.model_validate(params))
+        batch = score_batch(ev, [loaded("甲")], [form])
+        return [f for f in batch.findings if f.code == "review_parameters_changed"]
+
+    assert flagged({"ranking": {"quota": 1, "reserve": 1}}) == []
+    assert flagged({"publication": {"title": "关于拟认定名单的公示"}}) == []
+    (changed,) = flagged({"frameworks": {"mini": {"weights": {"a": 30}}}})
+    assert changed.severity == "error" and "专家看到的参数" in changed.message

@@ -503,15 +503,17 @@ def _stale_bundles(ev: Evaluator, bundles: list[ReviewBundle]) -> list[Finding]:
         if not (b.parameters_hash and b.framework and b.framework in ev.host.frameworks):
             continue
         fw = ev.framework(b.framework).framework
-        current = {ev.effective(fw.id, st).hash() for st in [None, *(s.id for s in fw.subtypes)]}
+        effective = [ev.effective(fw.id, st) for st in [None, *(s.id for s in fw.subtypes)]]
+        current = {h for e in effective for h in (e.expert_hash(), e.hash())}  # hash(): older forms
         if b.parameters_hash not in current:
             out.append(
                 Finding(
-                    severity=Severity.warning,
+                    severity=Severity.error,
                     code="review_parameters_changed",
                     file=b.source,
-                    message="该评分表生成时所用参数与本次评分参数不同：专家当时看到的定量得分与合计"
-                    "可能与本次结果不一致，专家评分本身仍按原样采用",
+                    message="该评分表下发后，专家看到的参数（权重、计分规则、等级或专家评分汇总规则）"
+                    "已改动：专家当时看到的定量得分与合计与本次不同。请撤回改动，或重新下发评分表"
+                    "（推荐名额、公示等排名之后的设置可以随时改动）",
                 )
             )
     return out

@@ -354,6 +354,10 @@ def _like(old: Any, new: Any, where: str, key: str) -> None:
             _like(sample, v, where, f"{key}[{i}]")
 
 
+#: snapshot keys an expert's form neither shows nor rests on: the ranking and its tie-break
+AFTER_THE_EXPERTS = ("ranking", "tie_break")
+
+
 class Effective(BaseModel):
     """A framework with parameters applied: what the engine actually scores with."""
 
@@ -422,6 +426,14 @@ class Effective(BaseModel):
 
     def hash(self) -> str:
         return params_hash(self.snapshot())
+
+    def expert_hash(self) -> str:
+        """The hash of what an expert's form shows or rests on (weights, rules, grades, the
+        panel's rule), without the ranking settings that come after the experts: a form
+        signs this, so quotas and the 公示 may change after the forms went out, while a
+        change to anything an expert saw is caught."""
+        shown = {k: v for k, v in self.snapshot().items() if k not in AFTER_THE_EXPERTS}
+        return params_hash(shown)
 
 
 def params_hash(snapshot: dict[str, Any]) -> str:

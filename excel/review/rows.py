@@ -114,7 +114,7 @@ def prepare_row(ev: Evaluator, loaded: Loaded, framework: str | None = None) -> 
         linear=linear,
         pending=pending,
         zero_points=linear.zero_points,
-        parameters_hash=eff.hash(),
+        parameters_hash=eff.expert_hash(),
         subtype_name=pending.subtype_name,
     )
 
@@ -155,7 +155,7 @@ def prepare(
             sets[fw_id] = ReviewSet(
                 framework=eff.framework,
                 policy=eff.policy,
-                parameters_hash=eff.hash(),
+                parameters_hash=eff.expert_hash(),
                 parameters_file=ev.params.source,
             )
         sets[fw_id].rows.append(row)
