@@ -173,3 +173,72 @@ def record_returns(run, results, deadline) -> list[str]:
         made.append(ret.id)
     state.save_register(reg)
     return made
+
+
+def panel_inputs(run, applications, outdir, record_file, params, include):
+    """What ``panel`` issues from and where its outputs go: as given, else (inside a round)
+    the current applications that pass the gate, 3-评分表/, the round's own record."""
+    if run.round is None:
+        if include:
+            raise click.UsageError("--include 只在评审轮次中使用")
+        missing = [
+            name
+            for name, given in (("申报（APPLICATIONS）", applications), ("-o", outdir))
+            if not given
+        ]
+        if not record_file:
+            missing.append("--record（评审组登记的保存位置，仅组织方可读）")
+        if missing:
+            raise click.UsageError(f"缺少{'、'.join(missing)}")
+        return applications, outdir, record_file, params
+    return (
+        applications or gated(run, include),
+        outdir or os.path.relpath(run.round.stage("forms")),
+        record_file or str(run.round.private(RECORD)),
+        params or parameter_files(run),
+    )
+
+
+def held_back(receipt) -> str:
+    """Why an application is not issued to the experts by default ('' when it is)."""
+    s = receipt.summary
+    why = []
+    if not s.readable:
+        why.append("无法读取")
+    if s.errors:
+        why.append(f"错误{s.errors}条，待补正")
+    if s.vetoed:
+        why.append(f"触及否决项：{'、'.join(s.vetoed)}")
+    return "；".join(why)
+
+
+def gated(run, include) -> tuple[str, ...]:
+    """The current applications without errors or 否决项, and those ``--include`` names; the
+    rest listed with the reason, the override written in the log."""
+    reg = run.logbook.state.register()
+    current = list(reg.current("application").values())
+    names = {r.number for r in current} | {r.applicant for r in current}
+    unknown = [x for x in include if x not in names]
+    if unknown:
+        raise click.BadParameter(
+            f"本轮没有受理编号或单位名称为 {'、'.join(unknown)} 的申报", param_hint="--include"
+        )
+    issued, held, forced = [], [], []
+    for r in current:
+        why = held_back(r)
+        if why and not ({r.number, r.applicant} & set(include)):
+            held.append(f"{r.number} {r.applicant}（{why}）")
+            continue
+        if why:
+            forced.append(f"{r.number} {r.applicant}（{why}）")
+        issued.append(os.path.relpath(run.round.root / r.stored))
+    from iipeval.cli import render
+
+    for line in held:
+        render.echo(f"未下发：{line}；如确需下发，请加 --include {line.split()[0]}", err=True)
+    if forced:
+        run.logbook.note = "按 --include 下发：" + "；".join(forced)
+        render.echo(run.logbook.note, err=True)
+    if not issued:
+        raise click.UsageError("本轮没有可下发给专家的申报（均有错误或触及否决项）")
+    return tuple(issued)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator, registered
 from iipeval.core.panel.location import new_record_location
 from iipeval.core.panel.record import RecordError, place_record, stage_record
@@ -22,7 +22,7 @@ from iipeval.present import atomic
 
 
 @door.command(cli)
-@click.argument("applications", nargs=-1, required=True, type=door.InputArgs())
+@click.argument("applications", nargs=-1, type=door.InputArgs())
 @click.option(
     "--panel",
     "panel_file",
@@ -34,17 +34,20 @@ from iipeval.present import atomic
     "-o",
     "--output",
     "outdir",
-    required=True,
     type=door.OutputPath(folder=True),
-    help="评分表输出文件夹（不存在则创建）",
+    help="评分表输出文件夹（不存在则创建；评审轮次中默认为 3-评分表）",
 )
 @click.option(
     "--record",
     "record_file",
-    required=True,
     type=door.OutputPath(),
     help="评审组登记写到哪里（含本轮签名密钥，仅组织方可读）：不得已存在，不得位于评分表输出文件夹"
-    "或申报文件夹中；所在文件夹不存在时创建（仅本人可进入）",
+    "或申报文件夹中；所在文件夹不存在时创建（仅本人可进入）。评审轮次中由本轮私有文件夹保存，不必指定",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    help="评审轮次中：有错误或触及否决项、默认不下发的申报，仍要下发时写其受理编号或单位名称（记入日志）",
 )
 @click.option("--framework", help="评价体系 id（默认取申报数据或申报表中的标记）")
 @click.option(
@@ -82,6 +85,7 @@ def panel(
     panel_file,
     outdir,
     record_file,
+    include,
     framework,
     params,
     force,
@@ -115,6 +119,9 @@ def panel(
     """
     if xlsm and forms == "json":
         raise click.UsageError("--xlsm 只适用于 xlsx 评分表，不能与 --forms json 同时使用")
+    applications, outdir, record_file, params = inround.panel_inputs(
+        run, applications, outdir, record_file, params, include
+    )
     ev = evaluator(params)
     the_panel = _panel(ev, panel_file, framework)
     paths = run.expand(applications)
