@@ -242,3 +242,9 @@ def gated(run, include) -> tuple[str, ...]:
     if not issued:
         raise click.UsageError("本轮没有可下发给专家的申报（均有错误或触及否决项）")
     return tuple(issued)
+
+
+def waived(run) -> set[tuple[str, str | None]]:
+    """(expert, criteria set or ``None`` for all) the organiser went on without."""
+    reg = run.logbook.state.register() if run.logbook else state_of(run.round).register()
+    return {(w.expert, w.framework) for w in reg.waivers}

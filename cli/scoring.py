@@ -87,6 +87,10 @@ def scored_batch(
 
     index = index_reviews(bundles, record)
     index.findings.extend(ignored)
+    if run.round is not None:  # a round waits for every form it issued, unless waived
+        from iipeval.cli.inround import waived
+
+        index.waived = waived(run)
     checks: list = []
     if verified:  # 调研核查: cli/verification.py, core/round/verification.py
         from iipeval.cli.verification import read_verified

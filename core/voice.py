@@ -32,6 +32,12 @@ PASSED = "通过"
 PENDING = "待专家评分"
 PENDING_REASON = "定性指标尚无评分，暂不排名"
 
+
+def awaiting_reason(experts) -> str:
+    """Why a round holds a result: issued forms not back, and how to go on without them."""
+    return f"专家{'、'.join(experts)}的评分表尚未交回，暂不排名；确实无法交回的，由组织方用 iipeval waive 记录理由"
+
+
 #: More findings than this with one code in one listing are shown as a group.
 GROUP_AFTER = 3
 

@@ -14,6 +14,7 @@ Three steps, so that the middle one can run in worker processes:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,9 @@ class ReviewIndex:
     recused: dict[str, list[str]] = field(default_factory=dict)
     #: criteria set → the experts of its panel (the record's, or the forms' roster)
     rosters: dict[str | None, list[str]] = field(default_factory=dict)
+    #: a round waits for every form its record issued: (expert, criteria set) the organiser
+    #: went on without (``None`` as the set: every form of that expert); ``None``: not a round
+    waived: set[tuple[str, str | None]] | None = None
 
     def for_key(self, key: str) -> list[ExpertReview]:
         return [r for _, r in self.by_key.get(normal_key(key), [])]
@@ -332,6 +336,8 @@ def assemble(
 def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
     """The batch: what the reviews and the standings say, then one ranking per set."""
     findings = _round_findings(ev, standings, bundles, index)
+    if index.waived is not None and index.record is not None:
+        standings = [_awaiting(s, index) for s in standings]
     groups: dict[tuple[str, str | None], list[Standing]] = defaultdict(list)
     for r in standings:
         groups[(r.framework, r.subtype)].append(r)
@@ -401,6 +407,21 @@ def _round_findings(ev, standings, bundles, index) -> list[Finding]:
     for r in standings:
         findings.extend(_unscored(r, index) if index.record else _missing_reviews(r, bundles))
     return findings
+
+
+def _awaiting(s: Standing, index: ReviewIndex) -> Standing:
+    """``s`` with the experts it still waits for: issued a form for its set that covers it,
+    and no score of theirs counted (the form not back, or back without this applicant
+    scored in full), and not waived."""
+    key, waived = normal_key(result_key(s)), index.waived or set()
+    waiting = tuple(
+        e.id
+        for e, a in index.record.assigned(s.framework)
+        if normal_key(a.key) == key
+        and e.id not in s.experts
+        and not {(e.id, s.framework), (e.id, None)} & waived
+    )
+    return dataclasses.replace(s, awaiting=waiting) if waiting else s
 
 
 def _ranking(ev, fw_id: str, subtype: str | None, group: list[Standing]) -> tuple[Ranking, dict]:

@@ -97,6 +97,9 @@ class Standing:
     #: how many of ``findings`` are errors and warnings (the terminal summary counts them)
     errors: int = 0
     warnings: int = 0
+    #: experts whose issued form has not come back and was not waived (a round holds the
+    #: result 待定 until it comes, or the organiser goes on without it: ``iipeval waive``)
+    awaiting: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, r: Result) -> Standing:
@@ -164,6 +167,8 @@ def rank(
             return voice.EXCLUDED, voice.excluded_reason(r.exclusions)
         if r.provisional:
             return voice.PENDING, voice.PENDING_REASON
+        if r.awaiting:
+            return voice.PENDING, voice.awaiting_reason(r.awaiting)
         return "", ""
 
     eligible = [r for r in results if not standing(r)[0]]
