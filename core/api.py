@@ -104,7 +104,7 @@ class Evaluator:
             parameters_hash=digest,
             parameters_file=self.params.source,
             parameters_file_sha256=self.params.source_sha256,
-            weights_origin=_origin_line(self.params.origin),
+            weights_origin=_origin_line(self.params.origin_for(rf.framework.id)),
             notices=eff.notices,
         )
         result = run_engine(

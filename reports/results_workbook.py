@@ -712,7 +712,6 @@ def _parameters_sheet(ws, batch: Batch, generated_at: datetime):
         ("参数文件 SHA-256", batch.parameters_file_sha256 or "—"),
         ("专家评分表核验", _review_panel_text(batch)),
         ("说明", _weights_note(batch)),
-        *_origin_rows(batch.parameters_origin),
     ]
     r = _label_rows(g, 3, head)
     shown = _set_names(batch)
@@ -724,7 +723,9 @@ def _parameters_sheet(ws, batch: Batch, generated_at: datetime):
             ("评价体系编号与版本", f"{key}　版本 {snap.get('framework_version', '')}"),
             ("参数哈希", snap.get("hash", "")),
         ]
-        r = _label_rows(g, r + 2, [*info, *(("折算说明", n) for n in notices)])
+        origin = (batch.parameters_origin or {}).get(key.split("/")[0])
+        notes = [*(("折算说明", n) for n in notices), *_origin_rows(origin)]
+        r = _label_rows(g, r + 2, [*info, *notes])
         r = _weights_table(g, r + 1, values.get("weights", {}), names)
         r = _rules_table(g, r + 1, values.get("rules", {}), names)
         r = _policy_table(g, r + 1, values, names)

@@ -33,6 +33,11 @@ name = "王五"
 """
 
 
+def origin_of(params):
+    """The origin a weights file records (for the one set it was written for)."""
+    return next(o.origin for o in params.frameworks.values() if o.origin)
+
+
 def run(*args, code=0):
     result = CliRunner().invoke(cli, [str(a) for a in args])
     assert result.exit_code == code, result.output
@@ -68,7 +73,7 @@ def test_end_to_end_panel_questionnaires_derive_score_shows_the_origin(round_dir
     res = run("weights", "derive", qdir, "--panel", panel, "-o", weights)
     assert "专家 E3 的 CR=" in res.output and "未计入" in res.output
     params = load_parameters(weights)  # what score --params will load
-    origin = params.origin
+    origin = origin_of(params)
     assert origin["method"] == "AHP" and origin["ri_table"] == "saaty"
     assert {e["expert"] for e in origin["experts"]} == {"E1", "E2", "E3"}
     assert {e["sha256"] for e in origin["experts"]} == {
@@ -95,7 +100,7 @@ def test_end_to_end_panel_questionnaires_derive_score_shows_the_origin(round_dir
     assert "未计入：E3" in text["一致性检验·维度"]
     assert files["E3"].name in text["调查表·E3 王五"]
     data = json.loads(out.with_suffix(".json").read_text("utf-8"))
-    assert data["parameters_origin"]["experts"][2]["expert"] == "E3"
+    assert data["parameters_origin"]["national_2023"]["experts"][2]["expert"] == "E3"
     assert data["parameters_file_sha256"]
     assert data["results"][0]["provenance"]["weights_origin"] == origin["summary"]
 
@@ -111,8 +116,8 @@ def test_derive_methods_give_valid_parameter_files(round_dir):
     # under the geometric method AIJ and AIP are the same weights (the docs say so); the
     # eigenvector method and another RI table are honoured
     assert b == pytest.approx(a, rel=1e-9) and a != c
-    assert load_parameters(path).origin["ri_table"] == "cn"
-    assert "行几何平均下AIJ与AIP结果相同" in load_parameters(tmp / "w0.toml").origin["summary"]
+    assert origin_of(load_parameters(path))["ri_table"] == "cn"
+    assert "行几何平均下AIJ与AIP结果相同" in origin_of(load_parameters(tmp / "w0.toml"))["summary"]
 
 
 def test_derive_names_the_experts_who_returned_no_questionnaire(round_dir):
@@ -124,7 +129,7 @@ def test_derive_names_the_experts_who_returned_no_questionnaire(round_dir):
         out = tmp / f"w{len(extra)}.toml"
         res = run("weights", "derive", qdir, "-o", out, *extra)
         assert "未交回可用调查表的专家：E2" in res.output
-        assert load_parameters(out).origin["not_returned"] == ["E2"]
+        assert origin_of(load_parameters(out))["not_returned"] == ["E2"]
 
 
 def test_derive_reports_gci_and_applies_saaty_limits_recorded_in_the_questionnaires(tmp_path):
@@ -161,7 +166,7 @@ def test_one_expert_cannot_count_twice(round_dir):
     shutil.copy(files["E1"], qdir / "copy.xlsx")
     res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=1)
     assert "交回了多份调查表" in res.output
-    origin = load_parameters(tmp / "w.toml").origin
+    origin = origin_of(load_parameters(tmp / "w.toml"))
     assert {e["expert"] for e in origin["experts"]} == {"E2", "E3"}
     assert len(origin["rejected_files"]) == 2
 
@@ -172,7 +177,7 @@ def test_an_expert_off_the_panel_is_not_counted(round_dir, tmp_path):
     small.write_text(PANEL.split('[[experts]]\nid = "E3"')[0], "utf-8")
     res = run("weights", "derive", qdir, "--panel", small, "-o", tmp / "w.toml", code=1)
     assert "不在评审组名单中" in res.output
-    assert {e["expert"] for e in load_parameters(tmp / "w.toml").origin["experts"]} == {
+    assert {e["expert"] for e in origin_of(load_parameters(tmp / "w.toml"))["experts"]} == {
         "E1",
         "E2",
     }
@@ -188,7 +193,10 @@ def test_blank_and_tampered_questionnaires_are_named_by_cell(round_dir):
     res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=1)
     assert "维度!D7" in res.output and "未填" in res.output
     assert "维度!A8" in res.output
-    assert [e["expert"] for e in load_parameters(tmp / "w.toml").origin["experts"]] == ["E1", "E3"]
+    assert [e["expert"] for e in origin_of(load_parameters(tmp / "w.toml"))["experts"]] == [
+        "E1",
+        "E3",
+    ]
 
 
 def test_a_hostile_file_is_refused_without_a_traceback(round_dir):
@@ -333,9 +341,9 @@ def test_objective_from_applications_writes_parameters_with_origin(applications,
     data = json.loads(res.stdout)
     assert data["rows"] == 5 and sum(data["weights"].values()) == pytest.approx(1)
     params = load_parameters(out)
-    assert params.origin["method"] == "critic" and params.origin["rows"] == 5
-    assert params.origin["combined_with"]["how"] == "linear"
-    assert len(params.origin["applications"]) == 5
+    assert origin_of(params)["method"] == "critic" and origin_of(params)["rows"] == 5
+    assert origin_of(params)["combined_with"]["how"] == "linear"
+    assert len(origin_of(params)["applications"]) == 5
     eff = Evaluator(params=params).effective("national_2023")
     assert sum(eff.indicator_points.values()) == pytest.approx(100)
 
@@ -417,8 +425,8 @@ def test_questionnaires_made_with_different_settings_are_not_mixed_silently(roun
     res = run("weights", "derive", qdir, "-o", tmp / "w.toml", code=2)
     assert "ri_table" in res.output and "--ri" in res.output
     run("weights", "derive", qdir, "-o", tmp / "w.toml", "--ri", "saaty")
-    assert load_parameters(tmp / "w.toml").origin["ri_table"] == "saaty"
-    assert load_parameters(tmp / "w.toml").origin["cr_threshold"] == 0.1
+    assert origin_of(load_parameters(tmp / "w.toml"))["ri_table"] == "saaty"
+    assert origin_of(load_parameters(tmp / "w.toml"))["cr_threshold"] == 0.1
 
 
 def test_a_hand_written_origin_is_shown_however_it_is_shaped(tmp_path):
@@ -486,3 +494,21 @@ def test_an_existing_output_and_a_tampered_meta_stop_before_anything_is_written(
     res = run("weights", "derive", qdir, "-o", out, "--force", code=1)
     assert "bogus" in res.output and "Traceback" not in res.output
     assert out.read_text("utf-8") == "# earlier weights\n"
+
+
+def test_weights_derived_for_one_set_are_the_origin_of_that_set_only(tmp_path):
+    weights = tmp_path / "weights.toml"
+    weights.write_text(
+        "[frameworks.national_2023.weights]\nresource = 30\n\n"
+        '[frameworks.national_2023.origin]\nsummary = "层次分析法：3位专家的调查表"\n',
+        encoding="utf-8",
+    )
+    quotas = tmp_path / "quotas.toml"
+    quotas.write_text("[ranking]\nquota = 1\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    apps = [EXAMPLES / "national_2023.json", EXAMPLES / "hunan_professional.json"]
+    run("score", *apps, "--params", weights, "--params", quotas, "-o", out)
+    data = json.loads(out.read_text("utf-8"))
+    origins = {r["framework"]: r["provenance"]["weights_origin"] for r in data["results"]}
+    assert origins == {"national_2023": "层次分析法：3位专家的调查表", "hunan_professional": None}
+    assert list(data["parameters_origin"]) == ["national_2023"]

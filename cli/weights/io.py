@@ -86,12 +86,13 @@ def parameters_text(
     )
     lines = [
         f"# {headline}",
-        "# 由 iipeval weights 生成；来源见 [origin]，结果的“参数”表同样显示。",
+        f"# 由 iipeval weights 生成；来源见 [frameworks.{_key(framework_id)}.origin]，"
+        "该评价体系结果的“参数”表同样显示。",
         "",
     ]
     lines.append(f"[{section}]")
     lines += [f"{_key(k)} = {_toml_value(float(v))}" for k, v in points.items()]
-    lines += ["", "[origin]"]
+    lines += ["", f"[frameworks.{_key(framework_id)}.origin]"]  # the weights' origin, this set's
     lines += [f"{_key(k)} = {_toml_value(v, top=True)}" for k, v in origin.items()]
     return "\n".join(lines) + "\n"
 

@@ -242,7 +242,7 @@ class Batch(BaseModel):
     parameters_file_sha256: str | None = None
     #: how review forms were admitted (``None``: no forms given); see :mod:`.admission`
     review_panel: dict | None = None
-    parameters_origin: dict | None = None
+    parameters_origin: dict[str, dict] | None = None  # criteria set → where its weights came from
     run_id: str | None = None  # the run that wrote an output set; the same in every member
     _spool: ResultSpool | None = PrivateAttr(default=None)
     _standings: list[Standing] = PrivateAttr(default_factory=list)
@@ -359,7 +359,7 @@ def _assemble(ev, results, standings, rejected, bundles, index) -> Batch:
         parameters_file=ev.params.source,
         parameters_file_sha256=ev.params.source_sha256,
         review_panel=_panel_summary(index),
-        parameters_origin=ev.params.origin,
+        parameters_origin=_origins(ev, {fw for fw, _ in groups}),
     )
     for fw_id in {fw for fw, _ in groups}:
         fw = ev.effective(fw_id, None).framework
@@ -407,6 +407,12 @@ def _round_findings(ev, standings, bundles, index) -> list[Finding]:
     for r in standings:
         findings.extend(_unscored(r, index) if index.record else _missing_reviews(r, bundles))
     return findings
+
+
+def _origins(ev: Evaluator, frameworks: set[str]) -> dict[str, dict] | None:
+    """Per criteria set, where its weights came from (only the sets a record names)."""
+    out = {fw: o for fw in sorted(frameworks) if (o := ev.params.origin_for(fw))}
+    return out or None
 
 
 def _awaiting(s: Standing, index: ReviewIndex) -> Standing:

@@ -213,6 +213,9 @@ class FrameworkOverrides(BaseModel):
     aggregation: dict[str, Any] | None = None
     ranking: dict[str, Any] | None = None
     grades: list[GradeBand] | None = None
+    #: where this set's weights came from (AHP round, objective method...), written by
+    #: ``iipeval weights``; recorded with this set's results only, outside the scoring hash
+    origin: dict[str, Any] | None = Field(default=None, strict=False)
 
 
 class Parameters(BaseModel):
@@ -230,6 +233,16 @@ class Parameters(BaseModel):
     origin: dict[str, Any] | None = None
     source: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)
+
+    def origin_for(self, framework_id: str) -> dict[str, Any] | None:
+        """Where this set's weights came from: its own ``[frameworks.ID.origin]``, else a
+        file-wide ``[origin]`` that names this set (or no set, as a hand-written one may)."""
+        own = self.frameworks.get(framework_id)
+        if own is not None and own.origin:
+            return own.origin
+        if self.origin and self.origin.get("framework") in (None, "", framework_id):
+            return self.origin
+        return None
 
     def policy_for(self, framework_id: str) -> AggregationPolicy:
         o = self.frameworks.get(framework_id)
