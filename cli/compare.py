@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import FORMAT, cli, evaluator
 
 #: the report's forms, by suffix
@@ -35,8 +35,8 @@ def _versions(paths: Sequence[Path], ev) -> list:
 
 
 @door.command(cli)
-@click.argument("old", nargs=1, type=door.InputArgs())
-@click.argument("new", nargs=1, type=door.InputArgs())
+@click.argument("old", required=False, type=door.InputArgs())
+@click.argument("new", required=False, type=door.InputArgs())
 @FORMAT
 @click.option("-o", "--output", type=door.OutputPath(), help="比对报告：.xlsx 或 .json 文件")
 @click.option("--force", is_flag=True, help="覆盖已存在的报告")
@@ -44,6 +44,7 @@ def compare(run: door.Door, old, new, fmt, output, force) -> None:
     """补正比对：新旧两批申报中已改正、仍未改正和新出现的问题，以及全部数值变化。
 
     OLD 与 NEW 为文件或文件夹；同一申报先按统一社会信用代码、再按名称匹配。未被要求补正的数值变化标为需关注。
+    评审轮次中不给 OLD、NEW 时，比对每份补正后重新提交的申报与其上一版。
     """
     from iipeval.core.round.compare import compare as run_compare
     from iipeval.core.round.compare import comparison_json
@@ -54,8 +55,9 @@ def compare(run: door.Door, old, new, fmt, output, force) -> None:
         if target.suffix.lower() not in SUFFIXES:
             raise click.BadParameter("比对报告须以 .xlsx 或 .json 结尾", param_hint="-o")
         run.outputs([target])  # before any work: existing, locked, on an input
+    olds, news = inround.compare_inputs(run, old, new)
     ev = evaluator()
-    before, after = _versions(run.expand([old]), ev), _versions(run.expand([new]), ev)
+    before, after = _versions(run.expand(olds), ev), _versions(run.expand(news), ev)
     if not before or not after:
         raise click.UsageError("OLD 与 NEW 中都须有可读取的输入文件（.json、.xlsx）")
     result = run_compare(before, after)

@@ -150,6 +150,10 @@ def command(group: click.Group, name: str | None = None, *, in_round: str = "log
 class Door:
     """One run of one command: its inputs, its output set, its signals and its errors."""
 
+    #: doors open in this process: a command run by another (``reproduce`` runs ``score``)
+    #: neither takes the round's lock again nor writes an entry of its own
+    active = 0
+
     def __init__(
         self, ctx: click.Context, kwargs: Mapping[str, Any], in_round: str = "log"
     ) -> None:
@@ -183,7 +187,8 @@ class Door:
     def __enter__(self) -> Door:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _terminated)
-        if self.in_round != "none":
+        Door.active += 1
+        if self.in_round != "none" and Door.active == 1:  # a command another runs: not again
             self.round = inround.find(self.round_dir)
         if self.round is not None and self.in_round == "log":
             self.logbook = inround.RoundLog(self.round)  # the round's lock, held till exit
@@ -192,6 +197,7 @@ class Door:
         return self
 
     def __exit__(self, kind, exc, tb) -> bool:
+        Door.active -= 1
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
         if self.set is not None:

@@ -248,3 +248,57 @@ def waived(run) -> set[tuple[str, str | None]]:
     """(expert, criteria set or ``None`` for all) the organiser went on without."""
     reg = run.logbook.state.register() if run.logbook else state_of(run.round).register()
     return {(w.expert, w.framework) for w in reg.waivers}
+
+
+def verification_inputs(run, files, panel_record, output):
+    """What ``verification`` issues from: as given, else (inside a round) the current
+    applications, the round's record and 5-核查表/."""
+    if run.round is None:
+        missing = [
+            n
+            for n, v in (("申报（FILES）", files), ("--panel-record", panel_record), ("-o", output))
+            if not v
+        ]
+        if missing:
+            raise click.UsageError(f"缺少{'、'.join(missing)}")
+        return files, panel_record, output
+    record = panel_record or record_file(run)
+    if record is None:
+        raise click.UsageError("本轮尚未下发专家评分表（没有评审组登记）：请先 iipeval panel")
+    return (
+        files or current(run, "application"),
+        record,
+        output or os.path.relpath(run.round.stage("verification")),
+    )
+
+
+def compare_inputs(run, old, new) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """OLD and NEW as given, else (inside a round) every resubmission after 补正 and the
+    version before it: an applicant never asked to resubmit is not compared."""
+    if old and new:
+        return (old,), (new,)
+    if run.round is None or old or new:
+        raise click.UsageError("请给出 OLD 与 NEW（评审轮次中可都不给，比对补正后重新提交的申报）")
+    reg = run.logbook.state.register()
+    pairs = [
+        (reg.by_number(r.supersedes), r)
+        for r in reg.current("application").values()
+        if r.answers and r.supersedes
+    ]
+    if not pairs:
+        raise click.UsageError("本轮还没有补正后重新提交的申报可比对")
+    root = run.round.root
+    return (
+        tuple(os.path.relpath(root / a.stored) for a, _ in pairs),
+        tuple(os.path.relpath(root / b.stored) for _, b in pairs),
+    )
+
+
+def log_head(run) -> str | None:
+    """The hash of the round's last log entry before this command's own (``None`` outside)."""
+    if run.logbook is None:
+        return None
+    from iipeval.core.round import logbook
+
+    entries, _ = run.logbook.state.entries()
+    return logbook.head(entries)

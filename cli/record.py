@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.door import Door
 from iipeval.core.panel.record import RECORD_NAME
 
@@ -110,6 +110,7 @@ def manifest_writer(
             parameters_hashes={k: v["hash"] for k, v in sorted(batch.parameters.items())},
             outputs=[written[p] for p in writers],
             robustness=_analysis_record(robustness),
+            round_log=inround.log_head(run),
         )
         door.text_writer(record.model_dump_json(indent=2) + "\n")(tmp)
 

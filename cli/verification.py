@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from iipeval.cli import door, render
+from iipeval.cli import door, inround, render
 from iipeval.cli.app import cli, evaluator
 
 #: what a 核查表's name adds to the application file's stem
@@ -23,16 +23,18 @@ SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
 @door.command(cli)
-@click.argument("files", nargs=-1, required=True, type=door.InputArgs())
+@click.argument("files", nargs=-1, type=door.InputArgs())
 @click.option(
     "--panel-record",
-    required=True,
     type=door.InputFile(),
     help="评审组登记（iipeval panel --record 写出的文件，仅组织方可读）：核查表以本轮签名密钥签名，"
     "并记入登记旁的核查表登记",
 )
 @click.option(
-    "-o", "--output", required=True, type=door.OutputPath(folder=True), help="核查表写入的文件夹"
+    "-o",
+    "--output",
+    type=door.OutputPath(folder=True),
+    help="核查表写入的文件夹（评审轮次中默认为 5-核查表）",
 )
 def verification(run: door.Door, files, panel_record, output) -> None:
     """调研核查：为每个申报生成一份签名的核查表（申报值，及核查值、依据、备注、核查人、日期栏）。
@@ -45,6 +47,7 @@ def verification(run: door.Door, files, panel_record, output) -> None:
     from iipeval.excel import intake
     from iipeval.present.names import Names
 
+    files, panel_record, output = inround.verification_inputs(run, files, panel_record, output)
     ev = evaluator()
     record = _record(panel_record)
     ledger = ledger_location(panel_record)

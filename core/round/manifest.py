@@ -87,6 +87,9 @@ class Manifest(BaseModel):
     outputs: list[FileRecord]
     #: a robustness analysis's settings (seed, method…) and the library versions it ran on
     robustness: dict[str, Any] | None = None
+    #: run inside a round: the head of the round's log when it ran, so a log rewritten
+    #: afterwards (even with the key) no longer matches the results already published
+    round_log: str | None = None
 
 
 def record(path: Path, role: str = "") -> FileRecord:
