@@ -62,7 +62,7 @@ def command_line() -> list[str]:
             continue
         values = value if isinstance(value, tuple | list) else [value]
         given += [f"{key}={v}" for v in values]
-    return [*ctx.command_path.split(), *given]
+    return ["iipeval", *ctx.command_path.split()[1:], *given]  # as typed, whatever argv[0]
 
 
 def log(state, inputs: Sequence[Path], outputs: Sequence[Path], code: int, note: str = ""):

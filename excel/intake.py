@@ -325,7 +325,7 @@ def _identify_review(path: Path, ev: Evaluator) -> dict:
 
 
 def _identify_verification(path: Path, ev: Evaluator) -> dict:
-    from iipeval.excel.verification.sheet import read_verification
+    from iipeval.excel.verification.reader import read_verification
 
     v = read_verification(path, ev, ev.params.input)
     if not v.key:

@@ -52,10 +52,10 @@ def _correction(reg: Register, r: Receipt, version: int) -> str:
     if ret is not None:
         due = f"，截止{ret.deadline}" if ret.deadline else ""
         return f"待补正（{ret.id}{due}）"
+    if r.summary.errors:
+        return f"需补正（第{version}版仍有错误，尚未退回）" if r.answers else "需补正（尚未退回）"
     if r.answers:
         return f"已补正（第{version}版）"
-    if r.summary.errors:
-        return "需补正（尚未退回）"
     return "无需补正"
 
 
