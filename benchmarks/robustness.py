@@ -75,10 +75,11 @@ def inputs(n: int, seed: int = 1):
     return apps, reviews
 
 
-def write(folder: Path, n: int) -> None:
-    """The applications, and the panel's signed JSON forms (``iipeval panel --forms json``)
-    filled with the experts' scores; the round's record, apart from the forms, in
-    ``private/panel-record.json``: what ``--reviews`` with ``--panel-record`` admits."""
+def write(folder: Path, n: int, params: Path | None = None) -> None:
+    """The applications, and the panel's signed JSON forms (``iipeval panel --forms json``,
+    issued under ``params`` when given) filled with the experts' scores; the round's record,
+    apart from the forms, in ``private/panel-record.json``: what ``--reviews`` with
+    ``--panel-record`` admits."""
     apps, reviews = inputs(n)
     (folder / "apps").mkdir(parents=True, exist_ok=True)
     for k, app in enumerate(apps):
@@ -105,6 +106,7 @@ def write(folder: Path, n: int) -> None:
             str(folder / "private" / "panel-record.json"),
             "--forms",
             "json",
+            *(["--params", str(params)] if params else []),
         ],
         check=True,
         capture_output=True,

@@ -188,13 +188,21 @@ class Door:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, _terminated)
         Door.active += 1
+        try:
+            self._open()
+        except BaseException as exc:  # refused at the door: __exit__ will not run, so here
+            if not self.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        return self
+
+    def _open(self) -> None:
+        """The round (its lock taken), the inputs found, outputs that overlap them refused."""
         if self.in_round != "none" and Door.active == 1:  # a command another runs: not again
             self.round = inround.find(self.round_dir)
         if self.round is not None and self.in_round == "log":
             self.logbook = inround.RoundLog(self.round)  # the round's lock, held till exit
         self.expand(self.batches)
         self._refuse_overlap([p for p, _ in self.declared], folders=self._folders())
-        return self
 
     def __exit__(self, kind, exc, tb) -> bool:
         Door.active -= 1

@@ -124,14 +124,7 @@ def panel(
     )
     ev = evaluator(params)
     the_panel = _panel(ev, panel_file, framework)
-    paths = run.expand(applications)
-    if not paths:
-        raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
-    outdir = Path(outdir)
-    try:
-        record_path = new_record_location(record_file, outdir, applications)
-    except RecordError as exc:
-        raise click.BadParameter(str(exc), param_hint="--record") from None
+    paths, outdir, record_path = _places(run, applications, Path(outdir), record_file)
     _refuse_existing_forms(outdir, the_panel, force)
     run.outputs([], outdir)
     with atomic.scratch() as tmp:
@@ -141,6 +134,19 @@ def panel(
         members = {f.path: door.copy_writer(w.path) for w, f in zip(written, final, strict=True)}
         _commit_with_record(run, members, record_path, record)
     _say(notes, final, meeting, record_path, record.round)
+
+
+def _places(run: door.Door, applications, outdir: Path, record_file) -> tuple[list, Path, Path]:
+    """The applications' files, the forms' folder and where the record goes (never beside
+    the forms); a usage error when there is nothing to read or the record's place is unsafe."""
+    paths = run.expand(applications)
+    if not paths:
+        raise click.UsageError("没有找到可读取的申报文件（.json、.xlsx）")
+    try:
+        record_path = new_record_location(record_file, outdir, applications)
+    except RecordError as exc:
+        raise click.BadParameter(str(exc), param_hint="--record") from None
+    return paths, outdir, record_path
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,16 +22,20 @@ def run(*args, code=0):
     return result.output
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """Eight national applications and a seven-expert panel, written as files."""
+def _bench():
     spec = importlib.util.spec_from_file_location(
         "bench_robustness", REPO / "benchmarks" / "robustness.py"
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """Eight national applications and a seven-expert panel, written as files."""
     folder = tmp_path_factory.mktemp("demo")
-    bench.write(folder, 8)
+    _bench().write(folder, 8)
     return folder
 
 
@@ -316,8 +320,10 @@ def test_weights_drawn_from_the_panels_questionnaires_end_to_end(demo, tmp_path)
         fill(path, lambda i, j, n, rng=rng: rng.choice(near) if n > 2 else 2.0)
     weights = tmp_path / "w.toml"
     run("weights", "derive", q, "-o", weights, "--threshold", "0.3")
+    issued = tmp_path / "issued"  # the forms go out under the derived weights, as in a round
+    _bench().write(issued, 8, params=weights)
     out = tmp_path / "r.json"
-    common = [demo / "apps", "--reviews", demo / "reviews", "--params", weights, "--quota", "2"]
+    common = [issued / "apps", "--reviews", issued / "reviews", "--params", weights, "--quota", "2"]
     said = run(
         "robustness",
         *common,

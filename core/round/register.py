@@ -48,7 +48,7 @@ class Receipt(BaseModel):
     stored: str = Field(description="在本轮文件夹中的位置")
     sha256: str
     bytes: int
-    key: str = Field(default="", description="申报: 统一社会信用代码（无则名称）；评分表: 专家编号")
+    key: str = Field(default="", description="申报：统一社会信用代码（无则名称）；评分表：专家编号")
     applicant: str = ""
     framework: str | None = None
     expert: str | None = None

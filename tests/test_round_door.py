@@ -1,0 +1,27 @@
+"""A command refused at the door leaves the next one in the same process as it found it
+(the add-in and the tests run many commands in one process)."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from iipeval.cli.main import cli
+
+
+def run(*args) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in res.output
+    return res.exit_code, res.output
+
+
+def test_a_command_refused_at_the_door_does_not_leave_the_next_outside_the_round(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    assert run("round", "init", "轮次", "--name", "2026年省级平台认定")[0] == 0
+    monkeypatch.chdir(tmp_path / "轮次")
+    code, said = run("status", "--round", tmp_path / "没有这个轮次")
+    assert code == 2 and "没有这个轮次" in said
+    code, said = run("status")
+    assert code == 0, said
+    assert "不在评审轮次中" not in said
