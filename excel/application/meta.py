@@ -57,6 +57,8 @@ def rows(p: Plan) -> list[list[str]]:
 class Meta:
     values: dict[str, str]
     slots: list[Slot] = field(default_factory=list)
+    #: whether the fingerprint matched, when a cached parse already knows
+    checked: bool | None = None
 
     def get(self, key: str) -> str:
         return self.values.get(key, "")
@@ -70,6 +72,8 @@ class Meta:
 
     def consistent(self) -> bool:
         """True when the stored fingerprint matches the stored map (nothing tampered)."""
+        if self.checked is not None:
+            return self.checked
         return self.get("fingerprint") == fingerprint(
             self.get("framework_id"), self.get("framework_version"), self.slots
         )
@@ -154,32 +158,43 @@ def parse(grid: Sequence[Sequence[Any]]) -> Meta:
     return Meta(values, slots)
 
 
-#: Parsed ``_meta`` sheets by their whole XML: a batch is filled in a few templates, and
-#: every application of one template carries the same ``_meta``.
+#: Parsed ``_meta`` sheets by what decides their content: a batch is filled in a few
+#: templates, and every application of one template carries the same ``_meta``.
 _PARSED: OrderedDict[bytes, Meta] = OrderedDict()
 CACHED_TEMPLATES = 8
-#: The largest ``_meta`` kept as a key (a national template's is about 75 KB).
+#: The largest ``_meta`` kept (a national template's is about 75 KB).
 CACHED_BYTES = 512 * 1024
 
 
-def parse_cached(xml: bytes | None, grid: Callable[[], Sequence[Sequence[Any]]]) -> Meta:
+def parse_cached(
+    key: bytes | None,
+    grid: Callable[[], Sequence[Sequence[Any]]],
+    cacheable: Callable[[], bool] = lambda: True,
+) -> Meta:
     """:func:`parse` of ``grid()``, once per distinct ``_meta`` in this process.
 
-    ``xml`` is the sheet's XML when it alone decides the grid
-    (:func:`.cellxml.self_contained`), else ``None`` (parsed every time). The key is the
-    whole XML, compared byte for byte: not a checksum, which a crafted file could match to
-    make another applicant's workbook be read with its map. Each caller gets its own copy.
+    ``key`` is what alone decides the grid, compared byte for byte, or ``None`` (parsed
+    every time): the sheet's XML, or its stored part (:meth:`CalamineSource.part_key`),
+    which is the same XML before it is inflated. Never a checksum, which a crafted file
+    could match to make another applicant's workbook be read with its map. A parse is
+    kept only when ``cacheable()`` says the part decides the grid alone (no shared
+    strings, no styles: :func:`.cellxml.self_contained`). Each caller gets its own copy,
+    which knows whether its fingerprint matched.
     """
-    if xml is None:
+    if key is None:
         return parse(grid())
-    hit = _PARSED.get(xml)
+    hit = _PARSED.get(key)
     if hit is None:
-        hit = _PARSED[xml] = parse(grid())  # a MetaError is raised, not kept
+        hit = parse(grid())  # a MetaError is raised, not kept
+        if not cacheable():
+            return hit
+        hit.checked = hit.consistent()
+        _PARSED[key] = hit
         if len(_PARSED) > CACHED_TEMPLATES:
             _PARSED.popitem(last=False)
     else:
-        _PARSED.move_to_end(xml)
-    return Meta(dict(hit.values), list(hit.slots))
+        _PARSED.move_to_end(key)
+    return Meta(dict(hit.values), list(hit.slots), hit.checked)
 
 
 __all__ = [

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from python_calamine import CalamineWorkbook
 
 from iipeval.core.api import Evaluator, Loaded
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.host import UnknownFramework
-from iipeval.core.intake.guard import guard
+from iipeval.core.intake.package import Refused, open_package
 from iipeval.core.model.application import Applicant, Application, Submission
 from iipeval.core.model.criteria import DataItem, Framework
 from iipeval.core.scoring.normalize import (
@@ -40,7 +39,9 @@ from iipeval.core.scoring.normalize import (
 from iipeval.excel.application import meta, structure, visible
 from iipeval.excel.application.layout import (
     APPLICANT_FIELDS,
+    DATA,
     EVIDENCE_PREFIX,
+    INFO,
     META,
     SUBTYPE_KEY,
     TEMPLATE_VERSION,
@@ -48,7 +49,12 @@ from iipeval.excel.application.layout import (
     plan,
 )
 from iipeval.excel.cells import cellxml
-from iipeval.excel.cells.sources import CalamineSource, GridSource, SheetUnreadable
+from iipeval.excel.cells.sources import (
+    BookUnreadable,
+    CalamineSource,
+    GridSource,
+    SheetUnreadable,
+)
 
 MISSING_NAME = "（未填写申报单位名称）"
 
@@ -63,35 +69,36 @@ def _error(src: str, code: str, message: str, **where: str) -> Finding:
 
 
 def read_workbook(path: str | Path, evaluator: Evaluator | None = None) -> Loaded:
-    """Read one filled 申报表. ``evaluator`` supplies the criteria sets (default: plugins)."""
+    """Read one filled 申报表. ``evaluator`` supplies the criteria sets (default: plugins).
+
+    The file is opened once (:func:`.package.open_package`) and each part inflated once,
+    checked before any parser sees it (zip bombs, DTDs, encrypted, legacy files); calamine,
+    the cell facts and the visibility look all read those same parts.
+    """
     src = str(path)
     ev = evaluator or _default_evaluator()
-    checked = guard(path, ev.params.input)  # zip bombs, DTDs, encrypted, legacy: before parsing
-    if checked.problem:
-        return Loaded(src, None, [_error(src, checked.code or "refused", checked.problem)])
-    notices = [
-        Finding(severity=Severity.notice, code=code, message=message, file=src)
-        for code, message in checked.notices
-    ]
     try:
-        wb = CalamineWorkbook.from_path(src)
-    except Exception as exc:  # calamine raises its own error types for broken files
-        return Loaded(
-            src,
-            None,
-            [_error(src, "unreadable", f"无法读取申报表：文件已损坏或不是 .xlsx 格式（{exc}）")],
-        )
-    try:
-        loaded = read_source(CalamineSource(src, wb), ev)
+        package = open_package(path, ev.params.input)
+        source = CalamineSource(package, sheets=(INFO, DATA))  # _meta: only if not known
+        try:
+            loaded = read_source(source, ev)
+        finally:
+            source.close()
+    except Refused as exc:
+        return Loaded(src, None, [_error(src, exc.code, exc.message)])
     except SheetUnreadable as exc:
         message = (
             f"工作表“{exc.sheet}”中有无法读取的单元格（如超出范围的日期或时长），"
             "整份申报表无法读取；请检查该表中设置为日期或时间格式的单元格"
         )
         return Loaded(src, None, [_error(src, "unreadable", message, sheet=exc.sheet)])
-    finally:
-        wb.close()
-    loaded.findings[:0] = notices
+    except BookUnreadable as exc:
+        message = f"无法读取申报表：文件已损坏或不是 .xlsx 格式（{exc}）"
+        return Loaded(src, None, [_error(src, "unreadable", message)])
+    loaded.findings[:0] = [
+        Finding(severity=Severity.notice, code=code, message=message, file=src)
+        for code, message in package.notices
+    ]
     return loaded
 
 
@@ -115,11 +122,18 @@ class _Reader:
             self.grids[name] = self.source.grid(name)
         return self.grids[name]
 
-    def _meta_xml(self) -> bytes | None:
-        """``_meta``'s XML when it alone decides what is read from it (a saved file)."""
-        if not isinstance(self.source, CalamineSource):
-            return None
-        return cellxml.self_contained(self.source.path, META, meta.CACHED_BYTES)
+    def _meta(self) -> meta.Meta:
+        """``_meta`` parsed, or known already: a saved file whose ``_meta`` part is the very
+        one of a file read before (it alone decides what is read from it) is not parsed,
+        nor even inflated, again (:func:`.meta.parse_cached`)."""
+        key = None
+        if isinstance(self.source, CalamineSource):
+            key = self.source.part_key(META, meta.CACHED_BYTES)
+        return meta.parse_cached(key, lambda: self.grid(META), self._meta_self_contained)
+
+    def _meta_self_contained(self) -> bool:
+        package = self.source.package
+        return cellxml.self_contained(package, META, meta.CACHED_BYTES) is not None
 
     def refuse(self, code: str, message: str, **where: str) -> Loaded:
         return Loaded(self.src, None, [*self.findings, _error(self.src, code, message, **where)])
@@ -134,7 +148,7 @@ class _Reader:
                 "位置；请使用组织方下发的申报表模板（由 iipeval template 生成）填写后提交",
             )
         try:
-            m = meta.parse_cached(self._meta_xml(), lambda: self.grid(META))
+            m = self._meta()
         except meta.MetaError as exc:
             return self.refuse(
                 "meta_damaged", f"申报表的结构信息已损坏（{exc}），请使用原模板重新填报"

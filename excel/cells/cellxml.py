@@ -15,13 +15,16 @@ values, so the reader asks the XML where they are.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import os
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from defusedxml import ElementTree
 
@@ -98,11 +101,37 @@ def is_percent_format(code: str) -> bool:
     return "%" in stripped
 
 
+@contextlib.contextmanager
+def _opened(source: str | Path | Any) -> Iterator[Any]:
+    """A file's parts to read: ``source`` itself when it is an opened package (every part
+    inflated once, :class:`iipeval.core.intake.package.Package`), else the file opened
+    as a ZIP (for callers that hold only a path)."""
+    if isinstance(source, str | os.PathLike):
+        with zipfile.ZipFile(source) as zf:
+            yield zf
+    else:
+        yield source
+
+
+def _part_size(zf: Any, name: str) -> int:
+    return zf.size(name) if hasattr(zf, "size") else zf.getinfo(name).file_size
+
+
 def _sheet_paths(zf: zipfile.ZipFile, states: dict[str, str] | None = None) -> dict[str, str]:
     sheets = _sheets(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
     if states is not None:
         states.update((name, state) for name, _, state in sheets)
     return {name: path for name, path, _ in sheets}
+
+
+def sheet_parts(source: str | Path | Any) -> dict[str, str]:
+    """Sheet name → its part, as the workbook names them; empty when that cannot be read
+    (the parser then says what is wrong with the file)."""
+    try:
+        with _opened(source) as zf:
+            return _sheet_paths(zf)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
 
 
 @lru_cache(maxsize=16)
@@ -192,15 +221,18 @@ def number_formats(path: str | Path, wanted: Mapping[str, Iterable[str]]) -> dic
     return out
 
 
-def probe(path: str | Path, wanted: Mapping[str, Iterable[str]]) -> dict[str, dict[str, CellFacts]]:
+def probe(
+    path: str | Path | Any, wanted: Mapping[str, Iterable[str]]
+) -> dict[str, dict[str, CellFacts]]:
     """Facts about the ``wanted`` cells (sheet name → cell addresses) that have any.
 
-    Returns an empty result for anything unreadable: these facts refine what calamine
-    read, they are never the only source of a value.
+    ``path`` is a file or its opened package. Returns an empty result for anything
+    unreadable: these facts refine what calamine read, they are never the only source
+    of a value.
     """
     out: dict[str, dict[str, CellFacts]] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _opened(path) as zf:
             paths = _sheet_paths(zf)
             percent = _percent_styles(zf)
             for sheet, cells in wanted.items():
@@ -245,19 +277,20 @@ def _scan(zf: zipfile.ZipFile, member: str, cells: set[str], percent: set[int]):
 _PREFIXED_VALUE = re.compile(rb"<\w+:v[\s>/]")
 
 
-def self_contained(path: str | Path, sheet: str, limit: int) -> bytes | None:
+def self_contained(path: str | Path | Any, sheet: str, limit: int) -> bytes | None:
     """The XML of ``sheet`` when it alone decides the sheet's values, else ``None``.
 
     That is when no cell stores a ``<v>``: every value is an inline string, so neither the
     shared strings nor a style (which turns a number into a date) changes what a parser
     reads. What the generator writes into ``_meta`` is such a sheet; a save in a
     spreadsheet program moves its text to the shared strings, and then this says ``None``.
-    A part larger than ``limit`` bytes is not returned either.
+    A part larger than ``limit`` bytes is not returned either. ``path`` is a file or its
+    opened package.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            member = zf.getinfo(_sheet_paths(zf)[sheet])
-            if member.file_size > limit:
+        with _opened(path) as zf:
+            member = _sheet_paths(zf)[sheet]
+            if _part_size(zf, member) > limit:
                 return None
             data = zf.read(member)
     except (
@@ -274,15 +307,16 @@ def self_contained(path: str | Path, sheet: str, limit: int) -> bytes | None:
     return data
 
 
-def look(path: str | Path, sheets: Iterable[str]) -> Look:
+def look(path: str | Path | Any, sheets: Iterable[str]) -> Look:
     """Sheet states, external links, and where ``sheets`` hide or compute values.
 
-    An unreadable part gives ``cells_known=False``: the values calamine read then stand
-    without this check, which only happens to files calamine itself could not read well.
+    ``path`` is a file or its opened package. An unreadable part gives
+    ``cells_known=False``: the values calamine read then stand without this check, which
+    only happens to files calamine itself could not read well.
     """
     out = Look()
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _opened(path) as zf:
             paths = _sheet_paths(zf, out.states)
             out.external_links = any(n.startswith("xl/externalLinks/") for n in zf.namelist())
             for sheet in sheets:

@@ -20,9 +20,9 @@ same sheets and cells.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from iipeval.excel.cells import cellxml
@@ -66,6 +66,10 @@ class SheetUnreadable(Exception):
         self.sheet = sheet
 
 
+class BookUnreadable(Exception):
+    """calamine could not open the workbook at all (the message is calamine's)."""
+
+
 def sheet_values(wb: Any, sheet: str) -> Grid:
     """A sheet's values through calamine. calamine panics (a BaseException, which ``except
     Exception`` lets through) on a duration or date cell out of range, e.g. -1e20 formatted
@@ -80,25 +84,82 @@ def sheet_values(wb: Any, sheet: str) -> Grid:
 
 
 class CalamineSource:
-    """A saved workbook file, opened by calamine (the caller closes ``wb``)."""
+    """A saved workbook file, read through its opened package
+    (:class:`iipeval.core.intake.package.Package`): calamine parses an uncompressed copy
+    of the parts it needs, the cell facts and the visibility look read the same parts, so
+    the file is opened once and no part is inflated twice.
 
-    def __init__(self, path: str | Path, wb: Any) -> None:
-        self.name = str(path)
-        self.path = path
-        self.wb = wb
+    ``sheets`` go into calamine's copy from the start; any other sheet is added when it is
+    first asked for (the copy is made again from parts already inflated), so a sheet no
+    one reads is never inflated. Call :meth:`close` when done.
+    """
+
+    def __init__(self, package: Any, sheets: Iterable[str] = ()) -> None:
+        self.name = str(package.path)
+        self.path = package.path
+        self.package = package
+        self._parts = cellxml.sheet_parts(package)
+        self._wb: Any = None
+        self._sheets: set[str] = set(sheets)
+        self._built: set[str] = set()
+
+    def _book(self, sheet: str | None = None) -> Any:
+        """calamine's workbook, made again only when a sheet not in its copy is asked for."""
+        if self._wb is not None and (sheet is None or sheet in self._built):
+            return self._wb
+        from python_calamine import CalamineWorkbook
+
+        if sheet is not None:
+            self._sheets.add(sheet)
+        there = set(self.package.names())
+        parts = set(self._parts.values())
+        names = [n for n in self.package.names() if _for_calamine(n, parts)]
+        names += sorted({self._parts[n] for n in self._sheets if n in self._parts} & there)
+        data = self.package.stored(names)
+        self.close()
+        try:
+            self._wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise BookUnreadable(str(exc)) from None
+        self._built = set(self._sheets)
+        return self._wb
 
     @property
     def sheet_names(self) -> list[str]:
-        return list(self.wb.sheet_names)
+        return list(self._book().sheet_names)
 
     def grid(self, sheet: str) -> Grid:
-        return sheet_values(self.wb, sheet)
+        return sheet_values(self._book(sheet), sheet)
 
     def facts(self, wanted):
-        return cellxml.probe(self.path, wanted)
+        return cellxml.probe(self.package, wanted)
 
     def look(self, wanted):
-        return cellxml.look(self.path, wanted)
+        return cellxml.look(self.package, wanted)
+
+    def part_key(self, sheet: str, limit: int) -> bytes | None:
+        """What identifies ``sheet``'s part without inflating it (see
+        :meth:`Package.key`), or ``None`` when it is larger than ``limit`` or absent."""
+        part = self._parts.get(sheet)
+        if part is None or part not in self.package or self.package.size(part) > limit:
+            return None
+        return self.package.key(part)
+
+    def close(self) -> None:
+        if self._wb is not None:
+            self._wb.close()
+            self._wb = None
+
+
+#: Parts calamine never reads: pictures, themes, printer settings, document properties,
+#: macros. Everything else that is not a sheet goes into its copy.
+_NOT_FOR_CALAMINE = ("docProps/", "xl/theme/", "xl/media/", "xl/printerSettings/", "customXml/")
+
+
+def _for_calamine(name: str, sheet_parts: Iterable[str]) -> bool:
+    if name.startswith(_NOT_FOR_CALAMINE) or name in sheet_parts:
+        return False
+    return name.endswith((".xml", ".rels"))
 
 
 class GridsSource:

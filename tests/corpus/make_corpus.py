@@ -164,6 +164,7 @@ EXPECTED = {
     "sparse_no_dimension.xlsx": "sheet_extent",  # one cell at XFD1048576, no <dimension>
     "sparse_lying_dimension.xlsx": "sheet_extent",  # <dimension ref="A1"> but a far cell
     "sparse_far_row.xlsx": "sheet_extent",  # an empty <row r="1048576"/> below a Z1 cell
+    "sparse_single_quotes.xlsx": "sheet_extent",  # r='XFD1048576': XML allows either quote
     "encryption_flag.xlsx": "encrypted",
     "lying_sizes.xlsx": "size_mismatch",
     "truncated.xlsx": "corrupt_zip",
@@ -258,6 +259,11 @@ def make(out: Path, good: Path) -> dict[str, str]:
     )
     _workbook(out / "sparse_lying_dimension.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far)})
     far_row = '<row r="1"><c r="Z1"><v>1</v></c></row><row r="1048576"/>'
+    quoted = "<row r='1'><c r='A1'><v>1</v></c></row><row r='1048576'><c r='XFD1048576'><v>1</v></c></row>"
+    _workbook(
+        out / "sparse_single_quotes.xlsx",
+        {"xl/worksheets/sheet1.xml": _sheet(quoted, dimension=None)},
+    )
     _workbook(out / "sparse_far_row.xlsx", {"xl/worksheets/sheet1.xml": _sheet(far_row)})
     _encryption_flag(out / "encryption_flag.xlsx")
     _lying_sizes(out / "lying_sizes.xlsx")
