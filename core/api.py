@@ -50,6 +50,15 @@ class Evaluator:
             self._snapshots[key] = (eff.snapshot(), eff.hash())
         return self._snapshots[key]
 
+    def parameters_of(self, result: Result) -> dict:
+        """The parameters ``result`` was scored with: recorded once per batch under the
+        result's ``parameters_hash``, not in every result (each would repeat ~9 KB)."""
+        eff = self.effective(result.framework, result.subtype)
+        snapshot, digest = self._snapshot(result.framework, eff)
+        if digest != result.provenance.parameters_hash:
+            raise ValueError(f"{result.source}：该结果不是用本评价器的参数评分的")
+        return snapshot
+
     def check_parameters(self) -> None:
         """Apply the parameters to every set they name now, so a bad file fails at once
         (with its file and key) instead of halfway through a batch."""
@@ -92,7 +101,7 @@ class Evaluator:
         except UnknownFramework as exc:
             return _rejected(source, "unknown_framework", str(exc))
         eff = self.effective(fw_id, application.subtype)
-        snapshot, digest = self._snapshot(fw_id, eff)
+        _, digest = self._snapshot(fw_id, eff)
         provenance = Provenance(
             framework=rf.framework.id,
             framework_version=rf.framework.version,
@@ -100,7 +109,6 @@ class Evaluator:
             plugin_version=rf.plugin_version,
             tool_version=__version__,
             source_document=rf.framework.source.document,
-            parameters=snapshot,
             parameters_hash=digest,
             parameters_file=self.params.source,
             parameters_file_sha256=self.params.source_sha256,

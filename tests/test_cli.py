@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from support import REPO
 
 from iipeval.cli.main import cli
+from iipeval.core.model.results import Result
 
 EXAMPLES = REPO / "examples" / "applications"
 REVIEWS = REPO / "examples" / "reviews"  # the example round: its signed forms
@@ -96,9 +97,16 @@ def test_score_examples_json_contract():
         assert isinstance(r["total"], float) and 0 < r["total"] <= 100 and not r["provisional"]
         for d in r["dimensions"]:
             assert {"id", "name", "score"} <= set(d)
-        for i in r["indicators"]:
-            assert {"id", "name", "score", "explanation"} <= set(i) and i["explanation"]
+        for i in r["indicators"]:  # the explanation's every word is in the trace, once
+            assert {"id", "name", "score", "trace"} <= set(i) and i["trace"]["text"]
+            assert "explanation" not in i
+        read = Result.model_validate(r)  # read back, each indicator explains itself again
+        assert all(i.explanation.startswith(i.trace.text) for i in read.indicators)
         assert r["provenance"]["parameters_hash"].startswith("sha256:")
+        key = r["framework"] + (f"/{r['subtype']}" if r["subtype"] else "")
+        snapshot = data["parameters"][key]  # the parameters: once per batch, by hash
+        assert snapshot["hash"] == r["provenance"]["parameters_hash"]
+        assert "parameters" not in r["provenance"]
 
 
 def test_score_is_byte_identical_across_runs():

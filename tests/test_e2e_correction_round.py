@@ -266,7 +266,7 @@ def test_two_correction_rounds_then_scoring_quotas_publication_and_reproduction(
         (declared, declared // 2, "核查组王五")
     ]
     assert v["change"] < 0 and v["verified_total"] == bing["total"]
-    assert any(i["explanation"].startswith("〔调研核查〕") for i in bing["indicators"])
+    assert any(i["trace"]["text"].startswith("〔调研核查〕") for i in bing["indicators"])
 
     pub = docx.Document("结果/公示名单.docx")
     listed = [c.text for t in pub.tables for r in t.rows[1:] for c in r.cells]

@@ -16,12 +16,13 @@ def test_changing_one_weight_moves_the_total_by_the_expected_amount(tmp_path):
     app = application(devices_operating=960)  # devices 100 points, breadth 50
     base = mini_evaluator().score(app, reviews(80, 90))
     params = load_parameters(write(tmp_path, "[frameworks.mini.weights]\ndevices = 45\n"))
-    moved = mini_evaluator(params).score(app, reviews(80, 90))
+    ev = mini_evaluator(params)
+    moved = ev.score(app, reviews(80, 90))
     # dimension a keeps 60 points; devices' share becomes 45/75 → 36 points, breadth 24
     assert base.total == pytest.approx(30 + 15 + 16.875 + 7.5)
     assert moved.total - base.total == pytest.approx(36 * 1.0 + 24 * 0.5 - (30 + 15))
     assert moved.provenance.parameters_hash != base.provenance.parameters_hash
-    assert moved.provenance.parameters["weights"]["indicators"]["devices"] == pytest.approx(36)
+    assert ev.parameters_of(moved)["weights"]["indicators"]["devices"] == pytest.approx(36)
     assert moved.provenance.parameters_file == str(tmp_path / "params.toml")
     assert any("折算" in n for n in moved.provenance.notices)
 
@@ -30,9 +31,10 @@ def test_rule_parameter_override(tmp_path):
     params = load_parameters(
         write(tmp_path, "[frameworks.mini.rules]\ndevices = { benchmark = 100 }\n")
     )
-    r = mini_evaluator(params).score(application(), reviews(80))
+    ev = mini_evaluator(params)
+    r = ev.score(application(), reviews(80))
     assert r.indicators[0].score == 100
-    assert r.provenance.parameters["rules"]["devices"]["benchmark"] == 100
+    assert ev.parameters_of(r)["rules"]["devices"]["benchmark"] == 100
 
 
 def test_component_override_and_aggregation(tmp_path):

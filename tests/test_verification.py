@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from support import private_record
 
 from iipeval.cli.main import cli
+from iipeval.core.model.results import Result
 from iipeval.excel.verification.sheet import META, SHEET
 
 REPO = Path(__file__).resolve().parents[1]
@@ -112,7 +113,7 @@ def test_a_verified_value_is_scored_and_shown_beside_the_declared_one(made, tmp_
     shutil.rmtree(tmp_path / "out")
     again = scored(apps, tmp_path / "nothing", tmp_path)["results"][0]
     assert again["total"] == pytest.approx(result["total"])
-    explained = {i["id"]: i["explanation"] for i in result["indicators"]}
+    explained = {i.id: i.explanation for i in Result.model_validate(result).indicators}
     assert explained["devices"].startswith("〔调研核查〕运行设备连接数量按核查值100,000计")
     assert "核查" not in explained["models"]
     ranked = data["rankings"][0]["entries"][0]

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
 from iipeval.core.explain import Explanation, Status
 from iipeval.core.findings import Finding
 from iipeval.core.model.verified import VerificationReport
 
 
-class IndicatorResult(BaseModel):
+def flat_text(trace: dict[str, Any]) -> str:
+    """:meth:`Explanation.flat_text` of a trace read as JSON (plain dicts)."""
+    text = trace.get("text", "")
+    parts = [text]
+    for c in trace.get("components") or ():
+        name = c.get("label") or c.get("id")
+        parts.append((f"〔{name}〕" if name else "") + flat_text(c))
+    return "；".join(parts) if len(parts) > 1 else text
+
+
+class Explained(BaseModel):
+    """A part whose ``explanation`` is its trace's text in one paragraph: kept in memory,
+    left out of the JSON (the trace holds every word of it; the paragraph was a third of
+    a result), and worked out again when a result is read back, whole or in part."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _explained(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "explanation" not in data:
+            trace = data.get("trace")
+            if isinstance(trace, dict):
+                return {**data, "explanation": flat_text(trace)}
+        return data
+
+
+class IndicatorResult(Explained):
     id: str
     name: str
     dimension: str
@@ -21,7 +46,7 @@ class IndicatorResult(BaseModel):
     score: float | None
     points: float | None
     status: Status
-    explanation: str
+    explanation: str = Field(exclude=True)
     trace: Explanation
 
 
@@ -47,7 +72,7 @@ class GroupResult(BaseModel):
     status: Status
 
 
-class AdjustmentResult(BaseModel):
+class AdjustmentResult(Explained):
     """One 加分项 or 扣分项 and the points it gave (before the part's cap)."""
 
     id: str
@@ -56,7 +81,7 @@ class AdjustmentResult(BaseModel):
     cap: float
     points: float | None
     status: Status
-    explanation: str
+    explanation: str = Field(exclude=True)
     trace: Explanation
 
 
@@ -109,13 +134,17 @@ class PanelCheck(BaseModel):
 
 
 class Provenance(BaseModel):
+    """Where a result comes from. The parameters in force are recorded once per batch
+    (``parameters`` of the batch, under ``parameters_hash``), not in every result;
+    ``parameters`` here is read from results written before that."""
+
     framework: str
     framework_version: str
     plugin: str
     plugin_version: str
     tool_version: str
     source_document: str
-    parameters: dict[str, Any]
+    parameters: dict[str, Any] | None = Field(default=None, exclude_if=lambda v: v is None)
     parameters_hash: str
     parameters_file: str | None = None
     parameters_file_sha256: str | None = None

@@ -146,12 +146,26 @@ def _same(a: float, b: float) -> bool:
 
 def _standing_order(a: Standing, b: Standing, tie_break: list[str]) -> int:
     """Compare two rankable results: total, then the tie-break scores; 0 if tied."""
-    for x, y in zip(
-        (a.total, *_tie_values(a, tie_break)), (b.total, *_tie_values(b, tie_break)), strict=True
-    ):
-        if not _same(x, y):
+    return _vector_order(_vector(a, tie_break), _vector(b, tie_break))
+
+
+def _vector(r: Standing, tie_break: list[str]) -> tuple[float, ...]:
+    return (r.total, *_tie_values(r, tie_break))
+
+
+def _vector_order(a: tuple[float, ...], b: tuple[float, ...]) -> int:
+    """Higher first, element by element; equal up to floating-point noise is a tie."""
+    for x, y in zip(a, b, strict=True):
+        if abs(x - y) > EPS * max(1.0, abs(x), abs(y)):  # not _same(x, y)
             return -1 if x > y else 1
     return 0
+
+
+def _row_order(a: tuple, b: tuple) -> int:
+    """The ranking's order: total and tie-breaks, then name and file (never left to chance)."""
+    return _vector_order(a[0], b[0]) or ((a[1], a[2]) > (b[1], b[2])) - (
+        (a[1], a[2]) < (b[1], b[2])
+    )
 
 
 def rank(
@@ -172,18 +186,18 @@ def rank(
         return "", ""
 
     eligible = [r for r in results if not standing(r)[0]]
-
-    def order(a: Standing, b: Standing) -> int:
-        return _standing_order(a, b, tie_break) or (
-            (a.applicant, a.source) > (b.applicant, b.source)
-        ) - ((a.applicant, a.source) < (b.applicant, b.source))
-
-    eligible.sort(key=cmp_to_key(order))
-    entries: list[RankEntry] = []
+    # each one's total and tie-break scores, worked out once: a comparison per pair of a
+    # thousand applications must not recompute them (the analysis ranks many times)
+    rows = sorted(
+        ((_vector(r, tie_break), r.applicant, r.source, r) for r in eligible),
+        key=cmp_to_key(_row_order),
+    )
+    eligible = [row[-1] for row in rows]
     ranks: list[int] = []
-    for pos, r in enumerate(eligible, start=1):
-        tied = pos > 1 and _standing_order(eligible[pos - 2], r, tie_break) == 0
+    for pos, row in enumerate(rows, start=1):
+        tied = pos > 1 and _vector_order(rows[pos - 2][0], row[0]) == 0
         ranks.append(ranks[-1] if tied else pos)
+    entries: list[RankEntry] = []
     for r, rk in zip(eligible, ranks, strict=True):
         below = policy.min_total is not None and r.total < policy.min_total - EPS
         outside = policy.quota is not None and rk > policy.quota

@@ -26,6 +26,10 @@ def view(model: type[BaseModel], names: Iterable[str], **fields: Any) -> type[Ba
     fraction of the cost of the whole (see :meth:`ResultSpool.get`)."""
     spec = {name: (model.model_fields[name].annotation, model.model_fields[name]) for name in names}
     spec |= fields
+    # a model whose fields are worked out as it is read keeps doing so in its views
+    base = next((b for b in model.__mro__[1:] if issubclass(b, BaseModel)), BaseModel)
+    if base is not BaseModel and not base.model_fields:
+        return create_model(f"{model.__name__}View", __base__=base, **spec)
     return create_model(f"{model.__name__}View", __config__=ConfigDict(extra="ignore"), **spec)
 
 

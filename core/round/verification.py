@@ -179,7 +179,10 @@ def _changes(
                 f"{by_item[i].date:%Y-%m-%d}）"
                 for i in touched
             )
-            ind = ind.model_copy(update={"explanation": f"〔调研核查〕{said}。{ind.explanation}"})
+            # said in the trace itself, which the explanation and the JSON are read from
+            note = f"〔调研核查〕{said}。"
+            trace = ind.trace.model_copy(update={"text": note + ind.trace.text})
+            ind = ind.model_copy(update={"trace": trace, "explanation": note + ind.explanation})
         indicators.append(ind)
         old_points = old.points if old else None
         if touched or (old_points or 0) != (ind.points or 0):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from iipeval.core.explain import Explanation
+from iipeval.core.explain import Explanation, explanation
 from iipeval.core.text import fmt
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -160,20 +160,22 @@ class Rule(BaseModel):
         """An explanation with a 0-100 ``score``; under a full mark the points go along.
 
         The score is not clamped here: the engine checks every rule's score against 0-100
-        and reports one outside it, naming the rule, rather than hiding it.
+        and reports one outside it, naming the rule, rather than hiding it. A component
+        (``path`` names one) carries its weight in the combination.
         """
         if self.out_of is not None and score is not None and "points" not in kw:
             kw["points"] = score * self.out_of / 100
         if self.out_of is not None:
             kw.setdefault("out_of", self.out_of)
-        return Explanation(
+        if path and path != "main":
+            kw.setdefault("weight", self.weight)
+        return explanation(
             rule=self.type,
             id=path or self.id,
             label=self.label,
             status=status,
             score=score,
             text=text,
-            parameters=self.parameters(),
             **kw,
         )
 

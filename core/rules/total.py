@@ -52,7 +52,8 @@ class Sum(Rule):
         parts = []
         for c in self.components:
             sub = f"{path}.{c.id}" if path and path != "main" else c.id
-            parts.append(c.evaluate(ctx, sub).model_copy(update={"weight": c.out_of}))
+            e = c.evaluate(ctx, sub)
+            parts.append(e if e.weight == c.out_of else e.model_copy(update={"weight": c.out_of}))
         live = [p for p in parts if p.status != "na"]
         if not live:
             return self._explain(

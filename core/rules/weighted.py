@@ -42,7 +42,9 @@ class Weighted(Rule):
         for c in self.components:
             sub = f"{path}.{c.id}" if path and path != "main" else c.id
             e = c.evaluate(ctx, sub)
-            parts.append(e.model_copy(update={"weight": c.weight}))
+            if e.weight != c.weight:  # a plugin's rule type need not set it
+                e = e.model_copy(update={"weight": c.weight})
+            parts.append(e)
         live = [p for p in parts if p.status != "na"]
         if not live:
             return self._explain(

@@ -383,17 +383,17 @@ def _allocate(eff: Effective, traces: dict[str, Explanation]) -> dict[str, float
 
     def share(d, parent, points: float) -> None:
         kids = d.children(None if parent is d else parent.id)
-        on = [k for k in kids if live(d, k)]
-        total = sum(eff.points(k.id) for k in on)
+        on = {k.id for k in kids if live(d, k)}
+        total = sum(eff.points(k) for k in on)
         for k in kids:
-            out[k.id] = points * eff.points(k.id) / total if k in on else 0.0
+            out[k.id] = points * eff.points(k.id) / total if k.id in on else 0.0
             if not isinstance(k, Indicator):
                 share(d, k, out[k.id])
 
-    on = [d for d in fw.dimensions if live(d, d)]
-    total = sum(eff.dimension_points[d.id] for d in on)
+    on = {d.id for d in fw.dimensions if live(d, d)}
+    total = sum(eff.dimension_points[d] for d in on)
     for d in fw.dimensions:
-        out[d.id] = fw.total_weight * eff.dimension_points[d.id] / total if d in on else 0.0
+        out[d.id] = fw.total_weight * eff.dimension_points[d.id] / total if d.id in on else 0.0
         share(d, d, out[d.id])
     return out
 

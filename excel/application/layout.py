@@ -17,11 +17,14 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from typing import Literal, NamedTuple
 
 from iipeval.core.model.criteria import DataItem, Dimension, Framework, Group, Indicator, Subtype
 from iipeval.core.model.numbering import numbers, short
+from iipeval.core.scoring.normalize import fold
 from iipeval.core.text import fmt
+from iipeval.excel.cells.refs import column_index
 
 #: Bump when the placement of cells or the meta sheet changes in a way an old reader
 #: could misread. The reader refuses workbooks newer than itself and reads older ones
@@ -79,6 +82,21 @@ APPLICANT_FIELDS = (
 SUBTYPE_KEY, SUBTYPE_LABEL = "subtype", "申报类型"
 
 
+class Place(NamedTuple):
+    """Where a slot's value actually is in a file (its own cell, or where its row moved)."""
+
+    sheet: str
+    row: int
+    column: str
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column}{self.row}"
+
+    def where(self) -> dict[str, str]:
+        return {"sheet": self.sheet, "cell": self.cell}
+
+
 @dataclass(frozen=True)
 class Slot:
     """One readable cell: what it holds, where, and the label expected beside it."""
@@ -97,6 +115,22 @@ class Slot:
     @property
     def label_cell(self) -> str:
         return f"{self.label_column}{self.row}"
+
+    # what every file of a template asks of its slots, worked out once per slot ---------
+
+    @cached_property
+    def label_at(self) -> tuple[int, int]:
+        """0-based row and column of the label, as a grid is indexed."""
+        return self.row - 1, column_index(self.label_column) - 1
+
+    @cached_property
+    def folded_label(self) -> str:
+        return fold(self.label)
+
+    @cached_property
+    def place(self) -> Place:
+        """Where the value is when nothing was moved."""
+        return Place(self.sheet, self.row, self.column)
 
     @property
     def item_id(self) -> str | None:

@@ -232,65 +232,12 @@ class _Reader:
     # values ------------------------------------------------------------------------------
 
     def _read_values(self, fw: Framework, m: meta.Meta, slots: list[Slot]) -> Loaded:
-        grids = {n: self.grid(n) for n in {s.sheet for s in slots} if n in self.names}
-        located = structure.locate(slots, self.names, _LazyGrids(self, grids))
-        for f in located.findings:
-            self.findings.append(f.located(file=self.src))
-        for key, place in located.places.items():
-            self.locations[key] = place.where()
-        unseen, refused = visible.check(
-            self.source.look(_by_sheet(located.places, evidence=True)),
-            self.names,
-            located,
-            slots,
-        )
-        self.findings += [f.located(file=self.src) for f in unseen]
-        self.rejected |= refused
-        for key in refused:  # what no one can see is not read: the forged value is gone
-            located.places.pop(key, None)
-        for s in located.lost:
-            self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
-        facts: dict = {}
-        probed: list[bool] = []
+        located = self._locate(slots)
         known = fw.item_map()
-
-        def raw(key: str) -> tuple[Any, cellxml.CellFacts]:
-            place = located.places.get(key)
-            if place is None:
-                return None, cellxml.CellFacts()
-            value = structure.value_at(self.grid(place.sheet), place.row, place.column)
-            if not _needs_facts(value, known.get(key)):
-                return value, cellxml.CellFacts()
-            if not probed:  # asking the file (or Excel) about formats is the costly part
-                facts.update(self.source.facts(_by_sheet(located.places)))
-                probed.append(True)
-            return value, facts.get(place.sheet, {}).get(place.cell, cellxml.CellFacts())
-
-        applicant = self._applicant(raw)
-        subtype = self._subtype(fw, m, raw)
-        items, evidence = {}, {}
-        unknown = []
-        for s in slots:
-            if s.key.startswith(EVIDENCE_PREFIX):
-                value, _ = raw(s.key)
-                reading = read_plain_text(f"{s.label}的佐证材料", value, self.max_chars)
-                self._finding(reading, s.key)
-                if reading.ok and reading.value:
-                    evidence[s.key[len(EVIDENCE_PREFIX) :]] = reading.value
-                continue
-            item_id = s.item_id
-            if item_id is None or s.key not in located.places:
-                continue
-            if item_id not in known:
-                unknown.append(s.label)
-                continue
-            value, fact = raw(item_id)
-            reading = read_item(
-                known[item_id], value, shown_as_percent=fact.percent, max_chars=self.max_chars
-            )
-            self._finding(reading, item_id)
-            if reading.value is not None:
-                items[item_id] = reading.value
+        cells = _Cells(self, located, known)
+        applicant = self._applicant(cells)
+        subtype = self._subtype(fw, m, cells)
+        items, evidence, unknown = self._readings(slots, located, cells, known)
         self._version_gaps(fw, slots, unknown)
         try:
             app = Application(
@@ -305,6 +252,61 @@ class _Reader:
         return Loaded(
             self.src, Submission(application=app), self.findings, self.locations, self.rejected
         )
+
+    def _locate(self, slots: list[Slot]) -> structure.Located:
+        """Where each slot's value is (rows moved and sheets renamed found by their labels),
+        with what the structure and the visibility look say: a value no one can see is
+        taken out, so it is never read."""
+        grids = {n: self.grid(n) for n in {s.sheet for s in slots} if n in self.names}
+        located = structure.locate(slots, self.names, _LazyGrids(self, grids))
+        for f in located.findings:
+            self.findings.append(f.located(file=self.src))
+        for key, place in located.places.items():
+            self.locations[key] = {"sheet": place.sheet, "cell": place.cell}
+        unseen, refused = visible.check(
+            self.source.look(_by_sheet(located.places, evidence=True)),
+            self.names,
+            located,
+            slots,
+        )
+        self.findings += [f.located(file=self.src) for f in unseen]
+        self.rejected |= refused
+        for key in refused:  # what no one can see is not read: the forged value is gone
+            located.places.pop(key, None)
+        for s in located.lost:
+            self.locations.setdefault(s.key, {"sheet": s.sheet, "cell": s.cell})
+        return located
+
+    def _readings(
+        self, slots: list[Slot], located: structure.Located, cells: _Cells, known: dict
+    ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+        """Each item's answer and each evidence reference, read as typed; the labels of
+        items the current set no longer has."""
+        items, evidence, unknown = {}, {}, []
+        for s in slots:
+            if s.key.startswith(EVIDENCE_PREFIX):
+                value, _ = cells(s.key)
+                if value is None:  # nothing typed: nothing to read or say
+                    continue
+                reading = read_plain_text(f"{s.label}的佐证材料", value, self.max_chars)
+                self._finding(reading, s.key)
+                if reading.ok and reading.value:
+                    evidence[s.key[len(EVIDENCE_PREFIX) :]] = reading.value
+                continue
+            item_id = s.item_id
+            if item_id is None or s.key not in located.places:
+                continue
+            if item_id not in known:
+                unknown.append(s.label)
+                continue
+            value, fact = cells(item_id)
+            reading = read_item(
+                known[item_id], value, shown_as_percent=fact.percent, max_chars=self.max_chars
+            )
+            self._finding(reading, item_id)
+            if reading.value is not None:
+                items[item_id] = reading.value
+        return items, evidence, unknown
 
     def _finding(self, reading: Reading, key: str) -> None:
         if reading.error:
@@ -361,6 +363,29 @@ class _Reader:
                 f"申报表中没有以下数据项（模板与当前评价体系版本不一致）：{'、'.join(absent)}；"
                 "请使用新模板补填",
             )
+
+
+NO_FACTS = cellxml.CellFacts()
+
+
+class _Cells:
+    """The raw value of each located slot, and its cell facts where they can change how
+    it reads (asking the file, or Excel, about formats is the costly part: once)."""
+
+    def __init__(self, reader: _Reader, located: structure.Located, known: dict) -> None:
+        self.reader, self.places, self.known = reader, located.places, known
+        self.facts: dict | None = None
+
+    def __call__(self, key: str) -> tuple[Any, cellxml.CellFacts]:
+        place = self.places.get(key)
+        if place is None:
+            return None, NO_FACTS
+        value = structure.value_at(self.reader.grid(place.sheet), place.row, place.column)
+        if not _needs_facts(value, self.known.get(key)):
+            return value, NO_FACTS
+        if self.facts is None:
+            self.facts = self.reader.source.facts(_by_sheet(self.places))
+        return value, self.facts.get(place.sheet, {}).get(place.cell, NO_FACTS)
 
 
 class _LazyGrids(dict):

@@ -15,7 +15,7 @@ from typing import Any
 
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.scoring.normalize import fold, show
-from iipeval.excel.application.layout import GUIDE, INFO, LISTS, META, Slot
+from iipeval.excel.application.layout import GUIDE, INFO, LISTS, META, Place, Slot
 from iipeval.excel.cells.refs import column_index
 
 Grid = Sequence[Sequence[Any]]
@@ -34,22 +34,6 @@ def value_at(grid: Grid, row: int, column: str) -> Any:
 def label_at(grid: Grid, row: int, column: str) -> str:
     v = value_at(grid, row, column)
     return "" if v is None else fold(show(v))
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a slot's value actually is in this file."""
-
-    sheet: str
-    row: int
-    column: str
-
-    @property
-    def cell(self) -> str:
-        return f"{self.column}{self.row}"
-
-    def where(self) -> dict[str, str]:
-        return {"sheet": self.sheet, "cell": self.cell}
 
 
 @dataclass
@@ -111,10 +95,10 @@ def locate(slots: list[Slot], names: list[str], grids: Mapping[str, Grid]) -> Lo
             out.lost.append(s)
             continue
         grid = grids.get(sheet, ())
-        here = label_at(grid, s.row, s.label_column)
-        if here == fold(s.label):
-            out.places[s.key] = Place(sheet, s.row, s.column)
+        if _labelled(grid, s):
+            out.places[s.key] = s.place if sheet == s.sheet else Place(sheet, s.row, s.column)
             continue
+        here = label_at(grid, s.row, s.label_column)
         key = (sheet, s.label_column)
         if key not in index:
             index[key] = _label_index(grid, s.label_column)
@@ -144,6 +128,16 @@ def locate(slots: list[Slot], names: list[str], grids: Mapping[str, Grid]) -> Lo
                 )
             )
     return out
+
+
+def _labelled(grid: Grid, s: Slot) -> bool:
+    """Whether the slot's row still carries its label (most rows of most files do: the
+    exact text is tried before the folded one)."""
+    r, c = s.label_at
+    v = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+    if v is None or v == "":
+        return False
+    return v == s.label or fold(show(v)) == s.folded_label
 
 
 def _label_index(grid: Grid, column: str) -> dict[str, list[int]]:

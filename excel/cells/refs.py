@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=4096)
 def column_index(column: str) -> int:
     """``A`` → 1, ``AA`` → 27 (the reader imports no openpyxl)."""
     n = 0
