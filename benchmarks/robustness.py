@@ -1,8 +1,8 @@
 """What the robustness analysis adds to scoring, measured in one run.
 
 Builds N national_2023 applications (variants of examples/national_2023.json: figures
-scaled, each scored by a panel of seven experts with their own leniency), then times, in
-this one process and on one core:
+scaled, each scored by a panel of seven experts with their own leniency), then measures
+the CPU time, in this one process and on one core, of:
 
 1. scoring   ``score_batch``: validation, the engine for every application with its
              panel's reviews, aggregation and ranking (reading files excluded: the inputs
@@ -15,6 +15,9 @@ this one process and on one core:
     python benchmarks/robustness.py                     # N = 1000, D = 10000
     python benchmarks/robustness.py --n 200 --draws 2000
     python benchmarks/robustness.py --write DIR --n 12  # the inputs as files, for the CLI
+    python benchmarks/robustness.py --json              # the two figures as JSON
+
+``benchmarks/batch.py`` runs it once per round (``--json``) for its goals table.
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ def write(folder: Path, n: int, params: Path | None = None) -> None:
         path.write_text(json.dumps(form, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
-def measure(n: int, draws: int) -> None:
+def measure(n: int, draws: int, as_json: bool = False) -> None:
     from iipeval.core.analysis import robustness
     from iipeval.core.api import Evaluator, Loaded
     from iipeval.core.model.application import ExpertReview, Submission
@@ -136,20 +139,23 @@ def measure(n: int, draws: int) -> None:
     ev = Evaluator(params=Parameters(ranking=RankingPolicy(quota=2)))
     ev.effective("national_2023")  # plugins loaded before the clock starts
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     batch = score_batch(ev, loaded, bundles)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     settings = robustness.RobustnessSettings(draws=draws, seed=0)
     analysis = robustness.analyse(ev, batch, settings)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
 
     [g] = analysis.groups
     scoring, extra = t1 - t0, t2 - t1
+    if as_json:
+        print(json.dumps({"scoring_cpu": scoring, "analysis_cpu": extra}))
+        return
     print(
         f"{n} applications (national_2023, 7 experts × 12 parts each), {draws:,} draws, one process"
     )
     print()
-    print(f"| {'side':<10} | {'what it includes':<78} | {'seconds':>8} |")
+    print(f"| {'side':<10} | {'what it includes':<78} | {'CPU s':>8} |")
     print(f"|{'-' * 12}|{'-' * 80}|{'-' * 10}|")
     print(
         f"| {'scoring':<10} | {'validate, engine per application with its panel, aggregate, rank':<78} | {scoring:8.2f} |"
@@ -175,6 +181,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--write", type=Path, help="write the inputs to this folder instead")
+    ap.add_argument("--json", action="store_true", help="print the two CPU figures as JSON")
     args = ap.parse_args()
     if args.write:
         write(args.write, args.n)
@@ -182,7 +189,7 @@ def main() -> None:
             f"wrote {args.n} applications to {args.write / 'apps'}, reviews to {args.write / 'reviews'}"
         )
         return
-    measure(args.n, args.draws)
+    measure(args.n, args.draws, args.json)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import (
@@ -602,7 +603,21 @@ class Framework(_Strict):
         return self.item_map()[item_id]
 
     def item_map(self) -> dict[str, DataItem]:
+        """Items by id (one dict per set, worked out once: do not change it)."""
+        return self._item_map
+
+    @cached_property
+    def _item_map(self) -> dict[str, DataItem]:
         return {i.id: i for i in self.items}
+
+    @cached_property
+    def item_labels(self) -> dict[str, str]:
+        """Each item's Chinese label by id, as explanations print it."""
+        return {i.id: i.label for i in self.items}
+
+    @cached_property
+    def item_units(self) -> dict[str, str]:
+        return {i.id: i.unit or "" for i in self.items}
 
     def subtype(self, subtype_id: str | None) -> Subtype | None:
         for st in self.subtypes:
@@ -612,7 +627,11 @@ class Framework(_Strict):
 
     def expert_parts(self) -> list[tuple[str, Indicator, Expert]]:
         """Every part the expert panel scores, in document order."""
-        return [(pid, ind, r) for _, ind in self.indicators() for pid, r in ind.expert_parts()]
+        return list(self._expert_parts)
+
+    @cached_property
+    def _expert_parts(self) -> tuple[tuple[str, Indicator, Expert], ...]:
+        return tuple((pid, ind, r) for _, ind in self.indicators() for pid, r in ind.expert_parts())
 
     def counts(self) -> dict[str, int]:
         return {

@@ -8,6 +8,7 @@ against fixed, published reference points instead.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -56,7 +57,28 @@ class _Summed(Rule):
                 f"{ctx.label(i)}×{fmt(self.item_weights.get(i, 1.0))}" for i in self.items
             )
             return f"加权合计（{terms}）为{fmt(total)}"
-        return f"{'、'.join(ctx.label(i) for i in self.items)}合计{fmt(total)}"
+        return f"{joined_labels(ctx, self.items)}合计{fmt(total)}"
+
+
+@lru_cache(maxsize=1024)
+def _log_note(floor: float, benchmark: float) -> str:
+    """The words that stay the same from one application to the next (set once per rule)."""
+    return f"，按对数刻度计分（起评线{fmt(floor)}得0分，标杆值{fmt(benchmark)}得100分），得"
+
+
+_JOINED: dict[tuple[int, tuple[str, ...]], tuple[object, str]] = {}
+
+
+def joined_labels(ctx: RuleContext, items: list[str]) -> str:
+    """The items' labels joined with 、, worked out once per set of labels (every
+    application of a criteria set shares its label table)."""
+    key = (id(ctx.labels), tuple(items))
+    hit = _JOINED.get(key)
+    if hit is None or hit[0] is not ctx.labels:
+        if len(_JOINED) > 4096:
+            _JOINED.clear()
+        hit = _JOINED[key] = (ctx.labels, "、".join(ctx.label(i) for i in items))
+    return hit[1]
 
 
 class LogScale(_Summed):
@@ -85,10 +107,7 @@ class LogScale(_Summed):
             score = 100.0
         else:
             score = 100 * math.log(x / self.floor) / math.log(self.benchmark / self.floor)
-        text = (
-            f"{self._describe_sum(ctx, x)}，按对数刻度计分（起评线{fmt(self.floor)}得0分，"
-            f"标杆值{fmt(self.benchmark)}得100分），得{fmt(score)}分"
-        )
+        text = f"{self._describe_sum(ctx, x)}{_log_note(self.floor, self.benchmark)}{fmt(score)}分"
         if notes:
             text += "（" + "；".join(notes) + "）"
         return self._explain(path, score, "scored", text, inputs=inputs)

@@ -6,6 +6,7 @@ small platform with a healthy business is not punished for being small.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -49,9 +50,7 @@ class Ratio(Rule):
             return self._explain(
                 path, None, "na", "比例所需数据为不适用，本项不计分", inputs=inputs
             )
-        target = f"目标{fmt(self.target)}%得100分"
-        if self.floor:
-            target = f"{fmt(self.floor)}%及以下得0分，" + target
+        target = _target(self.floor, self.target)
         if not num.usable or (den is not None and not den.usable):
             gone = [ctx.label(i) for i in self.item_ids() if not ctx.answer(i).usable]
             text = f"{'、'.join(gone)}缺失或无效，无法计算比例，按0分计（{target}）"
@@ -74,3 +73,9 @@ class Ratio(Rule):
         return self._explain(
             path, score, "scored", f"{what}，{target}，得{fmt(score)}分", inputs=inputs
         )
+
+
+@lru_cache(maxsize=1024)
+def _target(floor: float, target: float) -> str:
+    text = f"目标{fmt(target)}%得100分"
+    return f"{fmt(floor)}%及以下得0分，" + text if floor else text

@@ -251,11 +251,10 @@ class _Rules:
     """
 
     def __init__(self, eff: Effective, answers, panels, findings: list[Finding]) -> None:
-        items = eff.framework.items
         self.eff = eff
         self.answers = answers
-        self.labels = {i.id: i.label for i in items}
-        self.units = {i.id: i.unit or "" for i in items}
+        self.labels = eff.framework.item_labels
+        self.units = eff.framework.item_units
         self.panels = panels
         self.findings = findings
 

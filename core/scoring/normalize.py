@@ -124,6 +124,14 @@ def _reject(value: Any, code: str, message: str) -> Reading:
     return Reading(value, error=message, code=code)
 
 
+def _exact(x: float) -> int | float:
+    """A float as the number it shows: ``1000.0`` → 1000. The same as
+    ``_as_number(Decimal(repr(x)))``, without a Decimal for the usual whole number."""
+    if x.is_integer() and abs(x) < 2**53:  # exactly representable: repr gives its digits
+        return int(x)
+    return _as_number(Decimal(repr(x)))
+
+
 def _as_number(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
@@ -177,7 +185,7 @@ def read_number(item: DataItem, raw: Any, *, shown_as_percent: bool = False) -> 
         if isinstance(raw, float) and not math.isfinite(raw):
             return _reject(show(raw), "not_number", f"{label}不是有效数值")
         if not shown_as_percent:
-            value = _as_number(Decimal(repr(raw))) if isinstance(raw, float) else raw
+            value = _exact(raw) if isinstance(raw, float) else raw
             warning = fraction_warning(item, value)
             return Reading(
                 value, warning=warning, code="percent_fraction" if warning else "normalised"

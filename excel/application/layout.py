@@ -83,15 +83,17 @@ SUBTYPE_KEY, SUBTYPE_LABEL = "subtype", "申报类型"
 
 
 class Place(NamedTuple):
-    """Where a slot's value actually is in a file (its own cell, or where its row moved)."""
+    """Where a slot's value actually is in a file (its own cell, or where its row moved).
+    Make one with :meth:`at`."""
 
     sheet: str
     row: int
     column: str
+    cell: str
 
-    @property
-    def cell(self) -> str:
-        return f"{self.column}{self.row}"
+    @classmethod
+    def at(cls, sheet: str, row: int, column: str) -> Place:
+        return cls(sheet, row, column, f"{column}{row}")
 
     def where(self) -> dict[str, str]:
         return {"sheet": self.sheet, "cell": self.cell}
@@ -130,7 +132,7 @@ class Slot:
     @cached_property
     def place(self) -> Place:
         """Where the value is when nothing was moved."""
-        return Place(self.sheet, self.row, self.column)
+        return Place.at(self.sheet, self.row, self.column)
 
     @property
     def item_id(self) -> str | None:

@@ -59,6 +59,8 @@ class Meta:
     slots: list[Slot] = field(default_factory=list)
     #: whether the fingerprint matched, when a cached parse already knows
     checked: bool | None = None
+    #: what readers worked out about this very map, shared by the copies of a cached parse
+    memo: dict = field(default_factory=dict)
 
     def get(self, key: str) -> str:
         return self.values.get(key, "")
@@ -194,7 +196,7 @@ def parse_cached(
             _PARSED.popitem(last=False)
     else:
         _PARSED.move_to_end(key)
-    return Meta(dict(hit.values), list(hit.slots), hit.checked)
+    return Meta(dict(hit.values), list(hit.slots), hit.checked, hit.memo)
 
 
 __all__ = [

@@ -200,7 +200,7 @@ class _Reader:
         cells, one item per cell.
         """
         current = _current_plan(fw, m.get("subtype") or None)
-        same_map = current is not None and _cells(m.slots) == _cells(current[0])
+        same_map = current is not None and _same_cells(m, current[0])
         if m.get("framework_version") == fw.version and m.template_version == TEMPLATE_VERSION:
             if same_map:
                 return m.slots
@@ -454,6 +454,17 @@ def _needs_facts(value: Any, item: DataItem | None) -> bool:
 
 def _cells(slots: list[Slot]) -> list[tuple[str, str, str]]:
     return [(s.key, s.sheet, s.cell) for s in slots]
+
+
+def _same_cells(m: meta.Meta, current: list[Slot]) -> bool:
+    """Whether the file's map puts every slot where today's template does; a template's
+    map already compared (a cached ``_meta``) is not compared again."""
+    known = m.memo.get("same_cells")
+    if known is not None and known[0] is current:
+        return known[1]
+    same = _cells(m.slots) == _cells(current)
+    m.memo["same_cells"] = (current, same)
+    return same
 
 
 _PLANS: dict[tuple[int, str | None], tuple[Framework, tuple[list[Slot]] | None]] = {}

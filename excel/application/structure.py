@@ -96,14 +96,14 @@ def locate(slots: list[Slot], names: list[str], grids: Mapping[str, Grid]) -> Lo
             continue
         grid = grids.get(sheet, ())
         if _labelled(grid, s):
-            out.places[s.key] = s.place if sheet == s.sheet else Place(sheet, s.row, s.column)
+            out.places[s.key] = s.place if sheet == s.sheet else Place.at(sheet, s.row, s.column)
             continue
         here = label_at(grid, s.row, s.label_column)
         key = (sheet, s.label_column)
         if key not in index:
             index[key] = _label_index(grid, s.label_column)
         rows = index[key].get(fold(s.label), [])
-        place = Place(sheet, rows[0], s.column) if len(rows) == 1 else None
+        place = Place.at(sheet, rows[0], s.column) if len(rows) == 1 else None
         moved.append((s, here, place))
         if place:
             out.places[s.key] = place
