@@ -95,10 +95,7 @@ def _timed(files: list[Path], one, points) -> dict:
 def main() -> None:
     side, seeds, listing = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     files = [Path(p) for p in listing.read_text("utf-8").splitlines()]
-    if side == "iipeval":
-        out = _iipeval(files, seeds)
-    else:
-        out = _reference(files, seeds, side)
+    out = _iipeval(files, seeds) if side == "iipeval" else _reference(files, seeds, side)
     print(json.dumps(out))
 
 
