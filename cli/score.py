@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -88,17 +89,22 @@ def _copy(path: Path, reader: str) -> str:
 def run_id(batch: Batch) -> str:
     """The id every member of one output set carries: derived from the batch's content, so
     a rerun on the same inputs writes the same bytes, and a set whose members disagree is
-    visibly mixed."""
-    h = hashlib.sha256(batch.model_dump_json(exclude={"results", "run_id"}).encode("utf-8"))
+    visibly mixed. The batch is hashed as it is written out, never held whole as text."""
+    from iipeval.reports import tabular
+
+    h = hashlib.sha256()
+    tabular.write_head(batch, lambda text: h.update(text.encode("utf-8")))
     for s in batch.standings:
-        row = json.dumps(
-            dataclasses.asdict(s),
-            sort_keys=True,
-            ensure_ascii=False,
-            default=lambda o: sorted(o) if isinstance(o, set | frozenset) else str(o),
-        )
-        h.update(row.encode("utf-8", "replace"))
+        row = [
+            v if not isinstance(v, Mapping | set | frozenset) else _plain(v)
+            for v in (getattr(s, f.name) for f in dataclasses.fields(s))
+        ]
+        h.update(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8", "replace"))
     return h.hexdigest()[:12]
+
+
+def _plain(v):
+    return sorted(v.items()) if isinstance(v, Mapping) else sorted(v)
 
 
 def _analysis_options_need_robustness(robustness: bool, ahp) -> None:

@@ -16,6 +16,7 @@ decimals.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -31,7 +32,6 @@ from iipeval.present.cell_text import csv_field
 from iipeval.present.view import panel_check_text, panel_text, place
 
 RUN_COLUMN = "运行编号"
-MARK = "\u0000results\u0000"  # placeholder replaced by the streamed results array
 
 CSV_COLUMNS = (
     "排名",
@@ -80,22 +80,101 @@ Shown = view(
 
 
 def dump_json(batch: Batch, out: TextIO, robustness: Any = None) -> None:
-    """The batch as JSON, results streamed one at a time (one compact line each).
+    """The batch as JSON, written as it is read, never held whole (results one compact
+    line each; everything else indented as ``json.dumps(..., indent=2)`` writes it).
 
-    Everything but the results is small and written as one indented document; the results
-    array is filled from :meth:`Batch.iter_result_json`: a spooled result is copied as its
-    worker serialised it, never built again, and the batch never sits whole in memory.
-    Same batch, same bytes.
+    The results array is filled from :meth:`Batch.iter_result_json`: a spooled result is
+    copied as its worker serialised it, never built again. The rankings' entries and the
+    findings are written one at a time too. Same batch, same bytes.
     """
-    head = batch.model_dump(mode="json", exclude={"results"})
-    head = {"tool_version": head.pop("tool_version"), "results": MARK, **head}
-    if robustness is not None:  # score --robustness: what the 稳健性 sheet was made with
-        head["robustness"] = robustness_record(robustness)
-    before, after = json.dumps(head, ensure_ascii=False, indent=2).split(json.dumps(MARK))
-    out.write(before + "[")
-    for n, text in enumerate(batch.iter_result_json()):
-        out.write(("," if n else "") + "\n    " + text)
-    out.write("\n  ]" + after + "\n")
+    # score --robustness: what the 稳健性 sheet was made with, last
+    extra = {"robustness": robustness_record(robustness)} if robustness is not None else {}
+    write_head(batch, out.write, results=_results(batch), extra=extra)
+    out.write("\n")
+
+
+def write_head(
+    batch: Batch, write, results: Iterator[str] | None = None, extra: dict | None = None
+) -> None:
+    """Everything of the batch as indented JSON, then ``extra``; the results from
+    ``results`` (text of each, one per line), or left out with ``run_id`` when there are
+    none (the run's id is a hash of the rest)."""
+    head = batch.model_dump(mode="json", exclude={"results", "rejected", "rankings", "findings"})
+    parts: dict = {}
+    for name in Batch.model_fields:
+        if name == "results":
+            if results is not None:
+                parts[name] = _Raw(results)
+        elif name == "rejected":
+            parts[name] = _Lazy(r.model_dump(mode="json") for r in batch.rejected)
+        elif name == "rankings":
+            parts[name] = _Lazy(_ranking(r) for r in batch.rankings)
+        elif name == "findings":
+            parts[name] = _Lazy(f.model_dump(mode="json") for f in batch.findings)
+        elif name in head and (name != "run_id" or results is not None):
+            parts[name] = head[name]
+    _write(write, parts | (extra or {}), 0)
+
+
+class _Lazy:
+    """A JSON array written item by item as they come."""
+
+    def __init__(self, items: Iterator) -> None:
+        self.items = items
+
+
+class _Raw:
+    """A JSON array of texts already serialised, each written on its own line."""
+
+    def __init__(self, texts: Iterator[str]) -> None:
+        self.texts = texts
+
+
+def _ranking(r) -> dict:
+    """A ranking as JSON, its entries written one at a time."""
+    data = r.model_dump(mode="json", exclude={"entries"})
+    return {
+        name: _Lazy(_entry_json(e) for e in r.entries) if name == "entries" else data[name]
+        for name in type(r).model_fields
+    }
+
+
+def _entry_json(e) -> dict:
+    return {f.name: getattr(e, f.name) for f in dataclasses.fields(e)}
+
+
+def _results(batch: Batch) -> Iterator[str]:
+    return iter(batch.iter_result_json())
+
+
+def _write(write, value, level: int) -> None:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` at ``level``, written in pieces."""
+    pad = "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            write("{}")
+            return
+        write("{")
+        for n, (key, item) in enumerate(value.items()):
+            write(("," if n else "") + "\n" + pad + json.dumps(key, ensure_ascii=False) + ": ")
+            _write(write, item, level + 1)
+        write("\n" + "  " * level + "}")
+    elif isinstance(value, _Raw):
+        write("[")
+        for n, text in enumerate(value.texts):
+            write(("," if n else "") + "\n" + pad + text)
+        write("\n" + "  " * level + "]")
+    elif isinstance(value, list | _Lazy):
+        items = value if isinstance(value, list) else value.items
+        write("[")
+        empty = True
+        for item in items:
+            write(("" if empty else ",") + "\n" + pad)
+            _write(write, item, level + 1)
+            empty = False
+        write("]" if empty else "\n" + "  " * level + "]")
+    else:
+        write(json.dumps(value, ensure_ascii=False))
 
 
 def write_json(batch: Batch, path: Path, robustness: Any = None) -> None:

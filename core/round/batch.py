@@ -404,8 +404,12 @@ def _round_findings(ev, standings, bundles, index) -> list[Finding]:
                     message=f"专家“{r.expert}”评分的申报“{r.application}”不在本批申报中，已忽略",
                 )
             )
+    waiting: dict[tuple[str, tuple[str, ...]], list[Standing]] = defaultdict(list)
     for r in standings:
         findings.extend(_unscored(r, index) if index.record else _missing_reviews(r, bundles))
+        if r.pending and not r.experts and not index.record and not _panel_of(r, bundles):
+            waiting[r.framework, r.pending].append(r)
+    findings.extend(_awaiting_reviews(group) for group in waiting.values())
     return findings
 
 
@@ -510,17 +514,32 @@ def _missing_reviews(result: Standing, bundles: list[ReviewBundle]) -> list[Find
                 message=f"专家“{b.expert}”未对“{result.applicant}”评分",
             )
         )
-    pending = result.pending
-    if pending and not panel and not scored:
-        out.append(
-            Finding(
-                severity=Severity.notice,
-                code="awaiting_reviews",
-                file=result.source,
-                message=f"“{result.applicant}”尚无专家评分的指标：{'、'.join(pending)}",
-            )
-        )
     return out
+
+
+def _panel_of(result: Standing, bundles: list[ReviewBundle]) -> bool:
+    return any(b.expert and b.framework in (None, result.framework) for b in bundles)
+
+
+def _awaiting_reviews(group: list[Standing]) -> Finding:
+    """Applications no expert has scored yet, with the same parts waiting: one notice
+    for them all (a round before the panel sits has thousands, each 待专家评分 in its
+    ranking already); one alone is named."""
+    pending = "、".join(group[0].pending)
+    if len(group) == 1:
+        r = group[0]
+        return Finding(
+            severity=Severity.notice,
+            code="awaiting_reviews",
+            file=r.source,
+            message=f"“{r.applicant}”尚无专家评分的指标：{pending}",
+        )
+    return Finding(
+        severity=Severity.notice,
+        code="awaiting_reviews",
+        message=f"{len(group)}份申报尚无专家评分的指标：{pending}"
+        "（各申报的推荐意见均为“待专家评分”）",
+    )
 
 
 def _stale_bundles(ev: Evaluator, bundles: list[ReviewBundle]) -> list[Finding]:

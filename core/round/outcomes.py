@@ -18,6 +18,8 @@ stated order cannot break is 待定 for the organiser to settle.
 
 from __future__ import annotations
 
+import dataclasses
+
 from iipeval.core.model.criteria import Framework
 from iipeval.core.round.ranking import EPS, RankEntry
 from iipeval.core.scoring.params import EXPERT_TOTAL, TOTAL, RankingPolicy
@@ -75,5 +77,5 @@ def decide(entries: list[RankEntry], policy: RankingPolicy) -> list[RankEntry]:
             )
         else:
             outcome, reason = DECLINE, f"第{e.rank}名，超出推荐名额（{quota}个）"
-        out.append(e.model_copy(update={"outcome": outcome, "outcome_reason": reason}))
+        out.append(dataclasses.replace(e, outcome=outcome, outcome_reason=reason))
     return out

@@ -9,12 +9,17 @@ organiser instead of being settled by file order. What each place means (拟推�
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import math
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import NamedTuple
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass as checked_dataclass
 
 from iipeval.core import voice
 from iipeval.core.findings import Finding, Severity
@@ -24,7 +29,11 @@ from iipeval.core.scoring.params import RankingPolicy
 EPS = 1e-9
 
 
-class RankEntry(BaseModel):
+@checked_dataclass(slots=True, frozen=True)
+class RankEntry:
+    """One application's place in its ranking. Checked like a model, kept as small as a
+    tuple: a round of twenty thousand applications holds one each until it is written."""
+
     rank: int | None
     applicant: str
     key: str
@@ -69,6 +78,91 @@ class Hit(NamedTuple):
     reason: str
 
 
+class Points(Mapping[str, float]):
+    """Points by node id for one application: the values in an array, the ids shared by
+    every application of the set (as a dict, they were most of a standing's weight)."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: dict[str, int], values: array) -> None:
+        self._index = index
+        self._values = values
+
+    @classmethod
+    def of(cls, points: Mapping[str, float]) -> Points:
+        return cls(_shared_index(tuple(points)), array("d", points.values()))
+
+    def __getitem__(self, key: str) -> float:
+        return self._values[self._index[key]]
+
+    def get(self, key: str, default=None):
+        at = self._index.get(key)
+        return default if at is None else self._values[at]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Points({dict(self.items())!r})"
+
+    def __reduce__(self):
+        return (_points, (tuple(self._index), self._values.tobytes(), type(self)))
+
+
+class Scores(Points):
+    """Scores by node id, ``None`` where there is none (held as NaN: a score never is)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, scores: Mapping[str, float | None]) -> Scores:
+        values = array("d", (math.nan if v is None else v for v in scores.values()))
+        return cls(_shared_index(tuple(scores)), values)
+
+    def __getitem__(self, key: str) -> float | None:
+        v = self._values[self._index[key]]
+        return None if math.isnan(v) else v
+
+    def get(self, key: str, default=None):
+        at = self._index.get(key)
+        if at is None:
+            return default
+        v = self._values[at]
+        return None if math.isnan(v) else v
+
+
+_INDEXES: dict[tuple[str, ...], dict[str, int]] = {}
+_SHARED: dict = {}
+
+
+def _shared_index(keys: tuple[str, ...]) -> dict[str, int]:
+    found = _INDEXES.get(keys)
+    if found is None:
+        found = _INDEXES[keys] = {sys.intern(k): n for n, k in enumerate(keys)}
+    return found
+
+
+def _points(keys: tuple[str, ...], data: bytes, kind: type[Points] = Points) -> Points:
+    values = array("d")
+    values.frombytes(data)
+    return kind(_shared_index(keys), values)
+
+
+def _shared(value):
+    """One object for equal values that many standings repeat (ids, names, tuples of them)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return sys.intern(value)
+    return _SHARED.setdefault(value, value)
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """What ranking and the batch checks need of one result, and nothing else.
@@ -89,8 +183,8 @@ class Standing:
     accepted: bool
     excluded: bool
     exclusions: tuple[Hit, ...]
-    dimension_scores: tuple[tuple[str, float | None], ...]
-    points: dict[str, float]  # dimension and indicator id → points, for tie-breaks
+    dimension_scores: Mapping[str, float | None]  # dimension id → score
+    points: Mapping[str, float]  # dimension and indicator id → points, for tie-breaks
     pending: tuple[str, ...]  # names of indicators waiting for experts
     experts: frozenset[str]  # experts whose scores counted
     findings: int
@@ -108,7 +202,7 @@ class Standing:
         points["expert_total"] = sum(
             p.score for p in r.panels
         )  # a tie-break (core/round/outcomes.py)
-        return cls(
+        return _standing(
             source=r.source,
             framework=r.framework,
             subtype=r.subtype,
@@ -121,14 +215,34 @@ class Standing:
             accepted=r.accepted,
             excluded=r.excluded,
             exclusions=tuple(Hit(h.name, h.reason) for h in r.exclusions),
-            dimension_scores=tuple((d.id, d.score) for d in r.dimensions),
-            points=points,
+            dimension_scores=Scores.of({d.id: d.score for d in r.dimensions}),
+            points=Points.of(points),
             pending=tuple(i.name for i in r.indicators if i.status == "pending"),
             experts=frozenset(e for p in r.panels for e in p.experts),
             findings=len(r.findings),
             errors=sum(f.severity is Severity.error for f in r.findings),
             warnings=sum(f.severity is Severity.warning for f in r.findings),
         )
+
+    def __reduce__(self):
+        # what crosses from a worker: rebuilt with the ids, names and tuples every
+        # standing of a set repeats held once (see _standing)
+        return (_from_fields, tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
+
+
+def _standing(**fields) -> Standing:
+    """A standing whose repeated parts are shared: the set and sub-type ids, the grade,
+    the tuple of pending indicators, the dimensions' ids, the experts."""
+    for name in ("framework", "subtype", "grade"):
+        fields[name] = _shared(fields[name])
+    fields["pending"] = _shared(tuple(_shared(p) for p in fields["pending"]))
+    fields["experts"] = _shared(frozenset(_shared(e) for e in fields["experts"]))
+    return Standing(**fields)
+
+
+def _from_fields(*values) -> Standing:
+    names = [f.name for f in dataclasses.fields(Standing)]
+    return _standing(**dict(zip(names, values, strict=True)))
 
 
 def _tie_values(r: Standing, tie_break: list[str]) -> tuple[float, ...]:
