@@ -65,6 +65,7 @@ from iipeval.core.analysis.robustness_weights import (
 )
 from iipeval.core.api import Evaluator
 from iipeval.core.model.application import SUMMARY_ID
+from iipeval.core.quiet import on_frozen_heap
 from iipeval.core.round.batch import Batch
 from iipeval.core.round.ranking import Ranking
 from iipeval.core.text import fmt
@@ -374,6 +375,7 @@ def _agreement(g: Group, settings: RobustnessSettings) -> list[Agreement]:
     )
 
 
+@on_frozen_heap  # the batch is in memory: no sweep walks it again and again
 def analyse(
     ev: Evaluator,
     batch: Batch,

@@ -145,7 +145,7 @@ def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
         if lost[k]:
             out.append(dataclasses.replace(s, total=None, provisional=True))
             continue
-        pts = dict(s.points)
+        pts = dict(s.points.items())
         for tid in g.tie_break:  # only tie-breaks read points
             if tid in ind_index:
                 pts[tid] = pts.get(tid, 0.0) + float(points[k, ind_index[tid]])

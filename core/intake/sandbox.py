@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from iipeval.core.errors import InputFileError
+from iipeval.core.quiet import frozen_heap
 from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import has_control, printable
 
@@ -236,7 +237,18 @@ def run_in_workers(
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(items)))
     todo = list(enumerate(items))[::-1]
-    slots = [_Slot(ctx, job) for _ in range(jobs)]
+    # what the parent holds is left out of the collector's sweeps while workers run
+    # (iipeval.core.quiet): a sweep walked every object of the plugins, and in a forked
+    # worker copied the pages it touched
+    with frozen_heap():
+        slots = [_Slot(ctx, job) for _ in range(jobs)]
+        yield from _run(slots, ctx, job, todo, progress)
+    _stop(slots)
+
+
+def _run(slots, ctx, job: Job, todo: list, progress) -> Iterator[tuple[int, Any]]:
+    """Items to free workers and outcomes back, until every item is done; interrupted, or
+    stopped early by the caller, every worker is stopped at once."""
     seconds = job.limits.seconds
     try:
         for s in slots:
@@ -266,7 +278,6 @@ def run_in_workers(
         for s in slots:
             s.kill()
         raise
-    _stop(slots)
 
 
 def _stop(slots: list[_Slot]) -> None:
