@@ -8,6 +8,7 @@ marker that says how long it was.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -105,8 +106,26 @@ def display_width(text: str) -> int:
     """Width in half-width character cells: CJK and full-width characters count double.
 
     The one measure of text width: the terminal pads its tables with it and the
-    workbooks size their columns from it."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    workbooks size their columns from it (so it is asked of every cell: plain text
+    costs a length, and the wide characters of the Basic Multilingual Plane are counted
+    by one table lookup each, in C)."""
+    if text.isascii():
+        return len(text)
+    narrow = text.translate(_wide_plane())  # the wide characters of the BMP taken out
+    wide = len(text) - len(narrow)
+    if narrow and max(narrow) > "\uffff":  # beyond the BMP: rare, counted one by one
+        wide += sum(1 for ch in narrow if ch > "\uffff" and _is_wide(ch))
+    return len(text) + wide
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+@functools.cache
+def _wide_plane() -> dict[int, None]:
+    """The Basic Multilingual Plane's wide and full-width characters, to delete."""
+    return {c: None for c in range(0x10000) if _is_wide(chr(c))}
 
 
 def rounded(x: float, digits: int = 2) -> Decimal:

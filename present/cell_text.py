@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the CSV and the terminal use this module without openpyxl
@@ -73,6 +74,12 @@ def csv_field(value: Any, digits: int = 4) -> str:
     """
     if value is None:
         return ""
+    kind = type(value)
+    if kind is str:  # most fields: checked first
+        text = value if len(value) <= OUTPUT_CHARS else cap(value, OUTPUT_CHARS)
+        return "'" + text if text.startswith(CSV_TRIGGERS) else text
+    if kind is float:
+        return fmt(value, digits, grouped=False) if math.isfinite(value) else ""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int):
@@ -83,6 +90,20 @@ def csv_field(value: Any, digits: int = 4) -> str:
     if text.startswith(CSV_TRIGGERS):
         return "'" + text
     return text
+
+
+def csv_fields(rows: Iterable[list[Any]]) -> Iterator[list[str]]:
+    """Each row as :func:`csv_field` writes it. Rows of one application repeat its name,
+    rank and total on every row as the very same objects: those are made safe once."""
+    before: list[Any] = []
+    made: list[str] = []
+    for values in rows:
+        out = [
+            made[i] if i < len(before) and v is before[i] else csv_field(v)
+            for i, v in enumerate(values)
+        ]
+        before, made = values, out
+        yield out
 
 
 def wrapped_lines(text: str, width: float) -> int:

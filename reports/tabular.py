@@ -28,7 +28,7 @@ from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
 from iipeval.core.round.batch import Batch
 from iipeval.core.round.outcomes import DECLINE
 from iipeval.core.round.spool import view
-from iipeval.present.cell_text import csv_field
+from iipeval.present.cell_text import csv_fields
 from iipeval.present.view import panel_check_text, panel_text, place
 
 RUN_COLUMN = "运行编号"
@@ -293,14 +293,10 @@ def _verified_points(r, indicator: str) -> tuple[float | None, float | None]:
 def csv_text(batch: Batch) -> str:
     """The CSV content (without the BOM the file gets for Excel on Chinese Windows)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    for values in csv_rows(batch):
-        writer.writerow([csv_field(v) for v in values])
+    csv.writer(buf, lineterminator="\r\n").writerows(csv_fields(csv_rows(batch)))
     return buf.getvalue()
 
 
 def write_csv(batch: Batch, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\r\n")
-        for values in csv_rows(batch):
-            writer.writerow([csv_field(v) for v in values])
+        csv.writer(fh, lineterminator="\r\n").writerows(csv_fields(csv_rows(batch)))
