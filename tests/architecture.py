@@ -31,7 +31,7 @@ PACKAGES = {
 #: own layer (siblings stay independent) or a higher one.
 LAYERS: list[list[str]] = [
     [
-        "iipeval.core",  # the foundation: errors, findings, text, explain, hookspecs
+        "iipeval.core",  # the foundation: errors, findings, text, explain, hookspecs, quiet
     ],
     ["iipeval.core.rules"],
     ["iipeval.core.model"],

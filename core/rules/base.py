@@ -37,9 +37,10 @@ class Answer:
         return self.state == "value"
 
     def display(self) -> Any:
-        return {"value": self.value, "missing": "缺失", "na": "不适用", "invalid": "无效"}[
-            self.state
-        ]
+        return self.value if self.state == "value" else _SHOWN[self.state]
+
+
+_SHOWN = {"missing": "缺失", "na": "不适用", "invalid": "无效"}
 
 
 MISSING = Answer("missing")

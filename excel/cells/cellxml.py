@@ -363,9 +363,8 @@ def look_sheet(data: bytes) -> SheetLook:
             else:
                 out.unplaced = True
             continue
-        tag = data[m.end() : data.find(b">", m.end())]
-        if _HIDES.search(tag):  # most rows: nothing that could hide them
-            _hiding(out, m.group(1), dict(_ATTRS.findall(tag)))
+        tag = data[m.end(1) + 1 : data.find(b">", m.end(1))]
+        _hiding(out, m.group(1), dict(_ATTRS.findall(tag)))
     for m in _MERGE.finditer(tail):
         cells = [_ADDRESS.fullmatch(p) for p in m.group(1).decode().split(":")]
         if all(cells) and 1 <= len(cells) <= 2:
@@ -380,9 +379,12 @@ def look_sheet(data: bytes) -> SheetLook:
 
 @cache
 def _tags(prefix: bytes) -> re.Pattern[bytes]:
-    """``<f`` (a formula) or the start of a ``<row``/``<col`` tag, with ``prefix``."""
+    """``<f`` (a formula), or a ``<row``/``<col`` tag holding something that could hide
+    it (:data:`_HIDES`), with ``prefix``: the rows that cannot hide anything, nearly all
+    of them, are passed over in C."""
     p = re.escape(prefix)
-    return re.compile(rb"<" + p + rb"(?:f[\s/>]|(row|col)\s)")
+    hides = rb"[^>]*?(?:" + _HIDES.pattern + rb")"
+    return re.compile(rb"<" + p + rb"(?:f[\s/>]|(row|col)\s" + hides + rb")")
 
 
 def _hiding(out: SheetLook, kind: bytes, found: dict[bytes, bytes]) -> None:
