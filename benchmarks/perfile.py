@@ -11,9 +11,10 @@ seconds per file:
   scoring with numpy, its result serialised, pickled across and appended to a file;
 * ``pandas``: the same with ``pandas.read_excel`` (engine ``calamine``, its fastest).
 
-Run as ``python benchmarks/perfile.py SIDE SEEDS_DIR LISTING``; prints JSON: each file's
-CPU seconds and points (secured, then each indicator's), which the driver compares file
-by file between the sides.
+Run as ``python benchmarks/perfile.py SIDE SEEDS_DIR LISTING [--count]``; prints JSON:
+each file's CPU seconds and points (secured, then each indicator's), which the driver
+compares file by file between the sides. ``--count`` leaves the points out: the process is
+then counted whole (instructions), and reading the points back is neither side's work.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def _reference(files: list[Path], seeds: Path, kind: str) -> dict:
     return _timed(files, one, points)
 
 
+COUNT = "--count" in sys.argv
+
+
 def _timed(files: list[Path], one, points) -> dict:
     """CPU seconds of ``one(path)`` per file (after two untimed files that warm caches)."""
     for path in files[:2]:
@@ -88,7 +92,7 @@ def _timed(files: list[Path], one, points) -> dict:
         start = time.process_time()
         out = one(path)
         cpu.append(time.process_time() - start)
-        got[path.name] = points(out)
+        got[path.name] = None if COUNT else points(out)
     return {"cpu": cpu, "points": got}
 
 

@@ -69,7 +69,15 @@ def _instructions(cmds: dict, env: dict, tmp: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", *cmd],
+            # the parent's counts are dumped (and reset) before each fork, so a worker's
+            # file holds only its own work and the files add up to the whole command
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--dump-before=os_fork",
+                f"--callgrind-out-file={out}/cg.%p",
+                *cmd,
+            ],
             env=env,
             capture_output=True,
             check=False,
@@ -169,6 +177,7 @@ def _perfile_instructions(rounds: dict, seeded: dict, tmp: Path) -> None:
                         side,
                         str(seeds),
                         str(listing),
+                        "--count",  # the process counted whole: no points read back
                     ],
                     capture_output=True,
                     check=False,
