@@ -16,12 +16,14 @@ decimals.
 from __future__ import annotations
 
 import csv
-import dataclasses
+import functools
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
+
+from pydantic import TypeAdapter
 
 from iipeval.core.explain import STATUS_LABELS, Explanation
 from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
@@ -140,7 +142,13 @@ def _ranking(r) -> dict:
 
 
 def _entry_json(e) -> dict:
-    return {f.name: getattr(e, f.name) for f in dataclasses.fields(e)}
+    return _entry_adapter(type(e)).dump_python(e, mode="json")
+
+
+@functools.cache
+def _entry_adapter(kind: type) -> TypeAdapter:
+    """How a ranking entry is written (its fields marked ``exclude`` left out)."""
+    return TypeAdapter(kind)
 
 
 def _results(batch: Batch) -> Iterator[str]:

@@ -9,6 +9,7 @@ outputs byte for byte, so a published score can be shown to come from these inpu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 from collections.abc import Iterable
@@ -48,6 +49,10 @@ class FileRecord:
     sha256: str
     bytes: int
     role: str = ""
+
+    def model_dump(self) -> dict:
+        """The record as plain data (what a model would give)."""
+        return dataclasses.asdict(self)
 
 
 class Command(BaseModel):
