@@ -63,30 +63,28 @@ def _instructions(cmds: dict, env: dict, tmp: Path) -> None:
     if not shutil.which("valgrind"):
         print("  (valgrind not installed: no instruction counts)")
         return
-    counts = {}
-    for k, cmd in cmds.items():
-        out = tmp / "callgrind"
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir()
-        subprocess.run(
-            # the parent's counts are dumped (and reset) before each fork, so a worker's
-            # file holds only its own work and the files add up to the whole command
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--dump-before=os_fork",
-                f"--callgrind-out-file={out}/cg.%p",
-                *cmd,
-            ],
-            env=env,
-            capture_output=True,
-            check=False,
-        )
-        counts[k] = sum(_summary(p) for p in out.iterdir())
+    counts = {k: _callgrind(cmd, tmp, env) for k, cmd in cmds.items()}
     base = counts["python -c 'import click'"]
     print("  instructions (callgrind, all processes):")
     for k, n in counts.items():
         print(f"  {k:<30} {n / 1e6:10.1f} M   {n / base:6.2f} × import click")
+
+
+def _callgrind(cmd: list[str], tmp: Path, env: dict | None = None) -> int:
+    """Instructions ``cmd`` executes, in every process it forks. The parent's counts are
+    dumped (and reset) before each fork, so a worker's file holds only its own work and
+    the files add up to the whole command."""
+    out = tmp / "callgrind"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    valgrind = ["valgrind", "--tool=callgrind", "--dump-before=os_fork"]
+    subprocess.run(
+        [*valgrind, f"--callgrind-out-file={out}/cg.%p", *cmd],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return sum(_summary(p) for p in out.iterdir())
 
 
 def _summary(path: Path) -> int:
@@ -165,25 +163,9 @@ def _perfile_instructions(rounds: dict, seeded: dict, tmp: Path) -> None:
             for listed in (files, files[:2]):  # both warmed up alike: the difference is files
                 listing = tmp / f"ir_{side}.txt"
                 listing.write_text("\n".join(map(str, listed)), "utf-8")
-                out = tmp / "callgrind"
-                shutil.rmtree(out, ignore_errors=True)
-                out.mkdir()
-                subprocess.run(
-                    [
-                        "valgrind",
-                        "--tool=callgrind",
-                        f"--callgrind-out-file={out}/cg.%p",
-                        PY,
-                        str(HERE / "perfile.py"),
-                        side,
-                        str(seeds),
-                        str(listing),
-                        "--count",  # the process counted whole: no points read back
-                    ],
-                    capture_output=True,
-                    check=False,
-                )
-                runs.append(sum(_summary(p) for p in out.iterdir()))
+                # the process counted whole: --count reads no points back
+                cmd = [PY, str(HERE / "perfile.py"), side, str(seeds), str(listing), "--count"]
+                runs.append(_callgrind(cmd, tmp))
             counts[side] = (runs[0] - runs[1]) / (len(files) - 2)
         base = counts["iipeval"]
         line = ", ".join(f"{k} {v / 1e6:.1f} M" for k, v in counts.items())

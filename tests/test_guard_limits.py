@@ -10,21 +10,17 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from workbook_helpers import figures, fill
+from workbook_helpers import filled_workbook
 
 from iipeval.core.api import Evaluator
 from iipeval.core.intake.guard import GuardLimits, guard
 from iipeval.core.intake.package import Refused, open_package
-from iipeval.excel.application import template
 from iipeval.excel.application.reader import read_workbook
 
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory):
-    fw = Evaluator().framework("hunan_professional").framework
-    path = tmp_path_factory.mktemp("limits") / "申报表.xlsx"
-    template.write(fw, path)
-    return fill(path, figures(fw))
+    return filled_workbook(tmp_path_factory.mktemp("limits"), "hunan_professional")
 
 
 def sizes(path) -> list[int]:

@@ -18,23 +18,19 @@ import zlib
 import openpyxl
 import pytest
 import python_calamine
-from workbook_helpers import figures, fill
+from workbook_helpers import filled_workbook
 
 from iipeval.core.api import Evaluator
 from iipeval.core.round.batch import ReviewIndex
 from iipeval.excel import intake
-from iipeval.excel.application import template
 
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory):
     """A filled national 申报表 with a share typed as a fraction in a percent-formatted
     cell, so that the cell facts are asked for too."""
-    ev = Evaluator()
-    fw = ev.framework("national_2023").framework
-    path = tmp_path_factory.mktemp("once") / "申报表.xlsx"
-    template.write(fw, path)
-    fill(path, figures(fw))
+    fw = Evaluator().framework("national_2023").framework
+    path = filled_workbook(tmp_path_factory.mktemp("once"), "national_2023")
     share = next(i for i in fw.items if i.type == "percent")
     wb = openpyxl.load_workbook(path)
     for row in wb["_meta"].iter_rows(values_only=True):

@@ -256,7 +256,7 @@ def builtin_frameworks() -> list[Framework]:
 
 # figures: the conformance kit's own plausible answers ----------------------------------
 
-from iipeval.testing.sample import figures  # noqa: E402, F401  (one source of sample data)
+from iipeval.testing.sample import figures  # noqa: E402  (one source of sample data)
 
 APPLICANT = {
     "name": "湖南示例工业互联网有限公司",
@@ -324,6 +324,17 @@ def fill(
     target = out or path
     wb.save(target)
     return target
+
+
+def filled_workbook(folder: Path, fw_id: str, subtype: str | None = None) -> Path:
+    """A built-in set's template, written into ``folder`` and filled with the kit's sample
+    figures (``folder/<set>.xlsx``)."""
+    from iipeval.excel.application import template
+
+    fw = Evaluator().framework(fw_id).framework
+    path = folder / f"{fw_id}.xlsx"
+    template.write(fw, path)
+    return fill(path, figures(fw), subtype=subtype)
 
 
 def soffice() -> str | None:
