@@ -523,8 +523,8 @@ def _panel_of(result: Standing, bundles: list[ReviewBundle]) -> bool:
 
 def _awaiting_reviews(group: list[Standing]) -> Finding:
     """Applications no expert has scored yet, with the same parts waiting: one notice
-    for them all (a round before the panel sits has thousands, each 待专家评分 in its
-    ranking already); one alone is named."""
+    for them all (a round before the panel sits has thousands, each 待定 in its ranking
+    already); one alone is named."""
     pending = "、".join(group[0].pending)
     if len(group) == 1:
         r = group[0]
@@ -538,7 +538,7 @@ def _awaiting_reviews(group: list[Standing]) -> Finding:
         severity=Severity.notice,
         code="awaiting_reviews",
         message=f"{len(group)}份申报尚无专家评分的指标：{pending}"
-        "（各申报的推荐意见均为“待专家评分”）",
+        "（各申报的推荐结果均为“待定”，暂不排名）",
     )
 
 
