@@ -35,6 +35,7 @@ from iipeval.core.round.ranking import Ranking, Standing, rank, result_key
 from iipeval.core.round.spool import ResultSpool
 from iipeval.core.round.verification import apply as verify
 from iipeval.core.scoring.aggregation import rule_label
+from iipeval.core.text import fmt
 from iipeval.core.voice import item_labels
 
 #: the rule a 会议评审 result says it was aggregated by
@@ -537,7 +538,7 @@ def _awaiting_reviews(group: list[Standing]) -> Finding:
     return Finding(
         severity=Severity.notice,
         code="awaiting_reviews",
-        message=f"{len(group)}份申报尚无专家评分的指标：{pending}"
+        message=f"{fmt(len(group))}份申报尚无专家评分的指标：{pending}"
         "（各申报的推荐结果均为“待定”，暂不排名）",
     )
 
