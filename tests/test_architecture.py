@@ -16,8 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: Functions still longer than a screen, to be split; the list only shrinks. A function that
 #: must stay long says why in its docstring ("long because ...") instead of being listed.
-PENDING_SPLITS = {
-}
+PENDING_SPLITS = {}
 
 
 @pytest.fixture(scope="module")
