@@ -775,3 +775,75 @@ def test_a_meeting_round_is_analysed_for_its_weights_not_for_a_panel_it_does_not
     assert g.set_unchanged is not None and g.quota_line is not None
     assert (g.leave_one_out, g.bootstrap, g.agreement, g.experts) == ([], None, [], [])
     assert any(n.startswith("会议评审（评审组合议评分）") for n in g.notes)
+
+
+def _resampled(g, resamples: int, seed: int, quota=None, min_total=None):
+    """The bootstrap with and without setting aside the applicants it cannot move, at
+    this quota and 推荐最低总分, and how many it set aside."""
+    import dataclasses
+
+    from iipeval.core.analysis import robustness_bootstrap as B
+
+    s = R.RobustnessSettings(draws=10, resamples=resamples, seed=seed)
+    g = dataclasses.replace(g, ranking=RankingPolicy(quota=quota, min_total=min_total))
+    coef = g.slope * g.engine_weights[:, g.part_indicator] / 100
+    aside = int(np.sum(~np.isnan(B._certain(g, coef))))
+    return B.bootstrap(g, s, prune=True), B.bootstrap(g, s, prune=False), aside
+
+
+def _group(names, scores):
+    ev = duo_evaluator()
+    batch = score_batch(ev, [app_loaded(n) for n in names], panel(scores))
+    return R.build_group(ev, batch, batch.rankings[0], R.RobustnessSettings())
+
+
+def test_bootstrap_sets_aside_only_applicants_no_resample_can_move():
+    """Forty applicants, six of them close, four experts: at a quota of three most are
+    surely in or surely out and are not resampled, and the result is the same to the last
+    digit as resampling them all; so it is at every other quota, and with 推荐最低总分
+    keeping the list short of the quota."""
+    rng = np.random.default_rng(3)
+    names = [f"申报{k:02d}" for k in range(40)]
+    scores = {
+        f"专家{e}": {
+            n: {"x0": int(30 + 1.5 * k + rng.integers(-w, w + 1)), "y0": int(40 + k + bias)}
+            for k, n in enumerate(names)
+            for w in [12 if k >= 34 else 3]  # the top six are close
+        }
+        for e, bias in enumerate((0, 2, -4, 1))
+    }
+    g = _group(names, scores)
+    pruned, full, aside = _resampled(g, 3000, 4, quota=3)
+    assert aside >= 30 and 0 < pruned.set_unchanged.value < 1  # the line does move
+    assert pruned.model_dump() == full.model_dump()
+    for quota in range(1, 40):
+        for min_total in (None, float(g.engine_totals[1]) - 0.5):
+            pruned, full, _ = _resampled(g, 300, quota, quota=quota, min_total=min_total)
+            assert pruned.model_dump() == full.model_dump(), (quota, min_total)
+
+
+def test_bootstrap_set_aside_keeps_twins_on_the_line_the_minimum_total_and_recusals():
+    """Twins at the line (third and fourth), 推荐最低总分 cutting into the list, an expert
+    who scored one applicant's part alone: the same result with and without setting anyone
+    aside, ties shared and resamples without that expert noted alike, at every quota."""
+    rng = np.random.default_rng(8)
+    names = [f"申报{k:02d}" for k in range(24)]
+    base = {n: 40 + 2 * k for k, n in enumerate(names)}
+    scores = {
+        f"专家{e}": {n: {"x0": int(v + rng.integers(-6, 7)), "y0": v} for n, v in base.items()}
+        for e in range(5)
+    }
+    for given in scores.values():
+        given[names[-4]] = given[names[-3]]  # twins, third and fourth
+    for e in range(1, 5):
+        del scores[f"专家{e}"][names[5]]["x0"]  # only 专家0 scored it
+    g = _group(names, scores)
+    assert g.engine_totals[2] == g.engine_totals[3]
+    for min_total in (None, 81.5, float(g.engine_totals[2]), 70.0):
+        for quota in (None, *range(1, 24)) if min_total else range(1, 24):
+            pruned, full, aside = _resampled(g, 400, 1, quota=quota, min_total=min_total)
+            assert pruned.model_dump() == full.model_dump(), (quota, min_total)
+            assert "没有抽到评过它的专家" in pruned.note
+    pruned, full, aside = _resampled(g, 2000, 1, quota=3, min_total=81.5)
+    assert aside >= 5 and pruned.model_dump() == full.model_dump()
+    assert pruned.in_quota[2].value == pruned.in_quota[3].value > 0

@@ -153,7 +153,7 @@ def _recommended(t: np.ndarray, pos: np.ndarray, rk: RankingPolicy) -> np.ndarra
     if rk.quota is not None:
         inside &= pos < rk.quota
     if rk.min_total is not None:
-        inside &= t >= rk.min_total - 1e-9
+        inside &= t >= rk.min_total - LINE_TOL
     return inside
 
 
@@ -210,7 +210,7 @@ def count_line(g: Group, t: np.ndarray, order: np.ndarray, tally: Tally) -> None
     top = order[:, :q]
     n_in = np.full(k, q)
     if rk.min_total is not None:  # those above the line are a prefix of the top q
-        n_in = (np.take_along_axis(t, top, axis=1) >= rk.min_total - 1e-9).sum(axis=1)
+        n_in = (np.take_along_axis(t, top, axis=1) >= rk.min_total - LINE_TOL).sum(axis=1)
     member = np.zeros((k, a))
     rows = np.arange(k)[:, None].repeat(q, axis=1)
     keep = np.arange(q)[None] < n_in[:, None]
@@ -231,6 +231,8 @@ def count_line(g: Group, t: np.ndarray, order: np.ndarray, tally: Tally) -> None
 #: totals this close (relative) are the same total: equal applications computed in
 #: another order differ by 1e-14
 TIE_TOL = 1e-9
+#: a total this far under 推荐最低总分 still clears it
+LINE_TOL = 1e-9
 
 
 def _share_ties(t: np.ndarray, order: np.ndarray, member: np.ndarray, bound: np.ndarray) -> None:
