@@ -847,3 +847,36 @@ def test_bootstrap_set_aside_keeps_twins_on_the_line_the_minimum_total_and_recus
     pruned, full, aside = _resampled(g, 2000, 1, quota=3, min_total=81.5)
     assert aside >= 5 and pruned.model_dump() == full.model_dump()
     assert pruned.in_quota[2].value == pruned.in_quota[3].value > 0
+
+
+def test_scenario_rankings_without_near_ties_are_the_rankings_rank_gives():
+    """Where no two totals tie the scenarios rank from the totals sorted; so ranked, every
+    policy and every leave-one-out gives the ranks, places and totals ``rank`` gives, with
+    a quota, with 推荐最低总分, and with an expert whose absence leaves a part unscored."""
+    import dataclasses
+
+    from iipeval.core.analysis.robustness_panel import _ranked, combine
+
+    rng = np.random.default_rng(11)
+    names = [f"申报{k:02d}" for k in range(30)]
+    scores = {
+        f"专家{e}": {
+            n: {"x0": int(rng.integers(50, 100)), "y0": int(rng.integers(50, 100))} for n in names
+        }
+        for e in range(4)
+    }
+    for e in range(1, 4):
+        del scores[f"专家{e}"][names[4]]["y0"]  # only 专家0 scored it
+    g0 = _group(names, scores)
+    panels = [combine(g0.raw, how, g0.policy) for how in ("current", "mean", "median")]
+    for e in range(4):
+        raw = g0.raw.copy()
+        raw[:, :, e] = np.nan
+        panels.append(combine(raw, "current", g0.policy))
+    unranked = 0
+    for quota, min_total in ((3, None), (None, float(g0.engine_totals[7])), (10, 70.0)):
+        g = dataclasses.replace(g0, ranking=RankingPolicy(quota=quota, min_total=min_total))
+        for new in panels:
+            assert _ranked(g, new) == _ranked(g, new, plain=False)
+            unranked += None in _ranked(g, new)[0]
+    assert unranked == 3  # without 专家0, 申报04 is not ranked

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from iipeval.core.analysis.robustness_data import Group, RobustnessSettings
-from iipeval.core.round.ranking import Standing, rank
+from iipeval.core.round.ranking import EPS, Standing, rank
 from iipeval.core.scoring.params import AggregationPolicy
 from iipeval.core.text import fmt
 
@@ -125,14 +125,19 @@ class ExpertDiagnostics(BaseModel):
 # -- panel scenarios -------------------------------------------------------------------------
 
 
-def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
-    """The set's standings with ranked applications' totals shifted to ``panel`` (A, P)."""
+def _shift(g: Group, panel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each ranked application's indicator points moved by a new panel score (A, P), the
+    same per dimension, and whether it lost a part nobody now scores."""
     delta = np.where(np.isnan(panel) | np.isnan(g.panel), 0.0, panel - g.panel) * g.slope
     move = np.zeros_like(g.scores)
     np.add.at(move.T, g.part_indicator, delta.T)
     points = g.engine_weights * move / 100
-    dims = points @ g.tree.membership
     lost = np.any(np.isnan(panel) & ~np.isnan(g.panel) & (g.slope != 0), axis=1)
+    return points, points @ g.tree.membership, lost
+
+
+def _scenario_standings(g: Group, points, dims, lost) -> list[Standing]:
+    """The set's standings with ranked applications' totals shifted by ``points``."""
     by_source = {s: k for k, s in enumerate(g.sources)}
     ind_index = {iid: i for i, (iid, _) in enumerate(g.tree.indicators)}
     dim_index = {did: d for d, (did, _) in enumerate(g.tree.dimensions)}
@@ -155,13 +160,37 @@ def _scenario_standings(g: Group, panel: np.ndarray) -> list[Standing]:
     return out
 
 
-def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario | None) -> Scenario:
-    standings = _scenario_standings(g, panel)
+def _ranked(g: Group, panel: np.ndarray, plain: bool = True) -> tuple[list, list[bool], list]:
+    """Ranks, places in the list and totals of the ranked applications under ``panel``:
+    :func:`.ranking.rank` itself, or, when no two totals are within its tie tolerance
+    (the order is then the totals' alone: neither tie-breaks nor names are read), the same
+    ranks from the totals sorted (``plain``; off, always the former)."""
+    points, dims, lost = _shift(g, panel)
+    total = g.engine_totals + points.sum(axis=1)
+    live = np.flatnonzero(~lost)
+    order = live[np.argsort(-total[live], kind="stable")]
+    gaps = -np.diff(total[order])
+    if plain and len(order) and np.all(gaps > EPS * max(1.0, float(np.max(np.abs(total[order]))))):
+        rk = g.ranking
+        ranks: list = [None] * g.size
+        listed = [False] * g.size
+        for pos, k in enumerate(order.tolist(), start=1):
+            below = rk.min_total is not None and total[k] < rk.min_total - EPS
+            ranks[k], listed[k] = pos, not (below or (rk.quota is not None and pos > rk.quota))
+        return ranks, listed, [None if lost[k] else float(total[k]) for k in range(g.size)]
+    standings = _scenario_standings(g, points, dims, lost)
     entries, _ = rank(standings, g.tie_break, g.ranking)
     by_source = {e.source: e for e in entries}
-    total = {s.source: s.total for s in standings}
-    ranks = [by_source[s].rank for s in g.sources]
-    rec = [by_source[s].listed for s in g.sources]
+    totals = {s.source: s.total for s in standings}
+    return (
+        [by_source[s].rank for s in g.sources],
+        [by_source[s].listed for s in g.sources],
+        [totals[s] for s in g.sources],
+    )
+
+
+def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario | None) -> Scenario:
+    ranks, rec, totals = _ranked(g, panel)
     changes, moved = [], 0
     if base is not None:
         for k, name in enumerate(g.names):
@@ -176,7 +205,7 @@ def _scenario(g: Group, sid: str, label: str, panel: np.ndarray, base: Scenario 
         id=sid,
         label=label,
         ranks=ranks,
-        totals=[total[s] for s in g.sources],
+        totals=totals,
         recommended=rec,
         changes=changes,
         moved=moved,
