@@ -880,3 +880,25 @@ def test_scenario_rankings_without_near_ties_are_the_rankings_rank_gives():
             assert _ranked(g, new) == _ranked(g, new, plain=False)
             unranked += None in _ranked(g, new)[0]
     assert unranked == 3  # without 专家0, 申报04 is not ranked
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [{}, {"method": "mean"}, {"method": "median"}, {"trim": 0.3}, {"trim_min_experts": 4}],
+)
+def test_resampled_panel_scores_are_the_trimmed_means_to_the_last_digit(policy):
+    """The bootstrap's panel scores, weights looked up by count, are :func:`trimmed`'s with
+    the share set aside by that count, bit for bit, with experts missing (NaN) throughout."""
+    from iipeval.core.analysis.robustness_bootstrap import _trimmed
+    from iipeval.core.analysis.robustness_panel import trim_counts, trimmed
+    from iipeval.core.scoring.params import AggregationPolicy
+
+    rng = np.random.default_rng(2)
+    raw = rng.integers(0, 101, (50, 30, 4, 7)) + rng.choice([0.0, 0.5, 1 / 3], (50, 30, 4, 7))
+    raw[rng.random(raw.shape) < 0.3] = np.nan
+    raw[:3, 0] = np.nan  # nobody scored these
+    rule = AggregationPolicy(**policy)
+    want = trimmed(raw, trim_counts(np.sum(~np.isnan(raw), axis=-1), rule))
+    got = _trimmed(raw, rule)
+    assert np.isnan(want).any() and np.array_equal(got, want, equal_nan=True)
+    assert got.tobytes() == want.tobytes()

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from iipeval.core.analysis.robustness_data import Group, RobustnessSettings
-from iipeval.core.analysis.robustness_panel import trim_counts, trimmed
+from iipeval.core.analysis.robustness_panel import trim_counts
 from iipeval.core.analysis.robustness_stats import Probability, probability
 from iipeval.core.analysis.robustness_weights import (
     LINE_TOL,
@@ -22,6 +22,7 @@ from iipeval.core.analysis.robustness_weights import (
     _sorted,
     count_line,
 )
+from iipeval.core.scoring.params import AggregationPolicy
 
 UNIT = "次专家重抽样"
 CELLS_PER_CHUNK = 2_000_000  # resampled scores held at once: bounds memory
@@ -55,7 +56,7 @@ def bootstrap(g: Group, settings: RobustnessSettings, prune: bool = True) -> Boo
     chunk = max(1, CELLS_PER_CHUNK // max(1, raw.size, g.size))
     for start in range(0, b, chunk):
         drawn = np.moveaxis(raw[:, :, idx[start : start + chunk]], 2, 0)  # (c, U, P, E)
-        panel = trimmed(drawn, trim_counts(np.sum(~np.isnan(drawn), axis=-1), g.policy))
+        panel = _trimmed(drawn, g.policy)
         delta = np.where(np.isnan(panel) | np.isnan(base), 0.0, panel - base)
         t = np.repeat(fixed[None], len(drawn), axis=0)
         t[:, keep] = g.engine_totals[keep] + np.einsum("cap,ap->ca", delta, coef)
@@ -74,6 +75,22 @@ def bootstrap(g: Group, settings: RobustnessSettings, prune: bool = True) -> Boo
         line_held=probability(tally.line_held, b, UNIT) if 0 < m < g.size else None,
         note=note,
     )
+
+
+def _trimmed(raw: np.ndarray, policy: AggregationPolicy) -> np.ndarray:
+    """:func:`.trimmed` with the round's share set aside, the same numbers: a row's weights
+    depend only on how many scored it, so they are worked out once per count and looked
+    up, and the sorted scores' NaN are zeroed in place."""
+    e = raw.shape[-1]
+    n = np.sum(~np.isnan(raw), axis=-1)
+    counts = np.arange(e + 1)
+    g = trim_counts(counts, policy)[:, None]
+    i = np.arange(1, e + 1, dtype=float)
+    table = np.maximum(np.minimum(i, counts[:, None] - g) - np.maximum(i - 1, g), 0.0)
+    x = np.sort(raw, axis=-1)  # NaN sorts last
+    np.copyto(x, 0.0, where=np.isnan(x))
+    total = np.einsum("...e,...e->...", table[n], x)
+    return np.divide(total, table.sum(axis=-1)[n], out=np.full(n.shape, np.nan), where=n > 0)
 
 
 def _draws(g: Group, settings: RobustnessSettings) -> np.ndarray:
