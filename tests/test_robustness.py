@@ -902,3 +902,34 @@ def test_resampled_panel_scores_are_the_trimmed_means_to_the_last_digit(policy):
     got = _trimmed(raw, rule)
     assert np.isnan(want).any() and np.array_equal(got, want, equal_nan=True)
     assert got.tobytes() == want.tobytes()
+
+
+def test_always_tied_pairs_are_the_ones_every_cross_product_of_the_pairs_says():
+    """Earlier applications only, and the other cross products only where the first
+    vanishes, in blocks: the same first tie as testing every pair at once, ties planted
+    across blocks, zeros, and a row with no finite coefficients among them."""
+    from iipeval.core.analysis import robustness_weights as W
+
+    def every_pair(mob):
+        p, q, r, u = (np.asarray(x, dtype=float) for x in mob)
+        scale = np.maximum.reduce([np.abs(p), np.abs(q), np.abs(r), np.abs(u), np.ones_like(p)])
+        tol = 1e-9 * np.outer(scale, scale)
+        with np.errstate(invalid="ignore"):
+            same = (
+                (np.abs(np.outer(p, r) - np.outer(r, p)) <= tol)
+                & (np.abs(np.outer(q, u) - np.outer(u, q)) <= tol)
+                & (np.abs(np.outer(p, u) + np.outer(q, r) - np.outer(u, p) - np.outer(r, q)) <= tol)
+            )
+        return np.argmax(same, axis=1)
+
+    rng = np.random.default_rng(6)
+    for k in range(12):
+        mob = [rng.integers(0, 4, 600) * rng.choice([1.0, 0.1, 1 / 3]) for _ in range(4)]
+        mob[3] = mob[3] * (k % 2)
+        mob[0][[5, 400]] = mob[0][[405, 2]]  # copies across blocks
+        if k == 7:
+            mob[2][9] = np.nan
+        with np.errstate(invalid="ignore"):
+            got = W._always_tied(mob)
+        want = every_pair(mob)
+        assert np.array_equal(got, want) and np.any(want != np.arange(600))

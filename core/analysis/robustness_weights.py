@@ -386,6 +386,10 @@ def _base_list(g: Group) -> list[int]:
     return [k for k in range(a) if rec[k]]
 
 
+#: rows of applications compared with all earlier ones at once: bounds memory to 256 × A
+TIED_BLOCK = 256
+
+
 def _always_tied(mob) -> np.ndarray:
     """For each application, the first one whose total equals it at every weight.
 
@@ -393,16 +397,30 @@ def _always_tied(mob) -> np.ndarray:
     with 维度1 and 维度2 at the same score) while their totals, computed in a different
     order, differ by 1e-14; noise must not order them. Totals (P + Q t) / (R + U t) are
     the same function of t when the cross products of their coefficients vanish.
+
+    Only earlier applications can come first (each ties with itself), and only pairs whose
+    first cross product vanishes are tested for the other two.
     """
     p, q, r, u = (np.asarray(x, dtype=float) for x in mob)
     scale = np.maximum.reduce([np.abs(p), np.abs(q), np.abs(r), np.abs(u), np.ones_like(p)])
-    tol = 1e-9 * np.outer(scale, scale)
-    same = (
-        (np.abs(np.outer(p, r) - np.outer(r, p)) <= tol)
-        & (np.abs(np.outer(q, u) - np.outer(u, q)) <= tol)
-        & (np.abs(np.outer(p, u) + np.outer(q, r) - np.outer(u, p) - np.outer(r, q)) <= tol)
-    )
-    return np.argmax(same, axis=1)  # the diagonal is True: at worst, itself
+    a = len(p)
+    finite = bool(np.all(np.isfinite([p, q, r, u])))  # else itself may not tie: all rows
+    out = np.zeros(a, dtype=int)
+    for r0 in range(0, a, TIED_BLOCK):
+        rows = np.arange(r0, min(a, r0 + TIED_BLOCK))
+        cols = slice(0, rows[-1] + 1 if finite else a)
+        tol = 1e-9 * np.outer(scale[rows], scale[cols])
+        first = np.abs(np.outer(p[rows], r[cols]) - np.outer(r[rows], p[cols])) <= tol
+        i, j = np.nonzero(first)
+        i = rows[i]
+        t = tol[first]
+        same = (np.abs(q[i] * u[j] - u[i] * q[j]) <= t) & (
+            np.abs(p[i] * u[j] + q[i] * r[j] - u[i] * p[j] - r[i] * q[j]) <= t
+        )
+        found = np.full(len(rows), a)
+        np.minimum.at(found, i[same] - r0, j[same])
+        out[rows] = np.where(found < a, found, 0)  # none (NaN): argmax of nothing, 0
+    return out
 
 
 def _list_at(g: Group, mob, tied: np.ndarray, t: float) -> list[int]:
