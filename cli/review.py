@@ -133,7 +133,8 @@ def panel(
         final = [dataclasses.replace(w, path=outdir / Path(w.path).name) for w in written]
         members = {f.path: door.copy_writer(w.path) for w, f in zip(written, final, strict=True)}
         _commit_with_record(run, members, record_path, record)
-    _say(notes, final, meeting, record_path, record.round)
+    forms_in_round = outdir if run.round is not None else None
+    _say(notes, final, meeting, record_path, record.round, forms_in_round)
 
 
 def _places(run: door.Door, applications, outdir: Path, record_file) -> tuple[list, Path, Path]:
@@ -255,16 +256,37 @@ def _commit_with_record(run: door.Door, members: dict, record_path: Path, record
         ) from None
 
 
-def _say(notes: list[str], final: list, meeting: bool, record_path: Path, round_id: str) -> None:
-    """What was issued, and where the record is, which stays with the organiser."""
+def _say(
+    notes: list[str],
+    final: list,
+    meeting: bool,
+    record_path: Path,
+    round_id: str,
+    forms_in_round: Path | None = None,
+) -> None:
+    """What was issued, where the record is (it stays with the organiser), and what comes
+    next: outside a round the command that reads the record; inside one (``forms_in_round``
+    is then the forms' folder) the round keeps the record and the forms come back through
+    受理."""
     for note in notes:
         render.echo(f"提示：{note}", err=True)
     for w in final:
         who = "评审组会议评审汇总表" if meeting else f"专家 {w.expert.id} {w.expert.name}".strip()
         extra = f"，回避{len(w.excluded)}份" if w.excluded else ""
         render.echo(f"已生成 {w.path}（{who}，{w.framework}，{w.rows}份申报{extra}）")
-    render.echo(
+    kept = (
         f"已生成评审组登记 {record_path}（评审轮次 {round_id}，仅本人可读）：内含本轮签名密钥，"
-        "仅由组织方保存，切勿随评分表发给专家。评分时以它核验交回的评分表：iipeval score 申报 "
-        f"--reviews 评分表 --panel-record {record_path}"
+        "仅由组织方保存，切勿随评分表发给专家。"
+    )
+    if forms_in_round is None:
+        render.echo(
+            f"{kept}评分时以它核验交回的评分表：iipeval score 申报 "
+            f"--reviews 评分表 --panel-record {record_path}"
+        )
+        return
+    what = "评审组会议评审汇总表" if meeting else "评分表"
+    render.echo(kept)
+    render.echo(
+        f"下一步：把 {door.shown(forms_in_round)}/ 中的{what}发给专家；交回后在本轮文件夹中运行 "
+        f"iipeval receive 交回的{what}… 受理，再运行 iipeval status 查看谁尚未交回"
     )

@@ -188,6 +188,14 @@ def test_the_panel_is_issued_the_current_versions_and_waits_for_every_form(walk)
     assert outcomes == {"待定"}  # a form is missing and not waived: no one is ranked yet
 
 
+def test_panel_in_the_round_says_the_next_step_in_round_terms(walk):
+    _, said = walk
+    last = said["panel"].strip().splitlines()[-1]
+    assert last.startswith("下一步：把 3-评分表/ 中的评分表发给专家")
+    assert "iipeval receive" in last and "iipeval status" in last
+    assert "--panel-record" not in said["panel"]  # the round keeps the record; no path to type
+
+
 def test_a_waived_expert_lets_the_round_go_on_with_the_reason_recorded(walk):
     _, said = walk
     assert said["waived"]["stage"] == "待评分"
