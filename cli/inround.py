@@ -53,16 +53,36 @@ def state_of(rnd):
 
 
 def command_line() -> list[str]:
-    """The command as run: its name, then every option given, as ``name=value``."""
+    """The command as typed: its name, the arguments given, then every option given by its
+    long name (a date as 2026-12-15); what was left to its default is not written."""
     ctx = click.get_current_context()
-    given = []
-    for key, value in sorted(ctx.params.items()):
-        typed = ctx.get_parameter_source(key) is click.core.ParameterSource.COMMANDLINE
-        if not typed or value in (None, False, (), []):
+    args: list[str] = []
+    opts: list[str] = []
+    for p in ctx.command.params:
+        value = ctx.params.get(p.name)
+        if ctx.get_parameter_source(p.name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        if isinstance(p, click.Option) and p.is_flag:
+            names = p.opts if value else p.secondary_opts  # --cards / --no-cards
+            opts += [_long(names)] if names and value is not None else []
             continue
         values = value if isinstance(value, tuple | list) else [value]
-        given += [f"{key}={v}" for v in values]
-    return ["iipeval", *ctx.command_path.split()[1:], *given]  # as typed, whatever argv[0]
+        values = [_typed(v) for v in values if v is not None]
+        if isinstance(p, click.Argument):
+            args += values
+        else:
+            opts += [x for v in values for x in (_long(p.opts), v)]
+    return ["iipeval", *ctx.command_path.split()[1:], *args, *opts]  # whatever argv[0]
+
+
+def _long(names: Sequence[str]) -> str:
+    return max(names, key=lambda n: (n.startswith("--"), len(n)))
+
+
+def _typed(value) -> str:
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return f"{value:%Y-%m-%d}"  # --deadline 2026-12-15, as typed
+    return str(value)
 
 
 def log(state, inputs: Sequence[Path], outputs: Sequence[Path], code: int, note: str = ""):

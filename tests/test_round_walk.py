@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -145,7 +146,9 @@ def _walk(home: Path, said: dict) -> None:
     iipeval("score", "-o", "9-结果/终/results.xlsx", "--publish", "9-结果/终/公示名单.docx")
     said["final"] = json.loads(Path("9-结果/终/results.json").read_text(encoding="utf-8"))
     said["log"] = iipeval("log", "--verify")
-    said["reproduce"] = iipeval("reproduce", "9-结果/终/results.manifest.json")
+    said["rerun"] = [x.split("复现：", 1)[1] for x in said["log"].splitlines() if "复现：" in x]
+    for command in said["rerun"][-1:]:  # the final run re-run as the log says
+        said["reproduce"] = iipeval(*shlex.split(command)[1:])
 
 
 def test_status_says_who_waits_for_correction_at_every_turn(walk):
@@ -215,7 +218,28 @@ def test_the_final_run_is_ranked_verified_published_logged_and_reproducible(walk
     assert [r["applicant"] for r in verified] == ["甲工业互联网有限公司"]
     assert (home / "轮次" / "9-结果" / "终" / "公示名单.docx").exists()
     assert "日志完整" in said["log"]
-    assert "一致" in said["reproduce"]
+    assert "一致" in said.get("reproduce", "")
+
+
+def test_the_log_gives_each_scoring_run_that_wrote_its_record_the_command_to_reproduce_it(walk):
+    _, said = walk
+    assert said["rerun"] == ["iipeval reproduce 9-结果/终/results.manifest.json"]
+    lines = said["log"].splitlines()
+    (at,) = [k for k, x in enumerate(lines) if "复现：" in x]
+    assert "iipeval score --output 9-结果/终/results.xlsx" in lines[at - 1]
+    score_to_terminal = [x for x in lines if "iipeval score --format json" in x]
+    assert len(score_to_terminal) == 1  # logged, but it wrote no record: nothing to re-run
+    assert "一致" in said.get("reproduce", "")
+
+
+def test_the_log_shows_each_command_as_it_was_typed(walk):
+    _, said = walk
+    assert (
+        "iipeval validate --return-to 2-补正/第2次 --deadline 2026-12-20（退出码 1" in said["log"]
+    )
+    assert (
+        "iipeval waive E05 --reason 出差无法参加评审，经组织方电话确认（退出码 0）" in said["log"]
+    )
 
 
 def test_a_received_file_changed_afterwards_breaks_the_log(walk):

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from iipeval.core.round.manifest import SUFFIX as MANIFEST_SUFFIX
+
 GENESIS = "0" * 64
 LOG_NAME = "log.jsonl"
 
@@ -124,6 +126,15 @@ def file_problems(entries: list[Entry], root: Path, sha) -> list[str]:
             else:
                 out.append(f"{path}：第{seq}条日志记录后已被改动或替换")
     return out
+
+
+def manifest_of(entry: Entry) -> str | None:
+    """The run's record a scoring entry wrote (``score -o``, ``robustness -o``), which
+    ``iipeval reproduce`` re-runs; ``None`` for an entry that wrote none (a score to the
+    terminal, a run refused before any work)."""
+    return next(
+        (f.path for f in entry.outputs if f.path.endswith(MANIFEST_SUFFIX) and f.sha256), None
+    )
 
 
 def at(time: datetime) -> str:

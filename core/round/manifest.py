@@ -22,6 +22,7 @@ from pydantic.dataclasses import dataclass
 
 FORMAT = "iipeval.manifest"
 VERSION = 1
+SUFFIX = ".manifest.json"
 ROLES = {
     "application": "申报",
     "review": "专家评分表",
@@ -118,4 +119,4 @@ def run_id(generated_at: datetime, inputs: Iterable[FileRecord]) -> str:
 
 def manifest_path(output: Path) -> Path:
     """``out/results.xlsx`` → ``out/results.manifest.json``."""
-    return output.with_name(f"{output.stem}.manifest.json")
+    return output.with_name(f"{output.stem}{SUFFIX}")
