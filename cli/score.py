@@ -210,6 +210,8 @@ def score(
     )
     if run.round is not None and not output and fmt == "text":  # the round keeps every run
         output = inround.next_results(run)
+        if publish and Path(publish).name == publish:  # a bare name: beside those results
+            publish = str(Path(output).parent / publish)
     ev = evaluator(params)
     targets = _targets(output, publish, reader)
     command = dict(files=files, reviews=reviews, verified=verified, framework=framework)

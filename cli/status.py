@@ -15,14 +15,19 @@ def _text(st) -> str:
     lines = [f"评审轮次：{st.name}", f"当前阶段：{st.stage}"]
     lines += [f"待办：{b}" for b in st.blockers] or ["待办：无"]
     lines.append(f"下一步：{st.next_step}")
+    if st.last_run is not None:
+        run = st.last_run
+        when = "" if run.current else "（此后又有变化）"
+        lines.append(f"最近一次评分：第{run.seq}条日志，运行记录 {run.manifest}{when}")
     if st.applicants:
         lines.append("申报：")
     for a in st.applicants:
         veto = f"；否决项：{'、'.join(a.vetoed)}" if a.vetoed else ""
         forms = f"；评分表 {a.forms_back}/{a.forms_issued}" if a.forms_issued else ""
+        checked = f"；核查表 {a.verified}" if a.verified else ""
         lines.append(
             f"  {a.number} {a.applicant}（第{a.version}版）：{a.correction}；"
-            f"错误 {a.errors}，警告 {a.warnings}{veto}{forms}"
+            f"错误 {a.errors}，警告 {a.warnings}{veto}{forms}{checked}"
         )
     if st.experts:
         lines.append("专家：")
@@ -41,7 +46,8 @@ def current(rnd, ev):
 
     state = inround.state_of(rnd)
     names = {rf.framework.id: rf.framework.name for rf in ev.frameworks()}
-    return status(rnd.settings.name, state.register(), record_of(state), names)
+    entries, _ = state.entries()
+    return status(rnd.settings.name, state.register(), record_of(state), names, entries)
 
 
 def record_of(state):

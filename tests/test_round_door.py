@@ -25,3 +25,19 @@ def test_a_command_refused_at_the_door_does_not_leave_the_next_outside_the_round
     code, said = run("status")
     assert code == 0, said
     assert "不在评审轮次中" not in said
+
+
+def test_in_a_round_a_bare_publish_name_goes_beside_the_runs_results(tmp_path, monkeypatch):
+    from support import REPO
+
+    monkeypatch.chdir(tmp_path)
+    assert run("round", "init", "轮次", "--name", "2026年省级平台认定")[0] == 0
+    monkeypatch.chdir(tmp_path / "轮次")
+    app = REPO / "examples" / "applications" / "national_2023.json"
+    assert run("receive", app)[0] == 0
+    code, said = run("score", "--publish", "公示名单.docx")
+    assert code == 0, said
+    assert (tmp_path / "轮次" / "9-结果" / "第1次" / "公示名单.docx").is_file()
+    assert not (tmp_path / "轮次" / "公示名单.docx").exists()
+    code, said = run("status")
+    assert "当前阶段：" in said and "9-结果/第1次/results.manifest.json" in said

@@ -257,6 +257,24 @@ def test_status_says_who_waits_for_correction_and_what_comes_next(state, tmp_pat
     assert [a.correction for a in s.applicants] == ["需补正（尚未退回）", "无需补正"]
 
 
+def test_status_knows_the_round_was_scored_and_when_a_later_receipt_makes_it_stale(state):
+    from iipeval.core.round.status import last_run
+
+    manifest = state.round.stage("results") / "第1次" / "results.manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    with state.writing("写入"):
+        state.log(["iipeval", "score", "--format", "json"], [], [], 0, T0)
+        assert last_run(state.entries()[0]) is None  # to the terminal: no results, no record
+        state.log(["iipeval", "score", "--publish", "公示名单.docx"], [], [manifest], 0, T0)
+        state.log(["iipeval", "status"], [], [], 0, T0)
+        run = last_run(state.entries()[0])
+        assert (run.seq, run.published, run.current) == (2, True, True)
+        assert run.manifest == "9-结果/第1次/results.manifest.json"
+        state.log(["iipeval", "receive", "E01-改.json", "--replace", "笔误"], [], [], 0, T0)
+    assert not last_run(state.entries()[0]).current
+
+
 def test_a_file_of_another_criteria_set_is_not_received(state, tmp_path):
     other = Identity("application", "914301001111111111", "丙公司", "hunan_professional")
     out = _receive(state, _application(tmp_path, "丙.json", "{}"), other)

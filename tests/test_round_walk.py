@@ -145,6 +145,7 @@ def _walk(home: Path, said: dict) -> None:
     said["verified"] = status()
     iipeval("score", "-o", "9-结果/终/results.xlsx", "--publish", "9-结果/终/公示名单.docx")
     said["final"] = json.loads(Path("9-结果/终/results.json").read_text(encoding="utf-8"))
+    said["scored"], said["scored_text"] = status(), iipeval("status")
     said["log"] = iipeval("log", "--verify")
     said["rerun"] = [x.split("复现：", 1)[1] for x in said["log"].splitlines() if "复现：" in x]
     for command in said["rerun"][-1:]:  # the final run re-run as the log says
@@ -219,6 +220,19 @@ def test_the_final_run_is_ranked_verified_published_logged_and_reproducible(walk
     assert (home / "轮次" / "9-结果" / "终" / "公示名单.docx").exists()
     assert "日志完整" in said["log"]
     assert "一致" in said.get("reproduce", "")
+
+
+def test_status_after_the_final_run_says_it_is_scored_and_published_and_how_to_check(walk):
+    _, said = walk
+    assert said["verified"]["stage"] == "待评分"  # every form in or waived, not scored yet
+    scored = said["scored"]
+    assert scored["stage"] == "已评分并写出公示名单" and scored["blockers"] == []
+    assert scored["last_run"]["manifest"] == "9-结果/终/results.manifest.json"
+    assert "iipeval reproduce 9-结果/终/results.manifest.json" in scored["next_step"]
+    (checked,) = [a for a in scored["applicants"] if a["verified"]]
+    assert checked["applicant"] == "甲工业互联网有限公司"
+    assert "甲工业互联网有限公司（第3版）" in said["scored_text"]
+    assert f"；核查表 {checked['verified']}" in said["scored_text"]
 
 
 def test_the_log_gives_each_scoring_run_that_wrote_its_record_the_command_to_reproduce_it(walk):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from iipeval.core.panel.record import PanelRecord
+from iipeval.core.round.logbook import Entry, manifest_of
 from iipeval.core.round.register import Receipt, Register
 from iipeval.core.text import normal_key
 
@@ -38,6 +39,15 @@ class ExpertStatus(BaseModel):
     waived: str | None = Field(default=None, description="免于交回的理由")
 
 
+class RunStatus(BaseModel):
+    """The round's last scoring run that wrote its results (and its record)."""
+
+    seq: int = Field(description="日志序号")
+    manifest: str = Field(description="运行记录，相对于本轮文件夹")
+    published: bool = Field(description="是否写出了公示名单")
+    current: bool = Field(description="此后没有再受理、免交或下发评分表")
+
+
 class RoundStatus(BaseModel):
     name: str
     stage: str
@@ -45,6 +55,26 @@ class RoundStatus(BaseModel):
     experts: list[ExpertStatus]
     blockers: list[str]
     next_step: str
+    last_run: RunStatus | None = None
+
+
+#: commands that change what a scoring run reads: after one, the results are out of date
+CHANGES_INPUTS = {"receive", "waive", "panel"}
+
+
+def last_run(entries: list[Entry]) -> RunStatus | None:
+    """The last ``score`` that wrote its record, and whether anything it reads came later."""
+    found = None
+    for e in entries:
+        name = e.command[1] if len(e.command) > 1 else ""
+        manifest = manifest_of(e) if name == "score" else None
+        if manifest is not None:
+            found = RunStatus(
+                seq=e.seq, manifest=manifest, published="--publish" in e.command, current=True
+            )
+        elif found is not None and name in CHANGES_INPUTS and e.exit == 0:
+            found.current = False
+    return found
 
 
 def _correction(reg: Register, r: Receipt, version: int) -> str:
@@ -133,11 +163,30 @@ def _blockers(apps: list[ApplicantStatus], exps: list[ExpertStatus]) -> list[str
 
 
 def status(
-    name: str, reg: Register, record: PanelRecord | None, names: dict[str, str] | None = None
+    name: str,
+    reg: Register,
+    record: PanelRecord | None,
+    names: dict[str, str] | None = None,
+    entries: list[Entry] | None = None,
 ) -> RoundStatus:
-    """``names``: criteria-set id → its name, as a person reads it."""
+    """``names``: criteria-set id → its name, as a person reads it; ``entries``: the round's
+    log, which says whether it has been scored since the last form came in."""
     apps, exps = applicants(reg, record, names or {}), experts(reg, record, names or {})
     blockers = _blockers(apps, exps)
+    run = last_run(entries or [])
+    stage, step = _stage(apps, exps, record, run)
+    return RoundStatus(
+        name=name,
+        stage=stage,
+        applicants=apps,
+        experts=exps,
+        blockers=blockers,
+        next_step=step,
+        last_run=run,
+    )
+
+
+def _stage(apps, exps, record, run: RunStatus | None) -> tuple[str, str]:
     if not apps:
         stage, step = "受理", "受理申报：iipeval receive 文件…"
     elif any(a.correction.startswith(("待补正", "需补正")) for a in apps):
@@ -152,8 +201,16 @@ def status(
             "专家评审中",
             "受理交回的评分表：iipeval receive；确实无法交回的，iipeval waive 专家 --reason …",
         )
-    else:
+    elif run is None:
         stage, step = "待评分", "评分与排名：iipeval score"
-    return RoundStatus(
-        name=name, stage=stage, applicants=apps, experts=exps, blockers=blockers, next_step=step
-    )
+    elif not run.current:
+        stage, step = (
+            "待重新评分",
+            f"第{run.seq}条日志的评分之后又受理了文件或免交了评分表：请重新评分 iipeval score",
+        )
+    else:
+        stage = "已评分并写出公示名单" if run.published else "已评分"
+        step = f"核验日志：iipeval log --verify；复现评分：iipeval reproduce {run.manifest}"
+        if not run.published:
+            step = f"写出公示名单：iipeval score --publish 公示名单.docx；{step}"
+    return stage, step
