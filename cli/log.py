@@ -57,6 +57,8 @@ def _line(e, root: Path) -> str:
     files = f"；读 {len(e.inputs)} 个文件，写 {len(e.outputs)} 个" if e.inputs or e.outputs else ""
     typed = " ".join(map(_quoted, e.command))
     text = f"{e.seq:>4} {at(e.time)} {e.user} {typed}（退出码 {e.exit}{files}）"
+    if e.note:
+        text += f"\n     说明：{e.note}"
     manifest = manifest_of(e)
     if manifest is not None:
         text += f"\n     复现：iipeval reproduce {_quoted(os.path.relpath(root / manifest))}"

@@ -47,7 +47,8 @@ def current(rnd, ev):
     state = inround.state_of(rnd)
     names = {rf.framework.id: rf.framework.name for rf in ev.frameworks()}
     entries, _ = state.entries()
-    return status(rnd.settings.name, state.register(), record_of(state), names, entries)
+    reg, altered = state.register(), state.altered()
+    return status(rnd.settings.name, reg, record_of(state), names, entries, altered)
 
 
 def record_of(state):

@@ -66,7 +66,7 @@ def _link(reg: Register, ident: Identity, replace: str | None) -> tuple[dict, st
     else:
         who = ident.expert if ident.kind == "review" else ident.applicant
         why = f"“{who}”的{label}已受理（受理编号 {previous.number}），先受理的有效"
-    return {}, f"{why}；如确需替换，请加 --replace 并说明理由"
+    return {}, f"{why}；如确需替换，请加 --replace --reason 理由"
 
 
 @dataclass
@@ -138,4 +138,7 @@ def receive(
     reg.receipts.append(receipt)
     if receipt.answers:
         next(t for t in reg.returns if t.id == receipt.answers).answered_by = number
-    return Outcome(receipt, f"{source.name}：已受理为{label}，受理编号 {number}", new=True)
+    said = f"{source.name}：已受理为{label}，受理编号 {number}"
+    if receipt.reason:
+        said += f"（替换受理编号 {receipt.supersedes}，理由：{receipt.reason}）"
+    return Outcome(receipt, said, new=True)

@@ -18,11 +18,15 @@ from pathlib import Path
 from iipeval.core.intake.private import PrivateFileError
 from iipeval.core.round import logbook
 from iipeval.core.round.folder import Round, RoundError
-from iipeval.core.round.manifest import file_sha256
+from iipeval.core.round.manifest import SUFFIX as MANIFEST_SUFFIX
+from iipeval.core.round.manifest import Manifest, file_sha256
 from iipeval.core.round.private import append_private, exclusive
 from iipeval.core.round.register import Register
 
 KEY_NAME = "key"
+#: stages only commands write (receive, validate --return-to, panel, verification); the
+#: parameters and weights folders are the organiser's to edit, results hold other reports
+LOGGED_STAGES = ("received", "returns", "forms", "returned", "verification", "verified")
 REGISTER_NAME = "register.json"
 
 
@@ -126,11 +130,58 @@ class State:
         if chain:
             out.append(chain)
         out += logbook.file_problems(entries, self.round.root, file_sha256)
-        reg = self.register()
-        for r in reg.receipts:
+        return out + self.unaccounted(entries) + self.altered()
+
+    def unaccounted(self, entries: list[logbook.Entry]) -> list[str]:
+        """What the round holds that its log no longer accounts for, as when its last entries
+        were cut off: a file in a folder only commands write (received, returned, issued; a
+        run's record) that no entry wrote, or a run's record made when the log's head was an
+        entry the chain no longer has."""
+        written = {f.path for e in entries for f in e.outputs if f.sha256}
+        heads = {e.hash for e in entries} | {logbook.GENESIS}
+        out = []
+        for path in self._kept():
+            rel = self.relative(path)
+            head = _round_log(path) if rel.endswith(MANIFEST_SUFFIX) else None
+            if rel not in written:
+                out.append(
+                    f"{rel}：日志中没有写入该文件的记录"
+                    "（日志的末尾被删除，或该文件不是由 iipeval 放入的）"
+                )
+            elif head is not None and head not in heads:
+                out.append(f"{rel}：这次评分时日志的最后一条已不在本轮日志中：此前的日志被改写")
+        return out
+
+    def _kept(self) -> list[Path]:
+        """The files only commands put in the round (hidden files, a run's temporary files
+        or an office program's lock files, are not the round's)."""
+        root = self.round.root
+        found = [
+            p
+            for stage in LOGGED_STAGES
+            for p in self.round.stage(stage).rglob("*")
+            if p.is_file() and not any(x.startswith(".") for x in p.relative_to(root).parts)
+        ]
+        found += self.round.stage("results").rglob(f"*{MANIFEST_SUFFIX}")
+        return sorted(found)
+
+    def altered(self) -> list[str]:
+        """Each received file that is no longer the one received (changed or deleted): the
+        round's evidence, named by its 受理编号 (``status`` and ``log --verify`` say it)."""
+        out = []
+        for r in self.register().receipts:
             stored = self.round.root / r.stored
             if not stored.is_file():
                 out.append(f"受理编号 {r.number}（{r.original}）的文件已被删除：{r.stored}")
             elif file_sha256(stored) != r.sha256:
                 out.append(f"受理编号 {r.number}（{r.original}）受理后被改动：{r.stored}")
         return out
+
+
+def _round_log(path: Path) -> str | None:
+    """The log head a run's record carries (``None``: unreadable, or made outside a round;
+    the log's own file hashes already name a record changed after the run)."""
+    try:
+        return Manifest.model_validate_json(path.read_bytes()).round_log
+    except (OSError, ValueError):
+        return None

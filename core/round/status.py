@@ -168,13 +168,17 @@ def status(
     record: PanelRecord | None,
     names: dict[str, str] | None = None,
     entries: list[Entry] | None = None,
+    altered: list[str] | None = None,
 ) -> RoundStatus:
     """``names``: criteria-set id → its name, as a person reads it; ``entries``: the round's
-    log, which says whether it has been scored since the last form came in."""
+    log, which says whether it has been scored since the last form came in; ``altered``:
+    received files that are no longer what was received (each blocks the round)."""
     apps, exps = applicants(reg, record, names or {}), experts(reg, record, names or {})
-    blockers = _blockers(apps, exps)
+    blockers = [*(altered or []), *_blockers(apps, exps)]
     run = last_run(entries or [])
     stage, step = _stage(apps, exps, record, run)
+    if altered:  # the evidence comes first: nothing that follows can be trusted until it holds
+        step = f"查明受理后被改动或删除的文件：iipeval log --verify（其后：{step}）"
     return RoundStatus(
         name=name,
         stage=stage,
