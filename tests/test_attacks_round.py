@@ -178,6 +178,29 @@ def test_a_scoring_run_cut_off_the_end_of_the_log_is_named_by_its_record(rnd):
     )
 
 
+def test_a_log_rewritten_with_the_key_no_longer_matches_the_results_already_written(rnd):
+    """Whoever holds the key can re-sign a whole log; the run's record keeps the head the
+    log had when it ran, so a rewrite of anything before it is named there."""
+    from iipeval.core.round import logbook
+
+    assert iipeval("score", "-o", "9-结果/终/results.xlsx")[0] == 0
+    key = bytes.fromhex((rnd / ".iipeval" / "key").read_text().strip())
+    entries = [logbook.Entry.model_validate_json(x) for x in log_lines(rnd)]
+    entries[3] = entries[3].model_copy(update={"user": "someone-else"})  # the validate
+    prev, forged = logbook.GENESIS, []
+    for e in entries:
+        e = logbook.sealed(e.model_copy(update={"prev": prev}), key)
+        forged.append(logbook.line(e))
+        prev = e.hash
+    rewrite_log(rnd, forged)
+    code, problems = verify(rnd)
+    assert code == 1
+    assert problems == [
+        "[不一致] 9-结果/终/results.manifest.json：这次评分时日志的最后一条已不在本轮日志中："
+        "此前的日志被改写"
+    ]
+
+
 # -- a received file changed ------------------------------------------------------------------
 
 
