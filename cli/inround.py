@@ -3,6 +3,7 @@ and its parents, as git finds a repository), and write what it did in the round'
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -146,7 +147,7 @@ def next_results(run, name: str = "results.xlsx") -> str:
     """``9-结果/第N次/name``: each scoring run of the round keeps its own outputs."""
     folder = run.round.stage("results")
     n = 1 + sum(1 for p in folder.iterdir() if p.is_dir() and p.name.startswith("第"))
-    return str(folder / f"第{n}次" / name)
+    return os.path.relpath(folder / f"第{n}次" / name)  # as the user would type it
 
 
 def scoring_inputs(run, files, reviews, panel_record, verified, params):
@@ -262,6 +263,31 @@ def gated(run, include) -> tuple[str, ...]:
     if not issued:
         raise click.UsageError("本轮没有可下发给专家的申报（均有错误或触及否决项）")
     return tuple(issued)
+
+
+#: how ``reproduce`` tells a scoring run it is a round's run (hidden: not for people)
+AWAITING = click.option(
+    "--awaiting",
+    hidden=True,
+    help="评审轮次中的评分：等待每份下发的评分表，这些已免于交回的除外（JSON，供 iipeval reproduce 使用）",
+)
+
+
+def awaiting(run, given: str | None) -> list[tuple[str, str | None]] | None:
+    """What a scoring run waits for, as its record keeps it: inside a round, every form
+    issued but those waived (the list); a run reproduced from a round's record, the
+    waivers it recorded; otherwise ``None`` (no form is waited for)."""
+    if run.round is not None:
+        return sorted(waived(run), key=lambda w: (w[0], w[1] or ""))
+    if given is None:
+        return None
+    try:
+        pairs = json.loads(given)
+        return [(str(e), None if f is None else str(f)) for e, f in pairs]
+    except (ValueError, TypeError):
+        raise click.BadParameter(
+            "应为 JSON 列表 [[专家, 评价体系或 null], …]", param_hint="--awaiting"
+        ) from None
 
 
 def waived(run) -> set[tuple[str, str | None]]:

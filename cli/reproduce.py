@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import sys
 import zipfile
@@ -85,7 +86,7 @@ def _robustness_args(m, work: Path) -> list[str]:
             args += [flag, value]
     args += _params_args(c.params)
     args += ["-o", str(work / Path(c.output).name), "--generated-at", m.generated_at.isoformat()]
-    return args + _analysis_args(c)
+    return args + _analysis_args(c) + _awaiting_args(c)
 
 
 def _score_args(m, work: Path) -> list[str]:
@@ -109,7 +110,12 @@ def _score_args(m, work: Path) -> list[str]:
         args += ["--cards" if c.cards else "--no-cards"]
     if c.reader != "organiser":
         args += ["--for", c.reader]
-    return args
+    return args + _awaiting_args(c)
+
+
+def _awaiting_args(c) -> list[str]:
+    """A round's run waited for the forms it issued but those waived: so does its re-run."""
+    return [] if c.waived is None else ["--awaiting", json.dumps(c.waived, ensure_ascii=False)]
 
 
 #: The largest manifest read: a record of 100,000 inputs stays under 40 MB.

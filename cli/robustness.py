@@ -234,6 +234,7 @@ def summary(analysis: Robustness, out: Path) -> str:
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
 @click.option("--generated-at", hidden=True, help="结果记录的生成时间（供 iipeval reproduce 使用）")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行处理的进程数")
+@inround.AWAITING
 def robustness(
     run: door.Door,
     files,
@@ -247,6 +248,7 @@ def robustness(
     force,
     generated_at,
     jobs,
+    awaiting,
     **options,
 ) -> None:
     """分析排名的稳健性：权重扰动、单项权重区间、名额边界、专家组影响、专家重抽样与评分一致性。"""
@@ -263,11 +265,14 @@ def robustness(
     command = dict(kind="robustness", files=files, reviews=reviews, verified=verified, ahp=ahp)
     command |= dict(panel_record=panel_record, framework=framework, params=params)
     command |= dict(output=output, analysis={k: options.get(k) for k in ANALYSIS_KEYS})
+    command |= dict(waived=inround.awaiting(run, awaiting))
     now = run_time(generated_at)
     run.outputs([out, manifest])  # before any work: existing, locked, on an input
     read = input_records(run.expand, command)
     ev = evaluator(params)
-    batch = scored_batch(run, ev, files, reviews, panel_record, framework, jobs, verified)
+    batch = scored_batch(
+        run, ev, files, reviews, panel_record, framework, jobs, verified, command["waived"]
+    )
     analysis = analysed(run, ev, batch, options, ahp, read)
     if out.suffix.lower() == ".json":
         write = door.text_writer(json_text(analysis))

@@ -138,6 +138,7 @@ def _analysis_options_need_robustness(robustness: bool, ahp) -> None:
 )
 @click.option("--force", is_flag=True, help="覆盖已存在的结果文件")
 @click.option("--generated-at", hidden=True, help="结果记录的生成时间（供 iipeval reproduce 使用）")
+@inround.AWAITING
 @click.option(
     "--verified",
     multiple=True,
@@ -193,6 +194,7 @@ def score(
     output,
     force,
     generated_at,
+    awaiting,
     verified,
     publish,
     cards,
@@ -208,15 +210,13 @@ def score(
     files, reviews, panel_record, verified, params = inround.scoring_inputs(
         run, files, reviews, panel_record, verified, params
     )
-    if run.round is not None and not output and fmt == "text":  # the round keeps every run
-        output = inround.next_results(run)
-        if publish and Path(publish).name == publish:  # a bare name: beside those results
-            publish = str(Path(output).parent / publish)
+    output, publish = _in_round_outputs(run, output, publish, fmt)
     ev = evaluator(params)
     targets = _targets(output, publish, reader)
     command = dict(files=files, reviews=reviews, verified=verified, framework=framework)
     command |= dict(panel_record=panel_record, params=params, output=output, publish=publish)
     command |= dict(robustness=robustness, cards=cards, reader=reader)
+    command |= dict(waived=inround.awaiting(run, awaiting))
     if robustness:
         from iipeval.cli.robustness import settings_of
 
@@ -229,7 +229,9 @@ def score(
         now = run_time(generated_at)
         run.outputs([*targets, manifest])  # before any work: existing, locked, unwritable
         read = input_records(run.expand, command)  # hashed before scoring: what this run reads
-    batch = scored_batch(run, ev, files, reviews, panel_record, framework, jobs, verified)
+    batch = scored_batch(
+        run, ev, files, reviews, panel_record, framework, jobs, verified, command["waived"]
+    )
     analysis = _analysis(run, ev, batch, robustness, targets, options, ahp, read if targets else ())
     if targets:
         from iipeval.cli.record import manifest_writer
@@ -241,6 +243,16 @@ def score(
         targets.append(manifest)
     _report(batch, targets, publish, fmt)
     sys.exit(1 if batch.failed else 0)
+
+
+def _in_round_outputs(run: door.Door, output, publish, fmt: str) -> tuple:
+    """Inside a round, a run not told where keeps its outputs in 9-结果/第N次/, and a bare
+    ``--publish`` name goes beside them."""
+    if run.round is not None and not output and fmt == "text":
+        output = inround.next_results(run)
+        if publish and Path(publish).name == publish:
+            publish = str(Path(output).parent / publish)
+    return output, publish
 
 
 def _targets(output: str | None, publish: str | None, reader: str) -> list[Path]:

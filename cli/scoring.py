@@ -67,7 +67,7 @@ def find_record(
 
 
 def scored_batch(
-    run: Door, ev, files, reviews, panel_record, framework, jobs, verified=()
+    run: Door, ev, files, reviews, panel_record, framework, jobs, verified=(), waived=None
 ) -> Batch:
     """Inputs and reviews read, admitted, scored in sandboxed workers and ranked: the one
     path every command that scores takes, so reviews are admitted or refused the same way.
@@ -87,10 +87,8 @@ def scored_batch(
 
     index = index_reviews(bundles, record)
     index.findings.extend(ignored)
-    if run.round is not None:  # a round waits for every form it issued, unless waived
-        from iipeval.cli.inround import waived
-
-        index.waived = waived(run)
+    if waived is not None:  # a round's run waits for every form it issued, but those waived
+        index.waived = set(waived)
     checks: list = []
     if verified:  # 调研核查: cli/verification.py, core/round/verification.py
         from iipeval.cli.verification import read_verified

@@ -77,11 +77,19 @@ def verification(run: door.Door, files, panel_record, output) -> None:
 
         raise OutputError(str(exc)) from None
     run.commit(writers)
-    render.echo(
-        f"已生成核查表 {len(writers)} 份，写入 {output}；已记入核查表登记 {door.shown(ledger)}"
-        "（与评审组登记一同保存，评分时 --verified 须同时用 --panel-record 指定该评审组登记）",
-        err=True,
-    )
+    made = f"已生成核查表 {len(writers)} 份，写入 {output}"
+    if run.round is None:
+        render.echo(
+            f"{made}；已记入核查表登记 {door.shown(ledger)}"
+            "（与评审组登记一同保存，评分时 --verified 须同时用 --panel-record 指定该评审组登记）",
+            err=True,
+        )
+    else:  # the round keeps the ledger; the sheets come back through 受理
+        render.echo(
+            f"{made}；核查表登记由本轮保存。下一步：核查组现场填写后交回，"
+            "在本轮文件夹中运行 iipeval receive 交回的核查表… 受理，评分时自动采用",
+            err=True,
+        )
     sys.exit(1 if failed else 0)
 
 

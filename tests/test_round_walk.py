@@ -135,7 +135,7 @@ def _walk(home: Path, said: dict) -> None:
     said["score_waiting"] = json.loads(iipeval("score", "--format", "json"))
     iipeval("waive", "E05", "--reason", "出差无法参加评审，经组织方电话确认")
     said["waived"] = status()
-    iipeval("verification")
+    said["verification"] = iipeval("verification")
     sheet = next(Path("5-核查表").glob("*甲*"))
     checked = home / "核查" / sheet.name
     checked.parent.mkdir()
@@ -200,6 +200,12 @@ def test_panel_in_the_round_says_the_next_step_in_round_terms(walk):
     assert "--panel-record" not in said["panel"]  # the round keeps the record; no path to type
 
 
+def test_verification_in_the_round_says_the_sheets_come_back_through_receive(walk):
+    _, said = walk
+    assert "iipeval receive 交回的核查表" in said["verification"]
+    assert "--panel-record" not in said["verification"]
+
+
 def test_a_waived_expert_lets_the_round_go_on_with_the_reason_recorded(walk):
     _, said = walk
     assert said["waived"]["stage"] == "待评分"
@@ -215,6 +221,8 @@ def test_the_final_run_is_ranked_verified_published_logged_and_reproducible(walk
     outcomes = [(e["outcome"], e["outcome_reason"]) for e in ranking["entries"]]
     assert [o for o, _ in outcomes].count("拟推荐") == 2, outcomes
     assert final["parameters_origin"]["national_2023"]["method"] == "AHP"
+    e05 = [f["message"] for f in final["findings"] if "E05" in f["message"]]
+    assert e05 and all("组织方已决定免于交回" in m for m in e05), e05
     verified = [r for r in final["results"] if r.get("verification")]
     assert [r["applicant"] for r in verified] == ["甲工业互联网有限公司"]
     assert (home / "轮次" / "9-结果" / "终" / "公示名单.docx").exists()

@@ -378,7 +378,9 @@ def _round_findings(ev, standings, bundles, index) -> list[Finding]:
     findings.extend(index.findings)
     findings.extend(_stale_bundles(ev, bundles))
     findings.extend(
-        _unissued_returns(index.record, bundles) if index.record else _unreturned(bundles)
+        _unissued_returns(index.record, bundles, index.waived or set())
+        if index.record
+        else _unreturned(bundles)
     )
     by_key: dict[str, list[Standing]] = defaultdict(list)
     for r in standings:
@@ -610,18 +612,23 @@ def _unscored(result: Standing, index: ReviewIndex) -> list[Finding]:
     ]
 
 
-def _unissued_returns(record: PanelRecord, bundles: list[ReviewBundle]) -> list[Finding]:
-    """Forms the record issued that did not come back."""
+def _unissued_returns(
+    record: PanelRecord, bundles: list[ReviewBundle], waived: set[tuple[str, str | None]]
+) -> list[Finding]:
+    """Forms the record issued that did not come back (said so when the round's organiser
+    went on without them: ``iipeval waive``)."""
     returned = {(b.expert, b.framework) for b in bundles}
     out = []
     for e in record.experts:
         for form in e.forms:
             if (e.id, form.framework) not in returned:
+                excused = {(e.id, form.framework), (e.id, None)} & waived
+                how = "未交回（组织方已决定免于交回）" if excused else "未交回"
                 out.append(
                     Finding(
                         severity=Severity.warning,
                         code="review_not_returned",
-                        message=f"专家“{e.id}”的评分表（{form.file}）未交回，其评分未计入本次结果",
+                        message=f"专家“{e.id}”的评分表（{form.file}）{how}，其评分未计入本次结果",
                     )
                 )
     return out

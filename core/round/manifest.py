@@ -77,6 +77,9 @@ class Command(BaseModel):
     #: min_scores, resamples), and the AHP questionnaires its weight draws came from
     analysis: dict[str, Any] | None = None
     ahp: list[str] = []
+    #: run in a round: it waited for every form the round issued but these (expert, set or
+    #: None for all), as ``iipeval waive`` recorded them; None: run outside a round
+    waived: list[tuple[str, str | None]] | None = None
 
 
 class Manifest(BaseModel):
