@@ -162,6 +162,8 @@ def test_status_says_who_waits_for_correction_at_every_turn(walk):
         "丁工业互联网有限公司": "无需补正",
     }
     assert said["received"]["stage"] == "符合性审查与补正"
+    assert said["received"]["next_step"].startswith("退回补正：iipeval validate --return-to")
+    assert said["returned1"]["next_step"] == "等待补正：收到补正后的申报，iipeval receive 受理"
     returned = correction(said["returned1"])
     assert returned["甲工业互联网有限公司"].startswith("待补正（B1-0001，截止2026-12-20）")
     assert returned["丁工业互联网有限公司"] == "无需补正"

@@ -193,11 +193,13 @@ def status(
 def _stage(apps, exps, record, run: RunStatus | None) -> tuple[str, str]:
     if not apps:
         stage, step = "受理", "受理申报：iipeval receive 文件…"
-    elif any(a.correction.startswith(("待补正", "需补正")) for a in apps):
+    elif any(a.correction.startswith("需补正") for a in apps):
         stage, step = (
             "符合性审查与补正",
             "退回补正：iipeval validate --return-to；收到补正后 iipeval receive",
         )
+    elif any(a.correction.startswith("待补正") for a in apps):  # every one already sent back
+        stage, step = "符合性审查与补正", "等待补正：收到补正后的申报，iipeval receive 受理"
     elif record is None:
         stage, step = "待专家评审", "下发专家评分表：iipeval panel --panel 评审组.toml"
     elif any((not x.returned and not x.waived) or x.complete is False for x in exps):
