@@ -286,7 +286,8 @@ def awaiting(run, given: str | None) -> list[tuple[str, str | None]] | None:
         return [(str(e), None if f is None else str(f)) for e, f in pairs]
     except (ValueError, TypeError):
         raise click.BadParameter(
-            "应为 JSON 列表 [[专家, 评价体系或 null], …]", param_hint="--awaiting"
+            '应为 JSON 列表，如 [["E05", null]]（专家编号与评价体系 id，null 为全部评价体系）',
+            param_hint="--awaiting",
         ) from None
 
 

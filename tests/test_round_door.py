@@ -72,3 +72,12 @@ def test_a_rounds_run_waiting_for_a_form_reproduces_as_it_was_even_after_a_waive
     assert run("waive", "E02", "--reason", "未能到会")[0] == 0
     code, said = run("reproduce", "9-结果/第1次/results.manifest.json")
     assert code == 0 and "一致" in said, said
+
+
+def test_a_malformed_awaiting_list_is_a_usage_error_naming_the_option(tmp_path, monkeypatch):
+    from support import REPO
+
+    monkeypatch.chdir(tmp_path)
+    app = REPO / "examples" / "applications" / "national_2023.json"
+    code, said = run("score", app, "--awaiting", "E05")
+    assert code == 2 and "--awaiting" in said and "JSON 列表" in said
