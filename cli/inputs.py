@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from iipeval.core.panel.record import RECORD_NAME
+from iipeval.core.panel import RECORD_NAME
 from iipeval.excel.intake import SUFFIXES
 from iipeval.present.atomic import TEMP_PREFIX
 

@@ -15,16 +15,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iipeval.core.api import Evaluator, Loaded, load_json
 from iipeval.core.findings import Finding, Severity
 from iipeval.core.intake import sandbox
 from iipeval.core.model.results import Rejected, Result
 from iipeval.core.panel.bundle import ReviewBundle
-from iipeval.core.round.batch import ReviewIndex, score_one
-from iipeval.core.round.ranking import Standing
-from iipeval.core.round.spool import ResultSpool
 from iipeval.core.scoring.params import InputLimits, Parameters
+
+if TYPE_CHECKING:  # a round's machinery: ``validate`` neither needs nor loads it
+    from iipeval.core.round.batch import ReviewIndex
+    from iipeval.core.round.ranking import Standing
+    from iipeval.core.round.spool import ResultSpool
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls only to tell the applicant to re-save it
 SUFFIXES = {".json"} | WORKBOOK_SUFFIXES
@@ -116,11 +119,29 @@ class _Score:
     spooled: bool
 
     def __call__(self, ev: Evaluator, path: str):
+        from iipeval.core.round.batch import score_one
+        from iipeval.core.round.ranking import Standing
+
         out = score_one(ev, read_application(Path(path), ev), self.index, self.framework)
         if self.spooled and isinstance(out, Result):
             # serialise here, in parallel; the parent only appends bytes and ranks
             return (out.model_dump_json().encode("utf-8"), Standing.of(out))
         return out
+
+
+@dataclass(frozen=True)
+class _Check:
+    """``validate``'s task: what :class:`_Score` gives with no reviews (``score_one`` with
+    an empty index scores an application alone), without loading a round's batch, its
+    ranking, record and 核查 models (some 12 ms of ``iipeval validate``'s start)."""
+
+    framework: str | None
+
+    def __call__(self, ev: Evaluator, path: str):
+        loaded = read_application(Path(path), ev)
+        if loaded.submission is None:
+            return ev.score_loaded(loaded)
+        return ev.score_loaded(loaded, self.framework, [])
 
 
 def _read_application(ev: Evaluator, path: str) -> Loaded:
@@ -250,7 +271,7 @@ def validate(
     loaded: Evaluator | None = None,
 ) -> list[Result | Rejected]:
     """Read and check every application in workers; outcomes in the order of ``paths``."""
-    job = _application_job(_Score(ReviewIndex(), framework, False), _failed, params, loaded)
+    job = _application_job(_Check(framework), _failed, params, loaded)
     return list(_in_order(paths, job, jobs))
 
 

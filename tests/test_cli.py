@@ -234,6 +234,18 @@ def test_help_lists_every_command_with_its_own_line_without_importing_it():
     assert run("--help").strip() == lazy_help.strip()  # every command imported by now
 
 
+def test_validate_loads_no_round_panel_record_or_workbook_writer():
+    """``iipeval validate`` checks applications alone: the round's batch (ranking, 核查,
+    the panel's signed record) and openpyxl are for other commands."""
+    code = (
+        "import sys, iipeval.cli.validate, iipeval.excel.intake as i;"
+        "print([m for m in ('openpyxl', 'iipeval.core.round.batch', 'iipeval.core.round.ranking',"
+        " 'iipeval.core.panel.record', 'iipeval.core.round.verification') if m in sys.modules])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
 def test_weights_lists_its_subcommands_by_their_own_lines():
     from iipeval.cli.weights.group import COMMANDS, weights
 

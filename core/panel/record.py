@@ -38,13 +38,11 @@ from iipeval.core.intake.private import (
     stage_private,
 )
 from iipeval.core.model.application import Application
+from iipeval.core.panel import RECORD_NAME as RECORD_NAME  # the record's usual file name
 from iipeval.core.text import normal_key as normal_key  # the one comparison of names and keys
 
 RECORD_FORMAT = "iipeval.panel-record"
 RECORD_VERSION = 1
-#: The record's usual file name. A file of this name among the returned forms is never
-#: read as a record nor as a form (:mod:`.location`).
-RECORD_NAME = "panel-record.json"
 MAX_RECORD_BYTES = 16 * 2**20
 SIGNATURE_PREFIX = "hmac-sha256:"
 
