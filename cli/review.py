@@ -203,6 +203,9 @@ def _panel(ev, panel_file: str, framework: str | None):
 
 def _issue(ev, the_panel, paths, framework, tmp: Path, kind: _Issue):
     """The forms built in ``tmp`` (staged, put in place as one set), notes, the record."""
+    from iipeval.excel.cells.lean import load_openpyxl
+
+    load_openpyxl()  # the forms hold no numpy number: openpyxl without numpy's 0.09 s
     from iipeval.excel.review.workbook import PanelGenerationError, generate_panel
 
     try:

@@ -5,6 +5,8 @@ heights, and every other part of the workbook."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -114,3 +116,15 @@ def test_a_sheet_with_cells_of_its_own_is_not_overwritten():
         assert "已有单元格" in str(exc)
     else:
         raise AssertionError("the sheet's own cell would have been dropped")
+
+
+def test_panel_loads_openpyxl_without_numpy_and_numpy_still_imports():
+    """``iipeval panel`` spares numpy's import (its forms hold no numpy number); a later
+    ``import numpy`` in the same process still works."""
+    code = (
+        "import sys; from iipeval.excel.cells.lean import load_openpyxl; load_openpyxl();"
+        "print('openpyxl' in sys.modules, 'numpy' in sys.modules);"
+        "import numpy; print(numpy.float64(1.5) + 1)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "2.5"]
