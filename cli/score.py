@@ -25,13 +25,21 @@ from iipeval.core.round.batch import Batch
 
 
 def _write_xlsx(
-    batch: Batch, path: Path, robustness=None, generated_at=None, cards=None, copy: str = "full"
+    batch: Batch,
+    path: Path,
+    robustness=None,
+    generated_at=None,
+    cards=None,
+    copy: str = "full",
+    csv: bool = False,
 ) -> None:
-    from iipeval.reports import results_workbook
+    """``csv``: the set has a CSV, whose rows the workbook's pass over the results makes."""
+    from iipeval.reports import results_workbook, tabular
 
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
+    also = tabular.RowsAhead() if csv else None
     results_workbook.write_results_workbook(
-        batch, path, generated_at=when, robustness=robustness, cards=cards, copy=copy
+        batch, path, generated_at=when, robustness=robustness, cards=cards, copy=copy, also=also
     )
 
 
@@ -281,12 +289,15 @@ def _analysis(run, ev, batch: Batch, robustness: bool, targets, options, ahp, re
 
 
 def _writers(batch: Batch, targets, ev, now, analysis, cards, reader: str) -> dict:
-    """One writer per member of the set, by suffix."""
+    """One writer per member of the set, by suffix. The first workbook with listing sheets
+    makes the CSV's rows as it reads the results (each result is decoded once)."""
     writers = {}
+    csv = any(p.suffix.lower() == ".csv" for p in targets)
     for p in targets:
         if p.suffix.lower() == ".docx":
             writers[p] = partial(_write_publication, batch, ev.params.publication, now)
         elif p.suffix.lower() == ".xlsx":
+            lists = _copy(p, reader) != "parameters"  # the parameters copy reads no result
             writers[p] = partial(
                 _write_xlsx,
                 batch,
@@ -294,7 +305,9 @@ def _writers(batch: Batch, targets, ev, now, analysis, cards, reader: str) -> di
                 generated_at=now,
                 cards=cards,
                 copy=_copy(p, reader),
+                csv=csv and lists,
             )
+            csv = csv and not lists  # made once
         else:
             writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
     return writers

@@ -121,12 +121,14 @@ def write_results_workbook(
     robustness: Any = None,
     cards: bool | None = None,
     copy: str = "full",
+    also: Any = None,
 ) -> None:
     """Write the results workbook for ``batch`` to ``path`` (callers wrap this in
     :func:`iipeval.present.atomic.write_atomic`). ``cards``: a score card per application;
-    ``None`` means so when the batch holds at most :data:`CARDS_AUTO_MAX` applications."""
+    ``None`` means so when the batch holds at most :data:`CARDS_AUTO_MAX` applications.
+    ``also``: another writer fed by the listing pass (see :func:`_listing_sheets`)."""
     wb = build_workbook(
-        batch, generated_at=generated_at, robustness=robustness, cards=cards, copy=copy
+        batch, generated_at=generated_at, robustness=robustness, cards=cards, copy=copy, also=also
     )
     save_deterministic(wb, Path(path), generated_at)
 
@@ -156,6 +158,7 @@ def build_workbook(
     robustness: Any = None,
     cards: bool | None = None,
     copy: str = "full",
+    also: Any = None,
 ) -> Workbook:
     """The results workbook, every sheet written (write-only: save it, do not read it)."""
     wb = new_results_workbook(generated_at, "工业互联网平台申报评分结果")
@@ -172,7 +175,7 @@ def build_workbook(
     }
     card_names = _card_names(entries, taken) if cards else {}
     rankings = _ranking_sheets(wb, batch, card_names, taken, copy)
-    findings = _listing_sheets(wb, batch, card_names)
+    findings = _listing_sheets(wb, batch, card_names, also)
     if copy == "full":
         _close(_parameters_sheet(add_sheet(wb, PARAMETERS), batch, generated_at))
     if robustness is not None:  # a core.robustness.Robustness, when asked for
@@ -504,21 +507,28 @@ Listed = view(
 )
 
 
-def _listing_sheets(wb, batch: Batch, cards: dict[str, str]) -> str:
+def _listing_sheets(wb, batch: Batch, cards: dict[str, str], also: Any = None) -> str:
     """推荐信息汇总表, 调研核查 (if used), 专家分歧 and 问题清单, filled in one pass over the
-    results that keeps none of them; returns the name of the 问题清单 sheet."""
+    results that keeps none of them; returns the name of the 问题清单 sheet. ``also`` (a
+    :class:`~iipeval.reports.tabular.RowsAhead`) is fed each result of the same pass, read
+    as its ``view`` (which holds :data:`Listed`'s fields), then told it is ``done``."""
     summary = SummarySheet(batch)
     verified = VerificationSheet()
     split = _DisagreementSheet()
     listed = _FindingsSheet(batch)
+    view = also.view if also is not None else Listed
     for ranking in batch.rankings:
         for entry in ranking.entries:
-            row = Row(ranking, entry, batch.result(entry.source, Listed))
+            row = Row(ranking, entry, batch.result(entry.source, view))
             card = cards.get(entry.source)
             summary.add(row)
             verified.add(row)
             split.add(batch, row, card)
             listed.add(batch, row.result, card)
+            if also is not None:
+                also.add(batch, entry, row.result)
+    if also is not None:
+        also.done(batch)
     _close(summary.write(add_sheet(wb, SUMMARY)))
     if verified:
         _close(verified.write(add_sheet(wb, VERIFICATION)))

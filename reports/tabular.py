@@ -19,6 +19,8 @@ import csv
 import functools
 import io
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -206,36 +208,41 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
     """The CSV's rows as values (header first), before any text is made safe; the last
     column is the run id, the same as in the JSON and the workbook written with it."""
     yield [*CSV_COLUMNS, RUN_COLUMN]
-    for values in _csv_rows(batch):
-        yield [*values, batch.run_id]
-
-
-def _csv_rows(batch: Batch) -> Iterator[list[object]]:
     for e, r in _entries(batch):
-        head = [
-            e.rank,
-            r.applicant,
-            e.key,
-            r.source,
-            r.framework_name,
-            r.subtype_name,
-            r.total,
-            r.secured,
-            "是" if r.provisional else "否",
-            r.grade,
-            e.outcome,
-            e.outcome_reason,
-            panel_check_text(r),
-        ]
-        yield from _indicator_rows(head, r)
-        yield from _adjustment_rows(head, r)
+        yield from _result_rows(batch, e, r)
+    yield from _rejected_rows(batch)
+
+
+def _result_rows(batch: Batch, e, r) -> Iterator[list[object]]:
+    """The rows of one scored application: its indicators, then its adjustments."""
+    head = [
+        e.rank,
+        r.applicant,
+        e.key,
+        r.source,
+        r.framework_name,
+        r.subtype_name,
+        r.total,
+        r.secured,
+        "是" if r.provisional else "否",
+        r.grade,
+        e.outcome,
+        e.outcome_reason,
+        panel_check_text(r),
+    ]
+    yield from _indicator_rows(head, r, batch.run_id)
+    yield from _adjustment_rows(head, r, batch.run_id)
+
+
+def _rejected_rows(batch: Batch) -> Iterator[list[object]]:
+    """One row per input that could not be scored."""
     for rej in batch.rejected:
         reason = "；".join(f.message for f in rej.findings) or "无法读取"
         head = [None, None, None, rej.source, *[None] * 6, DECLINE, f"无法评分：{reason}"]
-        yield [*head, *[None] * (len(CSV_COLUMNS) - len(head))]
+        yield [*head, *[None] * (len(CSV_COLUMNS) - len(head)), batch.run_id]
 
 
-def _indicator_rows(head: list[object], r) -> Iterator[list[object]]:
+def _indicator_rows(head: list[object], r, run: str | None) -> Iterator[list[object]]:
     """One row per indicator, placed in its dimension (or group)."""
     dims = {d.id: d for d in r.dimensions}
     for i in r.indicators:
@@ -257,10 +264,11 @@ def _indicator_rows(head: list[object], r) -> Iterator[list[object]]:
             ("是" if any(p.disagreement for p in panels) else "否") if panels else None,
             i.explanation,
             *_verified_points(r, i.id),
+            run,
         ]
 
 
-def _adjustment_rows(head: list[object], r) -> Iterator[list[object]]:
+def _adjustment_rows(head: list[object], r, run: str | None) -> Iterator[list[object]]:
     """加分项 and 扣分项: one row each, the part as the 维度."""
     for a in r.adjustments:
         part = "加分项" if a.kind == "bonus" else "扣分项"
@@ -280,6 +288,7 @@ def _adjustment_rows(head: list[object], r) -> Iterator[list[object]]:
             None,
             a.explanation,
             *_verified_points(r, a.id),
+            run,
         ]
 
 
@@ -306,5 +315,43 @@ def csv_text(batch: Batch) -> str:
 
 
 def write_csv(batch: Batch, path: Path) -> None:
+    """The CSV file; the scored applications' rows are copied when the results workbook's
+    pass over the results made them already (:class:`RowsAhead`)."""
+    ahead = batch.made_ahead(RowsAhead.NAME)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        csv.writer(fh, lineterminator="\r\n").writerows(csv_fields(csv_rows(batch)))
+        out = csv.writer(fh, lineterminator="\r\n")
+        if ahead is None:
+            out.writerows(csv_fields(csv_rows(batch)))
+            return
+        out.writerows(csv_fields([[*CSV_COLUMNS, RUN_COLUMN]]))
+        fh.flush()
+        ahead.copy_to(fh.buffer)
+        out.writerows(csv_fields(_rejected_rows(batch)))
+
+
+class RowsAhead:
+    """The CSV's rows of the scored applications, made by another writer's pass over the
+    results in ranking order, the CSV's own (the results workbook's listing sheets read
+    each result as :data:`Shown`): ``-o results.xlsx`` then decodes each result once for
+    both. The rows wait in a temporary file, so memory stays flat."""
+
+    NAME = "csv"
+    view = Shown
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in copy_to)
+        self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
+        self._csv = csv.writer(self._text, lineterminator="\r\n")
+
+    def add(self, batch: Batch, entry, result) -> None:
+        self._csv.writerows(csv_fields(_result_rows(batch, entry, result)))
+
+    def done(self, batch: Batch) -> None:
+        """Every scored application added: :func:`write_csv` copies the rows."""
+        self._text.flush()
+        batch.keep_ahead(self.NAME, self)
+
+    def copy_to(self, out) -> None:
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, out)
+        self._text.close()
