@@ -32,7 +32,7 @@ from iipeval.core.model.results import AdjustmentResult, IndicatorResult, Result
 from iipeval.core.round.batch import Batch
 from iipeval.core.round.outcomes import DECLINE
 from iipeval.core.round.spool import view
-from iipeval.present.cell_text import csv_fields
+from iipeval.present.cell_text import csv_field, csv_fields
 from iipeval.present.view import panel_check_text, panel_text, place
 
 RUN_COLUMN = "运行编号"
@@ -215,7 +215,14 @@ def csv_rows(batch: Batch) -> Iterator[list[object]]:
 
 def _result_rows(batch: Batch, e, r) -> Iterator[list[object]]:
     """The rows of one scored application: its indicators, then its adjustments."""
-    head = [
+    head = _head(e, r)
+    yield from _indicator_rows(head, r, batch.run_id)
+    yield from _adjustment_rows(head, r, batch.run_id)
+
+
+def _head(e, r) -> list[object]:
+    """The columns every row of an application repeats: its rank, name, total, outcome."""
+    return [
         e.rank,
         r.applicant,
         e.key,
@@ -230,8 +237,6 @@ def _result_rows(batch: Batch, e, r) -> Iterator[list[object]]:
         e.outcome_reason,
         panel_check_text(r),
     ]
-    yield from _indicator_rows(head, r, batch.run_id)
-    yield from _adjustment_rows(head, r, batch.run_id)
 
 
 def _rejected_rows(batch: Batch) -> Iterator[list[object]]:
@@ -342,9 +347,22 @@ class RowsAhead:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed in copy_to)
         self._text = io.TextIOWrapper(self._file, encoding="utf-8", newline="")
         self._csv = csv.writer(self._text, lineterminator="\r\n")
+        self._head = io.StringIO()
+        self._head_csv = csv.writer(self._head, lineterminator="\r\n")  # quotes "\r", "\n"
 
     def add(self, batch: Batch, entry, result) -> None:
-        self._csv.writerows(csv_fields(_result_rows(batch, entry, result)))
+        """``result``'s rows, the columns they repeat made CSV text once (a field is quoted
+        on its own: the text of a row is its fields' texts joined, whatever their order)."""
+        self._head.seek(0)
+        self._head.truncate()
+        self._head_csv.writerow([csv_field(v) for v in _head(entry, result)])
+        head, write, row = self._head.getvalue()[:-2] + ",", self._text.write, self._csv.writerow
+        for tail in _indicator_rows([], result, batch.run_id):
+            write(head)
+            row([csv_field(v) for v in tail])
+        for tail in _adjustment_rows([], result, batch.run_id):
+            write(head)
+            row([csv_field(v) for v in tail])
 
     def done(self, batch: Batch) -> None:
         """Every scored application added: :func:`write_csv` copies the rows."""
