@@ -34,6 +34,7 @@ def _write_xlsx(
     csv: bool = False,
 ) -> None:
     """``csv``: the set has a CSV, whose rows the workbook's pass over the results makes."""
+    _openpyxl_without_numpy()
     from iipeval.reports import results_workbook, tabular
 
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
@@ -41,6 +42,21 @@ def _write_xlsx(
     results_workbook.write_results_workbook(
         batch, path, generated_at=when, robustness=robustness, cards=cards, copy=copy, also=also
     )
+
+
+def _openpyxl_without_numpy() -> None:
+    """openpyxl imports numpy, when installed, only to take numpy numbers as cell values;
+    the results workbook writes Python numbers (:func:`iipeval.present.cell_text.put`), and
+    nothing in a ``score`` run without --robustness has loaded numpy: hidden from
+    openpyxl's import, it is not loaded for nothing (0.08 s of CPU). A process that has
+    openpyxl or numpy already keeps them as they are."""
+    if "openpyxl" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # import numpy: ImportError
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
 
 
 def _write_publication(batch: Batch, publication, generated_at, path: Path) -> None:
