@@ -31,32 +31,19 @@ def _write_xlsx(
     generated_at=None,
     cards=None,
     copy: str = "full",
-    csv: bool = False,
+    also=None,
 ) -> None:
-    """``csv``: the set has a CSV, whose rows the workbook's pass over the results makes."""
-    _openpyxl_without_numpy()
-    from iipeval.reports import results_workbook, tabular
+    """``also``: the CSV's rows (a :class:`~iipeval.reports.tabular.RowsAhead`), made in
+    the workbook's own pass over the results, so that each result is decoded once."""
+    from iipeval.excel.cells.lean import load_openpyxl
+
+    load_openpyxl()  # numpy is not needed here: the workbook holds Python numbers
+    from iipeval.reports import results_workbook
 
     when = generated_at or datetime.now().astimezone().replace(microsecond=0)
-    also = tabular.RowsAhead() if csv else None
     results_workbook.write_results_workbook(
         batch, path, generated_at=when, robustness=robustness, cards=cards, copy=copy, also=also
     )
-
-
-def _openpyxl_without_numpy() -> None:
-    """openpyxl imports numpy, when installed, only to take numpy numbers as cell values;
-    the results workbook writes Python numbers (:func:`iipeval.present.cell_text.put`), and
-    nothing in a ``score`` run without --robustness has loaded numpy: hidden from
-    openpyxl's import, it is not loaded for nothing (0.08 s of CPU). A process that has
-    openpyxl or numpy already keeps them as they are."""
-    if "openpyxl" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # import numpy: ImportError
-    try:
-        import openpyxl  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
 
 
 def _write_publication(batch: Batch, publication, generated_at, path: Path) -> None:
@@ -72,10 +59,10 @@ def _write_json(batch: Batch, path: Path, robustness=None) -> None:
     tabular.write_json(batch, path, robustness)
 
 
-def _write_csv(batch: Batch, path: Path, robustness=None) -> None:
+def _write_csv(batch: Batch, path: Path, robustness=None, ahead=None) -> None:
     from iipeval.reports import tabular
 
-    tabular.write_csv(batch, path)
+    tabular.write_csv(batch, path, ahead)
 
 
 #: The members of the output set, by suffix: ``results.xlsx`` brings all of them, with the
@@ -305,15 +292,24 @@ def _analysis(run, ev, batch: Batch, robustness: bool, targets, options, ahp, re
 
 
 def _writers(batch: Batch, targets, ev, now, analysis, cards, reader: str) -> dict:
-    """One writer per member of the set, by suffix. The first workbook with listing sheets
-    makes the CSV's rows as it reads the results (each result is decoded once)."""
+    """One writer per member of the set, by suffix. With a CSV in the set, the first
+    workbook that lists the results makes the CSV's rows in its own pass (each result is
+    decoded once); the CSV reads the results itself if they are not ready."""
+    listing = [
+        p for p in targets if p.suffix.lower() == ".xlsx" and _copy(p, reader) != "parameters"
+    ]
+    ahead = None
+    if listing and any(p.suffix.lower() == ".csv" for p in targets):
+        from iipeval.reports.tabular import RowsAhead
+
+        ahead = RowsAhead()
     writers = {}
-    csv = any(p.suffix.lower() == ".csv" for p in targets)
     for p in targets:
-        if p.suffix.lower() == ".docx":
+        kind = p.suffix.lower()
+        if kind == ".docx":
             writers[p] = partial(_write_publication, batch, ev.params.publication, now)
-        elif p.suffix.lower() == ".xlsx":
-            lists = _copy(p, reader) != "parameters"  # the parameters copy reads no result
+        elif kind == ".xlsx":
+            also = ahead if p == listing[0] else None
             writers[p] = partial(
                 _write_xlsx,
                 batch,
@@ -321,11 +317,12 @@ def _writers(batch: Batch, targets, ev, now, analysis, cards, reader: str) -> di
                 generated_at=now,
                 cards=cards,
                 copy=_copy(p, reader),
-                csv=csv and lists,
+                also=also,
             )
-            csv = csv and not lists  # made once
+        elif kind == ".csv":
+            writers[p] = partial(_write_csv, batch, robustness=analysis, ahead=ahead)
         else:
-            writers[p] = partial(MEMBERS[p.suffix.lower()], batch, robustness=analysis)
+            writers[p] = partial(MEMBERS[kind], batch, robustness=analysis)
     return writers
 
 

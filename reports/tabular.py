@@ -319,13 +319,12 @@ def csv_text(batch: Batch) -> str:
     return buf.getvalue()
 
 
-def write_csv(batch: Batch, path: Path) -> None:
-    """The CSV file; the scored applications' rows are copied when the results workbook's
-    pass over the results made them already (:class:`RowsAhead`)."""
-    ahead = batch.made_ahead(RowsAhead.NAME)
+def write_csv(batch: Batch, path: Path, ahead: RowsAhead | None = None) -> None:
+    """The CSV file; the scored applications' rows are copied from ``ahead`` when the
+    results workbook's pass over the results made them already (:class:`RowsAhead`)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh, lineterminator="\r\n")
-        if ahead is None:
+        if ahead is None or not ahead.ready:
             out.writerows(csv_fields(csv_rows(batch)))
             return
         out.writerows(csv_fields([[*CSV_COLUMNS, RUN_COLUMN]]))
@@ -340,7 +339,6 @@ class RowsAhead:
     each result as :data:`Shown`): ``-o results.xlsx`` then decodes each result once for
     both. The rows wait in a temporary file, so memory stays flat."""
 
-    NAME = "csv"
     view = Shown
 
     def __init__(self) -> None:
@@ -349,6 +347,7 @@ class RowsAhead:
         self._csv = csv.writer(self._text, lineterminator="\r\n")
         self._head = io.StringIO()
         self._head_csv = csv.writer(self._head, lineterminator="\r\n")  # quotes "\r", "\n"
+        self.ready = False  # every scored application added (:meth:`done`)
 
     def add(self, batch: Batch, entry, result) -> None:
         """``result``'s rows, the columns they repeat made CSV text once (a field is quoted
@@ -367,7 +366,7 @@ class RowsAhead:
     def done(self, batch: Batch) -> None:
         """Every scored application added: :func:`write_csv` copies the rows."""
         self._text.flush()
-        batch.keep_ahead(self.NAME, self)
+        self.ready = True
 
     def copy_to(self, out) -> None:
         self._file.seek(0)

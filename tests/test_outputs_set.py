@@ -195,7 +195,7 @@ def test_a_full_disk_keeps_the_previous_set_and_says_why(tmp_path, monkeypatch):
     assert score(out, EXAMPLES / "national_2023.json").returncode == 0
     before = {n: (out / n).read_bytes() for n in SET}
 
-    def full(batch, path):
+    def full(batch, path, ahead=None):
         Path(path).write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 

@@ -18,7 +18,6 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, PrivateAttr
 
@@ -253,16 +252,6 @@ class Batch(BaseModel):
     _item_labels: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
     #: criteria sets written in points (a document's table): their cards speak in points
     _points_sets: set[str] = PrivateAttr(default_factory=set)
-    #: what one writer of an output set made for another in its own pass over the results
-    #: (the results workbook's listing pass makes the CSV's rows), so each is read once
-    _ahead: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    def keep_ahead(self, name: str, made: Any) -> None:
-        self._ahead[name] = made
-
-    def made_ahead(self, name: str) -> Any:
-        """What :meth:`keep_ahead` kept for the writer ``name`` (``None``: nothing), once."""
-        return self._ahead.pop(name, None)
 
     def in_points(self, framework: str) -> bool:
         """Whether ``framework`` is a points table, whose results read in its own points."""
