@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 
 def _iipeval(files: list[Path], seeds: Path) -> dict:
     from iipeval.core.api import Evaluator
+    from iipeval.core.quiet import steady_heap
     from iipeval.core.round.batch import ReviewIndex
     from iipeval.core.round.spool import ResultSpool
     from iipeval.excel import intake
@@ -39,6 +40,7 @@ def _iipeval(files: list[Path], seeds: Path) -> dict:
     ev = Evaluator()
     ev.frameworks()
     task = intake._Score(ReviewIndex(), None, spooled=True)
+    steady_heap()  # a worker's heap from its second file on (iipeval.core.intake.sandbox)
     spool = ResultSpool()
 
     def one(path: Path):

@@ -58,3 +58,35 @@ def test_a_file_over_a_limit_is_refused_by_the_reader_with_the_limits_words(work
     assert loaded.submission is None
     [finding] = loaded.findings
     assert finding.code == "too_large_unpacked" and "解压后总大小超过上限" in finding.message
+
+
+def test_the_file_may_be_exactly_the_file_size_limit(workbook):
+    size = workbook.stat().st_size
+    assert open_package(workbook, GuardLimits(max_file_bytes=size)).path == workbook
+    with pytest.raises(Refused) as exc:
+        open_package(workbook, GuardLimits(max_file_bytes=size - 1))
+    assert exc.value.code == "file_too_large"
+
+
+def test_a_file_that_grew_after_it_was_measured_is_read_on_up_to_the_cap(tmp_path):
+    """What one read of the cap gave: read in the measured size, then on."""
+    from iipeval.core.intake.package import _read_capped
+
+    path = tmp_path / "grown.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    for measured, cap, expected in [(1024, 2000, 1024), (100, 2000, 1024), (100, 500, 501)]:
+        with open(path, "rb") as fh:
+            assert _read_capped(fh, measured, cap) == path.read_bytes()[:expected]
+
+
+def test_a_worker_keeps_its_heap_where_glibc_lets_it(workbook):
+    """``steady_heap`` changes no result: the same file reads the same after it."""
+    import platform
+
+    from iipeval.core.quiet import steady_heap
+
+    before = read_workbook(workbook, Evaluator())
+    tuned = steady_heap()
+    assert tuned == (platform.libc_ver()[0] == "glibc")
+    after = read_workbook(workbook, Evaluator())
+    assert after.submission == before.submission and after.findings == before.findings

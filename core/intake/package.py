@@ -250,7 +250,7 @@ def open_package(path: str | Path, limits: InputLimits | None = None) -> Package
                     f"文件大小 {size / 2**20:.1f} MB 超过上限 {limits.max_file_bytes / 2**20:.0f} MB，"
                     "申报表通常不会这么大，请检查是否嵌入了图片或附件（佐证材料请另行提交）",
                 )
-            data = fh.read(limits.max_file_bytes + 1)
+            data = _read_capped(fh, size, limits.max_file_bytes)
     except OSError as exc:
         raise Refused("unreadable", f"无法读取文件：{exc.strerror}") from None
     if len(data) > limits.max_file_bytes:  # it grew while being read
@@ -270,6 +270,16 @@ def open_package(path: str | Path, limits: InputLimits | None = None) -> Package
             "文件不是 Excel 工作簿（.xlsx），可能是改了扩展名的其他文件，请用 Excel 另存为 .xlsx 后提交",
         )
     return Package(path, data, limits)
+
+
+def _read_capped(fh, size: int, cap: int) -> bytes:
+    """Up to ``cap + 1`` bytes of ``fh``, as one ``read(cap + 1)`` gives them, asked for in
+    the size the file has: a read of the cap (20 MB) has Python allocate the cap, fresh
+    pages from the system for every file, before it shrinks to the 30 kB a 申报表 has."""
+    data = fh.read(size + 1)
+    if len(data) > size:  # it grew since it was measured: read on, up to the cap
+        data += fh.read(cap + 1 - len(data))
+    return data
 
 
 # checks on one part -----------------------------------------------------------------------

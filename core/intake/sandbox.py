@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from iipeval.core.errors import InputFileError
-from iipeval.core.quiet import frozen_heap
+from iipeval.core.quiet import frozen_heap, steady_heap
 from iipeval.core.scoring.params import InputLimits
 from iipeval.core.text import has_control, printable
 
@@ -155,6 +155,7 @@ def _worker(conn: Connection, job: Job, parent: int) -> None:  # runs in the chi
         with contextlib.suppress(ValueError, OSError):  # never above the hard limit
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     state = job.setup()
+    served = 0
     while True:
         try:
             task = conn.recv()
@@ -162,6 +163,9 @@ def _worker(conn: Connection, job: Job, parent: int) -> None:  # runs in the chi
             return
         if task is None:
             return
+        served += 1
+        if served == 2:  # a batch: freed memory is kept for the next file (quiet.steady_heap)
+            steady_heap()
         idx, item = task
         try:
             out = job.task(state, item)
