@@ -502,6 +502,17 @@ def test_look_sheet_a_formula_without_a_place_makes_the_sheet_untrusted():
     assert got.unplaced
 
 
+def test_look_sheet_gives_the_same_merges_again_from_its_cache():
+    xml = (
+        b'<worksheet><sheetData></sheetData><mergeCells><mergeCell ref="B2:A1"/>'
+        b'<mergeCell ref="C3"/></mergeCells></worksheet>'
+    )
+    first, again = look_sheet(xml), look_sheet(xml)
+    assert first.merges == again.merges == [(1, 1, 2, 2), (3, 3, 3, 3)]
+    first.merges.clear()  # one sheet's list is its own
+    assert look_sheet(xml).merges == again.merges
+
+
 def test_score_json_output_of_a_forged_workbook(copy):
     path = copy()
     set_cell_xml(path, CELL, b"<f>1</f><v>99999999</v>")

@@ -353,6 +353,14 @@ def look_sheet(data: bytes) -> SheetLook:
     first, last = data.find(b"sheetData"), data.rfind(b"sheetData")
     head = data[:first] if first >= 0 else data
     tail = data[last:] if last >= 0 else b""
+    _formulas_and_hiding(out, data, prefix)
+    out.merges.extend(_merges(tail))
+    if _ZERO_HEIGHT.search(head):  # every row hidden unless it says otherwise
+        out.unplaced = True
+    return out
+
+
+def _formulas_and_hiding(out: SheetLook, data: bytes, prefix: bytes) -> None:
     c_open = b"<" + prefix + b"c "
     for m in _tags(prefix).finditer(data):
         if m.group(1) is None:  # a formula: find the cell it belongs to
@@ -365,16 +373,33 @@ def look_sheet(data: bytes) -> SheetLook:
             continue
         tag = data[m.end(1) + 1 : data.find(b">", m.end(1))]
         _hiding(out, m.group(1), dict(_ATTRS.findall(tag)))
+
+
+#: Tails up to this size are remembered (16 of them at most): a template's is some 60 kB.
+CACHED_TAIL_BYTES = 256 * 1024
+
+
+def _merges(tail: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    """The merged ranges a sheet's XML after ``<sheetData>`` lists (r1, c1, r2, c2); the
+    same bytes give the same ranges, so the files of one template parse them once."""
+    return _known_merges(tail) if len(tail) <= CACHED_TAIL_BYTES else _parse_merges(tail)
+
+
+@lru_cache(maxsize=16)
+def _known_merges(tail: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    return _parse_merges(tail)
+
+
+def _parse_merges(tail: bytes) -> tuple[tuple[int, int, int, int], ...]:
+    out = []
     for m in _MERGE.finditer(tail):
         cells = [_ADDRESS.fullmatch(p) for p in m.group(1).decode().split(":")]
         if all(cells) and 1 <= len(cells) <= 2:
             (c1, r1), (c2, r2) = (
                 (column_index(c.group(1)), int(c.group(2))) for c in (cells[0], cells[-1])
             )
-            out.merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-    if _ZERO_HEIGHT.search(head):  # every row hidden unless it says otherwise
-        out.unplaced = True
-    return out
+            out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return tuple(out)
 
 
 @cache
