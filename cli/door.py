@@ -176,8 +176,10 @@ class Door:
                 self.batches += values
             elif isinstance(p.type, OutputPath):
                 self.declared += [(Path(v), p.type.folder) for v in values]
-        self._expanded: dict[tuple[str, ...], list[Path]] = {}
-        self.found: list[Path] = []
+        # the inputs found, as strings, once: a round of twenty thousand applications held
+        # a Path of each (its parts, its name) twice
+        self._expanded: dict[tuple[str, ...], list[str]] = {}
+        self.found: list[str] = []
         self.set: atomic.OutputSet | None = None
         self.written: list[Path] = []
         self._previous: Any = None
@@ -211,7 +213,7 @@ class Door:
         if self.set is not None:
             self.set.__exit__(None, None, None)  # temporary files removed, lock released
         if self.logbook is not None:
-            inputs_read = [*map(Path, self.named), *self.found]
+            inputs_read = [*map(Path, self.named), *map(Path, self.found)]
             self.logbook.close(inputs_read, self.written, exit_code(exc))
         if exc is None:
             return False
@@ -243,9 +245,13 @@ class Door:
 
     def expand(self, args: Iterable[str]) -> list[Path]:
         """The files that ``args`` (files, folders, globs) name, once per run."""
+        return [Path(name) for name in self.names(args)]
+
+    def names(self, args: Iterable[str]) -> list[str]:
+        """:meth:`expand` as strings, the door's own: what a caller keeps for every file."""
         key = tuple(str(a) for a in args)
         if key not in self._expanded:
-            self._expanded[key] = inputs.expand(key)
+            self._expanded[key] = [str(p) for p in inputs.expand(key)]
             self.found += self._expanded[key]
         return self._expanded[key]
 

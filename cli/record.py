@@ -32,10 +32,12 @@ def manifest_target(output: Path, force: bool) -> Path:
     return manifest_path(Path(output))  # checked with the set's other members (OutputSet)
 
 
-def input_records(files_of: Callable[[Iterable[str]], list[Path]], command: dict) -> list:
+def input_records(
+    files_of: Callable[[Iterable[str]], list[Path] | list[str]], command: dict
+) -> list:
     """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
     to open, a pipe or an undecodable name, are findings of the run, not inputs). ``files_of``
-    is the door's (:meth:`iipeval.cli.door.Door.expand`)."""
+    is the door's (:meth:`iipeval.cli.door.Door.names`: a record keeps the door's string)."""
     from iipeval.cli.verification import SHEET_SUFFIXES
     from iipeval.core.intake.sandbox import refusal
     from iipeval.core.round import manifest as m
@@ -44,14 +46,14 @@ def input_records(files_of: Callable[[Iterable[str]], list[Path]], command: dict
         return [p for p in paths if refusal(p) is None]
 
     records = [m.record(p, "application") for p in readable(files_of(command["files"]))]
-    reviews = readable(files_of(command["reviews"]))
+    reviews = [Path(p) for p in readable(files_of(command["reviews"]))]
     records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
     if record_path := used_record(command["panel_record"], command["reviews"]):
         records.append(m.record(record_path, "panel_record"))
     records += [
         m.record(p, "verification")
         for p in readable(files_of(command["verified"]))
-        if p.suffix.lower() in SHEET_SUFFIXES
+        if Path(p).suffix.lower() in SHEET_SUFFIXES
     ]
     records += [m.record(Path(p), "parameters") for p in command["params"] or ()]
     records += [m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))]

@@ -268,7 +268,7 @@ def robustness(
     command |= dict(waived=inround.awaiting(run, awaiting))
     now = run_time(generated_at)
     run.outputs([out, manifest])  # before any work: existing, locked, on an input
-    read = input_records(run.expand, command)
+    read = input_records(run.names, command)
     ev = evaluator(params)
     batch = scored_batch(
         run, ev, files, reviews, panel_record, framework, jobs, verified, command["waived"]

@@ -239,7 +239,7 @@ def score(
         manifest = manifest_target(targets[0], force)
         now = run_time(generated_at)
         run.outputs([*targets, manifest])  # before any work: existing, locked, unwritable
-        read = input_records(run.expand, command)  # hashed before scoring: what this run reads
+        read = input_records(run.names, command)  # hashed before scoring: what this run reads
     batch = scored_batch(
         run, ev, files, reviews, panel_record, framework, jobs, verified, command["waived"]
     )

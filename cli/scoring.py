@@ -74,7 +74,7 @@ def scored_batch(
     Every file comes through the command's door (``run``)."""
     if framework:
         registered(ev, framework)
-    paths = run.expand(files)
+    paths = run.names(files)  # strings, the door's own: what the workers are given
     if not paths:
         raise click.UsageError("没有找到可读取的输入文件（.json、.xlsx）")
     record, ignored = find_record(panel_record, reviews)

@@ -169,7 +169,7 @@ def _same(value):
 
 
 def score(
-    paths: Sequence[Path],
+    paths: Sequence[str | Path],
     *,
     params: Parameters,
     index: ReviewIndex,

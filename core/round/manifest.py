@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime
@@ -105,9 +106,9 @@ class Manifest(BaseModel):
     round_log: str | None = None
 
 
-def record(path: Path, role: str = "") -> FileRecord:
+def record(path: str | Path, role: str = "") -> FileRecord:
     return FileRecord(
-        path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size, role=sys.intern(role)
+        path=str(path), sha256=file_sha256(path), bytes=os.stat(path).st_size, role=sys.intern(role)
     )
 
 

@@ -9,6 +9,7 @@ standing. Writers read the full results back one at a time, in source order.
 from __future__ import annotations
 
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -39,17 +40,23 @@ class ResultSpool:
     def __init__(self) -> None:
         # the spool lives as long as the batch; the OS removes it when closed or on exit
         self._file = tempfile.TemporaryFile()  # noqa: SIM115
-        self._index: dict[str, tuple[int, int]] = {}
+        # where each source's result lies: its place in the order added, and offsets and
+        # lengths in arrays (a tuple of two ints weighed ~140 bytes a result)
+        self._index: dict[str, int] = {}
+        self._offsets = array("q")
+        self._lengths = array("q")
 
     def add(self, source: str, data: bytes) -> None:
         offset = self._file.seek(0, 2)
         self._file.write(data)
-        self._index[source] = (offset, len(data))
+        self._index[source] = len(self._offsets)
+        self._offsets.append(offset)
+        self._lengths.append(len(data))
 
     def raw(self, source: str) -> bytes:
-        offset, length = self._index[source]
-        self._file.seek(offset)
-        return self._file.read(length)
+        at = self._index[source]
+        self._file.seek(self._offsets[at])
+        return self._file.read(self._lengths[at])
 
     def get(self, source: str, model: type[M] = Result) -> M:
         """The result of ``source``, built as ``model``: a view that declares only the
