@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import struct
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -79,32 +80,36 @@ class Hit(NamedTuple):
 
 
 class Points(Mapping[str, float]):
-    """Points by node id for one application: the values in an array, the ids shared by
-    every application of the set (as a dict, they were most of a standing's weight)."""
+    """Points by node id for one application: the values packed in bytes, the ids shared by
+    every application of the set (as a dict, they were most of a standing's weight; as an
+    array, its object and its buffer weighed twice the numbers)."""
 
     __slots__ = ("_index", "_values")
 
-    def __init__(self, index: dict[str, int], values: array) -> None:
+    def __init__(self, index: dict[str, int], values: bytes) -> None:
         self._index = index
         self._values = values
 
     @classmethod
     def of(cls, points: Mapping[str, float]) -> Points:
-        return cls(_shared_index(tuple(points)), array("d", points.values()))
+        return cls(_shared_index(tuple(points)), array("d", points.values()).tobytes())
+
+    def _floats(self) -> memoryview:
+        return memoryview(self._values).cast("d")
 
     def __getitem__(self, key: str) -> float:
-        return self._values[self._index[key]]
+        return _unpack(self._values, 8 * self._index[key])[0]
 
     def get(self, key: str, default=None):
         at = self._index.get(key)
-        return default if at is None else self._values[at]
+        return default if at is None else _unpack(self._values, 8 * at)[0]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
 
     def items(self):
         """(id, points) pairs, made without a call per id: ``dict(points.items())`` is fast."""
-        return zip(self._index, self._values, strict=True)
+        return zip(self._index, self._floats(), strict=True)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -116,7 +121,7 @@ class Points(Mapping[str, float]):
         return f"Points({dict(self.items())!r})"
 
     def __reduce__(self):
-        return (_points, (tuple(self._index), self._values.tobytes(), type(self)))
+        return (_points, (tuple(self._index), self._values, type(self)))
 
 
 class Scores(Points):
@@ -127,24 +132,27 @@ class Scores(Points):
     @classmethod
     def of(cls, scores: Mapping[str, float | None]) -> Scores:
         values = array("d", (math.nan if v is None else v for v in scores.values()))
-        return cls(_shared_index(tuple(scores)), values)
+        return cls(_shared_index(tuple(scores)), values.tobytes())
 
     def __getitem__(self, key: str) -> float | None:
-        v = self._values[self._index[key]]
+        v = _unpack(self._values, 8 * self._index[key])[0]
         return None if math.isnan(v) else v
 
     def get(self, key: str, default=None):
         at = self._index.get(key)
         if at is None:
             return default
-        v = self._values[at]
+        v = _unpack(self._values, 8 * at)[0]
         return None if math.isnan(v) else v
 
     def items(self):
         return (
             (k, None if math.isnan(v) else v)
-            for k, v in zip(self._index, self._values, strict=True)
+            for k, v in zip(self._index, self._floats(), strict=True)
         )
+
+
+_unpack = struct.Struct("d").unpack_from
 
 
 _INDEXES: dict[tuple[str, ...], dict[str, int]] = {}
@@ -159,9 +167,7 @@ def _shared_index(keys: tuple[str, ...]) -> dict[str, int]:
 
 
 def _points(keys: tuple[str, ...], data: bytes, kind: type[Points] = Points) -> Points:
-    values = array("d")
-    values.frombytes(data)
-    return kind(_shared_index(keys), values)
+    return kind(_shared_index(keys), bytes(data))  # the pickle's own bytes, not a copy
 
 
 def _shared(value):
