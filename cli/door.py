@@ -255,9 +255,10 @@ class Door:
             self.found += self._expanded[key]
         return self._expanded[key]
 
-    def expand_again(self, args: Iterable[str]) -> list[Path]:
-        """What ``args`` name now (not once per run): to see files added during the work."""
-        return inputs.expand(tuple(str(a) for a in args))
+    def expand_again(self, args: Iterable[str]) -> list[str]:
+        """What ``args`` name now (not once per run): to see files added during the work;
+        as strings, like :meth:`names` (a Path of each weighed more than its record)."""
+        return [str(p) for p in inputs.expand(tuple(str(a) for a in args))]
 
     def read(self, path: str | Path, option: str, limit: int, what: str) -> bytes:
         """A small outside file read in this process (a manifest): refused unopened if it

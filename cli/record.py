@@ -4,7 +4,7 @@ reproduce`` (:mod:`.reproduce`) reads it back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -38,6 +38,11 @@ def input_records(
     """Every input of a ``score`` run with its SHA-256, by role (files the sandbox refuses
     to open, a pipe or an undecodable name, are findings of the run, not inputs). ``files_of``
     is the door's (:meth:`iipeval.cli.door.Door.names`: a record keeps the door's string)."""
+    return list(_input_records(files_of, command))
+
+
+def _input_records(files_of, command: dict) -> Iterator:
+    """:func:`input_records` one at a time: those compared after the run are not all kept."""
     from iipeval.cli.verification import SHEET_SUFFIXES
     from iipeval.core.intake.sandbox import refusal
     from iipeval.core.round import manifest as m
@@ -45,19 +50,35 @@ def input_records(
     def readable(paths):
         return [p for p in paths if refusal(p) is None]
 
-    records = [m.record(p, "application") for p in readable(files_of(command["files"]))]
+    yield from (m.record(p, "application") for p in readable(files_of(command["files"])))
     reviews = [Path(p) for p in readable(files_of(command["reviews"]))]
-    records += [m.record(p, "review") for p in reviews if p.name != RECORD_NAME]
+    yield from (m.record(p, "review") for p in reviews if p.name != RECORD_NAME)
     if record_path := used_record(command["panel_record"], command["reviews"]):
-        records.append(m.record(record_path, "panel_record"))
-    records += [
+        yield m.record(record_path, "panel_record")
+    yield from (
         m.record(p, "verification")
         for p in readable(files_of(command["verified"]))
         if Path(p).suffix.lower() in SHEET_SUFFIXES
-    ]
-    records += [m.record(Path(p), "parameters") for p in command["params"] or ()]
-    records += [m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ())))]
-    return records
+    )
+    yield from (m.record(Path(p), "parameters") for p in command["params"] or ())
+    yield from (m.record(p, "questionnaire") for p in readable(files_of(command.get("ahp", ()))))
+
+
+def changed_inputs(records: list, now) -> list[str]:
+    """The paths of ``records`` that differ in ``now`` (records made again after the run),
+    or are missing from it, then those ``now`` adds; one record of ``now`` held at a time."""
+    first: dict[str, object] = {}
+    for r in records:
+        first.setdefault(r.path, r)
+    same: dict[str, bool] = {}
+    added: dict[str, None] = {}
+    for r in now:
+        if r.path in first:
+            same[r.path] = r == first[r.path]  # the last record of a path is the one kept
+        else:
+            added[r.path] = None
+    # a path recorded twice: its second record finds nothing left to compare with
+    return [r.path for r in records if not same.pop(r.path, False)] + list(added)
 
 
 def manifest_writer(
@@ -89,8 +110,7 @@ def manifest_writer(
         return run
 
     def manifest(tmp: Path) -> None:
-        after = {r.path: r for r in input_records(run.expand_again, command)}
-        changed = [r.path for r in records if after.pop(r.path, None) != r] + list(after)
+        changed = changed_inputs(records, _input_records(run.expand_again, command))
         if changed:  # the record keeps what was read; a re-run would read something else
             render.echo(
                 f"注意：输入文件在评分期间被修改或增减：{'、'.join(changed)}；"
