@@ -34,13 +34,42 @@ def expand(args: Iterable[str]) -> list[Path]:
     for arg in args:
         p = Path(arg)
         if p.is_dir():
-            found = [f for f in sorted(p.rglob("*")) if _wanted(f)]
-            out.update(dict.fromkeys(found))
+            out.update(dict.fromkeys(sorted(_below(p))))
         elif any(ch in arg for ch in "*?["):
             out.update(dict.fromkeys(Path(m) for m in sorted(glob.glob(arg, recursive=True))))
         else:
             out[p] = None
     return list(out)
+
+
+def _below(folder: Path) -> list[Path]:
+    """The wanted files below ``folder``, as ``[f for f in folder.rglob("*") if _wanted(f)]``
+    finds them (every entry of every folder; a link to a folder listed, not entered; a
+    folder that cannot be read passed over), without the set of every path ever found
+    that ``rglob`` holds until it ends: a folder of 20,000 applications keeps only them."""
+    found: list[Path] = []
+    folders = [folder]
+    while folders:
+        here = folders.pop()
+        try:
+            with os.scandir(here) as entries:
+                listed = list(entries)
+        except PermissionError:
+            continue
+        for entry in listed:
+            if _is_folder(entry):
+                folders.append(here / entry.name)
+            if _wanted(Path(entry.name)):
+                found.append(here / entry.name)
+    return found
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """A folder to enter: a real one, not a link to one (as ``rglob`` decides)."""
+    try:
+        return entry.is_dir() and not entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _real(path: Path) -> Path:
