@@ -24,7 +24,7 @@ Sections (``--only`` picks; each is described where it is defined):
 Then a table of the goals (issue 29, and issue 15's panel goal) with every ratio.
 
     python benchmarks/batch.py --quick              # a check, a few minutes on 2 cores
-    python benchmarks/batch.py                      # the goals, about half an hour
+    python benchmarks/batch.py                      # the goals, about 15 minutes on 2 cores
     python benchmarks/batch.py --only perfile --only startup --instructions
 
 It needs the ``bench`` extra for the pandas reference (``pip install -e '.[bench]'``) and,
