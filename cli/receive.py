@@ -39,7 +39,6 @@ def _identity(staged, ev):
 def receive(run: door.Door, files, replace, reason, round_dir) -> None:
     """受理：把申报、补正后的申报、交回的专家评分表或核查表登记进本轮，逐一给出受理编号。"""
     from iipeval.core.round.receive import receive as register_file
-    from iipeval.core.round.receive import stage
     from iipeval.core.round.state import user
 
     rnd, ev = inround.within(run), evaluator()
@@ -50,10 +49,8 @@ def receive(run: door.Door, files, replace, reason, round_dir) -> None:
     state, refused, replaced = run.logbook.state, 0, []
     reg = state.register()
     for path in paths:
-        staged = stage(rnd, path)
-        ident, problem = _identity(staged, ev)
+        staged, ident, problem = _staged(rnd, path, ev)
         if ident is None:
-            staged.discard()
             render.echo(f"{door.shown(path)}：未受理。{problem}", err=True)
             refused += 1
             continue
@@ -68,6 +65,21 @@ def receive(run: door.Door, files, replace, reason, round_dir) -> None:
     if replaced:
         run.logbook.note = f"{'；'.join(replaced)}（理由：{replace}）"
     sys.exit(1 if refused else 0)
+
+
+def _staged(rnd, path, ev):
+    """``path`` copied into the round and identified in the sandbox: (staged, identity,
+    None), or (None, None, why not) with nothing left behind."""
+    from iipeval.core.round.receive import NotStaged, stage
+
+    try:
+        staged = stage(rnd, path, ev.params.input.max_file_bytes)
+    except NotStaged as exc:
+        return None, None, str(exc)
+    ident, problem = _identity(staged, ev)
+    if ident is None:
+        staged.discard()
+    return staged, ident, problem
 
 
 def _replacement(replace: bool, reason: str | None) -> str | None:

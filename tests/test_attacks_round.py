@@ -269,3 +269,26 @@ def test_a_second_form_from_an_expert_is_refused_unless_replaced_with_a_reason(i
     assert code == 0
     assert "--replace --reason 专家来电更正笔误" in log
     assert "说明：P0002 替换 P0001（理由：专家来电更正笔误）" in log
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "oversized"])
+def test_receive_refuses_a_pipe_a_device_or_an_oversized_file_before_keeping_a_byte(
+    rnd, tmp_path, kind
+):
+    """A FIFO would block and /dev/zero never ends: both are refused unopened, and a file
+    over the input limit is refused by its size, with nothing staged in the round."""
+    if kind == "fifo":
+        path = tmp_path / "管道.json"
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path(os.devnull)
+    else:
+        path = tmp_path / "过大.json"
+        with open(path, "wb") as fh:
+            fh.truncate(21 * 2**20)  # past the 20 MB input limit, sparse: nothing written
+    before = sorted(p.relative_to(rnd) for p in rnd.rglob("*") if ".iipeval" not in p.parts)
+    code, said = iipeval("receive", path)
+    assert code == 1, said
+    assert "未受理" in said and ("不是普通文件" in said or "上限" in said), said
+    after = sorted(p.relative_to(rnd) for p in rnd.rglob("*") if ".iipeval" not in p.parts)
+    assert after == before

@@ -168,7 +168,7 @@ def _application(tmp_path, name, body):
 
 def _receive(state, path, ident, **kw):
     reg = state.register()
-    out = receive(state.round, reg, stage(state.round, path), ident, T0, "clerk", **kw)
+    out = receive(state.round, reg, stage(state.round, path, 2**20), ident, T0, "clerk", **kw)
     state.save_register(reg)
     return out
 

@@ -8,14 +8,14 @@ for the same application) never silently wins.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from iipeval.core.errors import read_capped
 from iipeval.core.round.folder import Round
-from iipeval.core.round.manifest import file_sha256
 from iipeval.core.round.register import KIND_LABEL, Kind, Receipt, Register, Summary
 from iipeval.core.text import normal_key
 
@@ -86,10 +86,21 @@ class Staged:
 KEPT_IN = {"application": "received", "review": "returned", "verification": "verified"}
 
 
-def stage(rnd: Round, source: Path) -> Staged:
+class NotStaged(Exception):
+    """A file refused before a byte of it was kept: not a regular file, or too large."""
+
+
+def stage(rnd: Round, source: Path, limit: int) -> Staged:
+    """``source`` copied in to be read, hashed and kept, read once and at most ``limit``
+    bytes (:func:`~iipeval.core.errors.read_capped`): a FIFO, a device such as /dev/zero
+    or an oversized file is refused before anything is written into the round."""
+    try:
+        data = read_capped(source, limit)
+    except (ValueError, OSError) as exc:
+        raise NotStaged(getattr(exc, "strerror", None) or str(exc)) from None
     copy = rnd.stage("received") / f".~receiving-{os.getpid()}-{_safe(source.name)}"
-    shutil.copyfile(source, copy)
-    return Staged(source, copy, file_sha256(copy))
+    copy.write_bytes(data)
+    return Staged(source, copy, hashlib.sha256(data).hexdigest())
 
 
 def receive(
